@@ -1,0 +1,51 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""What every novalite module shares: option fragments and error handling.
+
+Modules stay thin: they build an AnsibleModule, call one function from the
+domain packages (catalog, registry, scheduler, virt, compute) and hand its
+result back. Domain code raises NovaliteError; ``run`` turns it into one
+``fail_json`` line naming the field.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import traceback
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
+
+try:
+    from ansible.module_utils.basic import missing_required_lib
+except ImportError:  # pragma: no cover - outside Ansible
+    missing_required_lib = None
+
+# Controller-side modules that read or write the state store take this option.
+DATABASE_ARGS = dict(
+    database_url=dict(type='str', required=False, no_log=False),
+)
+
+
+def open_store_for(module):
+    """The Store named by ``database_url`` (or $NOVALITE_DATABASE_URL, or the SQLite default)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.store import engine
+    if not engine.HAS_SQLALCHEMY:
+        module.fail_json(msg=missing_required_lib('SQLAlchemy, alembic and PyMySQL'))
+    return engine.Store(module.params.get('database_url'))
+
+
+def run(module, func, *args, **kwargs):
+    """Call ``func``; NovaliteError becomes a clean failure naming the field, anything else a traceback."""
+    try:
+        return func(*args, **kwargs)
+    except NovaliteError as exc:
+        extra = {'error': exc.kind}
+        if exc.field:
+            extra['field'] = exc.field
+        if exc.details:
+            extra['details'] = exc.details
+        module.fail_json(msg=exc.message, **extra)
+    except Exception as exc:  # noqa: BLE001 - a module must always answer in JSON
+        module.fail_json(msg='%s: %s' % (exc.__class__.__name__, exc), exception=traceback.format_exc())

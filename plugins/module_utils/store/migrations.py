@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""In-place schema upgrades.
+
+The schema version lives in ``novalite_schema_version``. Upgrading from
+version ``k`` walks every later version ``v``: tables marked ``since == v``
+are created (with the columns they had at ``v``), columns marked
+``since == v`` are added to older tables through Alembic's operations
+(batch mode, so SQLite's limited ALTER TABLE works), then the explicit steps
+registered for ``v`` run (data fixes, anything not additive).
+Each version is committed on its own, so an interrupted upgrade resumes.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.novalite.compute.plugins.module_utils.store import schema
+
+try:
+    import sqlalchemy as sa
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    HAS_ALEMBIC = True
+except ImportError:  # pragma: no cover
+    HAS_ALEMBIC = False
+
+VERSION_TABLE = 'novalite_schema_version'
+
+
+def _since(item):
+    return item.info.get('since', 1)
+
+
+def head_version():
+    versions = [1]
+    for tbl in schema.metadata.sorted_tables:
+        versions.append(_since(tbl))
+        versions.extend(_since(col) for col in tbl.columns)
+    return max(versions + list(EXPLICIT_STEPS))
+
+
+def _version_table(metadata):
+    return sa.Table(VERSION_TABLE, metadata, sa.Column('version', sa.Integer, nullable=False))
+
+
+def current_version(conn):
+    if not sa.inspect(conn).has_table(VERSION_TABLE):
+        return 0
+    value = conn.execute(sa.text('SELECT MAX(version) FROM %s' % VERSION_TABLE)).scalar()
+    return value or 0
+
+
+def _column_at(col):
+    """A detached copy of ``col`` (foreign keys are added as table constraints)."""
+    return sa.Column(col.name, col.type, primary_key=col.primary_key, nullable=col.nullable,
+                     unique=col.unique, autoincrement=col.autoincrement, default=col.default,
+                     server_default=col.server_default)
+
+
+def _table_at(tbl, version, metadata):
+    """A copy of ``tbl`` holding only the columns and constraints that existed at ``version``."""
+    cols = [_column_at(c) for c in tbl.columns if _since(c) <= version]
+    names = set(c.name for c in cols)
+    extra = []
+    for cons in tbl.constraints:
+        if isinstance(cons, sa.UniqueConstraint) and cons.name and set(c.name for c in cons.columns) <= names:
+            extra.append(sa.UniqueConstraint(*[c.name for c in cons.columns], name=cons.name))
+    for fkc in tbl.foreign_key_constraints:
+        if set(c.name for c in fkc.columns) <= names:
+            extra.append(sa.ForeignKeyConstraint([c.name for c in fkc.columns],
+                                                 [e.target_fullname for e in fkc.elements],
+                                                 name=fkc.name, ondelete=fkc.ondelete))
+    for idx in tbl.indexes:
+        if set(c.name for c in idx.columns) <= names:
+            extra.append(sa.Index(idx.name, *[c.name for c in idx.columns], unique=idx.unique))
+    return sa.Table(tbl.name, metadata, *(cols + extra))
+
+
+def _upgrade_to(conn, version):
+    ops = Operations(MigrationContext.configure(conn))
+    step_md = sa.MetaData()
+    new_tables = [t for t in schema.metadata.sorted_tables if _since(t) == version]
+    for tbl in new_tables:
+        _table_at(tbl, version, step_md)
+    step_md.create_all(conn)
+    for tbl in schema.metadata.sorted_tables:
+        if _since(tbl) >= version:
+            continue
+        added = [c for c in tbl.columns if _since(c) == version]
+        if added:
+            with ops.batch_alter_table(tbl.name) as batch:
+                for col in added:
+                    batch.add_column(_column_at(col))
+    for step in EXPLICIT_STEPS.get(version, ()):
+        step(conn, ops)
+    conn.execute(sa.text('DELETE FROM %s' % VERSION_TABLE))
+    conn.execute(sa.text('INSERT INTO %s (version) VALUES (:v)' % VERSION_TABLE), {'v': version})
+
+
+def upgrade(engine, target=None):
+    """Bring the database at ``engine`` to ``target`` (default: head). Returns (from, to)."""
+    target = head_version() if target is None else target
+    with engine.begin() as conn:
+        start = current_version(conn)
+        if start == 0:
+            _version_table(sa.MetaData()).create(conn, checkfirst=True)
+    if start > head_version():
+        raise RuntimeError('database schema version %d is newer than this novalite (%d)'
+                           % (start, head_version()))
+    for version in range(start + 1, target + 1):
+        with engine.begin() as conn:
+            _upgrade_to(conn, version)
+    return start, max(start, target)
+
+
+# Explicit, non-additive steps per version: {version: [fn(conn, ops), ...]}.
+EXPLICIT_STEPS = {}

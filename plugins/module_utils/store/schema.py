@@ -1,0 +1,286 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""The state store's current schema (SQLAlchemy Core).
+
+This is what queries use and also the schema's history: a table or column
+added after the first release carries ``info={'since': N}``, the schema
+version that introduced it, and ``migrations.py`` upgrades an existing
+database in place one version at a time from those marks (plus explicit steps
+for what is not additive). A test migrates an old database with rows to head
+and compares it with this metadata on every backend.
+
+Nova keeps these in two databases (nova, nova_api); one is enough here.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    import sqlalchemy as sa
+    HAS_SQLALCHEMY = True
+except ImportError:  # pragma: no cover - reported by the caller
+    sa = None
+    HAS_SQLALCHEMY = False
+
+
+def _ts(name, nullable=True):
+    return sa.Column(name, sa.DateTime, nullable=nullable)
+
+
+def _build(metadata):
+    uuid = lambda name, **kw: sa.Column(name, sa.String(36), **kw)  # noqa: E731
+
+    sa.Table(
+        'flavors', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('flavorid', sa.String(255), nullable=False, unique=True),
+        sa.Column('name', sa.String(255), nullable=False, unique=True),
+        sa.Column('vcpus', sa.Integer, nullable=False),
+        sa.Column('memory_mb', sa.Integer, nullable=False),
+        sa.Column('root_gb', sa.Integer, nullable=False),
+        sa.Column('ephemeral_gb', sa.Integer, nullable=False, default=0),
+        sa.Column('swap', sa.Integer, nullable=False, default=0),
+        sa.Column('rxtx_factor', sa.Float, nullable=False, default=1.0),
+        sa.Column('is_public', sa.Boolean, nullable=False, default=True),
+        sa.Column('disabled', sa.Boolean, nullable=False, default=False),
+        sa.Column('description', sa.Text),
+        sa.Column('extra_specs', sa.JSON, nullable=False),
+        _ts('created_at', nullable=False),
+        _ts('updated_at'),
+    )
+
+    sa.Table(
+        'flavor_projects', metadata,
+        sa.Column('flavor_id', sa.Integer, sa.ForeignKey('flavors.id', ondelete='CASCADE'),
+                  primary_key=True),
+        sa.Column('project_id', sa.String(255), primary_key=True),
+    )
+
+    sa.Table(
+        'images', metadata,
+        uuid('id', primary_key=True),
+        sa.Column('name', sa.String(255)),
+        sa.Column('owner', sa.String(255)),
+        # Glance: public / private / shared / community
+        sa.Column('visibility', sa.String(16), nullable=False),
+        # Glance: queued / saving / active / killed / deleted
+        sa.Column('status', sa.String(16), nullable=False),
+        sa.Column('disk_format', sa.String(32)),
+        sa.Column('container_format', sa.String(32)),
+        sa.Column('size', sa.BigInteger),
+        sa.Column('virtual_size', sa.BigInteger),
+        sa.Column('checksum', sa.String(32)),          # md5, Glance's `checksum`
+        sa.Column('os_hash_algo', sa.String(64)),
+        sa.Column('os_hash_value', sa.String(128)),    # sha256 hex
+        sa.Column('min_disk', sa.Integer, nullable=False, default=0),
+        sa.Column('min_ram', sa.Integer, nullable=False, default=0),
+        sa.Column('protected', sa.Boolean, nullable=False, default=False),
+        sa.Column('properties', sa.JSON, nullable=False),
+        sa.Column('location', sa.Text),                # file path in the image store
+        _ts('created_at', nullable=False),
+        _ts('updated_at'),
+    )
+
+    sa.Table(
+        'keypairs', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('name', sa.String(255), nullable=False),
+        sa.Column('user_id', sa.String(255), nullable=False),
+        sa.Column('type', sa.String(16), nullable=False),   # ssh / x509
+        sa.Column('fingerprint', sa.String(255), nullable=False),
+        sa.Column('public_key', sa.Text, nullable=False),
+        _ts('created_at', nullable=False),
+        sa.UniqueConstraint('user_id', 'name', name='uniq_keypairs0user_id0name'),
+    )
+
+    # Nova's services table: one row per compute host service, the heartbeat.
+    sa.Table(
+        'services', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('uuid', sa.String(36), nullable=False, unique=True),
+        sa.Column('host', sa.String(255), nullable=False),
+        sa.Column('binary', sa.String(255), nullable=False),
+        sa.Column('topic', sa.String(255)),
+        sa.Column('disabled', sa.Boolean, nullable=False, default=False),
+        sa.Column('disabled_reason', sa.String(255)),
+        sa.Column('forced_down', sa.Boolean, nullable=False, default=False),
+        sa.Column('report_count', sa.Integer, nullable=False, default=0),
+        _ts('last_seen_up'),
+        _ts('created_at', nullable=False),
+        _ts('updated_at'),
+        sa.UniqueConstraint('host', 'binary', name='uniq_services0host0binary'),
+    )
+
+    # Nova's compute_nodes plus Placement's resource provider: capacity, ratios,
+    # reserved amounts, usage and the generation that makes claims atomic.
+    sa.Table(
+        'compute_nodes', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('uuid', sa.String(36), nullable=False, unique=True),
+        sa.Column('host', sa.String(255), nullable=False, unique=True),
+        sa.Column('hypervisor_hostname', sa.String(255), nullable=False),
+        sa.Column('availability_zone', sa.String(255), nullable=False),
+        sa.Column('libvirt_uri', sa.String(1024)),
+        sa.Column('instances_path', sa.String(1024)),
+        sa.Column('vcpus', sa.Integer, nullable=False, default=0),
+        sa.Column('memory_mb', sa.Integer, nullable=False, default=0),
+        sa.Column('local_gb', sa.Integer, nullable=False, default=0),
+        sa.Column('vcpus_used', sa.Integer, nullable=False, default=0),
+        sa.Column('memory_mb_used', sa.Integer, nullable=False, default=0),
+        sa.Column('local_gb_used', sa.Integer, nullable=False, default=0),
+        sa.Column('free_disk_gb', sa.Integer),          # as reported by the host
+        sa.Column('running_vms', sa.Integer, nullable=False, default=0),
+        sa.Column('cpu_allocation_ratio', sa.Float, nullable=False, default=16.0),
+        sa.Column('ram_allocation_ratio', sa.Float, nullable=False, default=1.5),
+        sa.Column('disk_allocation_ratio', sa.Float, nullable=False, default=1.0),
+        sa.Column('reserved_host_memory_mb', sa.Integer, nullable=False, default=512),
+        sa.Column('reserved_host_disk_mb', sa.Integer, nullable=False, default=0),
+        sa.Column('reserved_host_cpus', sa.Integer, nullable=False, default=0),
+        sa.Column('cpu_arch', sa.String(32)),
+        sa.Column('hypervisor_type', sa.String(32)),    # QEMU
+        sa.Column('hypervisor_version', sa.Integer),    # e.g. 7002022 for 7.2.22
+        sa.Column('virt_type', sa.String(16)),          # kvm / qemu
+        sa.Column('host_ip', sa.String(64)),
+        sa.Column('cpu_info', sa.JSON),
+        sa.Column('traits', sa.JSON, nullable=False),
+        sa.Column('capabilities', sa.JSON, nullable=False),
+        sa.Column('generation', sa.Integer, nullable=False, default=0),
+        _ts('created_at', nullable=False),
+        _ts('updated_at'),
+    )
+
+    sa.Table(
+        'server_groups', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        uuid('uuid', nullable=False, unique=True),
+        sa.Column('name', sa.String(255), nullable=False),
+        sa.Column('project_id', sa.String(255)),
+        sa.Column('user_id', sa.String(255)),
+        # affinity / anti-affinity / soft-affinity / soft-anti-affinity
+        sa.Column('policy', sa.String(32), nullable=False),
+        sa.Column('rules', sa.JSON, nullable=False),
+        _ts('created_at', nullable=False),
+        info={'since': 2},
+    )
+
+    sa.Table(
+        'server_group_members', metadata,
+        sa.Column('group_id', sa.Integer, sa.ForeignKey('server_groups.id', ondelete='CASCADE'),
+                  primary_key=True),
+        uuid('instance_uuid', primary_key=True),
+        info={'since': 2},
+    )
+
+    sa.Table(
+        'instances', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        uuid('uuid', nullable=False, unique=True),
+        sa.Column('display_name', sa.String(255)),
+        sa.Column('hostname', sa.String(255)),
+        sa.Column('project_id', sa.String(255)),
+        sa.Column('user_id', sa.String(255)),
+        sa.Column('reservation_id', sa.String(255)),
+        sa.Column('launch_index', sa.Integer, nullable=False, default=0),
+        sa.Column('instance_type_id', sa.String(255)),   # flavorid at boot time
+        sa.Column('flavor', sa.JSON, nullable=False),    # flavor snapshot, as Nova's instance_extra
+        sa.Column('image_ref', sa.String(255)),
+        sa.Column('image', sa.JSON),                     # image metadata snapshot
+        sa.Column('host', sa.String(255)),
+        sa.Column('node', sa.String(255)),
+        sa.Column('availability_zone', sa.String(255)),
+        sa.Column('vm_state', sa.String(255), nullable=False),
+        sa.Column('task_state', sa.String(255)),
+        sa.Column('power_state', sa.Integer, nullable=False, default=0),
+        sa.Column('locked', sa.Boolean, nullable=False, default=False),
+        sa.Column('locked_by', sa.String(16)),           # owner / admin
+        sa.Column('locked_reason', sa.String(255), info={'since': 2}),   # microversion 2.73
+        sa.Column('key_name', sa.String(255)),
+        sa.Column('key_data', sa.Text),
+        sa.Column('user_data', sa.Text),
+        sa.Column('metadata', sa.JSON, nullable=False),
+        sa.Column('system_metadata', sa.JSON, nullable=False),
+        sa.Column('scheduler_hints', sa.JSON, nullable=False),
+        sa.Column('network_info', sa.JSON, nullable=False),
+        sa.Column('config_drive', sa.String(255)),
+        sa.Column('domain_xml', sa.Text),                # the XML the host last defined
+        sa.Column('progress', sa.Integer),
+        sa.Column('access_ip_v4', sa.String(64)),
+        sa.Column('access_ip_v6', sa.String(64)),
+        _ts('launched_at'),
+        _ts('terminated_at'),
+        _ts('created_at', nullable=False),
+        _ts('updated_at'),
+        _ts('deleted_at'),
+        # Nova's soft-delete convention: 0 while alive, the row id once deleted
+        sa.Column('deleted', sa.Integer, nullable=False, default=0),
+        sa.Index('instances_host_deleted_idx', 'host', 'deleted'),
+        sa.Index('instances_project_deleted_idx', 'project_id', 'deleted'),
+    )
+
+    sa.Table(
+        'instance_faults', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        uuid('instance_uuid', nullable=False),
+        sa.Column('code', sa.Integer, nullable=False),
+        sa.Column('message', sa.String(255)),
+        sa.Column('details', sa.Text),
+        sa.Column('host', sa.String(255)),
+        _ts('created_at', nullable=False),
+        sa.Index('instance_faults_instance_uuid_idx', 'instance_uuid'),
+    )
+
+    # Placement's allocations: what each consumer (instance, or a migration
+    # holding the source side of a move) uses on one compute node.
+    sa.Table(
+        'allocations', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('compute_node_id', sa.Integer,
+                  sa.ForeignKey('compute_nodes.id', ondelete='CASCADE'), nullable=False),
+        uuid('consumer_uuid', nullable=False),
+        sa.Column('vcpus', sa.Integer, nullable=False, default=0),
+        sa.Column('memory_mb', sa.Integer, nullable=False, default=0),
+        sa.Column('disk_gb', sa.Integer, nullable=False, default=0),
+        _ts('created_at', nullable=False),
+        sa.UniqueConstraint('compute_node_id', 'consumer_uuid',
+                            name='uniq_allocations0node0consumer'),
+        sa.Index('allocations_consumer_idx', 'consumer_uuid'),
+    )
+
+    sa.Table(
+        'instance_actions', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('action', sa.String(255), nullable=False),
+        uuid('instance_uuid', nullable=False),
+        sa.Column('request_id', sa.String(255), nullable=False),
+        sa.Column('user_id', sa.String(255)),
+        sa.Column('project_id', sa.String(255)),
+        _ts('start_time', nullable=False),
+        _ts('finish_time'),
+        sa.Column('message', sa.String(255)),
+        _ts('updated_at'),
+        sa.Index('instance_actions_instance_uuid_idx', 'instance_uuid'),
+    )
+
+    sa.Table(
+        'instance_actions_events', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('action_id', sa.Integer,
+                  sa.ForeignKey('instance_actions.id', ondelete='CASCADE'), nullable=False),
+        sa.Column('event', sa.String(255), nullable=False),
+        _ts('start_time', nullable=False),
+        _ts('finish_time'),
+        sa.Column('result', sa.String(255)),
+        sa.Column('traceback', sa.Text),
+        sa.Column('host', sa.String(255)),
+        sa.Column('details', sa.Text),   # e.g. the ansible-runner artifacts directory
+    )
+    return metadata
+
+
+metadata = _build(sa.MetaData()) if HAS_SQLALCHEMY else None
+
+
+def table(name):
+    return metadata.tables[name]

@@ -1,0 +1,76 @@
+"""Shared pytest fixtures.
+
+* ``db_url`` / ``store``: parametrised over the two state-store backends. SQLite
+  is a fresh file per test; MariaDB is a fresh database per test on
+  127.0.0.1:3306 (dropped afterwards). Set NOVALITE_TEST_BACKENDS=sqlite to
+  skip MariaDB on a machine without it; CI runs both.
+* ``repo``: the repository root; ``venv_python``: the interpreter playbooks use.
+"""
+
+import os
+import sys
+import uuid
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLLECTIONS = os.path.join(REPO, 'collections')
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+
+MYSQL_SERVER = os.environ.get('NOVALITE_TEST_MYSQL', 'mysql+pymysql://root@127.0.0.1:3306')
+
+
+def backends():
+    wanted = os.environ.get('NOVALITE_TEST_BACKENDS', 'sqlite,mysql')
+    return [b.strip() for b in wanted.split(',') if b.strip()]
+
+
+def _mysql_admin(sql):
+    import pymysql
+    from sqlalchemy.engine import make_url
+    url = make_url(MYSQL_SERVER)
+    conn = pymysql.connect(host=url.host, port=url.port or 3306, user=url.username or 'root',
+                           password=url.password or '', autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+@pytest.fixture(params=backends())
+def db_url(request, tmp_path):
+    """A URL to an empty database on each backend."""
+    if request.param == 'sqlite':
+        yield 'sqlite:///%s' % (tmp_path / 'novalite.db')
+        return
+    name = 'novalite_t_%s' % uuid.uuid4().hex[:12]
+    _mysql_admin('CREATE DATABASE %s CHARACTER SET utf8mb4' % name)
+    try:
+        yield '%s/%s' % (MYSQL_SERVER, name)
+    finally:
+        from ansible_collections.novalite.compute.plugins.module_utils.store import engine
+        cached = engine._CACHE.pop('%s/%s' % (MYSQL_SERVER, name), None)
+        if cached:
+            cached.dispose()
+        _mysql_admin('DROP DATABASE IF EXISTS %s' % name)
+
+
+@pytest.fixture
+def store(db_url):
+    """A migrated Store on each backend."""
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
+    s = Store(db_url)
+    yield s
+    s.dispose()
+
+
+@pytest.fixture(scope='session')
+def repo():
+    return REPO
+
+
+@pytest.fixture(scope='session')
+def venv_python():
+    return os.path.join(REPO, '.venv', 'bin', 'python')
