@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Opening libvirt and asking what the hypervisor can do (host side)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import HypervisorError
+
+try:
+    import libvirt
+    HAS_LIBVIRT = True
+except ImportError:  # pragma: no cover - reported by the module
+    libvirt = None
+    HAS_LIBVIRT = False
+
+try:
+    from lxml import etree
+    HAS_LXML = True
+except ImportError:  # pragma: no cover
+    etree = None
+    HAS_LXML = False
+
+DEFAULT_URI = 'qemu:///system'
+
+
+def _quiet(_ctx, _err):
+    """libvirt prints every error to stderr by default; we raise them instead."""
+
+
+def open_connection(uri=None, readonly=False):
+    if not HAS_LIBVIRT:
+        raise HypervisorError('libvirt-python is not installed', field='libvirt_uri')
+    libvirt.registerErrorHandler(_quiet, None)
+    uri = uri or DEFAULT_URI
+    try:
+        return libvirt.openReadOnly(uri) if readonly else libvirt.open(uri)
+    except libvirt.libvirtError as exc:
+        raise HypervisorError('libvirt_uri %s: cannot connect: %s' % (uri, exc.get_error_message()),
+                              field='libvirt_uri')
+
+
+def detect_virt_type(conn, arch=None):
+    """'kvm' when the host really supports KVM, else 'qemu' (TCG).
+
+    /dev/kvm may exist without vmx/svm; domain capabilities for virttype=kvm
+    then fail or report no usable KVM, so ask libvirt rather than the filesystem.
+    """
+    try:
+        xml = conn.getDomainCapabilities(None, arch, None, 'kvm', 0)
+    except libvirt.libvirtError:
+        return 'qemu'
+    doc = etree.fromstring(xml.encode('utf-8'))
+    domain = doc.findtext('domain')
+    return 'kvm' if domain == 'kvm' else 'qemu'
