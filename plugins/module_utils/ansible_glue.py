@@ -49,3 +49,18 @@ def run(module, func, *args, **kwargs):
         module.fail_json(msg=exc.message, **extra)
     except Exception as exc:  # noqa: BLE001 - a module must always answer in JSON
         module.fail_json(msg='%s: %s' % (exc.__class__.__name__, exc), exception=traceback.format_exc())
+
+# Modules acting on servers take the requester's identity (Nova's RequestContext).
+CONTEXT_ARGS = dict(
+    project_id=dict(type='str', default='admin'),
+    user_id=dict(type='str', default='admin'),
+    is_admin=dict(type='bool', default=True),
+    request_id=dict(type='str'),
+)
+
+
+def context_from(module):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
+    p = module.params
+    return Context(user_id=p['user_id'], project_id=p['project_id'], is_admin=p['is_admin'],
+                   request_id=p.get('request_id'))

@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The state store option shared by every controller-side module.
+    DOCUMENTATION = r'''
+options:
+  database_url:
+    description:
+      - SQLAlchemy URL of the novalite state store.
+      - C(sqlite:////path/to/file.db) (the default backend) or C(mysql+pymysql://user:pass@host/db).
+      - When omitted, the E(NOVALITE_DATABASE_URL) environment variable, else C(sqlite:////var/lib/novalite/novalite.db).
+      - The database schema is created or upgraded in place on first use.
+    type: str
+notes:
+  - This module runs on the controller (delegate it to the control node); it reads and
+    writes the state store, which compute hosts never open (Nova's conductor rule).
+requirements:
+  - SQLAlchemy >= 2.0
+  - alembic
+  - PyMySQL (for MySQL/MariaDB)
+'''
+
+    # Who is acting (Nova's request context), for modules that act on servers.
+    CONTEXT = r'''
+options:
+  project_id:
+    description:
+      - Project the server belongs to (new servers) or must belong to (existing ones, unless I(is_admin)).
+    type: str
+    default: admin
+  user_id:
+    description:
+      - User recorded as the requester.
+    type: str
+    default: admin
+  is_admin:
+    description:
+      - Act with the admin role (may act on locked servers and on every project's servers).
+      - Operators running playbooks are admins; the REST shim passes the caller's real roles.
+    type: bool
+    default: true
+  request_id:
+    description:
+      - Request id recorded with the instance action (C(req-<uuid>)); generated when omitted.
+    type: str
+'''

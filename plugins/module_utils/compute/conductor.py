@@ -1,0 +1,346 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""nova-conductor: the controller-side steps around each host call.
+
+* ``create_servers``: the API's part of a boot (validate, record BUILD rows, the
+  ``create`` action) — Nova's compute_api.create.
+* ``schedule_and_prepare``: pick hosts and claim (Nova's
+  schedule_and_build_instances), then hand back for each instance the exact
+  arguments of the host-side ``instance`` module.
+* ``record_result``: write what the host reported (states, XML, faults) and
+  release claims when a boot failed or a server is gone.
+
+Playbooks call these through thin modules; the REST shim calls them directly.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.novalite.compute.plugins.module_utils import states as S
+from ansible_collections.novalite.compute.plugins.module_utils.compute import api, instances
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    FlavorDiskSmallerThanImage, InvalidInput, NotFound, NoValidHost, NovaliteError,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
+from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
+from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+
+try:
+    import sqlalchemy as sa
+except ImportError:  # pragma: no cover
+    sa = None
+
+GIB = 1024 ** 3
+FLAVOR_FIELDS = ('flavorid', 'name', 'vcpus', 'memory_mb', 'root_gb', 'ephemeral_gb', 'swap',
+                 'rxtx_factor', 'extra_specs', 'description')
+IMAGE_FIELDS = ('id', 'name', 'disk_format', 'container_format', 'size', 'virtual_size', 'min_disk',
+                'min_ram', 'properties', 'location', 'checksum', 'os_hash_value', 'owner')
+
+
+# ---- create (API side of a boot) -----------------------------------------
+
+def _flavor_snapshot(flavor):
+    return dict((k, flavor.get(k)) for k in FLAVOR_FIELDS)
+
+
+def _image_snapshot(image):
+    return dict((k, image.get(k)) for k in IMAGE_FIELDS)
+
+
+def validate_flavor_image(flavor, image):
+    """Nova's _validate_flavor_image_nostatus: the flavor must hold the image."""
+    root_gb = flavor['root_gb']
+    min_disk = image.get('min_disk') or 0
+    if root_gb and min_disk > root_gb:
+        raise FlavorDiskSmallerThanImage(
+            'flavor', "Flavor's disk is too small for requested image: flavor %s has %d GB, "
+            "image %s needs min_disk %d GB" % (flavor['name'], root_gb, image['name'] or image['id'], min_disk))
+    size = max(image.get('virtual_size') or 0, image.get('size') or 0)
+    if root_gb and size > root_gb * GIB:
+        raise FlavorDiskSmallerThanImage(
+            'flavor', "Flavor's disk is too small for requested image: flavor %s has %d GB, image %s is %d bytes"
+            % (flavor['name'], root_gb, image['name'] or image['id'], size))
+    if (image.get('min_ram') or 0) > flavor['memory_mb']:
+        raise InvalidInput('flavor', "Flavor's memory is too small for requested image: flavor %s has %d MB, "
+                           "image %s needs min_ram %d MB" % (flavor['name'], flavor['memory_mb'],
+                                                             image['name'] or image['id'], image['min_ram']))
+
+
+def _lookup_catalog(store, request, context):
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images, keypairs
+    flavor = request.get('flavor')
+    if isinstance(flavor, dict):
+        flavor_row = flavor
+    else:
+        flavor_row = flavors.get(store, flavor)
+    image_row = images.get(store, request['image'], project_id=None if context.is_admin else context.project_id)
+    if image_row.get('status') != 'active':
+        raise InvalidInput('image', 'image %s is not active (status %s)' % (image_row['id'], image_row.get('status')))
+    validate_flavor_image(flavor_row, image_row)
+    key_data = None
+    if request.get('key_name'):
+        key_data = keypairs.get(store, context.user_id, request['key_name'])['public_key']
+    return flavor_row, image_row, key_data
+
+
+def _server_group_id(conn, ident):
+    t = table('server_groups')
+    row = conn.execute(sa.select(t.c.id, t.c.uuid).where(sa.or_(t.c.uuid == ident, t.c.name == ident))).first()
+    if row is None:
+        raise NotFound('Server group', ident, field='server_group')
+    return row
+
+
+def create_servers(store, context, request):
+    """Record ``min_count``..``max_count`` new servers in BUILD/scheduling; returns their rows.
+
+    ``request``: name, flavor, image, availability_zone, key_name, user_data,
+    metadata, server_group, scheduler_hints, min_count, max_count, network_info.
+    Everything is validated before the first row is written.
+    """
+    name = instances.validate_name(request.get('name'), 'name')
+    min_count = request.get('min_count') or 1
+    max_count = request.get('max_count') or min_count
+    for field, value in (('min_count', min_count), ('max_count', max_count)):
+        if not isinstance(value, int) or value < 1:
+            raise InvalidInput(field, 'must be an integer of at least 1, got %r' % (value,))
+    if min_count > max_count:
+        raise InvalidInput('min_count', 'min_count (%d) is greater than max_count (%d)' % (min_count, max_count))
+    metadata = request.get('metadata') or {}
+    if not isinstance(metadata, dict) or any(not isinstance(k, str) or len(k) > 255 for k in metadata):
+        raise InvalidInput('metadata', 'must be a mapping of strings of at most 255 characters')
+    hints = request.get('scheduler_hints') or {}
+    if not isinstance(hints, dict):
+        raise InvalidInput('scheduler_hints', 'must be a mapping')
+    flavor, image, key_data = _lookup_catalog(store, request, context)
+    rows = []
+    reservation_id = 'r-%s' % api.new_request_id()[4:12]
+    with store.begin() as conn:
+        group = _server_group_id(conn, request['server_group']) if request.get('server_group') else None
+        for index in range(max_count):
+            display = name if max_count == 1 else '%s-%d' % (name, index + 1)
+            inst = instances.create(conn, {
+                'display_name': display, 'project_id': context.project_id, 'user_id': context.user_id,
+                'reservation_id': reservation_id, 'launch_index': index,
+                'flavor': _flavor_snapshot(flavor), 'image': _image_snapshot(image),
+                'availability_zone': request.get('availability_zone'),
+                'key_name': request.get('key_name'), 'key_data': key_data,
+                'user_data': request.get('user_data'), 'metadata': metadata,
+                'scheduler_hints': dict(hints, **({'group': group.uuid} if group else {})),
+                'network_info': request.get('network_info') or [],
+                'system_metadata': {'min_count': min_count, 'max_count': max_count},
+            })
+            if group is not None:
+                conn.execute(table('server_group_members').insert().values(
+                    group_id=group.id, instance_uuid=inst['uuid']))
+            instances.action_start(conn, inst['uuid'], 'create', context.request_id,
+                                   context.user_id, context.project_id)
+            rows.append(inst)
+    return rows
+
+
+# ---- scheduling and the host call ----------------------------------------
+
+def _node_settings(conn, host):
+    t = table('compute_nodes')
+    row = conn.execute(sa.select(t).where(t.c.host == host)).first()
+    if row is None:
+        raise NotFound('Compute host', host, field='host')
+    return as_dict(row)
+
+
+def host_args(instance, node):
+    """The options of the host-side ``instance`` module for ``instance`` on ``node``."""
+    image = dict(instance.get('image') or {})
+    spec = {
+        'uuid': instance['uuid'],
+        'name': instances.domain_name(instance),
+        'display_name': instance['display_name'],
+        'project_id': instance['project_id'],
+        'user_id': instance['user_id'],
+        'created_at': instance['created_at'],
+        'flavor': instance['flavor'],
+        'image': {
+            'id': image.get('id'), 'name': image.get('name'), 'disk_format': image.get('disk_format'),
+            'size': image.get('size'), 'virtual_size': image.get('virtual_size'),
+            'sha256': image.get('os_hash_value'), 'md5': image.get('checksum'),
+            'location': image.get('location'), 'min_disk': image.get('min_disk') or 0,
+            'min_ram': image.get('min_ram') or 0, 'properties': image.get('properties') or {},
+        },
+        'network_info': instance.get('network_info') or [],
+        'metadata': instance.get('metadata') or {},
+        'user_data': instance.get('user_data'),
+        'key_data': instance.get('key_data'),
+    }
+    for kind in ('kernel', 'ramdisk'):
+        if instance.get('system_metadata', {}).get(kind):
+            spec[kind] = instance['system_metadata'][kind]
+    return {
+        'host': node['host'],
+        'instance': spec,
+        'libvirt_uri': node.get('libvirt_uri') or 'qemu:///system',
+        'instances_path': node.get('instances_path') or '/var/lib/novalite/instances',
+    }
+
+
+def _request_spec(instance, uuids, exclude_hosts):
+    return {
+        'flavor': instance['flavor'],
+        'image': {'properties': (instance.get('image') or {}).get('properties') or {}},
+        'num_instances': len(uuids),
+        'min_count': (instance.get('system_metadata') or {}).get('min_count') or len(uuids),
+        'availability_zone': instance.get('availability_zone'),
+        'scheduler_hints': instance.get('scheduler_hints') or {},
+        'server_group': (instance.get('scheduler_hints') or {}).get('group'),
+        'exclude_hosts': list(exclude_hosts or []),
+        'consumer_uuids': list(uuids),
+        'project_id': instance.get('project_id'),
+    }
+
+
+def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=None, exclude_hosts=None):
+    """Schedule and claim the BUILD instances ``instance_uuids`` (one request).
+
+    Returns ``{'builds': [host args...], 'failed': [{uuid, error}], 'explanation': ...}``.
+    On NoValidHost every instance of the request goes to ERROR with the
+    scheduler's explanation as its fault and nothing stays claimed.
+    """
+    from ansible_collections.novalite.compute.plugins.module_utils.scheduler import manager
+    pending = [instances.get(store, u) for u in instance_uuids]
+    for inst in pending:
+        if inst['vm_state'] != S.BUILDING or inst['task_state'] != S.SCHEDULING:
+            raise api.InstanceInvalidState('instance %s is not waiting to be scheduled (vm_state %s, task_state %s)'
+                                           % (inst['uuid'], inst['vm_state'], inst['task_state']), field='server')
+    spec = _request_spec(pending[0], instance_uuids, exclude_hosts)
+    with store.begin() as conn:
+        for inst in pending:
+            instances.event_start(conn, inst['uuid'], request_id, 'conductor_schedule_and_build_instances')
+    try:
+        result = manager.select_destinations(store, spec, scheduler_config or {}, claim=True)
+    except NovaliteError as exc:
+        with store.begin() as conn:
+            for inst in pending:
+                _fail_build(conn, inst, request_id, exc, 'conductor_schedule_and_build_instances')
+        return {'builds': [], 'failed': [{'uuid': i['uuid'], 'error': exc.message} for i in pending],
+                'explanation': exc.message}
+    builds = []
+    with store.begin() as conn:
+        for inst, selection in zip(pending, result['selections']):
+            node = _node_settings(conn, selection['host'])
+            instances.update(store, inst['uuid'], conn=conn, expected_task_state=S.SCHEDULING,
+                             host=node['host'], node=node['hypervisor_hostname'],
+                             availability_zone=inst['availability_zone'] or node['availability_zone'],
+                             task_state=S.BLOCK_DEVICE_MAPPING)
+            instances.event_finish(conn, inst['uuid'], request_id, 'conductor_schedule_and_build_instances',
+                                   host=node['host'])
+            builds.append((inst, node))
+    out = []
+    with store.begin() as conn:
+        for inst, node in builds:
+            fresh = instances.update(store, inst['uuid'], conn=conn, expected_task_state=S.BLOCK_DEVICE_MAPPING,
+                                     task_state=S.SPAWNING)
+            instances.event_start(conn, inst['uuid'], request_id, 'compute__do_build_and_run_instance',
+                                  host=node['host'])
+            out.append(host_args(fresh, node))
+    return {'builds': out, 'failed': [], 'explanation': result.get('explanation')}
+
+
+def plan(store, request, context, scheduler_config=None):
+    """Where a new server would go, without writing anything (check mode)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.scheduler import manager
+    flavor, image, _key = _lookup_catalog(store, request, context)
+    fake = {'flavor': _flavor_snapshot(flavor), 'image': _image_snapshot(image),
+            'availability_zone': request.get('availability_zone'),
+            'scheduler_hints': request.get('scheduler_hints') or {}, 'system_metadata': {},
+            'project_id': context.project_id}
+    spec = _request_spec(fake, ['planned'], None)
+    spec['consumer_uuids'] = []
+    result = manager.select_destinations(store, spec, scheduler_config or {}, claim=False)
+    return result['selections'][0]['host']
+
+
+def _fail_build(conn, inst, request_id, error, event):
+    message = api.describe(error)
+    instances.update(None, inst['uuid'], conn=conn, vm_state=S.ERROR, task_state=None)
+    instances.add_fault(conn, inst['uuid'], message, code=getattr(error, 'code', 500), host=inst.get('host'))
+    instances.event_finish(conn, inst['uuid'], request_id, event, result='Error', traceback=message)
+    _release(conn, inst['uuid'])
+
+
+def _release(conn, consumer_uuid):
+    from ansible_collections.novalite.compute.plugins.module_utils.scheduler import claims
+    claims._release_in(conn, consumer_uuid)  # TODO: public name once the scheduler settles
+
+
+# ---- recording what the host did -----------------------------------------
+
+def record_result(store, ident, action, request_id, host_result=None, error=None):
+    """Apply a host call's outcome (``host_result``: the host module's result dict).
+
+    Success moves vm_state/power_state on and clears task_state; a failed boot
+    goes to ERROR with a fault and frees its claims; a failed lifecycle action
+    keeps its vm_state, clears task_state and records a fault (Nova's
+    reverts_task_state + wrap_instance_fault).
+    """
+    with store.begin() as conn:
+        inst = instances.get(store, ident, include_deleted=True, conn=conn)
+        name = api.ACTION_NAMES.get(action, action)
+        event = 'compute__do_build_and_run_instance' if action == 'create' else 'compute_%s_instance' % name
+        if error is not None or (host_result or {}).get('failed'):
+            failure = error if error is not None else host_result
+            if action == 'create':
+                _fail_build(conn, inst, request_id, failure, event)
+            elif action == 'sync':
+                instances.add_fault(conn, inst['uuid'], api.describe(failure), host=inst.get('host'))
+            else:
+                values = {'task_state': None}
+                power = (host_result or {}).get('power_state')
+                if power is not None:
+                    values['power_state'] = power
+                instances.update(store, inst['uuid'], conn=conn, **values)
+                instances.add_fault(conn, inst['uuid'], api.describe(failure), host=inst.get('host'))
+                instances.event_finish(conn, inst['uuid'], request_id, event, result='Error',
+                                       traceback=api.describe(failure))
+            return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
+        if action == 'delete':
+            instances.mark_deleted(conn, inst['uuid'])
+            _release(conn, inst['uuid'])
+            conn.execute(table('server_group_members').delete().where(
+                table('server_group_members').c.instance_uuid == inst['uuid']))
+            instances.event_finish(conn, inst['uuid'], request_id, event, host=inst.get('host'))
+            return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
+        values = {'task_state': None}
+        if action in api.RESULT_VM_STATE:
+            values['vm_state'] = api.RESULT_VM_STATE[action]
+        power = (host_result or {}).get('power_state')
+        if power is not None:
+            values['power_state'] = power
+        if (host_result or {}).get('domain_xml'):
+            values['domain_xml'] = host_result['domain_xml']
+        if action == 'create':
+            values['launched_at'] = utcnow()
+            values['progress'] = 100
+        changed = any(inst.get(k) != v for k, v in values.items())
+        if changed:
+            instances.update(store, inst['uuid'], conn=conn, **values)
+        if action != 'sync' and (changed or action == 'create'):
+            instances.event_finish(conn, inst['uuid'], request_id, event, host=inst.get('host'))
+        result = instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
+        result['changed'] = changed
+        return result
+
+
+def sync_power_state(store, ident, power_state):
+    """Reconcile: the host says the domain is in ``power_state``; store it (Nova's _sync_instance_power_state)."""
+    inst = instances.get(store, ident)
+    if inst['power_state'] == power_state or inst['task_state'] is not None:
+        return inst, False
+    values = {'power_state': power_state}
+    if inst['vm_state'] == S.ACTIVE and power_state in (S.SHUTDOWN, S.CRASHED, S.NOSTATE):
+        # Nova stops the instance when its domain went away under it.
+        values['vm_state'] = S.STOPPED
+    elif inst['vm_state'] == S.STOPPED and power_state == S.RUNNING:
+        values['vm_state'] = S.ACTIVE
+    return instances.update(store, inst['uuid'], **values), True

@@ -1,0 +1,177 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: server
+short_description: Desired state of a server in the novalite state store (controller side)
+version_added: 0.1.0
+author: novalite developers (@novalite)
+description:
+  - Creates, changes the power state of, or deletes a server, the way Nova's compute API does.
+  - A new server is recorded (vm_state C(building), task_state C(scheduling)), scheduled by the
+    filter scheduler and its resources claimed; an existing one is moved on with Nova's allowed
+    state transitions (for example pause only from C(ACTIVE)).
+  - The module does not touch the hypervisor. It returns I(host_call), the arguments of the
+    host-side M(novalite.compute.instance) or M(novalite.compute.instance_action) call that does
+    the work on the chosen compute host; M(novalite.compute.server_report) records its outcome.
+    The role C(novalite.compute.server) chains the three.
+  - In check mode nothing is written; a new server reports the host it would be scheduled to
+    in I(planned_host).
+extends_documentation_fragment:
+  - novalite.compute.state_store
+  - novalite.compute.state_store.context
+options:
+  name:
+    description:
+      - Server name (Nova's display name). Must be unique among live servers for this module to address it.
+    type: str
+  uuid:
+    description:
+      - Server uuid, to address an existing server instead of by name.
+    type: str
+  state:
+    description:
+      - C(present) and C(running) boot the server when missing and make it C(ACTIVE).
+      - C(stopped), C(paused) and C(suspended) move an existing server there (a new server is booted first).
+      - C(absent) deletes it.
+    type: str
+    choices: [present, running, stopped, paused, suspended, absent]
+    default: present
+  flavor:
+    description:
+      - Flavor name or id, for a new server.
+    type: str
+  image:
+    description:
+      - Image name or id, for a new server.
+    type: str
+  availability_zone:
+    description:
+      - Availability zone to schedule a new server into.
+    type: str
+  server_group:
+    description:
+      - Server group (name or uuid) the new server joins; its policy constrains scheduling.
+    type: str
+  key_name:
+    description:
+      - Keypair name (of I(user_id)) injected into a new server.
+    type: str
+  user_data:
+    description:
+      - User data for a new server.
+    type: str
+  metadata:
+    description:
+      - Server metadata (key/value strings) for a new server.
+    type: dict
+  scheduler_hints:
+    description:
+      - Nova scheduler hints such as C(same_host) and C(different_host) (lists of server uuids).
+    type: dict
+  scheduler:
+    description:
+      - Scheduler configuration (C(enabled_filters), weigher multipliers, C(host_subset_size), C(max_attempts)).
+    type: dict
+'''
+
+EXAMPLES = r'''
+- name: Boot vm1 (records, schedules and claims; the role runs the host side too)
+  novalite.compute.server:
+    name: vm1
+    flavor: m1.tiny
+    image: novalite-test
+  delegate_to: localhost
+  register: vm1
+
+- name: Where would vm2 land?
+  novalite.compute.server:
+    name: vm2
+    flavor: m1.small
+    image: novalite-test
+    availability_zone: az2
+  check_mode: true
+  delegate_to: localhost
+
+- name: Stop a server
+  novalite.compute.server:
+    name: vm1
+    state: stopped
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+server:
+  description: The server's row after the change (status is the API status, e.g. BUILD, ACTIVE, SHUTOFF).
+  returned: when the server exists
+  type: dict
+host_call:
+  description:
+    - What the compute host must do next, or null. Keys C(module) (instance or instance_action),
+      C(host), C(instance), C(libvirt_uri), C(instances_path), C(state) or C(action), C(server), C(action).
+  returned: always
+  type: dict
+planned_host:
+  description: The compute host chosen (or, in check mode, that would be chosen) for a new server.
+  returned: always
+  type: str
+action:
+  description: The Nova action started (create, stop, start, pause, ...), or null.
+  returned: always
+  type: str
+request_id:
+  description: The request id the instance action is recorded under.
+  returned: always
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
+from ansible_collections.novalite.compute.plugins.module_utils.compute import desired
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type='str'),
+        uuid=dict(type='str'),
+        state=dict(type='str', default='present', choices=list(desired.STATES)),
+        flavor=dict(type='str'),
+        image=dict(type='str'),
+        availability_zone=dict(type='str'),
+        server_group=dict(type='str'),
+        key_name=dict(type='str', no_log=False),
+        user_data=dict(type='str'),
+        metadata=dict(type='dict'),
+        scheduler_hints=dict(type='dict'),
+        scheduler=dict(type='dict'),
+    )
+    argument_spec.update(glue.DATABASE_ARGS)
+    argument_spec.update(glue.CONTEXT_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_one_of=[('name', 'uuid')])
+    p = module.params
+    store = glue.open_store_for(module)
+    spec = dict((k, p[k]) for k in ('name', 'uuid', 'flavor', 'image', 'availability_zone', 'server_group',
+                                    'key_name', 'user_data', 'metadata', 'scheduler_hints'))
+    result = glue.run(module, desired.ensure, store, spec, p['state'], glue.context_from(module),
+                      check_mode=module.check_mode, scheduler_config=p['scheduler'])
+    diff = result.pop('diff')
+    failed_msg = result.pop('failed_msg', None)
+    for warning in result.pop('warnings', []):
+        module.warn(warning)
+    if module._diff:
+        result['diff'] = diff
+    if failed_msg:
+        module.fail_json(msg=failed_msg, **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

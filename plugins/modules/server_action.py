@@ -1,0 +1,95 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: server_action
+short_description: Start a Nova server action (stop, start, reboot, pause, lock, ...) in the state store
+version_added: 0.1.0
+author: novalite developers (@novalite)
+description:
+  - Checks the action against Nova's rules (allowed vm_state and task_state, the lock) and
+    records it (instance action, in-flight task_state) in one transaction, so a refused action
+    changes nothing and two concurrent actions cannot both start.
+  - Returns I(host_call), the host-side call that performs it (null for C(lock)/C(unlock),
+    which complete in the store, and for deleting a server that never reached a host).
+    Record the host's outcome with M(novalite.compute.server_report).
+  - In check mode only the checks run.
+extends_documentation_fragment:
+  - novalite.compute.state_store
+  - novalite.compute.state_store.context
+options:
+  server:
+    description: Server name or uuid.
+    type: str
+    required: true
+  action:
+    description: The action.
+    type: str
+    required: true
+    choices: [start, stop, reboot, pause, unpause, suspend, resume, lock, unlock, delete]
+  reboot_type:
+    description: C(SOFT) (clean shutdown and start, hard after a timeout) or C(HARD) (power cycle).
+    type: str
+    choices: [SOFT, HARD]
+    default: SOFT
+  locked_reason:
+    description: Reason recorded with C(lock).
+    type: str
+'''
+
+EXAMPLES = r'''
+- name: Hard reboot vm1
+  novalite.compute.server_action:
+    server: vm1
+    action: reboot
+    reboot_type: HARD
+  delegate_to: localhost
+  register: reboot
+'''
+
+RETURN = r'''
+server:
+  description: The server row with its in-flight task_state.
+  returned: success
+  type: dict
+host_call:
+  description: What the compute host must do next (see M(novalite.compute.server)), or null.
+  returned: success
+  type: dict
+request_id:
+  description: Request id of the recorded instance action.
+  returned: success
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
+from ansible_collections.novalite.compute.plugins.module_utils.compute import actions
+
+
+def main():
+    argument_spec = dict(
+        server=dict(type='str', required=True),
+        action=dict(type='str', required=True, choices=list(actions.USER_ACTIONS)),
+        reboot_type=dict(type='str', default='SOFT', choices=['SOFT', 'HARD']),
+        locked_reason=dict(type='str'),
+    )
+    argument_spec.update(glue.DATABASE_ARGS)
+    argument_spec.update(glue.CONTEXT_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    p = module.params
+    store = glue.open_store_for(module)
+    result = glue.run(module, actions.start, store, p['server'], p['action'], glue.context_from(module),
+                      reboot_type=p['reboot_type'], reason=p['locked_reason'], check_mode=module.check_mode)
+    module.exit_json(changed=True, **result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,147 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: server_build
+short_description: Record, schedule and claim a batch of new servers (controller side)
+version_added: 0.1.0
+author: novalite developers (@novalite)
+description:
+  - Nova's C(compute_api.create) plus C(schedule_and_build_instances) for one request of
+    I(min_count) to I(max_count) servers, or for servers already recorded in BUILD/scheduling
+    (I(servers), as the REST shim records them before answering 202).
+  - All servers of one request are scheduled together, each placement seeing the previous
+    ones, all-or-nothing for I(min_count). When nothing fits every server goes to C(ERROR) with
+    the scheduler's explanation as its fault and the module fails with it.
+  - Returns I(builds), one host call per server for M(novalite.compute.instance) on its host.
+extends_documentation_fragment:
+  - novalite.compute.state_store
+  - novalite.compute.state_store.context
+options:
+  servers:
+    description: Uuids of servers already recorded in BUILD/scheduling.
+    type: list
+    elements: str
+  name:
+    description: Name of new servers (C(name-1), C(name-2), ... when more than one).
+    type: str
+  flavor:
+    description: Flavor name or id.
+    type: str
+  image:
+    description: Image name or id.
+    type: str
+  min_count:
+    description: Fewest servers to boot; fewer fitting fails the whole request.
+    type: int
+    default: 1
+  max_count:
+    description: Most servers to boot.
+    type: int
+  availability_zone:
+    description: Availability zone.
+    type: str
+  server_group:
+    description: Server group name or uuid.
+    type: str
+  key_name:
+    description: Keypair name.
+    type: str
+  user_data:
+    description: User data.
+    type: str
+  metadata:
+    description: Server metadata.
+    type: dict
+  scheduler_hints:
+    description: Scheduler hints (C(same_host), C(different_host)).
+    type: dict
+  scheduler:
+    description: Scheduler configuration.
+    type: dict
+'''
+
+EXAMPLES = r'''
+- name: Three web servers
+  novalite.compute.server_build:
+    name: web
+    flavor: m1.tiny
+    image: novalite-test
+    min_count: 3
+  delegate_to: localhost
+  register: batch
+'''
+
+RETURN = r'''
+builds:
+  description: One host call per scheduled server (C(host), C(instance), C(libvirt_uri), C(instances_path), C(server), C(action)).
+  returned: always
+  type: list
+  elements: dict
+request_id:
+  description: Request id of the create actions.
+  returned: always
+  type: str
+explanation:
+  description: The scheduler's account of which filters removed which hosts.
+  returned: always
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
+from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor
+
+
+def _build(store, params, context):
+    uuids = params['servers']
+    if not uuids:
+        request = dict((k, params[k]) for k in ('name', 'flavor', 'image', 'min_count', 'max_count',
+                                                'availability_zone', 'server_group', 'key_name',
+                                                'user_data', 'metadata', 'scheduler_hints'))
+        uuids = [s['uuid'] for s in conductor.create_servers(store, context, request)]
+    return conductor.schedule_and_prepare(store, uuids, context.request_id, params['scheduler'])
+
+
+def main():
+    argument_spec = dict(
+        servers=dict(type='list', elements='str'),
+        name=dict(type='str'),
+        flavor=dict(type='str'),
+        image=dict(type='str'),
+        min_count=dict(type='int', default=1),
+        max_count=dict(type='int'),
+        availability_zone=dict(type='str'),
+        server_group=dict(type='str'),
+        key_name=dict(type='str', no_log=False),
+        user_data=dict(type='str'),
+        metadata=dict(type='dict'),
+        scheduler_hints=dict(type='dict'),
+        scheduler=dict(type='dict'),
+    )
+    argument_spec.update(glue.DATABASE_ARGS)
+    argument_spec.update(glue.CONTEXT_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=False,
+                           required_one_of=[('servers', 'name')],
+                           required_by={'name': ('flavor', 'image')})
+    store = glue.open_store_for(module)
+    context = glue.context_from(module)
+    result = glue.run(module, _build, store, module.params, context)
+    builds = [dict(b, module='instance', state='running', action='create', server=b['instance']['uuid'])
+              for b in result['builds']]
+    out = dict(changed=True, builds=builds, request_id=context.request_id,
+               explanation=result.get('explanation'), failed_servers=result['failed'])
+    if result['failed']:
+        module.fail_json(msg=result['explanation'] or result['failed'][0]['error'], **out)
+    module.exit_json(**out)
+
+
+if __name__ == '__main__':
+    main()

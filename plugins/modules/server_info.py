@@ -1,0 +1,86 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: server_info
+short_description: List servers from the novalite state store, with faults and instance actions
+version_added: 0.1.0
+author: novalite developers (@novalite)
+description:
+  - Returns servers with Nova's API status (BUILD, ACTIVE, SHUTOFF, PAUSED, SUSPENDED, ERROR, ...),
+    vm_state, task_state, power_state, host and, for a single server, its latest fault and its
+    instance actions with their events.
+extends_documentation_fragment:
+  - novalite.compute.state_store
+options:
+  server:
+    description: One server (name or uuid); all live servers when omitted.
+    type: str
+  project_id:
+    description: Only this project's servers.
+    type: str
+  host:
+    description: Only servers on this compute host.
+    type: str
+  include_deleted:
+    description: Include deleted servers.
+    type: bool
+    default: false
+'''
+
+EXAMPLES = r'''
+- name: Show vm1 with its actions
+  novalite.compute.server_info:
+    server: vm1
+  delegate_to: localhost
+  register: vm1
+'''
+
+RETURN = r'''
+servers:
+  description: Server rows; for a single I(server) each also has C(fault) and C(actions).
+  returned: always
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
+from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+
+
+def _one(store, ident, project_id, include_deleted):
+    inst = instances.get(store, ident, project_id=project_id, include_deleted=include_deleted)
+    inst['fault'] = instances.latest_fault(store, inst['uuid'])
+    inst['actions'] = instances.list_actions(store, inst['uuid'])
+    return [inst]
+
+
+def main():
+    argument_spec = dict(
+        server=dict(type='str'),
+        project_id=dict(type='str'),
+        host=dict(type='str'),
+        include_deleted=dict(type='bool', default=False),
+    )
+    argument_spec.update(glue.DATABASE_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    p = module.params
+    store = glue.open_store_for(module)
+    if p['server']:
+        servers = glue.run(module, _one, store, p['server'], p['project_id'], p['include_deleted'])
+    else:
+        servers = glue.run(module, instances.list_instances, store, project_id=p['project_id'], host=p['host'],
+                           include_deleted=p['include_deleted'])
+    module.exit_json(changed=False, servers=servers)
+
+
+if __name__ == '__main__':
+    main()

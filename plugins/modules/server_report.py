@@ -1,0 +1,104 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: server_report
+short_description: Record what a compute host did for a server (controller side)
+version_added: 0.1.0
+author: novalite developers (@novalite)
+description:
+  - Nova's conductor step after a compute host call. Success moves vm_state and power_state on,
+    clears task_state and finishes the instance action event; a failed boot puts the server in
+    C(ERROR) with a fault and frees its claims; a failed action keeps the vm_state, clears the
+    task_state and records a fault; a delete marks the row deleted and frees its claims.
+  - Takes one report (I(server), I(action), I(request_id), I(result)) or a batch in I(reports).
+  - In check mode nothing is written.
+extends_documentation_fragment:
+  - novalite.compute.state_store
+options:
+  server:
+    description: Server uuid (or unique name).
+    type: str
+  action:
+    description: The action the host call performed (C(create), C(stop), ..., or C(sync) for a state check).
+    type: str
+  request_id:
+    description: Request id the action was recorded under.
+    type: str
+  result:
+    description: The registered result of the host-side module (its C(failed), C(msg), C(power_state), C(domain_xml)).
+    type: dict
+  error:
+    description: An error message, when the host call could not run at all.
+    type: str
+  reports:
+    description: A batch of reports, each with the keys I(server), I(action), I(request_id), I(result), I(error).
+    type: list
+    elements: dict
+  loop_results:
+    description:
+      - The C(results) of a looped host task whose loop items are host calls (as returned by
+        M(novalite.compute.server_build)); each is recorded with I(request_id).
+    type: list
+    elements: dict
+'''
+
+EXAMPLES = r'''
+- name: Record the boot
+  novalite.compute.server_report:
+    server: "{{ vm1.server.uuid }}"
+    action: create
+    request_id: "{{ vm1.request_id }}"
+    result: "{{ boot }}"
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+servers:
+  description: The server rows after recording, one per report.
+  returned: always
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
+from ansible_collections.novalite.compute.plugins.module_utils.compute import actions
+
+
+def main():
+    argument_spec = dict(
+        server=dict(type='str'),
+        action=dict(type='str'),
+        request_id=dict(type='str'),
+        result=dict(type='dict'),
+        error=dict(type='str'),
+        reports=dict(type='list', elements='dict'),
+        loop_results=dict(type='list', elements='dict'),
+    )
+    argument_spec.update(glue.DATABASE_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_one_of=[('server', 'reports', 'loop_results')],
+                           mutually_exclusive=[('server', 'reports', 'loop_results')],
+                           required_by={'server': ('action', 'request_id'), 'loop_results': ('request_id',)})
+    p = module.params
+    if p['loop_results'] is not None:
+        reports = [actions.report_from_loop_result(r, p['request_id']) for r in p['loop_results']]
+    else:
+        reports = p['reports'] or [dict((k, p[k]) for k in ('server', 'action', 'request_id', 'result', 'error'))]
+    if module.check_mode:
+        module.exit_json(changed=any((r.get('result') or {}).get('changed') for r in reports), servers=[])
+    store = glue.open_store_for(module)
+    servers = glue.run(module, actions.record_many, store, reports)
+    module.exit_json(changed=any(s.pop('changed', True) for s in servers), servers=servers)
+
+
+if __name__ == '__main__':
+    main()
