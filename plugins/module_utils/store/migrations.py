@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+
 from ansible_collections.novalite.compute.plugins.module_utils.store import schema
 
 try:
@@ -99,19 +101,51 @@ def _upgrade_to(conn, version):
     conn.execute(sa.text('INSERT INTO %s (version) VALUES (:v)' % VERSION_TABLE), {'v': version})
 
 
+@contextlib.contextmanager
+def _upgrade_lock(engine):
+    """Serialise upgrades of one database across processes.
+
+    MySQL DDL commits implicitly, so a transaction cannot fence it: several
+    processes opening a fresh database at once (ansible forks) would all run
+    CREATE TABLE. A named lock fences them; on SQLite each step's
+    BEGIN IMMEDIATE already does.
+    """
+    if engine.dialect.name != 'mysql':
+        yield
+        return
+    name = ('novalite_schema.%s' % (engine.url.database or ''))[:64]
+    with engine.connect() as conn:
+        got = conn.execute(sa.text('SELECT GET_LOCK(:name, 300)'), {'name': name}).scalar()
+        if got != 1:
+            raise RuntimeError('timed out waiting for another process to upgrade the database schema')
+        try:
+            yield
+        finally:
+            conn.execute(sa.text('SELECT RELEASE_LOCK(:name)'), {'name': name})
+
+
 def upgrade(engine, target=None):
     """Bring the database at ``engine`` to ``target`` (default: head). Returns (from, to)."""
     target = head_version() if target is None else target
-    with engine.begin() as conn:
-        start = current_version(conn)
-        if start == 0:
-            _version_table(sa.MetaData()).create(conn, checkfirst=True)
-    if start > head_version():
-        raise RuntimeError('database schema version %d is newer than this novalite (%d)'
-                           % (start, head_version()))
-    for version in range(start + 1, target + 1):
+    # readonly: on SQLite the check must not take the write lock (see engine._sqlite_setup).
+    with engine.execution_options(readonly=True).connect() as conn:
+        found = current_version(conn)
+    if target <= found <= head_version():
+        return found, found   # the common case: nothing to do, no lock taken
+    with _upgrade_lock(engine):
         with engine.begin() as conn:
-            _upgrade_to(conn, version)
+            start = current_version(conn)
+            if start == 0:
+                _version_table(sa.MetaData()).create(conn, checkfirst=True)
+        if start > head_version():
+            raise RuntimeError('database schema version %d is newer than this novalite (%d)'
+                               % (start, head_version()))
+        for version in range(start + 1, target + 1):
+            with engine.begin() as conn:
+                # Another process may have done this step since we looked.
+                if current_version(conn) >= version:
+                    continue
+                _upgrade_to(conn, version)
     return start, max(start, target)
 
 

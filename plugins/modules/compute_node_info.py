@@ -1,0 +1,113 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: compute_node_info
+short_description: List the compute hosts in the registry with up/down and enabled/disabled
+version_added: 0.1.0
+author: novalite developers (@novalite)
+description:
+  - Controller side. Lists the compute nodes recorded by M(novalite.compute.compute_node) - what Nova's
+    C(openstack hypervisor list) and C(openstack compute service list) show.
+  - A host is C(up) when its last heartbeat is younger than O(service_down_time) and it is not forced down.
+options:
+  host:
+    description: Only this host (empty result when it is not registered).
+    type: str
+  availability_zone:
+    description: Only hosts in this zone.
+    type: str
+  service_down_time:
+    description: Seconds after the last heartbeat before a host counts as down (Nova's service_down_time).
+    type: int
+    default: 60
+  database_url:
+    description:
+      - State store URL. Defaults to C($NOVALITE_DATABASE_URL), then C(sqlite:////var/lib/novalite/novalite.db).
+    type: str
+requirements:
+  - SQLAlchemy
+attributes:
+  check_mode:
+    description: Can run in check mode and return the changed status it would report, without writing.
+    support: full
+  diff_mode:
+    description: Does not return a diff.
+    support: none
+'''
+
+EXAMPLES = r'''
+- name: Which compute hosts are up
+  novalite.compute.compute_node_info:
+    database_url: "{{ database_url | default(omit) }}"
+  register: registry
+  delegate_to: localhost
+
+- name: Fail when a host is down
+  ansible.builtin.assert:
+    that: registry.nodes | selectattr('state', 'equalto', 'down') | list | length == 0
+'''
+
+RETURN = r'''
+nodes:
+  description: Compute nodes sorted by host, same fields as the C(node) result of M(novalite.compute.compute_node).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - host: compute1
+      hypervisor_hostname: compute1.example.org
+      state: up
+      status: enabled
+      availability_zone: az1
+      vcpus: 2
+      memory_mb: 24105
+      free_ram_mb: 24105
+services:
+  description: Nova's os-services rows for the nova-compute services.
+  returned: always
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
+
+
+def listing(store, params):
+    if params['service_down_time'] <= 0:
+        raise InvalidInput('service_down_time', 'must be greater than 0')
+    nodes = hosts.list_nodes(store, service_down_time=params['service_down_time'], host=params['host'])
+    if params['availability_zone'] is not None:
+        nodes = [n for n in nodes if n['availability_zone'] == params['availability_zone']]
+    wanted = set(n['host'] for n in nodes)
+    services = [s for s in hosts.list_services(store, service_down_time=params['service_down_time'])
+                if s['host'] in wanted]
+    return nodes, services
+
+
+def main():
+    argument_spec = dict(
+        host=dict(type='str'),
+        availability_zone=dict(type='str'),
+        service_down_time=dict(type='int', default=60),
+    )
+    argument_spec.update(ansible_glue.DATABASE_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    store = ansible_glue.run(module, ansible_glue.open_store_for, module)
+    nodes, services = ansible_glue.run(module, listing, store, module.params)
+    module.exit_json(changed=False, nodes=nodes, services=services)
+
+
+if __name__ == '__main__':
+    main()
