@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Scheduler configuration with Nova's option names and defaults.
+
+``from_dict`` validates a plain dict (module options, REST shim config) and
+names the offending option on bad input.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+
+ALL_FILTERS = 'novalite.compute.scheduler.filters.all_filters'
+
+# Nova's [filter_scheduler]/enabled_filters plus the filters the seeds list
+# (Retry, Ram, Disk, Core, SameHost, DifferentHost), in the order that removes
+# the most hosts with the cheapest checks first.
+DEFAULT_ENABLED_FILTERS = [
+    'RetryFilter',
+    'AvailabilityZoneFilter',
+    'ComputeFilter',
+    'RamFilter',
+    'DiskFilter',
+    'CoreFilter',
+    'ComputeCapabilitiesFilter',
+    'ImagePropertiesFilter',
+    'ServerGroupAntiAffinityFilter',
+    'ServerGroupAffinityFilter',
+    'SameHostFilter',
+    'DifferentHostFilter',
+]
+
+# The seeds: "most free RAM wins" is the default ordering, so only the RAM
+# weigher is on by default; the others are available with a multiplier.
+DEFAULT_MULTIPLIERS = {
+    'ram_weight_multiplier': 1.0,
+    'cpu_weight_multiplier': 0.0,
+    'disk_weight_multiplier': 0.0,
+    'num_instances_weight_multiplier': 0.0,
+    'soft_affinity_weight_multiplier': 1.0,
+    'soft_anti_affinity_weight_multiplier': 1.0,
+    'build_failure_weight_multiplier': 1000000.0,
+}
+
+DEFAULTS = dict(
+    enabled_filters=list(DEFAULT_ENABLED_FILTERS),
+    available_filters=[ALL_FILTERS],
+    host_subset_size=1,
+    max_attempts=3,
+    max_instances_per_host=50,
+    service_down_time=60,
+    **DEFAULT_MULTIPLIERS
+)
+
+
+class SchedulerConfig(object):
+    """Validated scheduler options; attribute names are Nova's option names."""
+
+    def __init__(self, **options):
+        for key, value in DEFAULTS.items():
+            setattr(self, key, list(value) if isinstance(value, list) else value)
+        for key, value in options.items():
+            if value is None:
+                continue
+            if key not in DEFAULTS:
+                raise InvalidInput('scheduler_config', 'unknown option %r (known: %s)'
+                                   % (key, ', '.join(sorted(DEFAULTS))))
+            setattr(self, key, _coerce(key, value))
+
+    def as_dict(self):
+        return dict((key, getattr(self, key)) for key in DEFAULTS)
+
+
+def _coerce(key, value):
+    field = 'scheduler_config.%s' % key
+    default = DEFAULTS[key]
+    if isinstance(default, list):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(',') if v.strip()]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise InvalidInput(field, 'must be a list of names')
+        return list(value)
+    if isinstance(default, float):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(field, 'must be a number, got %r' % (value,))
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(field, 'must be an integer, got %r' % (value,))
+    if isinstance(value, float) and value != number:
+        raise InvalidInput(field, 'must be an integer, got %r' % (value,))
+    if number < 1:
+        raise InvalidInput(field, 'must be at least 1, got %r' % (value,))
+    return number
+
+
+def from_dict(options):
+    if options is None:
+        return SchedulerConfig()
+    if isinstance(options, SchedulerConfig):
+        return options
+    if not isinstance(options, dict):
+        raise InvalidInput('scheduler_config', 'must be a dict of options')
+    return SchedulerConfig(**options)

@@ -1,0 +1,300 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""All compute hosts as column arrays, loaded once per scheduling run.
+
+Nova builds one HostState object per host per request; at 100,000 hosts that
+object churn is the cost. Here every attribute is a numpy column indexed by
+host position, the built-in filters and weighers work on whole columns, and
+``HostView`` gives third-party filters Nova's per-host attribute interface on
+top of the same columns.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+
+from ansible_collections.novalite.compute.plugins.module_utils.registry import liveness
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import capacity
+
+try:
+    import numpy as np
+    HAS_NUMPY = True
+except ImportError:  # pragma: no cover - reported by the module
+    np = None
+    HAS_NUMPY = False
+
+try:
+    import sqlalchemy as sa
+    from ansible_collections.novalite.compute.plugins.module_utils.store import schema
+except ImportError:  # pragma: no cover
+    sa = None
+
+_NODE_COLUMNS = (
+    'id', 'uuid', 'host', 'hypervisor_hostname', 'availability_zone',
+    'vcpus', 'memory_mb', 'local_gb', 'vcpus_used', 'memory_mb_used', 'local_gb_used',
+    'cpu_allocation_ratio', 'ram_allocation_ratio', 'disk_allocation_ratio',
+    'reserved_host_cpus', 'reserved_host_memory_mb', 'reserved_host_disk_mb',
+    'cpu_arch', 'hypervisor_type', 'hypervisor_version', 'virt_type',
+    'traits', 'capabilities', 'cpu_info', 'generation',
+)
+
+# Attributes a flavor's ``capabilities:`` extra specs may name besides the
+# host's capabilities JSON (Nova looks these up on its HostState).
+BUILTIN_CAPABILITIES = ('cpu_arch', 'hypervisor_type', 'hypervisor_version', 'virt_type',
+                        'vcpus', 'memory_mb', 'local_gb', 'availability_zone', 'host')
+
+
+def _codes(values):
+    """Dictionary-encode a column of strings: (int codes, names, {name: code})."""
+    names = []
+    lookup = {}
+    codes = np.empty(len(values), dtype=np.int32)
+    for i, value in enumerate(values):
+        code = lookup.get(value)
+        if code is None:
+            code = lookup[value] = len(names)
+            names.append(value)
+        codes[i] = code
+    return codes, names, lookup
+
+
+class HostState(object):
+    """Column arrays for ``n`` hosts. Build with ``load`` (DB) or ``from_columns`` (tests, benchmark)."""
+
+    def __init__(self, columns, service_rows=(), instance_counts=None, now=None,
+                 service_down_time=liveness.SERVICE_DOWN_TIME):
+        n = len(columns['id'])
+        self.n = n
+        self.ids = np.asarray(columns['id'], dtype=np.int64)
+        self.uuids = list(columns['uuid'])
+        self.hosts = list(columns['host'])
+        self.nodenames = list(columns.get('hypervisor_hostname') or columns['host'])
+        self.host_index = dict((h, i) for i, h in enumerate(self.hosts))
+
+        def f64(name, default=0.0):
+            col = columns.get(name)
+            if col is None:
+                return np.full(n, default, dtype=np.float64)
+            return np.asarray([default if v is None else v for v in col], dtype=np.float64)
+
+        self.vcpus = f64('vcpus')
+        self.memory_mb = f64('memory_mb')
+        self.local_gb = f64('local_gb')
+        self.vcpus_used = f64('vcpus_used')
+        self.memory_mb_used = f64('memory_mb_used')
+        self.local_gb_used = f64('local_gb_used')
+        self.cpu_allocation_ratio = f64('cpu_allocation_ratio', 16.0)
+        self.ram_allocation_ratio = f64('ram_allocation_ratio', 1.5)
+        self.disk_allocation_ratio = f64('disk_allocation_ratio', 1.0)
+        self.reserved_host_cpus = f64('reserved_host_cpus')
+        self.reserved_host_memory_mb = f64('reserved_host_memory_mb', 512.0)
+        self.reserved_host_disk_mb = f64('reserved_host_disk_mb')
+        self.hypervisor_version = f64('hypervisor_version', -1.0)
+        self.generation = np.asarray(columns.get('generation') or [0] * n, dtype=np.int64)
+        # limits never change during a run; only *_used does
+        self.vcpu_limit = capacity.vcpu_limit(self.vcpus, self.cpu_allocation_ratio, self.reserved_host_cpus)
+        self.ram_limit = capacity.ram_limit(self.memory_mb, self.ram_allocation_ratio, self.reserved_host_memory_mb)
+        self.disk_limit = capacity.disk_limit(self.local_gb, self.disk_allocation_ratio, self.reserved_host_disk_mb)
+
+        self.az_codes, self.az_names, self.az_lookup = _codes(list(columns['availability_zone']))
+        self.arch_codes, self.arch_names, self.arch_lookup = _codes(
+            [(v or '').lower() for v in columns.get('cpu_arch') or [None] * n])
+        self.hv_type_codes, self.hv_type_names, self.hv_type_lookup = _codes(
+            [(v or '').lower() for v in columns.get('hypervisor_type') or [None] * n])
+        self.virt_codes, self.virt_names, self.virt_lookup = _codes(
+            [(v or '').lower() for v in columns.get('virt_type') or [None] * n])
+        self.traits = list(columns.get('traits') or [[]] * n)
+        self.capabilities = [c or {} for c in (columns.get('capabilities') or [{}] * n)]
+        self.cpu_info = list(columns.get('cpu_info') or [None] * n)
+
+        # Nova keeps build failures in the compute node's stats; the registry
+        # records them as capabilities['failed_builds'].
+        self.failed_builds = np.asarray([_int_or_zero(c.get('failed_builds')) for c in self.capabilities],
+                                        dtype=np.float64)
+        self.num_instances = np.zeros(n, dtype=np.float64)
+        for host_id, count in (instance_counts or {}).items():
+            pos = self._id_pos().get(host_id)
+            if pos is not None:
+                self.num_instances[pos] = count
+
+        # ComputeFilter: a host without a nova-compute service row is not up
+        self.service_up = np.zeros(n, dtype=bool)
+        self.service_enabled = np.zeros(n, dtype=bool)
+        self.disabled_reason = {}
+        now = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        for host, disabled, forced_down, last_seen_up, reason in service_rows:
+            pos = self.host_index.get(host)
+            if pos is None:
+                continue
+            self.service_up[pos] = liveness.is_up(last_seen_up, now, forced_down, service_down_time)
+            self.service_enabled[pos] = not disabled
+            if disabled:
+                self.disabled_reason[pos] = reason
+        self._capability_cache = {}
+        self._id_pos_cache = None
+
+    def _id_pos(self):
+        if getattr(self, '_id_pos_cache', None) is None:
+            self._id_pos_cache = dict((int(v), i) for i, v in enumerate(self.ids))
+        return self._id_pos_cache
+
+    # -- derived columns --------------------------------------------------
+    def free_vcpus(self):
+        return self.vcpu_limit - self.vcpus_used
+
+    def free_ram_mb(self):
+        return self.ram_limit - self.memory_mb_used
+
+    def free_disk_gb(self):
+        return self.disk_limit - self.local_gb_used
+
+    def consume(self, pos, vcpus, memory_mb, disk_gb):
+        """What a placement made earlier in this run uses (Nova's consume_from_request)."""
+        self.vcpus_used[pos] += vcpus
+        self.memory_mb_used[pos] += memory_mb
+        self.local_gb_used[pos] += disk_gb
+        self.num_instances[pos] += 1
+
+    def refresh_node(self, node):
+        """Take fresh usage for one host (after a lost claim race)."""
+        pos = self.host_index.get(node['host'])
+        if pos is None:
+            return
+        self.vcpus_used[pos] = node['vcpus_used']
+        self.memory_mb_used[pos] = node['memory_mb_used']
+        self.local_gb_used[pos] = node['local_gb_used']
+        self.generation[pos] = node['generation']
+
+    def capability_column(self, path):
+        """(codes, unique values) of a capability path such as ('cpu_info', 'arch').
+
+        Values are strings as Nova compares them (``str(cap)``), None when the
+        host lacks the capability. Cached per run: filters evaluate each
+        distinct value once instead of once per host.
+        """
+        key = tuple(path)
+        cached = self._capability_cache.get(key)
+        if cached is not None:
+            return cached
+        if len(key) == 1 and key[0] in BUILTIN_CAPABILITIES:
+            codes, names = _builtin_column(self, key[0])
+        else:
+            values = [_lookup_capability(self, i, key) for i in range(self.n)]
+            codes, names, _lookup = _codes(values)
+        cached = self._capability_cache[key] = (codes, names)
+        return cached
+
+    def view(self, pos):
+        return HostView(self, pos)
+
+    # -- loading ------------------------------------------------------------
+    @classmethod
+    def load(cls, conn, service_down_time=liveness.SERVICE_DOWN_TIME, now=None):
+        nodes = schema.table('compute_nodes')
+        rows = conn.execute(sa.select(*[nodes.c[name] for name in _NODE_COLUMNS]).order_by(nodes.c.id)).all()
+        columns = dict((name, col) for name, col in zip(_NODE_COLUMNS, zip(*rows))) if rows else \
+            dict((name, ()) for name in _NODE_COLUMNS)
+        services = schema.table('services')
+        service_rows = conn.execute(
+            sa.select(services.c.host, services.c.disabled, services.c.forced_down,
+                      services.c.last_seen_up, services.c.disabled_reason)
+            .where(services.c.binary == liveness.COMPUTE_BINARY)).all()
+        allocations = schema.table('allocations')
+        # instances per host = consumers holding a claim there (the claim is the truth)
+        counts = dict(conn.execute(
+            sa.select(allocations.c.compute_node_id, sa.func.count())
+            .group_by(allocations.c.compute_node_id)).all())
+        return cls(columns, service_rows, counts, now=now, service_down_time=service_down_time)
+
+    @classmethod
+    def from_columns(cls, columns, service_rows=(), instance_counts=None, now=None):
+        return cls(columns, service_rows, instance_counts, now=now)
+
+
+def _int_or_zero(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _builtin_value(state, pos, head):
+    if head == 'cpu_arch':
+        return state.arch_names[state.arch_codes[pos]] or None
+    if head == 'hypervisor_type':
+        return state.hv_type_names[state.hv_type_codes[pos]] or None
+    if head == 'virt_type':
+        return state.virt_names[state.virt_codes[pos]] or None
+    if head == 'hypervisor_version':
+        return int(state.hypervisor_version[pos]) if state.hypervisor_version[pos] >= 0 else None
+    if head in ('vcpus', 'memory_mb', 'local_gb'):
+        return int(getattr(state, head)[pos])
+    if head == 'availability_zone':
+        return state.az_names[state.az_codes[pos]]
+    return state.hosts[pos]
+
+
+def _lookup_capability(state, pos, path):
+    head = path[0]
+    if head in BUILTIN_CAPABILITIES:
+        value = _builtin_value(state, pos, head)
+    elif head == 'cpu_info':
+        value = state.cpu_info[pos]
+    else:
+        value = state.capabilities[pos].get(head)
+    for part in path[1:]:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    if value is None:
+        return None
+    return str(value)
+
+
+def _builtin_column(state, head):
+    """(codes, values) of a built-in attribute, straight from its column."""
+    if head in ('cpu_arch', 'hypervisor_type', 'virt_type', 'availability_zone'):
+        codes, names = {'cpu_arch': (state.arch_codes, state.arch_names),
+                        'hypervisor_type': (state.hv_type_codes, state.hv_type_names),
+                        'virt_type': (state.virt_codes, state.virt_names),
+                        'availability_zone': (state.az_codes, state.az_names)}[head]
+        return codes, [name or None for name in names]
+    if head == 'host':
+        return np.arange(state.n, dtype=np.int32), list(state.hosts)
+    column = state.hypervisor_version if head == 'hypervisor_version' else getattr(state, head)
+    values, inverse = np.unique(column, return_inverse=True)
+    names = [None if (head == 'hypervisor_version' and v < 0) else str(int(v)) for v in values]
+    return inverse.reshape(-1).astype(np.int32), names
+
+
+class HostView(object):
+    """One host, with Nova's HostState attribute names, for per-host (third-party) filters."""
+
+    __slots__ = ('_state', 'index')
+
+    def __init__(self, state, index):
+        self._state = state
+        self.index = index
+
+    host = property(lambda self: self._state.hosts[self.index])
+    nodename = property(lambda self: self._state.nodenames[self.index])
+    uuid = property(lambda self: self._state.uuids[self.index])
+    availability_zone = property(lambda self: self._state.az_names[self._state.az_codes[self.index]])
+    vcpus_total = property(lambda self: int(self._state.vcpus[self.index]))
+    vcpus_used = property(lambda self: float(self._state.vcpus_used[self.index]))
+    total_usable_ram_mb = property(lambda self: int(self._state.memory_mb[self.index]))
+    free_ram_mb = property(lambda self: float(self._state.ram_limit[self.index] - self._state.memory_mb_used[self.index]))
+    free_disk_mb = property(lambda self: float(self._state.disk_limit[self.index] - self._state.local_gb_used[self.index]) * 1024)
+    free_vcpus = property(lambda self: float(self._state.vcpu_limit[self.index] - self._state.vcpus_used[self.index]))
+    num_instances = property(lambda self: int(self._state.num_instances[self.index]))
+    cpu_arch = property(lambda self: self._state.arch_names[self._state.arch_codes[self.index]] or None)
+    hypervisor_type = property(lambda self: self._state.hv_type_names[self._state.hv_type_codes[self.index]] or None)
+    virt_type = property(lambda self: self._state.virt_names[self._state.virt_codes[self.index]] or None)
+    hypervisor_version = property(lambda self: int(self._state.hypervisor_version[self.index]))
+    traits = property(lambda self: self._state.traits[self.index])
+    capabilities = property(lambda self: self._state.capabilities[self.index])
+    up = property(lambda self: bool(self._state.service_up[self.index]))
+    enabled = property(lambda self: bool(self._state.service_enabled[self.index]))

@@ -1,0 +1,267 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""select_destinations: filter, weigh, pick, claim (Nova's FilterScheduler + Placement claim).
+
+One implementation for the ``schedule`` module and the REST shim:
+
+    result = select_destinations(store, {'flavor': 'm1.small', 'num_instances': 2,
+                                         'consumer_uuids': [...]}, {'host_subset_size': 1})
+    result['selections'][0]['host']
+
+Host state is loaded once per call; each placement consumes its resources in
+that state so the next instance of the same request sees it. With
+``claim=True`` every placement is claimed atomically; a lost claim moves to
+the next alternate, then reloads the state and decides again (``max_attempts``
+rounds). ``min_count`` is all-or-nothing: on failure every claim made by the
+call is released before NoValidHost is raised.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import logging
+import random
+import time
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NoValidHost
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import claims, config as config_mod
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import filters as filters_mod
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import request_spec as spec_mod
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import weighers
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.explain import Explanation
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostState
+
+try:
+    import numpy as np
+    HAS_NUMPY = True
+except ImportError:  # pragma: no cover
+    np = None
+    HAS_NUMPY = False
+
+try:
+    import sqlalchemy as sa
+    from ansible_collections.novalite.compute.plugins.module_utils.store import schema
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
+except ImportError:  # pragma: no cover
+    sa = None
+
+LOG = logging.getLogger('novalite.scheduler')
+
+_REQUEST_KEYS = ('flavor', 'image', 'num_instances', 'min_count', 'max_count', 'availability_zone',
+                 'server_group', 'scheduler_hints', 'exclude_hosts', 'consumer_uuids')
+
+
+def build_spec(request):
+    """A validated RequestSpec from a dict of the ``schedule`` module's options."""
+    if isinstance(request, spec_mod.RequestSpec):
+        return request
+    if not isinstance(request, dict):
+        raise InvalidInput('request_spec', 'must be a dict')
+    unknown = set(request) - set(_REQUEST_KEYS)
+    if unknown:
+        raise InvalidInput('request_spec', 'unknown keys %s' % ', '.join(sorted(unknown)))
+    return spec_mod.build(request.get('flavor'), image=request.get('image'),
+                          num_instances=request.get('num_instances'), min_count=request.get('min_count'),
+                          max_count=request.get('max_count'), availability_zone=request.get('availability_zone'),
+                          server_group=request.get('server_group'), scheduler_hints=request.get('scheduler_hints'),
+                          exclude_hosts=request.get('exclude_hosts'), instance_uuids=request.get('consumer_uuids'))
+
+
+def run_filters(state, spec, enabled, timings=None):
+    """(candidate positions, Explanation) after every enabled filter, in order."""
+    explanation = Explanation(state.n)
+    candidates = np.arange(state.n)
+    for flt in enabled:
+        if candidates.size == 0:
+            explanation.add(flt.name(), 0, 0)
+            continue
+        passed = flt.mask(state, spec, candidates)
+        removed = candidates[~passed]
+        candidates = candidates[passed]
+        explanation.add(flt.name(), removed.size, candidates.size,
+                        flt.explain(state, spec, removed) if removed.size else '')
+    return candidates, explanation
+
+
+def rank(state, spec, candidates, cfg, rng):
+    """(chosen position, weight, [(alternate position, weight)]) or None when no candidate."""
+    if candidates.size == 0:
+        return None
+    weights = weighers.weigh(state, spec, candidates, cfg)
+    wanted = min(candidates.size, cfg.host_subset_size + cfg.max_attempts - 1)
+    if wanted < candidates.size:
+        top = np.argpartition(-weights, wanted - 1)[:wanted]
+    else:
+        top = np.arange(candidates.size)
+    # best first; ties go to the lower position so answers are reproducible
+    top = top[np.lexsort((candidates[top], -weights[top]))]
+    subset = min(cfg.host_subset_size, top.size)
+    pick = rng.randrange(subset) if subset > 1 else 0
+    chosen = top[pick]
+    rest = [k for k in top if k != chosen][:cfg.max_attempts - 1]
+    return (int(candidates[chosen]), float(weights[chosen]),
+            [(int(candidates[k]), float(weights[k])) for k in rest])
+
+
+def _selection(state, pos, weight, alternates, consumer):
+    return {'host': state.hosts[pos], 'nodename': state.nodenames[pos], 'node_uuid': state.uuids[pos],
+            'weight': round(weight, 6), 'consumer_uuid': consumer,
+            'alternates': [{'host': state.hosts[a], 'node_uuid': state.uuids[a], 'weight': round(w, 6)}
+                           for a, w in alternates]}
+
+
+def _existing_claims(store, spec):
+    """Consumers of this request that already hold a claim (a repeated run): {uuid: allocation}."""
+    if not spec.instance_uuids:
+        return {}
+    found = {}
+    with store.read() as conn:
+        for uuid in spec.instance_uuids:
+            held = claims.allocations_of(conn, uuid)
+            if held:
+                found[uuid] = held[0]
+    return found
+
+
+def _record_faults(store, uuids, message):
+    """Nova writes the NoValidHost reason as the instance fault: do it for instances that exist."""
+    if not uuids:
+        return
+    instances = schema.table('instances')
+    faults = schema.table('instance_faults')
+    with store.begin() as conn:
+        known = [r[0] for r in conn.execute(sa.select(instances.c.uuid).where(instances.c.uuid.in_(uuids)))]
+        for uuid in known:
+            conn.execute(faults.insert().values(instance_uuid=uuid, code=500,
+                                                message=('No valid host was found. ' + message)[:255],
+                                                details=message, created_at=utcnow()))
+
+
+def select_destinations(store, request_spec, config=None, claim=True, state=None, rng=None):
+    """Choose (and with ``claim`` claim) a host per instance.
+
+    Returns {'selections': [...], 'explanation': Explanation.as_dict(), 'claimed': bool,
+    'timings_ms': {...}}. Raises InvalidInput / NotFound on bad input (nothing
+    claimed) and NoValidHost with the explanation text when fewer than
+    ``min_count`` instances fit (nothing claimed).
+    """
+    if not HAS_NUMPY:
+        raise InvalidInput('scheduler', 'numpy is required (pip install numpy)')
+    timings = {}
+    started = time.perf_counter()
+    cfg = config_mod.from_dict(config)
+    spec = build_spec(request_spec)
+    enabled = filters_mod.load_enabled(cfg)
+    if claim and not spec.instance_uuids:
+        raise InvalidInput('consumer_uuids', 'claiming needs one instance UUID per instance')
+    rng = rng or random.Random()
+
+    # consumers that already hold a claim are reported, not placed again (also in check mode)
+    existing = _existing_claims(store, spec)
+    with store.read() as conn:
+        spec_mod.resolve(conn, spec)
+        if state is None:
+            load_start = time.perf_counter()
+            state = HostState.load(conn, service_down_time=cfg.service_down_time)
+            timings['load_ms'] = (time.perf_counter() - load_start) * 1000
+
+    selections = []
+    made = []
+    first_explanation = None
+    failure = None
+    timings.update(filter_ms=0.0, weigh_ms=0.0, claim_ms=0.0)
+    for index in range(spec.max_count):
+        consumer = spec.instance_uuids[index] if spec.instance_uuids else None
+        if consumer in existing:
+            held = existing[consumer]
+            selections.append({'host': held['host'], 'node_uuid': held['node_uuid'], 'consumer_uuid': consumer,
+                               'weight': None, 'alternates': [], 'existing': True})
+            continue
+        placed = None
+        explanation = None
+        lost = []
+        for _round in range(cfg.max_attempts):
+            t0 = time.perf_counter()
+            candidates, explanation = run_filters(state, spec, enabled)
+            t1 = time.perf_counter()
+            ranked = rank(state, spec, candidates, cfg, rng)
+            t2 = time.perf_counter()
+            timings['filter_ms'] += (t1 - t0) * 1000
+            timings['weigh_ms'] += (t2 - t1) * 1000
+            if ranked is None:
+                break
+            chosen, weight, alternates = ranked
+            if not claim:
+                placed = (chosen, weight, alternates)
+                break
+            for pos, w in [(chosen, weight)] + alternates:
+                try:
+                    result = claims.claim(store, consumer, state.hosts[pos], spec.vcpus, spec.memory_mb,
+                                          spec.disk_gb, group=spec.group)
+                except claims.ClaimFailed as exc:
+                    lost.append(state.hosts[pos])
+                    if exc.node:
+                        state.refresh_node(exc.node)
+                    continue
+                made.append(consumer)
+                placed = (pos, w, [(a, aw) for a, aw in alternates if a != pos])
+                if result.get('node'):
+                    state.refresh_node(result['node'])
+                    state.num_instances[pos] += 1
+                break
+            timings['claim_ms'] += (time.perf_counter() - t2) * 1000
+            if placed is not None:
+                break
+            # every alternate lost a race: decide again on fresh data
+            with store.read() as conn:
+                state = HostState.load(conn, service_down_time=cfg.service_down_time)
+                if spec.group is not None:
+                    from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
+                    spec.group_hosts = server_groups.member_host_counts(conn, spec.group['id'])
+        explanation.instance_index = index
+        explanation.instance_count = spec.max_count
+        explanation.claim_failures = lost
+        if first_explanation is None:
+            first_explanation = explanation
+        if placed is None:
+            failure = explanation
+            break
+        pos, weight, alternates = placed
+        if not claim:
+            state.consume(pos, spec.vcpus, spec.memory_mb, spec.disk_gb)
+        _note_group_member(spec, state.hosts[pos])
+        selections.append(_selection(state, pos, weight, alternates, consumer))
+
+    if failure is not None and len(selections) < spec.min_count:
+        for consumer in made:
+            claims.release(store, consumer)
+        message = failure.text()
+        LOG.warning('%s', message)
+        if claim:
+            _record_faults(store, spec.instance_uuids, message)
+        raise NoValidHost(message, explanation=failure.as_dict())
+    timings['total_ms'] = (time.perf_counter() - started) * 1000
+    return {'selections': selections,
+            'explanation': (first_explanation or Explanation(state.n)).as_dict(),
+            'claimed': bool(claim and made),
+            'request': {'vcpus': spec.vcpus, 'memory_mb': spec.memory_mb, 'disk_gb': spec.disk_gb,
+                        'min_count': spec.min_count, 'max_count': spec.max_count},
+            'timings_ms': dict((k, round(v, 3)) for k, v in timings.items())}
+
+
+def _note_group_member(spec, host):
+    if spec.group is not None:
+        spec.group_hosts[host] = spec.group_hosts.get(host, 0) + 1
+
+
+def decide(state, spec, enabled, cfg, rng=None):
+    """One decision on pre-loaded state, no store access: (chosen position or None, Explanation).
+
+    The benchmark and the property tests use it; select_destinations adds claims.
+    """
+    rng = rng or random.Random(0)
+    candidates, explanation = run_filters(state, spec, enabled)
+    ranked = rank(state, spec, candidates, cfg, rng)
+    return (ranked[0] if ranked else None), explanation

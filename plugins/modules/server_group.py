@@ -1,0 +1,126 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: server_group
+short_description: Create or delete a Nova server group
+version_added: 0.1.0
+author: novalite developers (@novalite)
+description:
+  - Manages a server group in the novalite state store in Nova's microversion 2.64 shape, one I(policy) plus
+    I(rules), as C(openstack server group create/delete) does.
+  - The scheduler applies the policy to members (M(novalite.compute.schedule) with I(server_group)).
+  - As in Nova a group cannot be changed; asking for a different policy or rules for an existing group fails
+    naming the field. Delete it first.
+  - The group is found by name (within I(project_id) when given) or by UUID.
+  - Runs on the controller (the node that holds the state store).
+extends_documentation_fragment:
+  - novalite.compute.state_store
+options:
+  name:
+    description: Group name, or its UUID for I(state=absent).
+    type: str
+    required: true
+  state:
+    description: Whether the group should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  policy:
+    description: The placement policy. Required with I(state=present).
+    type: str
+    choices: [affinity, anti-affinity, soft-affinity, soft-anti-affinity]
+  rules:
+    description:
+      - Policy rules. Only C(max_server_per_host) (a positive integer), only with I(policy=anti-affinity).
+    type: dict
+  project_id:
+    description: Owning project.
+    type: str
+  user_id:
+    description: Owning user.
+    type: str
+notes:
+  - The state store is chosen by I(database_url), else C($NOVALITE_DATABASE_URL), else the SQLite default.
+  - Supports check mode and diff mode.
+'''
+
+EXAMPLES = r'''
+- name: Web servers on different hosts, at most two per host
+  novalite.compute.server_group:
+    name: web
+    policy: anti-affinity
+    rules:
+      max_server_per_host: 2
+
+- name: Gone
+  novalite.compute.server_group:
+    name: web
+    state: absent
+'''
+
+RETURN = r'''
+server_group:
+  description: The group (for I(state=absent), the deleted group; null when there was none).
+  returned: always
+  type: dict
+  sample:
+    uuid: 5d1c2c7a-3c58-4a11-9b1b-7c1f0c6e2a11
+    name: web
+    policy: anti-affinity
+    rules: {max_server_per_host: 2}
+    members: []
+    project_id: null
+    user_id: null
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novalite.compute.plugins.module_utils.ansible_glue import DATABASE_ARGS, open_store_for, run
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
+
+
+def _public(group):
+    if group is None:
+        return None
+    return dict((k, v) for k, v in group.items() if k != 'id')
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type='str', required=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        policy=dict(type='str', choices=list(server_groups.POLICIES)),
+        rules=dict(type='dict'),
+        project_id=dict(type='str'),
+        user_id=dict(type='str'),
+    )
+    argument_spec.update(DATABASE_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_if=[('state', 'present', ('policy',))])
+    params = module.params
+    store = run(module, open_store_for, module)
+    if params['state'] == 'present':
+        changed, group = run(module, server_groups.ensure, store, params['name'], params['policy'], params['rules'],
+                             project_id=params['project_id'], user_id=params['user_id'],
+                             check_mode=module.check_mode)
+        diff = {'before': {} if changed else _public(group), 'after': _public(group)}
+    else:
+        changed, group = run(module, server_groups.remove, store, params['name'], project_id=params['project_id'],
+                             check_mode=module.check_mode)
+        diff = {'before': _public(group) or {}, 'after': {}}
+    result = dict(changed=changed, server_group=_public(group))
+    if module._diff:
+        result['diff'] = diff
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
