@@ -1,0 +1,140 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: keypair
+short_description: Import, generate or delete a Nova keypair
+version_added: 0.1.0
+author: novalite developers (@novalite)
+description:
+  - Manages a user's SSH keypair in the novalite state store, as C(openstack keypair create/delete) does.
+  - With I(public_key) or I(public_key_file) the key is imported after checking it is a valid OpenSSH public key
+    (C(ssh-rsa), C(ssh-ed25519), C(ecdsa-sha2-nistp256/384/521)). With neither, a new RSA key pair is generated and
+    its private key is returned once, in C(keypair.private_key); it is never stored.
+  - An existing keypair with a different public key is an error (Nova keypairs do not change); delete it first.
+options:
+  name:
+    description: Keypair name, 1-255 characters of letters, digits, spaces and C(_ - . @).
+    type: str
+    required: true
+  user:
+    description: The user (Nova's C(user_id)) that owns the keypair.
+    type: str
+    default: admin
+    aliases: [user_id]
+  state:
+    description: Whether the keypair should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  public_key:
+    description: An OpenSSH public key line to import.
+    type: str
+  public_key_file:
+    description: A file (on the controller) holding the OpenSSH public key line to import.
+    type: path
+notes:
+  - Supports check mode and diff mode. In check mode no key is generated.
+  - "Use C(no_log: true) on a task that generates a key, so the returned private key does not reach logs."
+seealso:
+  - module: novalite.compute.flavor
+'''
+
+EXAMPLES = r'''
+- name: Import my key
+  novalite.compute.keypair:
+    name: mykey
+    user: alice
+    public_key_file: ~/.ssh/id_ed25519.pub
+
+- name: Generate a key pair (keep the private key)
+  novalite.compute.keypair:
+    name: generated
+  register: kp
+  no_log: true
+
+- name: Delete it
+  novalite.compute.keypair:
+    name: mykey
+    user: alice
+    state: absent
+'''
+
+RETURN = r'''
+keypair:
+  description: The keypair (for I(state=absent), the deleted one; null when there was none).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Keypair name.
+      type: str
+      sample: mykey
+    user_id:
+      description: Owner.
+      type: str
+      sample: alice
+    type:
+      description: Always C(ssh).
+      type: str
+      sample: ssh
+    fingerprint:
+      description: MD5 fingerprint of the key, colon-separated hex, as Nova shows it.
+      type: str
+      sample: "80:a2:3b:7b:21:39:f5:f0:c2:cf:8a:52:a2:5b:69:59"
+    public_key:
+      description: The OpenSSH public key line.
+      type: str
+      sample: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice@laptop
+    private_key:
+      description: The PEM private key of a newly generated keypair. Shown only on the run that generated it.
+      type: str
+      returned: when a key was generated
+      sample: "-----BEGIN RSA PRIVATE KEY-----..."
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novalite.compute.plugins.module_utils.ansible_glue import DATABASE_ARGS, open_store_for, run
+from ansible_collections.novalite.compute.plugins.module_utils.catalog import keypairs
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type='str', required=True),
+        user=dict(type='str', default='admin', aliases=['user_id']),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        # Public keys are not secrets.
+        public_key=dict(type='str', no_log=False),
+        public_key_file=dict(type='path', no_log=False),
+    )
+    argument_spec.update(DATABASE_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           mutually_exclusive=[('public_key', 'public_key_file')])
+    p = module.params
+    public_key = p['public_key']
+    if p['public_key_file']:
+        try:
+            with open(p['public_key_file']) as handle:
+                public_key = handle.read()
+        except (IOError, OSError) as exc:
+            module.fail_json(msg='public_key_file: cannot read %s: %s' % (p['public_key_file'], exc),
+                             field='public_key_file', error='InvalidInput')
+    store = run(module, open_store_for, module)
+    if p['state'] == 'absent':
+        result = run(module, keypairs.ensure_absent, store, p['user'], p['name'], check_mode=module.check_mode)
+    else:
+        result = run(module, keypairs.ensure_present, store, p['user'], p['name'], public_key=public_key,
+                     check_mode=module.check_mode)
+    module.exit_json(changed=result['changed'], keypair=result['keypair'], diff=result['diff'])
+
+
+if __name__ == '__main__':
+    main()
