@@ -33,6 +33,9 @@ def host_call_for(store, inst, action, call):
         node = conductor._node_settings(conn, inst['host'])
     out = conductor.host_args(inst, node)
     out.update(call)
+    if action == 'reboot_hard' and inst.get('domain_xml'):
+        # Nova's hard reboot redefines the domain from what the store knows.
+        out['domain_xml'] = inst['domain_xml']
     out['action'] = action
     out['server'] = inst['uuid']
     return out

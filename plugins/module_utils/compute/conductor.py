@@ -75,7 +75,7 @@ def _lookup_catalog(store, request, context):
         flavor_row = flavor
     else:
         flavor_row = flavors.get(store, flavor)
-    image_row = images.get(store, request['image'], project_id=None if context.is_admin else context.project_id)
+    image_row = images.get(store, request['image'], project=None if context.is_admin else context.project_id)
     if image_row.get('status') != 'active':
         raise InvalidInput('image', 'image %s is not active (status %s)' % (image_row['id'], image_row.get('status')))
     validate_flavor_image(flavor_row, image_row)
@@ -186,17 +186,17 @@ def host_args(instance, node):
 
 
 def _request_spec(instance, uuids, exclude_hosts):
+    """The scheduler's request for ``uuids`` (all made from one create request, like ``instance``)."""
+    count = max(len(uuids), 1)
     return {
         'flavor': instance['flavor'],
         'image': {'properties': (instance.get('image') or {}).get('properties') or {}},
-        'num_instances': len(uuids),
-        'min_count': (instance.get('system_metadata') or {}).get('min_count') or len(uuids),
+        'min_count': min((instance.get('system_metadata') or {}).get('min_count') or count, count),
+        'max_count': count,
         'availability_zone': instance.get('availability_zone'),
         'scheduler_hints': instance.get('scheduler_hints') or {},
-        'server_group': (instance.get('scheduler_hints') or {}).get('group'),
         'exclude_hosts': list(exclude_hosts or []),
         'consumer_uuids': list(uuids),
-        'project_id': instance.get('project_id'),
     }
 
 
@@ -263,15 +263,20 @@ def plan(store, request, context, scheduler_config=None):
 
 def _fail_build(conn, inst, request_id, error, event):
     message = api.describe(error)
+    details = None
+    if isinstance(error, NoValidHost):
+        # Nova's fault text, with the scheduler's full explanation kept in the details
+        message, details = 'No valid host was found. %s' % message, message
     instances.update(None, inst['uuid'], conn=conn, vm_state=S.ERROR, task_state=None)
-    instances.add_fault(conn, inst['uuid'], message, code=getattr(error, 'code', 500), host=inst.get('host'))
+    instances.add_fault(conn, inst['uuid'], message, code=getattr(error, 'code', 500), details=details,
+                        host=inst.get('host'))
     instances.event_finish(conn, inst['uuid'], request_id, event, result='Error', traceback=message)
     _release(conn, inst['uuid'])
 
 
 def _release(conn, consumer_uuid):
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import claims
-    claims._release_in(conn, consumer_uuid)  # TODO: public name once the scheduler settles
+    claims.release_in(conn, consumer_uuid)
 
 
 # ---- recording what the host did -----------------------------------------

@@ -149,7 +149,7 @@ def claim(store, consumer_uuid, host, vcpus, memory_mb, disk_gb, group=None):
     return _retrying(store, lambda conn: _claim_in(conn, consumer_uuid, host, vcpus, memory_mb, disk_gb, group))
 
 
-def _release_in(conn, consumer_uuid):
+def release_in(conn, consumer_uuid):
     nodes = _nodes()
     allocs = _allocs()
     released = []
@@ -171,7 +171,7 @@ def _release_in(conn, consumer_uuid):
 def release(store, consumer_uuid):
     """Give back everything ``consumer_uuid`` holds (delete / failed boot). Idempotent: [] when nothing."""
     with store.begin() as conn:
-        return _release_in(conn, consumer_uuid)
+        return release_in(conn, consumer_uuid)
 
 
 def allocations_of(conn, consumer_uuid):
@@ -218,7 +218,7 @@ def revert_move(store, instance_uuid, migration_uuid):
     with store.begin() as conn:
         if not allocations_of(conn, migration_uuid):
             return []
-        released = _release_in(conn, instance_uuid)
+        released = release_in(conn, instance_uuid)
         allocs = _allocs()
         conn.execute(allocs.update().where(allocs.c.consumer_uuid == migration_uuid)
                      .values(consumer_uuid=instance_uuid))

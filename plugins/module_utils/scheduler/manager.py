@@ -40,13 +40,6 @@ except ImportError:  # pragma: no cover
     np = None
     HAS_NUMPY = False
 
-try:
-    import sqlalchemy as sa
-    from ansible_collections.novalite.compute.plugins.module_utils.store import schema
-    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
-except ImportError:  # pragma: no cover
-    sa = None
-
 LOG = logging.getLogger('novalite.scheduler')
 
 _REQUEST_KEYS = ('flavor', 'image', 'num_instances', 'min_count', 'max_count', 'availability_zone',
@@ -123,20 +116,6 @@ def _existing_claims(store, spec):
             if held:
                 found[uuid] = held[0]
     return found
-
-
-def _record_faults(store, uuids, message):
-    """Nova writes the NoValidHost reason as the instance fault: do it for instances that exist."""
-    if not uuids:
-        return
-    instances = schema.table('instances')
-    faults = schema.table('instance_faults')
-    with store.begin() as conn:
-        known = [r[0] for r in conn.execute(sa.select(instances.c.uuid).where(instances.c.uuid.in_(uuids)))]
-        for uuid in known:
-            conn.execute(faults.insert().values(instance_uuid=uuid, code=500,
-                                                message=('No valid host was found. ' + message)[:255],
-                                                details=message, created_at=utcnow()))
 
 
 def select_destinations(store, request_spec, config=None, claim=True, state=None, rng=None):
@@ -238,9 +217,8 @@ def select_destinations(store, request_spec, config=None, claim=True, state=None
         for consumer in made:
             claims.release(store, consumer)
         message = failure.text()
+        # the caller (the conductor) records it as the instances' fault
         LOG.warning('%s', message)
-        if claim:
-            _record_faults(store, spec.instance_uuids, message)
         raise NoValidHost(message, explanation=failure.as_dict())
     timings['total_ms'] = (time.perf_counter() - started) * 1000
     return {'selections': selections,

@@ -245,21 +245,3 @@ def test_num_instances_filter_and_weigher(store):
     with pytest.raises(errors.NoValidHost) as caught:
         manager.select_destinations(store, {'flavor': SMALL, 'consumer_uuids': uuids(1)}, cfg)
     assert 'NumInstancesFilter removed 2' in caught.value.message
-
-
-def test_fault_recorded_for_known_instance(store):
-    import sqlalchemy as sa
-    from ansible_collections.novalite.compute.plugins.module_utils.store import schema
-    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
-    add_host(store, 'a', memory_mb=1024)
-    inst = str(uuid.uuid4())
-    with store.begin() as conn:
-        conn.execute(schema.table('instances').insert().values(
-            uuid=inst, flavor={}, vm_state='building', metadata={}, system_metadata={}, scheduler_hints={},
-            network_info=[], created_at=utcnow()))
-    with pytest.raises(errors.NoValidHost):
-        manager.select_destinations(store, {'flavor': {'vcpus': 1, 'memory_mb': 999999, 'root_gb': 1},
-                                            'consumer_uuids': [inst]})
-    with store.read() as conn:
-        fault = conn.execute(sa.select(schema.table('instance_faults'))).first()
-    assert fault.instance_uuid == inst and 'RamFilter removed 1' in fault.details

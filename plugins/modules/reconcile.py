@@ -1,0 +1,103 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: reconcile
+short_description: Reconcile the state store with a compute host's libvirt (Nova's init_host and power-state sync)
+version_added: 0.1.0
+author: novalite developers (@novalite)
+description:
+  - Compares the live instances the store places on I(host) with the domains the host reported
+    (M(novalite.compute.domain_info)).
+  - Fixes power_state from the hypervisor (an ACTIVE instance whose domain is shut off becomes
+    SHUTOFF, as Nova's sync does); puts an instance whose domain vanished into ERROR with a fault.
+  - Reports orphans (novalite domains and instance directories of no live instance) in
+    I(orphan_domains) and I(orphan_dirs); removing them is a separate, explicit host step
+    (C(remove_orphans) in C(playbooks/reconcile.yml)). It never deletes anything of an instance
+    the store knows, and never touches domains that are not novalite's.
+  - Instances with a task in flight are skipped.
+extends_documentation_fragment:
+  - novalite.compute.state_store
+options:
+  host:
+    description: The compute host's inventory name.
+    type: str
+    required: true
+  domains:
+    description: The C(domains) returned by M(novalite.compute.domain_info) on that host.
+    type: list
+    elements: dict
+    required: true
+  instance_dirs:
+    description: The C(instance_dirs) returned by M(novalite.compute.domain_info).
+    type: list
+    elements: str
+    default: []
+'''
+
+EXAMPLES = r'''
+- name: Reconcile one host
+  novalite.compute.reconcile:
+    host: "{{ inventory_hostname }}"
+    domains: "{{ found.domains }}"
+    instance_dirs: "{{ found.instance_dirs }}"
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+power_fixes:
+  description: Instances whose power_state was corrected (C(uuid), C(name), C(from), C(to)).
+  returned: always
+  type: list
+  elements: dict
+vanished:
+  description: Instances whose domain is gone; now in ERROR with a fault.
+  returned: always
+  type: list
+  elements: dict
+orphan_domains:
+  description: novalite domains of no live instance (C(uuid), C(name), C(reason)).
+  returned: always
+  type: list
+  elements: dict
+orphan_dirs:
+  description: Instance directories of no live instance.
+  returned: always
+  type: list
+  elements: str
+foreign_domains:
+  description: Domains that are not novalite's; left alone.
+  returned: always
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
+from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile
+
+
+def main():
+    argument_spec = dict(
+        host=dict(type='str', required=True),
+        domains=dict(type='list', elements='dict', required=True),
+        instance_dirs=dict(type='list', elements='str', default=[]),
+    )
+    argument_spec.update(glue.DATABASE_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    p = module.params
+    store = glue.open_store_for(module)
+    result = glue.run(module, reconcile.apply, store, p['host'], p['domains'], p['instance_dirs'],
+                      check_mode=module.check_mode)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
