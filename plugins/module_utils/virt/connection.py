@@ -45,13 +45,21 @@ def open_connection(uri=None, readonly=False):
 def detect_virt_type(conn, arch=None):
     """'kvm' when the host really supports KVM, else 'qemu' (TCG).
 
-    /dev/kvm may exist without vmx/svm; domain capabilities for virttype=kvm
-    then fail or report no usable KVM, so ask libvirt rather than the filesystem.
+    /dev/kvm can exist, and domain capabilities for virttype=kvm can answer,
+    on a nested or sandboxed machine whose CPU lacks vmx/svm: QEMU then aborts
+    on host-model CPUs ("failed to set MSR") or never boots. So KVM counts
+    only when libvirt offers it AND the host CPU (from libvirt's host
+    capabilities) has the virtualisation flag.
     """
     try:
         xml = conn.getDomainCapabilities(None, arch, None, 'kvm', 0)
     except libvirt.libvirtError:
         return 'qemu'
-    doc = etree.fromstring(xml.encode('utf-8'))
-    domain = doc.findtext('domain')
-    return 'kvm' if domain == 'kvm' else 'qemu'
+    if etree.fromstring(xml.encode('utf-8')).findtext('domain') != 'kvm':
+        return 'qemu'
+    try:
+        caps = etree.fromstring(conn.getCapabilities().encode('utf-8'))
+    except libvirt.libvirtError:
+        return 'qemu'
+    flags = set(caps.xpath('/capabilities/host/cpu/feature/@name'))
+    return 'kvm' if flags & set(['vmx', 'svm']) else 'qemu'

@@ -1,0 +1,528 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Nova's libvirt driver, per host: spawn and the power lifecycle of one instance.
+
+Every function takes an open libvirt connection (``connection.open_connection``)
+so a module call uses exactly one. Host side only: the instance spec and host
+settings come in as arguments, results go back as dicts for a controller task
+to record. Nothing is left half-made: a failed spawn undefines the domain and
+removes the instance directory before raising.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import time
+
+from ansible_collections.novalite.compute.plugins.module_utils import states
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    Conflict, HypervisorError, InvalidInput, NovaliteError,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt import (
+    connection, disk, domain_xml, imagecache,
+)
+
+try:
+    import libvirt
+    HAS_LIBVIRT = True
+except ImportError:  # pragma: no cover - reported by the module
+    libvirt = None
+    HAS_LIBVIRT = False
+
+DEFAULT_INSTANCES_PATH = '/var/lib/novalite/instances'
+DEFAULT_SHUTDOWN_TIMEOUT = 60  # Nova's shutdown_timeout
+POLL_INTERVAL = 0.25
+
+# virDomainState names, as `virsh domstate` prints them.
+STATE_NAMES = {0: 'nostate', 1: 'running', 2: 'blocked', 3: 'paused', 4: 'shutdown',
+               5: 'shutoff', 6: 'crashed', 7: 'pmsuspended'}
+DESIRED_STATES = ('running', 'present', 'stopped', 'paused', 'suspended', 'absent')
+
+
+def host_settings(instances_path=None, libvirt_uri=None, vnc_listen=None, force_raw_images=True,
+                  virt_type=None, **_ignored):
+    """Host settings with Nova's/novalite's defaults filled in."""
+    if virt_type not in (None, '', 'kvm', 'qemu'):
+        raise InvalidInput('virt_type', 'must be kvm or qemu, got %r' % (virt_type,))
+    path = instances_path or DEFAULT_INSTANCES_PATH
+    if not os.path.isabs(path):
+        raise InvalidInput('instances_path', 'must be an absolute path: %r' % path)
+    return {
+        'instances_path': path,
+        'libvirt_uri': libvirt_uri or connection.DEFAULT_URI,
+        'vnc_listen': vnc_listen or domain_xml.DEFAULT_VNC_LISTEN,
+        'force_raw_images': True if force_raw_images is None else bool(force_raw_images),
+        'virt_type': virt_type or None,
+    }
+
+
+def _err(exc, what):
+    msg = exc.get_error_message() if hasattr(exc, 'get_error_message') else str(exc)
+    return HypervisorError('%s: %s' % (what, msg), field='instance')
+
+
+def lookup(conn, uuid):
+    """The libvirt domain of an instance uuid, or None."""
+    try:
+        return conn.lookupByUUIDString(uuid)
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+            return None
+        raise _err(exc, 'looking up domain %s' % uuid)
+
+
+def domain_info(dom):
+    """power_state (Nova's int), libvirt state name, managed save flag, and a desired-state word."""
+    state, _reason = dom.state()
+    managed = bool(dom.hasManagedSaveImage(0))
+    name = STATE_NAMES.get(state, 'nostate')
+    if state in (1, 2):
+        status = 'running'
+    elif state == 3:
+        status = 'paused'
+    elif state == 5 and managed:
+        status = 'suspended'  # Nova's suspend: state saved to disk, domain shut off
+    elif state in (4, 5, 6):
+        status = 'stopped'
+    else:
+        status = name
+    power_state = states.LIBVIRT_POWER_STATE.get(state, states.NOSTATE)
+    if status == 'suspended':
+        power_state = states.SUSPENDED_POWER
+    return {
+        'uuid': dom.UUIDString(),
+        'name': dom.name(),
+        'power_state': power_state,
+        'power_state_name': states.POWER_STATE_NAMES.get(power_state, 'NOSTATE'),
+        'domain_state': name,
+        'status': status,
+        'has_managed_save': managed,
+    }
+
+
+def get_info(conn, uuid):
+    """``domain_info`` of the instance, or None when libvirt has no such domain."""
+    dom = lookup(conn, uuid)
+    return domain_info(dom) if dom is not None else None
+
+
+def list_domains(conn):
+    """All domains (for reconcile) with uuid, name, power state and whether they are novalite's."""
+    out = []
+    for dom in conn.listAllDomains(0):
+        info = domain_info(dom)
+        try:
+            dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, domain_xml.NOVALITE_NS, 0)
+            ours = True
+        except libvirt.libvirtError:
+            ours = False
+        info['novalite'] = ours
+        out.append(info)
+    return out
+
+
+def _wait_for(dom, predicate, timeout):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            if predicate():
+                return True
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                return True
+            raise
+        if time.time() >= deadline:
+            return False
+        time.sleep(POLL_INTERVAL)
+
+
+SHUTDOWN_RETRY_INTERVAL = 10  # Nova re-sends the ACPI request: a guest still booting may miss the first
+
+
+def _clean_shutdown(dom, timeout):
+    """ACPI shutdown requests until the domain is off or ``timeout`` s pass. True when it went off."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if not dom.isActive():
+                return True
+            dom.shutdown()
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                return True
+            if not dom.isActive():
+                return True
+        if _wait_for(dom, lambda: not dom.isActive(), min(SHUTDOWN_RETRY_INTERVAL, deadline - time.time())):
+            return True
+    return not dom.isActive()
+
+
+def _destroy_if_active(dom):
+    try:
+        if dom.isActive():
+            dom.destroy()
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() not in (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_OPERATION_INVALID):
+            raise _err(exc, 'destroying %s' % dom.name())
+
+
+def _undefine(dom):
+    flags = (libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+             | getattr(libvirt, 'VIR_DOMAIN_UNDEFINE_NVRAM', 0))
+    try:
+        dom.undefineFlags(flags)
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+            return
+        # Older libvirt or drivers without NVRAM support reject that flag: retry without it.
+        try:
+            dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+        except libvirt.libvirtError as exc2:
+            if exc2.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+                raise _err(exc2, 'undefining %s' % dom.name())
+
+
+def render_for(conn, instance, settings, disks):
+    """(domain XML, virt_type) exactly as ``spawn`` renders it, so re-rendering compares equal."""
+    virt_type = settings.get('virt_type') or connection.detect_virt_type(conn)
+    probe_dir = disks['instance_dir'] if os.path.isdir(disks['instance_dir']) else settings['instances_path']
+    direct = domain_xml.supports_direct_io(probe_dir) if os.path.isdir(probe_dir) else True
+    return domain_xml.render(instance, disks, settings, virt_type, 'none' if direct else 'writeback'), virt_type
+
+
+def spawn(conn, instance, settings, start=True):
+    """Boot an instance in one call: cache the image, make the disks, define and start the domain.
+
+    Returns ``domain_info`` plus ``domain_xml`` (what was defined: the controller
+    stores it for hard reboots), ``instance_dir``, ``disks``, ``bases_copied``
+    (bytes copied into the image cache by this call: 0 when cached), ``virt_type``
+    and ``timing`` (seconds per step). On failure the domain and the instance
+    directory made by this call are removed, then the error is raised.
+    """
+    settings = host_settings(**settings)
+    uuid = disk.validate_uuid(instance)
+    if not instance.get('name'):
+        raise InvalidInput('instance.name', 'is required (the libvirt domain name)')
+    if not isinstance(instance.get('image'), dict):
+        raise InvalidInput('instance.image', 'is required')
+    if lookup(conn, uuid) is not None:
+        raise Conflict('instance %s already has a domain on this host' % uuid, field='instance.uuid')
+    try:
+        conn.lookupByName(instance['name'])
+        raise Conflict('a domain named %s already exists' % instance['name'], field='instance.name')
+    except libvirt.libvirtError:
+        pass
+    timing = {}
+    t0 = time.time()
+    path = settings['instances_path']
+    base = imagecache.ensure_base(path, instance['image'], settings['force_raw_images'])
+    copied = base['copied_bytes']
+    kernel = ramdisk = None
+    if instance.get('kernel'):
+        kernel = imagecache.ensure_base(path, instance['kernel'], convert=False, what='kernel')
+        copied += kernel['copied_bytes']
+    if instance.get('ramdisk'):
+        ramdisk = imagecache.ensure_base(path, instance['ramdisk'], convert=False, what='ramdisk')
+        copied += ramdisk['copied_bytes']
+    timing['ensure_base'] = round(time.time() - t0, 3)
+
+    t1 = time.time()
+    disks = disk.create_instance_disks(path, instance, base, kernel, ramdisk)
+    timing['create_disks'] = round(time.time() - t1, 3)
+    dom = None
+    try:
+        t2 = time.time()
+        xml, virt_type = render_for(conn, instance, settings, disks)
+        try:
+            dom = conn.defineXML(xml)
+        except libvirt.libvirtError as exc:
+            raise _err(exc, 'defining domain %s' % instance['name'])
+        timing['define'] = round(time.time() - t2, 3)
+        if start:
+            t3 = time.time()
+            try:
+                dom.create()
+            except libvirt.libvirtError as exc:
+                raise _err(exc, 'starting domain %s' % instance['name'])
+            timing['start'] = round(time.time() - t3, 3)
+    except BaseException:
+        if dom is not None:
+            _destroy_if_active(dom)
+            _undefine(dom)
+        if disks.get('created'):
+            disk.delete_instance_files(path, uuid)
+        raise
+    timing['total'] = round(time.time() - t0, 3)
+    out = domain_info(dom)
+    out.update({'domain_xml': xml, 'instance_dir': disks['instance_dir'], 'disks': disks,
+                'bases_copied': copied, 'base': base['path'], 'virt_type': virt_type, 'timing': timing})
+    return out
+
+
+def _require(conn, uuid):
+    dom = lookup(conn, uuid)
+    if dom is None:
+        raise NovaliteError('instance %s has no domain on this host' % uuid, field='instance.uuid')
+    return dom
+
+
+def power_off(conn, uuid, timeout=DEFAULT_SHUTDOWN_TIMEOUT):
+    """Nova's stop: ACPI shutdown, poll up to ``timeout`` s, then destroy. Returns {'clean': bool}.
+
+    timeout 0 destroys at once. A paused guest cannot answer ACPI, so it is destroyed.
+    """
+    dom = _require(conn, uuid)
+    if not dom.isActive():
+        return {'clean': True, 'changed': False}
+    clean = False
+    if timeout > 0 and dom.state()[0] != libvirt.VIR_DOMAIN_PAUSED:
+        clean = _clean_shutdown(dom, timeout)
+    if not clean:
+        _destroy_if_active(dom)
+    return {'clean': clean, 'changed': True}
+
+
+def power_on(conn, uuid):
+    """Start a shut-off domain (restoring a managed save if there is one)."""
+    dom = _require(conn, uuid)
+    if dom.isActive():
+        return False
+    try:
+        dom.create()
+    except libvirt.libvirtError as exc:
+        raise _err(exc, 'starting %s' % dom.name())
+    return True
+
+
+def pause(conn, uuid):
+    """Nova's pause: vCPUs stop, memory stays in RAM (libvirt suspend)."""
+    dom = _require(conn, uuid)
+    if dom.state()[0] == libvirt.VIR_DOMAIN_PAUSED:
+        return False
+    if not dom.isActive():
+        raise Conflict('instance %s is not running: cannot pause' % uuid, field='state')
+    dom.suspend()
+    return True
+
+
+def unpause(conn, uuid):
+    dom = _require(conn, uuid)
+    if dom.state()[0] != libvirt.VIR_DOMAIN_PAUSED:
+        return False
+    dom.resume()
+    return True
+
+
+def suspend(conn, uuid):
+    """Nova's suspend: libvirt managed save (memory state to disk, domain shut off)."""
+    dom = _require(conn, uuid)
+    if not dom.isActive():
+        if dom.hasManagedSaveImage(0):
+            return False
+        raise Conflict('instance %s is not running: cannot suspend' % uuid, field='state')
+    try:
+        dom.managedSave(0)
+    except libvirt.libvirtError as exc:
+        raise _err(exc, 'managed save of %s' % dom.name())
+    return True
+
+
+def resume(conn, uuid):
+    """Nova's resume: start the domain, which restores the managed save."""
+    dom = _require(conn, uuid)
+    if dom.isActive():
+        return False
+    if not dom.hasManagedSaveImage(0):
+        raise Conflict('instance %s is not suspended: cannot resume' % uuid, field='state')
+    return power_on(conn, uuid)
+
+
+def reboot(conn, uuid, reboot_type='SOFT', domain_xml_text=None, timeout=DEFAULT_SHUTDOWN_TIMEOUT):
+    """Nova's reboot. Returns {'type': 'SOFT'|'HARD', 'fell_back': bool}.
+
+    SOFT: ACPI shutdown, wait up to ``timeout`` s, start again; if the guest did not
+    shut down, fall back to HARD. HARD: destroy, redefine from ``domain_xml_text``
+    (the stored XML; the current definition when None), start.
+    """
+    reboot_type = (reboot_type or 'SOFT').upper()
+    if reboot_type not in ('SOFT', 'HARD'):
+        raise InvalidInput('reboot_type', 'must be SOFT or HARD')
+    dom = _require(conn, uuid)
+    if reboot_type == 'SOFT':
+        if dom.isActive() and dom.state()[0] != libvirt.VIR_DOMAIN_PAUSED:
+            if _clean_shutdown(dom, timeout):
+                try:
+                    dom.create()
+                    return {'type': 'SOFT', 'fell_back': False}
+                except libvirt.libvirtError:
+                    pass
+        result = reboot(conn, uuid, 'HARD', domain_xml_text, timeout)
+        result['fell_back'] = True
+        return result
+    _destroy_if_active(dom)
+    if domain_xml_text:
+        try:
+            dom = conn.defineXML(domain_xml_text)
+        except libvirt.libvirtError as exc:
+            raise _err(exc, 'redefining %s' % dom.name())
+    if dom.hasManagedSaveImage(0):
+        dom.managedSaveRemove(0)  # a hard reboot boots fresh, as Nova's does
+    try:
+        dom.create()
+    except libvirt.libvirtError as exc:
+        raise _err(exc, 'starting %s' % dom.name())
+    return {'type': 'HARD', 'fell_back': False}
+
+
+def destroy(conn, uuid, instances_path=DEFAULT_INSTANCES_PATH):
+    """Nova's delete on the host: destroy + undefine (managed save, snapshot metadata, NVRAM)
+    and remove the instance directory; the cached base stays. Idempotent."""
+    disk.validate_uuid({'uuid': uuid})
+    changed = False
+    dom = lookup(conn, uuid)
+    if dom is not None:
+        _destroy_if_active(dom)
+        _undefine(dom)
+        changed = True
+    if disk.delete_instance_files(instances_path, uuid):
+        changed = True
+    return changed
+
+
+def define(conn, xml, check_mode=False):
+    """Define ``xml`` unless libvirt already holds a semantically equal definition.
+
+    Returns {'changed', 'diff' (Ansible before/after, normalised), 'domain_xml'}.
+    """
+    from ansible_collections.novalite.compute.plugins.module_utils.virt import xml_compare
+    from lxml import etree
+    doc = etree.fromstring(xml.encode('utf-8'))
+    uuid = doc.findtext('uuid')
+    if not uuid:
+        raise InvalidInput('xml', 'the domain XML has no uuid')
+    dom = lookup(conn, uuid)
+    current = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE) if dom is not None else None
+    if current is not None and xml_compare.equivalent(xml, current):
+        return {'changed': False, 'diff': xml_compare.diff(xml, current), 'domain_xml': current}
+    diff = xml_compare.diff(xml, current) if current is not None else {
+        'before': '', 'after': xml_compare.normalised(xml)[0]}
+    if check_mode:
+        return {'changed': True, 'diff': diff, 'domain_xml': current}
+    try:
+        dom = conn.defineXML(xml)
+    except libvirt.libvirtError as exc:
+        raise _err(exc, 'defining domain')
+    return {'changed': True, 'diff': diff, 'domain_xml': dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)}
+
+
+def plan(info, state):
+    """Steps that take a domain described by ``info`` (None: no domain) to ``state``."""
+    if state not in DESIRED_STATES:
+        raise InvalidInput('state', 'must be one of %s' % ', '.join(DESIRED_STATES))
+    if state == 'absent':
+        return ['destroy'] if info is not None else []
+    steps = []
+    current = 'absent' if info is None else info['status']
+    if current == 'absent':
+        steps.append('spawn')
+        current = 'running'
+    if state == 'present' or current == state:
+        return steps
+    if current in ('nostate', 'pmsuspended'):
+        steps.append('power_off')
+        current = 'stopped'
+    if state == 'stopped':
+        if current == 'suspended':
+            return steps + ['discard_managed_save']
+        return steps + ['power_off']
+    # running, paused or suspended: get to running first
+    if current == 'suspended':
+        steps.append('resume')
+        current = 'running_or_paused'  # the restored domain keeps the state it was saved in
+    elif current == 'stopped':
+        steps.append('power_on')
+        current = 'running'
+    elif current == 'paused' and state != 'suspended':
+        steps.append('unpause')
+        current = 'running'
+    if state == 'running':
+        if current == 'running_or_paused':
+            steps.append('unpause')
+        return steps
+    if state == 'paused':
+        return steps + ['pause']
+    return steps + ['suspend']
+
+
+def ensure_state(conn, instance, settings, state, check_mode=False, shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT):
+    """Make the instance's domain match ``state`` (the ``instance`` module's logic).
+
+    Returns {'changed', 'actions', ...domain_info, 'domain_xml', 'instance_dir',
+    'bases_copied', 'timing'}. In check mode only ``actions`` says what would happen.
+    """
+    settings = host_settings(**settings)
+    uuid = disk.validate_uuid(instance)
+    t0 = time.time()
+    dom = lookup(conn, uuid)
+    info = domain_info(dom) if dom is not None else None
+    steps = plan(info, state)
+    result = {'changed': bool(steps), 'actions': steps, 'bases_copied': 0,
+              'instance_dir': disk.instance_dir(settings['instances_path'], uuid)}
+    if check_mode:
+        if info:
+            result.update(info)
+        elif steps == ['destroy'] or not steps:
+            # Nothing there: make sure a leftover directory would still be removed.
+            result['changed'] = state == 'absent' and os.path.isdir(result['instance_dir'])
+        return result
+    for step in steps:
+        if step == 'spawn':
+            out = spawn(conn, instance, settings)
+            result['bases_copied'] = out['bases_copied']
+            result['spawn_timing'] = out['timing']
+            result['virt_type'] = out['virt_type']
+        elif step == 'destroy':
+            destroy(conn, uuid, settings['instances_path'])
+        elif step == 'power_off':
+            result['clean_shutdown'] = power_off(conn, uuid, shutdown_timeout)['clean']
+        elif step == 'power_on':
+            power_on(conn, uuid)
+        elif step == 'resume':
+            resume(conn, uuid)
+        elif step == 'unpause':
+            unpause(conn, uuid)
+        elif step == 'pause':
+            pause(conn, uuid)
+        elif step == 'suspend':
+            suspend(conn, uuid)
+        elif step == 'discard_managed_save':
+            _require(conn, uuid).managedSaveRemove(0)
+    if state == 'absent':
+        # A directory left by an earlier failure goes too (no domain, no steps).
+        if not steps and disk.delete_instance_files(settings['instances_path'], uuid):
+            result['changed'] = True
+        result.update({'power_state': states.NOSTATE, 'domain_state': None, 'status': 'absent',
+                       'domain_xml': None})
+    else:
+        dom = _require(conn, uuid)
+        result.update(domain_info(dom))
+        result['domain_xml'] = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+    result['timing'] = round(time.time() - t0, 3)
+    return result
+
+
+# Host-side option fragment shared by the virt modules (values come from the host's vars).
+HOST_ARGS = dict(
+    instances_path=dict(type='path', default=DEFAULT_INSTANCES_PATH),
+    libvirt_uri=dict(type='str', default='qemu:///system'),
+    vnc_listen=dict(type='str', default='127.0.0.1'),
+    force_raw_images=dict(type='bool', default=True),
+    virt_type=dict(type='str', choices=['kvm', 'qemu']),
+)
+
+
+def settings_from_params(params):
+    return host_settings(**{k: params.get(k) for k in HOST_ARGS})

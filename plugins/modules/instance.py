@@ -1,0 +1,170 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: instance
+short_description: Desired power state of one novalite instance on its compute host (Nova's libvirt driver)
+description:
+  - Runs on a compute host. When the instance has no domain yet, boots it in one call (Nova's spawn);
+    caches the image, creates the copy-on-write disks, renders and defines the domain XML and starts it.
+    A failure during boot leaves no domain and no instance directory.
+  - Then moves the domain to I(state) the way Nova does, C(stopped) (ACPI shutdown with
+    I(shutdown_timeout), then destroy), C(running), C(paused) (memory stays in RAM),
+    C(suspended) (libvirt managed save, state on disk), C(absent) (destroy, undefine with managed save
+    and snapshot metadata, remove the instance directory; the cached base stays).
+  - Idempotent; check mode reports the steps it would take in C(actions).
+  - Never opens the state store: the controller records the returned values.
+version_added: 0.1.0
+author: novalite developers (@novalite)
+options:
+  instance:
+    description:
+      - The instance spec (see docs/architecture.md). C(uuid) is always required; booting needs
+        C(name), C(flavor) and C(image) too.
+    type: dict
+    required: true
+  state:
+    description:
+      - Desired state. C(present) boots the instance if needed and leaves the power state alone.
+    type: str
+    choices: [running, present, stopped, paused, suspended, absent]
+    default: running
+  shutdown_timeout:
+    description:
+      - Seconds to wait for a clean (ACPI) shutdown before destroying the domain (Nova's C(shutdown_timeout)).
+    type: int
+    default: 60
+  instances_path:
+    description:
+      - Directory holding the image cache (C(_base/)) and one directory per instance (host var C(novalite_instances_path)).
+      - Must be reachable by the C(libvirt-qemu) user.
+    type: path
+    default: /var/lib/novalite/instances
+  libvirt_uri:
+    description:
+      - libvirt connection URI of this compute host (host var C(novalite_libvirt_uri)).
+    type: str
+    default: qemu:///system
+  vnc_listen:
+    description:
+      - Address the VNC server of each domain listens on (host var C(novalite_vnc_listen)).
+    type: str
+    default: 127.0.0.1
+  force_raw_images:
+    description:
+      - Convert cached images to raw once per base (Nova's C(force_raw_images)).
+    type: bool
+    default: true
+  virt_type:
+    description:
+      - Domain type. When omitted, C(kvm) if libvirt reports usable KVM, else C(qemu) (TCG).
+    type: str
+    choices: [kvm, qemu]
+requirements:
+  - libvirt-python, lxml, qemu-img
+'''
+
+EXAMPLES = r'''
+- name: Boot (or make sure it is running)
+  novalite.compute.instance:
+    instance: "{{ instance_spec }}"
+    state: running
+  register: booted
+
+- name: Stop it cleanly
+  novalite.compute.instance:
+    instance: "{{ instance_spec }}"
+    state: stopped
+    shutdown_timeout: 30
+
+- name: Delete it
+  novalite.compute.instance:
+    instance: "{{ instance_spec }}"
+    state: absent
+'''
+
+RETURN = r'''
+actions:
+  description: Steps taken (or, in check mode, that would be), e.g. C([spawn]), C([power_off]).
+  returned: always
+  type: list
+  elements: str
+power_state:
+  description: Nova's power_state integer (1 running, 3 paused, 4 shutdown, 7 suspended, 0 no state).
+  returned: always
+  type: int
+domain_state:
+  description: libvirt's state name (running, paused, shutoff...), null when absent.
+  returned: always
+  type: str
+status:
+  description: running, paused, stopped, suspended or absent.
+  returned: always
+  type: str
+has_managed_save:
+  description: Whether libvirt holds a managed save image (suspended).
+  returned: when the domain exists
+  type: bool
+domain_xml:
+  description: libvirt's inactive XML of the domain (the controller stores it for hard reboots).
+  returned: when the domain exists and not check mode
+  type: str
+instance_dir:
+  description: The instance directory.
+  returned: always
+  type: str
+bases_copied:
+  description: Bytes copied into the image cache by a boot in this call (0 when the image was cached).
+  returned: always
+  type: int
+spawn_timing:
+  description: Seconds per boot step (ensure_base, create_disks, define, start, total).
+  returned: when the instance was booted
+  type: dict
+timing:
+  description: Seconds the whole call took inside the module.
+  returned: not check mode
+  type: float
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
+from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, driver
+
+
+def converge(settings, instance, state, check_mode, shutdown_timeout):
+    conn = connection.open_connection(settings['libvirt_uri'])
+    try:
+        return driver.ensure_state(conn, instance, settings, state, check_mode, shutdown_timeout)
+    finally:
+        conn.close()
+
+
+def main():
+    argument_spec = dict(
+        instance=dict(type='dict', required=True),
+        state=dict(type='str', choices=list(driver.DESIRED_STATES), default='running'),
+        shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
+    )
+    argument_spec.update(driver.HOST_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    if module.params['shutdown_timeout'] < 0:
+        module.fail_json(msg='shutdown_timeout: must not be negative', field='shutdown_timeout', error='InvalidInput')
+    if not driver.HAS_LIBVIRT:
+        module.fail_json(msg=ansible_glue.missing_required_lib('libvirt-python'))
+    settings = ansible_glue.run(module, driver.settings_from_params, module.params)
+    result = ansible_glue.run(module, converge, settings, module.params['instance'], module.params['state'],
+                              module.check_mode, module.params['shutdown_timeout'])
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

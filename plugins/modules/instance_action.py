@@ -1,0 +1,118 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: instance_action
+short_description: One-off actions on a novalite instance on its compute host (reboots)
+description:
+  - Runs on a compute host. C(reboot_soft) is Nova's soft reboot (ACPI shutdown, wait up to
+    I(shutdown_timeout) seconds, start again; falls back to a hard reboot when the guest does not
+    shut down). C(reboot_hard) destroys the domain, redefines it from I(domain_xml) (the stored
+    XML) when given, and starts it.
+  - An action always reports C(changed=true); in check mode nothing is done.
+  - Never opens the state store.
+version_added: 0.1.0
+author: novalite developers (@novalite)
+options:
+  instance:
+    description:
+      - The instance spec; only C(uuid) is used.
+    type: dict
+    required: true
+  action:
+    description:
+      - What to do.
+    type: str
+    required: true
+    choices: [reboot_soft, reboot_hard]
+  shutdown_timeout:
+    description:
+      - Seconds a soft reboot waits for the guest to shut down before falling back to a hard reboot.
+    type: int
+    default: 60
+  domain_xml:
+    description:
+      - Domain XML to redefine the domain from on a hard reboot (the controller's stored XML).
+        When omitted the current definition is kept.
+    type: str
+  libvirt_uri:
+    description:
+      - libvirt connection URI of this compute host.
+    type: str
+    default: qemu:///system
+'''
+
+EXAMPLES = r'''
+- name: Soft reboot, hard after 30 s
+  novalite.compute.instance_action:
+    instance: "{{ instance_spec }}"
+    action: reboot_soft
+    shutdown_timeout: 30
+'''
+
+RETURN = r'''
+reboot_type:
+  description: The reboot that was finally done (SOFT or HARD).
+  returned: success, not check mode
+  type: str
+fell_back:
+  description: Whether a soft reboot fell back to a hard one.
+  returned: success, not check mode
+  type: bool
+power_state:
+  description: Nova's power_state integer after the action.
+  returned: success, not check mode
+  type: int
+domain_state:
+  description: libvirt's state name after the action.
+  returned: success, not check mode
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
+from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, disk, driver
+
+
+def act(params, check_mode):
+    uuid = disk.validate_uuid(params['instance'])
+    conn = connection.open_connection(params['libvirt_uri'])
+    try:
+        driver._require(conn, uuid)
+        if check_mode:
+            return {'changed': True}
+        reboot_type = 'HARD' if params['action'] == 'reboot_hard' else 'SOFT'
+        out = driver.reboot(conn, uuid, reboot_type, params.get('domain_xml'), params['shutdown_timeout'])
+        result = {'changed': True, 'reboot_type': out['type'], 'fell_back': out['fell_back']}
+        result.update(driver.get_info(conn, uuid))
+        return result
+    finally:
+        conn.close()
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            instance=dict(type='dict', required=True),
+            action=dict(type='str', required=True, choices=['reboot_soft', 'reboot_hard']),
+            shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
+            domain_xml=dict(type='str'),
+            libvirt_uri=dict(type='str', default='qemu:///system'),
+        ),
+        supports_check_mode=True,
+    )
+    if module.params['shutdown_timeout'] < 0:
+        module.fail_json(msg='shutdown_timeout: must not be negative', field='shutdown_timeout', error='InvalidInput')
+    module.exit_json(**ansible_glue.run(module, act, module.params, module.check_mode))
+
+
+if __name__ == '__main__':
+    main()

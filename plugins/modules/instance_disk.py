@@ -1,0 +1,161 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: instance_disk
+short_description: Copy-on-write disks of one instance on a novalite compute host
+description:
+  - Runs on a compute host. Caches the instance's image (see M(novalite.compute.image_cache)) and creates
+    C(<instances_path>/<uuid>/disk), a qcow2 overlay whose backing file is the cached base, sized to the
+    flavor's C(root_gb) (0 means the image's virtual size), plus C(disk.local) (formatted ephemeral disk)
+    and C(disk.swap) when the flavor asks for them, C(disk.info), an empty C(console.log), and
+    C(kernel)/C(ramdisk) for kernel/ramdisk images.
+  - A flavor smaller than the image's virtual size or its C(min_disk) fails with
+    C(FlavorDiskSmallerThanImage) and creates nothing. Any failure removes the instance directory.
+  - Existing disks are left alone (idempotent). I(state=absent) removes the instance directory;
+    cached bases stay.
+  - Never opens the state store.
+version_added: 0.1.0
+author: novalite developers (@novalite)
+options:
+  instance:
+    description:
+      - The instance spec (see docs/architecture.md) with at least C(uuid), C(flavor) and C(image)
+        (C(kernel)/C(ramdisk) optional).
+    type: dict
+    required: true
+  state:
+    description:
+      - C(present) creates the disks, C(absent) removes the instance directory.
+    type: str
+    choices: [present, absent]
+    default: present
+  instances_path:
+    description:
+      - Directory holding the image cache (C(_base/)) and one directory per instance (host var C(novalite_instances_path)).
+      - Must be reachable by the C(libvirt-qemu) user.
+    type: path
+    default: /var/lib/novalite/instances
+  libvirt_uri:
+    description:
+      - libvirt connection URI of this compute host (host var C(novalite_libvirt_uri)).
+    type: str
+    default: qemu:///system
+  vnc_listen:
+    description:
+      - Address the VNC server of each domain listens on (host var C(novalite_vnc_listen)).
+    type: str
+    default: 127.0.0.1
+  force_raw_images:
+    description:
+      - Convert cached images to raw once per base (Nova's C(force_raw_images)).
+    type: bool
+    default: true
+  virt_type:
+    description:
+      - Domain type. When omitted, C(kvm) if libvirt reports usable KVM, else C(qemu) (TCG).
+    type: str
+    choices: [kvm, qemu]
+requirements:
+  - qemu-img (package qemu-utils), mkfs.ext4 (e2fsprogs), mkswap (util-linux)
+'''
+
+EXAMPLES = r'''
+- name: Create the disks of an instance
+  novalite.compute.instance_disk:
+    instance: "{{ instance_spec }}"
+  register: disks
+
+- name: Remove them
+  novalite.compute.instance_disk:
+    instance: "{{ instance_spec }}"
+    state: absent
+'''
+
+RETURN = r'''
+instance_dir:
+  description: The instance directory.
+  returned: always
+  type: str
+  sample: /var/lib/novalite/instances/0b7c2b1e-5f8e-4d0e-9d7a-1c2f3e4d5a6b
+disks:
+  description: Disks (name, path, format, target device) in boot order.
+  returned: state=present
+  type: list
+  elements: dict
+base:
+  description: The cached base file of the root disk.
+  returned: state=present and not check mode
+  type: str
+bases_copied:
+  description: Bytes copied into the image cache by this call (0 when the image was cached).
+  returned: state=present
+  type: int
+created:
+  description: Whether this call created the disks.
+  returned: state=present
+  type: bool
+kernel:
+  description: Kernel file in the instance directory, or null.
+  returned: state=present
+  type: str
+ramdisk:
+  description: Ramdisk file in the instance directory, or null.
+  returned: state=present
+  type: str
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
+from ansible_collections.novalite.compute.plugins.module_utils.virt import disk, driver, imagecache
+
+
+def ensure_disks(path, instance, force_raw):
+    base = imagecache.ensure_base(path, instance.get('image'), force_raw)
+    copied = base['copied_bytes']
+    extra = {}
+    for name in ('kernel', 'ramdisk'):
+        if instance.get(name):
+            extra[name] = imagecache.ensure_base(path, instance[name], convert=False, what=name)
+            copied += extra[name]['copied_bytes']
+    out = disk.create_instance_disks(path, instance, base, extra.get('kernel'), extra.get('ramdisk'))
+    out.update(base=base['path'], bases_copied=copied)
+    return out
+
+
+def main():
+    argument_spec = dict(
+        instance=dict(type='dict', required=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+    )
+    argument_spec.update(driver.HOST_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    settings = ansible_glue.run(module, driver.settings_from_params, module.params)
+    path = settings['instances_path']
+    instance = module.params['instance']
+    uuid = ansible_glue.run(module, disk.validate_uuid, instance)
+    idir = disk.instance_dir(path, uuid)
+    if module.params['state'] == 'absent':
+        if module.check_mode:
+            module.exit_json(changed=os.path.exists(idir), instance_dir=idir)
+        module.exit_json(changed=ansible_glue.run(module, disk.delete_instance_files, path, uuid), instance_dir=idir)
+    existing = disk.existing_disks(path, uuid)
+    if module.check_mode:
+        layout = existing or ansible_glue.run(module, disk.planned_disks, path, instance)
+        module.exit_json(changed=existing is None, created=False, bases_copied=0, **layout)
+    result = ansible_glue.run(module, ensure_disks, path, instance, settings['force_raw_images'])
+    module.exit_json(changed=result['created'] or result['bases_copied'] > 0, **result)
+
+
+if __name__ == '__main__':
+    main()
