@@ -2,7 +2,6 @@ import hashlib
 import http.server
 import multiprocessing
 import os
-import subprocess
 import sys
 import threading
 import time

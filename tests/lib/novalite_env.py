@@ -1,0 +1,181 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""A throw-away novalite deployment for integration tests.
+
+``NovaliteEnv`` owns a state store (the URL the test gives: SQLite or a
+MariaDB database), an image store and one instances path per compute host
+under /var/lib/novalite/test-<id> (QEMU's user must reach them), and an
+inventory whose compute hosts all use the local libvirt. ``playbook()`` runs
+the collection's real playbooks with ansible-playbook and returns the recap
+and output; ``cleanup()`` destroys every domain whose uuid belongs to an
+instance of this store and removes the directories.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import shutil
+import subprocess
+import time
+import uuid
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VENV_BIN = os.path.join(REPO, '.venv', 'bin')
+TEST_IMAGE = os.path.join(REPO, '.cache', 'test-image', 'disk.qcow2')
+BOOT_LINE = 'NOVALITE TEST IMAGE BOOTED'
+_RECAP = re.compile(r'^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
+
+
+class PlaybookRun(object):
+    def __init__(self, proc):
+        self.rc = proc.returncode
+        self.output = proc.stdout + proc.stderr
+        self.recap = dict((m.group(1), {'ok': int(m.group(2)), 'changed': int(m.group(3)),
+                                        'unreachable': int(m.group(4)), 'failed': int(m.group(5))})
+                          for m in _RECAP.finditer(proc.stdout))
+
+    @property
+    def changed(self):
+        return sum(r['changed'] for r in self.recap.values())
+
+    @property
+    def failed(self):
+        return sum(r['failed'] + r['unreachable'] for r in self.recap.values())
+
+
+class NovaliteEnv(object):
+    def __init__(self, db_url, hosts=('localhost',), zones=None):
+        self.id = uuid.uuid4().hex[:10]
+        self.root = '/var/lib/novalite/test-%s' % self.id
+        self.db_url = db_url
+        self.image_store = os.path.join(self.root, 'images')
+        self.hosts = list(hosts)
+        self.instances_paths = dict((h, os.path.join(self.root, 'instances-%s' % h)) for h in self.hosts)
+        os.makedirs(self.image_store)
+        os.chmod(self.root, 0o755)
+        for path in self.instances_paths.values():
+            os.makedirs(path)
+        compute = {}
+        for index, host in enumerate(self.hosts):
+            compute[host] = {
+                'ansible_connection': 'local',
+                'novalite_libvirt_uri': 'qemu:///system',
+                'novalite_instances_path': self.instances_paths[host],
+                'novalite_availability_zone': (zones or {}).get(host, 'nova'),
+            }
+        inventory = {'all': {
+            'vars': {'ansible_python_interpreter': os.path.join(VENV_BIN, 'python'),
+                     'novalite_database_url': db_url, 'novalite_image_store': self.image_store},
+            'children': {'controller': {'hosts': {'localhost': {'ansible_connection': 'local'}}},
+                         'compute': {'hosts': compute}}}}
+        self.inventory = os.path.join(self.root, 'inventory.yml')
+        with open(self.inventory, 'w') as f:
+            yaml.safe_dump(inventory, f)
+
+    # -- running playbooks ---------------------------------------------------
+
+    def playbook(self, name, *args, **extra_vars):
+        extra = dict(extra_vars)
+        cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', self.inventory,
+               os.path.join(REPO, 'playbooks', name)]
+        if extra:
+            cmd += ['-e', yaml.safe_dump(extra, default_flow_style=True).strip()]
+        cmd += list(args)
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'collections'),
+                   ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0', ANSIBLE_RETRY_FILES_ENABLED='0',
+                   ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+                   NOVALITE_DATABASE_URL=self.db_url)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=REPO)
+        return PlaybookRun(proc)
+
+    def must(self, name, *args, **extra_vars):
+        run = self.playbook(name, *args, **extra_vars)
+        assert run.rc == 0 and run.failed == 0, run.output[-6000:]
+        return run
+
+    # -- catalog and registry through the same code the modules use ---------
+
+    def setup(self, flavors=(('m1.tiny', 1, 512, 1),)):
+        """Flavors, the test image and the hosts' real facts + heartbeats."""
+        from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors as flavor_api
+        from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
+        from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
+        from ansible_collections.novalite.compute.plugins.module_utils.virt import host_facts
+        store = self.store()
+        for name, vcpus, ram, disk in flavors:
+            flavor_api.create(store, name, vcpus, ram, disk)
+        self.image = images.register(store, self.image_store, 'novalite-test', TEST_IMAGE, visibility='public',
+                                     properties={'hw_architecture': 'x86_64'})
+        for host in self.hosts:
+            facts = host_facts.gather('qemu:///system', self.instances_paths[host])
+            cfg = settings.parse({'novalite_instances_path': self.instances_paths[host],
+                                  'novalite_libvirt_uri': 'qemu:///system'})
+            hosts.record(store, host, facts, cfg)
+        return store
+
+    def store(self):
+        from ansible_collections.novalite.compute.plugins.module_utils.store.engine import open_store
+        return open_store(self.db_url)
+
+    def server(self, name_or_uuid):
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+        return instances.get(self.store(), name_or_uuid, include_deleted=True)
+
+    def console_log(self, server):
+        return os.path.join(self.instances_paths[server['host']], server['uuid'], 'console.log')
+
+    def wait_for_console(self, server, text=BOOT_LINE, timeout=90, after=0):
+        """Wait until ``text`` appears in the console log (past byte ``after``); returns seconds waited."""
+        path = self.console_log(server)
+        start = time.time()
+        while time.time() - start < timeout:
+            try:
+                with open(path, 'rb') as f:
+                    f.seek(after)
+                    if text.encode() in f.read():
+                        return time.time() - start
+            except (IOError, OSError):
+                pass
+            time.sleep(0.5)
+        raise AssertionError('%r not in %s after %ss' % (text, path, timeout))
+
+    # -- cleanup -------------------------------------------------------------
+
+    def cleanup(self):
+        import libvirt
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+        try:
+            uuids = [i['uuid'] for i in instances.list_instances(self.store(), include_deleted=True)]
+        except Exception:   # the store may be gone already
+            uuids = []
+        conn = libvirt.open('qemu:///system')
+        try:
+            for u in uuids:
+                try:
+                    dom = conn.lookupByUUIDString(u)
+                except libvirt.libvirtError:
+                    continue
+                if dom.isActive():
+                    dom.destroy()
+                flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                dom.undefineFlags(flags)
+        finally:
+            conn.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def libvirt_state(uuid):
+    """libvirt's own state name for a domain ('running', 'paused', 'shut off', ...) or None."""
+    out = subprocess.run(['virsh', '-c', 'qemu:///system', 'domstate', uuid], capture_output=True, text=True)
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def has_managed_save(uuid):
+    out = subprocess.run(['virsh', '-c', 'qemu:///system', 'dominfo', uuid], capture_output=True, text=True)
+    return 'Managed save:   yes' in out.stdout
