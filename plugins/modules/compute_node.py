@@ -26,6 +26,8 @@ description:
   - Enabled/disabled from the host vars is applied when the host is first recorded and afterwards only
     when C(novalite_enabled) (or O(enabled)) is given, so a host disabled through the API stays disabled
     across periodic reports.
+extends_documentation_fragment:
+  - novalite.compute.state_store
 options:
   host:
     description:
@@ -93,11 +95,6 @@ options:
     choices: [kvm, qemu]
   host_ip:
     description: The host's IP (Nova's my_ip, C(novalite_host_ip)); default what the host reported.
-    type: str
-  database_url:
-    description:
-      - State store URL (C(sqlite:////path) or C(mysql+pymysql://user:pw@host/db)).
-        Defaults to C($NOVALITE_DATABASE_URL), then C(sqlite:////var/lib/novalite/novalite.db).
     type: str
 requirements:
   - SQLAlchemy

@@ -17,6 +17,8 @@ description:
   - Controller side. Lists the compute nodes recorded by M(novalite.compute.compute_node) - what Nova's
     C(openstack hypervisor list) and C(openstack compute service list) show.
   - A host is C(up) when its last heartbeat is younger than O(service_down_time) and it is not forced down.
+extends_documentation_fragment:
+  - novalite.compute.state_store
 options:
   host:
     description: Only this host (empty result when it is not registered).
@@ -28,10 +30,6 @@ options:
     description: Seconds after the last heartbeat before a host counts as down (Nova's service_down_time).
     type: int
     default: 60
-  database_url:
-    description:
-      - State store URL. Defaults to C($NOVALITE_DATABASE_URL), then C(sqlite:////var/lib/novalite/novalite.db).
-    type: str
 requirements:
   - SQLAlchemy
 attributes:

@@ -21,6 +21,8 @@ description:
     flavor they were built with.
   - Only I(description) and I(extra_specs) are updated in place.
   - Runs on the controller (the node that holds the state store).
+extends_documentation_fragment:
+  - novalite.compute.state_store
 options:
   name:
     description: Flavor name, 1-255 characters without leading or trailing whitespace. Also matched against flavor ids.

@@ -15,6 +15,8 @@ version_added: 0.1.0
 author: novalite developers (@novalite)
 description:
   - Reads flavors from the novalite state store, as C(openstack flavor list/show) does.
+extends_documentation_fragment:
+  - novalite.compute.state_store
 options:
   name:
     description: A flavor name or flavorid. When given, at most that flavor is returned.

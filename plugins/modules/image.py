@@ -26,6 +26,8 @@ description:
   - Idempotent. An image with the same name and the same content (sha256) is left alone; I(visibility),
     I(min_disk), I(min_ram), I(protected) and I(properties) are updated in place. Image data is immutable, so
     different content under an existing name fails; delete the image first or use another name.
+extends_documentation_fragment:
+  - novalite.compute.state_store
 options:
   name:
     description: Image name. Required unless I(id) is given.

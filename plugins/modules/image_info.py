@@ -15,6 +15,8 @@ version_added: 0.1.0
 author: novalite developers (@novalite)
 description:
   - Reads image metadata from the novalite state store, as C(openstack image list/show) does with Glance v2.
+extends_documentation_fragment:
+  - novalite.compute.state_store
 options:
   image:
     description: An image id, or a name (all images with that name are returned).

@@ -19,6 +19,8 @@ description:
     (C(ssh-rsa), C(ssh-ed25519), C(ecdsa-sha2-nistp256/384/521)). With neither, a new RSA key pair is generated and
     its private key is returned once, in C(keypair.private_key); it is never stored.
   - An existing keypair with a different public key is an error (Nova keypairs do not change); delete it first.
+extends_documentation_fragment:
+  - novalite.compute.state_store
 options:
   name:
     description: Keypair name, 1-255 characters of letters, digits, spaces and C(_ - . @).
