@@ -105,19 +105,23 @@ class NovaliteEnv(object):
         """Flavors, the test image and the hosts' real facts + heartbeats."""
         from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors as flavor_api
         from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
-        from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
-        from ansible_collections.novalite.compute.plugins.module_utils.virt import host_facts
         store = self.store()
         for name, vcpus, ram, disk in flavors:
             flavor_api.create(store, name, vcpus, ram, disk)
         self.image = images.register(store, self.image_store, 'novalite-test', TEST_IMAGE, visibility='public',
                                      properties={'hw_architecture': 'x86_64'})
+        self.heartbeat()
+        return store
+
+    def heartbeat(self):
+        """The periodic resource report (register_hosts.yml's work): real facts, fresh heartbeats."""
+        from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
+        from ansible_collections.novalite.compute.plugins.module_utils.virt import host_facts
         for host in self.hosts:
             facts = host_facts.gather('qemu:///system', self.instances_paths[host])
             cfg = settings.parse({'novalite_instances_path': self.instances_paths[host],
                                   'novalite_libvirt_uri': 'qemu:///system'})
-            hosts.record(store, host, facts, cfg)
-        return store
+            hosts.record(self.store(), host, facts, cfg)
 
     def store(self):
         from ansible_collections.novalite.compute.plugins.module_utils.store.engine import open_store
