@@ -42,6 +42,11 @@ options:
     description: A batch of reports, each with the keys I(server), I(action), I(request_id), I(result), I(error).
     type: list
     elements: dict
+  scheduler:
+    description:
+      - Scheduler configuration; its C(max_attempts) (default 3, Nova's) bounds how often a failed
+        boot is rescheduled to another host.
+    type: dict
   loop_results:
     description:
       - The C(results) of a looped host task whose loop items are host calls (as returned by
@@ -66,6 +71,13 @@ servers:
   returned: always
   type: list
   elements: dict
+reschedules:
+  description:
+    - Host calls for boots that failed on one host and were scheduled to another (Nova's build
+      retry); run each like the first and report again.
+  returned: always
+  type: list
+  elements: dict
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -82,6 +94,7 @@ def main():
         error=dict(type='str'),
         reports=dict(type='list', elements='dict'),
         loop_results=dict(type='list', elements='dict'),
+        scheduler=dict(type='dict'),
     )
     argument_spec.update(glue.DATABASE_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
@@ -94,10 +107,13 @@ def main():
     else:
         reports = p['reports'] or [dict((k, p[k]) for k in ('server', 'action', 'request_id', 'result', 'error'))]
     if module.check_mode:
-        module.exit_json(changed=any((r.get('result') or {}).get('changed') for r in reports), servers=[])
+        module.exit_json(changed=any((r.get('result') or {}).get('changed') for r in reports), servers=[],
+                         reschedules=[])
     store = glue.open_store_for(module)
-    servers = glue.run(module, actions.record_many, store, reports)
-    module.exit_json(changed=any(s.pop('changed', True) for s in servers), servers=servers)
+    servers = glue.run(module, actions.record_many, store, reports, p['scheduler'])
+    reschedules = [s.pop('reschedule') for s in servers if s.get('reschedule')]
+    module.exit_json(changed=any(s.pop('changed', True) for s in servers), servers=servers,
+                     reschedules=reschedules)
 
 
 if __name__ == '__main__':

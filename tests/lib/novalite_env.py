@@ -80,22 +80,24 @@ class NovaliteEnv(object):
 
     # -- running playbooks ---------------------------------------------------
 
-    def playbook(self, name, *args, **extra_vars):
+    def playbook(self, playbook_name, *args, **extra_vars):
         extra = dict(extra_vars)
         cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', self.inventory,
-               os.path.join(REPO, 'playbooks', name)]
+               os.path.join(REPO, 'playbooks', playbook_name)]
         if extra:
             cmd += ['-e', yaml.safe_dump(extra, default_flow_style=True).strip()]
         cmd += list(args)
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'collections'),
                    ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0', ANSIBLE_RETRY_FILES_ENABLED='0',
                    ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-                   NOVALITE_DATABASE_URL=self.db_url)
+                   NOVALITE_DATABASE_URL=self.db_url,
+                   # every test store numbers its instances from 1: keep their domain names apart
+                   NOVALITE_INSTANCE_NAME_TEMPLATE='nl-%s-%%08x' % self.id)
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=REPO)
         return PlaybookRun(proc)
 
-    def must(self, name, *args, **extra_vars):
-        run = self.playbook(name, *args, **extra_vars)
+    def must(self, playbook_name, *args, **extra_vars):
+        run = self.playbook(playbook_name, *args, **extra_vars)
         assert run.rc == 0 and run.failed == 0, run.output[-6000:]
         return run
 

@@ -58,15 +58,15 @@ def start(store, ident, action, context, reboot_type='SOFT', reason=None, check_
     return {'server': inst, 'host_call': host_call, 'request_id': context.request_id, 'action': action}
 
 
-def record_many(store, reports):
-    """Record a batch of host outcomes; returns the rows (each with ``changed``)."""
+def record_many(store, reports, scheduler_config=None):
+    """Record a batch of host outcomes; returns the rows (each with ``changed``, maybe ``reschedule``)."""
     out = []
     for index, report in enumerate(reports):
         for key in ('server', 'action', 'request_id'):
             if not report.get(key):
                 raise InvalidInput('reports[%d].%s' % (index, key), 'is required')
         out.append(conductor.record_result(store, report['server'], report['action'], report['request_id'],
-                                           report.get('result'), report.get('error')))
+                                           report.get('result'), report.get('error'), scheduler_config))
     return out
 
 

@@ -281,23 +281,30 @@ def _release(conn, consumer_uuid):
 
 # ---- recording what the host did -----------------------------------------
 
-def record_result(store, ident, action, request_id, host_result=None, error=None):
+BUILD_EVENT = 'compute__do_build_and_run_instance'
+
+
+def record_result(store, ident, action, request_id, host_result=None, error=None, scheduler_config=None):
     """Apply a host call's outcome (``host_result``: the host module's result dict).
 
     Success moves vm_state/power_state on and clears task_state; a failed boot
-    goes to ERROR with a fault and frees its claims; a failed lifecycle action
-    keeps its vm_state, clears task_state and records a fault (Nova's
-    reverts_task_state + wrap_instance_fault).
+    is rescheduled to another host while attempts remain (the result then
+    carries ``reschedule``, the next host call), else goes to ERROR with a
+    fault and frees its claims; a failed lifecycle action keeps its vm_state,
+    clears task_state and records a fault (Nova's reverts_task_state +
+    wrap_instance_fault).
     """
+    failed = error is not None or (host_result or {}).get('failed')
+    if failed and action == 'create':
+        return _build_failed(store, ident, request_id, error if error is not None else host_result,
+                             scheduler_config)
     with store.begin() as conn:
         inst = instances.get(store, ident, include_deleted=True, conn=conn)
         name = api.ACTION_NAMES.get(action, action)
-        event = 'compute__do_build_and_run_instance' if action == 'create' else 'compute_%s_instance' % name
-        if error is not None or (host_result or {}).get('failed'):
+        event = BUILD_EVENT if action == 'create' else 'compute_%s_instance' % name
+        if failed:
             failure = error if error is not None else host_result
-            if action == 'create':
-                _fail_build(conn, inst, request_id, failure, event)
-            elif action == 'sync':
+            if action == 'sync':
                 instances.add_fault(conn, inst['uuid'], api.describe(failure), host=inst.get('host'))
             else:
                 values = {'task_state': None}
@@ -327,6 +334,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         if action == 'create':
             values['launched_at'] = utcnow()
             values['progress'] = 100
+            _note_build_result(conn, inst.get('host'), success=True)
         changed = any(inst.get(k) != v for k, v in values.items())
         if changed:
             instances.update(store, inst['uuid'], conn=conn, **values)
@@ -335,6 +343,54 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         result = instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
         result['changed'] = changed
         return result
+
+
+def _note_build_result(conn, host, success):
+    """Count consecutive build failures per host for the BuildFailureWeigher (Nova resets it on success)."""
+    if not host:
+        return
+    nodes = table('compute_nodes')
+    row = conn.execute(sa.select(nodes.c.id, nodes.c.capabilities).where(nodes.c.host == host)).first()
+    if row is None:
+        return
+    caps = dict(row.capabilities or {})
+    count = 0 if success else int(caps.get('failed_builds') or 0) + 1
+    if caps.get('failed_builds', 0) != count:
+        caps['failed_builds'] = count
+        conn.execute(nodes.update().where(nodes.c.id == row.id).values(capabilities=caps))
+
+
+def _build_failed(store, ident, request_id, failure, scheduler_config):
+    """Nova's build retry: free the failed host, exclude it, schedule again while attempts remain."""
+    from ansible_collections.novalite.compute.plugins.module_utils.scheduler import config as sched_config
+    max_attempts = sched_config.from_dict(scheduler_config).max_attempts
+    message = api.describe(failure)
+    with store.begin() as conn:
+        inst = instances.get(store, ident, conn=conn)
+        host = inst.get('host')
+        _note_build_result(conn, host, success=False)
+        retry = dict((inst.get('system_metadata') or {}).get('retry') or {'num_attempts': 1, 'hosts': []})
+        if not host or retry['num_attempts'] >= max_attempts:
+            if host and max_attempts > 1:
+                message = 'Exceeded maximum number of retries (%d); last failure on %s: %s' % (
+                    max_attempts, host, message)
+            _fail_build(conn, inst, request_id, message, BUILD_EVENT)
+            return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
+        instances.event_finish(conn, inst['uuid'], request_id, BUILD_EVENT, result='Error',
+                               traceback='Build on %s failed, rescheduling: %s' % (host, message), host=host)
+        _release(conn, inst['uuid'])
+        retry = {'num_attempts': retry['num_attempts'] + 1, 'hosts': retry['hosts'] + [host]}
+        system_metadata = dict(inst.get('system_metadata') or {}, retry=retry)
+        instances.update(store, inst['uuid'], conn=conn, vm_state=S.BUILDING, task_state=S.SCHEDULING,
+                         host=None, node=None, system_metadata=system_metadata)
+    prepared = schedule_and_prepare(store, [inst['uuid']], request_id, scheduler_config,
+                                    exclude_hosts=retry['hosts'])
+    result = instances.get(store, inst['uuid'], include_deleted=True)
+    if prepared['builds']:
+        build = prepared['builds'][0]
+        result['reschedule'] = dict(build, module='instance', state='running', action='create',
+                                    server=inst['uuid'])
+    return result
 
 
 def sync_power_state(store, ident, power_state):

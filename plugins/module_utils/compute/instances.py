@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import uuid as uuidlib
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
@@ -30,11 +31,19 @@ except ImportError:  # pragma: no cover
     sa = None
 
 NAME_TEMPLATE = 'instance-%08x'   # Nova's [DEFAULT] instance_name_template
+# Two deployments sharing one libvirt (tests, or a second store) need distinct domain names.
+NAME_TEMPLATE_ENV = 'NOVALITE_INSTANCE_NAME_TEMPLATE'
 _UNSET = object()
 
 
 def domain_name(instance):
-    return NAME_TEMPLATE % instance['id']
+    """The libvirt domain name: Nova's instance_name_template applied to the row id."""
+    template = os.environ.get(NAME_TEMPLATE_ENV) or NAME_TEMPLATE
+    try:
+        return template % instance['id']
+    except (TypeError, ValueError):
+        raise InvalidInput('instance_name_template', '%r must hold one integer conversion such as %%08x'
+                           % template)
 
 
 def is_uuid_like(value):
