@@ -14,7 +14,9 @@ database is the truth for what should exist. Here:
   says so (its disk may still be there; nothing of it is deleted);
 * domains and instance directories that belong to no live instance are
   orphans: reported, and removed only when asked. A domain libvirt holds that
-  is not novalite's (no novalite metadata) is never touched.
+  is not novalite's (no novalite metadata), or whose disks are not under this
+  host's instances path (another deployment sharing the daemon), is never
+  touched.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -47,10 +49,12 @@ def plan(store, host, domains, instance_dirs):
         elif dom['power_state'] != inst['power_state']:
             power_fixes.append({'uuid': uuid, 'name': inst['display_name'], 'from': inst['power_state'],
                                 'to': dom['power_state'], 'vm_state': inst['vm_state']})
+    ours = [d for d in domains if d.get('novalite') and d.get('managed_here', True)]
     orphan_domains = [{'uuid': d['uuid'], 'name': d['name'],
                        'reason': 'deleted in the state store' if d['uuid'] in known else 'unknown to the state store'}
-                      for d in domains if d.get('novalite') and d['uuid'] not in live]
-    foreign = [{'uuid': d['uuid'], 'name': d['name']} for d in domains if not d.get('novalite')]
+                      for d in ours if d['uuid'] not in live]
+    foreign = [{'uuid': d['uuid'], 'name': d['name']} for d in domains
+               if d not in ours and d['uuid'] not in live]
     orphan_dirs = sorted(u for u in instance_dirs if u not in live)
     return {'power_fixes': power_fixes, 'vanished': vanished, 'orphan_domains': orphan_domains,
             'orphan_dirs': orphan_dirs, 'foreign_domains': foreign}
