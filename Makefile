@@ -1,0 +1,39 @@
+# novalite developer entry points. On a fresh Debian 12 machine (root):
+#   make up     install what is missing, start the daemons, build the test image, run the demo
+#   make test   sanity + unit + integration tests
+.PHONY: up test sanity unit integration image bench clean
+
+up:
+	scripts/setup.sh
+
+test:
+	scripts/run-tests.sh
+
+sanity:
+	scripts/sanity.sh
+
+unit:
+	scripts/run-tests.sh unit
+
+integration:
+	scripts/run-tests.sh integration
+
+image:
+	scripts/build-test-image.sh
+
+# every benchmarks/<name>/run (executable), benchmarks/<name>/run.py and benchmarks/*.py that exists
+bench:
+	@set -e; found=0; \
+	for b in benchmarks/*/run benchmarks/*/run.py benchmarks/*.py; do \
+		[ -f "$$b" ] || continue; found=1; \
+		echo "==> $$b"; \
+		case "$$b" in \
+			*.py) .venv/bin/python "$$b" ;; \
+			*) "./$$b" ;; \
+		esac; \
+	done; \
+	[ $$found -eq 1 ] || echo "no benchmarks yet"
+
+# only what `make up` made inside the tree (the shared image cache under /var/cache stays)
+clean:
+	rm -rf .venv .cache

@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""tests/lib/test_hosts.py really gives separate libvirt hosts and cleans them up."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from lib.test_hosts import libvirt_hosts, process_running
+
+libvirt = pytest.importorskip('libvirt')
+etree = pytest.importorskip('lxml.etree')
+
+pytestmark = pytest.mark.libvirt
+
+
+def host_uuid(conn):
+    return etree.fromstring(conn.getCapabilities().encode('utf-8')).findtext('host/uuid')
+
+
+def test_two_hosts_are_distinct_and_gone_after_exit():
+    main = libvirt.open('qemu:///system')
+    try:
+        main_uuid = host_uuid(main)
+        main_domains = {d.name() for d in main.listAllDomains(0)}
+    finally:
+        main.close()
+
+    with libvirt_hosts(2) as hosts:
+        assert len(hosts) == 2
+        seen_uuids = set()
+        for host in hosts:
+            conn = libvirt.open(host.uri)
+            try:
+                assert conn.getHostname() == host.name
+                assert conn.getURI() == host.uri
+                seen_uuids.add(host_uuid(conn))
+                assert host_uuid(conn) == host.host_uuid
+                # its own libvirt: none of the main host's domains
+                assert not ({d.name() for d in conn.listAllDomains(0)} & main_domains)
+            finally:
+                conn.close()
+        assert len(seen_uuids) == 2
+        assert main_uuid not in seen_uuids
+        pids = [(host.pid('libvirtd'), host.pid('virtlogd')) for host in hosts]
+        roots = [host.root for host in hosts]
+        for libvirtd_pid, virtlogd_pid in pids:
+            assert process_running(libvirtd_pid)
+            assert process_running(virtlogd_pid)
+
+    for libvirtd_pid, virtlogd_pid in pids:
+        assert not process_running(libvirtd_pid)
+        assert not process_running(virtlogd_pid)
+    for root in roots:
+        assert not os.path.exists(root)
+    for host in hosts:
+        with pytest.raises(libvirt.libvirtError):
+            libvirt.open(host.uri)
+    # the main host was not disturbed
+    main = libvirt.open('qemu:///system')
+    try:
+        assert host_uuid(main) == main_uuid
+    finally:
+        main.close()
+
+
+def test_guest_on_a_test_host_boots_and_is_gone_after_exit():
+    from ansible_collections.novalite.compute.plugins.module_utils.virt.connection import detect_virt_type
+    from lib.guests import BOOTED, built_test_image, overlay, wait_for_boot
+
+    image = built_test_image()
+    with libvirt_hosts(1) as hosts:
+        host = hosts[0]
+        disk = overlay(image.disk, os.path.join(host.instances_path, 'disk.qcow2'))
+        console_log = os.path.join(host.instances_path, 'console.log')
+        conn = libvirt.open(host.uri)
+        try:
+            xml = ("<domain type='%s'><name>guest</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
+                   "<os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>"
+                   "<features><acpi/></features><devices>"
+                   "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                   "<source file='%s'/><target dev='vda' bus='virtio'/></disk>"
+                   "<serial type='file'><source path='%s'/><target port='0'/></serial>"
+                   "</devices></domain>" % (detect_virt_type(conn), disk, console_log))
+            dom = conn.createXML(xml, 0)
+            wait_for_boot(dom, console_log, BOOTED, 120)
+            qemu_pid = None
+            for entry in os.listdir('/proc'):
+                if entry.isdigit():
+                    try:
+                        with open('/proc/%s/cmdline' % entry, 'rb') as handle:
+                            if disk.encode() in handle.read():
+                                qemu_pid = int(entry)
+                    except (IOError, OSError):
+                        pass
+            assert qemu_pid and process_running(qemu_pid)
+            # the domain lives on the test host only
+            assert 'guest' in [d.name() for d in conn.listAllDomains(0)]
+        finally:
+            conn.close()
+    # leaving the context destroyed the guest with its host
+    assert not process_running(qemu_pid)

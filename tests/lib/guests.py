@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""The test image and small helpers for booting it on real libvirt.
+
+    from lib.guests import built_test_image, scratch_dir, wait_for_line, BOOTED
+
+``built_test_image()`` returns the built image (building it once if needed);
+``scratch_dir()`` makes a per-test directory QEMU (user libvirt-qemu) can reach;
+``wait_for_line(console_log, BOOTED)`` waits for a known console line.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+IMAGE_LINK = os.path.join(REPO, '.cache', 'test-image')
+BUILD_SCRIPT = os.path.join(REPO, 'scripts', 'build-test-image.sh')
+# /tmp may be private or not traversable for libvirt-qemu; this one is.
+SCRATCH_BASE = '/var/lib/novalite/test-tmp'
+
+BOOTED = 'NOVALITE TEST IMAGE BOOTED'
+CONFIG_DRIVE = 'NOVALITE CONFIG DRIVE uuid='
+USER_DATA = 'NOVALITE USER DATA '
+NO_CONFIG_DRIVE = 'NOVALITE NO CONFIG DRIVE'
+SHUTTING_DOWN = 'NOVALITE TEST IMAGE SHUTTING DOWN'
+
+
+class GuestImage(object):
+    """Paths of the built test image (read-only: use disk as a qcow2 backing file)."""
+
+    def __init__(self, directory):
+        self.directory = os.path.realpath(directory)
+        self.disk = os.path.join(self.directory, 'disk.qcow2')
+        self.kernel = os.path.join(self.directory, 'vmlinuz')
+        self.ramdisk = os.path.join(self.directory, 'initrd.img')
+        with open(os.path.join(self.directory, 'manifest.json')) as handle:
+            self.manifest = json.load(handle)
+
+
+def built_test_image(build=True):
+    """The test image; runs scripts/build-test-image.sh when it is missing (a no-op when built)."""
+    if build and not os.path.exists(os.path.join(IMAGE_LINK, 'manifest.json')):
+        subprocess.run([BUILD_SCRIPT], check=True, stdout=subprocess.DEVNULL)
+    return GuestImage(IMAGE_LINK)
+
+
+@contextlib.contextmanager
+def scratch_dir(prefix='nltest-'):
+    """A fresh directory under /var/lib/novalite/test-tmp, removed afterwards."""
+    os.makedirs(SCRATCH_BASE, exist_ok=True)
+    os.chmod(SCRATCH_BASE, 0o1777)
+    os.chmod(os.path.dirname(SCRATCH_BASE), 0o755)
+    path = tempfile.mkdtemp(prefix=prefix, dir=SCRATCH_BASE)
+    os.chmod(path, 0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def overlay(backing, path):
+    """A qcow2 overlay on ``backing`` so the shared image itself is never written."""
+    subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', backing, '-F', 'qcow2', path], check=True)
+    return path
+
+
+def read_console(console_log):
+    try:
+        with open(console_log, 'rb') as handle:
+            return handle.read().decode('utf-8', 'replace')
+    except (IOError, OSError):
+        return ''
+
+
+def wait_for_line(console_log, prefix, timeout=120.0, interval=0.2):
+    """Wait until a console line starts with ``prefix``; return that line.
+
+    Raises AssertionError with the console tail when it does not appear in time.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        for line in read_console(console_log).splitlines():
+            line = line.strip('\r')
+            if line.startswith(prefix):
+                return line
+        if time.monotonic() >= deadline:
+            tail = '\n'.join(read_console(console_log).splitlines()[-20:])
+            raise AssertionError('%r not seen in %s within %ss; console tail:\n%s'
+                                 % (prefix, console_log, timeout, tail))
+        time.sleep(interval)
+
+
+def make_config_drive(path, meta_data, user_data=None, volume_id='config-2'):
+    """An ISO 9660 config drive with Nova's openstack/latest layout (genisoimage)."""
+    tree = tempfile.mkdtemp(prefix='cfgdrive-')
+    try:
+        latest = os.path.join(tree, 'openstack', 'latest')
+        os.makedirs(latest)
+        with open(os.path.join(latest, 'meta_data.json'), 'w') as handle:
+            json.dump(meta_data, handle)
+        if user_data is not None:
+            with open(os.path.join(latest, 'user_data'), 'w') as handle:
+                handle.write(user_data)
+        subprocess.run(['genisoimage', '-quiet', '-o', path, '-V', volume_id, '-r', '-J', tree], check=True)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+    return path
+
+
+def make_vfat_config_drive(path, meta_data, user_data=None, label='config-2'):
+    """A VFAT config drive (Nova's config_drive_format=vfat): 64 MiB, mkfs.vfat + mcopy."""
+    tree = tempfile.mkdtemp(prefix='cfgdrive-')
+    try:
+        latest = os.path.join(tree, 'openstack', 'latest')
+        os.makedirs(latest)
+        with open(os.path.join(latest, 'meta_data.json'), 'w') as handle:
+            json.dump(meta_data, handle)
+        if user_data is not None:
+            with open(os.path.join(latest, 'user_data'), 'w') as handle:
+                handle.write(user_data)
+        subprocess.run(['mkfs.vfat', '-n', label, '-C', path, str(64 * 1024)], check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(['mcopy', '-s', '-i', path, os.path.join(tree, 'openstack'), '::/'], check=True)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+    return path
+
+
+def qemu_log_tail(domain_name, lines=15):
+    """The end of libvirt's QEMU log for a domain (for failure messages)."""
+    path = '/var/log/libvirt/qemu/%s.log' % domain_name
+    try:
+        with open(path, 'rb') as handle:
+            return '\n'.join(handle.read().decode('utf-8', 'replace').splitlines()[-lines:])
+    except (IOError, OSError):
+        return '(no %s)' % path
+
+
+def wait_for_boot(dom, console_log, prefix=BOOTED, timeout=120.0):
+    """wait_for_line, and on timeout say what state the domain is in and what QEMU logged."""
+    try:
+        return wait_for_line(console_log, prefix, timeout)
+    except AssertionError as exc:
+        try:
+            state = dom.state()
+            cpu_ns = dom.info()[4]
+        except Exception as info_exc:  # pylint: disable=broad-except
+            state, cpu_ns = 'unknown (%s)' % info_exc, None
+        raise AssertionError('%s\ndomain %s state=%s cpu_time_ns=%s\nQEMU log:\n%s'
+                             % (exc, dom.name(), state, cpu_ns, qemu_log_tail(dom.name())))
