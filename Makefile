@@ -21,18 +21,9 @@ integration:
 image:
 	scripts/build-test-image.sh
 
-# every benchmarks/<name>/run (executable), benchmarks/<name>/run.py and benchmarks/*.py that exists
+# every benchmarks/<name>/run (each is one command printing its table)
 bench:
-	@set -e; found=0; \
-	for b in benchmarks/*/run benchmarks/*/run.py benchmarks/*.py; do \
-		[ -f "$$b" ] || continue; found=1; \
-		echo "==> $$b"; \
-		case "$$b" in \
-			*.py) .venv/bin/python "$$b" ;; \
-			*) "./$$b" ;; \
-		esac; \
-	done; \
-	[ $$found -eq 1 ] || echo "no benchmarks yet"
+	@set -e; for b in benchmarks/*/run; do echo "==> $$b"; "./$$b"; done
 
 # only what `make up` made inside the tree (the shared image cache under /var/cache stays)
 clean:
