@@ -133,3 +133,29 @@ def test_host_failure_during_boot_leaves_nothing_half_made(env):
     with env.store().read() as conn:
         import sqlalchemy as sa
         assert conn.execute(sa.text('SELECT COUNT(*) FROM allocations')).scalar() == 0
+
+
+def test_kernel_ramdisk_image_boots_directly(env):
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
+    image_dir = os.path.dirname(TEST_IMAGE)
+    store = env.store()
+    kernel = images.register(store, env.image_store, 'test-kernel', os.path.join(image_dir, 'vmlinuz'),
+                             disk_format='aki', container_format='aki', visibility='public')
+    ramdisk = images.register(store, env.image_store, 'test-ramdisk', os.path.join(image_dir, 'initrd.img'),
+                              disk_format='ari', container_format='ari', visibility='public')
+    images.register(store, env.image_store, 'test-ami', TEST_IMAGE, visibility='public',
+                    properties={'kernel_id': kernel['id'], 'ramdisk_id': ramdisk['id']})
+    env.must('server.yml', server_name='ami', flavor='m1.tiny', image='test-ami')
+    vm = env.server('ami')
+    assert vm['status'] == 'ACTIVE'
+    idir = os.path.join(env.instances_paths['localhost'], vm['uuid'])
+    assert os.path.isfile(os.path.join(idir, 'kernel')) and os.path.isfile(os.path.join(idir, 'ramdisk'))
+    assert '<kernel>%s/kernel</kernel>' % idir in vm['domain_xml']
+    env.wait_for_console(vm)
+
+    images.register(store, env.image_store, 'test-ami-broken', TEST_IMAGE, visibility='public',
+                    properties={'kernel_id': '00000000-0000-0000-0000-000000000000'})
+    run = env.playbook('server.yml', server_name='broken-ami', flavor='m1.tiny', image='test-ami-broken')
+    assert run.rc != 0 and 'kernel_id' in run.output
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    assert [i['display_name'] for i in instances.list_instances(store)] == ['ami'], 'nothing recorded'

@@ -79,10 +79,29 @@ def _lookup_catalog(store, request, context):
     if image_row.get('status') != 'active':
         raise InvalidInput('image', 'image %s is not active (status %s)' % (image_row['id'], image_row.get('status')))
     validate_flavor_image(flavor_row, image_row)
+    boot_files = _kernel_ramdisk(store, image_row, context)
     key_data = None
     if request.get('key_name'):
         key_data = keypairs.get(store, context.user_id, request['key_name'])['public_key']
-    return flavor_row, image_row, key_data
+    return flavor_row, image_row, key_data, boot_files
+
+
+def _kernel_ramdisk(store, image, context):
+    """An image with kernel_id/ramdisk_id properties boots that kernel and ramdisk directly."""
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
+    out = {}
+    for kind in ('kernel', 'ramdisk'):
+        ref = (image.get('properties') or {}).get('%s_id' % kind)
+        if not ref:
+            continue
+        try:
+            row = images.get(store, ref, project=None if context.is_admin else context.project_id)
+        except NotFound:
+            raise InvalidInput('image', 'image %s names %s_id %s, which does not exist' % (image['id'], kind, ref))
+        if row.get('status') != 'active':
+            raise InvalidInput('image', '%s image %s is not active' % (kind, ref))
+        out[kind] = {'id': row['id'], 'location': row['location'], 'sha256': row['os_hash_value']}
+    return out
 
 
 def _server_group_id(conn, ident):
@@ -114,7 +133,7 @@ def create_servers(store, context, request):
     hints = request.get('scheduler_hints') or {}
     if not isinstance(hints, dict):
         raise InvalidInput('scheduler_hints', 'must be a mapping')
-    flavor, image, key_data = _lookup_catalog(store, request, context)
+    flavor, image, key_data, boot_files = _lookup_catalog(store, request, context)
     rows = []
     reservation_id = 'r-%s' % api.new_request_id()[4:12]
     with store.begin() as conn:
@@ -130,7 +149,7 @@ def create_servers(store, context, request):
                 'user_data': request.get('user_data'), 'metadata': metadata,
                 'scheduler_hints': dict(hints, **({'group': group.uuid} if group else {})),
                 'network_info': request.get('network_info') or [],
-                'system_metadata': {'min_count': min_count, 'max_count': max_count},
+                'system_metadata': dict(boot_files, min_count=min_count, max_count=max_count),
             })
             if group is not None:
                 conn.execute(table('server_group_members').insert().values(
@@ -250,7 +269,7 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
 def plan(store, request, context, scheduler_config=None):
     """Where a new server would go, without writing anything (check mode)."""
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import manager
-    flavor, image, _key = _lookup_catalog(store, request, context)
+    flavor, image, _key, _files = _lookup_catalog(store, request, context)
     fake = {'flavor': _flavor_snapshot(flavor), 'image': _image_snapshot(image),
             'availability_zone': request.get('availability_zone'),
             'scheduler_hints': request.get('scheduler_hints') or {}, 'system_metadata': {},
