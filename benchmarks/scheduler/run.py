@@ -124,13 +124,16 @@ def bench_size(store, count, runs):
     # the first decision pays one-off costs (per-run capability columns, SQL
     # statement compilation): shown apart, then the median of the rest
     first_ms = _decide_and_claim(store, state, spec, enabled, cfg)[3]
-    samples = [_decide_and_claim(store, state, spec, enabled, cfg) for _ in range(runs)]
+    samples = [_decide_and_claim(store, state, spec, enabled, cfg) for _run in range(runs)]
     # memory of one decision, traced separately (tracing slows Python code, so not timed)
     tracemalloc.start()
     _decide_and_claim(store, state, spec, enabled, cfg)
     decision_mb = tracemalloc.get_traced_memory()[1] / 2 ** 20
     tracemalloc.stop()
-    median = lambda k: statistics.median(s[k] for s in samples)  # noqa: E731
+
+    def median(column):
+        return statistics.median(sample[column] for sample in samples)
+
     explanation = samples[-1][4]
     return {'hosts': count, 'load_ms': load_ms, 'filter_ms': median(0), 'weigh_ms': median(1),
             'claim_ms': median(2), 'total_ms': median(3), 'first_ms': first_ms, 'state_mb': state_mb,
@@ -156,9 +159,10 @@ def playbook_time(db_url, runs=3):
         cmd = [os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
                '-e', 'ansible_python_interpreter=%s' % os.path.join(REPO, '.venv', 'bin', 'python'), book]
         times = []
-        for _ in range(runs):
+        for _run in range(runs):
             start = time.perf_counter()
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            # the return code is checked below, to show the playbook's output on failure
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
             times.append(time.perf_counter() - start)
             if proc.returncode != 0:
                 raise SystemExit('playbook failed:\n' + proc.stdout + proc.stderr)
@@ -168,7 +172,7 @@ def playbook_time(db_url, runs=3):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sizes', default='1000,10000,100000')
     parser.add_argument('--runs', type=int, default=9)
     parser.add_argument('--database-url', help='an empty database per size is created from this SQLite dir '
@@ -201,7 +205,7 @@ def main():
     head = ('hosts', 'filter ms', 'weigh ms', 'claim ms', 'total ms', 'first decision ms', 'load ms',
             'state RSS MB', 'decision peak MB', 'passing')
     print('| ' + ' | '.join(head) + ' |')
-    print('|' + '|'.join('---:' for _ in head) + '|')
+    print('|' + '|'.join('---:' for _column in head) + '|')
     for r in rows:
         print('| %d | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f | %.1f | %.1f | %d |' % (
             r['hosts'], r['filter_ms'], r['weigh_ms'], r['claim_ms'], r['total_ms'], r['first_ms'], r['load_ms'],

@@ -50,6 +50,7 @@ def run(module, func, *args, **kwargs):
     except Exception as exc:  # noqa: BLE001 - a module must always answer in JSON
         module.fail_json(msg='%s: %s' % (exc.__class__.__name__, exc), exception=traceback.format_exc())
 
+
 # Modules acting on servers take the requester's identity (Nova's RequestContext).
 CONTEXT_ARGS = dict(
     project_id=dict(type='str', default='admin'),

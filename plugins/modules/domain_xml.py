@@ -24,7 +24,7 @@ author: novalite developers (@novalite)
 options:
   instance:
     description:
-      - The instance spec (see docs/architecture.md): C(uuid), C(name), C(flavor), C(image), C(network_info) ...
+      - The instance spec (see docs/architecture.md), with C(uuid), C(name), C(flavor), C(image), C(network_info) ...
     type: dict
     required: true
   define:

@@ -20,7 +20,7 @@ description:
     C(suspended) (libvirt managed save, state on disk), C(absent) (destroy, undefine with managed save
     and snapshot metadata, remove the instance directory; the cached base stays).
   - Idempotent; check mode reports the steps it would take in C(actions).
-  - Never opens the state store: the controller records the returned values.
+  - Never opens the state store; the controller records the returned values.
 version_added: 0.1.0
 author: novalite developers (@novalite)
 options:

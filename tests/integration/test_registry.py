@@ -36,7 +36,7 @@ def playbook(repo, inventory, db_url, *extra, playbook_path=None):
     cmd = [tool(repo, 'ansible-playbook'), '-i', str(inventory),
            playbook_path or os.path.join(repo, 'playbooks', 'register_hosts.yml'),
            '-e', 'database_url=%s' % db_url] + list(extra)
-    proc = subprocess.run(cmd, env=ansible_env(repo), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, env=ansible_env(repo), capture_output=True, text=True, timeout=300, check=False)
     recap = {m.group(1): {'ok': int(m.group(2)), 'changed': int(m.group(3)), 'failed': int(m.group(5))}
              for m in RECAP_RE.finditer(proc.stdout)}
     return proc, recap
@@ -125,7 +125,7 @@ def test_register_three_hosts_then_rerun_unchanged(repo, db_url, three_hosts, tm
         'groups': {'schedulable': "novalite_state == 'up' and novalite_status == 'enabled'"},
     }))
     proc = subprocess.run([tool(repo, 'ansible-inventory'), '-i', str(source), '--list'],
-                          env=ansible_env(repo), capture_output=True, text=True, timeout=120)
+                          env=ansible_env(repo), capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     listing = plain(json.loads(proc.stdout))
     assert sorted(listing['compute']['hosts']) == names
@@ -175,7 +175,7 @@ def test_disable_info_and_remove_through_modules(repo, db_url, three_hosts, tmp_
     assert proc.returncode == 0, proc.stdout + proc.stderr
     plays = [{
         'name': 'operate the registry', 'hosts': 'localhost', 'gather_facts': False,
-        'module_defaults': {'group/novalite.compute.all': {'database_url': db_url}},
+        'module_defaults': {'group/novalite.compute.controller': {'database_url': db_url}},
         'tasks': [
             {'novalite.compute.compute_node': {'host': names[0], 'state': 'disabled',
                                                'disabled_reason': 'maintenance'}, 'register': 'off'},
@@ -218,7 +218,7 @@ def test_disable_info_and_remove_through_modules(repo, db_url, three_hosts, tmp_
 ])
 def test_ansible_doc(repo, kind, name):
     proc = subprocess.run([tool(repo, 'ansible-doc'), '-t', kind, '--json', name], env=ansible_env(repo),
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)[name]['doc']
     authors = doc['author'] if isinstance(doc['author'], list) else [doc['author']]

@@ -140,7 +140,7 @@ def test_overlay_creation_time_small_vs_large_base(tmp_path, instances_path, cap
     for label, img in (('15MB', small), ('1GiB', large)):
         base = imagecache.ensure_base(instances_path, img)
         samples = []
-        for _ in range(5):
+        for _sample in range(5):
             path = os.path.join(instances_path, 'ov-%s' % uuid.uuid4().hex)
             t = time.perf_counter()
             disk.create_overlay(path, base['path'], base['format'], 2 * 1024 ** 3)

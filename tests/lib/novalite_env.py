@@ -93,7 +93,7 @@ class NovaliteEnv(object):
                    NOVALITE_DATABASE_URL=self.db_url,
                    # every test store numbers its instances from 1: keep their domain names apart
                    NOVALITE_INSTANCE_NAME_TEMPLATE='nl-%s-%%08x' % self.id)
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=REPO)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=REPO, check=False)
         return PlaybookRun(proc)
 
     def must(self, playbook_name, *args, **extra_vars):
@@ -178,10 +178,10 @@ class NovaliteEnv(object):
 
 def libvirt_state(uuid):
     """libvirt's own state name for a domain ('running', 'paused', 'shut off', ...) or None."""
-    out = subprocess.run(['virsh', '-c', 'qemu:///system', 'domstate', uuid], capture_output=True, text=True)
+    out = subprocess.run(['virsh', '-c', 'qemu:///system', 'domstate', uuid], capture_output=True, text=True, check=False)
     return out.stdout.strip() if out.returncode == 0 else None
 
 
 def has_managed_save(uuid):
-    out = subprocess.run(['virsh', '-c', 'qemu:///system', 'dominfo', uuid], capture_output=True, text=True)
+    out = subprocess.run(['virsh', '-c', 'qemu:///system', 'dominfo', uuid], capture_output=True, text=True, check=False)
     return 'Managed save:   yes' in out.stdout

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import re
 import uuid
 
@@ -153,7 +154,7 @@ def _normalise(name, vcpus, memory_mb, root_gb, ephemeral_gb, swap, flavorid, is
         factor = float(rxtx_factor)
     except (TypeError, ValueError):
         raise InvalidInput('rxtx_factor', 'must be a number, got %r' % (rxtx_factor,))
-    if not 0 < factor <= 3.40282e+38 or factor != factor:
+    if math.isnan(factor) or not 0 < factor <= 3.40282e+38:
         raise InvalidInput('rxtx_factor', 'must be a positive number, got %r' % (rxtx_factor,))
     spec['rxtx_factor'] = factor
     if flavorid is not None and flavorid != 'auto':
@@ -281,8 +282,6 @@ def list_flavors(store, is_public=None, min_ram=None, min_disk=None, project_id=
     if limit is not None:
         result = result[:catalog.check_int('limit', limit)]
     return result
-
-
 
 
 def update(store, name_or_id, description=catalog.UNSET, extra_specs=None, unset_extra_specs=None):

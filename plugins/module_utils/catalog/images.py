@@ -37,12 +37,13 @@ try:
 except ImportError:  # pragma: no cover - reported by open_store_for
     HAS_SQLALCHEMY = False
 
+from ansible.module_utils.urls import ConnectionError as UrlConnectionError, open_url
+
 try:
-    from urllib.request import Request, urlopen
     from urllib.error import URLError
     from http.client import HTTPException
 except ImportError:  # pragma: no cover - Python 2 is not supported
-    Request = urlopen = URLError = HTTPException = None
+    URLError = HTTPException = None
 
 DEFAULT_IMAGE_STORE = '/var/lib/novalite/images'
 VISIBILITIES = ('public', 'private', 'shared', 'community')
@@ -230,8 +231,6 @@ def list_images(store, name=None, status=None, visibility=None, owner=None, proj
     return result
 
 
-
-
 def update(store, image_id, name=catalog.UNSET, visibility=None, min_disk=None, min_ram=None, protected=None,
            owner=catalog.UNSET, properties=None, remove_properties=None):
     """Glance's image-update of metadata (the data of an active image never changes)."""
@@ -306,8 +305,11 @@ def _open_source(source):
         raise InvalidInput('source', 'must be a file path, an http(s) URL or a file object')
     if source.startswith(('http://', 'https://')):
         try:
-            resp = urlopen(Request(source, headers={'User-Agent': 'novalite'}), timeout=URL_TIMEOUT)
-        except (URLError, HTTPException, OSError, ValueError) as exc:
+            # decompress=False: the bytes stored are the bytes served, and Content-Length
+            # stays comparable for the truncated-download check in _copy_hashing.
+            resp = open_url(source, http_agent='novalite', timeout=URL_TIMEOUT, decompress=False,
+                            use_netrc=False)
+        except (URLError, HTTPException, UrlConnectionError, OSError, ValueError) as exc:
             raise ImageError('url', 'cannot download %s: %s' % (source, getattr(exc, 'reason', exc)))
         length = resp.headers.get('Content-Length')
         return resp, int(length) if length and length.isdigit() else None, True
@@ -497,7 +499,6 @@ def file_digest(path):
 # --- desired state, for the ``image`` module ------------------------------------------------------
 
 
-
 def _comparable(image):
     if not image:
         return {}
@@ -586,8 +587,8 @@ def ensure_present(store, image_store, name=None, image_id=None, filename=None, 
                          'immutable: delete it (state=absent) first or use another name'
                          % (current['name'], current['id'], current['os_hash_value'], content_sha256))
     if expected and expected[0] == 'md5' and expected[1] != current['checksum']:
-        raise ImageError('checksum', 'image %s exists with md5 %s, not %s' % (current['id'], current['checksum'],
-                                                                             expected[1]))
+        raise ImageError('checksum', 'image %s exists with md5 %s, not %s'
+                         % (current['id'], current['checksum'], expected[1]))
     for field, wanted in (('disk_format', disk_format), ('container_format', container_format)):
         if wanted is not None and wanted != current[field]:
             raise InvalidInput(field, 'image %s exists with %s=%s; it cannot change after upload'

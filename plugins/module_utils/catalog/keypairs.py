@@ -175,8 +175,6 @@ def list_keypairs(store, user_id):
             sa.select(keypairs).where(keypairs.c.user_id == user_id).order_by(keypairs.c.name))]
 
 
-
-
 def delete(store, user_id, name):
     keypairs = _keypairs()
     with store.begin() as conn:

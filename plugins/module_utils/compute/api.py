@@ -162,4 +162,3 @@ def describe(error):
     if isinstance(error, dict):
         return error.get('msg') or 'host task failed'
     return str(error)
-

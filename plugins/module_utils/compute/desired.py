@@ -70,8 +70,8 @@ def ensure(store, spec, state, context, check_mode=False, scheduler_config=None)
         return result
 
     if inst['task_state'] is not None and not (desired == 'absent' and inst['task_state'] == S.DELETING):
-        result['warnings'] = ['server %s is busy (task_state %s); left as is' % (inst['display_name'],
-                                                                                inst['task_state'])]
+        result['warnings'] = ['server %s is busy (task_state %s); left as is'
+                              % (inst['display_name'], inst['task_state'])]
         return result
     if inst['vm_state'] == S.ERROR and desired != 'absent':
         result['warnings'] = ['server %s is in ERROR: %s' % (

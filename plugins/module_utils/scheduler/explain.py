@@ -13,8 +13,9 @@ class Explanation(object):
         self.total_hosts = total_hosts
         self.request = request or {}
         self.steps = []          # [{'filter', 'removed', 'remaining', 'reason'}] in filter order
-        self.instance_index = None
-        self.instance_count = None
+        # a single-instance request until the manager says which of max_count this one is
+        self.instance_index = 0
+        self.instance_count = 1
         self.claim_failures = []
 
     def add(self, name, removed, remaining, reason=''):
@@ -30,7 +31,7 @@ class Explanation(object):
             head = 'No valid host: no compute hosts are registered'
             return head
         head = 'No valid host' if self.remaining == 0 else 'Hosts'
-        if self.instance_count and self.instance_count > 1 and self.instance_index is not None:
+        if self.instance_count > 1:
             head += ' for instance %d of %d' % (self.instance_index + 1, self.instance_count)
         parts = ['%s: %d hosts' % (head, self.total_hosts)]
         for step in self.steps:

@@ -30,7 +30,8 @@ def _ts(name, nullable=True):
 
 
 def _build(metadata):
-    uuid = lambda name, **kw: sa.Column(name, sa.String(36), **kw)  # noqa: E731
+    def uuid(name, **kw):
+        return sa.Column(name, sa.String(36), **kw)
 
     sa.Table(
         'flavors', metadata,
@@ -275,6 +276,57 @@ def _build(metadata):
         sa.Column('traceback', sa.Text),
         sa.Column('host', sa.String(255)),
         sa.Column('details', sa.Text),   # e.g. the ansible-runner artifacts directory
+    )
+
+    # --- identity (the REST shim's Keystone v3 subset), schema version 3 ---
+    sa.Table(
+        'projects', metadata,
+        sa.Column('id', sa.String(64), primary_key=True),
+        sa.Column('name', sa.String(64), nullable=False),
+        sa.Column('domain_id', sa.String(64), nullable=False),
+        sa.Column('description', sa.Text),
+        sa.Column('enabled', sa.Boolean, nullable=False, default=True),
+        _ts('created_at', nullable=False),
+        sa.UniqueConstraint('domain_id', 'name', name='uniq_projects0domain_id0name'),
+        info={'since': 3},
+    )
+
+    sa.Table(
+        'users', metadata,
+        sa.Column('id', sa.String(64), primary_key=True),
+        sa.Column('name', sa.String(255), nullable=False),
+        sa.Column('domain_id', sa.String(64), nullable=False),
+        sa.Column('password_hash', sa.Text),             # scrypt, per-user salt
+        sa.Column('enabled', sa.Boolean, nullable=False, default=True),
+        sa.Column('default_project_id', sa.String(64)),
+        _ts('created_at', nullable=False),
+        sa.UniqueConstraint('domain_id', 'name', name='uniq_users0domain_id0name'),
+        info={'since': 3},
+    )
+
+    sa.Table(
+        'roles', metadata,
+        sa.Column('id', sa.String(64), primary_key=True),
+        sa.Column('name', sa.String(255), nullable=False, unique=True),
+        info={'since': 3},
+    )
+
+    sa.Table(
+        'role_assignments', metadata,
+        sa.Column('user_id', sa.String(64), sa.ForeignKey('users.id', ondelete='CASCADE'), primary_key=True),
+        sa.Column('project_id', sa.String(64), sa.ForeignKey('projects.id', ondelete='CASCADE'),
+                  primary_key=True),
+        sa.Column('role_id', sa.String(64), sa.ForeignKey('roles.id', ondelete='CASCADE'), primary_key=True),
+        info={'since': 3},
+    )
+
+    # Tokens are HMAC-signed and stateless; a revoked token's audit id stays here until it expires.
+    sa.Table(
+        'revoked_tokens', metadata,
+        sa.Column('audit_id', sa.String(64), primary_key=True),
+        _ts('expires_at', nullable=False),
+        _ts('revoked_at', nullable=False),
+        info={'since': 3},
     )
     return metadata
 

@@ -81,7 +81,7 @@ def root_size(instance, base):
 
 
 def _run(cmd, field):
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:
         raise HypervisorError('%s failed: %s' % (cmd[0], proc.stdout.decode('utf-8', 'replace').strip()), field=field)
 

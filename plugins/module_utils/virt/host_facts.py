@@ -235,4 +235,3 @@ def _is_local(uri):
     """A URI without a host part talks to this machine's libvirt."""
     rest = uri.split('://', 1)[1] if '://' in uri else ''
     return rest.startswith('/') or rest == ''
-

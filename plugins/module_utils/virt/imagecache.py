@@ -164,7 +164,7 @@ def _convert_to_raw(src, dest, field):
         os.rename(src, dest)
         return
     proc = subprocess.run(['qemu-img', 'convert', '-f', fmt, '-O', 'raw', src, dest],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:
         raise ImageError(field, 'converting to raw failed: %s' % proc.stdout.decode('utf-8', 'replace').strip())
 

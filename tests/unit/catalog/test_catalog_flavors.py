@@ -136,24 +136,26 @@ def test_ensure_present_keeps_sizes_immutable(store, change, field):
 
 
 def test_ensure_present_idempotent_check_mode_and_purge(store):
-    spec = dict(name='ens', vcpus=1, memory_mb=256, root_gb=1, flavorid='50', extra_specs={'a:x': '1'})
-    planned = flavors.ensure_present(store, check_mode=True, **spec)
+    # extra_specs changes from call to call, so it is not part of the shared spec
+    spec = dict(name='ens', vcpus=1, memory_mb=256, root_gb=1, flavorid='50')
+    first_specs = {'a:x': '1'}
+    planned = flavors.ensure_present(store, check_mode=True, extra_specs=first_specs, **spec)
     assert planned['changed'] and planned['diff']['before'] == {}
     assert flavors.find(store, 'ens') is None
-    first = flavors.ensure_present(store, **spec)
+    first = flavors.ensure_present(store, extra_specs=first_specs, **spec)
     assert first['changed'] and first['flavor']['flavorid'] == '50'
-    again = flavors.ensure_present(store, **spec)
+    again = flavors.ensure_present(store, extra_specs=first_specs, **spec)
     assert not again['changed']
-    more = flavors.ensure_present(store, extra_specs_purge=False, **dict(spec, extra_specs={'b:y': '2'}))
+    more = flavors.ensure_present(store, extra_specs_purge=False, extra_specs={'b:y': '2'}, **spec)
     assert more['changed'] and more['flavor']['extra_specs'] == {'a:x': '1', 'b:y': '2'}
-    planned = flavors.ensure_present(store, extra_specs_purge=True, check_mode=True, **dict(spec, extra_specs={}))
+    planned = flavors.ensure_present(store, extra_specs_purge=True, check_mode=True, extra_specs={}, **spec)
     assert planned['changed'] and planned['diff']['after']['extra_specs'] == {}
     assert flavors.get(store, 'ens')['extra_specs'] == {'a:x': '1', 'b:y': '2'}
-    purged = flavors.ensure_present(store, extra_specs_purge=True, **dict(spec, extra_specs={}))
+    purged = flavors.ensure_present(store, extra_specs_purge=True, extra_specs={}, **spec)
     assert purged['flavor']['extra_specs'] == {} and flavors.get(store, 'ens')['extra_specs'] == {}
-    described = flavors.ensure_present(store, description='hello', **dict(spec, extra_specs={}))
+    described = flavors.ensure_present(store, description='hello', extra_specs={}, **spec)
     assert described['changed'] and flavors.get(store, 'ens')['description'] == 'hello'
-    assert not flavors.ensure_present(store, **dict(spec, extra_specs={}))['changed']
+    assert not flavors.ensure_present(store, extra_specs={}, **spec)['changed']
 
 
 def test_ensure_present_flavorid_taken_by_other_name(store):

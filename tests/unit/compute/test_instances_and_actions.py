@@ -100,7 +100,7 @@ def test_admin_lock_cannot_be_undone_by_owner(store):
     api.begin_action(store, inst['uuid'], 'lock', _ctx(admin=True, project='admin'))
     with pytest.raises(InstanceLocked):
         api.begin_action(store, inst['uuid'], 'unlock', _ctx())
-    unlocked, _ = api.begin_action(store, inst['uuid'], 'unlock', _ctx(admin=True, project='admin'))
+    unlocked, _host_call = api.begin_action(store, inst['uuid'], 'unlock', _ctx(admin=True, project='admin'))
     assert not unlocked['locked']
 
 
@@ -171,11 +171,11 @@ def test_concurrent_actions_only_one_starts(store, db_url):
     inst = _new(store, vm_state=S.ACTIVE, task_state=None, host='h1')
     ctx = multiprocessing.get_context('spawn')
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_race_stop, args=(db_url, inst['uuid'], queue)) for _ in range(8)]
+    procs = [ctx.Process(target=_race_stop, args=(db_url, inst['uuid'], queue)) for _process in range(8)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(60)
-    outcomes = [queue.get(timeout=5) for _ in procs]
+    outcomes = [queue.get(timeout=5) for _proc in procs]
     assert outcomes.count('won') == 1, outcomes
     assert len(instances.list_actions(store, inst['uuid'])) == 1

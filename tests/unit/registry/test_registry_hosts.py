@@ -177,7 +177,7 @@ def test_new_host_disabled_from_inventory(store):
 
 
 def test_list_nodes_sorted_with_liveness(store):
-    names = sorted(host_name() for _ in range(3))
+    names = sorted(host_name() for _host in range(3))
     for offset, name in enumerate(names):
         hosts.record(store, name, facts(), settings.parse({}), now=T0 + datetime.timedelta(seconds=offset * 50))
     listed = hosts.list_nodes(store, now=T0 + datetime.timedelta(seconds=100))

@@ -53,7 +53,7 @@ def test_bad_request_names_field_and_claims_nothing(store, request_spec, config,
     add_host(store, 'a')
     request_spec = dict(request_spec)
     if 'consumer_uuids' not in request_spec and field != 'consumer_uuids':
-        request_spec['consumer_uuids'] = [str(uuid.uuid4()) for _ in range(request_spec.get('num_instances') or 1)] \
+        request_spec['consumer_uuids'] = [str(uuid.uuid4()) for _consumer in range(request_spec.get('num_instances') or 1)] \
             if isinstance(request_spec.get('num_instances'), int) and request_spec['num_instances'] > 0 else one()
     with pytest.raises(errors.InvalidInput) as caught:
         manager.select_destinations(store, request_spec, config)

@@ -65,7 +65,7 @@ def test_claims_never_overcommit(store, hosts, ops):
         if kind == 'release' and live:
             claims.release(store, live.pop(pick % len(live)))
         else:
-            consumers = [str(uuid.uuid4()) for _ in range(count)]
+            consumers = [str(uuid.uuid4()) for _consumer in range(count)]
             try:
                 got = manager.select_destinations(store, {'flavor': flavor, 'min_count': 1, 'max_count': count,
                                                           'consumer_uuids': consumers})
@@ -88,7 +88,7 @@ def test_multi_instance_equals_sequential_singles(store, hosts, flavor, count):
     except errors.NoValidHost:
         multi_hosts = []
     singles = []
-    for _ in range(count):
+    for _request in range(count):
         try:
             got = manager.select_destinations(store, {'flavor': flavor, 'consumer_uuids': [str(uuid.uuid4())]})
         except errors.NoValidHost:

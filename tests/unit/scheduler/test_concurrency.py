@@ -26,7 +26,7 @@ def _racer(db_url, barrier, results, requests_each):
     from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
     store = Store(db_url, migrate=False)
     barrier.wait()
-    for _ in range(requests_each):
+    for _request in range(requests_each):
         try:
             got = manager.select_destinations(store, {'flavor': FLAVOR, 'consumer_uuids': [str(uuid.uuid4())]})
             results.put(('ok', got['selections'][0]['host']))
@@ -44,11 +44,11 @@ def test_parallel_processes_race_for_last_slots(store, db_url):
     ctx = multiprocessing.get_context('fork')
     barrier = ctx.Barrier(PROCESSES)
     results = ctx.Queue()
-    procs = [ctx.Process(target=_racer, args=(db_url, barrier, results, 3)) for _ in range(PROCESSES)]
+    procs = [ctx.Process(target=_racer, args=(db_url, barrier, results, 3)) for _process in range(PROCESSES)]
     started = time.time()
     for proc in procs:
         proc.start()
-    outcomes = [results.get(timeout=120) for _ in range(PROCESSES * 3)]
+    outcomes = [results.get(timeout=120) for _outcome in range(PROCESSES * 3)]
     for proc in procs:
         proc.join(timeout=60)
         assert proc.exitcode == 0
@@ -72,7 +72,7 @@ def _claimer(db_url, host, barrier, results, count):
     from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
     store = Store(db_url, migrate=False)
     barrier.wait()
-    for _ in range(count):
+    for _claim in range(count):
         try:
             claims.claim(store, str(uuid.uuid4()), host, 1, 100, 0)
             results.put('ok')
@@ -89,10 +89,10 @@ def test_direct_claims_on_one_host_stop_at_capacity(store, db_url):
     ctx = multiprocessing.get_context('fork')
     barrier = ctx.Barrier(PROCESSES)
     results = ctx.Queue()
-    procs = [ctx.Process(target=_claimer, args=(db_url, host, barrier, results, 4)) for _ in range(PROCESSES)]
+    procs = [ctx.Process(target=_claimer, args=(db_url, host, barrier, results, 4)) for _process in range(PROCESSES)]
     for proc in procs:
         proc.start()
-    outcomes = [results.get(timeout=120) for _ in range(PROCESSES * 4)]
+    outcomes = [results.get(timeout=120) for _outcome in range(PROCESSES * 4)]
     for proc in procs:
         proc.join(timeout=60)
     assert outcomes.count('ok') == 10, outcomes

@@ -117,7 +117,7 @@ def test_host_subset_size_picks_among_top_n():
     cfg = config_mod.SchedulerConfig(enabled_filters=['ComputeFilter'], host_subset_size=3)
     enabled = filters_mod.load_enabled(cfg)
     rng = random.Random(1)
-    picked = set(state.hosts[manager.decide(state, spec, enabled, cfg, rng)[0]] for _ in range(200))
+    picked = set(state.hosts[manager.decide(state, spec, enabled, cfg, rng)[0]] for _draw in range(200))
     assert picked == {'h9', 'h8', 'h7'}
 
 

@@ -21,7 +21,7 @@ SMALL = {'vcpus': 1, 'memory_mb': 1024, 'root_gb': 10}
 
 
 def uuids(n):
-    return [str(uuid.uuid4()) for _ in range(n)]
+    return [str(uuid.uuid4()) for _consumer in range(n)]
 
 
 def test_most_free_ram_wins_and_claim_recorded(store):

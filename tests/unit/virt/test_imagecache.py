@@ -1,3 +1,4 @@
+import functools
 import hashlib
 import http.server
 import multiprocessing
@@ -83,7 +84,7 @@ def _ensure_in_child(ip, image, queue):
 
 def test_ten_parallel_boots_download_once(tmp_path, tiny_image):
     directory = os.path.dirname(tiny_image)
-    handler = lambda *a, **kw: _CountingHandler(*a, directory=directory, **kw)  # noqa: E731
+    handler = functools.partial(_CountingHandler, directory=directory)
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
     server.gets = 0
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -94,13 +95,13 @@ def test_ten_parallel_boots_download_once(tmp_path, tiny_image):
         ip = str(tmp_path / 'i')
         ctx = multiprocessing.get_context('fork')
         queue = ctx.Queue()
-        procs = [ctx.Process(target=_ensure_in_child, args=(ip, image, queue)) for _ in range(10)]
+        procs = [ctx.Process(target=_ensure_in_child, args=(ip, image, queue)) for _child in range(10)]
         for p in procs:
             p.start()
         for p in procs:
             p.join(60)
             assert p.exitcode == 0
-        copied = sorted(queue.get(timeout=5) for _ in procs)
+        copied = sorted(queue.get(timeout=5) for _proc in procs)
     finally:
         server.shutdown()
         server.server_close()
