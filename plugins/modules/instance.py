@@ -23,6 +23,8 @@ description:
   - Never opens the state store; the controller records the returned values.
 version_added: 0.1.0
 author: novalite developers (@novalite)
+extends_documentation_fragment:
+  - novalite.compute.compute_host
 options:
   instance:
     description:
@@ -41,34 +43,6 @@ options:
       - Seconds to wait for a clean (ACPI) shutdown before destroying the domain (Nova's C(shutdown_timeout)).
     type: int
     default: 60
-  instances_path:
-    description:
-      - Directory holding the image cache (C(_base/)) and one directory per instance (host var C(novalite_instances_path)).
-      - Must be reachable by the C(libvirt-qemu) user.
-    type: path
-    default: /var/lib/novalite/instances
-  libvirt_uri:
-    description:
-      - libvirt connection URI of this compute host (host var C(novalite_libvirt_uri)).
-    type: str
-    default: qemu:///system
-  vnc_listen:
-    description:
-      - Address the VNC server of each domain listens on (host var C(novalite_vnc_listen)).
-    type: str
-    default: 127.0.0.1
-  force_raw_images:
-    description:
-      - Convert cached images to raw once per base (Nova's C(force_raw_images)).
-    type: bool
-    default: true
-  virt_type:
-    description:
-      - Domain type. When omitted, C(kvm) if libvirt reports usable KVM, else C(qemu) (TCG).
-    type: str
-    choices: [kvm, qemu]
-requirements:
-  - libvirt-python, lxml, qemu-img
 '''
 
 EXAMPLES = r'''

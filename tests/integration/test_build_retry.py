@@ -6,7 +6,7 @@ import shutil
 import pytest
 import sqlalchemy as sa
 
-from lib.novalite_env import TEST_IMAGE, NovaliteEnv, libvirt_state
+from lib.novalite_env import TEST_IMAGE, libvirt_state
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
@@ -16,15 +16,6 @@ pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
 
 HOSTS = ('node1', 'node2', 'node3')
 
-
-@pytest.fixture
-def env(db_url):
-    e = NovaliteEnv(db_url, hosts=HOSTS)
-    try:
-        e.setup()
-        yield e
-    finally:
-        e.cleanup()
 
 
 def _break(env, host):

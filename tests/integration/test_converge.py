@@ -5,7 +5,7 @@ import os
 import pytest
 import yaml
 
-from lib.novalite_env import TEST_IMAGE, NovaliteEnv, libvirt_state
+from lib.novalite_env import TEST_IMAGE, libvirt_state
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
@@ -15,15 +15,6 @@ pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
 
 HOSTS = ('node1', 'node2', 'node3')
 
-
-@pytest.fixture
-def env(db_url):
-    e = NovaliteEnv(db_url, hosts=HOSTS)
-    try:
-        e.setup()
-        yield e
-    finally:
-        e.cleanup()
 
 
 def _write(env, desired):

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from lxml import etree
 
-from lib.novalite_env import TEST_IMAGE, NovaliteEnv, libvirt_state
+from lib.novalite_env import TEST_IMAGE, libvirt_state
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
@@ -14,15 +14,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import in
 pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(TEST_IMAGE), reason='test image not built (make image)')]
 
-
-@pytest.fixture
-def env(db_url):
-    e = NovaliteEnv(db_url)
-    try:
-        e.setup()
-        yield e
-    finally:
-        e.cleanup()
 
 
 @pytest.fixture

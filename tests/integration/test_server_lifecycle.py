@@ -8,22 +8,13 @@ import os
 
 import pytest
 
-from lib.novalite_env import TEST_IMAGE, NovaliteEnv, has_managed_save, libvirt_state
+from lib.novalite_env import TEST_IMAGE, has_managed_save, libvirt_state
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 
 pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(TEST_IMAGE), reason='test image not built (make image)')]
 
-
-@pytest.fixture
-def env(db_url):
-    e = NovaliteEnv(db_url)
-    try:
-        e.setup()
-        yield e
-    finally:
-        e.cleanup()
 
 
 def _states(env, name):

@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The compute host's settings, shared by the modules that run on it (driver.HOST_ARGS).
+    DOCUMENTATION = r'''
+options:
+  instances_path:
+    description:
+      - Directory holding the image cache (C(_base/)) and one directory per instance (host var C(novalite_instances_path)).
+      - Must be reachable by the C(libvirt-qemu) user.
+    type: path
+    default: /var/lib/novalite/instances
+  libvirt_uri:
+    description:
+      - libvirt connection URI of this compute host (host var C(novalite_libvirt_uri)).
+    type: str
+    default: qemu:///system
+  vnc_listen:
+    description:
+      - Address the VNC server of each domain listens on (host var C(novalite_vnc_listen)).
+    type: str
+    default: 127.0.0.1
+  force_raw_images:
+    description:
+      - Convert cached images to raw once per base (Nova's C(force_raw_images)).
+    type: bool
+    default: true
+  virt_type:
+    description:
+      - Domain type. When omitted, C(kvm) if libvirt reports usable KVM (and the CPU has vmx/svm), else C(qemu) (TCG).
+    type: str
+    choices: [kvm, qemu]
+notes:
+  - Runs on the compute host and never opens the state store (Nova's conductor rule); the
+    controller passes everything in and records what comes back.
+requirements:
+  - libvirt-python
+  - lxml
+  - qemu-img
+'''
