@@ -17,7 +17,6 @@ pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
 HOSTS = ('node1', 'node2', 'node3')
 
 
-
 def _break(env, host):
     """The host's instances path becomes a file: every spawn there fails before creating anything."""
     path = env.instances_paths[host]

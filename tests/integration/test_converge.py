@@ -16,7 +16,6 @@ pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
 HOSTS = ('node1', 'node2', 'node3')
 
 
-
 def _write(env, desired):
     path = os.path.join(env.root, 'servers.yml')
     with open(path, 'w') as f:

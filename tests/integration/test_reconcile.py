@@ -15,7 +15,6 @@ pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(TEST_IMAGE), reason='test image not built (make image)')]
 
 
-
 @pytest.fixture
 def libvirt_conn():
     import libvirt

@@ -16,7 +16,6 @@ pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(TEST_IMAGE), reason='test image not built (make image)')]
 
 
-
 def _states(env, name):
     s = env.server(name)
     return s, (s['vm_state'], s['task_state'], s['power_state'], s['status'])
