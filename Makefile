@@ -1,7 +1,7 @@
 # novalite developer entry points. On a fresh Debian 12 machine (root):
 #   make up     install what is missing, start the daemons, build the test image, run the demo
 #   make test   sanity + unit + integration tests
-.PHONY: up test sanity unit integration image bench clean
+.PHONY: up test sanity unit integration api image bench clean
 
 up:
 	scripts/setup.sh
@@ -17,6 +17,9 @@ unit:
 
 integration:
 	scripts/run-tests.sh integration
+
+api:
+	scripts/run-tests.sh api
 
 image:
 	scripts/build-test-image.sh

@@ -9,7 +9,7 @@ set -uo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(sanity unit integration)
+[ ${#parts[@]} -gt 0 ] || parts=(sanity unit integration api)
 
 [ -x .venv/bin/python ] || { echo "run-tests: .venv missing: run 'make up' first" >&2; exit 1; }
 
@@ -65,8 +65,11 @@ for part in "${parts[@]}"; do
         integration)
             echo "==> integration tests (real libvirt + QEMU)"
             run_pytest tests/integration; rc=$? ;;
+        api)
+            echo "==> REST shim tests (the real openstack CLI and openstacksdk)"
+            run_pytest tests/api; rc=$? ;;
         *)
-            echo "run-tests: unknown part '$part' (sanity, unit, integration)" >&2
+            echo "run-tests: unknown part '$part' (sanity, unit, integration, api)" >&2
             exit 2 ;;
     esac
     record "$part" "$rc" $(( $(date +%s) - started ))

@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""The WSGI application: one process serves /identity, /compute and /image.
+
+Every request gets ``x-openstack-request-id`` (``req-<uuid>``); errors from the
+collection's code (``NovaliteError``: ``code`` is the HTTP status) are rendered
+in the body format of the service the path belongs to.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import logging
+
+# Importing the package first put the collection on sys.path (novalite_api/__init__.py).
+from novalite_api import accounts, config as config_mod, faults
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context, new_request_id
+from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
+from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
+
+try:
+    import flask
+    from werkzeug.exceptions import HTTPException
+    HAS_FLASK = True
+except ImportError:  # pragma: no cover
+    HAS_FLASK = False
+
+LOG = logging.getLogger('novalite_api')
+
+
+def service_of(path):
+    for prefix in ('identity', 'compute', 'image'):
+        if path == '/' + prefix or path.startswith('/%s/' % prefix):
+            return prefix
+    return None
+
+
+def error_response(code, message, headers=None):
+    service = service_of(flask.request.path)
+    if service == 'compute':
+        body = faults.nova_body(code, message)
+    elif service == 'image':
+        body = faults.glance_body(code, message)
+    else:
+        body = faults.keystone_body(code, message)
+    response = flask.jsonify(body)
+    response.status_code = code
+    if code == 401:
+        response.headers['WWW-Authenticate'] = 'Keystone uri="%s/identity"' % flask.current_app.config[
+            'NOVALITE']['public_url']
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def authenticate_request():
+    """Nova's keystonemiddleware: X-Auth-Token -> Context on flask.g, or 401."""
+    app = flask.current_app
+    token = flask.request.headers.get('X-Auth-Token')
+    if not token:
+        raise accounts.Unauthorized('The request you have made requires authentication.')
+    data = accounts.validate_token(app.config['NOVALITE_STORE'], app.config['NOVALITE_SECRET'], token)
+    if data['project'] is None:
+        raise accounts.Unauthorized('A project-scoped token is required.')
+    roles = [r['name'] for r in data['roles']]
+    flask.g.ctx = Context(user_id=data['user']['id'], project_id=data['project']['id'],
+                          is_admin='admin' in roles, request_id=flask.g.request_id, roles=roles)
+    flask.g.token = data
+
+
+def create_app(cfg, store=None):
+    """The Flask app for validated config ``cfg`` (see config.validate)."""
+    if not HAS_FLASK:
+        raise RuntimeError('the REST shim needs Flask (pip install -r requirements.txt)')
+    from novalite_api import compute, identity, image
+    app = flask.Flask('novalite_api')
+    app.json.sort_keys = False
+    app.url_map.strict_slashes = False
+    app.config['NOVALITE'] = cfg
+    app.config['NOVALITE_STORE'] = store or Store(cfg['database_url'])
+    app.config['NOVALITE_SECRET'] = config_mod.read_secret(cfg['secret_key_file'])
+
+    @app.before_request
+    def _request_id():
+        flask.g.request_id = new_request_id()
+
+    @app.after_request
+    def _stamp(response):
+        response.headers['x-openstack-request-id'] = flask.g.get('request_id') or new_request_id()
+        return response
+
+    @app.errorhandler(NovaliteError)
+    def _domain_error(exc):
+        code = exc.code if 400 <= exc.code < 600 else 500
+        if code >= 500:
+            LOG.error('request %s failed: %s', flask.g.get('request_id'), exc)
+        return error_response(code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc):
+        return error_response(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        LOG.exception('request %s failed', flask.g.get('request_id'))
+        return error_response(500, 'Unexpected API Error. Please report this at the novalite tracker and '
+                                   'attach the request id %s.' % flask.g.get('request_id'))
+
+    app.register_blueprint(identity.blueprint, url_prefix='/identity')
+    app.register_blueprint(compute.blueprint, url_prefix='/compute')
+    app.register_blueprint(image.blueprint, url_prefix='/image')
+    return app

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""The service's configuration file (YAML), validated field by field."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # pragma: no cover - ansible-core depends on PyYAML
+    HAS_YAML = False
+
+DEFAULTS = {
+    'database_url': 'sqlite:////var/lib/novalite/novalite.db',
+    'image_store': '/var/lib/novalite/images',
+    'bind_host': '127.0.0.1',
+    'bind_port': 8774,
+    # What clients are told in the catalog and version documents; default http://bind_host:bind_port
+    'public_url': None,
+    'region': 'RegionOne',
+    'token_expiration': 3600,
+    'secret_key_file': '/var/lib/novalite/api-token.key',
+    'threads': 4,
+    'access_log': False,
+}
+_INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads': (1, 64)}
+
+
+def load(path):
+    """Read and validate path; returns a plain dict with every key of DEFAULTS."""
+    if not HAS_YAML:
+        raise InvalidInput('config', 'reading the config needs PyYAML')
+    try:
+        with open(path) as handle:
+            raw = yaml.safe_load(handle) or {}
+    except (IOError, OSError) as exc:
+        raise InvalidInput('config', 'cannot read %s: %s' % (path, exc.strerror or exc))
+    except yaml.YAMLError as exc:
+        raise InvalidInput('config', '%s is not valid YAML: %s' % (path, exc))
+    return validate(raw)
+
+
+def validate(raw):
+    if not isinstance(raw, dict):
+        raise InvalidInput('config', 'must be a mapping of settings')
+    unknown = sorted(set(raw) - set(DEFAULTS))
+    if unknown:
+        raise InvalidInput(unknown[0], 'unknown setting (known: %s)' % ', '.join(sorted(DEFAULTS)))
+    cfg = dict(DEFAULTS)
+    cfg.update(raw)
+    for key, (low, high) in _INTS.items():
+        value = cfg[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidInput(key, 'must be an integer from %d to %d, got %r' % (low, high, value))
+    for key in ('database_url', 'image_store', 'bind_host', 'region', 'secret_key_file'):
+        if not isinstance(cfg[key], str) or not cfg[key]:
+            raise InvalidInput(key, 'must be a non-empty string')
+    if cfg['public_url'] is None:
+        cfg['public_url'] = 'http://%s:%d' % (cfg['bind_host'], cfg['bind_port'])
+    if not isinstance(cfg['public_url'], str) or not cfg['public_url'].startswith(('http://', 'https://')):
+        raise InvalidInput('public_url', 'must be an http:// or https:// URL, got %r' % (cfg['public_url'],))
+    cfg['public_url'] = cfg['public_url'].rstrip('/')
+    if not isinstance(cfg['access_log'], bool):
+        raise InvalidInput('access_log', 'must be true or false')
+    return cfg
+
+
+def read_secret(path):
+    """The token signing key; created (0600, 32 random bytes) on first use."""
+    if not os.path.exists(path):
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            os.makedirs(parent, 0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            fd = None   # another worker created it first
+        if fd is not None:
+            with os.fdopen(fd, 'wb') as handle:
+                handle.write(os.urandom(32).hex().encode('ascii'))
+    with open(path, 'rb') as handle:
+        key = handle.read().strip()
+    if len(key) < 32:
+        raise InvalidInput('secret_key_file', '%s holds less than 32 bytes of key' % path)
+    return key

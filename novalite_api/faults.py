@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Error bodies as each OpenStack service writes them."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# nova/api/openstack/wsgi.py Fault._fault_names; anything else is computeFault.
+NOVA_FAULT_NAMES = {
+    400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound',
+    405: 'badMethod', 409: 'conflictingRequest', 413: 'overLimit', 415: 'badMediaType',
+    429: 'overLimit', 501: 'notImplemented', 503: 'serviceUnavailable',
+}
+KEYSTONE_TITLES = {
+    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
+    405: 'Method Not Allowed', 409: 'Conflict', 500: 'Internal Server Error', 503: 'Service Unavailable',
+}
+
+
+def nova_body(code, message):
+    return {NOVA_FAULT_NAMES.get(code, 'computeFault'): {'code': code, 'message': message}}
+
+
+def keystone_body(code, message):
+    return {'error': {'code': code, 'title': KEYSTONE_TITLES.get(code, 'Error'), 'message': message}}
+
+
+def glance_body(code, message):
+    # Glance answers with webob's plain error pages; its JSON clients read "message".
+    title = KEYSTONE_TITLES.get(code, 'Error')
+    return {'code': code, 'title': title, 'message': message, 'error': {'code': code, 'message': message}}

@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Keystone v3 subset: version documents and /v3/auth/tokens (issue, validate, revoke)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import uuid
+
+from novalite_api import accounts
+from novalite_api.app import error_response
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.store.rows import isotime
+
+try:
+    import flask
+    blueprint = flask.Blueprint('identity', __name__)
+except ImportError:  # pragma: no cover
+    flask = blueprint = None
+
+V3_UPDATED = '2026-11-23T00:00:00Z'
+# Service type -> (name, path under public_url); one region, three interfaces each.
+SERVICES = (('identity', 'keystone', '/identity'), ('compute', 'nova', '/compute/v2.1'),
+            ('image', 'glance', '/image'))
+
+
+def _cfg():
+    return flask.current_app.config['NOVALITE']
+
+
+def _store():
+    return flask.current_app.config['NOVALITE_STORE']
+
+
+def _v3_doc():
+    base = _cfg()['public_url']
+    return {'id': 'v3.14', 'status': 'stable', 'updated': V3_UPDATED,
+            'links': [{'rel': 'self', 'href': '%s/identity/v3/' % base}],
+            'media-types': [{'base': 'application/json', 'type': 'application/vnd.openstack.identity-v3+json'}]}
+
+
+@blueprint.route('/', methods=['GET'])
+def versions():
+    response = flask.jsonify({'versions': {'values': [_v3_doc()]}})
+    response.status_code = 300
+    return response
+
+
+@blueprint.route('/v3', methods=['GET'])
+def version_v3():
+    return flask.jsonify({'version': _v3_doc()})
+
+
+def catalog():
+    cfg = _cfg()
+    region = cfg['region']
+    out = []
+    for service_type, name, path in SERVICES:
+        service_id = uuid.uuid5(uuid.NAMESPACE_URL, 'novalite:%s' % service_type).hex
+        endpoints = [{'id': uuid.uuid5(uuid.NAMESPACE_URL, 'novalite:%s:%s' % (service_type, interface)).hex,
+                      'interface': interface, 'region_id': region, 'region': region,
+                      'url': cfg['public_url'] + path}
+                     for interface in ('public', 'internal', 'admin')]
+        out.append({'id': service_id, 'type': service_type, 'name': name, 'endpoints': endpoints})
+    return out
+
+
+def _keystone_time(dt):
+    return isotime(dt)[:-1] + '.000000Z'
+
+
+def token_body(user, project, roles, issued_at, expires_at, audit_id, with_catalog=True):
+    token = {
+        'methods': ['password'],
+        'user': {'id': user['id'], 'name': user['name'], 'domain': dict(accounts.DEFAULT_DOMAIN),
+                 'password_expires_at': None},
+        'audit_ids': [audit_id],
+        'issued_at': _keystone_time(issued_at),
+        'expires_at': _keystone_time(expires_at),
+    }
+    if project is not None:
+        token['project'] = {'id': project['id'], 'name': project['name'], 'domain': dict(accounts.DEFAULT_DOMAIN)}
+        token['is_domain'] = False
+        token['roles'] = roles
+        if with_catalog:
+            token['catalog'] = catalog()
+    return {'token': token}
+
+
+@blueprint.route('/v3/auth/tokens', methods=['POST'])
+def issue():
+    body = flask.request.get_json(silent=True)
+    if not isinstance(body, dict) or 'auth' not in body:
+        raise InvalidInput('auth', 'the request body must be JSON with an "auth" object')
+    user, project, roles = accounts.authenticate(_store(), body['auth'])
+    app = flask.current_app
+    token = accounts.issue_token(app.config['NOVALITE_SECRET'], user, project, _cfg()['token_expiration'])
+    data = accounts.validate_token(_store(), app.config['NOVALITE_SECRET'], token)
+    response = flask.jsonify(token_body(user, project, roles, data['issued_at'], data['expires_at'],
+                                        data['audit_id'], with_catalog='nocatalog' not in flask.request.args))
+    response.status_code = 201
+    response.headers['X-Subject-Token'] = token
+    return response
+
+
+def _both_tokens():
+    app = flask.current_app
+    caller = flask.request.headers.get('X-Auth-Token')
+    subject = flask.request.headers.get('X-Subject-Token')
+    if not caller:
+        raise accounts.Unauthorized('The request you have made requires authentication.')
+    accounts.validate_token(_store(), app.config['NOVALITE_SECRET'], caller)
+    if not subject:
+        raise InvalidInput('X-Subject-Token', 'header is required')
+    try:
+        return accounts.validate_token(_store(), app.config['NOVALITE_SECRET'], subject)
+    except accounts.Unauthorized as exc:
+        # Keystone: a bad subject token is "not found", the caller's is "unauthorized".
+        return error_response(404, 'Could not find token: %s' % exc.message)
+
+
+@blueprint.route('/v3/auth/tokens', methods=['GET', 'HEAD'])
+def validate():
+    data = _both_tokens()
+    if isinstance(data, flask.Response):
+        return data
+    nocatalog = 'nocatalog' in flask.request.args
+    response = flask.jsonify(token_body(data['user'], data['project'], data['roles'], data['issued_at'],
+                                        data['expires_at'], data['audit_id'], with_catalog=not nocatalog))
+    response.headers['X-Subject-Token'] = flask.request.headers['X-Subject-Token']
+    if flask.request.method == 'HEAD':
+        response.set_data(b'')
+    return response
+
+
+@blueprint.route('/v3/auth/tokens', methods=['DELETE'])
+def revoke():
+    data = _both_tokens()
+    if isinstance(data, flask.Response):
+        return data
+    accounts.revoke(_store(), data['audit_id'], data['expires_at'])
+    return '', 204
+
+
+@blueprint.route('/v3/auth/catalog', methods=['GET'])
+def auth_catalog():
+    app = flask.current_app
+    accounts.validate_token(_store(), app.config['NOVALITE_SECRET'], flask.request.headers.get('X-Auth-Token'))
+    return flask.jsonify({'catalog': catalog(), 'links': {'self': flask.request.url}})

@@ -1,0 +1,412 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""The service over plain HTTP: version documents, microversions, tokens, error bodies, policy."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import os
+import uuid
+
+import pytest
+
+from conftest import ADMIN_PASSWORD
+
+
+def _auth(user, password, project='admin'):
+    return {'auth': {'identity': {'methods': ['password'], 'password': {'user': {
+        'name': user, 'domain': {'id': 'default'}, 'password': password}}},
+        'scope': {'project': {'name': project, 'domain': {'id': 'default'}}}}}
+
+
+# ---- version documents ------------------------------------------------------------------------
+
+def test_version_documents(api, http):
+    status, _h, body = http.call('GET', '/identity')
+    assert status == 300 and body['versions']['values'][0]['id'].startswith('v3')
+    status, _h, body = http.call('GET', '/identity/v3')
+    assert status == 200 and body['version']['links'][0]['href'] == api['url'] + '/identity/v3/'
+    status, headers, body = http.call('GET', '/compute/')
+    assert status == 200 and [v['id'] for v in body['versions']] == ['v2.1']
+    status, headers, body = http.call('GET', '/compute/v2.1')
+    assert status == 200
+    version = body['version']
+    assert (version['id'], version['status'], version['min_version'], version['version']) == (
+        'v2.1', 'CURRENT', '2.1', '2.1')
+    assert version['links'][0]['href'] == api['url'] + '/compute/v2.1/'
+    assert headers['Vary'] == 'OpenStack-API-Version, X-OpenStack-Nova-API-Version'
+    status, _h, body = http.call('GET', '/image/')
+    assert status == 300 and [v['id'] for v in body['versions']] == ['v2.1', 'v2.0']
+    assert body['versions'][0]['links'][0]['href'] == api['url'] + '/image/v2/'
+
+
+# ---- microversions and common headers ----------------------------------------------------------
+
+@pytest.mark.parametrize('headers', [{'OpenStack-API-Version': 'compute 2.1'},
+                                     {'X-OpenStack-Nova-API-Version': '2.1'},
+                                     {'OpenStack-API-Version': 'compute latest'}, {}])
+def test_microversion_negotiated_and_echoed(http, admin_token, headers):
+    status, got, _b = http.call('GET', '/compute/v2.1/flavors', headers=headers, token=admin_token)
+    assert status == 200
+    assert got['OpenStack-API-Version'] == 'compute 2.1'
+    assert got['X-OpenStack-Nova-API-Version'] == '2.1'
+    assert 'OpenStack-API-Version' in got['Vary']
+    assert got['x-openstack-request-id'].startswith('req-')
+    uuid.UUID(got['x-openstack-request-id'][4:])
+
+
+@pytest.mark.parametrize('headers', [{'OpenStack-API-Version': 'compute 2.999'},
+                                     {'X-OpenStack-Nova-API-Version': '2.2'},
+                                     {'OpenStack-API-Version': 'compute 3.0'}])
+def test_unsupported_microversion_is_406(http, admin_token, headers):
+    status, got, body = http.call('GET', '/compute/v2.1/flavors', headers=headers, token=admin_token)
+    assert status == 406
+    assert body['computeFault']['code'] == 406
+    assert 'is not supported by the API. Minimum is 2.1 and maximum is 2.1' in body['computeFault']['message']
+    assert got['Vary'] == 'OpenStack-API-Version, X-OpenStack-Nova-API-Version'
+
+
+@pytest.mark.parametrize('value', ['compute 2.x', 'compute two', 'compute 2.01'])
+def test_malformed_microversion_is_400(http, admin_token, value):
+    status, _h, body = http.call('GET', '/compute/v2.1/flavors', headers={'OpenStack-API-Version': value},
+                                 token=admin_token)
+    assert status == 400
+    assert 'is of invalid format' in body['badRequest']['message']
+
+
+def test_request_ids_are_unique(http, admin_token):
+    ids = set(http.call('GET', '/compute/v2.1/flavors', token=admin_token)[1]['x-openstack-request-id']
+              for _attempt in range(3))
+    assert len(ids) == 3
+
+
+# ---- identity --------------------------------------------------------------------------------
+
+def test_token_issue_validate_revoke(api, http, admin_token):
+    status, headers, body = http.call('POST', '/identity/v3/auth/tokens', _auth('admin', ADMIN_PASSWORD))
+    assert status == 201
+    token = headers['X-Subject-Token']
+    tok = body['token']
+    assert tok['methods'] == ['password']
+    assert tok['user']['name'] == 'admin' and tok['user']['domain'] == {'id': 'default', 'name': 'Default'}
+    assert tok['project']['id'] == api['admin']['project']['id']
+    assert sorted(r['name'] for r in tok['roles']) == ['admin', 'member', 'reader']
+    issued = datetime.datetime.strptime(tok['issued_at'], '%Y-%m-%dT%H:%M:%S.%fZ')
+    expires = datetime.datetime.strptime(tok['expires_at'], '%Y-%m-%dT%H:%M:%S.%fZ')
+    assert expires - issued == datetime.timedelta(seconds=api['cfg']['token_expiration'])
+    for service in tok['catalog']:
+        assert sorted(e['interface'] for e in service['endpoints']) == ['admin', 'internal', 'public']
+        for endpoint in service['endpoints']:
+            assert endpoint['region_id'] == endpoint['region'] == 'RegionOne' and endpoint['id']
+    status, headers, body = http.call('GET', '/identity/v3/auth/tokens', token=admin_token,
+                                      headers={'X-Subject-Token': token})
+    assert status == 200 and body['token']['audit_ids'] == tok['audit_ids']
+    assert headers['X-Subject-Token'] == token
+    assert http.call('GET', '/compute/v2.1/flavors', token=token)[0] == 200
+    status, _h, _b = http.call('DELETE', '/identity/v3/auth/tokens', token=admin_token,
+                               headers={'X-Subject-Token': token})
+    assert status == 204
+    status, _h, body = http.call('GET', '/identity/v3/auth/tokens', token=admin_token,
+                                 headers={'X-Subject-Token': token})
+    assert status == 404 and 'revoked' in body['error']['message']
+    status, _h, body = http.call('GET', '/compute/v2.1/flavors', token=token)
+    assert status == 401 and body['unauthorized']['code'] == 401
+
+
+def test_token_expires_after_configured_lifetime(api, http):
+    """The same check the service runs, at the moment the token's lifetime is over."""
+    from novalite_api import accounts, config
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
+    _s, headers, body = http.call('POST', '/identity/v3/auth/tokens', _auth('admin', ADMIN_PASSWORD))
+    token = headers['X-Subject-Token']
+    store = Store(api['cfg']['database_url'])
+    secret = config.read_secret(api['cfg']['secret_key_file'])
+    expires = datetime.datetime.strptime(body['token']['expires_at'], '%Y-%m-%dT%H:%M:%S.%fZ')
+    assert accounts.validate_token(store, secret, token, now=expires - datetime.timedelta(seconds=1))
+    with pytest.raises(accounts.Unauthorized) as info:
+        accounts.validate_token(store, secret, token, now=expires)
+    assert 'expired' in info.value.message
+    store.dispose()
+
+
+def test_tampered_token_is_rejected(http, admin_token):
+    body, signature = admin_token.split('.')
+    forged = body[:-2] + ('AA' if body[-2:] != 'AA' else 'BB') + '.' + signature
+    status, _h, err = http.call('GET', '/compute/v2.1/servers', token=forged)
+    assert status == 401 and 'unauthorized' in err
+
+
+@pytest.mark.parametrize('body,field', [
+    ({}, 'auth'),
+    ({'auth': {}}, 'auth.identity'),
+    ({'auth': {'identity': {'methods': ['token'], 'token': {'id': 'x'}}}}, 'auth.identity.methods'),
+    ({'auth': {'identity': {'methods': ['password'], 'password': {'user': {'name': 'admin'}}}}},
+     'auth.identity.password.user'),
+    ({'auth': {'identity': {'methods': ['password'], 'password': {'user': {'name': 'admin', 'password': 'x'}}}}},
+     'auth.identity.password.user.domain'),
+])
+def test_bad_auth_request_is_400_naming_the_field(http, body, field):
+    status, _h, err = http.call('POST', '/identity/v3/auth/tokens', body)
+    assert status == 400
+    assert err['error']['message'].startswith(field + ':')
+
+
+@pytest.mark.parametrize('user,password,project', [
+    ('admin', 'wrong-password', 'admin'), ('nobody', ADMIN_PASSWORD, 'admin'),
+    ('admin', ADMIN_PASSWORD, 'no-such-project'), ('demo', ADMIN_PASSWORD, 'admin')])
+def test_bad_credentials_are_401(http, user, password, project):
+    status, headers, err = http.call('POST', '/identity/v3/auth/tokens', _auth(user, password, project))
+    assert status == 401
+    assert err['error']['code'] == 401 and err['error']['title'] == 'Unauthorized'
+    assert 'X-Subject-Token' not in headers
+
+
+def test_demo_user_has_no_role_on_admin_project(http):
+    from conftest import DEMO_PASSWORD
+    status, _h, err = http.call('POST', '/identity/v3/auth/tokens', _auth('demo', DEMO_PASSWORD, 'admin'))
+    assert status == 401
+
+
+def test_missing_token_is_401_everywhere(http):
+    for path in ('/compute/v2.1/servers', '/compute/v2.1/flavors', '/image/v2/images'):
+        status, headers, _b = http.call('GET', path)
+        assert status == 401 and headers['WWW-Authenticate'].startswith('Keystone uri=')
+
+
+# ---- compute ---------------------------------------------------------------------------------
+
+def test_flavor_filters(http, admin_token, demo_token):
+    _s, _h, body = http.call('GET', '/compute/v2.1/flavors/detail?minRam=2048', token=admin_token)
+    assert sorted(f['name'] for f in body['flavors']) == ['m1.large', 'm1.medium', 'm1.small', 'm1.xlarge']
+    _s, _h, body = http.call('GET', '/compute/v2.1/flavors/detail?minDisk=80', token=admin_token)
+    assert sorted(f['name'] for f in body['flavors']) == ['m1.large', 'm1.xlarge']
+    _s, _h, body = http.call('GET', '/compute/v2.1/flavors?is_public=None', token=admin_token)
+    assert 'admin.private' in [f['name'] for f in body['flavors']]
+    _s, _h, body = http.call('GET', '/compute/v2.1/flavors?is_public=false', token=admin_token)
+    assert [f['name'] for f in body['flavors']] == ['admin.private']
+    # Non-admins always get public (+ shared) flavors whatever they ask.
+    _s, _h, body = http.call('GET', '/compute/v2.1/flavors?is_public=None', token=demo_token)
+    assert 'admin.private' not in [f['name'] for f in body['flavors']] and len(body['flavors']) == 7
+    status, _h, body = http.call('GET', '/compute/v2.1/flavors/1', token=admin_token)
+    flavor = body['flavor']
+    assert status == 200 and flavor['swap'] == '' and flavor['OS-FLV-EXT-DATA:ephemeral'] == 0
+    assert flavor['links'][0]['href'].endswith('/compute/v2.1/flavors/1')
+
+
+@pytest.mark.parametrize('query,field', [('is_public=maybe', 'is_public'), ('minRam=abc', 'minRam'),
+                                         ('minDisk=-1', 'minDisk'), ('sort_key=color', 'sort_key')])
+def test_bad_flavor_filter_is_400(http, admin_token, query, field):
+    status, _h, body = http.call('GET', '/compute/v2.1/flavors?' + query, token=admin_token)
+    assert status == 400
+    assert body['badRequest']['message'].startswith(field + ':')
+
+
+def test_flavor_extra_specs_and_access(api, http, admin_token, demo_token):
+    status, _h, body = http.call('GET', '/compute/v2.1/flavors/p1/os-extra_specs', token=admin_token)
+    assert status == 200 and body == {'extra_specs': {'hw:cpu_policy': 'shared'}}
+    status, _h, body = http.call('GET', '/compute/v2.1/flavors/p1/os-extra_specs/hw:cpu_policy', token=admin_token)
+    assert body == {'hw:cpu_policy': 'shared'}
+    status, _h, body = http.call('GET', '/compute/v2.1/flavors/p1/os-extra_specs/nope', token=admin_token)
+    assert status == 404 and 'itemNotFound' in body
+    status, _h, body = http.call('GET', '/compute/v2.1/flavors/p1/os-flavor-access', token=admin_token)
+    assert body == {'flavor_access': [{'flavor_id': 'p1', 'tenant_id': api['admin']['project']['id']}]}
+    status, _h, body = http.call('GET', '/compute/v2.1/flavors/p1/os-extra_specs', token=demo_token)
+    assert status == 404 and body['itemNotFound']['code'] == 404
+    status, _h, body = http.call('GET', '/compute/v2.1/flavors/p1/os-flavor-access', token=demo_token)
+    assert status == 403 and body['forbidden']['code'] == 403
+
+
+def test_server_detail_shape(api, http, admin_token):
+    status, _h, body = http.call('GET', '/compute/v2.1/servers/%s' % api['server']['uuid'], token=admin_token)
+    assert status == 200
+    server = body['server']
+    expected_keys = {
+        'id', 'name', 'status', 'tenant_id', 'user_id', 'metadata', 'hostId', 'image', 'flavor', 'created',
+        'updated', 'addresses', 'accessIPv4', 'accessIPv6', 'links', 'OS-DCF:diskConfig', 'progress',
+        'OS-EXT-AZ:availability_zone', 'config_drive', 'key_name', 'OS-SRV-USG:launched_at',
+        'OS-SRV-USG:terminated_at', 'OS-EXT-STS:task_state', 'OS-EXT-STS:vm_state', 'OS-EXT-STS:power_state',
+        'os-extended-volumes:volumes_attached', 'OS-EXT-SRV-ATTR:host', 'OS-EXT-SRV-ATTR:instance_name',
+        'OS-EXT-SRV-ATTR:hypervisor_hostname'}
+    assert set(server) == expected_keys
+    assert server['flavor']['id'] == '1' and server['image']['id'] == api['public_image']['id']
+    assert server['OS-EXT-STS:power_state'] == 1 and server['OS-EXT-STS:task_state'] is None
+    assert len(server['hostId']) == 56
+    assert [l['rel'] for l in server['links']] == ['self', 'bookmark']
+
+
+def test_other_project_gets_404_not_403(api, http, demo_token):
+    path = '/compute/v2.1/servers/%s' % api['server']['uuid']
+    status, _h, body = http.call('GET', path, token=demo_token)
+    assert status == 404 and body['itemNotFound']['code'] == 404
+    status, _h, body = http.call('GET', '/compute/v2.1/servers/detail?all_tenants=1', token=demo_token)
+    assert status == 200 and body['servers'] == []
+    status, _h, body = http.call('GET', '/compute/v2.1/servers/%s' % uuid.uuid4(), token=demo_token)
+    assert status == 404
+
+
+def test_server_list_filters(api, http, admin_token):
+    name = api['server']['display_name']
+    _s, _h, body = http.call('GET', '/compute/v2.1/servers?name=^%s$' % name, token=admin_token)
+    assert [s['id'] for s in body['servers']] == [api['server']['uuid']]
+    _s, _h, body = http.call('GET', '/compute/v2.1/servers?name=nothing-like-it', token=admin_token)
+    assert body['servers'] == []
+    _s, _h, body = http.call('GET', '/compute/v2.1/servers?status=SHUTOFF', token=admin_token)
+    assert body['servers'] == []
+    status, _h, body = http.call('GET', '/compute/v2.1/servers?name=(', token=admin_token)
+    assert status == 400 and body['badRequest']['message'].startswith('name:')
+
+
+def test_admin_only_endpoints(api, http, admin_token, demo_token):
+    for path in ('/compute/v2.1/os-hypervisors', '/compute/v2.1/os-hypervisors/detail',
+                 '/compute/v2.1/os-services', '/compute/v2.1/os-availability-zone/detail'):
+        status, _h, body = http.call('GET', path, token=demo_token)
+        assert status == 403, path
+        assert body['forbidden']['code'] == 403 and "doesn't allow" in body['forbidden']['message']
+        assert http.call('GET', path, token=admin_token)[0] == 200
+    _s, _h, body = http.call('GET', '/compute/v2.1/os-hypervisors/detail', token=admin_token)
+    mine = [h for h in body['hypervisors'] if h['service']['host'] == api['host']]
+    assert len(mine) == 1 and mine[0]['vcpus'] == os.cpu_count() and mine[0]['hypervisor_type'] == 'QEMU'
+    status, _h, body = http.call('GET', '/compute/v2.1/os-hypervisors/%d' % mine[0]['id'], token=admin_token)
+    assert status == 200 and body['hypervisor']['hypervisor_hostname'] == mine[0]['hypervisor_hostname']
+    _s, _h, body = http.call('GET', '/compute/v2.1/os-availability-zone', token=demo_token)
+    assert {'zoneName': 'nova', 'zoneState': {'available': True}, 'hosts': None} in body['availabilityZoneInfo']
+
+
+# ---- keypairs: bad input -----------------------------------------------------------------------
+
+@pytest.mark.parametrize('body,field', [
+    ({'keypair': {'name': 'bad/name'}}, 'name'),
+    ({'keypair': {'name': 'ok', 'public_key': 'ssh-rsa not-base64!'}}, 'public_key'),
+    ({'keypair': {'name': 'ok', 'type': 'x509'}}, 'keypair.type'),
+    ({'nokeypair': {}}, 'keypair'),
+])
+def test_bad_keypair_is_400_and_creates_nothing(http, admin_token, body, field):
+    status, _h, err = http.call('POST', '/compute/v2.1/os-keypairs', body, token=admin_token)
+    assert status == 400
+    assert err['badRequest']['message'].startswith(field)
+    _s, _h, listed = http.call('GET', '/compute/v2.1/os-keypairs', token=admin_token)
+    assert 'ok' not in [k['keypair']['name'] for k in listed['keypairs']]
+
+
+def test_duplicate_keypair_is_409(http, demo_token):
+    name = 'dup-%s' % uuid.uuid4().hex[:6]
+    status, _h, made = http.call('POST', '/compute/v2.1/os-keypairs', {'keypair': {'name': name}}, token=demo_token)
+    assert status == 200 and 'private_key' in made['keypair']
+    status, _h, err = http.call('POST', '/compute/v2.1/os-keypairs', {'keypair': {'name': name}}, token=demo_token)
+    assert status == 409 and err['conflictingRequest']['code'] == 409
+    assert http.call('DELETE', '/compute/v2.1/os-keypairs/%s' % name, token=demo_token)[0] == 202
+    assert http.call('GET', '/compute/v2.1/os-keypairs/%s' % name, token=demo_token)[0] == 404
+
+
+# ---- images ----------------------------------------------------------------------------------
+
+def test_image_list_shape_and_filters(api, http, admin_token):
+    pub, priv = api['public_image']['id'], api['private_image']['id']
+    status, _h, body = http.call('GET', '/image/v2/images', token=admin_token)
+    assert status == 200 and body['first'] == '/v2/images' and body['schema'] == '/v2/schemas/images'
+    assert sorted(i['id'] for i in body['images']) == sorted([pub, priv])
+    _s, _h, body = http.call('GET', '/image/v2/images?id=in:%s,%s' % (pub, uuid.uuid4()), token=admin_token)
+    assert [i['id'] for i in body['images']] == [pub]
+    _s, _h, body = http.call('GET', '/image/v2/images?name=admin-private-image', token=admin_token)
+    assert [i['id'] for i in body['images']] == [priv]
+    _s, _h, body = http.call('GET', '/image/v2/images?limit=1', token=admin_token)
+    assert len(body['images']) == 1 and body['next'].startswith('/v2/images?marker=')
+    status, _h, image = http.call('GET', '/image/v2/images/%s' % pub, token=admin_token)
+    assert status == 200 and image['self'] == '/v2/images/%s' % pub and image['os_hash_algo'] == 'sha256'
+    assert image['visibility'] == 'public' and image['status'] == 'active' and image['tags'] == []
+
+
+def test_image_name_is_not_an_id(http, admin_token):
+    status, _h, body = http.call('GET', '/image/v2/images/novalite-test-image', token=admin_token)
+    assert status == 404
+
+
+def test_image_visibility_and_delete(api, http, admin_token, demo_token):
+    pub, priv = api['public_image']['id'], api['private_image']['id']
+    assert http.call('GET', '/image/v2/images/%s' % priv, token=demo_token)[0] == 404
+    assert http.call('DELETE', '/image/v2/images/%s' % priv, token=demo_token)[0] == 404
+    assert http.call('DELETE', '/image/v2/images/%s' % pub, token=demo_token)[0] == 403
+    assert http.call('GET', '/image/v2/images/%s' % pub, token=demo_token)[0] == 200
+    # An image made just for this test, so the others keep theirs.
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
+    store = Store(api['cfg']['database_url'])
+    doomed = images.register(store, api['cfg']['image_store'], 'doomed-%s' % uuid.uuid4().hex[:6],
+                             api['image_source'], disk_format='qcow2', container_format='bare',
+                             visibility='private', owner=api['admin']['project']['id'])
+    store.dispose()
+    assert os.path.exists(doomed['location'])
+    assert http.call('DELETE', '/image/v2/images/%s' % doomed['id'], token=admin_token)[0] == 204
+    assert not os.path.exists(doomed['location'])
+    assert http.call('GET', '/image/v2/images/%s' % doomed['id'], token=admin_token)[0] == 404
+
+
+def _raw_put(api, path, data, token):
+    import urllib.error
+    import urllib.request
+    req = urllib.request.Request(api['url'] + path, data=data, method='PUT')
+    req.add_header('Content-Type', 'application/octet-stream')
+    req.add_header('X-Auth-Token', token)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        resp = opener.open(req, timeout=30)
+        return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def test_upload_of_wrong_content_is_400_and_leaves_nothing(api, http, demo_token):
+    status, headers, image = http.call('POST', '/image/v2/images', {
+        'name': 'liar', 'disk_format': 'qcow2', 'container_format': 'bare', 'os_distro': 'none'}, token=demo_token)
+    assert status == 201 and image['status'] == 'queued' and image['os_distro'] == 'none'
+    assert headers['Location'].endswith('/image/v2/images/%s' % image['id'])
+    before = sorted(os.listdir(api['cfg']['image_store']))
+    status, body = _raw_put(api, '/image/v2/images/%s/file' % image['id'], b'not a qcow2 at all' * 100, demo_token)
+    assert status == 400 and b'disk_format' in body
+    assert sorted(os.listdir(api['cfg']['image_store'])) == before
+    _s, _h, again = http.call('GET', '/image/v2/images/%s' % image['id'], token=demo_token)
+    assert again['status'] == 'queued' and again['size'] is None
+    assert http.call('DELETE', '/image/v2/images/%s' % image['id'], token=demo_token)[0] == 204
+
+
+@pytest.mark.parametrize('body,code,field', [
+    ({'name': 'x', 'visibility': 'public'}, 403, None),
+    ({'name': 'x', 'disk_format': 'vhdx'}, 400, 'disk_format'),
+    ({'name': 'x', 'visibility': 'everyone'}, 400, 'visibility'),
+    ({'name': 'x', 'min_ram': -1}, 400, 'min_ram'),
+    ({'name': 'x', 'tags': ['a']}, 400, 'tags'),
+])
+def test_bad_image_create_is_refused(http, demo_token, body, code, field):
+    _s, _h, before = http.call('GET', '/image/v2/images', token=demo_token)
+    status, _h, err = http.call('POST', '/image/v2/images', body, token=demo_token)
+    assert status == code
+    if field:
+        assert err['message'].startswith(field)
+    _s, _h, after = http.call('GET', '/image/v2/images', token=demo_token)
+    assert len(after['images']) == len(before['images'])
+
+
+def test_upload_to_someone_elses_image(api, http, demo_token):
+    status, _b = _raw_put(api, '/image/v2/images/%s/file' % api['public_image']['id'], b'x', demo_token)
+    assert status == 403
+    status, _b = _raw_put(api, '/image/v2/images/%s/file' % api['private_image']['id'], b'x', demo_token)
+    assert status == 404
+
+
+def test_server_marker_must_exist(http, admin_token, api):
+    status, _h, body = http.call('GET', '/compute/v2.1/servers?marker=%s' % uuid.uuid4(), token=admin_token)
+    assert status == 400 and body['badRequest']['message'].startswith('marker:')
+    status, _h, body = http.call('GET', '/compute/v2.1/servers?marker=%s' % api['server']['uuid'], token=admin_token)
+    assert status == 200 and body['servers'] == []
+    status, _h, body = http.call('GET', '/compute/v2.1/servers?limit=0', token=admin_token)
+    assert status == 200 and body['servers'] == []
+
+
+def test_unknown_path_and_method_use_nova_bodies(http, admin_token):
+    status, _h, body = http.call('GET', '/compute/v2.1/no-such-thing', token=admin_token)
+    assert status == 404 and body['itemNotFound']['code'] == 404
+    status, _h, body = http.call('PUT', '/compute/v2.1/flavors', {}, token=admin_token)
+    assert status == 405 and body['badMethod']['code'] == 405
