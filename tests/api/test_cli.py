@@ -12,7 +12,7 @@ import os
 import subprocess
 import uuid
 
-from conftest import DEFAULT_FLAVORS, client_env, openstack
+from lib.api_service import DEFAULT_FLAVORS, client_env, openstack
 
 
 def test_token_issue_and_catalog_is_loopback_only(api, http, admin_token):

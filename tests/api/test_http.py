@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from conftest import ADMIN_PASSWORD
+from lib.api_service import ADMIN_PASSWORD
 
 
 def _auth(user, password, project='admin'):
@@ -165,7 +165,7 @@ def test_bad_credentials_are_401(http, user, password, project):
 
 
 def test_demo_user_has_no_role_on_admin_project(http):
-    from conftest import DEMO_PASSWORD
+    from lib.api_service import DEMO_PASSWORD
     status, _h, err = http.call('POST', '/identity/v3/auth/tokens', _auth('demo', DEMO_PASSWORD, 'admin'))
     assert status == 401
 

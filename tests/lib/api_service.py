@@ -1,0 +1,227 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""The REST shim as a real service: gunicorn in a subprocess on a free 127.0.0.1 port.
+
+The store (temp SQLite) is prepared through the collection's own code before
+the service starts: identity bootstrap, a second project+user, Nova's default
+flavors, the test image, a compute node recorded from real libvirt facts
+(qemu:///system), and one server row in the admin project.
+The service is stopped by its PID.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VENV_BIN = os.path.join(REPO, '.venv', 'bin')
+TEST_IMAGE = os.path.join(REPO, '.cache', 'test-image', 'disk.qcow2')
+ADMIN_PASSWORD = 'admin-secret-%s' % uuid.uuid4().hex[:8]
+DEMO_PASSWORD = 'demo-secret-%s' % uuid.uuid4().hex[:8]
+DEFAULT_FLAVORS = (('m1.nano', '42', 1, 128, 1), ('m1.micro', '84', 1, 192, 1), ('m1.tiny', '1', 1, 512, 1),
+                   ('m1.small', '2', 1, 2048, 20), ('m1.medium', '3', 2, 4096, 40),
+                   ('m1.large', '4', 4, 8192, 80), ('m1.xlarge', '5', 8, 16384, 160))
+
+
+def free_port():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def _image_source(workdir):
+    if os.path.exists(TEST_IMAGE):
+        return TEST_IMAGE
+    path = os.path.join(workdir, 'tiny.qcow2')
+    subprocess.check_call(['qemu-img', 'create', '-q', '-f', 'qcow2', path, '64M'])
+    return path
+
+
+def _prepare(workdir, cfg):
+    from novalite_api import accounts
+    from ansible_collections.novalite.compute.plugins.module_utils import states
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances
+    from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
+    from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store, utcnow
+    from ansible_collections.novalite.compute.plugins.module_utils.virt import host_facts
+
+    store = Store(cfg['database_url'])
+    admin = accounts.bootstrap(store, ADMIN_PASSWORD)
+    demo_project = accounts.create_project(store, 'demo')
+    demo_user = accounts.create_user(store, 'demo', DEMO_PASSWORD, default_project='demo')
+    accounts.assign_role(store, 'demo', 'demo', 'member')
+    for name, flavorid, vcpus, ram, disk in DEFAULT_FLAVORS:
+        flavors.create(store, name, vcpus, ram, disk, flavorid=flavorid)
+    private = flavors.create(store, 'admin.private', 1, 256, 1, flavorid='p1', is_public=False,
+                             extra_specs={'hw:cpu_policy': 'shared'})
+    flavors.add_project_access(store, private['flavorid'], admin['project']['id'])
+    source = _image_source(workdir)
+    public_image = images.register(store, cfg['image_store'], 'novalite-test-image', source, disk_format='qcow2',
+                                   container_format='bare', visibility='public', owner=admin['project']['id'])
+    private_image = images.register(store, cfg['image_store'], 'admin-private-image', source,
+                                    disk_format='qcow2', container_format='bare', visibility='private',
+                                    owner=admin['project']['id'])
+    host = 'apitest-%s' % uuid.uuid4().hex[:8]
+    facts = host_facts.gather('qemu:///system', os.path.join(workdir, 'instances'))
+    hosts.record(store, host, facts)
+    ctx = Context(user_id=admin['user']['id'], project_id=admin['project']['id'], is_admin=True)
+    server = conductor.create_servers(store, ctx, {'name': 'api-vm-%s' % uuid.uuid4().hex[:6],
+                                                   'flavor': 'm1.tiny', 'image': public_image['id']})[0]
+    instances.update(store, server['uuid'], vm_state=states.ACTIVE, task_state=None,
+                     power_state=states.RUNNING, host=host, node=facts['hostname'], launched_at=utcnow())
+    store.dispose()
+    return {'admin': admin, 'demo_project': demo_project, 'demo_user': demo_user, 'host': host,
+            'public_image': public_image, 'private_image': private_image, 'private_flavor': private,
+            'server': instances.get(Store(cfg['database_url']), server['uuid']), 'image_source': source}
+
+
+def _wait_listening(port, proc, deadline):
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen('http://127.0.0.1:%d/identity/v3' % port, timeout=2) as resp:
+                return resp.status == 200
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    return False
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope='session')
+def api(tmp_path_factory):
+    """A running service and what was seeded: dict with url, port, cfg path, clouds file, seeds."""
+    workdir = str(tmp_path_factory.mktemp('novalite-api'))
+    os.chmod(workdir, 0o755)
+    port = free_port()
+    cfg = {'database_url': 'sqlite:///%s/novalite.db' % workdir, 'image_store': os.path.join(workdir, 'images'),
+           'bind_host': '127.0.0.1', 'bind_port': port, 'secret_key_file': os.path.join(workdir, 'token.key'),
+           'token_expiration': 600, 'threads': 4}
+    cfg_path = os.path.join(workdir, 'novalite-api.yml')
+    with open(cfg_path, 'w') as handle:
+        json.dump(cfg, handle)   # JSON is YAML
+    seeds = _prepare(workdir, cfg)
+    clouds = os.path.join(workdir, 'clouds.yaml')
+    entries = {}
+    for cloud, user, password, project in (('novalite', 'admin', ADMIN_PASSWORD, 'admin'),
+                                           ('novalite-demo', 'demo', DEMO_PASSWORD, 'demo')):
+        entries[cloud] = {'auth': {'auth_url': 'http://127.0.0.1:%d/identity' % port, 'username': user,
+                                   'password': password, 'project_name': project,
+                                   'user_domain_name': 'Default', 'project_domain_name': 'Default'},
+                          'region_name': 'RegionOne', 'identity_api_version': 3, 'interface': 'public'}
+    with open(clouds, 'w') as handle:
+        json.dump({'clouds': entries}, handle)
+    log_path = os.path.join(workdir, 'service.log')
+    log = open(log_path, 'wb')
+    proc = subprocess.Popen([os.path.join(VENV_BIN, 'python'), '-m', 'novalite_api', '--config', cfg_path],
+                            cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        if not _wait_listening(port, proc, time.time() + 30):
+            log.flush()
+            with open(log_path) as handle:
+                pytest.fail('the API service did not start:\n%s' % handle.read())
+        yield dict(seeds, url='http://127.0.0.1:%d' % port, port=port, cfg=cfg, cfg_path=cfg_path,
+                   clouds=clouds, workdir=workdir, pid=proc.pid, log=log_path)
+    finally:
+        _stop(proc)
+        log.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def client_env(api, cloud):
+    """The environment for the CLI/SDK: only our clouds.yaml, no proxies, nothing but 127.0.0.1."""
+    env = dict((k, v) for k, v in os.environ.items()
+               if not k.startswith('OS_') and k.lower() not in ('http_proxy', 'https_proxy', 'all_proxy'))
+    env.update(OS_CLIENT_CONFIG_FILE=api['clouds'], OS_CLOUD=cloud, no_proxy='127.0.0.1', NO_PROXY='127.0.0.1',
+               HOME=api['workdir'])
+    return env
+
+
+def openstack(api, *args, **kwargs):
+    """Run the real `openstack` CLI; returns (rc, parsed JSON or text, stderr)."""
+    cloud = kwargs.pop('cloud', 'novalite')
+    as_json = kwargs.pop('as_json', True)
+    cmd = [os.path.join(VENV_BIN, 'openstack')] + list(args) + (['-f', 'json'] if as_json else [])
+    proc = subprocess.run(cmd, env=client_env(api, cloud), capture_output=True, text=True, timeout=120,
+                          check=False)
+    out = proc.stdout
+    if as_json and proc.returncode == 0 and out.strip():
+        out = json.loads(out)
+    return proc.returncode, out, proc.stderr
+
+
+class Http(object):
+    """Plain HTTP calls to the service: status, headers, parsed body."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def call(self, method, path, body=None, headers=None, token=None):
+        data = json.dumps(body).encode('utf-8') if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        req.add_header('Content-Type', 'application/json')
+        if token:
+            req.add_header('X-Auth-Token', token)
+        for key, value in (headers or {}).items():
+            req.add_header(key, value)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            resp = opener.open(req, timeout=30)
+        except urllib.error.HTTPError as err:
+            resp = err
+        raw = resp.read()
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = raw
+        return resp.status if hasattr(resp, 'status') else resp.code, resp.headers, parsed
+
+    def token(self, user, password, project):
+        status, headers, body = self.call('POST', '/identity/v3/auth/tokens', {'auth': {
+            'identity': {'methods': ['password'], 'password': {'user': {
+                'name': user, 'domain': {'id': 'default'}, 'password': password}}},
+            'scope': {'project': {'name': project, 'domain': {'id': 'default'}}}}})
+        assert status == 201, body
+        return headers['X-Subject-Token']
+
+
+@pytest.fixture(scope='session')
+def http(api):
+    return Http(api['url'])
+
+
+@pytest.fixture(scope='session')
+def admin_token(http):
+    return http.token('admin', ADMIN_PASSWORD, 'admin')
+
+
+@pytest.fixture(scope='session')
+def demo_token(http):
+    return http.token('demo', DEMO_PASSWORD, 'demo')
