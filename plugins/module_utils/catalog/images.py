@@ -25,7 +25,7 @@ import subprocess
 import tempfile
 import uuid
 
-from ansible_collections.novalite.compute.plugins.module_utils import catalog
+from ansible_collections.novalite.compute.plugins.module_utils import catalog, image_io
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     Conflict, ImageError, InvalidInput, NotFound)
 from ansible_collections.novalite.compute.plugins.module_utils.store import engine, rows
@@ -36,14 +36,6 @@ try:
     HAS_SQLALCHEMY = True
 except ImportError:  # pragma: no cover - reported by open_store_for
     HAS_SQLALCHEMY = False
-
-from ansible.module_utils.urls import ConnectionError as UrlConnectionError, open_url
-
-try:
-    from urllib.error import URLError
-    from http.client import HTTPException
-except ImportError:  # pragma: no cover - Python 2 is not supported
-    URLError = HTTPException = None
 
 DEFAULT_IMAGE_STORE = '/var/lib/novalite/images'
 VISIBILITIES = ('public', 'private', 'shared', 'community')
@@ -58,8 +50,6 @@ RESERVED_PROPERTIES = frozenset((
     'os_hash_algo', 'os_hash_value', 'disk_format', 'container_format', 'min_disk', 'min_ram',
     'created_at', 'updated_at', 'location', 'locations', 'file', 'schema', 'self', 'direct_url',
     'tags', 'os_hidden', 'deleted', 'deleted_at'))
-CHUNK = 1024 * 1024
-URL_TIMEOUT = 60
 QEMU_IMG_TIMEOUT = 120
 
 
@@ -303,48 +293,12 @@ def _open_source(source):
         return source, None, False
     if not isinstance(source, str) or not source:
         raise InvalidInput('source', 'must be a file path, an http(s) URL or a file object')
-    if source.startswith(('http://', 'https://')):
-        try:
-            # decompress=False: the bytes stored are the bytes served, and Content-Length
-            # stays comparable for the truncated-download check in _copy_hashing.
-            resp = open_url(source, http_agent='novalite', timeout=URL_TIMEOUT, decompress=False,
-                            use_netrc=False)
-        except (URLError, HTTPException, UrlConnectionError, OSError, ValueError) as exc:
-            raise ImageError('url', 'cannot download %s: %s' % (source, getattr(exc, 'reason', exc)))
-        length = resp.headers.get('Content-Length')
-        return resp, int(length) if length and length.isdigit() else None, True
-    if '://' in source:
-        raise InvalidInput('url', 'only http and https URLs are supported, got %s' % source)
-    try:
-        return open(source, 'rb'), os.path.getsize(source), True
-    except (IOError, OSError) as exc:
-        raise InvalidInput('filename', 'cannot read %s: %s' % (source, exc.strerror or exc))
+    src, length = image_io.open_source(source, _source_field(source))
+    return src, length, True
 
 
 def _source_field(source):
     return 'url' if isinstance(source, str) and '://' in source else 'filename'
-
-
-def _copy_hashing(src, dst, expected_length, field):
-    sha256 = hashlib.sha256()
-    md5 = hashlib.md5(usedforsecurity=False)  # Glance's legacy `checksum`, not a security check
-    size = 0
-    try:
-        while True:
-            chunk = src.read(CHUNK)
-            if not chunk:
-                break
-            dst.write(chunk)
-            sha256.update(chunk)
-            md5.update(chunk)
-            size += len(chunk)
-    except (HTTPException, OSError) as exc:
-        raise ImageError(field, 'reading the image data failed after %d bytes: %s' % (size, exc))
-    if expected_length is not None and size != expected_length:
-        raise ImageError(field, 'truncated image data: got %d of %d bytes' % (size, expected_length))
-    dst.flush()
-    os.fsync(dst.fileno())
-    return size, sha256.hexdigest(), md5.hexdigest()
 
 
 def qemu_img_info(path):
@@ -436,7 +390,7 @@ def upload(store, image_store, image_id, source, checksum=None, disk_format=None
         try:
             fd, tmp_path = tempfile.mkstemp(prefix='.upload-%s-' % image_id, dir=image_store)
             with os.fdopen(fd, 'wb') as dst:
-                size, sha256, md5 = _copy_hashing(src, dst, length, field)
+                size, sha256, md5 = image_io.copy_hashing(src, dst, field, length)
         finally:
             if must_close:
                 src.close()
@@ -489,7 +443,7 @@ def file_digest(path):
     digest = hashlib.sha256()
     try:
         with open(path, 'rb') as handle:
-            for chunk in iter(lambda: handle.read(CHUNK), b''):
+            for chunk in iter(lambda: handle.read(image_io.CHUNK), b''):
                 digest.update(chunk)
     except (IOError, OSError) as exc:
         raise InvalidInput('filename', 'cannot read %s: %s' % (path, exc.strerror or exc))

@@ -27,19 +27,13 @@ import struct
 import subprocess
 import time
 
+from ansible_collections.novalite.compute.plugins.module_utils import image_io
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ImageError, InvalidInput
 
 from urllib.parse import urlparse
 
-try:
-    from ansible.module_utils.urls import open_url
-    HAS_OPEN_URL = True
-except ImportError:  # pragma: no cover - ansible-core is a runtime requirement
-    open_url = None
-    HAS_OPEN_URL = False
 
 BASE_DIR = '_base'
-CHUNK = 1024 * 1024
 QCOW2_MAGIC = b'QFI\xfb'
 # QEMU runs as libvirt-qemu: directories must be traversable, bases readable by it.
 DIR_MODE = 0o755
@@ -117,40 +111,14 @@ def _validate(image, what):
             raise InvalidInput('%s.location' % what, 'a local path must be absolute: %r' % location)
 
 
-def _open_source(location, field):
-    if '://' in location and not location.startswith('file://'):
-        try:
-            return open_url(location, timeout=60, validate_certs=True)
-        except Exception as exc:  # noqa: BLE001 - any fetch failure is the image's fault
-            raise ImageError(field, 'cannot download %s: %s' % (location, exc))
-    path = location[len('file://'):] if location.startswith('file://') else location
-    try:
-        return open(path, 'rb')
-    except (IOError, OSError) as exc:
-        raise ImageError(field, 'cannot read %s: %s' % (path, exc.strerror or exc))
-
-
 def _fetch(location, dest, field):
     """Copy ``location`` to ``dest``; returns (bytes copied, sha256 hex, md5 hex)."""
-    sha256 = hashlib.sha256()
-    md5 = hashlib.md5()
-    copied = 0
-    src = _open_source(location, field)
+    src, length = image_io.open_source(location, field)
     try:
         with open(dest, 'wb') as out:
-            while True:
-                chunk = src.read(CHUNK)
-                if not chunk:
-                    break
-                out.write(chunk)
-                sha256.update(chunk)
-                md5.update(chunk)
-                copied += len(chunk)
-    except (IOError, OSError) as exc:
-        raise ImageError(field, 'fetching %s failed: %s' % (location, exc))
+            return image_io.copy_hashing(src, out, field, length)
     finally:
         src.close()
-    return copied, sha256.hexdigest(), md5.hexdigest()
 
 
 def _convert_to_raw(src, dest, field):

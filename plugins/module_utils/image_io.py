@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Reading image bytes from a path or an http(s) URL while hashing them.
+
+Shared by the controller's image store (catalog/images.py, Glance's upload)
+and the compute host's image cache (virt/imagecache.py, the _base download):
+neither side imports the other, both import this.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import os
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import ImageError, InvalidInput
+
+from ansible.module_utils.urls import ConnectionError as UrlConnectionError, open_url
+
+try:
+    from urllib.error import URLError
+    from http.client import HTTPException
+except ImportError:  # pragma: no cover - Python 2 is not supported
+    URLError = HTTPException = None
+
+CHUNK = 1024 * 1024
+URL_TIMEOUT = 60
+
+
+def open_source(location, field, timeout=URL_TIMEOUT):
+    """(file object, expected length or None) for an absolute path, a file:// or an http(s) URL.
+
+    Errors name ``field`` (the option the location came from).
+    """
+    if location.startswith(('http://', 'https://')):
+        try:
+            # decompress=False: the bytes stored are the bytes served, and Content-Length
+            # stays comparable for the truncated-download check in copy_hashing.
+            resp = open_url(location, http_agent='novalite', timeout=timeout, decompress=False,
+                            use_netrc=False)
+        except (URLError, HTTPException, UrlConnectionError, OSError, ValueError) as exc:
+            raise ImageError(field, 'cannot download %s: %s' % (location, getattr(exc, 'reason', exc)))
+        length = resp.headers.get('Content-Length')
+        return resp, int(length) if length and length.isdigit() else None
+    path = location[len('file://'):] if location.startswith('file://') else location
+    if '://' in path:
+        raise InvalidInput(field, 'only http and https URLs or local paths are supported, got %s' % location)
+    try:
+        return open(path, 'rb'), os.path.getsize(path)
+    except (IOError, OSError) as exc:
+        raise ImageError(field, 'cannot read %s: %s' % (path, exc.strerror or exc))
+
+
+def copy_hashing(src, dst, field, expected_length=None):
+    """Copy ``src`` to ``dst`` (fsynced); returns (bytes, sha256 hex, md5 hex).
+
+    md5 is Glance's legacy ``checksum``, not a security check. A short read
+    against ``expected_length`` (a truncated download) is an ImageError.
+    """
+    sha256 = hashlib.sha256()
+    md5 = hashlib.md5(usedforsecurity=False)
+    size = 0
+    try:
+        while True:
+            chunk = src.read(CHUNK)
+            if not chunk:
+                break
+            dst.write(chunk)
+            sha256.update(chunk)
+            md5.update(chunk)
+            size += len(chunk)
+    except (HTTPException, OSError) as exc:
+        raise ImageError(field, 'reading the image data failed after %d bytes: %s' % (size, exc))
+    if expected_length is not None and size != expected_length:
+        raise ImageError(field, 'truncated image data: got %d of %d bytes' % (size, expected_length))
+    dst.flush()
+    os.fsync(dst.fileno())
+    return size, sha256.hexdigest(), md5.hexdigest()
