@@ -51,3 +51,45 @@ options:
       - Request id recorded with the instance action (C(req-<uuid>)); generated when omitted.
     type: str
 '''
+
+    # What a new server is made of, shared by the server and server_build modules.
+    SERVER_CREATE = r'''
+options:
+  flavor:
+    description:
+      - Flavor name or id, for a new server.
+    type: str
+  image:
+    description:
+      - Image name or id, for a new server.
+    type: str
+  availability_zone:
+    description:
+      - Availability zone to schedule a new server into.
+    type: str
+  server_group:
+    description:
+      - Server group (name or uuid) the new server joins; its policy constrains scheduling.
+    type: str
+  key_name:
+    description:
+      - Keypair name (of I(user_id)) injected into a new server.
+    type: str
+  user_data:
+    description:
+      - User data for a new server.
+    type: str
+  metadata:
+    description:
+      - Server metadata (key/value strings) for a new server.
+    type: dict
+  scheduler_hints:
+    description:
+      - Nova scheduler hints such as C(same_host) and C(different_host) (lists of server uuids).
+    type: dict
+  scheduler:
+    description:
+      - Scheduler configuration (C(enabled_filters), weigher multipliers, C(host_subset_size),
+        C(max_attempts)).
+    type: dict
+'''

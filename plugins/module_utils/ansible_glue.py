@@ -65,3 +65,17 @@ def context_from(module):
     p = module.params
     return Context(user_id=p['user_id'], project_id=p['project_id'], is_admin=p['is_admin'],
                    request_id=p.get('request_id'))
+
+
+# What a new server is made of (the server and server_build modules).
+SERVER_CREATE_ARGS = dict(
+    flavor=dict(type='str'),
+    image=dict(type='str'),
+    availability_zone=dict(type='str'),
+    server_group=dict(type='str'),
+    key_name=dict(type='str', no_log=False),
+    user_data=dict(type='str'),
+    metadata=dict(type='dict'),
+    scheduler_hints=dict(type='dict'),
+    scheduler=dict(type='dict'),
+)

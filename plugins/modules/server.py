@@ -27,6 +27,7 @@ description:
 extends_documentation_fragment:
   - novalite.compute.state_store
   - novalite.compute.state_store.context
+  - novalite.compute.state_store.server_create
 options:
   name:
     description:
@@ -44,42 +45,6 @@ options:
     type: str
     choices: [present, running, stopped, paused, suspended, absent]
     default: present
-  flavor:
-    description:
-      - Flavor name or id, for a new server.
-    type: str
-  image:
-    description:
-      - Image name or id, for a new server.
-    type: str
-  availability_zone:
-    description:
-      - Availability zone to schedule a new server into.
-    type: str
-  server_group:
-    description:
-      - Server group (name or uuid) the new server joins; its policy constrains scheduling.
-    type: str
-  key_name:
-    description:
-      - Keypair name (of I(user_id)) injected into a new server.
-    type: str
-  user_data:
-    description:
-      - User data for a new server.
-    type: str
-  metadata:
-    description:
-      - Server metadata (key/value strings) for a new server.
-    type: dict
-  scheduler_hints:
-    description:
-      - Nova scheduler hints such as C(same_host) and C(different_host) (lists of server uuids).
-    type: dict
-  scheduler:
-    description:
-      - Scheduler configuration (C(enabled_filters), weigher multipliers, C(host_subset_size), C(max_attempts)).
-    type: dict
 '''
 
 EXAMPLES = r'''
@@ -142,16 +107,8 @@ def main():
         name=dict(type='str'),
         uuid=dict(type='str'),
         state=dict(type='str', default='present', choices=list(desired.STATES)),
-        flavor=dict(type='str'),
-        image=dict(type='str'),
-        availability_zone=dict(type='str'),
-        server_group=dict(type='str'),
-        key_name=dict(type='str', no_log=False),
-        user_data=dict(type='str'),
-        metadata=dict(type='dict'),
-        scheduler_hints=dict(type='dict'),
-        scheduler=dict(type='dict'),
     )
+    argument_spec.update(glue.SERVER_CREATE_ARGS)
     argument_spec.update(glue.DATABASE_ARGS)
     argument_spec.update(glue.CONTEXT_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,

@@ -24,6 +24,7 @@ description:
 extends_documentation_fragment:
   - novalite.compute.state_store
   - novalite.compute.state_store.context
+  - novalite.compute.state_store.server_create
 options:
   servers:
     description: Uuids of servers already recorded in BUILD/scheduling.
@@ -32,12 +33,6 @@ options:
   name:
     description: Name of new servers (C(name-1), C(name-2), ... when more than one).
     type: str
-  flavor:
-    description: Flavor name or id.
-    type: str
-  image:
-    description: Image name or id.
-    type: str
   min_count:
     description: Fewest servers to boot; fewer fitting fails the whole request.
     type: int
@@ -45,27 +40,6 @@ options:
   max_count:
     description: Most servers to boot.
     type: int
-  availability_zone:
-    description: Availability zone.
-    type: str
-  server_group:
-    description: Server group name or uuid.
-    type: str
-  key_name:
-    description: Keypair name.
-    type: str
-  user_data:
-    description: User data.
-    type: str
-  metadata:
-    description: Server metadata.
-    type: dict
-  scheduler_hints:
-    description: Scheduler hints (C(same_host), C(different_host)).
-    type: dict
-  scheduler:
-    description: Scheduler configuration.
-    type: dict
 '''
 
 EXAMPLES = r'''
@@ -114,18 +88,10 @@ def main():
     argument_spec = dict(
         servers=dict(type='list', elements='str'),
         name=dict(type='str'),
-        flavor=dict(type='str'),
-        image=dict(type='str'),
         min_count=dict(type='int', default=1),
         max_count=dict(type='int'),
-        availability_zone=dict(type='str'),
-        server_group=dict(type='str'),
-        key_name=dict(type='str', no_log=False),
-        user_data=dict(type='str'),
-        metadata=dict(type='dict'),
-        scheduler_hints=dict(type='dict'),
-        scheduler=dict(type='dict'),
     )
+    argument_spec.update(glue.SERVER_CREATE_ARGS)
     argument_spec.update(glue.DATABASE_ARGS)
     argument_spec.update(glue.CONTEXT_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=False,
