@@ -25,12 +25,10 @@ for pkg in $wanted; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "    installing: ${missing[*]}"
-    # refresh the lists only when they are missing or a package is unknown to them
-    if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ] \
-        || ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
-        apt-get update -qq
-    fi
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # fresh lists: stale ones can name versions the mirror no longer has
+    apt-get update -qq
+    # with recommends, as TESTING.md's verified recipe (libvirt's and QEMU's firmware and helpers)
+    apt-get install -y -qq "${missing[@]}" >/dev/null
 else
     echo "    all present"
 fi
