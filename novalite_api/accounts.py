@@ -107,18 +107,24 @@ def ensure_roles(store, names=DEFAULT_ROLES):
     return out
 
 
+def _insert_unique_in_domain(store, tbl, values, what):
+    """Insert a project/user row whose name must be unique in its domain (Keystone's rule)."""
+    duplicate = Conflict('Duplicate %s name %s' % (what, values['name']), field='name')
+    try:
+        with store.begin() as conn:
+            if conn.execute(sa.select(tbl.c.id).where(tbl.c.domain_id == values['domain_id'],
+                                                      tbl.c.name == values['name'])).first():
+                raise duplicate
+            conn.execute(tbl.insert().values(**values))
+    except IntegrityError:
+        raise duplicate
+
+
 def create_project(store, name, description=None, domain=None):
     projects = table('projects')
     values = {'id': uuid.uuid4().hex, 'name': _check_name('name', name), 'domain_id': _domain_id(domain),
               'description': description, 'enabled': True, 'created_at': engine.utcnow()}
-    try:
-        with store.begin() as conn:
-            if conn.execute(sa.select(projects.c.id).where(projects.c.domain_id == values['domain_id'],
-                                                           projects.c.name == name)).first():
-                raise Conflict('Duplicate project name %s' % name, field='name')
-            conn.execute(projects.insert().values(**values))
-    except IntegrityError:
-        raise Conflict('Duplicate project name %s' % name, field='name')
+    _insert_unique_in_domain(store, projects, values, 'project')
     return get_project(store, values['id'])
 
 
@@ -130,14 +136,7 @@ def create_user(store, name, password, default_project=None, domain=None):
               'password_hash': hash_password(password), 'enabled': True, 'created_at': engine.utcnow()}
     if default_project is not None:
         values['default_project_id'] = get_project(store, default_project)['id']
-    try:
-        with store.begin() as conn:
-            if conn.execute(sa.select(users.c.id).where(users.c.domain_id == values['domain_id'],
-                                                        users.c.name == name)).first():
-                raise Conflict('Duplicate user name %s' % name, field='name')
-            conn.execute(users.insert().values(**values))
-    except IntegrityError:
-        raise Conflict('Duplicate user name %s' % name, field='name')
+    _insert_unique_in_domain(store, users, values, 'user')
     return get_user(store, values['id'])
 
 

@@ -100,8 +100,9 @@ def wait_for_line(console_log, prefix, timeout=120.0, interval=0.2):
         time.sleep(interval)
 
 
-def make_config_drive(path, meta_data, user_data=None, volume_id='config-2'):
-    """An ISO 9660 config drive with Nova's openstack/latest layout (genisoimage)."""
+@contextlib.contextmanager
+def _config_drive_tree(meta_data, user_data):
+    """A temporary directory holding Nova's openstack/latest layout."""
     tree = tempfile.mkdtemp(prefix='cfgdrive-')
     try:
         latest = os.path.join(tree, 'openstack', 'latest')
@@ -111,28 +112,24 @@ def make_config_drive(path, meta_data, user_data=None, volume_id='config-2'):
         if user_data is not None:
             with open(os.path.join(latest, 'user_data'), 'w') as handle:
                 handle.write(user_data)
-        subprocess.run(['genisoimage', '-quiet', '-o', path, '-V', volume_id, '-r', '-J', tree], check=True)
+        yield tree
     finally:
         shutil.rmtree(tree, ignore_errors=True)
+
+
+def make_config_drive(path, meta_data, user_data=None, volume_id='config-2'):
+    """An ISO 9660 config drive with Nova's openstack/latest layout (genisoimage)."""
+    with _config_drive_tree(meta_data, user_data) as tree:
+        subprocess.run(['genisoimage', '-quiet', '-o', path, '-V', volume_id, '-r', '-J', tree], check=True)
     return path
 
 
 def make_vfat_config_drive(path, meta_data, user_data=None, label='config-2'):
     """A VFAT config drive (Nova's config_drive_format=vfat): 64 MiB, mkfs.vfat + mcopy."""
-    tree = tempfile.mkdtemp(prefix='cfgdrive-')
-    try:
-        latest = os.path.join(tree, 'openstack', 'latest')
-        os.makedirs(latest)
-        with open(os.path.join(latest, 'meta_data.json'), 'w') as handle:
-            json.dump(meta_data, handle)
-        if user_data is not None:
-            with open(os.path.join(latest, 'user_data'), 'w') as handle:
-                handle.write(user_data)
+    with _config_drive_tree(meta_data, user_data) as tree:
         subprocess.run(['mkfs.vfat', '-n', label, '-C', path, str(64 * 1024)], check=True,
                        stdout=subprocess.DEVNULL)
         subprocess.run(['mcopy', '-s', '-i', path, os.path.join(tree, 'openstack'), '::/'], check=True)
-    finally:
-        shutil.rmtree(tree, ignore_errors=True)
     return path
 
 
