@@ -75,7 +75,7 @@ def create_app(cfg, store=None):
     """The Flask app for validated config ``cfg`` (see config.validate)."""
     if not HAS_FLASK:
         raise RuntimeError('the REST shim needs Flask (pip install -r requirements.txt)')
-    from novalite_api import compute, identity, image
+    from novalite_api import compute, identity, image, openapi
     app = flask.Flask('novalite_api')
     app.json.sort_keys = False
     app.url_map.strict_slashes = False
@@ -112,4 +112,5 @@ def create_app(cfg, store=None):
     app.register_blueprint(identity.blueprint, url_prefix='/identity')
     app.register_blueprint(compute.blueprint, url_prefix='/compute')
     app.register_blueprint(image.blueprint, url_prefix='/image')
+    app.register_blueprint(openapi.blueprint)
     return app

@@ -17,6 +17,8 @@ try:
 except ImportError:  # pragma: no cover - ansible-core depends on PyYAML
     HAS_YAML = False
 
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 DEFAULTS = {
     'database_url': 'sqlite:////var/lib/novalite/novalite.db',
     'image_store': '/var/lib/novalite/images',
@@ -29,8 +31,23 @@ DEFAULTS = {
     'secret_key_file': '/var/lib/novalite/api-token.key',
     'threads': 4,
     'access_log': False,
+    # nova's policy.yaml equivalent: rule overrides (None = Nova's defaults only)
+    'policy_file': None,
+    # The Ansible inventory of compute hosts the jobs run against (the host registry).
+    'inventory': None,
+    # One private ansible-runner data dir per job lives here; finished ones are rotated.
+    'jobs_dir': '/var/lib/novalite/api-jobs',
+    'job_concurrency': 4,          # ansible runs at once
+    'artifacts_keep': 200,         # finished job dirs kept
+    'job_timeout': 1800,           # seconds before ansible-runner stops a job
+    'boot_batch_window_ms': 150,   # boots accepted within this window share one ansible run
+    'heartbeat_interval': 30,      # seconds between register_hosts runs (0 = never)
+    'max_request_body_size': 114688,   # nova's [wsgi] max_request_body_size: 413 above it
 }
-_INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads': (1, 64)}
+_INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads': (1, 64),
+         'job_concurrency': (1, 64), 'artifacts_keep': (1, 100000), 'job_timeout': (10, 86400),
+         'boot_batch_window_ms': (0, 10000), 'heartbeat_interval': (0, 86400),
+         'max_request_body_size': (1024, 1 << 30)}
 
 
 def load(path):
@@ -67,6 +84,13 @@ def validate(raw):
     if not isinstance(cfg['public_url'], str) or not cfg['public_url'].startswith(('http://', 'https://')):
         raise InvalidInput('public_url', 'must be an http:// or https:// URL, got %r' % (cfg['public_url'],))
     cfg['public_url'] = cfg['public_url'].rstrip('/')
+    for key in ('policy_file', 'inventory'):
+        if cfg[key] is not None and (not isinstance(cfg[key], str) or not cfg[key]):
+            raise InvalidInput(key, 'must be a path, got %r' % (cfg[key],))
+    if cfg['inventory'] is None:
+        cfg['inventory'] = os.path.join(COLLECTION_ROOT, 'inventory', 'localhost.yml')
+    if not isinstance(cfg['jobs_dir'], str) or not cfg['jobs_dir']:
+        raise InvalidInput('jobs_dir', 'must be a non-empty path')
     if not isinstance(cfg['access_log'], bool):
         raise InvalidInput('access_log', 'must be true or false')
     return cfg

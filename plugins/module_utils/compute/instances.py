@@ -155,6 +155,8 @@ def create(conn, fields):
         'scheduler_hints': fields.get('scheduler_hints') or {},
         'network_info': fields.get('network_info') or [],
         'config_drive': fields.get('config_drive') or '',
+        'description': fields.get('description'),
+        'tags': fields.get('tags'),
         'progress': 0,
         'created_at': now,
         'updated_at': now,

@@ -209,6 +209,8 @@ def _build(metadata):
         sa.Column('progress', sa.Integer),
         sa.Column('access_ip_v4', sa.String(64)),
         sa.Column('access_ip_v6', sa.String(64)),
+        sa.Column('description', sa.Text, info={'since': 4}),          # microversion 2.19
+        sa.Column('tags', sa.JSON, info={'since': 4}),                 # microversion 2.26; NULL = none
         _ts('launched_at'),
         _ts('terminated_at'),
         _ts('created_at', nullable=False),
@@ -327,6 +329,40 @@ def _build(metadata):
         _ts('expires_at', nullable=False),
         _ts('revoked_at', nullable=False),
         info={'since': 3},
+    )
+
+    # --- the REST shim's quotas and jobs, schema version 4 ---
+    # Nova's per-project quota overrides (os-quota-sets); a missing row means the default.
+    sa.Table(
+        'quotas', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('project_id', sa.String(255), nullable=False),
+        sa.Column('resource', sa.String(255), nullable=False),
+        sa.Column('hard_limit', sa.Integer, nullable=False),
+        _ts('created_at', nullable=False),
+        _ts('updated_at'),
+        sa.UniqueConstraint('project_id', 'resource', name='uniq_quotas0project_id0resource'),
+        info={'since': 4},
+    )
+
+    # One ansible-runner job per accepted request: what survives a restart of the shim.
+    sa.Table(
+        'api_jobs', metadata,
+        sa.Column('ident', sa.String(64), primary_key=True),   # ansible-runner ident
+        sa.Column('request_id', sa.String(64), nullable=False),
+        sa.Column('kind', sa.String(32), nullable=False),      # boot / action
+        sa.Column('playbook', sa.String(255), nullable=False),
+        sa.Column('extravars', sa.JSON, nullable=False),
+        sa.Column('instance_uuids', sa.JSON, nullable=False),
+        sa.Column('status', sa.String(32), nullable=False),    # queued/running/successful/failed/lost
+        sa.Column('pid', sa.Integer),
+        sa.Column('rc', sa.Integer),
+        sa.Column('artifacts', sa.String(1024)),
+        _ts('created_at', nullable=False),
+        _ts('started_at'),
+        _ts('finished_at'),
+        sa.Index('api_jobs_status_idx', 'status'),
+        info={'since': 4},
     )
     return metadata
 
