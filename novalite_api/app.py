@@ -75,13 +75,21 @@ def create_app(cfg, store=None):
     """The Flask app for validated config ``cfg`` (see config.validate)."""
     if not HAS_FLASK:
         raise RuntimeError('the REST shim needs Flask (pip install -r requirements.txt)')
-    from novalite_api import compute, identity, image, openapi
+    from novalite_api import compute, identity, image, jobs, openapi, policy
+    # importing servers adds its routes to the compute blueprint
+    from novalite_api import servers  # noqa: F401  pylint: disable=unused-import
     app = flask.Flask('novalite_api')
     app.json.sort_keys = False
     app.url_map.strict_slashes = False
     app.config['NOVALITE'] = cfg
     app.config['NOVALITE_STORE'] = store or Store(cfg['database_url'])
     app.config['NOVALITE_SECRET'] = config_mod.read_secret(cfg['secret_key_file'])
+    # nova's policy.yaml: overrides on top of the defaults; a rule that does not parse stops the start.
+    policy.load(cfg['policy_file'])
+    # Bodies above nova's max_request_body_size are refused with 413 before they are read.
+    app.config['MAX_CONTENT_LENGTH'] = cfg['max_request_body_size']
+    # Created here, started by the server process (server.py): importing the app runs nothing.
+    app.config['NOVALITE_JOBS'] = jobs.JobRunner(cfg, app.config['NOVALITE_STORE'])
 
     @app.before_request
     def _request_id():

@@ -43,6 +43,8 @@ DEFAULTS = {
     'boot_batch_window_ms': 150,   # boots accepted within this window share one ansible run
     'heartbeat_interval': 30,      # seconds between register_hosts runs (0 = never)
     'max_request_body_size': 114688,   # nova's [wsgi] max_request_body_size: 413 above it
+    # nova.conf's instance_name_template for the domains the jobs define (None: instance-%08x)
+    'instance_name_template': None,
 }
 _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads': (1, 64),
          'job_concurrency': (1, 64), 'artifacts_keep': (1, 100000), 'job_timeout': (10, 86400),
@@ -84,6 +86,10 @@ def validate(raw):
     if not isinstance(cfg['public_url'], str) or not cfg['public_url'].startswith(('http://', 'https://')):
         raise InvalidInput('public_url', 'must be an http:// or https:// URL, got %r' % (cfg['public_url'],))
     cfg['public_url'] = cfg['public_url'].rstrip('/')
+    template = cfg['instance_name_template']
+    if template is not None and (not isinstance(template, str) or '%' not in template):
+        raise InvalidInput('instance_name_template', 'must be a string with one %%d/%%x for the instance id, '
+                                                     'got %r' % (template,))
     for key in ('policy_file', 'inventory'):
         if cfg[key] is not None and (not isinstance(cfg[key], str) or not cfg[key]):
             raise InvalidInput(key, 'must be a path, got %r' % (cfg[key],))

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
+
 # nova/api/openstack/wsgi.py Fault._fault_names; anything else is computeFault.
 NOVA_FAULT_NAMES = {
     400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound',
@@ -31,3 +33,12 @@ def glance_body(code, message):
     # Glance answers with webob's plain error pages; its JSON clients read "message".
     title = KEYSTONE_TITLES.get(code, 'Error')
     return {'code': code, 'title': title, 'message': message, 'error': {'code': code, 'message': message}}
+
+
+class ApiError(NovaliteError):
+    """An API-level refusal with Nova's exact status and message (no collection field prefix)."""
+
+    def __init__(self, code, message, field=None):
+        super(ApiError, self).__init__(message, field=field)
+        self.code = code
+        self.kind = NOVA_FAULT_NAMES.get(code, 'computeFault')

@@ -91,6 +91,9 @@ def image_index():
             limit = int(limit)
         except ValueError:
             raise InvalidInput('limit', 'must be an integer, got %r' % limit)
+        if limit < 0:
+            # Glance: "limit param must be positive"
+            raise InvalidInput('limit', 'limit param must be positive, got %d' % limit)
     found = images_mod.list_images(_store(), name=name, status=args.get('status'),
                                    visibility=args.get('visibility'), owner=args.get('owner'),
                                    disk_format=args.get('disk_format'), project=_project_filter(),
@@ -102,7 +105,8 @@ def image_index():
     body = {'images': [image_view(i) for i in found], 'first': '/v2/images', 'schema': '/v2/schemas/images'}
     if limit is not None and len(found) > limit:
         body['images'] = body['images'][:limit]
-        body['next'] = '/v2/images?marker=%s&limit=%d' % (body['images'][-1]['id'], limit)
+        if body['images']:
+            body['next'] = '/v2/images?marker=%s&limit=%d' % (body['images'][-1]['id'], limit)
     return flask.jsonify(body)
 
 

@@ -1,14 +1,690 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""The OpenAPI document of the shim (being written)."""
+"""The OpenAPI 3.0 document of the shim, served at ``GET /openapi.json`` (public).
+
+Built as data in one place: ``PATHS`` lists every route (path, method, what
+it takes and answers), shapes shared between routes live in ``SCHEMAS``
+(``components/schemas``). ``tests/api/test_openapi.py`` compares the paths
+and methods with the Flask url_map, so an undocumented route fails a test.
+Error bodies are each service's own: Nova's ``{"itemNotFound": {"code",
+"message"}}``, Keystone's ``{"error": {...}}``, Glance's flat one.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import copy
 
 try:
     import flask
     blueprint = flask.Blueprint('openapi', __name__)
 except ImportError:  # pragma: no cover
     flask = blueprint = None
+
+NOVA_FAULTS = ('badRequest', 'unauthorized', 'forbidden', 'itemNotFound', 'badMethod', 'conflictingRequest',
+               'overLimit', 'badMediaType', 'notImplemented', 'serviceUnavailable', 'computeFault')
+COMPUTE = '/compute/v2.1'
+PARAM_REFS = {'microversion': '#/components/parameters/OpenStackAPIVersion',
+              'nova_microversion': '#/components/parameters/XOpenStackNovaAPIVersion'}
+
+
+# ---- small builders ---------------------------------------------------------------------------
+
+def ref(name):
+    return {'$ref': '#/components/schemas/%s' % name}
+
+
+def string(**extra):
+    return dict({'type': 'string'}, **extra)
+
+
+def integer(**extra):
+    return dict({'type': 'integer'}, **extra)
+
+
+def nullable(schema):
+    return dict(schema, nullable=True)
+
+
+def array(items, **extra):
+    return dict({'type': 'array', 'items': items}, **extra)
+
+
+def obj(properties=None, required=(), additional=True, **extra):
+    out = {'type': 'object', 'properties': properties or {}}
+    if required:
+        out['required'] = list(required)
+    if additional is not True:
+        out['additionalProperties'] = additional
+    out.update(extra)
+    return out
+
+
+def wrapped(key, schema, additional=False):
+    """Nova's envelope: ``{key: schema}``."""
+    return obj({key: schema}, required=[key], additional=additional)
+
+
+def json_body(schema, description=None):
+    out = {'content': {'application/json': {'schema': schema}}}
+    if description:
+        out['description'] = description
+    return out
+
+
+def query(name, schema=None, description=None):
+    out = {'name': name, 'in': 'query', 'required': False, 'schema': schema or string()}
+    if description:
+        out['description'] = description
+    return out
+
+
+def header(name, schema=None, required=False, description=None):
+    out = {'name': name, 'in': 'header', 'required': required, 'schema': schema or string()}
+    if description:
+        out['description'] = description
+    return out
+
+
+# Nova's parameter_types, as OpenAPI 3.0 (which has no type lists: anyOf instead).
+NAME = string(minLength=1, maxLength=255, pattern=r'^(?![\s])[^\x00-\x1f\x7f]*(?<![\s])$')
+POSITIVE_INT = {'anyOf': [integer(minimum=1, maximum=2147483647), string(pattern=r'^[0-9]+$')]}
+NON_NEGATIVE_INT = {'anyOf': [integer(minimum=0, maximum=2147483647), string(pattern=r'^[0-9]+$')]}
+QUOTA_INT = {'anyOf': [integer(minimum=-1, maximum=2147483647), string(pattern=r'^-?[0-9]+$')]}
+BOOLEAN = {'anyOf': [{'type': 'boolean'},
+                     string(enum=['True', 'true', 'TRUE', 'False', 'false', 'FALSE', '1', '0', 'yes', 'no',
+                                  'on', 'off', 't', 'f', 'y', 'n'])]}
+METADATA = obj(additional=string(maxLength=255), maxProperties=128)
+UUID = string(format='uuid')
+SPEC_VALUE = {'anyOf': [string(maxLength=255), {'type': 'number'}, {'type': 'boolean'}]}
+DATETIME = string()      # ISO 8601; Nova's and Glance's forms differ, not checked here
+QUOTA_KEYS = ('instances', 'cores', 'ram', 'metadata_items', 'key_pairs', 'server_groups', 'server_group_members',
+              'injected_files', 'injected_file_content_bytes', 'injected_file_path_bytes', 'floating_ips',
+              'fixed_ips', 'security_groups', 'security_group_rules', 'networks')
+
+
+# ---- shared shapes (components/schemas) ---------------------------------------------------------
+
+def _nova_error():
+    fault = obj({'code': integer(), 'message': string(), 'details': string()}, required=['code', 'message'])
+    return obj(dict((name, fault) for name in NOVA_FAULTS), additional=False, minProperties=1, maxProperties=1)
+
+
+SERVER_BASE = ['id', 'name', 'status', 'tenant_id', 'user_id', 'metadata', 'hostId', 'image', 'flavor', 'created',
+               'updated', 'addresses', 'accessIPv4', 'accessIPv6', 'links']
+SERVER_EXTENDED = ['OS-DCF:diskConfig', 'OS-EXT-AZ:availability_zone', 'config_drive', 'key_name',
+                   'OS-SRV-USG:launched_at', 'OS-SRV-USG:terminated_at', 'OS-EXT-STS:task_state',
+                   'OS-EXT-STS:vm_state', 'OS-EXT-STS:power_state', 'os-extended-volumes:volumes_attached']
+
+
+def _server_detail(extended=True):
+    """A server as show/detail render it; PUT answers without the extension attributes (as Nova below 2.75)."""
+    image_ref = obj({'id': string(), 'links': array(ref('Link'))}, required=['id'])
+    return obj({
+        'id': string(), 'name': string(), 'status': string(), 'tenant_id': string(), 'user_id': string(),
+        'metadata': obj(additional=string()), 'hostId': string(),
+        # "" for a server booted from a volume
+        'image': {'oneOf': [image_ref, string(enum=[''])]},
+        'flavor': obj({'id': string(), 'links': array(ref('Link'))}),
+        'created': DATETIME, 'updated': DATETIME,
+        'addresses': obj(additional=array(obj({'version': integer(enum=[4, 6]), 'addr': string()},
+                                              required=['version', 'addr']))),
+        'accessIPv4': string(), 'accessIPv6': string(), 'links': array(ref('Link')),
+        'OS-DCF:diskConfig': string(enum=['MANUAL', 'AUTO']), 'progress': integer(minimum=0, maximum=100),
+        'OS-EXT-AZ:availability_zone': string(), 'config_drive': string(), 'key_name': nullable(string()),
+        'OS-SRV-USG:launched_at': nullable(DATETIME), 'OS-SRV-USG:terminated_at': nullable(DATETIME),
+        'OS-EXT-STS:task_state': nullable(string()), 'OS-EXT-STS:vm_state': string(),
+        'OS-EXT-STS:power_state': integer(),
+        'os-extended-volumes:volumes_attached': array(obj({'id': string()})),
+        'OS-EXT-SRV-ATTR:host': nullable(string()), 'OS-EXT-SRV-ATTR:instance_name': nullable(string()),
+        'OS-EXT-SRV-ATTR:hypervisor_hostname': nullable(string()),
+        'fault': obj({'code': integer(), 'created': DATETIME, 'message': string(), 'details': string()},
+                     required=['code', 'created', 'message']),
+        'security_groups': array(obj({'name': string()})),
+        # 2.9, 2.19, 2.26
+        'locked': {'type': 'boolean'}, 'description': nullable(string()), 'tags': array(string()),
+    }, required=SERVER_BASE + (SERVER_EXTENDED if extended else []))
+
+
+def _server_create():
+    network = obj({'uuid': UUID, 'port': nullable(UUID), 'fixed_ip': string(), 'tag': string(maxLength=60)},
+                  additional=False)
+    bdm = obj({'uuid': string(), 'image_id': string(),
+               'source_type': string(enum=['volume', 'image', 'snapshot', 'blank']),
+               'destination_type': string(enum=['local', 'volume']),
+               'boot_index': nullable({'anyOf': [integer(), string()]}),
+               'delete_on_termination': {'anyOf': [{'type': 'boolean'}, string()]}, 'device_name': string(),
+               'volume_size': nullable({'anyOf': [integer(), string()]}), 'guest_format': string(),
+               'disk_bus': string(), 'device_type': string(), 'tag': string(), 'volume_type': nullable(string())},
+              additional=False)
+    server = obj({
+        'name': NAME, 'imageRef': string(minLength=1, maxLength=1024, description='an image id or URL'),
+        'flavorRef': {'anyOf': [string(minLength=1), integer()], 'description': 'a flavor id or URL'},
+        'adminPass': string(), 'metadata': METADATA,
+        # a list before 2.37; from 2.37 required: a list, "auto" or "none"
+        'networks': {'oneOf': [string(enum=['auto', 'none']), array(network)]},
+        'accessIPv4': string(format='ipv4'), 'accessIPv6': string(format='ipv6'),
+        'availability_zone': string(minLength=1, maxLength=255), 'key_name': string(minLength=1, maxLength=255),
+        'user_data': string(format='byte', maxLength=65535, description='base64'),
+        'min_count': POSITIVE_INT, 'max_count': POSITIVE_INT,
+        'return_reservation_id': {'anyOf': [{'type': 'boolean'}, string()]},
+        'description': nullable(string(maxLength=255, description='2.19+')),
+        'config_drive': nullable({'anyOf': [{'type': 'boolean'}, string()]}),
+        'block_device_mapping_v2': array(bdm, description='only the boot image, locally'),
+        'security_groups': array(obj({'name': string(minLength=1)}, additional=False)),
+        'OS-DCF:diskConfig': string(enum=['AUTO', 'MANUAL']),
+    }, required=['name', 'flavorRef'], additional=False)
+    uuids = {'oneOf': [UUID, array(UUID)]}
+    hints = obj({'group': UUID, 'same_host': uuids, 'different_host': uuids})
+    return obj({'server': server, 'os:scheduler_hints': hints, 'OS-SCH-HNT:scheduler_hints': hints},
+               required=['server'], additional=False)
+
+
+def _server_action():
+    # One action per request; the ones without arguments take null.
+    empty = nullable(obj(additional=False))
+    actions = [('os-start', empty), ('os-stop', empty), ('pause', empty), ('unpause', empty),
+               ('suspend', empty), ('resume', empty), ('lock', empty), ('unlock', empty),
+               ('reboot', obj({'type': string(enum=['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft'])},
+                              required=['type'], additional=False))]
+    return {'oneOf': [obj({name: schema}, required=[name], additional=False) for name, schema in actions]}
+
+
+def _quota_set(value):
+    return obj(dict([('id', string())] + [(key, value) for key in QUOTA_KEYS]))
+
+
+def _token():
+    named = obj({'id': string(), 'name': string(), 'domain': obj({'id': string(), 'name': string()})})
+    endpoint = obj({'id': string(), 'interface': string(enum=['public', 'internal', 'admin']),
+                    'region_id': string(), 'region': string(), 'url': string()},
+                   required=['interface', 'url'])
+    return wrapped('token', obj({
+        'methods': array(string()), 'user': named, 'project': named, 'is_domain': {'type': 'boolean'},
+        'roles': array(obj({'id': string(), 'name': string()}, required=['id', 'name'])),
+        'audit_ids': array(string()), 'issued_at': DATETIME, 'expires_at': DATETIME,
+        'catalog': array(ref('CatalogEntry')),
+    }, required=['methods', 'user', 'audit_ids', 'issued_at', 'expires_at']), additional=True), endpoint
+
+
+def _auth_request():
+    domain = obj({'id': string(), 'name': string()})
+    user = obj({'id': string(), 'name': string(), 'domain': domain, 'password': string()}, required=['password'])
+    identity = obj({'methods': array(string(enum=['password']), minItems=1),
+                    'password': obj({'user': user}, required=['user'])}, required=['methods', 'password'])
+    scope = obj({'project': obj({'id': string(), 'name': string(), 'domain': domain})})
+    return wrapped('auth', obj({'identity': identity, 'scope': scope}, required=['identity']))
+
+
+def _image():
+    return obj({
+        'id': UUID, 'name': nullable(string()), 'status': string(), 'visibility': string(),
+        'protected': {'type': 'boolean'}, 'os_hidden': {'type': 'boolean'}, 'checksum': nullable(string()),
+        'os_hash_algo': nullable(string()), 'os_hash_value': nullable(string()), 'owner': nullable(string()),
+        'size': nullable(integer()), 'virtual_size': nullable(integer()), 'min_ram': integer(),
+        'min_disk': integer(), 'disk_format': nullable(string()), 'container_format': nullable(string()),
+        'created_at': DATETIME, 'updated_at': DATETIME, 'tags': array(string()), 'self': string(),
+        'file': string(), 'schema': string(),
+    }, required=['id', 'name', 'status', 'visibility', 'protected', 'owner', 'min_ram', 'min_disk', 'created_at',
+                 'updated_at', 'tags', 'self', 'file', 'schema'])
+
+
+def _schemas():
+    link = obj({'rel': string(), 'href': string(), 'type': string()}, required=['rel', 'href'])
+    token, endpoint = _token()
+    flavor = obj({
+        'id': string(), 'name': string(), 'ram': integer(), 'disk': integer(), 'vcpus': integer(),
+        'OS-FLV-EXT-DATA:ephemeral': integer(), 'OS-FLV-DISABLED:disabled': {'type': 'boolean'},
+        'os-flavor-access:is_public': {'type': 'boolean'},
+        'swap': {'oneOf': [integer(minimum=1), string(enum=[''])]}, 'rxtx_factor': {'type': 'number'},
+        'links': array(ref('Link')),
+    }, required=['id', 'name', 'ram', 'disk', 'vcpus', 'links', 'OS-FLV-EXT-DATA:ephemeral',
+                 'OS-FLV-DISABLED:disabled', 'os-flavor-access:is_public', 'swap', 'rxtx_factor'])
+    keypair = obj({'name': string(), 'public_key': string(), 'fingerprint': string(), 'user_id': string(),
+                   'private_key': string(), 'type': string(enum=['ssh', 'x509']), 'created_at': DATETIME,
+                   'updated_at': nullable(DATETIME), 'deleted': {'type': 'boolean'},
+                   'deleted_at': nullable(DATETIME), 'id': integer()},
+                  required=['name', 'public_key', 'fingerprint'])
+    hypervisor = obj({'id': {'oneOf': [integer(), string()]}, 'hypervisor_hostname': string(),
+                      'state': string(enum=['up', 'down']), 'status': string(enum=['enabled', 'disabled']),
+                      'cpu_info': string(), 'service': obj({'host': string(), 'id': {'oneOf': [integer(), string()]},
+                                                            'disabled_reason': nullable(string())})},
+                     required=['id', 'hypervisor_hostname', 'state', 'status'])
+    service = obj({'id': nullable({'oneOf': [integer(), string()]}), 'binary': string(), 'host': string(),
+                   'zone': string(), 'status': string(enum=['enabled', 'disabled']),
+                   'state': string(enum=['up', 'down']), 'updated_at': nullable(DATETIME),
+                   'disabled_reason': nullable(string()), 'forced_down': {'type': 'boolean'}},
+                  required=['id', 'binary', 'host', 'zone', 'status', 'state', 'updated_at', 'disabled_reason'])
+    zone = obj({'zoneName': string(), 'zoneState': obj({'available': {'type': 'boolean'}}, required=['available']),
+                'hosts': nullable(obj(additional=obj(additional=obj({'available': {'type': 'boolean'},
+                                                                     'active': {'type': 'boolean'},
+                                                                     'updated_at': nullable(DATETIME)}))))},
+               required=['zoneName', 'zoneState', 'hosts'])
+    event = obj({'event': string(), 'start_time': DATETIME, 'finish_time': nullable(DATETIME),
+                 'result': nullable(string()), 'traceback': nullable(string())}, required=['event', 'start_time'])
+    action = obj({'action': string(), 'instance_uuid': string(), 'message': nullable(string()),
+                  'project_id': string(), 'request_id': string(), 'start_time': DATETIME, 'user_id': string(),
+                  'events': array(event)},
+                 required=['action', 'instance_uuid', 'message', 'project_id', 'request_id', 'start_time', 'user_id'])
+    absolute = obj(dict((k, integer()) for k in (
+        'maxServerMeta', 'maxPersonality', 'maxPersonalitySize', 'maxImageMeta', 'maxTotalKeypairs',
+        'maxSecurityGroups', 'maxSecurityGroupRules', 'maxServerGroups', 'maxServerGroupMembers',
+        'maxTotalFloatingIps', 'maxTotalInstances', 'maxTotalCores', 'maxTotalRAMSize', 'totalInstancesUsed',
+        'totalCoresUsed', 'totalRAMUsed', 'totalSecurityGroupsUsed', 'totalFloatingIpsUsed',
+        'totalServerGroupsUsed')), required=['maxTotalInstances', 'maxTotalCores', 'maxTotalRAMSize',
+                                             'totalInstancesUsed', 'totalCoresUsed', 'totalRAMUsed'])
+    return {
+        'Link': link,
+        'NovaError': _nova_error(),
+        'KeystoneError': wrapped('error', obj({'code': integer(), 'title': string(), 'message': string()},
+                                              required=['code', 'title', 'message'])),
+        'GlanceError': obj({'code': integer(), 'title': string(), 'message': string(),
+                            'error': obj({'code': integer(), 'message': string()})},
+                           required=['code', 'message']),
+        'VersionDocument': obj({'id': string(), 'status': string(), 'version': string(),
+                                'min_version': string(), 'updated': string(), 'links': array(ref('Link')),
+                                'media-types': array(obj({'base': string(), 'type': string()}))},
+                               required=['id', 'status', 'links']),
+        # identity
+        'AuthRequest': _auth_request(),
+        'Token': token,
+        'CatalogEntry': obj({'id': string(), 'type': string(), 'name': string(), 'endpoints': array(endpoint)},
+                            required=['type', 'endpoints']),
+        # compute
+        'FlavorSummary': obj({'id': string(), 'name': string(), 'links': array(ref('Link'))},
+                             required=['id', 'name', 'links']),
+        'Flavor': flavor,
+        'FlavorCreate': wrapped('flavor', obj({
+            'name': NAME, 'ram': POSITIVE_INT, 'vcpus': POSITIVE_INT, 'disk': NON_NEGATIVE_INT,
+            'id': nullable({'anyOf': [string(minLength=1, maxLength=255, pattern=r'^(?! )[a-zA-Z0-9. _-]+(?<! )$'),
+                                      {'type': 'number'}]}),
+            'OS-FLV-EXT-DATA:ephemeral': NON_NEGATIVE_INT, 'swap': NON_NEGATIVE_INT,
+            'rxtx_factor': {'anyOf': [{'type': 'number', 'minimum': 0, 'exclusiveMinimum': True,
+                                       'maximum': 3.40282e+38}, string(pattern=r'^[0-9]+(\.[0-9]+)?$')]},
+            'os-flavor-access:is_public': {'type': 'boolean'},
+        }, required=['name', 'ram', 'vcpus', 'disk'], additional=False)),
+        'FlavorAccess': wrapped('flavor_access', array(obj({'flavor_id': string(), 'tenant_id': string()},
+                                                           required=['flavor_id', 'tenant_id']))),
+        # Nova echoes the values as sent (a number or boolean stays one); stored, they read back as strings.
+        'ExtraSpecs': wrapped('extra_specs', obj(additional=SPEC_VALUE)),
+        'Keypair': keypair,
+        'ServerSummary': obj({'id': string(), 'name': string(), 'links': array(ref('Link'))},
+                             required=['id', 'name', 'links']),
+        'Server': _server_detail(),
+        'ServerUpdated': _server_detail(extended=False),
+        'ServerCreate': _server_create(),
+        'ServerCreated': wrapped('server', obj({
+            'id': string(), 'links': array(ref('Link')), 'OS-DCF:diskConfig': string(enum=['MANUAL', 'AUTO']),
+            'adminPass': string(), 'security_groups': array(obj({'name': string()}))},
+            required=['id', 'links']), additional=True),
+        'ServerUpdate': wrapped('server', obj({
+            'name': NAME, 'accessIPv4': string(format='ipv4'), 'accessIPv6': string(format='ipv6'),
+            'OS-DCF:diskConfig': string(enum=['AUTO', 'MANUAL']), 'description': nullable(string(maxLength=255)),
+        }, additional=False)),
+        'ServerAction': _server_action(),
+        'Metadata': wrapped('metadata', METADATA),
+        'MetadataItem': wrapped('meta', obj(additional=string(maxLength=255), minProperties=1, maxProperties=1)),
+        'Tags': wrapped('tags', array(string(minLength=1, maxLength=60, pattern=r'^[^,/]*$'), maxItems=50)),
+        'InstanceAction': action,
+        'Limits': wrapped('limits', obj({'rate': array(obj()), 'absolute': absolute}, required=['rate', 'absolute'])),
+        'AvailabilityZone': zone,
+        'Hypervisor': hypervisor,
+        'Service': service,
+        'QuotaSet': wrapped('quota_set', _quota_set(integer())),
+        'QuotaSetDetail': wrapped('quota_set', _quota_set(obj({'in_use': integer(), 'limit': integer(),
+                                                               'reserved': integer()}))),
+        'QuotaSetUpdate': wrapped('quota_set', obj(dict([(key, QUOTA_INT) for key in QUOTA_KEYS]
+                                                        + [('force', BOOLEAN)]), additional=False)),
+        # image
+        'Image': _image(),
+        'ImageList': obj({'images': array(ref('Image')), 'first': string(), 'schema': string(), 'next': string()},
+                         required=['images', 'first', 'schema']),
+        'ImageCreate': obj({
+            'id': UUID, 'name': nullable(string(maxLength=255)),
+            'disk_format': string(enum=['qcow2', 'raw', 'iso', 'aki', 'ari', 'ami']),
+            'container_format': string(enum=['bare', 'ovf', 'aki', 'ari', 'ami']),
+            'visibility': string(enum=['public', 'private', 'shared', 'community']),
+            'min_disk': integer(minimum=0), 'min_ram': integer(minimum=0), 'protected': {'type': 'boolean'},
+            'os_hidden': {'type': 'boolean'}, 'tags': array(string(), maxItems=0),
+        }, additional=string(maxLength=255)),
+    }
+
+
+# ---- operations -------------------------------------------------------------------------------
+
+def _errors(service, codes):
+    if not codes:
+        return {}
+    schema = ref({'compute': 'NovaError', 'identity': 'KeystoneError', 'image': 'GlanceError'}[service])
+    descriptions = {400: 'Bad request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not found',
+                    406: 'Microversion not supported', 409: 'Conflict', 413: 'Request too large',
+                    415: 'Unsupported media type'}
+    return dict((str(code), {'description': descriptions[code], 'content': {'application/json': {'schema': schema}}})
+                for code in codes)
+
+
+def op(summary, answers, body=None, params=(), errors=(), public=False):
+    """One operation: ``answers`` maps status -> (description, schema or None, headers or None)."""
+    return {'summary': summary, 'ok': answers, 'body': body, 'params': list(params), 'errors': set(errors),
+            'public': public}
+
+
+def ok(status, description, schema=None, headers=None):
+    return {str(status): (description, schema, headers)}
+
+
+def both(*dicts):
+    out = {}
+    for item in dicts:
+        out.update(item)
+    return out
+
+
+_REQUEST_ID = {'x-openstack-request-id': {'schema': string(pattern='^req-'), 'description': 'req-<uuid>'}}
+_LIMIT_MARKER = [query('limit', integer(minimum=0)), query('marker')]
+
+
+def _identity_ops():
+    subject = header('X-Subject-Token', required=True, description='the token to validate')
+    nocatalog = query('nocatalog', description='present: answer without the catalog')
+    token_headers = {'X-Subject-Token': {'schema': string(), 'description': 'the token'}}
+    return {
+        '/identity/': {'get': op('Identity API versions', ok(300, 'Version list', obj(
+            {'versions': obj({'values': array(ref('VersionDocument'))}, required=['values'])},
+            required=['versions'])), public=True)},
+        '/identity/v3': {'get': op('Identity v3 version document', ok(200, 'Version', wrapped(
+            'version', ref('VersionDocument'))), public=True)},
+        '/identity/v3/auth/tokens': {
+            'post': op('Issue a token (password method, project scope)',
+                       ok(201, 'Token issued', ref('Token'), token_headers), body=ref('AuthRequest'),
+                       params=[nocatalog], errors=(400, 401, 404), public=True),
+            'get': op('Validate a token', ok(200, 'Token data', ref('Token'), token_headers),
+                      params=[subject, nocatalog], errors=(400, 401, 404)),
+            'head': op('Check a token', ok(200, 'Token is valid', None, token_headers), params=[subject],
+                       errors=(400, 401, 404)),
+            'delete': op('Revoke a token', ok(204, 'Revoked'), params=[subject], errors=(400, 401, 404)),
+        },
+        '/identity/v3/auth/catalog': {'get': op('The catalog of the caller\'s token', ok(200, 'Catalog', obj(
+            {'catalog': array(ref('CatalogEntry')), 'links': obj({'self': string()})}, required=['catalog'])),
+            errors=(401,))},
+    }
+
+
+def _compute_ops():
+    c = COMPUTE
+    server_id = [('server_id', 'the server UUID')]
+    flavor_id = [('flavor_id', 'the flavor id')]
+    server_filters = [query('name', description='regular expression'), query('status'),
+                      query('all_tenants', description='admins: every project'), query('project_id'),
+                      query('tenant_id'), query('host', description='admins only')] + _LIMIT_MARKER
+    flavor_filters = [query('is_public', description='true/false, "none" = all (admins)'),
+                      query('minRam', integer(minimum=0)), query('minDisk', integer(minimum=0)),
+                      query('sort_key', string(enum=['flavorid', 'name', 'memory_mb', 'vcpus', 'root_gb', 'id',
+                                                     'ephemeral_gb', 'swap', 'rxtx_factor', 'disabled',
+                                                     'is_public', 'created_at', 'updated_at'])),
+                      query('sort_dir', string(enum=['asc', 'desc']))] + _LIMIT_MARKER
+    user_id = query('user_id', description='the user within the project')
+    versions = obj({'versions': array(ref('VersionDocument'))}, required=['versions'])
+    spec_value = obj(additional=SPEC_VALUE, minProperties=1, maxProperties=1)
+    tenant = obj({'tenant': string(minLength=1, maxLength=255, pattern='^[a-zA-Z0-9-_]*$')}, required=['tenant'],
+                 additional=False)
+    flavor_action = {'oneOf': [wrapped('addTenantAccess', tenant), wrapped('removeTenantAccess', tenant)]}
+    ops = {
+        '/compute/': {'get': op('Compute API versions', ok(200, 'Versions', versions), public=True)},
+        c: {'get': op('Compute v2.1 version document', ok(200, 'Version', wrapped(
+            'version', ref('VersionDocument'))), public=True)},
+        # flavors
+        c + '/flavors': {
+            'get': op('List flavors', ok(200, 'Flavors', wrapped('flavors', array(ref('FlavorSummary')))),
+                      params=flavor_filters),
+            'post': op('Create a flavor (admin)', ok(200, 'Created', wrapped('flavor', ref('Flavor'))),
+                       body=ref('FlavorCreate'), errors=(409,)),
+        },
+        c + '/flavors/detail': {'get': op('List flavors with details', ok(200, 'Flavors', wrapped(
+            'flavors', array(ref('Flavor')))), params=flavor_filters)},
+        c + '/flavors/{flavor_id}': {
+            'get': op('Show a flavor', ok(200, 'Flavor', wrapped('flavor', ref('Flavor'))), params=flavor_id),
+            'delete': op('Delete a flavor (admin)', ok(202, 'Deleted'), params=flavor_id),
+        },
+        c + '/flavors/{flavor_id}/action': {'post': op(
+            'Add or remove a project\'s access to a private flavor (admin)',
+            ok(200, 'The access list', ref('FlavorAccess')), body=flavor_action, params=flavor_id, errors=(409,))},
+        c + '/flavors/{flavor_id}/os-flavor-access': {'get': op(
+            'Projects with access to a private flavor (admin)', ok(200, 'Access list', ref('FlavorAccess')),
+            params=flavor_id)},
+        c + '/flavors/{flavor_id}/os-extra_specs': {
+            'get': op('A flavor\'s extra specs', ok(200, 'Extra specs', ref('ExtraSpecs')), params=flavor_id),
+            'post': op('Add or update extra specs (admin)', ok(200, 'Extra specs', ref('ExtraSpecs')),
+                       body=ref('ExtraSpecs'), params=flavor_id, errors=(409,)),
+        },
+        c + '/flavors/{flavor_id}/os-extra_specs/{key}': {
+            'get': op('One extra spec', ok(200, 'The spec', spec_value), params=flavor_id + [('key', 'spec key')]),
+            'put': op('Set one extra spec (admin); the body key must match the path',
+                      ok(200, 'The spec', spec_value), body=spec_value, params=flavor_id + [('key', 'spec key')],
+                      errors=(409,)),
+            'delete': op('Delete one extra spec (admin)', ok(202, 'Deleted'),
+                         params=flavor_id + [('key', 'spec key')]),
+        },
+        # keypairs
+        c + '/os-keypairs': {
+            'get': op('The caller\'s keypairs', ok(200, 'Keypairs', wrapped('keypairs', array(wrapped(
+                'keypair', ref('Keypair'), additional=True))))),
+            'post': op('Generate or import a keypair', both(
+                ok(200, 'Created (2.1)', wrapped('keypair', ref('Keypair'))),
+                ok(201, 'Created (2.2+)', wrapped('keypair', ref('Keypair')))),
+                body=wrapped('keypair', obj({'name': string(minLength=1, maxLength=255),
+                                             'public_key': string(),
+                                             'type': string(enum=['ssh', 'x509'])},
+                                            required=['name'], additional=False)), errors=(409,)),
+        },
+        c + '/os-keypairs/{name}': {
+            'get': op('Show a keypair', ok(200, 'Keypair', wrapped('keypair', ref('Keypair'))),
+                      params=[('name', 'keypair name')]),
+            'delete': op('Delete a keypair', both(ok(202, 'Deleted (2.1)'), ok(204, 'Deleted (2.2+)')),
+                         params=[('name', 'keypair name')]),
+        },
+        # servers
+        c + '/servers': {
+            'get': op('List servers', ok(200, 'Servers', wrapped('servers', array(ref('ServerSummary')))),
+                      params=server_filters),
+            # {"reservation_id"} instead when return_reservation_id is true
+            'post': op('Create servers (an ansible-runner job boots them)', ok(
+                202, 'Accepted: the server, or the reservation id', {'oneOf': [ref('ServerCreated'), obj(
+                    {'reservation_id': string()}, required=['reservation_id'], additional=False)]}),
+                body=ref('ServerCreate'), errors=(409, 413)),
+        },
+        c + '/servers/detail': {'get': op('List servers with details', ok(200, 'Servers', wrapped(
+            'servers', array(ref('Server')))), params=server_filters)},
+        c + '/servers/{server_id}': {
+            'get': op('Show a server', ok(200, 'Server', wrapped('server', ref('Server'))), params=server_id),
+            'put': op('Update a server\'s name, access IPs, description', ok(200, 'Server', wrapped(
+                'server', ref('ServerUpdated'))), body=ref('ServerUpdate'), params=server_id, errors=(409,)),
+            'delete': op('Delete a server', ok(204, 'Deletion accepted'), params=server_id, errors=(409,)),
+        },
+        c + '/servers/{server_id}/action': {'post': op(
+            'Start, stop, reboot, pause, unpause, suspend, resume, lock or unlock a server',
+            ok(202, 'Accepted'), body=ref('ServerAction'), params=server_id, errors=(409,))},
+        c + '/servers/{server_id}/metadata': {
+            'get': op('A server\'s metadata', ok(200, 'Metadata', ref('Metadata')), params=server_id),
+            'post': op('Merge metadata items', ok(200, 'All metadata', ref('Metadata')), body=ref('Metadata'),
+                       params=server_id, errors=(409,)),
+            'put': op('Replace all metadata', ok(200, 'All metadata', ref('Metadata')), body=ref('Metadata'),
+                      params=server_id, errors=(409,)),
+        },
+        c + '/servers/{server_id}/metadata/{key}': {
+            'get': op('One metadata item', ok(200, 'Item', ref('MetadataItem')),
+                      params=server_id + [('key', 'metadata key')]),
+            'put': op('Set one metadata item; the body key must match the path', ok(200, 'Item', ref('MetadataItem')),
+                      body=ref('MetadataItem'), params=server_id + [('key', 'metadata key')], errors=(409,)),
+            'delete': op('Delete one metadata item', ok(204, 'Deleted'),
+                         params=server_id + [('key', 'metadata key')], errors=(409,)),
+        },
+        c + '/servers/{server_id}/tags': {
+            'get': op('A server\'s tags (2.26+)', ok(200, 'Tags', ref('Tags')), params=server_id),
+            'put': op('Replace all tags (2.26+)', ok(200, 'Tags', ref('Tags')), body=ref('Tags'), params=server_id,
+                      errors=(409,)),
+            'delete': op('Delete all tags (2.26+)', ok(204, 'Deleted'), params=server_id, errors=(409,)),
+        },
+        c + '/servers/{server_id}/tags/{tag}': {
+            'get': op('Whether a server has a tag (2.26+)', ok(204, 'It has'), params=server_id + [('tag', 'tag')]),
+            'put': op('Add a tag (2.26+)', both(ok(201, 'Added', None, {'Location': {'schema': string()}}),
+                                                ok(204, 'Already there')),
+                      params=server_id + [('tag', 'tag')], errors=(409,)),
+            'delete': op('Remove a tag (2.26+)', ok(204, 'Removed'), params=server_id + [('tag', 'tag')],
+                         errors=(409,)),
+        },
+        c + '/servers/{server_id}/os-instance-actions': {'get': op(
+            'A server\'s actions, newest first', ok(200, 'Actions', wrapped('instanceActions', array(
+                ref('InstanceAction')))), params=server_id)},
+        c + '/servers/{server_id}/os-instance-actions/{request_id}': {'get': op(
+            'One action with its events', ok(200, 'Action', wrapped('instanceAction', ref('InstanceAction'))),
+            params=server_id + [('request_id', 'the request id of the action')])},
+        # limits, quotas
+        c + '/limits': {'get': op('Absolute limits and usage of the caller\'s project',
+                                  ok(200, 'Limits', ref('Limits')))},
+        c + '/os-quota-sets/{project_id}': {
+            'get': op('A project\'s quotas', ok(200, 'Quotas', ref('QuotaSet')),
+                      params=[('project_id', 'project id'), user_id]),
+            'put': op('Update a project\'s quotas (admin)', ok(200, 'Quotas', ref('QuotaSet')),
+                      body=ref('QuotaSetUpdate'), params=[('project_id', 'project id'), user_id]),
+            'delete': op('Revert a project\'s quotas to the defaults (admin)', ok(202, 'Reverted'),
+                         params=[('project_id', 'project id'), user_id]),
+        },
+        c + '/os-quota-sets/{project_id}/defaults': {'get': op('Default quotas', ok(200, 'Quotas', ref('QuotaSet')),
+                                                               params=[('project_id', 'project id')])},
+        c + '/os-quota-sets/{project_id}/detail': {'get': op(
+            'Quotas with usage', ok(200, 'Quotas', ref('QuotaSetDetail')),
+            params=[('project_id', 'project id'), user_id])},
+        # zones, hypervisors, services
+        c + '/os-availability-zone': {'get': op('Availability zones', ok(200, 'Zones', wrapped(
+            'availabilityZoneInfo', array(ref('AvailabilityZone')))))},
+        c + '/os-availability-zone/detail': {'get': op('Availability zones with hosts (admin)', ok(
+            200, 'Zones', wrapped('availabilityZoneInfo', array(ref('AvailabilityZone')))))},
+        c + '/os-hypervisors': {'get': op('Hypervisors (admin)', ok(200, 'Hypervisors', wrapped(
+            'hypervisors', array(ref('Hypervisor')))))},
+        c + '/os-hypervisors/detail': {'get': op('Hypervisors with details (admin)', ok(200, 'Hypervisors', wrapped(
+            'hypervisors', array(ref('Hypervisor')))))},
+        c + '/os-hypervisors/{hypervisor_id}': {'get': op('Show a hypervisor (admin)', ok(200, 'Hypervisor', wrapped(
+            'hypervisor', ref('Hypervisor'))), params=[('hypervisor_id', 'integer id below 2.53')])},
+        c + '/os-services': {'get': op('Compute services (admin)', ok(200, 'Services', wrapped(
+            'services', array(ref('Service')))), params=[query('host'), query('binary')])},
+    }
+    return ops
+
+
+def _image_ops():
+    image_id = [('image_id', 'the image UUID')]
+    filters = [query('name', description='a name or "in:a,b"'), query('id', description='an id or "in:a,b"'),
+               query('status'), query('visibility', string(enum=['public', 'private', 'shared', 'community'])),
+               query('owner'), query('disk_format'), query('sort', description='key:dir[,key:dir]'),
+               query('sort_key'), query('sort_dir', string(enum=['asc', 'desc']))] + _LIMIT_MARKER
+    return {
+        '/image/': {'get': op('Image API versions', ok(300, 'Versions', obj(
+            {'versions': array(ref('VersionDocument'))}, required=['versions'])), public=True)},
+        '/image/v2/images': {
+            'get': op('List images', ok(200, 'Images', ref('ImageList')), params=filters),
+            'post': op('Create an image record (queued)', ok(201, 'Created', ref('Image'), {
+                'Location': {'schema': string()}}), body=ref('ImageCreate'), errors=(409,)),
+        },
+        '/image/v2/images/{image_id}': {
+            'get': op('Show an image', ok(200, 'Image', ref('Image')), params=image_id),
+            'delete': op('Delete an image', ok(204, 'Deleted'), params=image_id, errors=(409,)),
+        },
+        '/image/v2/images/{image_id}/file': {'put': op(
+            'Upload image data (hashed and inspected, then active)', ok(204, 'Uploaded'),
+            body={'content': {'application/octet-stream': {'schema': string(format='binary')}}},
+            params=image_id, errors=(409, 413, 415))},
+    }
+
+
+# Status codes any operation of a service may answer besides its own (auth, policy, microversion).
+_COMMON_ERRORS = {'compute': (400, 401, 403, 404, 406), 'image': (400, 401, 403, 404), 'identity': (400, 401)}
+_PUBLIC_ERRORS = {'compute': (400, 406), 'image': (), 'identity': (), 'openapi': ()}
+
+
+def _service(path):
+    first = path.split('/')[1]
+    return first if first in _COMMON_ERRORS else 'openapi'
+
+
+def _own_ops():
+    return {'/openapi.json': {'get': op('This document', ok(200, 'The OpenAPI 3.0 document', obj(
+        {'openapi': string(), 'paths': obj()}, required=['openapi', 'info', 'paths'])), public=True)}}
+
+
+def _render(path, method, spec):
+    service = _service(path)
+    params = []
+    for param in spec['params']:
+        if isinstance(param, tuple):
+            param = {'name': param[0], 'in': 'path', 'required': True, 'schema': string(minLength=1),
+                     'description': param[1]}
+        params.append(param)
+    if service == 'compute':
+        params += [{'$ref': PARAM_REFS['microversion']}, {'$ref': PARAM_REFS['nova_microversion']}]
+    responses = {}
+    for status, (description, schema, headers) in spec['ok'].items():
+        response = {'description': description, 'headers': dict(_REQUEST_ID, **(headers or {}))}
+        if schema is not None:
+            response['content'] = {'application/json': {'schema': schema}}
+        responses[status] = response
+    codes = set(spec['errors']) | set(_PUBLIC_ERRORS[service] if spec['public'] else _COMMON_ERRORS[service])
+    if spec['body'] is not None and service == 'compute':
+        codes.add(400)
+    responses.update(_errors(service, sorted(codes)))
+    out = {'summary': spec['summary'], 'tags': [service], 'parameters': params, 'responses': responses}
+    out['operationId'] = '%s%s' % (method, ''.join(
+        part.strip('{}').replace('-', '_').replace('.', '_').title().replace('_', '')
+        for part in path.split('/') if part))
+    if spec['public']:
+        out['security'] = []
+    if spec['body'] is not None:
+        body = spec['body'] if 'content' in spec['body'] else json_body(spec['body'])
+        out['requestBody'] = dict(body, required=True)
+    return out
+
+
+def _microversion_parameters(min_version, max_version):
+    minor = ['%d.%d' % (min_version[0], m) for m in range(min_version[1], max_version[1] + 1)]
+    return {
+        'OpenStackAPIVersion': header('OpenStack-API-Version',
+                                      string(enum=['compute %s' % v for v in minor] + ['compute latest']),
+                                      description='compute microversion, %s to %s' % (minor[0], minor[-1])),
+        'XOpenStackNovaAPIVersion': header('X-OpenStack-Nova-API-Version', string(enum=minor + ['latest']),
+                                           description='the older form of the microversion header'),
+    }
+
+
+def document(public_url=None):
+    """The whole OpenAPI document as a dict (a fresh copy each call)."""
+    from novalite_api import compute
+    paths = {}
+    for group in (_identity_ops(), _compute_ops(), _image_ops(), _own_ops()):
+        for path, methods in group.items():
+            paths[path] = dict((method, _render(path, method, spec)) for method, spec in sorted(methods.items()))
+    doc = {
+        'openapi': '3.0.3',
+        'info': {'title': 'novalite REST shim', 'version': '1.0',
+                 'description': 'Keystone v3, Nova v2.1 and Glance v2 subsets over the novalite collection.'},
+        'paths': dict(sorted(paths.items())),
+        'components': {
+            'schemas': _schemas(),
+            'parameters': _microversion_parameters(compute.MIN_VERSION, compute.MAX_VERSION),
+            'securitySchemes': {'keystoneToken': {'type': 'apiKey', 'in': 'header', 'name': 'X-Auth-Token',
+                                                  'description': 'a project-scoped token from '
+                                                                 'POST /identity/v3/auth/tokens'}},
+        },
+        'security': [{'keystoneToken': []}],
+        'tags': [{'name': 'identity'}, {'name': 'compute'}, {'name': 'image'}, {'name': 'openapi'}],
+    }
+    if public_url:
+        doc['servers'] = [{'url': public_url}]
+    return copy.deepcopy(doc)
+
+
+if blueprint is not None:
+    @blueprint.route('/openapi.json', methods=['GET'])
+    def openapi_json():
+        return flask.jsonify(document(flask.current_app.config['NOVALITE']['public_url']))

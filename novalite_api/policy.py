@@ -1,44 +1,127 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""Who may call what: one rule table (next: overridable from a policy.yaml).
+"""Who may call what: Nova's (and Glance's) default rules, overridable by a policy.yaml.
 
-Rules are oslo.policy-like strings reduced to what the defaults need:
-``role:admin``, ``project_reader`` (any role on the token's project),
-``admin_or_owner`` (admin, or the target belongs to the token's project),
-combined with `` or ``.
+The rule language is oslo.policy's: ``role:X``, ``rule:other``,
+``project_id:%(project_id)s`` / ``user_id:%(user_id)s`` (a credential compared
+with a target attribute), ``is_admin:True``, ``'literal':%(attr)s``, ``@``
+(always), ``!`` (never), ``and``, ``or``, ``not`` and parentheses; an empty
+string allows everyone. Defaults are Nova's secure-RBAC ones (admin, member,
+reader roles; admin implies member implies reader in the token).
+
+``load(path)`` reads a file of ``"rule": "check string"`` lines (YAML or
+JSON) over the defaults: a rule name the service does not use is logged as a
+warning, a check string that does not parse is an error naming the rule.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
+import ast
+import logging
 
-RULES = {
-    'os_compute_api:servers:index': 'project_reader',
-    'os_compute_api:servers:detail': 'project_reader',
-    'os_compute_api:servers:show': 'admin_or_owner',
-    'os_compute_api:servers:index:get_all_tenants': 'role:admin',
-    'os_compute_api:os-extended-server-attributes': 'role:admin',
-    'os_compute_api:os-flavor-manage:create': 'role:admin',
-    'os_compute_api:os-flavor-access': 'role:admin',
-    'os_compute_api:os-keypairs:index': 'project_reader',
-    'os_compute_api:os-keypairs:create': 'project_reader',
-    'os_compute_api:os-keypairs:show': 'project_reader',
-    'os_compute_api:os-keypairs:delete': 'project_reader',
-    'os_compute_api:os-hypervisors:list': 'role:admin',
-    'os_compute_api:os-hypervisors:list-detail': 'role:admin',
-    'os_compute_api:os-hypervisors:show': 'role:admin',
-    'os_compute_api:os-services:list': 'role:admin',
-    'os_compute_api:os-availability-zone:list': 'project_reader',
-    'os_compute_api:os-availability-zone:detail': 'role:admin',
-    'os_compute_api:limits': 'project_reader',
-    'get_images': 'project_reader',
-    'get_image': 'admin_or_owner or public',
-    'delete_image': 'admin_or_owner',
-    'add_image': 'project_reader',
-    'upload_image': 'admin_or_owner',
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
+
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # pragma: no cover - ansible-core depends on PyYAML
+    HAS_YAML = False
+
+LOG = logging.getLogger('novalite_api.policy')
+
+ADMIN = 'rule:admin_api'
+READER = 'rule:project_reader_or_admin'
+MEMBER = 'rule:project_member_or_admin'
+OWNER_USER = '(rule:admin_api) or user_id:%(user_id)s'
+
+DEFAULTS = {
+    # nova/policies/base.py
+    'context_is_admin': 'role:admin',
+    'admin_or_owner': 'is_admin:True or project_id:%(project_id)s',
+    'admin_api': 'is_admin:True',
+    'project_member_api': 'role:member and project_id:%(project_id)s',
+    'project_reader_api': 'role:reader and project_id:%(project_id)s',
+    'project_member_or_admin': 'rule:project_member_api or rule:context_is_admin',
+    'project_reader_or_admin': 'rule:project_reader_api or rule:context_is_admin',
+    # servers
+    'os_compute_api:servers:index': READER,
+    'os_compute_api:servers:detail': READER,
+    'os_compute_api:servers:index:get_all_tenants': ADMIN,
+    'os_compute_api:servers:detail:get_all_tenants': ADMIN,
+    'os_compute_api:servers:allow_all_filters': ADMIN,
+    'os_compute_api:servers:show': READER,
+    'os_compute_api:servers:show:host_status': ADMIN,
+    'os_compute_api:servers:create': MEMBER,
+    'os_compute_api:servers:create:forced_host': ADMIN,
+    'os_compute_api:servers:delete': MEMBER,
+    'os_compute_api:servers:update': MEMBER,
+    'os_compute_api:servers:start': MEMBER,
+    'os_compute_api:servers:stop': MEMBER,
+    'os_compute_api:servers:reboot': MEMBER,
+    'os_compute_api:os-pause-server:pause': MEMBER,
+    'os_compute_api:os-pause-server:unpause': MEMBER,
+    'os_compute_api:os-suspend-server:suspend': MEMBER,
+    'os_compute_api:os-suspend-server:resume': MEMBER,
+    'os_compute_api:os-lock-server:lock': MEMBER,
+    'os_compute_api:os-lock-server:unlock': MEMBER,
+    'os_compute_api:os-lock-server:unlock:unlock_override': ADMIN,
+    'os_compute_api:os-evacuate': ADMIN,
+    'os_compute_api:os-extended-server-attributes': ADMIN,
+    'os_compute_api:server-metadata:index': READER,
+    'os_compute_api:server-metadata:show': READER,
+    'os_compute_api:server-metadata:create': MEMBER,
+    'os_compute_api:server-metadata:update': MEMBER,
+    'os_compute_api:server-metadata:update_all': MEMBER,
+    'os_compute_api:server-metadata:delete': MEMBER,
+    'os_compute_api:os-server-tags:index': READER,
+    'os_compute_api:os-server-tags:show': READER,
+    'os_compute_api:os-server-tags:update': MEMBER,
+    'os_compute_api:os-server-tags:update_all': MEMBER,
+    'os_compute_api:os-server-tags:delete': MEMBER,
+    'os_compute_api:os-server-tags:delete_all': MEMBER,
+    'os_compute_api:os-instance-actions:list': READER,
+    'os_compute_api:os-instance-actions:show': READER,
+    'os_compute_api:os-instance-actions:events': ADMIN,
+    # flavors
+    'os_compute_api:os-flavor-manage:create': ADMIN,
+    'os_compute_api:os-flavor-manage:delete': ADMIN,
+    'os_compute_api:os-flavor-extra-specs:index': READER,
+    'os_compute_api:os-flavor-extra-specs:show': READER,
+    'os_compute_api:os-flavor-extra-specs:create': ADMIN,
+    'os_compute_api:os-flavor-extra-specs:update': ADMIN,
+    'os_compute_api:os-flavor-extra-specs:delete': ADMIN,
+    'os_compute_api:os-flavor-access': ADMIN,
+    'os_compute_api:os-flavor-access:add_tenant_access': ADMIN,
+    'os_compute_api:os-flavor-access:remove_tenant_access': ADMIN,
+    # keypairs: the caller's own, or anyone's for admins
+    'os_compute_api:os-keypairs:index': OWNER_USER,
+    'os_compute_api:os-keypairs:create': OWNER_USER,
+    'os_compute_api:os-keypairs:show': OWNER_USER,
+    'os_compute_api:os-keypairs:delete': OWNER_USER,
+    # quotas and limits
+    'os_compute_api:limits': '@',
+    'os_compute_api:os-quota-sets:show': READER,
+    'os_compute_api:os-quota-sets:detail': READER,
+    'os_compute_api:os-quota-sets:defaults': '@',
+    'os_compute_api:os-quota-sets:update': ADMIN,
+    'os_compute_api:os-quota-sets:delete': ADMIN,
+    # hosts
+    'os_compute_api:os-hypervisors:list': ADMIN,
+    'os_compute_api:os-hypervisors:list-detail': ADMIN,
+    'os_compute_api:os-hypervisors:show': ADMIN,
+    'os_compute_api:os-services:list': ADMIN,
+    'os_compute_api:os-availability-zone:list': READER,
+    'os_compute_api:os-availability-zone:detail': ADMIN,
+    # Glance (image API)
+    'get_images': READER,
+    'get_image': "rule:context_is_admin or project_id:%(project_id)s or 'public':%(visibility)s "
+                 "or 'community':%(visibility)s",
+    'delete_image': 'rule:context_is_admin or (role:member and project_id:%(project_id)s)',
+    'add_image': MEMBER,
+    'upload_image': 'rule:context_is_admin or (role:member and project_id:%(project_id)s)',
     'publicize_image': 'role:admin',
 }
 
@@ -48,22 +131,245 @@ class Forbidden(NovaliteError):
     kind = 'Forbidden'
 
 
-def _check(term, ctx, target):
-    term = term.strip()
-    if term.startswith('role:'):
-        return term[5:] in ctx.roles
-    if term == 'project_reader':
-        return bool(ctx.project_id)
-    if term == 'admin_or_owner':
-        return 'admin' in ctx.roles or (target or {}).get('project_id') == ctx.project_id
-    if term == 'public':
-        return (target or {}).get('visibility') in ('public', 'community')
-    raise ValueError('unknown policy term %r' % term)
+class PolicySyntaxError(InvalidInput):
+    """A check string that does not parse; ``field`` is ``policy_file``."""
+
+
+# ---- the check language ------------------------------------------------------------------------
+
+def _tokens(text):
+    """oslo.policy's tokenizer: words split on spaces, with leading "(" and trailing ")" peeled off."""
+    out = []
+    for word in text.split():
+        opening = len(word) - len(word.lstrip('('))
+        out.extend(['('] * opening)
+        word = word[opening:]
+        closing = len(word) - len(word.rstrip(')'))
+        if closing and word[:-closing]:
+            out.append(word[:-closing])
+            out.extend([')'] * closing)
+        elif closing:
+            out.extend([')'] * closing)
+        elif word:
+            out.append(word)
+    return out
+
+
+def _atom(token):
+    if token == '@':
+        return ('true',)
+    if token == '!':
+        return ('false',)
+    if ':' not in token:
+        raise ValueError('%r is not a check (expected kind:match, @ or !)' % token)
+    kind, match = token.split(':', 1)
+    if not kind or not match:
+        raise ValueError('%r is not a check (expected kind:match)' % token)
+    if kind == 'rule':
+        return ('rule', match)
+    if kind == 'role':
+        return ('role', match.lower())
+    if kind[0] in '\'"':
+        if len(kind) < 2 or kind[-1] != kind[0]:
+            raise ValueError('unterminated literal in %r' % token)
+        return ('literal', kind[1:-1], match)
+    return ('generic', kind, match)
+
+
+class _Parser(object):
+    """Recursive descent: or_expr := and_expr ('or' and_expr)*; and_expr := not_expr ('and' not_expr)*."""
+
+    def __init__(self, tokens):
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self):
+        token = self.peek()
+        self.pos += 1
+        return token
+
+    def parse(self):
+        if not self.tokens:
+            return ('true',)   # "" allows everyone, as in oslo.policy
+        tree = self.or_expr()
+        if self.peek() is not None:
+            raise ValueError('unexpected %r' % self.peek())
+        return tree
+
+    def or_expr(self):
+        parts = [self.and_expr()]
+        while self.peek() == 'or':
+            self.take()
+            parts.append(self.and_expr())
+        return parts[0] if len(parts) == 1 else ('or',) + tuple(parts)
+
+    def and_expr(self):
+        parts = [self.not_expr()]
+        while self.peek() == 'and':
+            self.take()
+            parts.append(self.not_expr())
+        return parts[0] if len(parts) == 1 else ('and',) + tuple(parts)
+
+    def not_expr(self):
+        if self.peek() == 'not':
+            self.take()
+            return ('not', self.not_expr())
+        return self.primary()
+
+    def primary(self):
+        token = self.take()
+        if token is None:
+            raise ValueError('the check string ends too early')
+        if token == '(':
+            tree = self.or_expr()
+            if self.take() != ')':
+                raise ValueError('missing ")"')
+            return tree
+        if token in (')', 'and', 'or'):
+            raise ValueError('unexpected %r' % token)
+        return _atom(token)
+
+
+def parse(text):
+    """A check string as a tree; ValueError saying what is wrong."""
+    if not isinstance(text, str):
+        raise ValueError('must be a string, got %r' % (text,))
+    return _Parser(_tokens(text)).parse()
+
+
+def _credential(ctx, kind):
+    if kind == 'is_admin':
+        return bool(ctx.is_admin)
+    if kind == 'roles':
+        return list(ctx.roles)
+    return getattr(ctx, kind, None)
+
+
+def _substitute(match, target):
+    if '%(' not in match:
+        return match
+    try:
+        return match % target
+    except (KeyError, TypeError, ValueError):
+        return None   # the target lacks the attribute: the check fails, as in oslo.policy
+
+
+def _constant(match):
+    try:
+        return ast.literal_eval(match)
+    except (ValueError, SyntaxError):
+        return match
+
+
+def _evaluate(tree, ctx, target, rules, depth=0):
+    op = tree[0]
+    if op == 'true':
+        return True
+    if op == 'false':
+        return False
+    if op == 'or':
+        return any(_evaluate(t, ctx, target, rules, depth) for t in tree[1:])
+    if op == 'and':
+        return all(_evaluate(t, ctx, target, rules, depth) for t in tree[1:])
+    if op == 'not':
+        return not _evaluate(tree[1], ctx, target, rules, depth)
+    if op == 'role':
+        return tree[1] in [r.lower() for r in ctx.roles]
+    if op == 'rule':
+        if tree[1] not in rules or depth > 20:
+            return False   # an undefined rule never passes (oslo.policy's behaviour)
+        return _evaluate(rules[tree[1]], ctx, target, rules, depth + 1)
+    if op == 'literal':
+        wanted = _substitute(tree[2], target)
+        return wanted is not None and tree[1] == str(wanted)
+    # generic: a credential attribute against a target value or a constant
+    kind, match = tree[1], tree[2]
+    have = _credential(ctx, kind)
+    if '%(' in match:
+        wanted = _substitute(match, target)
+        return wanted is not None and have is not None and str(have) == str(wanted)
+    constant = _constant(match)
+    if isinstance(have, list):
+        return constant in have or match in have
+    return have == constant or (have is not None and str(have) == match)
+
+
+def _compile_all(text_rules):
+    compiled = {}
+    for name, text in text_rules.items():
+        try:
+            compiled[name] = parse(text)
+        except ValueError as exc:
+            raise PolicySyntaxError('policy_file', 'rule %r: %r does not parse: %s' % (name, text, exc))
+    return compiled
+
+
+RULES = dict(DEFAULTS)            # rule -> check string in force
+_COMPILED = _compile_all(DEFAULTS)
+
+
+def load(path):
+    """Apply the overrides in ``path`` (``None``: Nova's defaults only). Returns the rules in force.
+
+    Raises PolicySyntaxError (an InvalidInput on ``policy_file``) naming the
+    rule whose check string does not parse; nothing is applied then.
+    """
+    global RULES, _COMPILED   # pylint: disable=global-statement
+    merged = dict(DEFAULTS)
+    if path is not None:
+        merged.update(read_file(path))
+    compiled = _compile_all(merged)
+    RULES, _COMPILED = merged, compiled
+    return dict(RULES)
+
+
+def read_file(path):
+    """The ``rule: check string`` mapping of a policy file; unknown rule names are logged."""
+    if not HAS_YAML:
+        raise InvalidInput('policy_file', 'reading %s needs PyYAML' % path)
+    try:
+        with open(path) as handle:
+            raw = yaml.safe_load(handle)
+    except (IOError, OSError) as exc:
+        raise InvalidInput('policy_file', 'cannot read %s: %s' % (path, exc.strerror or exc))
+    except yaml.YAMLError as exc:
+        raise InvalidInput('policy_file', '%s is not valid YAML: %s' % (path, exc))
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidInput('policy_file', '%s must be a mapping of rule name to check string' % path)
+    out = {}
+    for name, text in raw.items():
+        if not isinstance(name, str):
+            raise InvalidInput('policy_file', 'rule name %r is not a string' % (name,))
+        if text is None:
+            text = ''
+        if not isinstance(text, str):
+            raise PolicySyntaxError('policy_file', 'rule %r: the check must be a string, got %r' % (name, text))
+        if name not in DEFAULTS:
+            LOG.warning('policy file %s: rule %r is not used by this service (typo?); kept for rule: references',
+                        path, name)
+        out[name] = text
+    return out
+
+
+def _default_target(ctx, target):
+    # Nova's context.can(): without a target the check is about the caller's own project and user.
+    base = {'project_id': ctx.project_id, 'user_id': ctx.user_id}
+    if target:
+        base.update(target)
+    return base
 
 
 def allowed(rule, ctx, target=None, rules=None):
-    expression = (rules or RULES)[rule]
-    return any(_check(term, ctx, target) for term in expression.split(' or '))
+    """True when ``ctx`` passes ``rule`` for ``target`` (a dict: project_id, user_id, visibility...)."""
+    compiled = _COMPILED if rules is None else _compile_all(rules)
+    if rule not in compiled:
+        raise KeyError('policy rule %r is not registered' % rule)
+    return _evaluate(compiled[rule], ctx, _default_target(ctx, target), compiled)
 
 
 def enforce(rule, ctx, target=None):

@@ -4,7 +4,7 @@
 """The production server: gunicorn with one worker process and threads.
 
 One worker, because the job runner that executes server create/actions
-(ansible-runner) will live in that process and must be the only one.
+(ansible-runner, jobs.py) lives in that process and must be the only one.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,7 +43,10 @@ class NovaliteServer(BaseApplication):
 
     def load(self):
         from novalite_api.app import create_app
-        return create_app(self.novalite_cfg)
+        app = create_app(self.novalite_cfg)
+        # The worker process owns the job runner: recover what a previous process left, then serve.
+        app.config['NOVALITE_JOBS'].start()
+        return app
 
 
 def serve(cfg):

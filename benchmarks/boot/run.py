@@ -18,7 +18,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -28,6 +27,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, 'tests'))
 sys.path.insert(0, os.path.join(REPO, 'collections'))
 
+from lib.guests import destroy_domains, start_floor_copy  # noqa: E402
 from lib.novalite_env import BOOT_LINE, NovaliteEnv  # noqa: E402
 
 RESULT = re.compile(r'^(?:changed|ok): \[[^\]]+\] => (\{.*"spawn_timing".*\})\s*$', re.M)
@@ -63,36 +63,10 @@ def boot_through_playbook(env, name):
 
 def floor(env, server):
     """The same domain by hand: overlay + virsh create of the XML novalite defined."""
-    from lxml import etree
-    xml = etree.fromstring(server['domain_xml'].encode())
-    new_uuid = str(uuid.uuid4())
-    work = os.path.join(env.root, 'floor-%s' % new_uuid[:8])
-    os.makedirs(work)
-    disk_el = xml.find("devices/disk[@device='disk']/source")
-    base = subprocess.run(['qemu-img', 'info', '-U', '--output=json', disk_el.get('file')], capture_output=True,
-                          text=True, check=True)
-    backing = json.loads(base.stdout)['backing-filename']
-    xml.find('uuid').text = new_uuid
-    xml.find('name').text = 'floor-%s' % new_uuid[:8]
-    disk_path = os.path.join(work, 'disk')
-    disk_el.set('file', disk_path)
-    log = os.path.join(work, 'console.log')
-    for el in xml.iter('log'):
-        el.set('file', log)
-    for sysinfo_entry in xml.iter('entry'):
-        if sysinfo_entry.get('name') in ('serial', 'uuid'):
-            sysinfo_entry.text = new_uuid
-    xml_path = os.path.join(work, 'domain.xml')
-    with open(xml_path, 'wb') as f:
-        f.write(etree.tostring(xml))
     start = time.time()
-    subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', backing, '-F', 'raw', disk_path],
-                   check=True)
-    subprocess.run(['virsh', '-q', '-c', 'qemu:///system', 'create', xml_path], check=True, capture_output=True)
-    created = time.time() - start
+    ident, log, created = start_floor_copy(server['domain_xml'], env.root)
     to_line = _wait_line(log, start)
-    # transient domain: destroy is its cleanup; an already-gone domain is fine
-    subprocess.run(['virsh', '-q', '-c', 'qemu:///system', 'destroy', new_uuid], capture_output=True, check=False)
+    destroy_domains([ident])
     return {'created': created, 'to_line': to_line}
 
 

@@ -35,7 +35,7 @@ def test_version_documents(api, http):
     assert status == 200
     version = body['version']
     assert (version['id'], version['status'], version['min_version'], version['version']) == (
-        'v2.1', 'CURRENT', '2.1', '2.1')
+        'v2.1', 'CURRENT', '2.1', '2.38')
     assert version['links'][0]['href'] == api['url'] + '/compute/v2.1/'
     assert headers['Vary'] == 'OpenStack-API-Version, X-OpenStack-Nova-API-Version'
     status, _h, body = http.call('GET', '/image/')
@@ -45,27 +45,28 @@ def test_version_documents(api, http):
 
 # ---- microversions and common headers ----------------------------------------------------------
 
-@pytest.mark.parametrize('headers', [{'OpenStack-API-Version': 'compute 2.1'},
-                                     {'X-OpenStack-Nova-API-Version': '2.1'},
-                                     {'OpenStack-API-Version': 'compute latest'}, {}])
-def test_microversion_negotiated_and_echoed(http, admin_token, headers):
+@pytest.mark.parametrize('headers,expected', [({'OpenStack-API-Version': 'compute 2.1'}, '2.1'),
+                                              ({'X-OpenStack-Nova-API-Version': '2.1'}, '2.1'),
+                                              ({'OpenStack-API-Version': 'compute 2.26'}, '2.26'),
+                                              ({'OpenStack-API-Version': 'compute latest'}, '2.38'), ({}, '2.1')])
+def test_microversion_negotiated_and_echoed(http, admin_token, headers, expected):
     status, got, _b = http.call('GET', '/compute/v2.1/flavors', headers=headers, token=admin_token)
     assert status == 200
-    assert got['OpenStack-API-Version'] == 'compute 2.1'
-    assert got['X-OpenStack-Nova-API-Version'] == '2.1'
+    assert got['OpenStack-API-Version'] == 'compute %s' % expected
+    assert got['X-OpenStack-Nova-API-Version'] == expected
     assert 'OpenStack-API-Version' in got['Vary']
     assert got['x-openstack-request-id'].startswith('req-')
     uuid.UUID(got['x-openstack-request-id'][4:])
 
 
 @pytest.mark.parametrize('headers', [{'OpenStack-API-Version': 'compute 2.999'},
-                                     {'X-OpenStack-Nova-API-Version': '2.2'},
+                                     {'X-OpenStack-Nova-API-Version': '2.39'},
                                      {'OpenStack-API-Version': 'compute 3.0'}])
 def test_unsupported_microversion_is_406(http, admin_token, headers):
     status, got, body = http.call('GET', '/compute/v2.1/flavors', headers=headers, token=admin_token)
     assert status == 406
     assert body['computeFault']['code'] == 406
-    assert 'is not supported by the API. Minimum is 2.1 and maximum is 2.1' in body['computeFault']['message']
+    assert 'is not supported by the API. Minimum is 2.1 and maximum is 2.38' in body['computeFault']['message']
     assert got['Vary'] == 'OpenStack-API-Version, X-OpenStack-Nova-API-Version'
 
 

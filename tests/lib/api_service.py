@@ -93,7 +93,7 @@ def _prepare(workdir, cfg):
             'server': instances.get(Store(cfg['database_url']), server['uuid']), 'image_source': source}
 
 
-def _wait_listening(port, proc, deadline):
+def wait_listening(port, proc, deadline):
     while time.time() < deadline:
         if proc.poll() is not None:
             return False
@@ -123,7 +123,9 @@ def api(tmp_path_factory):
     port = free_port()
     cfg = {'database_url': 'sqlite:///%s/novalite.db' % workdir, 'image_store': os.path.join(workdir, 'images'),
            'bind_host': '127.0.0.1', 'bind_port': port, 'secret_key_file': os.path.join(workdir, 'token.key'),
-           'token_expiration': 600, 'threads': 4}
+           'token_expiration': 600, 'threads': 4,
+           # no ansible runs against this store's fake host: no heartbeats, jobs kept in the workdir
+           'heartbeat_interval': 0, 'jobs_dir': os.path.join(workdir, 'jobs')}
     cfg_path = os.path.join(workdir, 'novalite-api.yml')
     with open(cfg_path, 'w') as handle:
         json.dump(cfg, handle)   # JSON is YAML
@@ -143,7 +145,7 @@ def api(tmp_path_factory):
     proc = subprocess.Popen([os.path.join(VENV_BIN, 'python'), '-m', 'novalite_api', '--config', cfg_path],
                             cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
-        if not _wait_listening(port, proc, time.time() + 30):
+        if not wait_listening(port, proc, time.time() + 30):
             log.flush()
             with open(log_path) as handle:
                 pytest.fail('the API service did not start:\n%s' % handle.read())
@@ -225,3 +227,56 @@ def admin_token(http):
 @pytest.fixture(scope='session')
 def demo_token(http):
     return http.token('demo', DEMO_PASSWORD, 'demo')
+
+
+# ---- a dedicated service with its own store (tests/api/test_openapi.py) -------------------------
+
+def service_config(workdir, **settings):
+    """A shim config (dict) on a free port with everything under ``workdir``; ``settings`` override."""
+    port = free_port()
+    cfg = {'database_url': 'sqlite:///%s/novalite.db' % workdir, 'image_store': os.path.join(workdir, 'images'),
+           'bind_host': '127.0.0.1', 'bind_port': port, 'secret_key_file': os.path.join(workdir, 'token.key'),
+           'jobs_dir': os.path.join(workdir, 'jobs'), 'token_expiration': 3600, 'threads': 4}
+    cfg.update(settings)
+    return cfg
+
+
+def prepare_catalog(workdir, cfg):
+    """The store with only the catalog: bootstrap admin, Nova's default flavors, the test image (public).
+
+    No compute node is recorded, so a server create that passes validation ends in ERROR (NoValidHost)
+    without any VM being started.
+    """
+    from novalite_api import accounts
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
+
+    store = Store(cfg['database_url'])
+    admin = accounts.bootstrap(store, ADMIN_PASSWORD)
+    for name, flavorid, vcpus, ram, disk in DEFAULT_FLAVORS:
+        flavors.create(store, name, vcpus, ram, disk, flavorid=flavorid)
+    image = images.register(store, cfg['image_store'], 'novalite-test-image', _image_source(workdir),
+                            disk_format='qcow2', container_format='bare', visibility='public',
+                            owner=admin['project']['id'])
+    store.dispose()
+    return {'admin': admin, 'image': image}
+
+
+def start_service(workdir, cfg, timeout=30):
+    """Run ``python -m novalite_api`` on ``cfg``; returns (proc, log path). Stop it with stop_service."""
+    cfg_path = os.path.join(workdir, 'novalite-api.yml')
+    with open(cfg_path, 'w') as handle:
+        json.dump(cfg, handle)   # JSON is YAML
+    log_path = os.path.join(workdir, 'service.log')
+    with open(log_path, 'wb') as log:
+        proc = subprocess.Popen([os.path.join(VENV_BIN, 'python'), '-m', 'novalite_api', '--config', cfg_path],
+                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    if not wait_listening(cfg['bind_port'], proc, time.time() + timeout):
+        stop_service(proc)
+        with open(log_path) as handle:
+            pytest.fail('the API service did not start:\n%s' % handle.read())
+    return proc, log_path
+
+
+def stop_service(proc):
+    _stop(proc)

@@ -155,3 +155,59 @@ def wait_for_boot(dom, console_log, prefix=BOOTED, timeout=120.0):
             state, cpu_ns = 'unknown (%s)' % info_exc, None
         raise AssertionError('%s\ndomain %s state=%s cpu_time_ns=%s\nQEMU log:\n%s'
                              % (exc, dom.name(), state, cpu_ns, qemu_log_tail(dom.name())))
+
+
+def destroy_domains(uuids, uri='qemu:///system'):
+    """Stop and undefine the domains with these UUIDs (a test's own), whatever their state."""
+    import libvirt
+    conn = libvirt.open(uri)
+    try:
+        for ident in uuids:
+            try:
+                dom = conn.lookupByUUIDString(ident)
+            except libvirt.libvirtError:
+                continue
+            if dom.isActive():
+                dom.destroy()
+            if dom.isPersistent():
+                dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                                  | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+    finally:
+        conn.close()
+
+
+def start_floor_copy(domain_xml, workdir):
+    """The benchmarks' floor: a copy of a domain novalite defined, started by hand.
+
+    ``qemu-img create`` of a new overlay on the same base + ``virsh create`` of
+    the same XML (new UUID, name, disk and console log) as a transient domain.
+    Returns (uuid, console log path, seconds from overlay to virsh returning);
+    destroy_domains([uuid]) is its whole cleanup.
+    """
+    import uuid as uuidlib
+    from lxml import etree
+    xml = etree.fromstring(domain_xml.encode())
+    new_uuid = str(uuidlib.uuid4())
+    work = os.path.join(workdir, 'floor-%s' % new_uuid[:8])
+    os.makedirs(work)
+    disk_el = xml.find("devices/disk[@device='disk']/source")
+    info = subprocess.run(['qemu-img', 'info', '-U', '--output=json', disk_el.get('file')], capture_output=True,
+                          text=True, check=True)
+    backing = json.loads(info.stdout)['backing-filename']
+    xml.find('uuid').text = new_uuid
+    xml.find('name').text = 'floor-%s' % new_uuid[:8]
+    disk_path = os.path.join(work, 'disk')
+    disk_el.set('file', disk_path)
+    log = os.path.join(work, 'console.log')
+    for el in xml.iter('log'):
+        el.set('file', log)
+    for entry in xml.iter('entry'):
+        if entry.get('name') in ('serial', 'uuid'):
+            entry.text = new_uuid
+    xml_path = os.path.join(work, 'domain.xml')
+    with open(xml_path, 'wb') as handle:
+        handle.write(etree.tostring(xml))
+    start = time.time()
+    subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', backing, '-F', 'raw', disk_path], check=True)
+    subprocess.run(['virsh', '-q', '-c', 'qemu:///system', 'create', xml_path], check=True, capture_output=True)
+    return new_uuid, log, time.time() - start

@@ -25,6 +25,8 @@ import uuid
 
 import yaml
 
+from lib.guests import destroy_domains
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV_BIN = os.path.join(REPO, '.venv', 'bin')
 TEST_IMAGE = os.path.join(REPO, '.cache', 'test-image', 'disk.qcow2')
@@ -154,25 +156,12 @@ class NovaliteEnv(object):
     # -- cleanup -------------------------------------------------------------
 
     def cleanup(self):
-        import libvirt
         from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
         try:
             uuids = [i['uuid'] for i in instances.list_instances(self.store(), include_deleted=True)]
         except Exception:   # the store may be gone already
             uuids = []
-        conn = libvirt.open('qemu:///system')
-        try:
-            for u in uuids:
-                try:
-                    dom = conn.lookupByUUIDString(u)
-                except libvirt.libvirtError:
-                    continue
-                if dom.isActive():
-                    dom.destroy()
-                flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-                dom.undefineFlags(flags)
-        finally:
-            conn.close()
+        destroy_domains(uuids)
         shutil.rmtree(self.root, ignore_errors=True)
 
 

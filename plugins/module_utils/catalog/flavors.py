@@ -322,15 +322,18 @@ def delete(store, name_or_id):
         return gone
 
 
-def add_project_access(store, name_or_id, project_id):
-    """Nova's addTenantAccess: let ``project_id`` use a private flavor. Returns the flavor."""
+def add_project_access(store, name_or_id, project_id, allow_public=False):
+    """Nova's addTenantAccess: let ``project_id`` use a private flavor. Returns the flavor.
+
+    ``allow_public``: record it on a public flavor too (the Compute API below microversion 2.7).
+    """
     catalog.check_name('project_id', project_id)
     flavors, access = _flavors()
     with store.begin() as conn:
         row = _find(conn, name_or_id)
         if row is None:
             raise NotFound('Flavor', name_or_id, field='flavor')
-        if row.is_public:
+        if row.is_public and not allow_public:
             raise Conflict('Can not add access to a public flavor.', field='is_public')
         if conn.execute(sa.select(access.c.flavor_id).where(access.c.flavor_id == row.id,
                                                             access.c.project_id == project_id)).first():

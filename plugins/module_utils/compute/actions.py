@@ -30,7 +30,7 @@ def internal_action(action, reboot_type='SOFT'):
 def host_call_for(store, inst, action, call):
     """The full host call: node settings + instance spec + what to do."""
     with store.read() as conn:
-        node = conductor._node_settings(conn, inst['host'])
+        node = conductor.node_settings(conn, inst['host'])
     out = conductor.host_args(inst, node)
     out.update(call)
     if action == 'reboot_hard' and inst.get('domain_xml'):
@@ -74,5 +74,6 @@ def report_from_loop_result(loop_result, request_id):
     """One report from an item of a looped host task's ``results`` (its item is the host call)."""
     call = loop_result.get('item') or {}
     result = dict((k, v) for k, v in loop_result.items() if k not in ('item', 'invocation'))
-    return {'server': call.get('server'), 'action': call.get('action'), 'request_id': request_id,
+    return {'server': call.get('server'), 'action': call.get('action'),
+            'request_id': call.get('request_id') or request_id,
             'result': result}

@@ -19,7 +19,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
-from ansible_collections.novalite.compute.plugins.module_utils.compute import api, instances
+from ansible_collections.novalite.compute.plugins.module_utils.compute import api, instances, quotas
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     FlavorDiskSmallerThanImage, InvalidInput, NotFound, NoValidHost, NovaliteError,
 )
@@ -138,8 +138,10 @@ def create_servers(store, context, request):
     reservation_id = 'r-%s' % api.new_request_id()[4:12]
     with store.begin() as conn:
         group = _server_group_id(conn, request['server_group']) if request.get('server_group') else None
-        for index in range(max_count):
-            display = name if max_count == 1 else '%s-%d' % (name, index + 1)
+        # Counted and checked in this transaction (serialised per project), so parallel creates cannot overcommit.
+        count = quotas.check_create(conn, context.project_id, flavor, max_count, min_count)
+        for index in range(count):
+            display = name if count == 1 else '%s-%d' % (name, index + 1)
             inst = instances.create(conn, {
                 'display_name': display, 'project_id': context.project_id, 'user_id': context.user_id,
                 'reservation_id': reservation_id, 'launch_index': index,
@@ -147,6 +149,7 @@ def create_servers(store, context, request):
                 'availability_zone': request.get('availability_zone'),
                 'key_name': request.get('key_name'), 'key_data': key_data,
                 'user_data': request.get('user_data'), 'metadata': metadata,
+                'description': request.get('description'),
                 'scheduler_hints': dict(hints, **({'group': group.uuid} if group else {})),
                 'network_info': request.get('network_info') or [],
                 'system_metadata': dict(boot_files, min_count=min_count, max_count=max_count),
@@ -162,7 +165,7 @@ def create_servers(store, context, request):
 
 # ---- scheduling and the host call ----------------------------------------
 
-def _node_settings(conn, host):
+def node_settings(conn, host):
     t = table('compute_nodes')
     row = conn.execute(sa.select(t).where(t.c.host == host)).first()
     if row is None:
@@ -247,7 +250,7 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
     builds = []
     with store.begin() as conn:
         for inst, selection in zip(pending, result['selections']):
-            node = _node_settings(conn, selection['host'])
+            node = node_settings(conn, selection['host'])
             instances.update(store, inst['uuid'], conn=conn, expected_task_state=S.SCHEDULING,
                              host=node['host'], node=node['hypervisor_hostname'],
                              availability_zone=inst['availability_zone'] or node['availability_zone'],
@@ -262,7 +265,8 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
                                      task_state=S.SPAWNING)
             instances.event_start(conn, inst['uuid'], request_id, 'compute__do_build_and_run_instance',
                                   host=node['host'])
-            out.append(host_args(fresh, node))
+            # The request id travels with each build so one batch may carry several requests.
+            out.append(dict(host_args(fresh, node), request_id=request_id))
     return {'builds': out, 'failed': [], 'explanation': result.get('explanation')}
 
 

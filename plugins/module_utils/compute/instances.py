@@ -311,3 +311,98 @@ def validate_name(name, field='name'):
     if name != name.strip():
         raise InvalidInput(field, 'must not start or end with whitespace')
     return name
+
+
+# ---- API listing and in-place changes (REST shim) ---------------------------
+
+# Nova's VALID_SORT_KEYS for GET /servers (columns novalite has).
+SORT_KEYS = ('access_ip_v4', 'access_ip_v6', 'availability_zone', 'config_drive', 'created_at', 'display_name',
+             'host', 'hostname', 'image_ref', 'instance_type_id', 'key_name', 'launch_index', 'launched_at',
+             'locked_by', 'node', 'power_state', 'progress', 'project_id', 'task_state', 'terminated_at',
+             'updated_at', 'user_id', 'uuid', 'vm_state')
+
+
+def page_instances(store, where=(), sort=(('created_at', 'desc'), ('id', 'desc')), limit=None, marker=None,
+                   deleted=False, keep=None, keep_columns=(), columns=None):
+    """One page of instances: filters and order in SQL, then only the page's full rows are read.
+
+    ``where``: SQLAlchemy conditions on ``table('instances')``; ``deleted``
+    False (live only), True (deleted only) or None (both); ``keep(row)`` an
+    optional predicate on a light row holding id, uuid and ``keep_columns``
+    (for what SQL cannot test portably: regular expressions, JSON contents);
+    ``columns``: the columns the caller needs of the page's rows (None: all;
+    decoding unused JSON and XML columns is most of a big page's cost).
+    ``marker`` is the uuid of the last row of the previous page (InvalidInput
+    when it is not in the filtered list). Returns ``(rows, more)``.
+    """
+    t = table('instances')
+    cols = [t.c.id, t.c.uuid] + [t.c[name] for name in keep_columns]
+    query = sa.select(*cols)
+    if deleted is False:
+        query = query.where(_live())
+    elif deleted is True:
+        query = query.where(t.c.deleted != 0)
+    for cond in where:
+        query = query.where(cond)
+    order = []
+    for key, direction in sort:
+        column = t.c[key]
+        order.append(column.asc() if direction == 'asc' else column.desc())
+    query = query.order_by(*order)
+    with store.read() as conn:
+        if keep is None and marker is None and limit is not None:
+            light = conn.execute(query.limit(limit + 1)).fetchall()
+        else:
+            light = conn.execute(query).fetchall()
+            if keep is not None:
+                light = [r for r in light if keep(r)]
+        start = 0
+        if marker is not None:
+            uuids = [r.uuid for r in light]
+            if marker not in uuids:
+                raise InvalidInput('marker', 'marker [%s] not found' % marker)
+            start = uuids.index(marker) + 1
+        end = len(light) if limit is None else start + limit
+        page_ids = [r.id for r in light[start:end]]
+        more = end < len(light)
+        if not page_ids:
+            return [], more
+        wanted = [t] if columns is None else [t.c[name] for name in
+                                              sorted(set(columns) | set(('id', 'uuid', 'vm_state', 'task_state',
+                                                                         'power_state')))]
+        by_id = {}
+        for row in conn.execute(sa.select(*wanted).where(t.c.id.in_(page_ids))):
+            by_id[row.id] = row
+    return [with_status(as_dict(by_id[i])) for i in page_ids], more
+
+
+def latest_faults(store, instance_uuids):
+    """{uuid: newest fault} for many instances in one query."""
+    if not instance_uuids:
+        return {}
+    t = table('instance_faults')
+    out = {}
+    with store.read() as conn:
+        for row in conn.execute(sa.select(t).where(t.c.instance_uuid.in_(list(instance_uuids))).order_by(t.c.id)):
+            out[row.instance_uuid] = as_dict(row)
+    return out
+
+
+def modify(store, ident, change, project_id=None):
+    """Read-modify-write one live instance under a row lock: ``change(inst)`` returns the values to save.
+
+    The lock (``SELECT ... FOR UPDATE``; SQLite's write transaction is already
+    exclusive) keeps two concurrent metadata or tag updates from losing one
+    another. ``change`` may raise to refuse; nothing is written then.
+    """
+    t = table('instances')
+    with store.begin() as conn:
+        row = _select_one(conn, ident, project_id)
+        conn.execute(sa.select(t.c.id).where(t.c.id == row.id).with_for_update()).first()
+        inst = with_status(as_dict(_select_one(conn, ident, project_id)))
+        values = change(inst)
+        if values:
+            values['updated_at'] = utcnow()
+            conn.execute(t.update().where(t.c.id == row.id).values(**values))
+            inst = with_status(as_dict(_select_one(conn, inst['uuid'], include_deleted=True)))
+        return inst

@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Nova's per-project quotas: defaults, overrides (``quotas`` table), usage and the create check.
+
+One implementation for the REST shim (``limits``, ``os-quota-sets``) and for
+``conductor.create_servers``. Usage is counted from the live instance rows
+(Nova's "counting quota" since Pike: no reservations), so the check must run
+inside the create transaction and be serialised per project:
+
+* SQLite: the write transaction is ``BEGIN IMMEDIATE``, writers already run one at a time.
+* MariaDB (READ COMMITTED): ``SELECT ... FOR UPDATE`` on a per-project sentinel
+  row of ``quotas`` (resource ``LOCK_RESOURCE``), inserted race-free on first use.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
+from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
+from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+
+try:
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+except ImportError:  # pragma: no cover
+    sa = None
+    IntegrityError = Exception
+
+# nova.conf [quota] defaults, in the order Nova's quota sets list them.
+DEFAULTS = {
+    'instances': 10, 'cores': 20, 'ram': 51200, 'metadata_items': 128, 'key_pairs': 100,
+    'server_groups': 10, 'server_group_members': 10, 'injected_files': 5,
+    'injected_file_content_bytes': 10240, 'injected_file_path_bytes': 255,
+}
+# The network-proxy quotas shown (not enforced) below microversion 2.36, with Nova's values.
+LEGACY_NETWORK = {'floating_ips': 10, 'fixed_ips': -1, 'security_groups': 10, 'security_group_rules': 20}
+# Not a quota: the per-project row a create locks (never shown, never settable).
+LOCK_RESOURCE = '_project_lock'
+UNLIMITED = -1
+MAX_LIMIT = 2147483647   # Nova's db.MAX_INT
+
+
+class QuotaExceeded(NovaliteError):
+    """Nova's OverQuota / TooManyInstances: the API answers 403."""
+
+    code = 403
+    kind = 'OverQuota'
+
+
+def _t():
+    return table('quotas')
+
+
+def overrides(conn, project_id):
+    """The project's explicit limits {resource: hard_limit}."""
+    t = _t()
+    rows = conn.execute(sa.select(t.c.resource, t.c.hard_limit).where(t.c.project_id == project_id)
+                        .where(t.c.resource != LOCK_RESOURCE))
+    return dict((r.resource, r.hard_limit) for r in rows)
+
+
+def limits(conn, project_id, legacy=False):
+    """Effective limits of ``project_id``: Nova's defaults overlaid with its overrides."""
+    out = dict(DEFAULTS)
+    if legacy:
+        out.update(LEGACY_NETWORK)
+    for resource, value in overrides(conn, project_id).items():
+        if resource in out:
+            out[resource] = value
+    return out
+
+
+def usage(conn, project_id, user_id=None):
+    """What the project uses now: live instances, their vCPUs and RAM (flavor snapshots), keypairs, groups."""
+    inst = table('instances')
+    rows = conn.execute(sa.select(inst.c.flavor).where(inst.c.project_id == project_id)
+                        .where(inst.c.deleted == 0)).fetchall()
+    used = {'instances': len(rows),
+            'cores': sum(int((r.flavor or {}).get('vcpus') or 0) for r in rows),
+            'ram': sum(int((r.flavor or {}).get('memory_mb') or 0) for r in rows)}
+    groups = table('server_groups')
+    used['server_groups'] = conn.execute(sa.select(sa.func.count()).select_from(groups)
+                                         .where(groups.c.project_id == project_id)).scalar() or 0
+    if user_id is not None:
+        keys = table('keypairs')
+        used['key_pairs'] = conn.execute(sa.select(sa.func.count()).select_from(keys)
+                                         .where(keys.c.user_id == user_id)).scalar() or 0
+    return used
+
+
+def lock_project(conn, project_id):
+    """Serialise quota checks of ``project_id`` until ``conn``'s transaction ends."""
+    if conn.dialect.name == 'sqlite':
+        return   # BEGIN IMMEDIATE: this transaction already holds the database's write lock
+    t = _t()
+    query = (sa.select(t.c.id).where(t.c.project_id == project_id).where(t.c.resource == LOCK_RESOURCE)
+             .with_for_update())
+    if conn.execute(query).first() is not None:
+        return
+    # First create in this project: make the sentinel in its own short transaction (a concurrent
+    # creator's duplicate insert just fails), then lock it. READ COMMITTED sees the committed row.
+    try:
+        with conn.engine.begin() as other:
+            other.execute(t.insert().values(project_id=project_id, resource=LOCK_RESOURCE, hard_limit=0,
+                                            created_at=utcnow()))
+    except IntegrityError:
+        pass
+    conn.execute(query).first()
+
+
+def _over_message(resource, requested, used, allowed):
+    return ('Quota exceeded for %s: Requested %d, but already used %d of %d %s'
+            % (resource, requested, used, allowed, resource))
+
+
+def check_create(conn, project_id, flavor, count, min_count=None):
+    """How many of ``count`` servers of ``flavor`` fit in the project's quota (at least ``min_count``).
+
+    Call inside the create transaction before the first insert. Like Nova, a
+    request for min_count..max_count is reduced to what fits when that is at
+    least min_count; otherwise QuotaExceeded (403) with Nova's message.
+    """
+    min_count = count if min_count is None else min_count
+    lock_project(conn, project_id)
+    limit = limits(conn, project_id)
+    used = usage(conn, project_id)
+    per_server = {'instances': 1, 'cores': int(flavor.get('vcpus') or 0), 'ram': int(flavor.get('memory_mb') or 0)}
+    fits = count
+    for resource in ('instances', 'cores', 'ram'):
+        if limit[resource] == UNLIMITED or per_server[resource] == 0:
+            continue
+        headroom = max(limit[resource] - used[resource], 0)
+        fits = min(fits, headroom // per_server[resource])
+    if fits >= min_count:
+        return fits
+    for resource in ('instances', 'cores', 'ram'):
+        wanted = per_server[resource] * min_count
+        if limit[resource] != UNLIMITED and used[resource] + wanted > limit[resource]:
+            raise QuotaExceeded(_over_message(resource, wanted, used[resource], limit[resource]), field=resource)
+    raise QuotaExceeded('Quota exceeded: cannot run %d more instances of this type.' % min_count,
+                        field='instances')   # pragma: no cover - one of the resources is always over
+
+
+def check_metadata(conn, project_id, count):
+    """Nova's MetadataLimitExceeded for ``count`` metadata items."""
+    allowed = limits(conn, project_id)['metadata_items']
+    if allowed != UNLIMITED and count > allowed:
+        raise QuotaExceeded('Maximum number of metadata items exceeds %d' % allowed, field='metadata')
+
+
+def validate_limits(values, settable=None):
+    """A PUT body's limits as ints: each -1 (unlimited) or 0..MAX_LIMIT, a known resource."""
+    known = settable if settable is not None else tuple(DEFAULTS)
+    out = {}
+    for resource, value in values.items():
+        if resource not in known:
+            raise InvalidInput('quota_set.%s' % resource, 'unknown quota resource (known: %s)' % ', '.join(known))
+        if isinstance(value, bool):
+            raise InvalidInput('quota_set.%s' % resource, 'must be an integer, got %r' % (value,))
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise InvalidInput('quota_set.%s' % resource, 'must be an integer, got %r' % (value,))
+        if number < UNLIMITED or number > MAX_LIMIT:
+            raise InvalidInput('quota_set.%s' % resource, 'Quota limit %s for %s must be -1 or greater.'
+                               % (value, resource) if number < UNLIMITED else
+                               'Quota limit %s for %s must be less than or equal to %d.'
+                               % (value, resource, MAX_LIMIT))
+        out[resource] = number
+    return out
+
+
+def set_limits(store, project_id, values, force=False, legacy=False):
+    """Nova's quota-set update: without ``force`` a limit below current usage is refused (400).
+
+    ``legacy``: the network-proxy quotas (below microversion 2.36) may be set too. Returns the limits.
+    """
+    values = validate_limits(values, tuple(DEFAULTS) + (tuple(LEGACY_NETWORK) if legacy else ()))
+    t = _t()
+    with store.begin() as conn:
+        lock_project(conn, project_id)
+        if not force:
+            used = usage(conn, project_id)
+            for resource, value in sorted(values.items()):
+                if value != UNLIMITED and value < used.get(resource, 0):
+                    raise InvalidInput('quota_set.%s' % resource,
+                                       'Quota limit %d for %s must be greater than or equal to already used and '
+                                       'reserved %d.' % (value, resource, used[resource]))
+        current = overrides(conn, project_id)
+        now = utcnow()
+        for resource, value in values.items():
+            if resource in current:
+                conn.execute(t.update().where(t.c.project_id == project_id).where(t.c.resource == resource)
+                             .values(hard_limit=value, updated_at=now))
+            else:
+                conn.execute(t.insert().values(project_id=project_id, resource=resource, hard_limit=value,
+                                               created_at=now))
+        return limits(conn, project_id, legacy=legacy)
+
+
+def reset(store, project_id):
+    """Nova's quota-set delete: the project goes back to the defaults."""
+    t = _t()
+    with store.begin() as conn:
+        conn.execute(t.delete().where(t.c.project_id == project_id).where(t.c.resource != LOCK_RESOURCE))

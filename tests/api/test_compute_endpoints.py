@@ -1,0 +1,565 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Compute endpoints beyond the read-only 2.1 set: PUT server, metadata, tags, instance actions,
+quota sets + limits, flavor management, and the speed of a 1,000-server detail listing.
+
+Servers are rows made through conductor.create_servers + instances.update (no VM), in a project
+of their own so the session's other tests keep seeing exactly what they expect.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import statistics
+import time
+import uuid
+
+import pytest
+
+from lib.api_service import openstack
+
+V = {'OpenStack-API-Version': 'compute 2.38'}
+
+
+def _store(api):
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
+    return Store(api['cfg']['database_url'])
+
+
+def new_project(api, http, unlimited=False):
+    """A project ``ce-…`` with a member user (dict: id, name, user_id, token, servers)."""
+    from novalite_api import accounts
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import quotas
+    store = _store(api)
+    name = 'ce-%s' % uuid.uuid4().hex[:8]
+    made = accounts.create_project(store, name)
+    password = 'pw-%s' % uuid.uuid4().hex
+    user = accounts.create_user(store, name, password, default_project=name)
+    accounts.assign_role(store, name, name, 'member')
+    if unlimited:
+        quotas.set_limits(store, made['id'], {'instances': -1, 'cores': -1, 'ram': -1})
+    store.dispose()
+    return {'id': made['id'], 'name': name, 'user_id': user['id'], 'token': http.token(name, password, name),
+            'servers': []}
+
+
+def forget_servers(api, project):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    store = _store(api)
+    with store.begin() as conn:
+        for server in project['servers']:
+            instances.mark_deleted(conn, server)
+    store.dispose()
+
+
+@pytest.fixture(scope='module')
+def project(api, http):
+    """A project with no instance quota; its servers are marked deleted afterwards."""
+    info = new_project(api, http, unlimited=True)
+    yield info
+    forget_servers(api, info)
+
+
+@pytest.fixture
+def quota_project(api, http):
+    """A project at Nova's default quotas, with one server."""
+    info = new_project(api, http)
+    make_server(api, info)
+    yield info
+    forget_servers(api, info)
+
+
+def live_count(http, project):
+    _s, _h, body = http.call('GET', '/compute/v2.1/servers', token=project['token'])
+    return len(body['servers'])
+
+
+def make_server(api, project, name=None, count=1, **state):
+    """Server rows in ``project`` (ACTIVE on the session's host unless ``state`` says otherwise)."""
+    from ansible_collections.novalite.compute.plugins.module_utils import states
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances
+    from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
+    store = _store(api)
+    ctx = Context(user_id=project['user_id'], project_id=project['id'], is_admin=False,
+                  roles=['member', 'reader'])
+    rows = conductor.create_servers(store, ctx, {'name': name or 'ce-vm-%s' % uuid.uuid4().hex[:6],
+                                                 'flavor': '1', 'image': api['public_image']['id'],
+                                                 'min_count': count, 'max_count': count})
+    values = dict(vm_state=states.ACTIVE, task_state=None, power_state=states.RUNNING, host=api['host'],
+                  node=api['server']['node'], launched_at=utcnow())
+    values.update(state)
+    out = [instances.update(store, r['uuid'], **values) for r in rows]
+    store.dispose()
+    project['servers'].extend(r['uuid'] for r in out)
+    return out if count > 1 else out[0]
+
+
+# ---- PUT /servers/{id} ------------------------------------------------------------------------
+
+def test_update_server_name_access_ips_description(api, http, project):
+    server = make_server(api, project)
+    path = '/compute/v2.1/servers/%s' % server['uuid']
+    status, _h, body = http.call('PUT', path, {'server': {'name': 'renamed', 'accessIPv4': '10.0.0.9',
+                                                          'accessIPv6': 'fe80::1', 'description': 'web'}},
+                                 headers={'OpenStack-API-Version': 'compute 2.19'}, token=project['token'])
+    assert status == 200, body
+    got = body['server']
+    assert (got['name'], got['accessIPv4'], got['accessIPv6'], got['description']) == (
+        'renamed', '10.0.0.9', 'fe80::1', 'web')
+    # Below 2.75 the update answer is the basic view: no extension attributes.
+    assert set(got) == {'id', 'name', 'status', 'tenant_id', 'user_id', 'metadata', 'hostId', 'image', 'flavor',
+                        'created', 'updated', 'addresses', 'accessIPv4', 'accessIPv6', 'links',
+                        'OS-DCF:diskConfig', 'progress', 'locked', 'description'}
+    _s, _h, shown = http.call('GET', path, headers={'OpenStack-API-Version': 'compute 2.19'},
+                              token=project['token'])
+    assert shown['server']['name'] == 'renamed' and shown['server']['description'] == 'web'
+
+
+@pytest.mark.parametrize('body,version,field', [
+    ({'server': {'description': 'x'}}, '2.18', "'description' was unexpected"),
+    ({'server': {'accessIPv4': 'not-an-ip'}}, '2.38', 'server/accessIPv4'),
+    ({'server': {'name': ''}}, '2.38', 'server/name'),
+    ({'server': {'name': 'x', 'color': 'blue'}}, '2.38', "'color' was unexpected"),
+    ({'nothing': {}}, '2.38', "'server' is a required property"),
+])
+def test_bad_update_is_400_and_changes_nothing(api, http, project, body, version, field):
+    server = make_server(api, project)
+    path = '/compute/v2.1/servers/%s' % server['uuid']
+    status, _h, err = http.call('PUT', path, body, headers={'OpenStack-API-Version': 'compute %s' % version},
+                                token=project['token'])
+    assert status == 400
+    assert field in err['badRequest']['message']
+    _s, _h, shown = http.call('GET', path, token=project['token'])
+    assert shown['server']['name'] == server['display_name'] and shown['server']['accessIPv4'] == ''
+
+
+def test_update_of_another_projects_server_is_404(api, http, demo_token):
+    status, _h, body = http.call('PUT', '/compute/v2.1/servers/%s' % api['server']['uuid'],
+                                 {'server': {'name': 'stolen'}}, token=demo_token)
+    assert status == 404 and body['itemNotFound']['code'] == 404
+
+
+def test_cli_server_set_name_and_property(api, project):
+    server = make_server(api, project)
+    rc, _out, err = openstack(api, 'server', 'set', '--name', 'cli-renamed', '--property', 'role=db',
+                              server['uuid'], as_json=False)
+    assert rc == 0, err
+    rc, out, err = openstack(api, 'server', 'show', server['uuid'])
+    assert rc == 0, err
+    assert out['name'] == 'cli-renamed'
+    assert out['properties'] in ({'role': 'db'}, "role='db'")
+
+
+# ---- metadata ---------------------------------------------------------------------------------
+
+def test_metadata_crud(api, http, project):
+    server = make_server(api, project)
+    base = '/compute/v2.1/servers/%s/metadata' % server['uuid']
+    tok = project['token']
+    assert http.call('GET', base, token=tok)[2] == {'metadata': {}}
+    status, _h, body = http.call('POST', base, {'metadata': {'a': '1', 'b': '2'}}, token=tok)
+    assert status == 200 and body == {'metadata': {'a': '1', 'b': '2'}}
+    status, _h, body = http.call('POST', base, {'metadata': {'b': '3', 'c': '4'}}, token=tok)
+    assert body == {'metadata': {'a': '1', 'b': '3', 'c': '4'}}
+    status, _h, body = http.call('PUT', base, {'metadata': {'only': 'this'}}, token=tok)
+    assert status == 200 and body == {'metadata': {'only': 'this'}}
+    status, _h, body = http.call('PUT', base + '/k', {'meta': {'k': 'v'}}, token=tok)
+    assert status == 200 and body == {'meta': {'k': 'v'}}
+    assert http.call('GET', base + '/k', token=tok)[2] == {'meta': {'k': 'v'}}
+    status, _h, body = http.call('PUT', base + '/k', {'meta': {'other': 'v'}}, token=tok)
+    assert status == 400 and body['badRequest']['message'] == 'Request body and URI mismatch'
+    status, _h, body = http.call('PUT', base + '/k', {'meta': {'k': 'v', 'j': 'w'}}, token=tok)
+    assert status == 400
+    assert http.call('DELETE', base + '/k', token=tok)[0] == 204
+    status, _h, body = http.call('GET', base + '/k', token=tok)
+    assert status == 404 and body['itemNotFound']['message'] == 'Metadata item was not found'
+    assert http.call('DELETE', base + '/k', token=tok)[0] == 404
+    assert http.call('GET', base, token=tok)[2] == {'metadata': {'only': 'this'}}
+
+
+def test_metadata_quota_is_403_and_keeps_the_old_items(api, http, project):
+    server = make_server(api, project)
+    base = '/compute/v2.1/servers/%s/metadata' % server['uuid']
+    http.call('PUT', base, {'metadata': {'keep': 'me'}}, token=project['token'])
+    too_many = dict(('k%03d' % i, 'v') for i in range(129))
+    status, _h, body = http.call('PUT', base, {'metadata': too_many}, token=project['token'])
+    assert status == 403
+    assert body['forbidden']['message'] == 'Maximum number of metadata items exceeds 128'
+    exactly = dict(('k%03d' % i, 'v') for i in range(127))
+    status, _h, body = http.call('POST', base, {'metadata': exactly}, token=project['token'])
+    assert status == 200 and len(body['metadata']) == 128
+    status, _h, body = http.call('POST', base, {'metadata': {'one-more': 'x'}}, token=project['token'])
+    assert status == 403
+    assert len(http.call('GET', base, token=project['token'])[2]['metadata']) == 128
+
+
+@pytest.mark.parametrize('body', [{'metadata': {'k': 1}}, {'metadata': {'': 'v'}}, {'metadata': {'k': 'x' * 256}},
+                                  {'metadata': 'flat'}, {'meta': {}}])
+def test_bad_metadata_body_is_400(api, http, project, body):
+    server = make_server(api, project)
+    status, _h, err = http.call('POST', '/compute/v2.1/servers/%s/metadata' % server['uuid'], body,
+                                token=project['token'])
+    assert status == 400 and err['badRequest']['message'].startswith('Invalid input for field/attribute')
+
+
+def test_metadata_of_locked_or_building_server_is_409(api, http, project, admin_token):
+    locked = make_server(api, project, locked=True, locked_by='admin')
+    status, _h, body = http.call('POST', '/compute/v2.1/servers/%s/metadata' % locked['uuid'],
+                                 {'metadata': {'a': 'b'}}, token=project['token'])
+    assert status == 409 and 'is locked' in body['conflictingRequest']['message']
+    # Admins pass the lock check (Nova's check_instance_lock).
+    status, _h, body = http.call('POST', '/compute/v2.1/servers/%s/metadata' % locked['uuid'],
+                                 {'metadata': {'a': 'b'}}, token=admin_token)
+    assert status == 200 and body == {'metadata': {'a': 'b'}}
+    building = make_server(api, project, vm_state='building', task_state='spawning')
+    status, _h, body = http.call('DELETE', '/compute/v2.1/servers/%s/metadata/x' % building['uuid'],
+                                 token=project['token'])
+    assert status == 404   # no such key: Nova answers that before the state check
+    status, _h, body = http.call('PUT', '/compute/v2.1/servers/%s/metadata/x' % building['uuid'],
+                                 {'meta': {'x': 'y'}}, token=project['token'])
+    assert status == 409
+    assert body['conflictingRequest']['message'] == (
+        "Cannot 'update metadata' instance %s while it is in vm_state building" % building['uuid'])
+
+
+# ---- tags (2.26) ------------------------------------------------------------------------------
+
+def test_tags_crud_and_filters(api, http, project):
+    one, two = make_server(api, project, count=2)
+    tok = project['token']
+    t26 = {'OpenStack-API-Version': 'compute 2.26'}
+    base1 = '/compute/v2.1/servers/%s/tags' % one['uuid']
+    base2 = '/compute/v2.1/servers/%s/tags' % two['uuid']
+    assert http.call('GET', base1, token=tok, headers=V)[2] == {'tags': []}
+    status, _h, body = http.call('PUT', base1, {'tags': ['web', 'prod', 'web']}, token=tok, headers=t26)
+    assert status == 200 and body == {'tags': ['web', 'prod']}
+    status, headers, _b = http.call('PUT', base2 + '/db', token=tok, headers=t26)
+    assert status == 201 and headers['Location'].endswith('/servers/%s/tags/db' % two['uuid'])
+    assert http.call('PUT', base2 + '/db', token=tok, headers=t26)[0] == 204
+    http.call('PUT', base2 + '/prod', token=tok, headers=t26)
+    assert http.call('GET', base2 + '/db', token=tok, headers=t26)[0] == 204
+    assert http.call('GET', base2 + '/web', token=tok, headers=t26)[0] == 404
+
+    def names(query):
+        _s, _h, listed = http.call('GET', '/compute/v2.1/servers?%s' % query, token=tok, headers=t26)
+        return sorted(s['id'] for s in listed['servers'] if s['id'] in (one['uuid'], two['uuid']))
+    assert names('tags=prod') == sorted([one['uuid'], two['uuid']])
+    assert names('tags=prod,web') == [one['uuid']]
+    assert names('tags-any=db,web') == sorted([one['uuid'], two['uuid']])
+    assert names('not-tags=prod,web') == [two['uuid']]
+    assert names('not-tags-any=web') == [two['uuid']]
+    _s, _h, shown = http.call('GET', '/compute/v2.1/servers/%s' % one['uuid'], token=tok, headers=t26)
+    assert shown['server']['tags'] == ['web', 'prod']
+    assert http.call('DELETE', base1 + '/web', token=tok, headers=t26)[0] == 204
+    assert http.call('DELETE', base1 + '/web', token=tok, headers=t26)[0] == 404
+    assert http.call('DELETE', base1, token=tok, headers=t26)[0] == 204
+    assert http.call('GET', base1, token=tok, headers=t26)[2] == {'tags': []}
+    # Below 2.26 the resource does not exist.
+    assert http.call('GET', base1, token=tok, headers={'OpenStack-API-Version': 'compute 2.25'})[0] == 404
+
+
+def test_tag_limits(api, http, project):
+    server = make_server(api, project)
+    base = '/compute/v2.1/servers/%s/tags' % server['uuid']
+    tok = project['token']
+    status, _h, body = http.call('PUT', base, {'tags': ['t%d' % i for i in range(51)]}, token=tok, headers=V)
+    assert status == 400 and 'is too long' in body['badRequest']['message']
+    status, _h, body = http.call('PUT', base, {'tags': ['a/b']}, token=tok, headers=V)
+    assert status == 400
+    status, _h, body = http.call('PUT', base, {'tags': ['x' * 61]}, token=tok, headers=V)
+    assert status == 400
+    assert http.call('PUT', base + '/a,b', token=tok, headers=V)[0] == 400
+    assert http.call('PUT', base, {'tags': ['t%d' % i for i in range(50)]}, token=tok, headers=V)[0] == 200
+    status, _h, body = http.call('PUT', base + '/one-more', token=tok, headers=V)
+    assert status == 400
+    assert body['badRequest']['message'] == 'The number of tags exceeded the per-server limit 50'
+    assert len(http.call('GET', base, token=tok, headers=V)[2]['tags']) == 50
+
+
+def test_tags_of_building_server_is_409(api, http, project):
+    building = make_server(api, project, vm_state='building', task_state='spawning')
+    status, _h, body = http.call('PUT', '/compute/v2.1/servers/%s/tags/x' % building['uuid'],
+                                 token=project['token'], headers=V)
+    assert status == 409 and 'vm_state building' in body['conflictingRequest']['message']
+
+
+# ---- instance actions -------------------------------------------------------------------------
+
+def _record_action(api, server_uuid, project):
+    """A finished 'stop' action with one event that failed (traceback + an artifacts dir in details)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    store = _store(api)
+    request_id = 'req-%s' % uuid.uuid4()
+    with store.begin() as conn:
+        instances.action_start(conn, server_uuid, 'stop', request_id, project['user_id'], project['id'])
+        instances.event_start(conn, server_uuid, request_id, 'compute_stop_instance', host=api['host'],
+                              details='/var/lib/novalite/api-jobs/secret-artifacts')
+        instances.event_finish(conn, server_uuid, request_id, 'compute_stop_instance', result='Error',
+                               traceback='Traceback: boom')
+    store.dispose()
+    return request_id
+
+
+def test_instance_actions_list_show_and_event_visibility(api, http, project, admin_token):
+    server = make_server(api, project)
+    request_id = _record_action(api, server['uuid'], project)
+    base = '/compute/v2.1/servers/%s/os-instance-actions' % server['uuid']
+    status, _h, body = http.call('GET', base, token=project['token'])
+    assert status == 200
+    listed = body['instanceActions']
+    assert [a['action'] for a in listed] == ['stop', 'create']   # newest first
+    assert set(listed[0]) == {'action', 'instance_uuid', 'message', 'project_id', 'request_id', 'start_time',
+                              'user_id'}
+    assert listed[0]['request_id'] == request_id and listed[0]['message'] == 'Error'
+    status, _h, body = http.call('GET', '%s/%s' % (base, request_id), token=project['token'], headers=V)
+    assert status == 200
+    # Below 2.51 only admins (os-instance-actions:events) get the events.
+    assert set(body['instanceAction']) == set(listed[0])
+    _s, _h, body = http.call('GET', '%s/%s' % (base, request_id), token=admin_token, headers=V)
+    event = body['instanceAction']['events'][0]
+    assert set(event) == {'event', 'start_time', 'finish_time', 'result', 'traceback'}
+    assert event['result'] == 'Error' and event['traceback'] == 'Traceback: boom'
+    assert 'secret-artifacts' not in str(body)
+    status, _h, body = http.call('GET', '%s/req-%s' % (base, uuid.uuid4()), token=project['token'])
+    assert status == 404 and body['itemNotFound']['message'].startswith('Action req-')
+
+
+def test_deleted_server_actions_need_2_21(api, http, project):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    server = make_server(api, project)
+    store = _store(api)
+    with store.begin() as conn:
+        instances.mark_deleted(conn, server['uuid'])
+    store.dispose()
+    base = '/compute/v2.1/servers/%s/os-instance-actions' % server['uuid']
+    assert http.call('GET', base, token=project['token'],
+                     headers={'OpenStack-API-Version': 'compute 2.20'})[0] == 404
+    status, _h, body = http.call('GET', base, token=project['token'],
+                                 headers={'OpenStack-API-Version': 'compute 2.21'})
+    assert status == 200 and [a['action'] for a in body['instanceActions']] == ['create']
+
+
+def test_cli_server_event_list(api, project):
+    server = make_server(api, project)
+    request_id = _record_action(api, server['uuid'], project)
+    rc, out, err = openstack(api, 'server', 'event', 'list', server['uuid'])
+    assert rc == 0, err
+    assert [e['Action'] for e in out] == ['stop', 'create'] and out[0]['Request ID'] == request_id
+
+
+# ---- quotas and limits ------------------------------------------------------------------------
+
+def test_quota_set_show_detail_defaults(api, http, quota_project, admin_token):
+    pid = quota_project['id']
+    status, _h, body = http.call('GET', '/compute/v2.1/os-quota-sets/%s' % pid, token=quota_project['token'])
+    assert status == 200
+    assert body['quota_set'] == {
+        'id': pid, 'cores': 20, 'fixed_ips': -1, 'floating_ips': 10, 'injected_file_content_bytes': 10240,
+        'injected_file_path_bytes': 255, 'injected_files': 5, 'instances': 10, 'key_pairs': 100,
+        'metadata_items': 128, 'ram': 51200, 'security_group_rules': 20, 'security_groups': 10,
+        'server_group_members': 10, 'server_groups': 10}
+    status, _h, body = http.call('GET', '/compute/v2.1/os-quota-sets/%s/defaults' % pid,
+                                 token=quota_project['token'], headers=V)
+    assert status == 200 and 'floating_ips' not in body['quota_set'] and body['quota_set']['instances'] == 10
+    live = live_count(http, quota_project)
+    status, _h, body = http.call('GET', '/compute/v2.1/os-quota-sets/%s/detail' % pid, token=admin_token,
+                                 headers=V)
+    assert status == 200
+    assert body['quota_set']['instances'] == {'in_use': live, 'limit': 10, 'reserved': 0}
+    assert body['quota_set']['cores'] == {'in_use': live, 'limit': 20, 'reserved': 0}
+    # Another project's quotas are not a member's business.
+    status, _h, body = http.call('GET', '/compute/v2.1/os-quota-sets/%s' % api['admin']['project']['id'],
+                                 token=quota_project['token'])
+    assert status == 403
+
+
+def test_quota_update_limits_and_reset(api, http, quota_project, admin_token):
+    pid = quota_project['id']
+    path = '/compute/v2.1/os-quota-sets/%s' % pid
+    status, _h, body = http.call('PUT', path, {'quota_set': {'instances': 500, 'cores': 40}},
+                                 token=quota_project['token'])
+    assert status == 403   # admin only
+    status, _h, body = http.call('PUT', path, {'quota_set': {'instances': 50, 'ram': -1}}, token=admin_token,
+                                 headers=V)
+    assert status == 200 and 'id' not in body['quota_set']
+    assert (body['quota_set']['instances'], body['quota_set']['ram']) == (50, -1)
+    _s, _h, limits = http.call('GET', '/compute/v2.1/limits', token=quota_project['token'], headers=V)
+    assert limits['limits']['absolute']['maxTotalInstances'] == 50
+    assert limits['limits']['absolute']['maxTotalRAMSize'] == -1
+    # Below what is in use: refused unless forced.
+    used = live_count(http, quota_project)
+    status, _h, body = http.call('PUT', path, {'quota_set': {'instances': 0}}, token=admin_token)
+    assert used == 1
+    assert status == 400 and 'must be greater than or equal to already used' in body['badRequest']['message']
+    status, _h, body = http.call('PUT', path, {'quota_set': {'instances': 0, 'force': True}}, token=admin_token)
+    assert status == 200 and body['quota_set']['instances'] == 0
+    for bad in ({'instances': -2}, {'instances': 'many'}, {'floating_ips': 3}, {'bogus': 1}):
+        status, _h, body = http.call('PUT', path, {'quota_set': bad}, token=admin_token, headers=V)
+        assert status == 400, bad
+    assert http.call('DELETE', path, token=admin_token)[0] == 202
+    _s, _h, body = http.call('GET', path, token=admin_token, headers=V)
+    assert (body['quota_set']['instances'], body['quota_set']['ram']) == (10, 51200)
+
+
+def test_instance_quota_refuses_create_with_novas_message(api, http, quota_project, admin_token):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import quotas
+    path = '/compute/v2.1/os-quota-sets/%s' % quota_project['id']
+    used = live_count(http, quota_project)
+    http.call('PUT', path, {'quota_set': {'instances': used + 1}}, token=admin_token)
+    try:
+        make_server(api, quota_project)
+        with pytest.raises(quotas.QuotaExceeded) as err:
+            make_server(api, quota_project)
+        assert err.value.code == 403
+        assert err.value.message == ('Quota exceeded for instances: Requested 1, but already used %d of %d '
+                                     'instances' % (used + 1, used + 1))
+    finally:
+        http.call('DELETE', path, token=admin_token)
+
+
+def test_cli_quota_show_and_limits_follow_overrides(api, http, admin_token):
+    demo = api['demo_project']['id']
+    path = '/compute/v2.1/os-quota-sets/%s' % demo
+    assert http.call('PUT', path, {'quota_set': {'instances': 3}}, token=admin_token)[0] == 200
+    try:
+        rc, out, err = openstack(api, 'quota', 'show', '--compute', cloud='novalite-demo')
+        assert rc == 0, err
+        values = dict((row['Resource'], row['Limit']) for row in out) if isinstance(out, list) else out
+        assert values['instances'] == 3
+        rc, out, err = openstack(api, 'limits', 'show', '--absolute', cloud='novalite-demo')
+        assert rc == 0, err
+        assert dict((r['Name'], r['Value']) for r in out)['max_total_instances'] == 3
+    finally:
+        http.call('DELETE', path, token=admin_token)
+
+
+def test_cli_quota_set(api, http, admin_token):
+    """`openstack quota set` resolves the project through Keystone's /v3/projects first."""
+    demo = api['demo_project']['id']
+    if http.call('GET', '/identity/v3/projects/%s' % demo, token=admin_token)[0] == 404:
+        pytest.skip('the shim has no Keystone /v3/projects API yet, which `openstack quota set` needs')
+    try:
+        rc, _out, err = openstack(api, 'quota', 'set', '--instances', '3', 'demo', as_json=False)
+        assert rc == 0, err
+        _s, _h, body = http.call('GET', '/compute/v2.1/os-quota-sets/%s' % demo, token=admin_token)
+        assert body['quota_set']['instances'] == 3
+    finally:
+        http.call('DELETE', '/compute/v2.1/os-quota-sets/%s' % demo, token=admin_token)
+
+
+# ---- flavor management ------------------------------------------------------------------------
+
+def test_flavor_create_extra_specs_access_delete(api, http, admin_token, demo_token):
+    fid = 'ce-%s' % uuid.uuid4().hex[:6]
+    body = {'flavor': {'name': fid, 'id': fid, 'ram': 256, 'vcpus': 1, 'disk': 1,
+                       'os-flavor-access:is_public': False}}
+    assert http.call('POST', '/compute/v2.1/flavors', body, token=demo_token)[0] == 403
+    status, _h, made = http.call('POST', '/compute/v2.1/flavors', body, token=admin_token)
+    assert status == 200 and made['flavor']['id'] == fid and made['flavor']['os-flavor-access:is_public'] is False
+    status, _h, err = http.call('POST', '/compute/v2.1/flavors', body, token=admin_token)
+    assert status == 409 and err['conflictingRequest']['message'] == 'Flavor with name %s already exists.' % fid
+    base = '/compute/v2.1/flavors/%s' % fid
+    status, _h, got = http.call('POST', base + '/os-extra_specs', {'extra_specs': {'hw:cpu_policy': 'dedicated'}},
+                                token=admin_token)
+    assert status == 200 and got == {'extra_specs': {'hw:cpu_policy': 'dedicated'}}
+    status, _h, got = http.call('PUT', base + '/os-extra_specs/hw:numa_nodes', {'hw:numa_nodes': '1'},
+                                token=admin_token)
+    assert status == 200 and got == {'hw:numa_nodes': '1'}
+    status, _h, err = http.call('PUT', base + '/os-extra_specs/hw:numa_nodes', {'hw:cpu_policy': 'shared'},
+                                token=admin_token)
+    assert status == 400 and err['badRequest']['message'] == 'Request body and URI mismatch'
+    assert http.call('DELETE', base + '/os-extra_specs/hw:numa_nodes', token=admin_token)[0] == 202
+    assert http.call('DELETE', base + '/os-extra_specs/hw:numa_nodes', token=admin_token)[0] == 404
+    assert http.call('GET', base + '/os-extra_specs', token=admin_token)[2] == {
+        'extra_specs': {'hw:cpu_policy': 'dedicated'}}
+    demo = api['demo_project']['id']
+    status, _h, got = http.call('POST', base + '/action', {'addTenantAccess': {'tenant': demo}}, token=admin_token)
+    assert status == 200 and got == {'flavor_access': [{'flavor_id': fid, 'tenant_id': demo}]}
+    assert http.call('GET', base, token=demo_token)[0] == 200   # now shared with demo
+    status, _h, got = http.call('POST', base + '/action', {'addTenantAccess': {'tenant': demo}}, token=admin_token)
+    assert status == 409
+    status, _h, got = http.call('POST', base + '/action', {'removeTenantAccess': {'tenant': demo}},
+                                token=admin_token)
+    assert status == 200 and got == {'flavor_access': []}
+    assert http.call('POST', base + '/action', {'removeTenantAccess': {'tenant': demo}},
+                     token=admin_token)[0] == 404
+    assert http.call('DELETE', base, token=demo_token)[0] == 403
+    assert http.call('DELETE', base, token=admin_token)[0] == 202
+    assert http.call('GET', base, token=admin_token)[0] == 404
+    assert http.call('DELETE', base, token=admin_token)[0] == 404
+
+
+def test_public_flavor_access_is_409_from_2_7(api, http, admin_token):
+    body = {'addTenantAccess': {'tenant': api['demo_project']['id']}}
+    status, _h, err = http.call('POST', '/compute/v2.1/flavors/1/action', body, token=admin_token,
+                                headers={'OpenStack-API-Version': 'compute 2.7'})
+    assert status == 409 and err['conflictingRequest']['message'] == 'Can not add access to a public flavor.'
+
+
+@pytest.mark.parametrize('flavor,field', [
+    ({'name': 'x', 'ram': 0, 'vcpus': 1, 'disk': 1}, 'flavor/ram'),
+    ({'name': 'x', 'ram': 64, 'vcpus': 1}, "'disk' is a required property"),
+    ({'name': '', 'ram': 64, 'vcpus': 1, 'disk': 1}, 'flavor/name'),
+    ({'name': 'x', 'ram': 64, 'vcpus': 1, 'disk': 1, 'extra': 1}, "'extra' was unexpected"),
+])
+def test_bad_flavor_create_is_400(http, admin_token, flavor, field):
+    _s, _h, before = http.call('GET', '/compute/v2.1/flavors?is_public=None', token=admin_token)
+    status, _h, err = http.call('POST', '/compute/v2.1/flavors', {'flavor': flavor}, token=admin_token)
+    assert status == 400 and field in err['badRequest']['message']
+    _s, _h, after = http.call('GET', '/compute/v2.1/flavors?is_public=None', token=admin_token)
+    assert after == before
+
+
+def test_cli_flavor_create_and_delete(api):
+    name = 'cli-%s' % uuid.uuid4().hex[:6]
+    rc, out, err = openstack(api, 'flavor', 'create', '--ram', '128', '--vcpus', '1', '--disk', '1',
+                             '--property', 'hw:cpu_policy=shared', name)
+    assert rc == 0, err
+    assert out['name'] == name and out['ram'] == 128
+    rc, out, err = openstack(api, 'flavor', 'show', name)
+    assert rc == 0, err
+    assert out['properties'] in ({'hw:cpu_policy': 'shared'}, "hw:cpu_policy='shared'")
+    rc, _out, err = openstack(api, 'flavor', 'delete', name, as_json=False)
+    assert rc == 0, err
+    rc, _out, _err = openstack(api, 'flavor', 'show', name)
+    assert rc != 0
+
+
+# ---- listing speed and paging -----------------------------------------------------------------
+
+def test_detail_listing_of_1000_servers_is_fast_and_paged(api, http, admin_token):
+    info = new_project(api, http, unlimited=True)
+    bulk = info
+    try:
+        make_server(api, info, name='bulk', count=1000)
+        path = '/compute/v2.1/servers/detail?all_tenants=1&project_id=%s' % bulk['id']
+        timings = []
+        for _attempt in range(7):
+            started = time.monotonic()
+            status, _h, body = http.call('GET', path, token=admin_token, headers=V)
+            timings.append((time.monotonic() - started) * 1000)
+            assert status == 200 and len(body['servers']) == 1000
+        median = statistics.median(timings)
+        print('GET /servers/detail, 1000 servers at 2.38 (admin): median %.1f ms, min %.1f ms over %d calls'
+              % (median, min(timings), len(timings)))
+        # The best of 7 (the others share two CPUs with whatever else the machine runs).
+        assert min(timings) <= 100, timings
+        # Nova's max_limit is 1000: a full page says where the next one starts.
+        assert body['servers_links'][0]['rel'] == 'next'
+        assert 'marker=%s' % body['servers'][-1]['id'] in body['servers_links'][0]['href']
+        _s, _h, page = http.call('GET', path + '&limit=400', token=admin_token)
+        _s, _h, page2 = http.call('GET', path + '&limit=400&marker=%s' % page['servers'][-1]['id'],
+                                  token=admin_token)
+        _s, _h, page3 = http.call('GET', path + '&limit=400&marker=%s' % page2['servers'][-1]['id'],
+                                  token=admin_token)
+        ids = [s['id'] for s in page['servers'] + page2['servers'] + page3['servers']]
+        assert len(ids) == len(set(ids)) == 1000 and 'servers_links' not in page3
+        assert ids == [s['id'] for s in body['servers']]
+        _s, _h, named = http.call('GET', path + '&name=^bulk-99.$&sort_key=display_name&sort_dir=asc',
+                                  token=admin_token)
+        assert [s['name'] for s in named['servers']] == ['bulk-%d' % i for i in range(990, 1000)]
+    finally:
+        forget_servers(api, info)

@@ -1,0 +1,257 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""The OpenAPI document (novalite_api/openapi.py) against the app it describes.
+
+* it lists exactly the routes of ``create_app(cfg).url_map`` (HEAD/OPTIONS aside), so a
+  route added without documentation fails here;
+* it is valid OpenAPI 3.0 and served at ``GET /openapi.json`` without a token;
+* schemathesis (its CLI, ``st run``) fuzzes a dedicated shim (own SQLite store, no
+  compute node: a create that passes validation ends in ERROR/NoValidHost) with an
+  admin token and finds no 5xx, no undocumented status and no body off its schema.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from lib import api_service
+
+ST = os.path.join(api_service.VENV_BIN, 'st')
+# Revoking tokens would revoke the run's own admin token.
+NOT_FUZZED = set([('DELETE', '/identity/v3/auth/tokens')])
+CHECKS = 'not_a_server_error,status_code_conformance,response_schema_conformance'
+# Per operation and run; two runs over ~60 operations stay within ~3 minutes on 2 cores.
+MAX_EXAMPLES = int(os.environ.get('NOVALITE_FUZZ_EXAMPLES', '40'))
+RUN_TIMEOUT = 150
+_CONVERTER = re.compile(r'<(?:[^:<>]+:)?([^<>]+)>')
+
+
+def _openapi():
+    # importing novalite_api puts the collection on sys.path
+    import novalite_api  # noqa: F401  pylint: disable=unused-import
+    from novalite_api import openapi
+    return openapi
+
+
+@pytest.fixture(scope='module', name='app')
+def app_fixture(tmp_path_factory):
+    import novalite_api  # noqa: F401  pylint: disable=unused-import
+    from novalite_api import app as app_mod, config
+    workdir = str(tmp_path_factory.mktemp('openapi-app'))
+    cfg = config.validate(api_service.service_config(workdir))
+    return app_mod.create_app(cfg)
+
+
+def app_operations(flask_app):
+    """{(METHOD, OpenAPI path)} the app routes, without HEAD/OPTIONS and Flask's static route."""
+    out = set()
+    for rule in flask_app.url_map.iter_rules():
+        if rule.endpoint == 'static':
+            continue
+        path = _CONVERTER.sub(r'{\1}', rule.rule)
+        out.update((method, path) for method in rule.methods - set(['HEAD', 'OPTIONS']))
+    return out
+
+
+def documented_operations(doc):
+    return set((method.upper(), path) for path, methods in doc['paths'].items() for method in methods
+               if method not in ('head', 'options'))
+
+
+def _missing(app_ops, doc_ops):
+    """(served but undocumented, documented but not served), each sorted by path then method."""
+    return sorted(app_ops - doc_ops, key=_by_path), sorted(doc_ops - app_ops, key=_by_path)
+
+
+def _by_path(operation):
+    return operation[1], operation[0]
+
+
+def test_document_covers_exactly_the_app_routes(app):
+    undocumented, unserved = _missing(app_operations(app), documented_operations(_openapi().document()))
+    assert not undocumented and not unserved, (
+        'served but not in novalite_api/openapi.py:\n  %s\ndocumented but not served:\n  %s' % (
+            '\n  '.join('%s %s' % op for op in undocumented) or '-',
+            '\n  '.join('%s %s' % op for op in unserved) or '-'))
+
+
+def test_document_is_valid_openapi_3():
+    from openapi_spec_validator import validate
+    openapi = _openapi()
+    doc = openapi.document('http://127.0.0.1:8774')
+    validate(doc)
+    assert doc['openapi'].startswith('3.0.')
+    assert doc['servers'] == [{'url': 'http://127.0.0.1:8774'}]
+    assert doc['components']['securitySchemes']['keystoneToken'] == {
+        'type': 'apiKey', 'in': 'header', 'name': 'X-Auth-Token',
+        'description': doc['components']['securitySchemes']['keystoneToken']['description']}
+    operation_ids = [o['operationId'] for methods in doc['paths'].values() for o in methods.values()]
+    assert len(operation_ids) == len(set(operation_ids))
+    # Only the version documents, the OpenAPI document itself and token issue need no token.
+    public = sorted('%s %s' % (m.upper(), p) for p, methods in doc['paths'].items()
+                    for m, o in methods.items() if o.get('security') == [])
+    assert public == ['GET /compute/', 'GET /compute/v2.1', 'GET /identity/', 'GET /identity/v3', 'GET /image/',
+                      'GET /openapi.json', 'POST /identity/v3/auth/tokens']
+
+
+def test_microversion_header_lists_what_the_service_supports():
+    import novalite_api  # noqa: F401  pylint: disable=unused-import
+    from novalite_api import compute
+    doc = _openapi().document()
+    enum = doc['components']['parameters']['OpenStackAPIVersion']['schema']['enum']
+    assert enum[0] == 'compute %d.%d' % compute.MIN_VERSION
+    assert enum[-2:] == ['compute %d.%d' % compute.MAX_VERSION, 'compute latest']
+    for path, methods in doc['paths'].items():
+        refs = [p.get('$ref') for o in methods.values() for p in o['parameters']]
+        assert ('#/components/parameters/OpenStackAPIVersion' in refs) == path.startswith('/compute'), path
+
+
+def test_nova_error_schema_matches_the_fault_names():
+    from novalite_api import faults
+    names = set(_openapi().document()['components']['schemas']['NovaError']['properties'])
+    assert set(faults.NOVA_FAULT_NAMES.values()) | set(['computeFault']) == names
+
+
+def test_openapi_json_is_served_without_a_token(app):
+    client = app.test_client()
+    resp = client.get('/openapi.json')
+    assert resp.status_code == 200
+    assert resp.headers['Content-Type'] == 'application/json'
+    assert resp.headers['x-openstack-request-id'].startswith('req-')
+    assert resp.get_json() == _openapi().document(app.config['NOVALITE']['public_url'])
+
+
+# ---- schemathesis against a dedicated service ---------------------------------------------------
+
+@pytest.fixture(scope='module', name='fuzz_service')
+def fuzz_service_fixture(tmp_path_factory):
+    """A shim on its own SQLite store: admin, default flavors, the test image, a private flavor; no compute node."""
+    import novalite_api  # noqa: F401  pylint: disable=unused-import
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
+    workdir = str(tmp_path_factory.mktemp('openapi-fuzz'))
+    os.chmod(workdir, 0o755)
+    cfg = api_service.service_config(workdir, job_concurrency=1, heartbeat_interval=0)
+    seeds = api_service.prepare_catalog(workdir, cfg)
+    store = Store(cfg['database_url'])
+    # Its own flavor for the {flavor_id} routes, so deleting it leaves the defaults for server creates.
+    flavors.create(store, 'fuzz.private', 1, 128, 1, flavorid='fuzz', is_public=False,
+                   extra_specs={'hw:cpu_policy': 'shared'})
+    store.dispose()
+    proc, log_path = api_service.start_service(workdir, cfg)
+    try:
+        yield dict(seeds, url='http://127.0.0.1:%d' % cfg['bind_port'], workdir=workdir, log=log_path, proc=proc)
+    finally:
+        api_service.stop_service(proc)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _seed_server(http, token, image_id):
+    """A server made through the API (it ends in ERROR: no compute node); (id, request id) or (None, None)."""
+    status, headers, body = http.call('POST', '/compute/v2.1/servers', {'server': {
+        'name': 'fuzz-seed', 'imageRef': image_id, 'flavorRef': '1', 'networks': 'none'}},
+        headers={'OpenStack-API-Version': 'compute latest'}, token=token)
+    if status != 202:
+        return None, None
+    server_id = body['server']['id']
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        status, _h, shown = http.call('GET', '/compute/v2.1/servers/%s' % server_id, token=token)
+        if status == 200 and shown['server']['status'] != 'BUILD':
+            break
+        time.sleep(0.5)
+    return server_id, headers['x-openstack-request-id']
+
+
+def _with_examples(doc, image_id):
+    """The document plus request examples that pass validation (so creates reach the handlers)."""
+    doc = json.loads(json.dumps(doc))
+    create = doc['paths']['/compute/v2.1/servers']['post']['requestBody']['content']['application/json']
+    create['example'] = {'server': {'name': 'fuzz-example', 'imageRef': image_id, 'flavorRef': '1',
+                                    'networks': 'none', 'metadata': {'purpose': 'fuzz'}}}
+    return doc
+
+
+def _st_run(service, schema_path, excluded, workdir, config=None):
+    cmd = [ST]
+    if config:
+        config_path = os.path.join(workdir, 'schemathesis.toml')
+        with open(config_path, 'w') as handle:
+            handle.write(config)
+        cmd += ['--config-file', config_path]
+    cmd += ['run', schema_path, '--url', service['url'], '-H', 'X-Auth-Token: %s' % service['token'],
+            '--checks', CHECKS, '--max-examples', str(MAX_EXAMPLES), '--workers', '2', '--seed', '20261123',
+            '--generation-database', 'none', '--generation-with-security-parameters', 'false',
+            '--request-timeout', '30', '--no-color', '--output-truncate', 'false']
+    for op_id in excluded:
+        cmd += ['--exclude-operation-id', op_id]
+    env = dict((k, v) for k, v in os.environ.items()
+               if k.lower() not in ('http_proxy', 'https_proxy', 'all_proxy'))
+    env.update(NO_PROXY='127.0.0.1', no_proxy='127.0.0.1', HOME=workdir)
+    started = time.time()
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                          check=False)
+    return proc, time.time() - started
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_server_error(fuzz_service, app, tmp_path):
+    openapi = _openapi()
+    http = api_service.Http(fuzz_service['url'])
+    status, _h, doc = http.call('GET', '/openapi.json')
+    assert status == 200
+    service = dict(fuzz_service, token=http.token('admin', api_service.ADMIN_PASSWORD, 'admin'))
+    # Fuzz what is both documented and served; the coverage test above names the rest.
+    served = app_operations(app)
+    excluded = sorted(o['operationId'] for path, methods in doc['paths'].items() for m, o in methods.items()
+                      if (m.upper(), path) in NOT_FUZZED or
+                      (m not in ('head', 'options') and (m.upper(), path) not in served))
+    assert openapi.document(service['url']) == doc
+    workdir = str(tmp_path)
+    plain = os.path.join(workdir, 'openapi.json')
+    with open(plain, 'w') as handle:
+        json.dump(doc, handle)
+    # Made first: the runs' own creates may use up the quota (or set it to 0).
+    server_id, request_id = _seed_server(http, service['token'], service['image']['id'])
+    # Run 1: the document as served, every parameter generated.
+    runs = [('as served', _st_run(service, plain, excluded, workdir))]
+    # Run 2: existing ids bound to the path parameters and a valid create body, so the
+    # handlers behind the 404s get fuzzed too.
+    bound = {'image_id': service['image']['id'], 'flavor_id': 'fuzz',
+             'project_id': service['admin']['project']['id']}
+    if server_id:
+        bound.update(server_id=server_id, request_id=request_id)
+    seeded = os.path.join(workdir, 'openapi-seeded.json')
+    with open(seeded, 'w') as handle:
+        json.dump(_with_examples(doc, service['image']['id']), handle)
+    config = '[parameters]\n' + ''.join('"path.%s" = "%s"\n' % item for item in sorted(bound.items()))
+    runs.append(('ids bound: %s' % ', '.join(sorted(bound)), _st_run(service, seeded, excluded, workdir, config)))
+    report = []
+    for label, (proc, took) in runs:
+        summary = [line.strip('= ') for line in proc.stdout.splitlines() if re.match(r'^=+ .* in [0-9.]+s =+$', line)]
+        report.append('st run (%s): exit %d in %.0fs: %s' % (label, proc.returncode, took, ''.join(summary[-1:])))
+    print('\n'.join(report))
+    with open(service['log']) as handle:
+        tracebacks = [block for block in handle.read().split('request req-') if 'Traceback' in block]
+    failed = ['st run (%s) failed; its output:\n%s\n%s' % (label, _failures(proc.stdout), proc.stderr[-3000:])
+              for label, (proc, _took) in runs if proc.returncode != 0]
+    assert not failed and not tracebacks, '%s\n\n%s\n\nservice tracebacks:\n%s' % (
+        '\n'.join(report), '\n\n'.join(failed), '\n'.join(tracebacks)[-8000:])
+
+
+def _failures(output):
+    """The FAILURES section of st's output (each with its curl command), else the end of it."""
+    start, end = output.find('= FAILURES ='), output.find('= WARNINGS =')
+    if start < 0:
+        return output[-10000:]
+    return output[output.rfind('\n', 0, start) + 1:end if end > start else None][:15000]

@@ -1,0 +1,264 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Server create, actions and delete through the REST shim, on real libvirt + QEMU.
+
+The unmodified `openstack` CLI and openstacksdk drive a shim whose jobs run the
+collection's playbooks through ansible-runner against this machine's libvirt;
+each state is checked in the API and in libvirt itself, and the guest's own
+boot line is read from its console log.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import concurrent.futures
+import os
+import time
+
+import pytest
+
+from lib.api_service import openstack
+from lib.novalite_env import libvirt_state
+from lib.live_api import LiveApi
+
+BOOTED = 'NOVALITE TEST IMAGE BOOTED'
+
+
+@pytest.fixture(scope='module')
+def live():
+    service = LiveApi(job_concurrency=2).setup().start()
+    try:
+        yield service
+    finally:
+        service.cleanup()
+
+
+def _server(live, ident, token):
+    status, _headers, body = live.http.call('GET', '/compute/v2.1/servers/%s' % ident, token=token)
+    return status, (body or {}).get('server')
+
+
+def wait_status(live, ident, token, statuses, timeout=180):
+    """Poll until the server is in one of ``statuses`` with no task state (or gone, for 'DELETED')."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        status, server = _server(live, ident, token)
+        if status == 404 and 'DELETED' in statuses:
+            return None
+        if server:
+            last = server
+            if server['status'] in statuses and server['OS-EXT-STS:task_state'] is None:
+                return server
+        time.sleep(0.5)
+    raise AssertionError('server %s not in %s after %ss; last seen %r\n%s'
+                         % (ident, statuses, timeout, last, live.log()))
+
+
+def cli(live, *args, **kwargs):
+    rc, out, err = openstack(live.as_api(), *args, **kwargs)
+    assert rc == 0, 'openstack %s failed: %s\n%s' % (' '.join(args), err, live.log())
+    return out
+
+
+def test_cli_server_lifecycle_on_real_libvirt(live):
+    token = live.token()
+    server = cli(live, 'server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image', '--wait', 'vm1')
+    assert server['status'] == 'ACTIVE'
+    ident = server['id']
+    live.wait_console(ident, BOOTED)
+    assert libvirt_state(ident) == 'running'
+
+    listed = cli(live, 'server', 'list')
+    assert [(s['Name'], s['Status']) for s in listed if s['ID'] == ident] == [('vm1', 'ACTIVE')]
+    shown = cli(live, 'server', 'show', 'vm1')
+    assert shown['OS-EXT-STS:vm_state'] == 'active' and shown['OS-EXT-STS:power_state'] in ('Running', 1)
+
+    # (step, Nova status, libvirt's state, whether the guest boots afresh: a new QEMU starts a new console log)
+    steps = [(('server', 'stop', 'vm1'), 'SHUTOFF', ('shut off',), False),
+             (('server', 'start', 'vm1'), 'ACTIVE', ('running',), True),
+             (('server', 'reboot', 'vm1'), 'ACTIVE', ('running',), False),
+             (('server', 'reboot', '--hard', 'vm1'), 'ACTIVE', ('running',), True),
+             (('server', 'pause', 'vm1'), 'PAUSED', ('paused',), False),
+             (('server', 'unpause', 'vm1'), 'ACTIVE', ('running',), False),
+             (('server', 'suspend', 'vm1'), 'SUSPENDED', ('shut off', 'saved', 'pmsuspended'), False),
+             (('server', 'resume', 'vm1'), 'ACTIVE', ('running',), False)]
+    for args, status, libvirt_states, boots in steps:
+        cli(live, *args, as_json=False)
+        wait_status(live, ident, token, [status])
+        assert libvirt_state(ident) in libvirt_states, (args, libvirt_state(ident))
+        if boots:
+            live.wait_console(ident, BOOTED)
+
+    # Nova's instance actions: each request's action, with the ansible-runner job linked from the store.
+    events = cli(live, 'server', 'event', 'list', 'vm1')
+    names = [e['Action'] for e in events]
+    for expected in ('create', 'stop', 'start', 'reboot', 'pause', 'unpause', 'suspend', 'resume'):
+        assert expected in names, names
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    store = live.store()
+    try:
+        create = [a for a in instances.list_actions(store, ident) if a['action'] == 'create'][0]
+    finally:
+        store.dispose()
+    job_events = [e for e in create['events'] if e['event'] == 'novalite_ansible_job']
+    assert job_events and job_events[0]['result'] == 'Success'
+    assert os.path.isdir(job_events[0]['details']), job_events[0]
+    assert os.path.exists(os.path.join(job_events[0]['details'], 'job_events'))
+
+    cli(live, 'server', 'delete', '--wait', 'vm1', as_json=False)
+    assert _server(live, ident, token)[0] == 404
+    assert libvirt_state(ident) is None
+
+
+def test_sdk_create_wait_delete_and_project_isolation(live):
+    import openstack as sdk
+    from openstack import config as sdk_config
+    loader = sdk_config.OpenStackConfig(config_files=[live.clouds])
+    demo = sdk.connection.Connection(config=loader.get_one('novalite-demo'))
+    other = sdk.connection.Connection(config=loader.get_one('novalite-other'))
+    image = demo.image.find_image('novalite-test-image')
+    flavor = demo.compute.find_flavor('m1.tiny')
+    server = demo.compute.create_server(name='sdk-vm', image_id=image.id, flavor_id=flavor.id, networks='auto')
+    server = demo.compute.wait_for_server(server, status='ACTIVE', wait=180)
+    assert server.status == 'ACTIVE'
+    live.wait_console(server.id, BOOTED)
+
+    # Another project's user neither sees nor touches it (404, never 403).
+    assert other.compute.find_server(server.id) is None
+    assert [s.id for s in other.compute.servers()] == []
+    other_token = live.token('other', 'other')
+    for method, path, body in (('GET', '', None), ('POST', '/action', {'os-stop': None}), ('DELETE', '', None)):
+        status, _h, _b = live.http.call(method, '/compute/v2.1/servers/%s%s' % (server.id, path), body,
+                                        token=other_token)
+        assert status == 404, (method, path, status)
+    assert libvirt_state(server.id) == 'running'
+
+    demo.compute.delete_server(server)
+    demo.compute.wait_for_delete(server, wait=120)
+    assert demo.compute.find_server(server.id) is None
+    assert libvirt_state(server.id) is None
+
+
+def test_bad_requests_change_nothing(live):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    token = live.token('demo', 'demo')
+    store = live.store()
+    before = len(instances.list_instances(store, include_deleted=True))
+    image = live.seeds['image']['id']
+    cases = [
+        ({'server': {'name': 'x', 'flavorRef': 'nope', 'imageRef': image}}, 400, 'Flavor nope could not be found'),
+        ({'server': {'name': 'x', 'flavorRef': '1', 'imageRef': 'c0ffee00-0000-4000-8000-000000000000'}}, 400,
+         'Image c0ffee00-0000-4000-8000-000000000000 could not be found'),
+        ({'server': {'name': 'x', 'flavorRef': '1', 'imageRef': image, 'bogus': 1}}, 400, "'bogus' was unexpected"),
+        ({'server': {'name': 'x', 'flavorRef': '1', 'imageRef': image, 'min_count': 3, 'max_count': 2}}, 400,
+         'min_count'),
+        ({'server': {'name': 'x', 'flavorRef': '1', 'imageRef': image, 'user_data': '***'}}, 400, 'user_data'),
+        ({'server': {'name': 'x', 'flavorRef': '1', 'imageRef': image, 'key_name': 'missing'}}, 400, 'key_name'),
+        ({'server': {'name': 'x', 'flavorRef': '1', 'imageRef': image,
+                     'networks': [{'uuid': 'c0ffee00-0000-4000-8000-000000000001'}]}}, 400, 'Network'),
+        ({'server': {'name': 'x', 'flavorRef': '1', 'imageRef': image, 'availability_zone': 'nova:somehost'}},
+         403, 'forced_host'),
+    ]
+    for body, code, text in cases:
+        status, _h, answer = live.http.call('POST', '/compute/v2.1/servers', body, token=token)
+        assert status == code, (body, status, answer)
+        fault = list(answer.values())[0]
+        assert fault['code'] == code and text in fault['message'], (body, answer)
+    # Above nova's max_request_body_size (112 KiB): 413 before the body is read.
+    status, _h, answer = live.http.call('POST', '/compute/v2.1/servers', {'pad': 'y' * 200000}, token=token)
+    assert status == 413 and answer['overLimit']['code'] == 413, answer
+    assert len(instances.list_instances(store, include_deleted=True)) == before
+    from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+    import sqlalchemy as sa
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(table('api_jobs'))
+                            .where(table('api_jobs').c.status == 'accepted')).scalar() == 0
+    store.dispose()
+
+
+def test_boots_arriving_together_share_runs_and_all_go_active(live):
+    token = live.token('demo', 'demo')
+    image = live.seeds['image']['id']
+
+    def create(index):
+        return live.http.call('POST', '/compute/v2.1/servers', {'server': {
+            'name': 'batch-%d' % index, 'flavorRef': '42', 'imageRef': image}}, token=token)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(create, range(4)))
+    assert [a[0] for a in answers] == [202] * 4, answers
+    ids = [a[2]['server']['id'] for a in answers]
+    for ident in ids:
+        wait_status(live, ident, token, ['ACTIVE'])
+        assert libvirt_state(ident) == 'running'
+    from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+    import sqlalchemy as sa
+    store = live.store()
+    with store.read() as conn:
+        t = table('api_jobs')
+        runs = set(r.artifacts for r in conn.execute(sa.select(t.c.artifacts).where(
+            t.c.request_id.in_([a[1]['x-openstack-request-id'] for a in answers]))))
+    store.dispose()
+    # job_concurrency is 2: four boots that arrive together share at most two ansible runs.
+    assert 1 <= len(runs) <= 2, runs
+    for ident in ids:
+        status, _h, _b = live.http.call('DELETE', '/compute/v2.1/servers/%s' % ident, token=token)
+        assert status == 204
+    for ident in ids:
+        wait_status(live, ident, token, ['DELETED'])
+
+
+def test_invalid_state_and_lock_answer_409(live):
+    token = live.token('demo', 'demo')
+    admin = live.token()
+    status, _h, body = live.http.call('POST', '/compute/v2.1/servers', {'server': {
+        'name': 'locky', 'flavorRef': '42', 'imageRef': live.seeds['image']['id']}}, token=token)
+    assert status == 202, body
+    ident = body['server']['id']
+    wait_status(live, ident, token, ['ACTIVE'])
+    status, _h, body = live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, {'os-start': None},
+                                      token=token)
+    assert status == 409 and "Cannot 'start' instance" in body['conflictingRequest']['message'], body
+    assert live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, {'lock': None}, token=admin)[0] == 202
+    status, _h, body = live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, {'os-stop': None},
+                                      token=token)
+    assert status == 409 and 'is locked' in body['conflictingRequest']['message'], body
+    assert live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, {'unlock': None}, token=admin)[0] == 202
+    assert live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, {'reboot': {'type': 'FIRM'}},
+                          token=token)[0] == 400
+    assert live.http.call('DELETE', '/compute/v2.1/servers/%s' % ident, token=token)[0] == 204
+    wait_status(live, ident, token, ['DELETED'])
+
+
+def test_work_accepted_before_a_crash_finishes_after_restart(live):
+    """SIGKILL the service right after it accepted a boot, and once while a boot runs: after a restart each
+    server ends ACTIVE or in ERROR with a fault, never stuck in BUILD."""
+    token = live.token('demo', 'demo')
+    image = live.seeds['image']['id']
+    ids = []
+    for phase in ('accepted', 'running'):
+        status, _h, body = live.http.call('POST', '/compute/v2.1/servers', {'server': {
+            'name': 'crash-%s' % phase, 'flavorRef': '42', 'imageRef': image}}, token=token)
+        assert status == 202, body
+        ident = body['server']['id']
+        ids.append(ident)
+        if phase == 'running':
+            deadline = time.time() + 60
+            while time.time() < deadline and _server(live, ident, token)[1]['OS-EXT-STS:task_state'] == 'scheduling':
+                time.sleep(0.1)
+        live.kill()
+        live.start()
+        token = live.token('demo', 'demo')
+        server = wait_status(live, ident, token, ['ACTIVE', 'ERROR'], timeout=240)
+        if server['status'] == 'ERROR':
+            assert server['fault']['message'], server
+        else:
+            live.wait_console(ident, BOOTED)
+    for ident in ids:
+        assert live.http.call('DELETE', '/compute/v2.1/servers/%s' % ident, token=token)[0] == 204
+    for ident in ids:
+        wait_status(live, ident, token, ['DELETED'])
+        assert libvirt_state(ident) is None
