@@ -86,14 +86,17 @@ def create_app(cfg, store=None):
     app.config['NOVALITE_SECRET'] = config_mod.read_secret(cfg['secret_key_file'])
     # nova's policy.yaml: overrides on top of the defaults; a rule that does not parse stops the start.
     policy.load(cfg['policy_file'])
-    # Bodies above nova's max_request_body_size are refused with 413 before they are read.
-    app.config['MAX_CONTENT_LENGTH'] = cfg['max_request_body_size']
     # Created here, started by the server process (server.py): importing the app runs nothing.
     app.config['NOVALITE_JOBS'] = jobs.JobRunner(cfg, app.config['NOVALITE_STORE'])
 
     @app.before_request
     def _request_id():
         flask.g.request_id = new_request_id()
+        # nova's max_request_body_size, refused before the body is read; image data (Glance) has no such cap.
+        length = flask.request.content_length
+        if length and length > cfg['max_request_body_size'] and service_of(flask.request.path) != 'image':
+            return error_response(413, 'Request is too large.')
+        return None
 
     @app.after_request
     def _stamp(response):

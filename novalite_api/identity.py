@@ -12,7 +12,7 @@ import uuid
 from novalite_api import accounts
 from novalite_api.app import error_response
 
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import isotime
 
 try:
@@ -150,3 +150,49 @@ def auth_catalog():
     app = flask.current_app
     accounts.validate_token(_store(), app.config['NOVALITE_SECRET'], flask.request.headers.get('X-Auth-Token'))
     return flask.jsonify({'catalog': catalog(), 'links': {'self': flask.request.url}})
+
+
+# ---- projects (read): what clients resolve project names with, e.g. `openstack quota set ... PROJECT` ----
+
+def _caller():
+    """The caller's validated token (admin sees every project, others only those they have a role on)."""
+    token = flask.request.headers.get('X-Auth-Token')
+    if not token:
+        raise accounts.Unauthorized('The request you have made requires authentication.')
+    return accounts.validate_token(_store(), flask.current_app.config['NOVALITE_SECRET'], token)
+
+
+def _project_view(project):
+    base = _cfg()['public_url'] + '/identity/v3/projects/'
+    return {'id': project['id'], 'name': project['name'], 'domain_id': project['domain_id'],
+            'description': project.get('description') or '', 'enabled': bool(project['enabled']),
+            'is_domain': False, 'parent_id': project['domain_id'], 'tags': [], 'options': {},
+            'links': {'self': base + project['id']}}
+
+
+def _may_see(caller, project):
+    return 'admin' in [r['name'] for r in caller['roles']] or (caller['project'] or {}).get('id') == project['id']
+
+
+@blueprint.route('/v3/projects', methods=['GET'])
+def project_index():
+    caller = _caller()
+    wanted = flask.request.args.get('name')
+    found = [p for p in accounts.list_projects(_store())
+             if _may_see(caller, p) and (wanted is None or p['name'] == wanted)]
+    return flask.jsonify({'projects': [_project_view(p) for p in found],
+                          'links': {'self': _cfg()['public_url'] + '/identity/v3/projects', 'previous': None,
+                                    'next': None}})
+
+
+@blueprint.route('/v3/projects/<project_id>', methods=['GET'])
+def project_show(project_id):
+    caller = _caller()
+    try:
+        project = accounts.get_project(_store(), project_id)
+    except NotFound:
+        project = None
+    # Keystone looks projects up by id only; a name or someone else's project is "not found" here.
+    if project is None or project['id'] != project_id or not _may_see(caller, project):
+        return error_response(404, 'Could not find project: %s.' % project_id)
+    return flask.jsonify({'project': _project_view(project)})

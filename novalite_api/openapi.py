@@ -390,6 +390,10 @@ def _identity_ops():
     subject = header('X-Subject-Token', required=True, description='the token to validate')
     nocatalog = query('nocatalog', description='present: answer without the catalog')
     token_headers = {'X-Subject-Token': {'schema': string(), 'description': 'the token'}}
+    project = obj({'id': string(), 'name': string(), 'domain_id': string(), 'description': string(),
+                   'enabled': {'type': 'boolean'}, 'is_domain': {'type': 'boolean'}, 'parent_id': string(),
+                   'tags': array(string()), 'options': obj(), 'links': obj({'self': string()})},
+                  required=['id', 'name', 'domain_id', 'enabled'])
     return {
         '/identity/': {'get': op('Identity API versions', ok(300, 'Version list', obj(
             {'versions': obj({'values': array(ref('VersionDocument'))}, required=['values'])},
@@ -409,6 +413,11 @@ def _identity_ops():
         '/identity/v3/auth/catalog': {'get': op('The catalog of the caller\'s token', ok(200, 'Catalog', obj(
             {'catalog': array(ref('CatalogEntry')), 'links': obj({'self': string()})}, required=['catalog'])),
             errors=(401,))},
+        '/identity/v3/projects': {'get': op('Projects the caller may see (admin: all)', ok(200, 'Projects', obj(
+            {'projects': array(project), 'links': obj()}, required=['projects'])),
+            params=[query('name', description='exact project name')], errors=(401,))},
+        '/identity/v3/projects/{project_id}': {'get': op('One project, by id', ok(200, 'Project', wrapped(
+            'project', project)), params=[('project_id', 'project id')], errors=(401, 404))},
     }
 
 

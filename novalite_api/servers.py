@@ -238,7 +238,7 @@ def server_create():
     store = _store()
     ident = _jobs().accept(ctx.request_id, 'boot')
     try:
-        rows = conductor.create_servers(store, ctx, request)
+        rows = conductor.create_servers(store, ctx, request, enforce_quota=True)
     except NotFound as exc:
         _jobs().forget(ident)
         # A flavor, image or keypair that is not there is a bad request, not a missing URL.

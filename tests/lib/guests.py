@@ -167,9 +167,10 @@ def destroy_domains(uuids, uri='qemu:///system'):
                 dom = conn.lookupByUUIDString(ident)
             except libvirt.libvirtError:
                 continue
+            persistent = dom.isPersistent()   # a transient domain is gone once destroyed
             if dom.isActive():
                 dom.destroy()
-            if dom.isPersistent():
+            if persistent:
                 dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
                                   | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
     finally:

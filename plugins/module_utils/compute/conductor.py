@@ -112,12 +112,15 @@ def _server_group_id(conn, ident):
     return row
 
 
-def create_servers(store, context, request):
+def create_servers(store, context, request, enforce_quota=False):
     """Record ``min_count``..``max_count`` new servers in BUILD/scheduling; returns their rows.
 
     ``request``: name, flavor, image, availability_zone, key_name, user_data,
     metadata, server_group, scheduler_hints, min_count, max_count, network_info.
     Everything is validated before the first row is written.
+    With ``enforce_quota`` (the REST API, Nova's nova-api) the project's quota is
+    counted and checked in the same transaction and max_count reduced to what
+    fits; operators' playbooks are not subject to quotas, like nova-manage.
     """
     name = instances.validate_name(request.get('name'), 'name')
     min_count = request.get('min_count') or 1
@@ -139,7 +142,9 @@ def create_servers(store, context, request):
     with store.begin() as conn:
         group = _server_group_id(conn, request['server_group']) if request.get('server_group') else None
         # Counted and checked in this transaction (serialised per project), so parallel creates cannot overcommit.
-        count = quotas.check_create(conn, context.project_id, flavor, max_count, min_count)
+        count = max_count
+        if enforce_quota:
+            count = quotas.check_create(conn, context.project_id, flavor, max_count, min_count)
         for index in range(count):
             display = name if count == 1 else '%s-%d' % (name, index + 1)
             inst = instances.create(conn, {
