@@ -753,7 +753,9 @@ def _list_servers(detail):
 
     all_tenants = args.get('all_tenants') is not None and _truthy('all_tenants', args.get('all_tenants'))
     get_all = 'os_compute_api:servers:%s:get_all_tenants' % ('detail' if detail else 'index')
-    if all_tenants and policy.allowed(get_all, ctx):
+    if all_tenants:
+        # Nova: context.can(...get_all_tenants): a caller without it gets 403, not their own servers.
+        policy.enforce(get_all, ctx)
         project = args.get('project_id') or args.get('tenant_id')
         if project:
             where.append(t.c.project_id == project)

@@ -36,6 +36,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import itertools
 import logging
 import os
 import shutil
@@ -70,7 +71,10 @@ HOST_CALLS = os.path.join(PLAYBOOK_DIR, 'host_calls.yml')
 HEARTBEAT = os.path.join(PLAYBOOK_DIR, 'register_hosts.yml')
 JOB_EVENT = 'novalite_ansible_job'
 UNFINISHED = ('accepted', 'queued', 'running')
-_ITEM_EVENTS = ('runner_item_on_ok', 'runner_item_on_failed', 'runner_item_on_skipped')
+# A skipped item is not a result: it is recorded as a call the run ended without.
+_ITEM_EVENTS = ('runner_item_on_ok', 'runner_item_on_failed')
+# Runs of one request may start in the same millisecond (a boot spread over several runs).
+_RUN_SEQ = itertools.count(1)
 
 
 def _jobs_table():
@@ -99,12 +103,13 @@ class JobRunner(object):
 
     # ---- the api_jobs rows ----------------------------------------------------------------------
 
-    def accept(self, request_id, kind):
-        """Record a job before its instances are written, so a crash in between is found later."""
+    def accept(self, request_id, kind, instance_uuids=(), action=None):
+        """Record a job before its instances or task state are written, so a crash in between is found later."""
         with self.store.begin() as conn:
             conn.execute(_jobs_table().insert().values(
                 ident=request_id, request_id=request_id, kind=kind, playbook=os.path.basename(HOST_CALLS),
-                extravars={}, instance_uuids=[], status='accepted', created_at=utcnow()))
+                extravars={'action': action} if action else {}, instance_uuids=list(instance_uuids),
+                status='accepted', created_at=utcnow()))
         return request_id
 
     def forget(self, ident):
@@ -130,7 +135,8 @@ class JobRunner(object):
         self._queue_boot(self._job(ident))
 
     def submit_action(self, ident, instance_uuid, host_call):
-        self._update([ident], status='queued', instance_uuids=[instance_uuid], extravars={'host_call': host_call})
+        self._update([ident], status='queued', instance_uuids=[instance_uuid],
+                     extravars={'action': host_call['action'], 'host_call': host_call})
         self._work.submit(self._guarded, self._action_job, [self._job(ident)])
 
     def _queue_boot(self, job):
@@ -160,11 +166,18 @@ class JobRunner(object):
     def _boot_jobs(self, jobs):
         """Schedule every request of the batch (Nova's conductor), then spawn all of them."""
         self._update([j['ident'] for j in jobs], status='running', started_at=utcnow())
-        calls = []
+        calls, broken = [], []
         for job in jobs:
-            calls.extend(self._boot_calls(job))
+            try:
+                calls.extend(self._boot_calls(job))
+            except Exception as exc:  # pylint: disable=broad-except
+                # One request that cannot be scheduled must not take the batch's other requests with it.
+                LOG.exception('preparing boot job %s failed', job['ident'])
+                broken.append((job, exc))
+        for job, exc in broken:
+            self._finish([job], False, 'preparing the boot failed: %s' % exc)
         ok = self._run_calls(calls)
-        self._finish(jobs, ok)
+        self._finish([j for j in jobs if j not in [b[0] for b in broken]], ok)
 
     def _boot_calls(self, job):
         """Host calls for a boot job's instances, from wherever each one is (scheduling or later)."""
@@ -203,7 +216,7 @@ class JobRunner(object):
     def _run(self, calls):
         """One ansible-runner run of host_calls.yml; returns (successful, rescheduled calls)."""
         first = calls[0]['request_id']
-        ident = '%s-%d' % (first, int(time.time() * 1000) % 100000000)
+        ident = '%s-%d-%d' % (first, int(time.time() * 1000) % 100000000, next(_RUN_SEQ))
         data_dir = os.path.join(self.cfg['jobs_dir'], ident)
         artifacts = os.path.join(data_dir, 'artifacts', ident)
         os.makedirs(data_dir, 0o700, exist_ok=True)
@@ -270,7 +283,9 @@ class JobRunner(object):
     def _finish(self, jobs, ok, reason=None):
         """Close the jobs; an instance still in flight for one of them gets the failure recorded."""
         for job in jobs:
-            action = 'create' if job['kind'] == 'boot' else (job['extravars'].get('host_call') or {}).get('action')
+            extravars = job['extravars'] or {}
+            action = 'create' if job['kind'] == 'boot' else (
+                extravars.get('action') or (extravars.get('host_call') or {}).get('action'))
             for uuid in job['instance_uuids']:
                 if action and _in_flight_for(self.store, uuid, job['request_id']):
                     message = reason or 'job %s ended without a result for this server' % job['ident']
@@ -342,6 +357,11 @@ class JobRunner(object):
             jobs = [as_dict(r) for r in conn.execute(sa.select(t).where(t.c.status.in_(UNFINISHED))
                                                      .order_by(t.c.created_at))]
         for job in jobs:
+            if job['status'] == 'accepted' and job['kind'] != 'boot':
+                # Crashed before the action's host call was queued: fail what it may have started.
+                self._finish([job], False, 'the API service stopped before this action was handed to a job')
+                self._update([job['ident']], status='lost')
+                continue
             if job['status'] == 'accepted':
                 # Crashed between accepting and queueing: the instances, if any, were written whole.
                 job['instance_uuids'] = _created_by(self.store, job['request_id'])
@@ -374,9 +394,10 @@ def _create_call(build):
 
 
 def _spread(calls, slots):
-    """Split calls into at most ``slots`` groups, keeping each host's calls apart where possible.
+    """Split calls into groups that never mix hosts: about ``slots`` groups (at least one per host).
 
-    A run does its calls one after another, so more groups means more spawns at once.
+    A run does its calls one after another, so more groups means more spawns at once;
+    the run pool still caps how many run together.
     """
     by_host = {}
     for call in calls:

@@ -277,10 +277,20 @@ def _load(server_id):
 
 
 def _start(inst, action, reboot_type='SOFT', reason=None):
+    """Check and record the action (task_state set), and hand its host call to a job.
+
+    The job row comes first: a crash after the task_state is set is then found at restart.
+    """
     ctx = _ctx()
-    started = actions.start(_store(), inst['uuid'], action, ctx, reboot_type=reboot_type, reason=reason)
-    if started['host_call'] is not None:
-        ident = _jobs().accept(ctx.request_id, 'action')
+    ident = _jobs().accept(ctx.request_id, 'action', [inst['uuid']], actions.internal_action(action, reboot_type))
+    try:
+        started = actions.start(_store(), inst['uuid'], action, ctx, reboot_type=reboot_type, reason=reason)
+    except Exception:
+        _jobs().forget(ident)
+        raise
+    if started['host_call'] is None:
+        _jobs().forget(ident)   # done in the database (lock, unlock, a never-scheduled server's delete)
+    else:
         _jobs().submit_action(ident, inst['uuid'], dict(started['host_call'], request_id=ctx.request_id))
     return started
 

@@ -262,3 +262,41 @@ def test_work_accepted_before_a_crash_finishes_after_restart(live):
     for ident in ids:
         wait_status(live, ident, token, ['DELETED'])
         assert libvirt_state(ident) is None
+
+
+def test_jobs_on_mariadb_state_store(db_url):
+    """The same job path with the state store on MariaDB: create -> ACTIVE -> stop -> delete, jobs recorded."""
+    if not db_url.startswith('mysql'):
+        pytest.skip('the SQLite store runs every other test of this module')
+    service = LiveApi(database_url=db_url, heartbeat_interval=0).setup().start()
+    try:
+        token = service.token('demo', 'demo')
+        status, headers, body = service.http.call('POST', '/compute/v2.1/servers', {'server': {
+            'name': 'on-mariadb', 'flavorRef': '42', 'imageRef': service.seeds['image']['id']}}, token=token)
+        assert status == 202, body
+        ident = body['server']['id']
+        wait_status(service, ident, token, ['ACTIVE'])
+        service.wait_console(ident, BOOTED)
+        assert service.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, {'os-stop': None},
+                                 token=token)[0] == 202
+        wait_status(service, ident, token, ['SHUTOFF'])
+        assert libvirt_state(ident) == 'shut off'
+        assert service.http.call('DELETE', '/compute/v2.1/servers/%s' % ident, token=token)[0] == 204
+        wait_status(service, ident, token, ['DELETED'])
+        assert libvirt_state(ident) is None
+        from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+        import sqlalchemy as sa
+        store = service.store()
+        deadline = time.time() + 60
+        while time.time() < deadline:   # a job row closes when its run has ended, just after the record
+            with store.read() as conn:
+                t = table('api_jobs')
+                jobs = dict((r.request_id, r.status) for r in conn.execute(sa.select(t.c.request_id, t.c.status)))
+            if 'running' not in jobs.values():
+                break
+            time.sleep(0.2)
+        store.dispose()
+        assert jobs[headers['x-openstack-request-id']] == 'successful'
+        assert sorted(set(jobs.values())) == ['successful'] and len(jobs) == 3
+    finally:
+        service.cleanup()

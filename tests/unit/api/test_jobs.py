@@ -1,0 +1,456 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""The REST shim's job runner (novalite_api/jobs.py) with ansible-runner replaced by a fake, on both backends.
+
+The fake plays ansible-runner's part only: it creates the run's artifacts dir and
+calls the event handler with events shaped like ansible-runner's for each host
+call. Everything else (api_jobs rows, scheduling and claims, recording results,
+instance actions, recovery, batching) is the real code on SQLite and MariaDB.
+The same flows on real libvirt are tests/api/test_server_lifecycle.py.
+"""
+
+import os
+import threading
+import time
+import types
+
+import inspect
+
+import pytest
+import sqlalchemy as sa
+from ansible_runner.config._base import BaseConfig
+from ansible_runner.config.runner import RunnerConfig
+
+from novalite_api import config, jobs
+
+from ansible_collections.novalite.compute.plugins.module_utils import states as S
+from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images
+from ansible_collections.novalite.compute.plugins.module_utils.compute import actions, conductor, instances
+from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
+from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
+from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
+from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+
+HOST = 'cn-jobs-1'
+SPAWNED = {'changed': True, 'power_state': S.RUNNING, 'domain_xml': '<domain type="qemu"/>'}
+STOPPED = {'changed': True, 'power_state': S.SHUTDOWN}
+# What the real ansible_runner.run accepts: the fake refuses anything else, so a misspelt option fails here too.
+RUN_OPTIONS = (set(inspect.signature(RunnerConfig.__init__).parameters)
+               | set(inspect.signature(BaseConfig.__init__).parameters)
+               | {'event_handler', 'status_handler', 'artifacts_handler', 'cancel_callback', 'finished_callback'})
+
+
+# ---- the fake ansible-runner ----------------------------------------------------------------------
+
+class FakeRunner(object):
+    """Stands in for ``ansible_runner.run``: ``answer(call)`` says what the host did with each call.
+
+    answer returns ('ok', module result), ('failed', message) or None (the run ends
+    without an event for the call and the host is reported unreachable).
+    """
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.runs = []
+        self.lock = threading.Lock()
+
+    def __call__(self, **kwargs):
+        assert not set(kwargs) - RUN_OPTIONS, 'ansible_runner.run has no option %s' % (set(kwargs) - RUN_OPTIONS)
+        with self.lock:
+            self.runs.append(kwargs)
+        ident = kwargs['ident']
+        os.makedirs(os.path.join(kwargs['private_data_dir'], 'artifacts', ident, 'job_events'), exist_ok=True)
+        handler = kwargs['event_handler']
+        status, rc = 'successful', 0
+        for call in kwargs['extravars']['novalite_host_calls']:
+            outcome = self.answer(call)
+            task = 'Bring each instance to its state on its host'
+            if outcome is None:
+                handler({'event': 'runner_on_unreachable', 'event_data': {
+                    'task': task, 'host': 'localhost',
+                    'res': {'unreachable': True, 'msg': 'Failed to connect to the host via ssh: %s' % call['host']}}})
+                status, rc = 'failed', 4
+                continue
+            kind, value = outcome
+            if kind == 'ok':
+                res = dict(value, item=call, ansible_loop_var='item', invocation={'module_args': {}})
+                handler({'event': 'runner_item_on_ok', 'event_data': {'task': task, 'res': res}})
+            else:
+                res = {'failed': True, 'msg': value, 'item': call, 'ansible_loop_var': 'item'}
+                handler({'event': 'runner_item_on_failed', 'event_data': {'task': task, 'res': res}})
+        return types.SimpleNamespace(status=status, rc=rc)
+
+    def calls(self):
+        with self.lock:
+            return [c for run in self.runs for c in run['extravars']['novalite_host_calls']]
+
+    def artifacts_of(self, server):
+        """The artifacts dir of the run that carried ``server``'s host call."""
+        with self.lock:
+            for run in self.runs:
+                if any(c['server'] == server for c in run['extravars']['novalite_host_calls']):
+                    return os.path.join(run['private_data_dir'], 'artifacts', run['ident'])
+        return None
+
+
+def always_ok(call):
+    return ('ok', SPAWNED if call['action'] == 'create' else STOPPED)
+
+
+# ---- fixtures and helpers -------------------------------------------------------------------------
+
+def host_facts():
+    """A host_facts result as the module returns it on a small KVM host."""
+    return {
+        'hostname': 'hv-jobs.example', 'host_uuid': '4f6b1f0e-2d1a-4f55-9d43-0b8f1f3b7c21', 'host_ip': '192.0.2.10',
+        'libvirt_uri': 'qemu:///system', 'instances_path': '/var/lib/novalite/instances',
+        'vcpus': 16, 'memory_mb': 65536, 'memory_mb_free': 60000, 'local_gb': 500, 'free_disk_gb': 450,
+        'cpu_arch': 'x86_64',
+        'cpu_info': {'arch': 'x86_64', 'model': 'EPYC', 'vendor': 'AMD',
+                     'topology': {'sockets': 1, 'cores': 16, 'threads': 1}, 'features': ['avx2']},
+        'cpu_traits': ['HW_CPU_X86_AVX2'],
+        'hypervisor_type': 'QEMU', 'hypervisor_version': 7002022, 'libvirt_version': 9000000,
+        'virt_type': 'kvm', 'virt_type_detected': 'kvm',
+        'supported_instances': [['x86_64', 'kvm', 'hvm']], 'running_vms': 0,
+    }
+
+
+@pytest.fixture
+def catalog(store):
+    """A compute node, a flavor and an active image; returns the image id."""
+    hosts.record(store, HOST, host_facts(), settings.parse({}))
+    flavors.create(store, 'm1.small', 1, 1024, 10, flavorid='2')
+    image = images.create(store, 'cirros', disk_format='qcow2', container_format='bare', visibility='public')
+    t = table('images')
+    with store.begin() as conn:
+        # As after an upload (the image data itself is never read here).
+        conn.execute(t.update().where(t.c.id == image['id']).values(status='active', size=16 * 1024 * 1024))
+    return image['id']
+
+
+@pytest.fixture
+def make_runner(store, tmp_path, monkeypatch):
+    """make_runner(answer, **cfg) -> (JobRunner, FakeRunner); every runner's threads are drained at teardown."""
+    made = []
+
+    def make(answer=always_ok, **overrides):
+        fake = FakeRunner(answer)
+        monkeypatch.setattr(jobs.ansible_runner, 'run', fake)
+        raw = {'database_url': 'sqlite:///unused.db', 'jobs_dir': str(tmp_path / 'jobs'),
+               'secret_key_file': str(tmp_path / 'secret.key'), 'heartbeat_interval': 0,
+               'boot_batch_window_ms': 0}
+        raw.update(overrides)
+        runner = jobs.JobRunner(config.validate(raw), store)
+        os.makedirs(runner.cfg['jobs_dir'], exist_ok=True)
+        made.append(runner)
+        return runner, fake
+
+    yield make
+    for runner in made:
+        runner.stop()
+        # The work threads go first: they submit to the run pool.
+        runner._work.shutdown(wait=True)   # pylint: disable=protected-access
+        runner._runs.shutdown(wait=True)   # pylint: disable=protected-access
+
+
+def ctx():
+    return Context(user_id='u1', project_id='p1', is_admin=False)
+
+
+def create(store, context, image_id, name='vm', count=1):
+    return conductor.create_servers(store, context, {'name': name, 'flavor': '2', 'image': image_id,
+                                                     'max_count': count})
+
+
+def job_row(store, ident):
+    t = table('api_jobs')
+    with store.read() as conn:
+        row = conn.execute(sa.select(t).where(t.c.ident == ident)).first()
+    return as_dict(row) if row is not None else None
+
+
+def wait_finished(store, ident, timeout=15):
+    deadline = time.time() + timeout
+    while True:
+        row = job_row(store, ident)
+        if row is not None and row['status'] not in jobs.UNFINISHED:
+            return row
+        assert time.time() < deadline, 'job %s still %s' % (ident, row and row['status'])
+        time.sleep(0.02)
+
+
+def active_instance(store, image_id, name='web'):
+    """An ACTIVE server on HOST (as after a boot), for the action tests."""
+    inst = create(store, ctx(), image_id, name=name)[0]
+    return instances.update(store, inst['uuid'], vm_state=S.ACTIVE, task_state=None, host=HOST,
+                            node='hv-jobs.example', power_state=S.RUNNING)
+
+
+def job_events(store, uuid, request_id):
+    action = [a for a in instances.list_actions(store, uuid) if a['request_id'] == request_id][-1]
+    return [e for e in action['events'] if e['event'] == jobs.JOB_EVENT]
+
+
+# ---- _spread --------------------------------------------------------------------------------------
+
+def _calls(host, count):
+    return [{'host': host, 'server': '%s-%d' % (host, i)} for i in range(count)]
+
+
+def test_spread_one_host_fills_every_slot():
+    calls = _calls('a', 10)
+    groups = jobs._spread(calls, 4)   # pylint: disable=protected-access
+    assert sorted((len(g) for g in groups), reverse=True) == [3, 3, 2, 2]
+    assert sorted(c['server'] for g in groups for c in g) == sorted(c['server'] for c in calls)
+
+
+def test_spread_keeps_hosts_apart():
+    calls = _calls('a', 5) + _calls('b', 3)
+    groups = jobs._spread(calls, 4)   # pylint: disable=protected-access
+    assert len(groups) == 4
+    assert all(len(set(c['host'] for c in g)) == 1 for g in groups)
+    served = [c['server'] for g in groups for c in g]
+    assert sorted(served) == sorted(c['server'] for c in calls) and len(served) == len(set(served))
+
+
+def test_spread_fewer_calls_than_slots():
+    groups = jobs._spread(_calls('a', 2), 4)   # pylint: disable=protected-access
+    assert [len(g) for g in groups] == [1, 1]
+
+
+# ---- boots ----------------------------------------------------------------------------------------
+
+def test_boot_records_each_result_and_fails_a_call_without_one(store, catalog, make_runner):
+    def answer(call):
+        # The first server spawns; the run never reports the second (its host went unreachable).
+        return ('ok', SPAWNED) if call['instance']['display_name'] == 'vm-1' else None
+
+    runner, fake = make_runner(answer)
+    context = ctx()
+    ident = runner.accept(context.request_id, 'boot')
+    assert job_row(store, ident)['status'] == 'accepted'
+    rows = create(store, context, catalog, count=2)
+    runner.submit_boot(ident, [r['uuid'] for r in rows])
+    row = wait_finished(store, ident)
+    assert row['status'] == 'failed' and row['finished_at'] is not None and row['started_at'] is not None
+    assert sorted(row['instance_uuids']) == sorted(r['uuid'] for r in rows)
+
+    first, second = (instances.get(store, r['uuid']) for r in rows)
+    assert (first['vm_state'], first['task_state'], first['status']) == (S.ACTIVE, None, 'ACTIVE')
+    assert first['launched_at'] is not None and first['power_state'] == S.RUNNING
+    assert first['domain_xml'] == SPAWNED['domain_xml'] and first['host'] == HOST
+
+    # One host only: the reschedule finds no other host and the build ends in ERROR.
+    assert (second['vm_state'], second['task_state'], second['status']) == (S.ERROR, None, 'ERROR')
+    assert second['launched_at'] is None
+    assert instances.latest_fault(store, second['uuid'])['message'].startswith('No valid host was found')
+    # The host call's failure is in the build event, naming the run and why.
+    second_artifacts = fake.artifacts_of(second['uuid'])
+    run_ident = os.path.basename(second_artifacts)
+    build = [e for a in instances.list_actions(store, second['uuid']) for e in a['events']
+             if e['event'] == conductor.BUILD_EVENT and e['result'] == 'Error']
+    assert build and 'without a result' in build[0]['traceback'] and run_ident in build[0]['traceback']
+    assert 'Failed to connect to the host via ssh' in build[0]['traceback']
+
+    for inst in (first, second):
+        events = job_events(store, inst['uuid'], context.request_id)
+        assert len(events) == 1
+        assert events[0]['details'] == fake.artifacts_of(inst['uuid'])
+        assert os.path.isdir(events[0]['details'])
+        assert events[0]['finish_time'] is not None
+    assert job_events(store, first['uuid'], context.request_id)[0]['result'] == 'Success'
+    assert job_events(store, second['uuid'], context.request_id)[0]['result'] == 'Error'
+    # The two servers went to their host in separate runs (parallel spawns), one call each.
+    assert sorted(len(run['extravars']['novalite_host_calls']) for run in fake.runs) == [1, 1]
+    for run in fake.runs:
+        assert run['ident'].startswith(context.request_id)
+        assert run['playbook'] == jobs.HOST_CALLS
+        assert run['extravars']['novalite_database_url'] == runner.cfg['database_url']
+    # The failed build's claim is released: only the ACTIVE server holds resources.
+    node = hosts.get_node(store, HOST)
+    assert node['vcpus_used'] == 1 and node['memory_mb_used'] == 1024
+
+
+def test_boot_with_no_valid_host_runs_nothing(store, catalog, make_runner):
+    runner, fake = make_runner()
+    context = ctx()
+    ident = runner.accept(context.request_id, 'boot')
+    big = flavors.create(store, 'm1.huge', 1, 512000, 10, flavorid='9')   # more RAM than the host has
+    rows = conductor.create_servers(store, context, {'name': 'big', 'flavor': big['flavorid'], 'image': catalog})
+    runner.submit_boot(ident, [r['uuid'] for r in rows])
+    wait_finished(store, ident)
+    inst = instances.get(store, rows[0]['uuid'])
+    assert (inst['vm_state'], inst['task_state']) == (S.ERROR, None)
+    assert instances.latest_fault(store, inst['uuid'])['message'].startswith('No valid host was found')
+    assert fake.runs == []
+
+
+def test_parallel_runs_of_one_request_get_their_own_dirs(store, catalog, make_runner, monkeypatch):
+    # A frozen clock makes "the same millisecond" certain (it happens about half the time for real).
+    monkeypatch.setattr(jobs, 'time', types.SimpleNamespace(time=lambda: 1767225600.5, sleep=time.sleep))
+    runner, fake = make_runner()
+    context = ctx()
+    ident = runner.accept(context.request_id, 'boot')
+    rows = create(store, context, catalog, count=2)
+    runner.submit_boot(ident, [r['uuid'] for r in rows])
+    wait_finished(store, ident)
+    assert len(fake.runs) == 2
+    assert len(set(run['ident'] for run in fake.runs)) == 2
+    assert len(set(run['private_data_dir'] for run in fake.runs)) == 2
+    details = [job_events(store, r['uuid'], context.request_id)[0]['details'] for r in rows]
+    assert details[0] != details[1]
+
+
+# ---- actions --------------------------------------------------------------------------------------
+
+def test_failed_action_item_keeps_vm_state_and_records_fault(store, catalog, make_runner):
+    runner, fake = make_runner(lambda call: ('failed', 'disk full'))
+    inst = active_instance(store, catalog)
+    context = ctx()
+    started = actions.start(store, inst['uuid'], 'stop', context)
+    assert started['server']['task_state'] == S.POWERING_OFF
+    ident = runner.accept(context.request_id, 'action')
+    runner.submit_action(ident, inst['uuid'], dict(started['host_call'], request_id=context.request_id))
+    row = wait_finished(store, ident)
+    assert row['status'] == 'successful'   # the run itself succeeded: the failure is the item's
+    after = instances.get(store, inst['uuid'])
+    assert (after['vm_state'], after['task_state'], after['power_state']) == (S.ACTIVE, None, S.RUNNING)
+    assert instances.latest_fault(store, inst['uuid'])['message'] == 'disk full'
+    [call] = fake.calls()
+    assert (call['action'], call['state'], call['server']) == ('stop', 'stopped', inst['uuid'])
+    stop = [a for a in instances.list_actions(store, inst['uuid']) if a['request_id'] == context.request_id][0]
+    assert stop['action'] == 'stop' and stop['message'] == 'Error'
+    by_name = dict((e['event'], e) for e in stop['events'])
+    assert by_name['compute_stop_instance']['result'] == 'Error'
+    assert by_name['compute_stop_instance']['traceback'] == 'disk full'
+    assert by_name[jobs.JOB_EVENT]['details'] == fake.artifacts_of(inst['uuid'])
+
+
+def test_successful_action_item_moves_the_state(store, catalog, make_runner):
+    runner, _fake = make_runner()
+    inst = active_instance(store, catalog)
+    context = ctx()
+    started = actions.start(store, inst['uuid'], 'stop', context)
+    ident = runner.accept(context.request_id, 'action')
+    runner.submit_action(ident, inst['uuid'], dict(started['host_call'], request_id=context.request_id))
+    assert wait_finished(store, ident)['status'] == 'successful'
+    after = instances.get(store, inst['uuid'])
+    assert (after['vm_state'], after['task_state'], after['power_state']) == (S.STOPPED, None, S.SHUTDOWN)
+    assert instances.latest_fault(store, inst['uuid']) is None
+
+
+# ---- recovery -------------------------------------------------------------------------------------
+
+def test_recover_resumes_accepted_boot_and_loses_empty_one(store, catalog, make_runner):
+    old, _unused = make_runner()
+    written = ctx()
+    old.accept(written.request_id, 'boot')
+    rows = create(store, written, catalog, count=2)      # the old process died before submit_boot
+    empty = ctx()
+    old.accept(empty.request_id, 'boot')                # ... and this one before create_servers
+
+    runner, fake = make_runner()
+    runner.start()
+    assert job_row(store, empty.request_id)['status'] == 'lost'
+    assert job_row(store, empty.request_id)['finished_at'] is not None
+    row = wait_finished(store, written.request_id)
+    assert row['status'] == 'successful'
+    for r in rows:
+        inst = instances.get(store, r['uuid'])
+        assert (inst['vm_state'], inst['task_state'], inst['host']) == (S.ACTIVE, None, HOST)
+        assert inst['launched_at'] is not None
+    assert sorted(c['server'] for c in fake.calls()) == sorted(r['uuid'] for r in rows)
+    runner.start()   # a second start does nothing again
+    assert len(fake.calls()) == 2
+
+
+def _running_action_job(store, runner, inst, context):
+    """An action job as a process that died during its run leaves it."""
+    started = actions.start(store, inst['uuid'], 'stop', context)
+    ident = runner.accept(context.request_id, 'action')
+    t = table('api_jobs')
+    with store.begin() as conn:
+        conn.execute(t.update().where(t.c.ident == ident).values(
+            status='running', instance_uuids=[inst['uuid']],
+            extravars={'host_call': dict(started['host_call'], request_id=context.request_id)}))
+    return ident
+
+
+def test_recover_reruns_action_still_in_its_task_state(store, catalog, make_runner):
+    old, _unused = make_runner()
+    inst = active_instance(store, catalog)
+    context = ctx()
+    ident = _running_action_job(store, old, inst, context)
+    assert instances.get(store, inst['uuid'])['task_state'] == S.POWERING_OFF
+
+    runner, fake = make_runner()
+    runner.start()
+    assert wait_finished(store, ident)['status'] == 'successful'
+    after = instances.get(store, inst['uuid'])
+    assert (after['vm_state'], after['task_state'], after['power_state']) == (S.STOPPED, None, S.SHUTDOWN)
+    assert [c['server'] for c in fake.calls()] == [inst['uuid']]
+
+
+def test_recover_fails_action_accepted_but_never_queued(store, catalog, make_runner):
+    old, _unused = make_runner()
+    inst = active_instance(store, catalog)
+    context = ctx()
+    # The old process wrote the job row and set the task_state, then died before queueing the host call.
+    ident = old.accept(context.request_id, 'action', [inst['uuid']], 'stop')
+    actions.start(store, inst['uuid'], 'stop', context)
+
+    runner, fake = make_runner()
+    runner.start()
+    assert job_row(store, ident)['status'] == 'lost'
+    after = instances.get(store, inst['uuid'])
+    assert (after['vm_state'], after['task_state']) == (S.ACTIVE, None)
+    assert 'stopped before this action was handed to a job' in instances.latest_fault(store, inst['uuid'])['message']
+    assert fake.runs == []
+
+
+def test_recover_closes_action_already_recorded(store, catalog, make_runner):
+    old, _unused = make_runner()
+    inst = active_instance(store, catalog)
+    context = ctx()
+    ident = _running_action_job(store, old, inst, context)
+    # The old process recorded the result but died before closing the job.
+    conductor.record_result(store, inst['uuid'], 'stop', context.request_id, host_result=STOPPED)
+
+    runner, fake = make_runner()
+    runner.start()
+    assert wait_finished(store, ident)['status'] == 'successful'
+    assert instances.get(store, inst['uuid'])['vm_state'] == S.STOPPED
+    assert fake.runs == []
+
+
+# ---- batching -------------------------------------------------------------------------------------
+
+def test_boots_within_the_window_share_one_pass(store, catalog, make_runner):
+    runner, fake = make_runner(boot_batch_window_ms=300, job_concurrency=2)
+    passes = []
+    boot_jobs = runner._boot_jobs   # pylint: disable=protected-access
+
+    def counting(batch):
+        passes.append([j['ident'] for j in batch])
+        return boot_jobs(batch)
+
+    runner._boot_jobs = counting   # pylint: disable=protected-access
+    idents, uuids = [], []
+    for index in range(3):
+        context = ctx()
+        idents.append(runner.accept(context.request_id, 'boot'))
+        rows = create(store, context, catalog, name='batch%d' % index)
+        uuids.extend(r['uuid'] for r in rows)
+        runner.submit_boot(idents[-1], [r['uuid'] for r in rows])
+    for ident in idents:
+        assert wait_finished(store, ident)['status'] == 'successful'
+    assert len(passes) == 1 and sorted(passes[0]) == sorted(idents)
+    assert 1 <= len(fake.runs) <= 2
+    assert sorted(c['server'] for c in fake.calls()) == sorted(uuids)
+    for uuid in uuids:
+        inst = instances.get(store, uuid)
+        assert (inst['vm_state'], inst['task_state']) == (S.ACTIVE, None)
+    # Each request's calls carry their own request id, so each server's action got its result.
+    for ident, uuid in zip(idents, uuids):
+        assert job_events(store, uuid, ident)[0]['result'] == 'Success'
