@@ -126,11 +126,12 @@ def _ref(value):
     return str(value).rstrip('/').rsplit('/', 1)[-1]
 
 
-def _server_schema():
+def server_schema(version):
+    """The create body's ``server`` object at microversion ``version`` (also checked against the OpenAPI doc)."""
     schema = dict(_SERVER, properties=dict(_SERVER['properties']))
-    if _version() >= (2, 19):
+    if version >= (2, 19):
         schema['properties']['description'] = validation.DESCRIPTION
-    if _version() >= (2, 37):
+    if version >= (2, 37):
         # From 2.37 networks is required: a list, or "auto" / "none".
         schema['properties']['networks'] = {'oneOf': [
             {'type': 'array', 'items': _NETWORK, 'minItems': 1},
@@ -212,7 +213,7 @@ def server_create():
         raise validation.ValidationError(extra[0], "Invalid input for field/attribute body. Value: %s. Additional "
                                                    "properties are not allowed ('%s' was unexpected)"
                                          % (extra[0], extra[0]))
-    validation.validate(spec, _server_schema(), 'server')
+    validation.validate(spec, server_schema(_version()), 'server')
     hints = body.get('os:scheduler_hints') or body.get('OS-SCH-HNT:scheduler_hints') or {}
     validation.validate(hints, _HINTS, 'os:scheduler_hints')
     policy.enforce('os_compute_api:servers:create', ctx, {'project_id': ctx.project_id, 'user_id': ctx.user_id})
@@ -298,11 +299,14 @@ def _start(inst, action, reboot_type='SOFT', reason=None):
 @blueprint.route('/v2.1/servers/<server_id>/action', methods=['POST'])
 def server_action(server_id):
     body = flask.request.get_json(silent=True)
+    # nova/api/openstack/wsgi.py action_peek and the action lookup, with their messages
     if not isinstance(body, dict) or len(body) != 1:
-        raise validation.ValidationError('body', 'Malformed request body: an action body holds exactly one key')
+        raise validation.ValidationError('body', 'Malformed message body: too many body keys'
+                                         if isinstance(body, dict) and body else
+                                         'Malformed message body: cannot understand JSON')
     name, args = next(iter(body.items()))
     if name not in ACTION_RULES:
-        raise NotFound('Action', name, field='action')
+        raise validation.ValidationError('action', 'There is no such action: %s' % name)
     inst = _load(server_id)
     action, rule = ACTION_RULES[name]
     policy.enforce(rule, _ctx(), {'project_id': inst['project_id'], 'user_id': inst['user_id']})

@@ -122,6 +122,18 @@ def test_nova_error_schema_matches_the_fault_names():
     assert set(faults.NOVA_FAULT_NAMES.values()) | set(['computeFault']) == names
 
 
+def test_server_bodies_match_what_the_handlers_accept(app):
+    """The documented create and action bodies name exactly the keys the handlers validate."""
+    from novalite_api import compute, servers
+    schemas = _openapi().document()['components']['schemas']
+    documented = schemas['ServerCreate']['properties']['server']
+    accepted = servers.server_schema(compute.MAX_VERSION)
+    assert set(documented['properties']) == set(accepted['properties'])
+    assert set(documented.get('required', [])) <= set(accepted['required'])
+    actions = set(key for choice in schemas['ServerAction']['oneOf'] for key in choice['required'])
+    assert set(servers.ACTION_RULES) == actions
+
+
 def test_openapi_json_is_served_without_a_token(app):
     client = app.test_client()
     resp = client.get('/openapi.json')

@@ -229,6 +229,13 @@ def test_invalid_state_and_lock_answer_409(live):
     assert live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, {'unlock': None}, token=admin)[0] == 202
     assert live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, {'reboot': {'type': 'FIRM'}},
                           token=token)[0] == 400
+    status, _h, body = live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, {'os-explode': None},
+                                      token=token)
+    assert status == 400 and body['badRequest']['message'] == 'There is no such action: os-explode', body
+    status, _h, body = live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident,
+                                      {'os-stop': None, 'os-start': None}, token=token)
+    assert status == 400 and 'too many body keys' in body['badRequest']['message'], body
+    assert wait_status(live, ident, token, ['ACTIVE'])['OS-EXT-STS:vm_state'] == 'active'
     assert live.http.call('DELETE', '/compute/v2.1/servers/%s' % ident, token=token)[0] == 204
     wait_status(live, ident, token, ['DELETED'])
 
