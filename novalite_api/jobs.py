@@ -328,11 +328,13 @@ class JobRunner(object):
         self._rotate()
 
     def _heartbeat_loop(self):
-        while not self._stop.wait(self.cfg['heartbeat_interval']):
+        # At once on start (the hosts may have been silent while the service was down), then periodically.
+        while not self._stop.is_set():
             try:
                 self.heartbeat_once()
             except Exception:  # pylint: disable=broad-except
                 LOG.exception('heartbeat run failed')
+            self._stop.wait(self.cfg['heartbeat_interval'])
 
     # ---- start, recovery ------------------------------------------------------------------------
 
