@@ -232,6 +232,7 @@ def server_create():
         'availability_zone': _availability_zone(spec, ctx), 'key_name': spec.get('key_name'),
         'user_data': _user_data(spec), 'metadata': spec.get('metadata') or {},
         'description': spec.get('description'), 'scheduler_hints': hints,
+        'config_drive': spec.get('config_drive'),
         'network_info': _networks(spec),
     }
     if spec.get('key_name'):

@@ -77,7 +77,8 @@ options:
     type: str
   user_data:
     description:
-      - User data for a new server.
+      - User data for a new server, base64-encoded as Nova's API takes it (plain text is passed as is).
+      - The guest reads it from a config drive (ISO 9660, label C(config-2), C(openstack/latest/user_data)).
     type: str
   metadata:
     description:

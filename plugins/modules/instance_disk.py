@@ -16,7 +16,8 @@ description:
     C(<instances_path>/<uuid>/disk), a qcow2 overlay whose backing file is the cached base, sized to the
     flavor's C(root_gb) (0 means the image's virtual size), plus C(disk.local) (formatted ephemeral disk)
     and C(disk.swap) when the flavor asks for them, C(disk.info), an empty C(console.log), and
-    C(kernel)/C(ramdisk) for kernel/ramdisk images.
+    C(kernel)/C(ramdisk) for kernel/ramdisk images, and Nova's config drive C(disk.config) (ISO 9660,
+    label C(config-2), with meta_data.json and user_data) when the instance asks for one or has user data.
   - A flavor smaller than the image's virtual size or its C(min_disk) fails with
     C(FlavorDiskSmallerThanImage) and creates nothing. Any failure removes the instance directory.
   - Existing disks are left alone (idempotent). I(state=absent) removes the instance directory;
@@ -82,6 +83,10 @@ kernel:
   type: str
 ramdisk:
   description: Ramdisk file in the instance directory, or null.
+  returned: state=present
+  type: str
+config_drive:
+  description: The config drive ISO in the instance directory, or null.
   returned: state=present
   type: str
 '''

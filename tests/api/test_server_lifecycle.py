@@ -307,3 +307,20 @@ def test_jobs_on_mariadb_state_store(db_url):
         assert sorted(set(jobs.values())) == ['successful'] and len(jobs) == 3
     finally:
         service.cleanup()
+
+
+def test_user_data_reaches_the_guest_on_a_config_drive(live):
+    """Nova's config drive (ISO 9660, config-2): the guest reads its uuid and the user data the API was given."""
+    import base64
+    token = live.token('demo', 'demo')
+    status, _h, body = live.http.call('POST', '/compute/v2.1/servers', {'server': {
+        'name': 'with-user-data', 'flavorRef': '42', 'imageRef': live.seeds['image']['id'], 'config_drive': True,
+        'user_data': base64.b64encode(b'hello-from-the-api\n').decode('ascii')}}, token=token)
+    assert status == 202, body
+    ident = body['server']['id']
+    server = wait_status(live, ident, token, ['ACTIVE'])
+    assert server['config_drive'] == 'True'
+    live.wait_console(ident, 'NOVALITE CONFIG DRIVE uuid=%s' % ident)
+    live.wait_console(ident, 'NOVALITE USER DATA hello-from-the-api')
+    assert live.http.call('DELETE', '/compute/v2.1/servers/%s' % ident, token=token)[0] == 204
+    wait_status(live, ident, token, ['DELETED'])

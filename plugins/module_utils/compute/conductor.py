@@ -155,6 +155,8 @@ def create_servers(store, context, request, enforce_quota=False):
                 'key_name': request.get('key_name'), 'key_data': key_data,
                 'user_data': request.get('user_data'), 'metadata': metadata,
                 'description': request.get('description'),
+                # Nova stores the request's flag as 'True' or ''
+                'config_drive': 'True' if str(request.get('config_drive')).lower() in ('true', '1', 'yes') else '',
                 'scheduler_hints': dict(hints, **({'group': group.uuid} if group else {})),
                 'network_info': request.get('network_info') or [],
                 'system_metadata': dict(boot_files, min_count=min_count, max_count=max_count),
@@ -200,6 +202,12 @@ def host_args(instance, node):
         'metadata': instance.get('metadata') or {},
         'user_data': instance.get('user_data'),
         'key_data': instance.get('key_data'),
+        # what the config drive tells the guest (virt/config_drive.py)
+        'config_drive': instance.get('config_drive') or '',
+        'key_name': instance.get('key_name'),
+        'hostname': instance.get('hostname'),
+        'launch_index': instance.get('launch_index') or 0,
+        'availability_zone': instance.get('availability_zone'),
     }
     for kind in ('kernel', 'ramdisk'):
         if instance.get('system_metadata', {}).get(kind):

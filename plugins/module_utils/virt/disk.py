@@ -25,7 +25,7 @@ import subprocess
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     FlavorDiskSmallerThanImage, HypervisorError, InvalidInput,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.virt import imagecache
+from ansible_collections.novalite.compute.plugins.module_utils.virt import config_drive, imagecache
 
 GiB = 1024 ** 3
 MiB = 1024 ** 2
@@ -156,6 +156,8 @@ def _describe(idir, info):
     for name in ('kernel', 'ramdisk'):
         if os.path.exists(os.path.join(idir, name)):
             out[name] = os.path.join(idir, name)
+    drive = os.path.join(idir, config_drive.FILE_NAME)
+    out['config_drive'] = drive if drive in info else None   # a cdrom, not one of the vdX disks
     return out
 
 
@@ -169,6 +171,8 @@ def planned_disks(instances_path, instance):
         info[os.path.join(idir, 'disk.local')] = 'qcow2'
     if _int_field(flavor, 'swap'):
         info[os.path.join(idir, 'disk.swap')] = 'qcow2'
+    if config_drive.wanted(instance):
+        info[os.path.join(idir, config_drive.FILE_NAME)] = 'raw'
     out = _describe(idir, info)
     for name in ('kernel', 'ramdisk'):
         out[name] = os.path.join(idir, name) if instance.get(name) else None
@@ -223,6 +227,8 @@ def create_instance_disks(instances_path, instance, base, kernel_base=None, ramd
             imagecache.link_or_copy(kernel_base['path'], os.path.join(idir, 'kernel'))
         if ramdisk_base:
             imagecache.link_or_copy(ramdisk_base['path'], os.path.join(idir, 'ramdisk'))
+        if config_drive.wanted(instance):
+            info[config_drive.build(os.path.join(idir, config_drive.FILE_NAME), instance)] = 'raw'
         open(os.path.join(idir, 'console.log'), 'w').close()
         info_tmp = os.path.join(idir, 'disk.info.tmp')
         with open(info_tmp, 'w') as f:

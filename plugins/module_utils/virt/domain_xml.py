@@ -192,6 +192,13 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
         _sub(disk_el, 'driver', name='qemu', type=d.get('format') or 'qcow2', cache=cache_mode)
         _sub(disk_el, 'source', file=d['path'])
         _sub(disk_el, 'target', dev=d['target'], bus='virtio')
+    if disks.get('config_drive'):
+        # Nova's config drive on an i440fx machine: a read-only IDE cdrom (hdd), raw ISO 9660.
+        cdrom = _sub(devices, 'disk', type='file', device='cdrom')
+        _sub(cdrom, 'driver', name='qemu', type='raw')
+        _sub(cdrom, 'source', file=disks['config_drive'])
+        _sub(cdrom, 'target', dev='hdd', bus='ide')
+        _sub(cdrom, 'readonly')
     for idx, vif in enumerate(instance.get('network_info') or []):
         if not isinstance(vif, dict) or not vif.get('mac'):
             raise InvalidInput('network_info[%d].mac' % idx, 'is required')

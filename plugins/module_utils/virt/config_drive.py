@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Nova's config drive: an ISO 9660 volume labelled ``config-2`` with openstack/latest/.
+
+novalite has no metadata service, so the config drive is how a guest gets its
+user data, keys and metadata: a server gets one when it asks for it
+(``config_drive``) or has user data. Layout and label as nova/virt/configdrive.py
+and nova/api/metadata/base.py (meta_data.json, user_data, vendor_data.json,
+network_data.json), built with genisoimage as Nova does.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import binascii
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import HypervisorError
+
+FILE_NAME = 'disk.config'
+VOLUME_LABEL = 'config-2'
+
+
+def wanted(instance):
+    """Nova: a config drive when the user asks for one; here also for user data (no metadata service)."""
+    flag = instance.get('config_drive')
+    asked = flag is True or str(flag).lower() in ('true', '1', 'yes')
+    return asked or instance.get('user_data') is not None
+
+
+def user_data_bytes(user_data):
+    """User data as the guest sees it: the API takes it base64-encoded; plain text is taken as is."""
+    if user_data is None:
+        return None
+    text = str(user_data)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return text.encode('utf-8')
+
+
+def meta_data(instance):
+    """openstack/latest/meta_data.json (nova/api/metadata/base.py InstanceMetadata)."""
+    keys = []
+    if instance.get('key_data'):
+        keys.append({'name': instance.get('key_name') or 'key', 'type': 'ssh', 'data': instance['key_data']})
+    return {
+        'uuid': instance['uuid'],
+        'name': instance.get('display_name') or instance.get('name'),
+        'hostname': instance.get('hostname') or instance.get('display_name') or instance['uuid'],
+        'launch_index': instance.get('launch_index') or 0,
+        'availability_zone': instance.get('availability_zone') or 'nova',
+        'project_id': instance.get('project_id'),
+        'meta': dict(instance.get('metadata') or {}),
+        'public_keys': dict((k['name'], k['data']) for k in keys),
+        'keys': keys,
+        'devices': [],
+    }
+
+
+def build(path, instance):
+    """Write the config drive ISO for ``instance`` to ``path`` (atomically: a partial one never stays)."""
+    work = tempfile.mkdtemp(prefix='.config-drive-', dir=os.path.dirname(path))
+    try:
+        latest = os.path.join(work, 'tree', 'openstack', 'latest')
+        os.makedirs(latest)
+        with open(os.path.join(latest, 'meta_data.json'), 'w') as handle:
+            json.dump(meta_data(instance), handle)
+        for name in ('vendor_data.json', 'vendor_data2.json', 'network_data.json'):
+            with open(os.path.join(latest, name), 'w') as handle:
+                json.dump({'links': [], 'networks': [], 'services': []} if name == 'network_data.json' else {},
+                          handle)
+        data = user_data_bytes(instance.get('user_data'))
+        if data is not None:
+            with open(os.path.join(latest, 'user_data'), 'wb') as handle:
+                handle.write(data)
+        partial = os.path.join(work, 'disk.config')
+        cmd = ['genisoimage', '-o', partial, '-ldots', '-allow-lowercase', '-allow-multidot', '-l',
+               '-publisher', 'novalite', '-quiet', '-J', '-r', '-V', VOLUME_LABEL, os.path.join(work, 'tree')]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        except OSError as exc:
+            raise HypervisorError('config drive: cannot run genisoimage: %s' % exc, field='instance.config_drive')
+        if proc.returncode != 0:
+            raise HypervisorError('config drive: genisoimage failed: %s' % (proc.stderr.strip() or proc.returncode),
+                                  field='instance.config_drive')
+        os.chmod(partial, 0o644)
+        os.rename(partial, path)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return path
