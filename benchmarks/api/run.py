@@ -129,8 +129,9 @@ def main():
     parser.add_argument('--list-servers', type=int, default=1000)
     args = parser.parse_args()
     from novalite_api import accounts
-    live = LiveApi(job_concurrency=4, heartbeat_interval=20).setup().start()
+    live = LiveApi(job_concurrency=4, heartbeat_interval=20)
     try:
+        live.setup().start()
         token = live.token('demo', 'demo')
         image = live.seeds['image']['id']
         # Warm-up: the first boot copies the image into _base.

@@ -28,8 +28,9 @@ BOOTED = 'NOVALITE TEST IMAGE BOOTED'
 
 @pytest.fixture(scope='module')
 def live():
-    service = LiveApi(job_concurrency=2).setup().start()
-    try:
+    service = LiveApi(job_concurrency=2)
+    try:   # a failed setup or start is cleaned up too
+        service.setup().start()
         yield service
     finally:
         service.cleanup()
@@ -275,8 +276,9 @@ def test_jobs_on_mariadb_state_store(db_url):
     """The same job path with the state store on MariaDB: create -> ACTIVE -> stop -> delete, jobs recorded."""
     if not db_url.startswith('mysql'):
         pytest.skip('the SQLite store runs every other test of this module')
-    service = LiveApi(database_url=db_url, heartbeat_interval=0).setup().start()
+    service = LiveApi(database_url=db_url, heartbeat_interval=0)
     try:
+        service.setup().start()
         token = service.token('demo', 'demo')
         status, headers, body = service.http.call('POST', '/compute/v2.1/servers', {'server': {
             'name': 'on-mariadb', 'flavorRef': '42', 'imageRef': service.seeds['image']['id']}}, token=token)

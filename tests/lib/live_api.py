@@ -113,6 +113,7 @@ class LiveApi(object):
                                       self.cfg_path], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         if not wait_listening(self.port, self.proc, time.time() + 60):
+            self.stop()
             raise AssertionError('the API service did not start:\n%s' % self.log())
         return self
 
