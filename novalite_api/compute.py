@@ -124,7 +124,7 @@ def _base():
     return flask.current_app.config['NOVALITE']['public_url'] + '/compute'
 
 
-def _links(kind, ident):
+def links(kind, ident):
     return [{'rel': 'self', 'href': '%s/v2.1/%s/%s' % (_base(), kind, ident)},
             {'rel': 'bookmark', 'href': '%s/%s/%s' % (_base(), kind, ident)}]
 
@@ -228,7 +228,7 @@ def _flavor_view(flavor, detail):
                     'OS-FLV-DISABLED:disabled': flavor['disabled'],
                     'os-flavor-access:is_public': flavor['is_public'],
                     'swap': flavor['swap'] or '', 'rxtx_factor': flavor['rxtx_factor']})
-    out['links'] = _links('flavors', flavor['flavorid'])
+    out['links'] = links('flavors', flavor['flavorid'])
     return out
 
 
@@ -839,7 +839,7 @@ def _servers_response(view, rows, limit):
         view.load_faults(rows)
         body = {'servers': [_server_view(i, view) for i in rows]}
     else:
-        body = {'servers': [{'id': i['uuid'], 'name': i['display_name'], 'links': _links('servers', i['uuid'])}
+        body = {'servers': [{'id': i['uuid'], 'name': i['display_name'], 'links': links('servers', i['uuid'])}
                             for i in rows]}
     if rows and len(rows) == limit:   # Nova links a full page, even the last one
         body['servers_links'] = _next_link(rows[-1]['uuid'], limit)

@@ -107,8 +107,7 @@ class JobRunner(object):
         """Record a job before its instances or task state are written, so a crash in between is found later."""
         with self.store.begin() as conn:
             conn.execute(_jobs_table().insert().values(
-                ident=request_id, request_id=request_id, kind=kind, playbook=os.path.basename(HOST_CALLS),
-                extravars={'action': action} if action else {}, instance_uuids=list(instance_uuids),
+                ident=request_id, request_id=request_id, kind=kind, extravars={'action': action} if action else {}, instance_uuids=list(instance_uuids),
                 status='accepted', created_at=utcnow()))
         return request_id
 

@@ -19,9 +19,9 @@ import binascii
 import secrets
 
 from novalite_api import policy, validation
-from novalite_api.compute import blueprint
+from novalite_api.compute import blueprint, get_server, links
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute import actions, conductor, instances
+from ansible_collections.novalite.compute.plugins.module_utils.compute import actions, conductor
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
 
 try:
@@ -113,12 +113,6 @@ def _jobs():
 
 def _version():
     return flask.g.get('api_version') or (2, 1)
-
-
-def _links(ident):
-    base = flask.current_app.config['NOVALITE']['public_url'] + '/compute'
-    return [{'rel': 'self', 'href': '%s/v2.1/servers/%s' % (base, ident)},
-            {'rel': 'bookmark', 'href': '%s/servers/%s' % (base, ident)}]
 
 
 def _ref(value):
@@ -235,8 +229,6 @@ def server_create():
         'config_drive': spec.get('config_drive'),
         'network_info': _networks(spec),
     }
-    if spec.get('key_name'):
-        request['key_name'] = spec['key_name']
     store = _store()
     ident = _jobs().accept(ctx.request_id, 'boot')
     try:
@@ -251,11 +243,11 @@ def server_create():
     _jobs().submit_boot(ident, [r['uuid'] for r in rows])
     if str(spec.get('return_reservation_id')).lower() in ('true', '1', 'yes'):
         return flask.jsonify({'reservation_id': rows[0]['reservation_id']}), 202
-    out = {'id': rows[0]['uuid'], 'links': _links(rows[0]['uuid']), 'OS-DCF:diskConfig': 'MANUAL',
+    out = {'id': rows[0]['uuid'], 'links': links('servers', rows[0]['uuid']), 'OS-DCF:diskConfig': 'MANUAL',
            'security_groups': [{'name': 'default'}], 'adminPass': secrets.token_urlsafe(9)}
     response = flask.jsonify({'server': out})
     response.status_code = 202
-    response.headers['Location'] = _links(rows[0]['uuid'])[0]['href']
+    response.headers['Location'] = out['links'][0]['href']
     return response
 
 
@@ -268,14 +260,6 @@ def _bad_ref_message(exc):
     if 'key' in what:
         return 'Invalid key_name provided.'
     return exc.message
-
-
-def _load(server_id):
-    """The caller's server (another project's is 404, as in Nova)."""
-    ctx = _ctx()
-    if not instances.is_uuid_like(server_id):
-        raise NotFound('Instance', server_id, field='server')
-    return instances.get(_store(), server_id, project_id=None if ctx.is_admin else ctx.project_id)
 
 
 def _start(inst, action, reboot_type='SOFT', reason=None):
@@ -308,9 +292,8 @@ def server_action(server_id):
     name, args = next(iter(body.items()))
     if name not in ACTION_RULES:
         raise validation.ValidationError('action', 'There is no such action: %s' % name)
-    inst = _load(server_id)
     action, rule = ACTION_RULES[name]
-    policy.enforce(rule, _ctx(), {'project_id': inst['project_id'], 'user_id': inst['user_id']})
+    inst = get_server(server_id, rule)
     reboot_type = 'SOFT'
     if name == 'reboot':
         validation.validate(args, _REBOOT, 'reboot')
@@ -327,8 +310,5 @@ def server_action(server_id):
 
 @blueprint.route('/v2.1/servers/<server_id>', methods=['DELETE'])
 def server_delete(server_id):
-    inst = _load(server_id)
-    target = {'project_id': inst['project_id'], 'user_id': inst['user_id']}
-    policy.enforce('os_compute_api:servers:delete', _ctx(), target)
-    _start(inst, 'delete')
+    _start(get_server(server_id, 'os_compute_api:servers:delete'), 'delete')
     return '', 204

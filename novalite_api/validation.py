@@ -66,13 +66,11 @@ def _short(value):
     return text if len(text) <= 200 else text[:197] + '...'
 
 
-def body_object(body, key, root_required=True):
-    """``body[key]`` when body is a JSON object holding an object there, else Nova's 400."""
+def body_object(body, key):
+    """``body[key]`` when body is a JSON object holding ``key``, else Nova's 400."""
     if not isinstance(body, dict):
         raise ValidationError(key, 'The request body must be a JSON object.')
     if key not in body:
-        if root_required:
-            raise ValidationError(key, "Invalid input for field/attribute %s. Value: %s. '%s' is a required "
-                                       "property" % (key, _short(body), key))
-        return None
+        raise ValidationError(key, "Invalid input for field/attribute %s. Value: %s. '%s' is a required "
+                                   "property" % (key, _short(body), key))
     return body[key]

@@ -32,6 +32,7 @@ VENV_BIN = os.path.join(REPO, '.venv', 'bin')
 TEST_IMAGE = os.path.join(REPO, '.cache', 'test-image', 'disk.qcow2')
 ADMIN_PASSWORD = 'admin-secret-%s' % uuid.uuid4().hex[:8]
 DEMO_PASSWORD = 'demo-secret-%s' % uuid.uuid4().hex[:8]
+CONFIG_FILE = 'novalite-api.yml'
 DEFAULT_FLAVORS = (('m1.nano', '42', 1, 128, 1), ('m1.micro', '84', 1, 192, 1), ('m1.tiny', '1', 1, 512, 1),
                    ('m1.small', '2', 1, 2048, 20), ('m1.medium', '3', 2, 4096, 40),
                    ('m1.large', '4', 4, 8192, 80), ('m1.xlarge', '5', 8, 16384, 160))
@@ -63,19 +64,15 @@ def _prepare(workdir, cfg):
     from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store, utcnow
     from ansible_collections.novalite.compute.plugins.module_utils.virt import host_facts
 
+    catalog = prepare_catalog(workdir, cfg)
+    admin, public_image, source = catalog['admin'], catalog['image'], catalog['image_source']
     store = Store(cfg['database_url'])
-    admin = accounts.bootstrap(store, ADMIN_PASSWORD)
     demo_project = accounts.create_project(store, 'demo')
     demo_user = accounts.create_user(store, 'demo', DEMO_PASSWORD, default_project='demo')
     accounts.assign_role(store, 'demo', 'demo', 'member')
-    for name, flavorid, vcpus, ram, disk in DEFAULT_FLAVORS:
-        flavors.create(store, name, vcpus, ram, disk, flavorid=flavorid)
     private = flavors.create(store, 'admin.private', 1, 256, 1, flavorid='p1', is_public=False,
                              extra_specs={'hw:cpu_policy': 'shared'})
     flavors.add_project_access(store, private['flavorid'], admin['project']['id'])
-    source = _image_source(workdir)
-    public_image = images.register(store, cfg['image_store'], 'novalite-test-image', source, disk_format='qcow2',
-                                   container_format='bare', visibility='public', owner=admin['project']['id'])
     private_image = images.register(store, cfg['image_store'], 'admin-private-image', source,
                                     disk_format='qcow2', container_format='bare', visibility='private',
                                     owner=admin['project']['id'])
@@ -120,41 +117,33 @@ def api(tmp_path_factory):
     """A running service and what was seeded: dict with url, port, cfg path, clouds file, seeds."""
     workdir = str(tmp_path_factory.mktemp('novalite-api'))
     os.chmod(workdir, 0o755)
-    port = free_port()
-    cfg = {'database_url': 'sqlite:///%s/novalite.db' % workdir, 'image_store': os.path.join(workdir, 'images'),
-           'bind_host': '127.0.0.1', 'bind_port': port, 'secret_key_file': os.path.join(workdir, 'token.key'),
-           'token_expiration': 600, 'threads': 4,
-           # no ansible runs against this store's fake host: no heartbeats, jobs kept in the workdir
-           'heartbeat_interval': 0, 'jobs_dir': os.path.join(workdir, 'jobs')}
-    cfg_path = os.path.join(workdir, 'novalite-api.yml')
-    with open(cfg_path, 'w') as handle:
-        json.dump(cfg, handle)   # JSON is YAML
+    # no ansible runs against this store's fake host: no heartbeats, jobs kept in the workdir
+    cfg = service_config(workdir, token_expiration=600, heartbeat_interval=0)
     seeds = _prepare(workdir, cfg)
-    clouds = os.path.join(workdir, 'clouds.yaml')
-    entries = {}
-    for cloud, user, password, project in (('novalite', 'admin', ADMIN_PASSWORD, 'admin'),
-                                           ('novalite-demo', 'demo', DEMO_PASSWORD, 'demo')):
-        entries[cloud] = {'auth': {'auth_url': 'http://127.0.0.1:%d/identity' % port, 'username': user,
-                                   'password': password, 'project_name': project,
-                                   'user_domain_name': 'Default', 'project_domain_name': 'Default'},
-                          'region_name': 'RegionOne', 'identity_api_version': 3, 'interface': 'public'}
-    with open(clouds, 'w') as handle:
-        json.dump({'clouds': entries}, handle)
-    log_path = os.path.join(workdir, 'service.log')
-    log = open(log_path, 'wb')
-    proc = subprocess.Popen([os.path.join(VENV_BIN, 'python'), '-m', 'novalite_api', '--config', cfg_path],
-                            cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    url = 'http://127.0.0.1:%d' % cfg['bind_port']
+    users = (('novalite', 'admin', 'admin'), ('novalite-demo', 'demo', 'demo'))
+    clouds = write_clouds(os.path.join(workdir, 'clouds.yaml'), url, users)
+    proc, log_path = start_service(workdir, cfg)
     try:
-        if not wait_listening(port, proc, time.time() + 30):
-            log.flush()
-            with open(log_path) as handle:
-                pytest.fail('the API service did not start:\n%s' % handle.read())
-        yield dict(seeds, url='http://127.0.0.1:%d' % port, port=port, cfg=cfg, cfg_path=cfg_path,
+        yield dict(seeds, url=url, port=cfg['bind_port'], cfg=cfg, cfg_path=os.path.join(workdir, CONFIG_FILE),
                    clouds=clouds, workdir=workdir, pid=proc.pid, log=log_path)
     finally:
-        _stop(proc)
-        log.close()
+        stop_service(proc)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def write_clouds(path, url, entries):
+    """A clouds.yaml at ``path``: one cloud per (cloud, user, project) against the service at ``url``."""
+    clouds = {}
+    for cloud, user, project in entries:
+        clouds[cloud] = {'auth': {'auth_url': '%s/identity' % url, 'username': user,
+                                  'password': ADMIN_PASSWORD if user == 'admin' else DEMO_PASSWORD,
+                                  'project_name': project, 'user_domain_name': 'Default',
+                                  'project_domain_name': 'Default'},
+                         'region_name': 'RegionOne', 'identity_api_version': 3, 'interface': 'public'}
+    with open(path, 'w') as handle:
+        json.dump({'clouds': clouds}, handle)   # JSON is YAML
+    return path
 
 
 def client_env(api, cloud):
@@ -255,20 +244,21 @@ def prepare_catalog(workdir, cfg):
     admin = accounts.bootstrap(store, ADMIN_PASSWORD)
     for name, flavorid, vcpus, ram, disk in DEFAULT_FLAVORS:
         flavors.create(store, name, vcpus, ram, disk, flavorid=flavorid)
-    image = images.register(store, cfg['image_store'], 'novalite-test-image', _image_source(workdir),
+    source = _image_source(workdir)
+    image = images.register(store, cfg['image_store'], 'novalite-test-image', source,
                             disk_format='qcow2', container_format='bare', visibility='public',
                             owner=admin['project']['id'])
     store.dispose()
-    return {'admin': admin, 'image': image}
+    return {'admin': admin, 'image': image, 'image_source': source}
 
 
 def start_service(workdir, cfg, timeout=30):
     """Run ``python -m novalite_api`` on ``cfg``; returns (proc, log path). Stop it with stop_service."""
-    cfg_path = os.path.join(workdir, 'novalite-api.yml')
+    cfg_path = os.path.join(workdir, CONFIG_FILE)
     with open(cfg_path, 'w') as handle:
         json.dump(cfg, handle)   # JSON is YAML
     log_path = os.path.join(workdir, 'service.log')
-    with open(log_path, 'wb') as log:
+    with open(log_path, 'ab') as log:   # appends: a restarted service keeps the earlier log
         proc = subprocess.Popen([os.path.join(VENV_BIN, 'python'), '-m', 'novalite_api', '--config', cfg_path],
                                 cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     if not wait_listening(cfg['bind_port'], proc, time.time() + timeout):

@@ -18,13 +18,12 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import time
 import uuid
 
 from lib.guests import destroy_domains
-from lib.api_service import (ADMIN_PASSWORD, DEFAULT_FLAVORS, DEMO_PASSWORD, REPO, TEST_IMAGE, VENV_BIN, Http,
-                             free_port, wait_listening)
+from lib.api_service import (ADMIN_PASSWORD, DEMO_PASSWORD, VENV_BIN, Http, prepare_catalog, service_config,
+                             start_service, stop_service, write_clouds)
 
 
 class LiveApi(object):
@@ -34,31 +33,30 @@ class LiveApi(object):
         self.host = 'api-host-%s' % self.id
         os.makedirs(self.root)
         os.chmod(self.root, 0o755)
-        self.port = free_port()
+        settings = dict({'token_expiration': 1800, 'threads': 8, 'heartbeat_interval': 20,
+                         'inventory': os.path.join(self.root, 'inventory.yml'),
+                         # domain names are per libvirt: keep clear of other stores' instance-0000000N
+                         'instance_name_template': 'nl-api-%s-%%08x' % self.id}, **settings)
+        if database_url:
+            settings['database_url'] = database_url
+        self.cfg = service_config(self.root, **settings)
+        self.port = self.cfg['bind_port']
         self.url = 'http://127.0.0.1:%d' % self.port
         self.instances_path = os.path.join(self.root, 'instances')
-        self.cfg = {
-            'database_url': database_url or 'sqlite:///%s/novalite.db' % self.root,
-            'image_store': os.path.join(self.root, 'images'), 'bind_host': '127.0.0.1', 'bind_port': self.port,
-            'secret_key_file': os.path.join(self.root, 'token.key'), 'token_expiration': 1800, 'threads': 8,
-            'jobs_dir': os.path.join(self.root, 'jobs'), 'inventory': os.path.join(self.root, 'inventory.yml'),
-            'heartbeat_interval': 20,
-            # domain names are per libvirt: keep clear of other stores' instance-0000000N
-            'instance_name_template': 'nl-api-%s-%%08x' % self.id,
-        }
-        self.cfg.update(settings)
-        self.cfg_path = os.path.join(self.root, 'novalite-api.yml')
-        self.log_path = os.path.join(self.root, 'service.log')
         self.clouds = os.path.join(self.root, 'clouds.yaml')
         self.proc = None
+        self.log_path = None
         self.http = Http(self.url)
         self.seeds = {}
 
     # -- setup -----------------------------------------------------------------------------------
 
-    def _write_files(self):
-        python = os.path.join(VENV_BIN, 'python')
-        inventory = {'all': {'vars': {'ansible_python_interpreter': python}, 'children': {
+    def setup(self):
+        """Seed the store (identity, flavors, the test image) and record this host through a heartbeat job."""
+        from novalite_api import accounts, config as config_mod, jobs
+        from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
+
+        inventory = {'all': {'vars': {'ansible_python_interpreter': os.path.join(VENV_BIN, 'python')}, 'children': {
             'controller': {'hosts': {'localhost': {'ansible_connection': 'local'}}},
             'compute': {'hosts': {self.host: {
                 'ansible_connection': 'local', 'novalite_libvirt_uri': 'qemu:///system',
@@ -66,55 +64,22 @@ class LiveApi(object):
                 'novalite_vnc_listen': '127.0.0.1'}}}}}}
         with open(self.cfg['inventory'], 'w') as handle:
             json.dump(inventory, handle)   # JSON is YAML
-        with open(self.cfg_path, 'w') as handle:
-            json.dump(self.cfg, handle)
-        entries = {}
-        for cloud, user, password, project in (('novalite', 'admin', ADMIN_PASSWORD, 'admin'),
-                                               ('novalite-demo', 'demo', DEMO_PASSWORD, 'demo'),
-                                               ('novalite-other', 'other', DEMO_PASSWORD, 'other')):
-            entries[cloud] = {'auth': {'auth_url': '%s/identity' % self.url, 'username': user,
-                                       'password': password, 'project_name': project,
-                                       'user_domain_name': 'Default', 'project_domain_name': 'Default'},
-                              'region_name': 'RegionOne', 'identity_api_version': 3, 'interface': 'public'}
-        with open(self.clouds, 'w') as handle:
-            json.dump({'clouds': entries}, handle)
-
-    def setup(self):
-        """Seed the store (identity, flavors, the test image) and record this host through a heartbeat job."""
-        from novalite_api import accounts, jobs
-        from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images
-        from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
-
-        self._write_files()
+        write_clouds(self.clouds, self.url, (('novalite', 'admin', 'admin'), ('novalite-demo', 'demo', 'demo'),
+                                             ('novalite-other', 'other', 'other')))
+        self.seeds = prepare_catalog(self.root, self.cfg)
         store = Store(self.cfg['database_url'])
-        admin = accounts.bootstrap(store, ADMIN_PASSWORD)
         for name in ('demo', 'other'):
             accounts.create_project(store, name)
             accounts.create_user(store, name, DEMO_PASSWORD, default_project=name)
             accounts.assign_role(store, name, name, 'member')
-        for name, flavorid, vcpus, ram, disk in DEFAULT_FLAVORS:
-            flavors.create(store, name, vcpus, ram, disk, flavorid=flavorid)
-        image = images.register(store, self.cfg['image_store'], 'novalite-test-image', TEST_IMAGE,
-                                disk_format='qcow2', container_format='bare', visibility='public',
-                                owner=admin['project']['id'])
-        from novalite_api import config as config_mod
-        runner = jobs.JobRunner(config_mod.validate(dict(self.cfg)), store)
-        os.makedirs(self.cfg['jobs_dir'])
-        runner.heartbeat_once()
+        jobs.JobRunner(config_mod.validate(dict(self.cfg)), store).heartbeat_once()
         store.dispose()
-        self.seeds = {'admin': admin, 'image': image}
         return self
 
     # -- the service -----------------------------------------------------------------------------
 
     def start(self):
-        log = open(self.log_path, 'ab')
-        self.proc = subprocess.Popen([os.path.join(VENV_BIN, 'python'), '-m', 'novalite_api', '--config',
-                                      self.cfg_path], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        if not wait_listening(self.port, self.proc, time.time() + 60):
-            self.stop()
-            raise AssertionError('the API service did not start:\n%s' % self.log())
+        self.proc, self.log_path = start_service(self.root, self.cfg, timeout=60)
         return self
 
     def worker_pids(self):
@@ -145,20 +110,15 @@ class LiveApi(object):
         self.proc = None
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        if self.proc is not None:
+            stop_service(self.proc)
         self.proc = None
 
     def log(self):
         try:
             with open(self.log_path) as handle:
                 return handle.read()[-6000:]
-        except IOError:
+        except (IOError, TypeError):
             return ''
 
     # -- what tests use --------------------------------------------------------------------------

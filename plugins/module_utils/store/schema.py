@@ -351,13 +351,11 @@ def _build(metadata):
         sa.Column('ident', sa.String(64), primary_key=True),   # ansible-runner ident
         sa.Column('request_id', sa.String(64), nullable=False),
         sa.Column('kind', sa.String(32), nullable=False),      # boot / action
-        sa.Column('playbook', sa.String(255), nullable=False),
-        sa.Column('extravars', sa.JSON, nullable=False),
+        sa.Column('extravars', sa.JSON, nullable=False),       # action: its name and prepared host call
         sa.Column('instance_uuids', sa.JSON, nullable=False),
-        sa.Column('status', sa.String(32), nullable=False),    # queued/running/successful/failed/lost
-        sa.Column('pid', sa.Integer),
-        sa.Column('rc', sa.Integer),
-        sa.Column('artifacts', sa.String(1024)),
+        # accepted/queued/running/successful/failed/lost; each run's artifacts dir is on the instances'
+        # novalite_ansible_job action events (one request may span several runs)
+        sa.Column('status', sa.String(32), nullable=False),
         _ts('created_at', nullable=False),
         _ts('started_at'),
         _ts('finished_at'),
