@@ -1,7 +1,7 @@
 # novalite developer entry points. On a fresh Debian 12 machine (root):
 #   make up     install what is missing, start the daemons, build the test image, run the demo
 #   make test   sanity + unit + integration tests
-.PHONY: up test sanity unit integration api image bench clean
+.PHONY: up test sanity unit integration api security image bench clean
 
 up:
 	scripts/setup.sh
@@ -20,6 +20,9 @@ integration:
 
 api:
 	scripts/run-tests.sh api
+
+security:
+	scripts/run-tests.sh security
 
 image:
 	scripts/build-test-image.sh

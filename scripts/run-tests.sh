@@ -9,7 +9,7 @@ set -uo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(sanity unit integration api)
+[ ${#parts[@]} -gt 0 ] || parts=(sanity unit integration api security)
 
 [ -x .venv/bin/python ] || { echo "run-tests: .venv missing: run 'make up' first" >&2; exit 1; }
 
@@ -68,8 +68,11 @@ for part in "${parts[@]}"; do
         api)
             echo "==> REST shim tests (the real openstack CLI and openstacksdk)"
             run_pytest tests/api; rc=$? ;;
+        security)
+            echo "==> adversarial tests (hostile input, crashes; tests/security)"
+            run_pytest tests/security; rc=$? ;;
         *)
-            echo "run-tests: unknown part '$part' (sanity, unit, integration, api)" >&2
+            echo "run-tests: unknown part '$part' (sanity, unit, integration, api, security)" >&2
             exit 2 ;;
     esac
     record "$part" "$rc" $(( $(date +%s) - started ))
