@@ -45,6 +45,7 @@ import threading
 import time
 from concurrent import futures
 
+from novalite_api.ansible_data import unencodable_field, write_extravars
 from novalite_api.config import COLLECTION_ROOT
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
@@ -205,12 +206,28 @@ class JobRunner(object):
     def _run_calls(self, calls):
         """Run host calls (rounds: a failed boot comes back rescheduled); True when every run succeeded."""
         ok = True
+        calls = self._writable(calls)
         while calls:
             groups = _spread(calls, self.cfg['job_concurrency'])
             results = [f.result() for f in [self._runs.submit(self._run, group) for group in groups]]
             ok = ok and all(r[0] for r in results)
             calls = [call for r in results for call in r[1]]
         return ok
+
+    def _writable(self, calls):
+        """The calls whose data Ansible can be given; each other one fails alone, never its batch."""
+        out = []
+        for call in calls:
+            field = unencodable_field(call)
+            if field is None:
+                out.append(call)
+                continue
+            message = 'the server data cannot be handed to its host: %s is not valid UTF-8' % field
+            LOG.warning('host call %s of %s not run: %s', call['action'], call['server'], message)
+            # no reschedule: the data would fail on any host
+            conductor.record_result(self.store, call['server'], call['action'], call['request_id'], error=message,
+                                    scheduler_config={'max_attempts': 1})
+        return out
 
     def _run(self, calls):
         """One ansible-runner run of host_calls.yml; returns (successful, rescheduled calls)."""
@@ -240,9 +257,10 @@ class JobRunner(object):
             return True   # keep every event in the artifacts
 
         try:
+            # env/extravars, every string tagged !unsafe: tenant data never becomes a template
+            write_extravars(data_dir, {'novalite_host_calls': calls, 'novalite_database_url': self.cfg['database_url']})
             runner = ansible_runner.run(
                 private_data_dir=data_dir, ident=ident, playbook=HOST_CALLS, inventory=self.cfg['inventory'],
-                extravars={'novalite_host_calls': calls, 'novalite_database_url': self.cfg['database_url']},
                 envvars=_ansible_env(self.cfg), quiet=True, event_handler=on_event,
                 timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True})
             status, rc = runner.status, runner.rc
@@ -315,9 +333,10 @@ class JobRunner(object):
         with self._lock:
             self._active.add(data_dir)
         try:
+            write_extravars(data_dir, {'novalite_database_url': self.cfg['database_url']})
             runner = ansible_runner.run(
                 private_data_dir=data_dir, ident=ident, playbook=HEARTBEAT, inventory=self.cfg['inventory'],
-                extravars={'novalite_database_url': self.cfg['database_url']}, envvars=_ansible_env(self.cfg),
+                envvars=_ansible_env(self.cfg),
                 quiet=True, timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True})
             if runner.status != 'successful':
                 LOG.warning('heartbeat run %s ended %s (rc %s)', ident, runner.status, runner.rc)

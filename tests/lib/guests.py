@@ -133,6 +133,16 @@ def make_vfat_config_drive(path, meta_data, user_data=None, label='config-2'):
     return path
 
 
+def config_drive_file(drive, name):
+    """The bytes of ``name`` (e.g. /openstack/latest/meta_data.json) in an ISO 9660 config drive."""
+    return subprocess.run(['isoinfo', '-i', drive, '-R', '-x', name], capture_output=True, check=True).stdout
+
+
+def domain_xml_of(uuid, uri='qemu:///system'):
+    """libvirt's own XML of a domain (by UUID)."""
+    return subprocess.run(['virsh', '-c', uri, 'dumpxml', uuid], capture_output=True, text=True, check=True).stdout
+
+
 def qemu_log_tail(domain_name, lines=15):
     """The end of libvirt's QEMU log for a domain (for failure messages)."""
     path = '/var/log/libvirt/qemu/%s.log' % domain_name

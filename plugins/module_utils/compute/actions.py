@@ -32,6 +32,9 @@ def host_call_for(store, inst, action, call):
     with store.read() as conn:
         node = conductor.node_settings(conn, inst['host'])
     out = conductor.host_args(inst, node)
+    if action == 'delete':
+        # Tearing down needs only the identity: a delete never depends on (or fails on) the server's data.
+        out['instance'] = dict((k, out['instance'][k]) for k in ('uuid', 'name'))
     out.update(call)
     if action == 'reboot_hard' and inst.get('domain_xml'):
         # Nova's hard reboot redefines the domain from what the store knows.

@@ -19,6 +19,7 @@ import inspect
 
 import pytest
 import sqlalchemy as sa
+from ansible.parsing.dataloader import DataLoader
 from ansible_runner.config._base import BaseConfig
 from ansible_runner.config.runner import RunnerConfig
 
@@ -43,6 +44,11 @@ RUN_OPTIONS = (set(inspect.signature(RunnerConfig.__init__).parameters)
 
 # ---- the fake ansible-runner ----------------------------------------------------------------------
 
+def read_extravars(private_data_dir):
+    """The extra vars as ansible-playbook reads them from ``-e @env/extravars``."""
+    return DataLoader().load_from_file(os.path.join(private_data_dir, 'env', 'extravars'))
+
+
 class FakeRunner(object):
     """Stands in for ``ansible_runner.run``: ``answer(call)`` says what the host did with each call.
 
@@ -57,6 +63,8 @@ class FakeRunner(object):
 
     def __call__(self, **kwargs):
         assert not set(kwargs) - RUN_OPTIONS, 'ansible_runner.run has no option %s' % (set(kwargs) - RUN_OPTIONS)
+        # as ansible-runner does: the extra vars come from the data dir's env/extravars (-e @file)
+        kwargs = dict(kwargs, extravars=read_extravars(kwargs['private_data_dir']))
         with self.lock:
             self.runs.append(kwargs)
         ident = kwargs['ident']
@@ -454,3 +462,39 @@ def test_boots_within_the_window_share_one_pass(store, catalog, make_runner):
     # Each request's calls carry their own request id, so each server's action got its result.
     for ident, uuid in zip(idents, uuids):
         assert job_events(store, uuid, ident)[0]['result'] == 'Success'
+
+
+# ---- hostile data ---------------------------------------------------------------------------------
+
+def test_unencodable_data_fails_only_its_own_call(store, catalog, make_runner):
+    """A value Ansible cannot be handed (a lone surrogate from before the API refused them) fails its
+    own server alone: another project's server batched into the same run boots."""
+    runner, fake = make_runner(boot_batch_window_ms=300)
+    poisoned_ctx, clean_ctx = ctx(), Context(user_id='u2', project_id='p2', is_admin=False)
+    poisoned_job = runner.accept(poisoned_ctx.request_id, 'boot')
+    poisoned = create(store, poisoned_ctx, catalog, name='poisoned')[0]
+    t = table('instances')
+    if store.engine.dialect.name == 'mysql':
+        # MariaDB's JSON check refuses the escape outright: such a value can only sit in a SQLite store
+        with pytest.raises(sa.exc.OperationalError, match='CONSTRAINT'):
+            with store.begin() as conn:
+                conn.execute(t.update().where(t.c.uuid == poisoned['uuid']).values(metadata={'k': u'\ud800'}))
+        return
+    with store.begin() as conn:
+        conn.execute(t.update().where(t.c.uuid == poisoned['uuid']).values(metadata={'k': u'\ud800'}))
+    clean_job = runner.accept(clean_ctx.request_id, 'boot')
+    clean = create(store, clean_ctx, catalog, name='clean')[0]
+    runner.submit_boot(poisoned_job, [poisoned['uuid']])
+    runner.submit_boot(clean_job, [clean['uuid']])
+    wait_finished(store, poisoned_job)
+    wait_finished(store, clean_job)
+
+    assert instances.get(store, clean['uuid'])['vm_state'] == S.ACTIVE
+    bad = instances.get(store, poisoned['uuid'])
+    assert (bad['vm_state'], bad['task_state']) == (S.ERROR, None)
+    build = [e for a in instances.list_actions(store, poisoned['uuid']) for e in a['events']
+             if e['event'] == conductor.BUILD_EVENT and e['result'] == 'Error']
+    assert build and 'instance.metadata.k is not valid UTF-8' in build[0]['traceback']
+    assert [c['server'] for c in fake.calls()] == [clean['uuid']]
+    # both were batched into one preparation: the clean call's run was written and read as YAML
+    assert len(fake.runs) == 1

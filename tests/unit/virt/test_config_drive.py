@@ -16,11 +16,8 @@ from lxml import etree
 
 from ansible_collections.novalite.compute.plugins.module_utils.virt import config_drive, disk, domain_xml, imagecache
 
+from lib.guests import config_drive_file as iso_file
 from virt_testlib import image_spec, instance_spec
-
-
-def iso_file(path, name):
-    return subprocess.run(['isoinfo', '-i', path, '-R', '-x', name], capture_output=True, check=True).stdout
 
 
 def test_user_data_makes_a_config_2_iso_with_nova_layout(tmp_path, tiny_image):
