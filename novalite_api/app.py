@@ -115,13 +115,15 @@ def create_app(cfg, store=None):
         request = flask.request
         # nova's max_request_body_size, refused before the body is read; image data uploads have their
         # own limits (image_size_cap, user_storage_quota, enforced while streaming).
+        image_data = request.endpoint == 'image.image_upload'
         length = request.content_length
-        if length and length > cfg['max_request_body_size'] and request.endpoint != 'image.image_upload':
+        if length and length > cfg['max_request_body_size'] and not image_data:
             return error_response(413, 'Request is too large.')
         # Every endpoint, before any handler sees it: URL and JSON text that cannot be stored as UTF-8,
-        # or that holds a NUL, is a 400 naming the field (handlers read the cached parse).
+        # or that holds a NUL, is a 400 naming the field (handlers read the cached parse). Image data
+        # is never parsed, whatever its Content-Type says.
         validation.check_url_text(request.environ.get('PATH_INFO', ''), request.query_string)
-        if request.is_json:
+        if request.is_json and not image_data:
             validation.check_body_text(request.get_json(silent=True))
         return None
 

@@ -133,6 +133,17 @@ def test_upload_shorter_than_its_content_length_fails_and_leaves_nothing(limited
     _delete(limited, image['id'])
 
 
+def test_image_data_is_never_read_as_a_json_body(limited):
+    """Whatever its Content-Type says: not held to max_request_body_size, not parsed into memory."""
+    image = _new_image(limited)
+    data = b'\0' * (limited['cfg'].get('max_request_body_size', 114688) + 1)
+    status, _h, body = limited['http'].send('PUT', '/image/v2/images/%s/file' % image['id'], data,
+                                            token=limited['token'], content_type='application/json')
+    assert status == 204, body
+    assert _image(limited, image['id'])['size'] == len(data)
+    _delete(limited, image['id'])
+
+
 def test_content_length_over_the_size_cap_is_413_before_reading(limited):
     image = _new_image(limited)
     before = _files(limited)
