@@ -142,7 +142,9 @@ def _walk_strings(value, path):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            child = '%s/%s' % (path, key) if path else str(key)
+            # A bad key shows escaped in the path: the answer must be storable text itself.
+            name = ascii(key)[1:-1] if _bad_text_reason(key) else key
+            child = '%s/%s' % (path, name) if path else name
             yield child, key
             for found in _walk_strings(item, child):
                 yield found
