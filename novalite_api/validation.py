@@ -69,8 +69,7 @@ def _numeric_strings_too(keyword):
         number = _as_number(instance)
         if number is None or isinstance(number, bool):
             return
-        for error in plain(validator, bound, number, schema) or ():
-            yield error
+        yield from plain(validator, bound, number, schema) or ()
     return check
 
 
@@ -146,12 +145,10 @@ def _walk_strings(value, path):
             name = ascii(key)[1:-1] if _bad_text_reason(key) else key
             child = '%s/%s' % (path, name) if path else name
             yield child, key
-            for found in _walk_strings(item, child):
-                yield found
+            yield from _walk_strings(item, child)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            for found in _walk_strings(item, '%s/%d' % (path, index) if path else str(index)):
-                yield found
+            yield from _walk_strings(item, '%s/%d' % (path, index) if path else str(index))
 
 
 def check_body_text(body):

@@ -84,7 +84,7 @@ def _put_chunked(svc, image_id, total, chunk=64 * 1024):
     """Stream ``total`` zero bytes without a Content-Length; (status, body) or (None, error) if cut off."""
     conn = http.client.HTTPConnection('127.0.0.1', svc['port'], timeout=30)
     try:
-        conn.request('PUT', '/image/v2/images/%s/file' % image_id, body=(b'\0' * chunk for _ in range(total // chunk)),
+        conn.request('PUT', '/image/v2/images/%s/file' % image_id, body=(b'\0' * chunk for _chunk in range(total // chunk)),
                      headers={'X-Auth-Token': svc['token'], 'Content-Type': 'application/octet-stream'},
                      encode_chunked=True)
         resp = conn.getresponse()
@@ -192,7 +192,7 @@ def test_parallel_uploads_cannot_pass_the_quota_together(limited):
     files_before = _files(limited)
     fill = _new_image(limited)
     assert _put(limited, fill['id'], b'\0' * (STORAGE_QUOTA - 2 * MIB))[0] == 204   # leaves 2 MiB
-    racers = [_new_image(limited) for _ in range(4)]
+    racers = [_new_image(limited) for _racer in range(4)]
     results = {}
 
     def upload(image):

@@ -210,7 +210,7 @@ def _auth_ms(http, user):
 def test_unknown_user_is_not_faster_over_http(http):
     """Medians of interleaved attempts; generous factor: the machine is shared."""
     wrong, unknown = [], []
-    for _ in range(9):
+    for _attempt in range(9):
         elapsed, wrong_body = _auth_ms(http, 'demo')
         wrong.append(elapsed)
         elapsed, unknown_body = _auth_ms(http, 'nobody-%s' % uuid.uuid4().hex[:6])

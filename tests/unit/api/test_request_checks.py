@@ -2,7 +2,6 @@
 
 import pytest
 
-import novalite_api  # noqa: F401  (puts the collection on sys.path)
 from novalite_api import config, validation
 
 
