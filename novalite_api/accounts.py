@@ -71,6 +71,11 @@ def _unb64(text):
     return base64.urlsafe_b64decode(text + '=' * (-len(text) % 4))
 
 
+# What an unknown user's password is checked against: that path costs one scrypt, as a wrong password
+# does, so timing does not tell which user names exist. Its digest matches no password's.
+_NO_USER_HASH = 'scrypt$%d$%d$%d$%s$%s' % (SCRYPT_N, SCRYPT_R, SCRYPT_P, _b64(b'\0' * 16), _b64(b'\0' * 32))
+
+
 def _check_name(field, name):
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise InvalidInput(field, 'must be 1 to 64 printable characters, got %r' % (name,))
@@ -250,8 +255,9 @@ def authenticate(store, auth):
         raise InvalidInput('auth.identity.password.user', 'must hold the user and its password')
     with store.read() as conn:
         user = _lookup_by(conn, 'users', user_spec, 'User', 'auth.identity.password.user')
-        # One answer for "no such user" and "wrong password", as Keystone does.
-        if user is None or not user['enabled'] or not check_password(user_spec['password'], user['password_hash']):
+        # One answer, and the same hashing work, for "no such user" and "wrong password".
+        password_ok = check_password(user_spec['password'], user['password_hash'] if user else _NO_USER_HASH)
+        if user is None or not user['enabled'] or not password_ok:
             raise Unauthorized('The request you have made requires authentication.')
         project = None
         scope = auth.get('scope')
@@ -293,7 +299,8 @@ def from_epoch(value):
 
 def validate_token(store, secret, token, now=None):
     """The token's data (user, project, roles, issued/expires, audit id) or Unauthorized."""
-    if not isinstance(token, str) or token.count('.') != 1:
+    # A header is latin-1 text: anything outside ASCII is not one of our tokens (and cannot be signed as one).
+    if not isinstance(token, str) or not token.isascii() or token.count('.') != 1:
         raise Unauthorized('The request you have made requires authentication.')
     body, signature = token.split('.')
     if not hmac.compare_digest(_sign(secret, body), signature):

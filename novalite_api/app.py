@@ -15,7 +15,7 @@ __metaclass__ = type
 import logging
 
 # Importing the package first put the collection on sys.path (novalite_api/__init__.py).
-from novalite_api import accounts, config as config_mod, faults
+from novalite_api import accounts, config as config_mod, faults, validation
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context, new_request_id
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
@@ -56,6 +56,25 @@ def error_response(code, message, headers=None):
     return response
 
 
+def answer_unparsable_requests_in_json():
+    """gunicorn answers what it cannot parse itself, before the app (a request line over 4094 bytes is
+    414, broken headers 400/431) with an HTML page; every other error of the service is JSON.
+
+    Its worker writes those answers through ``gunicorn.util.write_error``: replaced once per process.
+    """
+    try:
+        from gunicorn import util as gunicorn_util
+    except ImportError:  # pragma: no cover - not served by gunicorn
+        return
+    if getattr(gunicorn_util.write_error, 'novalite_json', False):
+        return
+
+    def write_error(sock, status_int, reason, mesg):
+        gunicorn_util.write_nonblock(sock, faults.transport_response(status_int, reason, mesg))
+    write_error.novalite_json = True
+    gunicorn_util.write_error = write_error
+
+
 def authenticate_request():
     """Nova's keystonemiddleware: X-Auth-Token -> Context on flask.g, or 401."""
     app = flask.current_app
@@ -78,6 +97,7 @@ def create_app(cfg, store=None):
     from novalite_api import compute, identity, image, jobs, openapi, policy
     # importing servers adds its routes to the compute blueprint
     from novalite_api import servers  # noqa: F401  pylint: disable=unused-import
+    answer_unparsable_requests_in_json()
     app = flask.Flask('novalite_api')
     app.json.sort_keys = False
     app.url_map.strict_slashes = False
@@ -92,10 +112,19 @@ def create_app(cfg, store=None):
     @app.before_request
     def _request_id():
         flask.g.request_id = new_request_id()
-        # nova's max_request_body_size, refused before the body is read; image data (Glance) has no such cap.
-        length = flask.request.content_length
-        if length and length > cfg['max_request_body_size'] and service_of(flask.request.path) != 'image':
+        request = flask.request
+        # nova's max_request_body_size, refused before the body is read; image data uploads have their
+        # own limits (image_size_cap, user_storage_quota, enforced while streaming).
+        image_data = request.endpoint == 'image.image_upload'
+        length = request.content_length
+        if length and length > cfg['max_request_body_size'] and not image_data:
             return error_response(413, 'Request is too large.')
+        # Every endpoint, before any handler sees it: URL and JSON text that cannot be stored as UTF-8,
+        # or that holds a NUL, is a 400 naming the field (handlers read the cached parse). Image data
+        # is never parsed, whatever its Content-Type says.
+        validation.check_url_text(request.environ.get('PATH_INFO', ''), request.query_string)
+        if request.is_json and not image_data:
+            validation.check_body_text(request.get_json(silent=True))
         return None
 
     @app.after_request

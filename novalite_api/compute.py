@@ -478,15 +478,13 @@ def keypair_create():
         raise InvalidInput('keypair.type', "'%s' is not one of ['ssh', 'x509']" % (key_type,))
     user_id = _keypair_user(spec.get('user_id'))
     policy.enforce('os_compute_api:os-keypairs:create', _ctx(), {'user_id': user_id})
-    with _store().read() as conn:
-        allowed = quotas.limits(conn, _ctx().project_id)['key_pairs']
-        used = quotas.usage(conn, _ctx().project_id, user_id)['key_pairs']
-    if allowed != quotas.UNLIMITED and used >= allowed:
-        raise ApiError(403, 'Quota exceeded, too many key pairs.')
+    # The key_pairs quota is checked in the insert's transaction (catalog/keypairs.py).
     if spec.get('public_key') is not None:
-        made = keypairs_mod.import_key(_store(), user_id, spec.get('name'), spec['public_key'], key_type=key_type)
+        made = keypairs_mod.import_key(_store(), user_id, spec.get('name'), spec['public_key'], key_type=key_type,
+                                       quota_project=_ctx().project_id)
     else:
-        made = keypairs_mod.generate(_store(), user_id, spec.get('name'), key_type=key_type)
+        made = keypairs_mod.generate(_store(), user_id, spec.get('name'), key_type=key_type,
+                                     quota_project=_ctx().project_id)
     out = _keypair_view(made, ('name', 'public_key', 'fingerprint', 'user_id'))
     if 'private_key' in made:
         out['private_key'] = made['private_key']

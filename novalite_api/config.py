@@ -43,13 +43,20 @@ DEFAULTS = {
     'boot_batch_window_ms': 150,   # boots accepted within this window share one ansible run
     'heartbeat_interval': 30,      # seconds between register_hosts runs (0 = never)
     'max_request_body_size': 114688,   # nova's [wsgi] max_request_body_size: 413 above it
+    # Glance's image_size_cap: the largest image upload in bytes (1 TiB), 413 above it.
+    'image_size_cap': 1099511627776,
+    # Glance's user_storage_quota: bytes of image data each project may store, as bytes or a
+    # string with B/KB/MB/GB/TB (1024-based); 0 = unlimited. 413 when an upload would pass it.
+    'user_storage_quota': 0,
     # nova.conf's instance_name_template for the domains the jobs define (None: instance-%08x)
     'instance_name_template': None,
 }
 _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads': (1, 64),
          'job_concurrency': (1, 64), 'artifacts_keep': (1, 100000), 'job_timeout': (10, 86400),
          'boot_batch_window_ms': (0, 10000), 'heartbeat_interval': (0, 86400),
-         'max_request_body_size': (1024, 1 << 30)}
+         'max_request_body_size': (1024, 1 << 30), 'image_size_cap': (1, 1 << 63)}
+# Glance's user_storage_quota units (1024-based); longest suffix first so "KB" is not read as "B".
+_SIZE_UNITS = (('TB', 1 << 40), ('GB', 1 << 30), ('MB', 1 << 20), ('KB', 1 << 10), ('B', 1))
 
 
 def load(path):
@@ -99,7 +106,22 @@ def validate(raw):
         raise InvalidInput('jobs_dir', 'must be a non-empty path')
     if not isinstance(cfg['access_log'], bool):
         raise InvalidInput('access_log', 'must be true or false')
+    cfg['user_storage_quota'] = _byte_size('user_storage_quota', cfg['user_storage_quota'])
     return cfg
+
+
+def _byte_size(key, value):
+    """Bytes from an integer or Glance's "<integer><B|KB|MB|GB|TB>" string."""
+    number = value
+    if isinstance(value, str):
+        text = value.strip().upper()
+        unit, factor = next(((u, f) for u, f in _SIZE_UNITS if text.endswith(u)), ('', 1))
+        digits = text[:len(text) - len(unit)].strip()
+        number = int(digits) * factor if digits.isdigit() else None
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number < 1 << 63:
+        raise InvalidInput(key, 'must be a number of bytes (0 = unlimited), optionally with B, KB, MB, GB or TB, '
+                                'got %r' % (value,))
+    return number
 
 
 def read_secret(path):

@@ -152,6 +152,10 @@ def image_create():
         raise InvalidInput('tags', 'image tags are not supported')
     body.pop('os_hidden', None)
     spec = dict((k, body.pop(k)) for k in _CREATE_FIELDS if k in body)
+    if 'protected' in spec and not isinstance(spec['protected'], bool):
+        # Glance's image schema: a JSON boolean, not "yes" or 1 (the collection's modules accept those).
+        raise InvalidInput('protected', "Provided object does not match schema 'image': %r is not of type "
+                                        "'boolean'" % (spec['protected'],))
     visibility = spec.get('visibility', 'shared')
     if visibility == 'public' and not policy.allowed('publicize_image', ctx):
         raise policy.Forbidden('You are not authorized to complete publicize_image action.')
@@ -172,7 +176,10 @@ def image_upload(image_id):
     image = _get(image_id)
     if not policy.allowed('upload_image', flask.g.ctx, {'project_id': image['owner']}):
         raise policy.Forbidden('You are not authorized to upload data to image %s.' % image_id)
-    # Streamed straight into the image store; catalog/images.py hashes, inspects and activates it.
-    images_mod.upload(_store(), flask.current_app.config['NOVALITE']['image_store'], image_id,
-                      flask.request.stream)
+    # Streamed straight into the image store; catalog/images.py hashes, inspects, enforces the size cap and
+    # the owner's storage quota, and activates it only when Content-Length bytes arrived.
+    cfg = flask.current_app.config['NOVALITE']
+    images_mod.upload(_store(), cfg['image_store'], image_id, flask.request.stream,
+                      length=flask.request.content_length, size_cap=cfg['image_size_cap'],
+                      storage_quota=cfg['user_storage_quota'])
     return '', 204

@@ -595,7 +595,7 @@ def _image_ops():
         '/image/v2/images': {
             'get': op('List images', ok(200, 'Images', ref('ImageList')), params=filters),
             'post': op('Create an image record (queued)', ok(201, 'Created', ref('Image'), {
-                'Location': {'schema': string()}}), body=ref('ImageCreate'), errors=(409,)),
+                'Location': {'schema': string()}}), body=ref('ImageCreate'), errors=(409, 413)),
         },
         '/image/v2/images/{image_id}': {
             'get': op('Show an image', ok(200, 'Image', ref('Image')), params=image_id),
@@ -610,7 +610,8 @@ def _image_ops():
 
 # Status codes any operation of a service may answer besides its own (auth, policy, microversion).
 _COMMON_ERRORS = {'compute': (400, 401, 403, 404, 406), 'image': (400, 401, 403, 404), 'identity': (400, 401)}
-_PUBLIC_ERRORS = {'compute': (400, 406), 'image': (), 'identity': (), 'openapi': ()}
+# 400 everywhere: a query string or path that is not UTF-8 or holds a NUL is refused before routing.
+_PUBLIC_ERRORS = {'compute': (400, 406), 'image': (400,), 'identity': (400,), 'openapi': ()}
 
 
 def _service(path):

@@ -56,6 +56,7 @@ DEFAULTS = {
     'os_compute_api:servers:show:host_status': ADMIN,
     'os_compute_api:servers:create': MEMBER,
     'os_compute_api:servers:create:forced_host': ADMIN,
+    'os_compute_api:servers:create:zero_disk_flavor': ADMIN,
     'os_compute_api:servers:delete': MEMBER,
     'os_compute_api:servers:update': MEMBER,
     'os_compute_api:servers:start': MEMBER,

@@ -64,7 +64,7 @@ _SERVER = {
                 'uuid': {'type': 'string'}, 'image_id': {'type': 'string'},
                 'source_type': {'type': 'string', 'enum': ['volume', 'image', 'snapshot', 'blank']},
                 'destination_type': {'type': 'string', 'enum': ['local', 'volume']},
-                'boot_index': {'type': ['integer', 'string', 'null']},
+                'boot_index': {'type': ['integer', 'string', 'null'], 'pattern': '^-?[0-9]+$'},
                 'delete_on_termination': {'type': ['boolean', 'string']},
                 'device_name': {'type': 'string'}, 'volume_size': {'type': ['integer', 'string', 'null']},
                 'guest_format': {'type': 'string'}, 'disk_bus': {'type': 'string'}, 'device_type': {'type': 'string'},
@@ -208,9 +208,12 @@ def server_create():
                                                    "properties are not allowed ('%s' was unexpected)"
                                          % (extra[0], extra[0]))
     validation.validate(spec, server_schema(_version()), 'server')
-    hints = body.get('os:scheduler_hints') or body.get('OS-SCH-HNT:scheduler_hints') or {}
-    validation.validate(hints, _HINTS, 'os:scheduler_hints')
-    policy.enforce('os_compute_api:servers:create', ctx, {'project_id': ctx.project_id, 'user_id': ctx.user_id})
+    # The value as sent, so that [] or "" is the schema's 400 and not quietly "no hints".
+    hints_key = 'OS-SCH-HNT:scheduler_hints' if 'os:scheduler_hints' not in body else 'os:scheduler_hints'
+    hints = body.get(hints_key, {})
+    validation.validate(hints, _HINTS, hints_key)
+    target = {'project_id': ctx.project_id, 'user_id': ctx.user_id}
+    policy.enforce('os_compute_api:servers:create', ctx, target)
     min_count = _count(spec, 'min_count', 1)
     max_count = _count(spec, 'max_count', min_count)
     if min_count > max_count:
@@ -232,7 +235,9 @@ def server_create():
     store = _store()
     ident = _jobs().accept(ctx.request_id, 'boot')
     try:
-        rows = conductor.create_servers(store, ctx, request, enforce_quota=True)
+        rows = conductor.create_servers(
+            store, ctx, request, enforce_quota=True,
+            zero_disk_allowed=policy.allowed('os_compute_api:servers:create:zero_disk_flavor', ctx, target))
     except NotFound as exc:
         _jobs().forget(ident)
         # A flavor, image or keypair that is not there is a bad request, not a missing URL.

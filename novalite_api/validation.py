@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from urllib.parse import unquote_to_bytes
+
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
 
 try:
@@ -47,11 +49,46 @@ def _path(error, root):
     return '/'.join(parts[1:]) or root
 
 
+def _as_number(instance):
+    """Numeric strings as numbers (None for other strings), anything else unchanged."""
+    if not isinstance(instance, str):
+        return instance
+    for kind in (int, float):
+        try:
+            return kind(instance)
+        except ValueError:
+            pass
+    return None
+
+
+def _numeric_strings_too(keyword):
+    """Nova's validator: minimum/maximum also bound integer strings ("0" is below a minimum of 1)."""
+    plain = jsonschema.Draft4Validator.VALIDATORS[keyword]
+
+    def check(validator, bound, instance, schema):
+        number = _as_number(instance)
+        if number is None or isinstance(number, bool):
+            return
+        yield from plain(validator, bound, number, schema) or ()
+    return check
+
+
+_VALIDATOR = None
+
+
+def _validator_class():
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = jsonschema.validators.extend(jsonschema.Draft4Validator, {
+            'minimum': _numeric_strings_too('minimum'), 'maximum': _numeric_strings_too('maximum')})
+    return _VALIDATOR
+
+
 def validate(body, schema, root='body'):
     """Raise ValidationError (400) unless ``body`` matches ``schema``; returns ``body``."""
     if not HAS_JSONSCHEMA:
         raise InvalidInput(root, 'validating request bodies needs the jsonschema library')
-    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+    validator = _validator_class()(schema, format_checker=jsonschema.FormatChecker())
     errors = sorted(validator.iter_errors(body), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
     if not errors:
         return body
@@ -74,3 +111,80 @@ def body_object(body, key):
         raise ValidationError(key, "Invalid input for field/attribute %s. Value: %s. '%s' is a required "
                                    "property" % (key, _short(body), key))
     return body[key]
+
+
+# ---- text every request carries: one check for all endpoints (app.py runs it first) -------------
+
+def _bad_text_reason(text):
+    """Why ``text`` cannot be accepted, or None.
+
+    A lone surrogate (JSON ``"\\ud800"``) cannot be stored or rendered as UTF-8;
+    NUL ends C strings (libvirt, qemu-img, log lines) and never belongs to any
+    name, key, tag or value: Nova's schemas refuse control characters in names.
+    """
+    for index, char in enumerate(text):
+        if char == '\x00':
+            return 'NUL characters (U+0000) are not allowed (at character %d)' % index
+        if '\ud800' <= char <= '\udfff':
+            return 'not valid UTF-8 text: lone surrogate U+%04X at character %d' % (ord(char), index)
+    return None
+
+
+def _shown(text):
+    # ascii(): the answer and the log line must not carry the bad character themselves.
+    return _short(text) if _bad_text_reason(text) is None else ascii(text)[:200]
+
+
+def _walk_strings(value, path):
+    """Yield (path, string) for every key and string value of a parsed JSON document."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            # A bad key shows escaped in the path: the answer must be storable text itself.
+            name = ascii(key)[1:-1] if _bad_text_reason(key) else key
+            child = '%s/%s' % (path, name) if path else name
+            yield child, key
+            yield from _walk_strings(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk_strings(item, '%s/%d' % (path, index) if path else str(index))
+
+
+def check_body_text(body):
+    """Nova's 400 for the first string of a parsed JSON body that is not storable text."""
+    for path, text in _walk_strings(body, ''):
+        reason = _bad_text_reason(text)
+        if reason:
+            field = path or 'body'
+            raise ValidationError(field, 'Invalid input for field/attribute %s. Value: %s. %s'
+                                  % (field, _shown(text), reason))
+
+
+def _utf8(raw):
+    """Decode raw URL bytes strictly: None when they are not UTF-8."""
+    try:
+        return raw.decode('utf-8')
+    except UnicodeDecodeError:
+        return None
+
+
+def check_url_text(path_info, query_string):
+    """400 for a URL path or query parameter that is not UTF-8 or holds a NUL.
+
+    ``path_info`` is WSGI's PATH_INFO (percent-decoded, bytes as latin-1);
+    werkzeug would quietly turn bad bytes into U+FFFD, so the raw bytes are checked.
+    """
+    path = _utf8(path_info.encode('latin-1', 'replace'))
+    reason = 'not valid UTF-8 text' if path is None else _bad_text_reason(path)
+    if reason:
+        raise ValidationError('path', 'Invalid input for the URL path %s. %s' % (ascii(path_info)[:200], reason))
+    for pair in query_string.split(b'&') if query_string else ():
+        raw_key, _sep, raw_value = pair.partition(b'=')
+        key, value = (_utf8(unquote_to_bytes(part.replace(b'+', b' '))) for part in (raw_key, raw_value))
+        shown_key = key if key is not None and not _bad_text_reason(key) else ascii(raw_key.decode('latin-1'))
+        for text in (key, value):
+            reason = 'not valid UTF-8 text' if text is None else _bad_text_reason(text)
+            if reason:
+                raise ValidationError(shown_key, 'Invalid input for query parameters %s. Value: %s. %s'
+                                      % (shown_key, ascii(raw_value.decode('latin-1'))[:200], reason))

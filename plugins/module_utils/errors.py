@@ -85,6 +85,27 @@ class ImageError(InvalidInput):
     kind = 'ImageError'
 
 
+class InvalidRequest(NovaliteError):
+    """A 400 whose message is the upstream service's exact text (``field`` still names the input)."""
+
+    code = 400
+    kind = 'InvalidRequest'
+
+
+class Forbidden(NovaliteError):
+    """Allowed to others, not to this caller (Nova's 403, e.g. a zero-disk flavor boot)."""
+
+    code = 403
+    kind = 'Forbidden'
+
+
+class TooLarge(NovaliteError):
+    """Glance's 413: image data over ``image_size_cap`` or the owner's storage quota."""
+
+    code = 413
+    kind = 'RequestEntityTooLarge'
+
+
 class DatabaseError(NovaliteError):
     """The state store cannot be reached or used (bad URL, server down...)."""
 

@@ -15,7 +15,7 @@ __metaclass__ = type
 import hashlib
 import os
 
-from ansible_collections.novalite.compute.plugins.module_utils.errors import ImageError, InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.errors import ImageError, InvalidInput, TooLarge
 
 from ansible.module_utils.urls import ConnectionError as UrlConnectionError, open_url
 
@@ -53,11 +53,13 @@ def open_source(location, field, timeout=URL_TIMEOUT):
         raise ImageError(field, 'cannot read %s: %s' % (path, exc.strerror or exc))
 
 
-def copy_hashing(src, dst, field, expected_length=None):
+def copy_hashing(src, dst, field, expected_length=None, max_bytes=None, over_limit_message=None):
     """Copy ``src`` to ``dst`` (fsynced); returns (bytes, sha256 hex, md5 hex).
 
     md5 is Glance's legacy ``checksum``, not a security check. A short read
-    against ``expected_length`` (a truncated download) is an ImageError.
+    against ``expected_length`` (a truncated download, a client gone mid-upload)
+    is an ImageError. More than ``max_bytes`` is TooLarge (``over_limit_message``)
+    as soon as the data passes the limit, before the chunk over it is written.
     """
     sha256 = hashlib.sha256()
     md5 = hashlib.md5(usedforsecurity=False)
@@ -67,6 +69,8 @@ def copy_hashing(src, dst, field, expected_length=None):
             chunk = src.read(CHUNK)
             if not chunk:
                 break
+            if max_bytes is not None and size + len(chunk) > max_bytes:
+                raise TooLarge(over_limit_message or 'image data is larger than %d bytes' % max_bytes, field=field)
             dst.write(chunk)
             sha256.update(chunk)
             md5.update(chunk)

@@ -176,8 +176,12 @@ class Http(object):
 
     def call(self, method, path, body=None, headers=None, token=None):
         data = json.dumps(body).encode('utf-8') if body is not None else None
+        return self.send(method, path, data, headers=headers, token=token)
+
+    def send(self, method, path, data, headers=None, token=None, content_type='application/json'):
+        """Like ``call`` with the body as raw bytes (``data``)."""
         req = urllib.request.Request(self.base + path, data=data, method=method)
-        req.add_header('Content-Type', 'application/json')
+        req.add_header('Content-Type', content_type)
         if token:
             req.add_header('X-Auth-Token', token)
         for key, value in (headers or {}).items():

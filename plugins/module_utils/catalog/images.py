@@ -26,8 +26,9 @@ import tempfile
 import uuid
 
 from ansible_collections.novalite.compute.plugins.module_utils import catalog, image_io
+from ansible_collections.novalite.compute.plugins.module_utils.compute import quotas
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    Conflict, ImageError, InvalidInput, NotFound)
+    Conflict, ImageError, InvalidInput, NotFound, TooLarge)
 from ansible_collections.novalite.compute.plugins.module_utils.store import engine, rows
 
 try:
@@ -358,13 +359,62 @@ def _check_expected(checksum):
     return ('sha256' if len(text) == 64 else 'md5'), text
 
 
-def upload(store, image_store, image_id, source, checksum=None, disk_format=None):
+def storage_used(conn, owner, except_image=None):
+    """Bytes of image data ``owner`` (a project) stores: its active images (Glance's storage usage)."""
+    images = _images()
+    query = (sa.select(sa.func.coalesce(sa.func.sum(images.c.size), 0))
+             .where(images.c.owner == owner).where(images.c.status == 'active'))
+    if except_image is not None:
+        query = query.where(images.c.id != except_image)
+    return int(conn.execute(query).scalar() or 0)
+
+
+def _quota_message(size, remaining):
+    """Glance's StorageQuotaFull text; ``size`` None while streaming data of unknown length."""
+    data = 'The size of the data' if size is None else 'The size of the data %d' % size
+    return ('Image exceeds the storage quota: %s will exceed the limit. %d bytes remaining.'
+            % (data, max(remaining, 0)))
+
+
+def _upload_limit(conn, row, length, size_cap, storage_quota):
+    """(most bytes this upload may write or None, the 413 message at that limit); a known length over it is 413."""
+    limits = []
+    if size_cap:
+        limits.append((size_cap, 'The incoming image is too large: The provided image is too large.'))
+    if storage_quota and row.owner is not None:
+        remaining = storage_quota - storage_used(conn, row.owner, except_image=row.id)
+        limits.append((max(remaining, 0), _quota_message(length, remaining)))
+    if not limits:
+        return None, None
+    limit, message = min(limits, key=lambda item: item[0])
+    if length is not None and length > limit:
+        raise TooLarge(message, field='size')
+    return limit, message
+
+
+def _check_storage_quota(conn, owner, image_id, size, storage_quota):
+    """At activation, under the owner's lock: parallel uploads cannot together pass the quota."""
+    if not storage_quota or owner is None:
+        return
+    quotas.lock_project(conn, owner)
+    remaining = storage_quota - storage_used(conn, owner, except_image=image_id)
+    if size > remaining:
+        raise TooLarge(_quota_message(size, remaining), field='size')
+
+
+def upload(store, image_store, image_id, source, checksum=None, disk_format=None, length=None, size_cap=None,
+           storage_quota=None):
     """Glance's image-upload for a ``queued`` image; returns the ``active`` image dict.
 
-    ``source`` is a local path, an http(s) URL or a readable file object.
-    ``checksum`` (sha256 or md5 hex) is verified when given. The image's
-    declared ``disk_format`` (or ``disk_format`` here) is checked against the
-    content; when neither is set the detected format is recorded.
+    ``source`` is a local path, an http(s) URL or a readable file object;
+    ``length`` is a file object's announced size (an HTTP Content-Length):
+    fewer bytes (a client gone mid-upload) fail the upload. ``checksum``
+    (sha256 or md5 hex) is verified when given. The image's declared
+    ``disk_format`` (or ``disk_format`` here) is checked against the content;
+    when neither is set the detected format is recorded. ``size_cap`` (Glance's
+    image_size_cap) and ``storage_quota`` (user_storage_quota: bytes of active
+    images per owner) are enforced while the data streams (TooLarge, 413).
+    On any failure the image is ``queued`` again and no file is left.
     """
     image_id = _check_image_id(image_id)
     expected = _check_expected(checksum)
@@ -378,6 +428,7 @@ def upload(store, image_store, image_id, source, checksum=None, disk_format=None
         if row.status != 'queued':
             raise Conflict('Image %s is %s; data can only be uploaded to a queued image' % (image_id, row.status),
                            field='status')
+        max_bytes, over_limit_message = _upload_limit(conn, row, length, size_cap, storage_quota)
         # 'saving' keeps a second upload out while this one runs.
         conn.execute(images.update().where(images.c.id == image_id).values(status='saving'))
     declared = disk_format or row.disk_format
@@ -386,11 +437,13 @@ def upload(store, image_store, image_id, source, checksum=None, disk_format=None
     tmp_path = None
     placed = False
     try:
-        src, length, must_close = _open_source(source)
+        src, source_length, must_close = _open_source(source)
         try:
             fd, tmp_path = tempfile.mkstemp(prefix='.upload-%s-' % image_id, dir=image_store)
             with os.fdopen(fd, 'wb') as dst:
-                size, sha256, md5 = image_io.copy_hashing(src, dst, field, length)
+                size, sha256, md5 = image_io.copy_hashing(
+                    src, dst, field, source_length if source_length is not None else length,
+                    max_bytes=max_bytes, over_limit_message=over_limit_message)
         finally:
             if must_close:
                 src.close()
@@ -407,6 +460,7 @@ def upload(store, image_store, image_id, source, checksum=None, disk_format=None
         placed = True
         tmp_path = None
         with store.begin() as conn:
+            _check_storage_quota(conn, row.owner, image_id, size, storage_quota)
             conn.execute(images.update().where(images.c.id == image_id).values(
                 status='active', size=size, virtual_size=found['virtual_size'], checksum=md5,
                 os_hash_algo='sha256', os_hash_value=sha256, disk_format=found['disk_format'],

@@ -19,6 +19,7 @@ import hashlib
 import re
 import struct
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import quotas
 from ansible_collections.novalite.compute.plugins.module_utils.errors import Conflict, InvalidInput, NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.store import engine, rows
 
@@ -106,12 +107,15 @@ def _to_dict(row):
     return keypair
 
 
-def _insert(store, user_id, name, public_key, blob):
+def _insert(store, user_id, name, public_key, blob, quota_project=None):
     keypairs = _keypairs()
     values = {'user_id': user_id, 'name': name, 'type': 'ssh', 'public_key': public_key,
               'fingerprint': fingerprint(blob), 'created_at': engine.utcnow()}
     try:
         with store.begin() as conn:
+            if quota_project is not None:
+                # Counted under a per-user lock in this transaction: parallel creates cannot overshoot.
+                quotas.check_key_pairs(conn, quota_project, user_id)
             if conn.execute(sa.select(keypairs.c.id).where(keypairs.c.user_id == user_id,
                                                            keypairs.c.name == name)).first():
                 raise Conflict('Key pair \'%s\' already exists.' % name, field='name')
@@ -122,17 +126,20 @@ def _insert(store, user_id, name, public_key, blob):
         raise Conflict('Key pair \'%s\' already exists.' % name, field='name')
 
 
-def import_key(store, user_id, name, public_key, key_type='ssh'):
-    """Nova's keypair import. Returns the keypair (fingerprint, public_key, type 'ssh')."""
+def import_key(store, user_id, name, public_key, key_type='ssh', quota_project=None):
+    """Nova's keypair import. Returns the keypair (fingerprint, public_key, type 'ssh').
+
+    ``quota_project``: check the ``key_pairs`` quota of that project (the API's caller) atomically.
+    """
     _check_user(user_id)
     check_name(name)
     if key_type != 'ssh':
         raise InvalidInput('type', 'only ssh keypairs are supported, got %r' % (key_type,))
     line, blob = parse_public_key(public_key)
-    return _insert(store, user_id, name, line, blob)
+    return _insert(store, user_id, name, line, blob, quota_project)
 
 
-def generate(store, user_id, name, key_type='ssh', bits=2048):
+def generate(store, user_id, name, key_type='ssh', bits=2048, quota_project=None):
     """Nova's keypair create without a public key: a new RSA key; ``private_key`` is returned, never stored."""
     _check_user(user_id)
     check_name(name)
@@ -145,7 +152,7 @@ def generate(store, user_id, name, key_type='ssh', bits=2048):
                                                     serialization.PublicFormat.OpenSSH).decode('ascii')
     public_line = '%s Generated-by-Nova' % public_line
     line, blob = parse_public_key(public_line)
-    keypair = _insert(store, user_id, name, line, blob)
+    keypair = _insert(store, user_id, name, line, blob, quota_project)
     keypair['private_key'] = private.private_bytes(serialization.Encoding.PEM,
                                                    serialization.PrivateFormat.TraditionalOpenSSL,
                                                    serialization.NoEncryption()).decode('ascii')

@@ -21,8 +21,9 @@ __metaclass__ = type
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import api, instances, quotas
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    FlavorDiskSmallerThanImage, InvalidInput, NotFound, NoValidHost, NovaliteError,
+    FlavorDiskSmallerThanImage, Forbidden, InvalidInput, InvalidRequest, NotFound, NoValidHost, NovaliteError,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
@@ -68,7 +69,22 @@ def validate_flavor_image(flavor, image):
                                                              image['name'] or image['id'], image['min_ram']))
 
 
-def _lookup_catalog(store, request, context):
+def check_zero_disk_boot(store, image, allowed):
+    """A flavor with root_gb 0 gets a root disk of the image's virtual size (Nova's legacy meaning).
+
+    Nova lets only callers with ``os_compute_api:servers:create:zero_disk_flavor`` (admins) do that
+    (``allowed``); and nobody gets a disk larger than the largest compute host's whole disk.
+    """
+    if not allowed:
+        raise Forbidden('Only volume-backed servers are allowed for flavors with zero disk.', field='flavor')
+    size = max(image.get('virtual_size') or 0, image.get('size') or 0)
+    largest = hosts.largest_disk_gb(store)
+    if largest is not None and size > largest * GIB:
+        raise InvalidRequest("Image %s has a virtual size of %d bytes; the largest compute host's disk is %d GB, "
+                             "so no host can ever hold its root disk." % (image['id'], size, largest), field='image')
+
+
+def _lookup_catalog(store, request, context, zero_disk_allowed=True):
     from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images, keypairs
     flavor = request.get('flavor')
     if isinstance(flavor, dict):
@@ -79,6 +95,8 @@ def _lookup_catalog(store, request, context):
     if image_row.get('status') != 'active':
         raise InvalidInput('image', 'image %s is not active (status %s)' % (image_row['id'], image_row.get('status')))
     validate_flavor_image(flavor_row, image_row)
+    if not flavor_row['root_gb']:
+        check_zero_disk_boot(store, image_row, zero_disk_allowed)
     boot_files = _kernel_ramdisk(store, image_row, context)
     key_data = None
     if request.get('key_name'):
@@ -112,7 +130,25 @@ def _server_group_id(conn, ident):
     return row
 
 
-def create_servers(store, context, request, enforce_quota=False):
+def _hinted_group(conn, context, uuid):
+    """The ``group`` scheduler hint's server group (Nova: InstanceGroup.get_by_uuid, 400 when missing)."""
+    t = table('server_groups')
+    query = sa.select(t.c.id, t.c.uuid).where(t.c.uuid == uuid)
+    if not context.is_admin:
+        query = query.where(t.c.project_id == context.project_id)   # another project's group is not there
+    row = conn.execute(query).first()
+    if row is None:
+        raise InvalidRequest('Instance group %s could not be found.' % uuid, field='scheduler_hints.group')
+    return row
+
+
+def check_availability_zone(store, zone):
+    """Nova's create check: the zone must hold an enabled compute service."""
+    if zone and zone not in hosts.enabled_zones(store):
+        raise InvalidRequest('The requested availability zone is not available', field='availability_zone')
+
+
+def create_servers(store, context, request, enforce_quota=False, zero_disk_allowed=True):
     """Record ``min_count``..``max_count`` new servers in BUILD/scheduling; returns their rows.
 
     ``request``: name, flavor, image, availability_zone, key_name, user_data,
@@ -121,6 +157,8 @@ def create_servers(store, context, request, enforce_quota=False):
     With ``enforce_quota`` (the REST API, Nova's nova-api) the project's quota is
     counted and checked in the same transaction and max_count reduced to what
     fits; operators' playbooks are not subject to quotas, like nova-manage.
+    ``zero_disk_allowed``: the caller may boot an image on a root_gb 0 flavor
+    (the API passes Nova's zero_disk_flavor policy; operators may).
     """
     name = instances.validate_name(request.get('name'), 'name')
     min_count = request.get('min_count') or 1
@@ -136,14 +174,19 @@ def create_servers(store, context, request, enforce_quota=False):
     hints = request.get('scheduler_hints') or {}
     if not isinstance(hints, dict):
         raise InvalidInput('scheduler_hints', 'must be a mapping')
-    flavor, image, key_data, boot_files = _lookup_catalog(store, request, context)
+    check_availability_zone(store, request.get('availability_zone'))
+    flavor, image, key_data, boot_files = _lookup_catalog(store, request, context, zero_disk_allowed)
     rows = []
     reservation_id = 'r-%s' % api.new_request_id()[4:12]
     with store.begin() as conn:
-        group = _server_group_id(conn, request['server_group']) if request.get('server_group') else None
+        if request.get('server_group'):
+            group = _server_group_id(conn, request['server_group'])
+        else:
+            group = _hinted_group(conn, context, hints['group']) if hints.get('group') else None
         # Counted and checked in this transaction (serialised per project), so parallel creates cannot overcommit.
         count = max_count
         if enforce_quota:
+            quotas.check_metadata(conn, context.project_id, len(metadata))
             count = quotas.check_create(conn, context.project_id, flavor, max_count, min_count)
         for index in range(count):
             display = name if count == 1 else '%s-%d' % (name, index + 1)

@@ -11,6 +11,9 @@ inside the create transaction and be serialised per project:
 * SQLite: the write transaction is ``BEGIN IMMEDIATE``, writers already run one at a time.
 * MariaDB (READ COMMITTED): ``SELECT ... FOR UPDATE`` on a per-project sentinel
   row of ``quotas`` (resource ``LOCK_RESOURCE``), inserted race-free on first use.
+
+Keypairs are counted per user (Nova's user-level ``key_pairs``): their check
+locks a per-user sentinel (``USER_LOCK_RESOURCE``) the same way.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -38,6 +41,9 @@ DEFAULTS = {
 LEGACY_NETWORK = {'floating_ips': 10, 'fixed_ips': -1, 'security_groups': 10, 'security_group_rules': 20}
 # Not a quota: the per-project row a create locks (never shown, never settable).
 LOCK_RESOURCE = '_project_lock'
+# The per-user row a keypair create locks (its project_id column holds the user id).
+USER_LOCK_RESOURCE = '_user_lock'
+_SENTINELS = (LOCK_RESOURCE, USER_LOCK_RESOURCE)
 UNLIMITED = -1
 MAX_LIMIT = 2147483647   # Nova's db.MAX_INT
 
@@ -57,7 +63,7 @@ def overrides(conn, project_id):
     """The project's explicit limits {resource: hard_limit}."""
     t = _t()
     rows = conn.execute(sa.select(t.c.resource, t.c.hard_limit).where(t.c.project_id == project_id)
-                        .where(t.c.resource != LOCK_RESOURCE))
+                        .where(t.c.resource.notin_(_SENTINELS)))
     return dict((r.resource, r.hard_limit) for r in rows)
 
 
@@ -84,26 +90,38 @@ def usage(conn, project_id, user_id=None):
     used['server_groups'] = conn.execute(sa.select(sa.func.count()).select_from(groups)
                                          .where(groups.c.project_id == project_id)).scalar() or 0
     if user_id is not None:
-        keys = table('keypairs')
-        used['key_pairs'] = conn.execute(sa.select(sa.func.count()).select_from(keys)
-                                         .where(keys.c.user_id == user_id)).scalar() or 0
+        used['key_pairs'] = _key_pairs_of(conn, user_id)
     return used
+
+
+def _key_pairs_of(conn, user_id):
+    keys = table('keypairs')
+    return conn.execute(sa.select(sa.func.count()).select_from(keys).where(keys.c.user_id == user_id)).scalar() or 0
 
 
 def lock_project(conn, project_id):
     """Serialise quota checks of ``project_id`` until ``conn``'s transaction ends."""
+    _lock_sentinel(conn, project_id, LOCK_RESOURCE)
+
+
+def lock_user(conn, user_id):
+    """Serialise keypair quota checks of ``user_id`` until ``conn``'s transaction ends."""
+    _lock_sentinel(conn, user_id, USER_LOCK_RESOURCE)
+
+
+def _lock_sentinel(conn, owner, resource):
     if conn.dialect.name == 'sqlite':
         return   # BEGIN IMMEDIATE: this transaction already holds the database's write lock
     t = _t()
-    query = (sa.select(t.c.id).where(t.c.project_id == project_id).where(t.c.resource == LOCK_RESOURCE)
+    query = (sa.select(t.c.id).where(t.c.project_id == owner).where(t.c.resource == resource)
              .with_for_update())
     if conn.execute(query).first() is not None:
         return
-    # First create in this project: make the sentinel in its own short transaction (a concurrent
+    # First use for this owner: make the sentinel in its own short transaction (a concurrent
     # creator's duplicate insert just fails), then lock it. READ COMMITTED sees the committed row.
     try:
         with conn.engine.begin() as other:
-            other.execute(t.insert().values(project_id=project_id, resource=LOCK_RESOURCE, hard_limit=0,
+            other.execute(t.insert().values(project_id=owner, resource=resource, hard_limit=0,
                                             created_at=utcnow()))
     except IntegrityError:
         pass
@@ -141,6 +159,17 @@ def check_create(conn, project_id, flavor, count, min_count=None):
             raise QuotaExceeded(_over_message(resource, wanted, used[resource], limit[resource]), field=resource)
     raise QuotaExceeded('Quota exceeded: cannot run %d more instances of this type.' % min_count,
                         field='instances')   # pragma: no cover - one of the resources is always over
+
+
+def check_key_pairs(conn, project_id, user_id):
+    """Nova's KeypairLimitExceeded (403) unless ``user_id`` may add a keypair under ``project_id``'s limit.
+
+    Call inside the keypair's insert transaction: the user's keypairs are counted under a lock.
+    """
+    lock_user(conn, user_id)
+    allowed = limits(conn, project_id)['key_pairs']
+    if allowed != UNLIMITED and _key_pairs_of(conn, user_id) >= allowed:
+        raise QuotaExceeded('Quota exceeded, too many key pairs.', field='key_pairs')
 
 
 def check_metadata(conn, project_id, count):
@@ -204,4 +233,4 @@ def reset(store, project_id):
     """Nova's quota-set delete: the project goes back to the defaults."""
     t = _t()
     with store.begin() as conn:
-        conn.execute(t.delete().where(t.c.project_id == project_id).where(t.c.resource != LOCK_RESOURCE))
+        conn.execute(t.delete().where(t.c.project_id == project_id).where(t.c.resource.notin_(_SENTINELS)))

@@ -401,3 +401,20 @@ def list_services(store, now=None, service_down_time=liveness.SERVICE_DOWN_TIME)
             'disabled_reason': service['disabled_reason'], 'forced_down': bool(service['forced_down']),
         })
     return out
+
+
+def enabled_zones(store):
+    """Availability zones holding at least one enabled compute service (Nova's "available" zones)."""
+    cn, svc = _tables()
+    query = (sa.select(cn.c.availability_zone).distinct()
+             .select_from(cn.join(svc, sa.and_(svc.c.host == cn.c.host, svc.c.binary == liveness.COMPUTE_BINARY)))
+             .where(svc.c.disabled == sa.false()))
+    with store.read() as conn:
+        return set(r.availability_zone for r in conn.execute(query))
+
+
+def largest_disk_gb(store):
+    """The largest compute host's whole local disk in GB, or None when no host is registered."""
+    cn, _svc = _tables()
+    with store.read() as conn:
+        return conn.execute(sa.select(sa.func.max(cn.c.local_gb))).scalar()
