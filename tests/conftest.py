@@ -18,25 +18,7 @@ COLLECTIONS = os.path.join(REPO, 'collections')
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 
-MYSQL_SERVER = os.environ.get('NOVALITE_TEST_MYSQL', 'mysql+pymysql://root@127.0.0.1:3306')
-
-
-def backends():
-    wanted = os.environ.get('NOVALITE_TEST_BACKENDS', 'sqlite,mysql')
-    return [b.strip() for b in wanted.split(',') if b.strip()]
-
-
-def _mysql_admin(sql):
-    import pymysql
-    from sqlalchemy.engine import make_url
-    url = make_url(MYSQL_SERVER)
-    conn = pymysql.connect(host=url.host, port=url.port or 3306, user=url.username or 'root',
-                           password=url.password or '', autocommit=True)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
+from lib.databases import MYSQL_SERVER, backends, mysql_admin as _mysql_admin  # noqa: E402
 
 
 @pytest.fixture(params=backends())

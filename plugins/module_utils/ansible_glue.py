@@ -22,9 +22,10 @@ try:
 except ImportError:  # pragma: no cover - outside Ansible
     missing_required_lib = None
 
-# Controller-side modules that read or write the state store take this option.
+# Controller-side modules that read or write the state store take this option. no_log: a MySQL URL
+# carries the password, which must not reach invocation.module_args, runner artifacts or AWX events.
 DATABASE_ARGS = dict(
-    database_url=dict(type='str', required=False, no_log=False),
+    database_url=dict(type='str', required=False, no_log=True),
 )
 
 

@@ -18,8 +18,9 @@ description:
     I(min_count) to I(max_count) servers, or for servers already recorded in BUILD/scheduling
     (I(servers), as the REST shim records them before answering 202).
   - All servers of one request are scheduled together, each placement seeing the previous
-    ones, all-or-nothing for I(min_count). When nothing fits every server goes to C(ERROR) with
-    the scheduler's explanation as its fault and the module fails with it.
+    ones. As in Nova every server the request made is placed, or none; when they do not all fit
+    every server goes to C(ERROR) with the scheduler's explanation as its fault and the module
+    fails with it.
   - Returns I(builds), one host call per server for M(novalite.compute.instance) on its host.
 extends_documentation_fragment:
   - novalite.compute.state_store
@@ -34,7 +35,7 @@ options:
     description: Name of new servers (C(name-1), C(name-2), ... when more than one).
     type: str
   min_count:
-    description: Fewest servers to boot; fewer fitting fails the whole request.
+    description: Fewest servers to make (quota permitting, as Nova's API); every server made must fit, or none is placed
     type: int
     default: 1
   max_count:

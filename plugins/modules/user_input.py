@@ -15,7 +15,7 @@ version_added: 0.2.0
 author: novalite developers (@novalite)
 description:
   - Ansible renders Jinja templates it finds inside extra vars, AWX survey answers and files read
-    with C(include_vars). Server names, metadata, user data and the like come from users: a value
+    with C(include_vars). Server names, metadata, user data and the like come from users; a value
     such as C({{ lookup('pipe', 'id') }}) must stay that text, not run a command.
   - This action reads the named variables B(without rendering them), loads the named files itself,
     and sets the fact C(novalite_input) holding every value marked unsafe, so Ansible never renders

@@ -26,12 +26,10 @@ def _string_paths(value, path=()):
     elif isinstance(value, dict):
         for key, item in value.items():
             yield path + (('key', key),)
-            for found in _string_paths(item, path + (key,)):
-                yield found
+            yield from _string_paths(item, path + (key,))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            for found in _string_paths(item, path + (index,)):
-                yield found
+            yield from _string_paths(item, path + (index,))
 
 
 def _poisoned(value, path, bad):

@@ -53,12 +53,10 @@ def _walk(node, key=None):
     """(key, string) for every string in a YAML tree, with the mapping key it sits under."""
     if isinstance(node, dict):
         for k, v in node.items():
-            for found in _walk(v, k):
-                yield found
+            yield from _walk(v, k)
     elif isinstance(node, list):
         for v in node:
-            for found in _walk(v, key):
-                yield found
+            yield from _walk(v, key)
     elif isinstance(node, str):
         yield key, node
 
@@ -67,12 +65,10 @@ def _tasks(node):
     if isinstance(node, dict):
         yield node
         for v in node.values():
-            for found in _tasks(v):
-                yield found
+            yield from _tasks(v)
     elif isinstance(node, list):
         for v in node:
-            for found in _tasks(v):
-                yield found
+            yield from _tasks(v)
 
 
 def _defined_names():

@@ -269,7 +269,9 @@ def _request_spec(instance, uuids, exclude_hosts):
     return {
         'flavor': instance['flavor'],
         'image': {'properties': (instance.get('image') or {}).get('properties') or {}},
-        'min_count': min((instance.get('system_metadata') or {}).get('min_count') or count, count),
+        # Nova places every instance the request created (the quota check already cut max_count to
+        # what is allowed) or none: a request's min_count is spent at create time, not here.
+        'min_count': count,
         'max_count': count,
         'availability_zone': instance.get('availability_zone'),
         'scheduler_hints': instance.get('scheduler_hints') or {},

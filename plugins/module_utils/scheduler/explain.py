@@ -33,6 +33,8 @@ class Explanation(object):
         head = 'No valid host' if self.remaining == 0 else 'Hosts'
         if self.instance_count > 1:
             head += ' for instance %d of %d' % (self.instance_index + 1, self.instance_count)
+            if self.remaining == 0 and self.instance_index > 0:
+                head += ' (a request places all %d or none)' % self.instance_count
         parts = ['%s: %d hosts' % (head, self.total_hosts)]
         for step in self.steps:
             if step['removed']:

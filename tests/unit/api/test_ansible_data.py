@@ -27,12 +27,10 @@ def _data():
 def _leaves(value):
     if isinstance(value, dict) and set(value) != {ansible_data.UNSAFE_KEY}:
         for item in value.values():
-            for found in _leaves(item):
-                yield found
+            yield from _leaves(item)
     elif isinstance(value, list):
         for item in value:
-            for found in _leaves(item):
-                yield found
+            yield from _leaves(item)
     else:
         yield value
 

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from lib.sched_rows import add_host, allocation_sums
+
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images
 from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances, quotas
 from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
@@ -164,3 +166,22 @@ def test_create_servers_reduces_to_quota(store, tmp_path):
     assert len(instances.list_instances(store, project_id='p1')) == 3
     # Operators' playbooks (the server/server_build modules) are not held to API quotas.
     assert conductor.create_servers(store, ctx, {'name': 'operator', 'flavor': '1', 'image': image_id})
+
+
+def test_a_request_is_placed_whole_or_not_at_all(store, tmp_path):
+    """min_count 1, max_count 3, room for 2: Nova places every created instance or raises NoValidHost
+    for the request; none stays in BUILD and nothing stays claimed."""
+    image_id = _catalog(store, tmp_path)
+    add_host(store, 'small', vcpus=2, cpu_ratio=1.0, memory_mb=65536)
+    ctx = Context('u1', 'p1', is_admin=False)
+    made = conductor.create_servers(store, ctx, {'name': 'many', 'flavor': '1', 'image': image_id,
+                                                 'min_count': 1, 'max_count': 3})
+    assert len(made) == 3
+    result = conductor.schedule_and_prepare(store, [m['uuid'] for m in made], ctx.request_id)
+    assert result['builds'] == [] and len(result['failed']) == 3
+    for row in made:
+        inst = instances.get(store, row['uuid'])
+        assert (inst['vm_state'], inst['task_state'], inst['host']) == ('error', None, None)
+        fault = instances.latest_fault(store, row['uuid'])['message']
+        assert 'instance 3 of 3 (a request places all 3 or none)' in fault and 'CoreFilter removed 1' in fault
+    assert allocation_sums(store) == {}

@@ -15,7 +15,7 @@ import pytest
 from ansible_collections.novalite.compute.plugins.module_utils import errors
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import claims, manager, server_groups
 
-from sched_rows import add_host, allocation_sums
+from lib.sched_rows import add_host, allocation_sums
 
 SMALL = {'vcpus': 1, 'memory_mb': 512, 'root_gb': 1}
 

@@ -16,7 +16,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import errors
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import capacity, claims, manager
 from ansible_collections.novalite.compute.plugins.module_utils.store import schema
 
-from sched_rows import add_host, allocation_sums, node
+from lib.sched_rows import add_host, allocation_sums, node
 
 DB_SETTINGS = settings(max_examples=25, deadline=None,
                        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -14,7 +14,7 @@ import uuid
 
 from ansible_collections.novalite.compute.plugins.module_utils import errors
 
-from sched_rows import add_host, allocation_sums, node
+from lib.sched_rows import add_host, allocation_sums, node
 
 PROCESSES = 8
 FLAVOR = {'vcpus': 1, 'memory_mb': 256, 'root_gb': 1}

@@ -15,7 +15,7 @@ import pytest
 from ansible_collections.novalite.compute.plugins.module_utils import errors
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import claims, manager, server_groups
 
-from sched_rows import add_flavor, add_host, allocation_sums, node
+from lib.sched_rows import add_flavor, add_host, allocation_sums, node
 
 SMALL = {'vcpus': 1, 'memory_mb': 1024, 'root_gb': 10}
 
