@@ -213,7 +213,10 @@ class JobRunner(object):
                 t.c.status.in_(('accepted', 'running'))).where(t.c.owner.isnot(None)))]
         gone = [o for o in owners if o != self.owner and run_groups.owner_gone(o)]
         lapsed = sa.or_(t.c.lease_expires.is_(None), t.c.lease_expires < now, t.c.owner.in_(gone))
-        claimable = sa.or_(t.c.status == 'queued', sa.and_(t.c.status.in_(('accepted', 'running')), lapsed))
+        # Never its own lapsed jobs: their threads still run here (a stall is for other workers to resolve).
+        not_mine = sa.or_(t.c.owner.is_(None), t.c.owner != self.owner)
+        claimable = sa.or_(t.c.status == 'queued',
+                           sa.and_(t.c.status.in_(('accepted', 'running')), lapsed, not_mine))
         with self.store.begin() as conn:
             rows = [as_dict(r) for r in conn.execute(sa.select(t).where(claimable).order_by(t.c.created_at)
                                                      .limit(room).with_for_update(skip_locked=True))]
@@ -484,11 +487,14 @@ class JobRunner(object):
         os.makedirs(data_dir, 0o700, exist_ok=True)
         with self._lock:
             self._active.add(data_dir)
+        # Started like job runs (its processes end together), though nobody takes a heartbeat over.
+        binary, cmdline = run_groups.wrapped(['ansible-playbook', HEARTBEAT], data_dir)
         try:
             runner = ansible_runner.run(
                 private_data_dir=data_dir, ident=ident, playbook=HEARTBEAT, inventory=self.cfg['inventory'],
                 extravars={'novalite_database_url': self.cfg['database_url']}, envvars=_ansible_env(self.cfg),
-                quiet=True, timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True})
+                quiet=True, timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True},
+                binary=binary, cmdline=cmdline)
             if runner.status != 'successful':
                 LOG.warning('heartbeat run %s ended %s (rc %s)', ident, runner.status, runner.rc)
         finally:
