@@ -141,9 +141,9 @@ def end_left_runs(live):
 def test_service_killed_during_boots_and_actions_settles(capsys):
     rng = seeded_random('crash (a)')
     # The moments, drawn up front so a seed repeats them: gaps between requests, then each kill's delay.
-    boot_gaps = [rng.uniform(0.0, 0.5) for _ in range(10)]
+    boot_gaps = [rng.uniform(0.0, 0.5) for _index in range(10)]
     boot_kills = [rng.uniform(0.5, 6.0), rng.uniform(1.0, 8.0)]
-    action_gaps = [rng.uniform(0.0, 0.5) for _ in range(5)]
+    action_gaps = [rng.uniform(0.0, 0.5) for _index in range(5)]
     action_kill = rng.uniform(0.2, 4.0)
     live = LiveApi(job_concurrency=2, heartbeat_interval=20)
     try:
@@ -214,14 +214,14 @@ def test_worker_killed_among_two_while_boots_spread_over_two_apis(db_url, capsys
     if not db_url.startswith('mysql'):
         pytest.skip('two APIs and two workers share one MariaDB store')
     rng = seeded_random('crash (b)')
-    gaps = [rng.uniform(0.0, 0.3) for _ in range(20)]
+    gaps = [rng.uniform(0.0, 0.3) for _index in range(20)]
     kill_after = rng.randrange(4, 12)      # boots sent before the kill
     live = LiveApi(database_url=db_url, job_concurrency=2, heartbeat_interval=20)
     processes = Processes(live.root, live.cfg)
     try:
         live.setup()
         _allow_instances(live, 'demo', 20)
-        apis = [Http(processes.start_api()[1]) for _ in range(2)]
+        apis = [Http(processes.start_api()[1]) for _index in range(2)]
         victim = processes.start_worker()
         processes.start_worker()
         tokens = [api.token('demo', DEMO_PASSWORD, 'demo') for api in apis]
