@@ -81,6 +81,7 @@ def run_worker(cfg):
     from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
 
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(process)d %(name)s %(levelname)s %(message)s')
+    logging.getLogger('alembic').setLevel(logging.WARNING)   # its plugin list at every start says nothing
     runner = jobs.JobRunner(cfg, Store(cfg['database_url']))
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -118,6 +118,34 @@ def assert_domains_match_servers(live):
     return servers
 
 
+def all_jobs(live):
+    import sqlalchemy as sa
+    from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
+    from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+    store = live.store()
+    try:
+        with store.read() as conn:
+            return [as_dict(r) for r in conn.execute(sa.select(table('api_jobs')))]
+    finally:
+        store.dispose()
+
+
+def jobs_of(live, pid):
+    """Idents of the running jobs a worker process holds (its pid is part of its owner id)."""
+    return [j['ident'] for j in all_jobs(live)
+            if j['status'] == 'running' and (j['owner'] or '::::').rsplit(':', 4)[2] == str(pid)]
+
+
+def wait_for(probe, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError('nothing after %ss' % timeout)
+
+
 def _allow_instances(live, project_name, count):
     """Nova's default quota is 10 instances: raise it for the project that boots them all."""
     from novalite_api import accounts
@@ -230,6 +258,8 @@ def test_worker_killed_among_two_while_boots_spread_over_two_apis(db_url, capsys
         started = time.time()
         for index, gap in enumerate(gaps):
             if index == kill_after:
+                # Mid-way: once the victim holds a job (its runs, if any, are then left behind).
+                held = wait_for(lambda: jobs_of(live, victim.pid), 30)
                 victim.kill()           # SIGKILL, by PID
                 victim.wait()
                 killed_at = round(time.time() - started, 1)
@@ -244,7 +274,7 @@ def test_worker_killed_among_two_while_boots_spread_over_two_apis(db_url, capsys
         assert sorted(servers) == sorted(ids) and len(ids) == 20, processes.logs()
         assert [u for u, s in servers.items() if (s['vm_state'], s['task_state']) != ('active', None)] == [], \
             processes.logs()
-        # Exactly once: each request made one server and one create action, and each job closed once.
+        # Exactly once: each request made one server and one create action; the victim's jobs were taken over.
         from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
         store = live.store()
         try:
@@ -252,9 +282,11 @@ def test_worker_killed_among_two_while_boots_spread_over_two_apis(db_url, capsys
                 assert [a['action'] for a in instances.list_actions(store, uuid)] == ['create']
         finally:
             store.dispose()
+        assert held and all(job['status'] == 'successful' and job['attempts'] == 2
+                            for job in all_jobs(live) if job['ident'] in held), (held, all_jobs(live))
         with capsys.disabled():
-            print('\ncrash (b): 20 boots over 2 APIs, worker %d SIGKILLed after %d boots (%.1f s), all ACTIVE '
-                  '%.1f s after the first' % (victim.pid, kill_after, killed_at, settled))
+            print('\ncrash (b): 20 boots over 2 APIs, worker %d SIGKILLed after %d boots (%.1f s) holding %d jobs, '
+                  'all ACTIVE %.1f s after the first' % (victim.pid, kill_after, killed_at, len(held), settled))
     finally:
         processes.stop_all()
         end_left_runs(live)

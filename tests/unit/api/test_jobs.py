@@ -690,3 +690,15 @@ def test_boots_within_the_window_share_one_pass(store, catalog, make_runner):
     # Each request's calls carry their own request id, so each server's action got its result.
     for ident, uuid in zip(idents, uuids):
         assert job_events(store, uuid, ident)[0]['result'] == 'Success'
+
+
+# ---- settings -------------------------------------------------------------------------------------
+
+def test_lease_settings_are_checked(tmp_path):
+    from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+    with pytest.raises(InvalidInput) as err:
+        worker_config(tmp_path, job_lease_seconds=5, job_lease_renew_seconds=5)
+    assert err.value.field == 'job_lease_renew_seconds'
+    example = config.load(os.path.join(config.COLLECTION_ROOT, 'etc', 'novalite-api.example.yml'))
+    assert (example['job_lease_seconds'], example['job_lease_renew_seconds']) == (15, 5)
+    assert example['accepted_grace_seconds'] == 300
