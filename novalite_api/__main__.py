@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""``python -m novalite_api --config FILE [serve|bootstrap|project-create|user-create|role-add]``."""
+"""``python -m novalite_api --config FILE [serve|api|worker|bootstrap|project-create|user-create|role-add]``."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -23,7 +23,9 @@ def _parser():
                                      description='novalite REST shim (Keystone v3 / Glance v2 / Nova v2.1 subset)')
     parser.add_argument('--config', required=True, help='YAML config file (see etc/novalite-api.example.yml)')
     sub = parser.add_subparsers(dest='command')
-    sub.add_parser('serve', help='run the API server (the default)')
+    sub.add_parser('serve', help='run the API server and one job worker (the default)')
+    sub.add_parser('api', help='run the API server alone (jobs are run by workers)')
+    sub.add_parser('worker', help='run a job worker alone (any number share one database)')
     boot = sub.add_parser('bootstrap', help='create roles, project admin and user admin (idempotent)')
     boot.add_argument('--admin-password', required=True)
     proj = sub.add_parser('project-create', help='create a project')
@@ -45,9 +47,13 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         cfg = config.load(args.config)
-        if args.command in (None, 'serve'):
+        if args.command in (None, 'serve', 'api'):
             from novalite_api.server import serve
-            serve(cfg)
+            serve(cfg, args.config, with_worker=args.command != 'api')
+            return 0
+        if args.command == 'worker':
+            from novalite_api.server import run_worker
+            run_worker(cfg)
             return 0
         store = Store(cfg['database_url'])
         if args.command == 'bootstrap':

@@ -106,8 +106,9 @@ def create_app(cfg, store=None):
     app.config['NOVALITE_SECRET'] = config_mod.read_secret(cfg['secret_key_file'])
     # nova's policy.yaml: overrides on top of the defaults; a rule that does not parse stops the start.
     policy.load(cfg['policy_file'])
-    # Created here, started by the server process (server.py): importing the app runs nothing.
-    app.config['NOVALITE_JOBS'] = jobs.JobRunner(cfg, app.config['NOVALITE_STORE'])
+    # The API only records and queues jobs; worker processes run them (jobs.JobRunner, server.py).
+    jobs.apply_process_settings(cfg)
+    app.config['NOVALITE_JOBS'] = jobs.JobQueue(cfg, app.config['NOVALITE_STORE'])
 
     @app.before_request
     def _request_id():

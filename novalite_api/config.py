@@ -42,6 +42,14 @@ DEFAULTS = {
     'job_timeout': 1800,           # seconds before ansible-runner stops a job
     'boot_batch_window_ms': 150,   # boots accepted within this window share one ansible run
     'heartbeat_interval': 30,      # seconds between register_hosts runs (0 = never)
+    # Workers hold the jobs they run with a lease renewed every job_lease_renew_seconds; a job whose
+    # lease expired (or whose worker is gone, on the same machine) is taken over by another worker.
+    'job_lease_seconds': 15,
+    'job_lease_renew_seconds': 5,
+    'job_poll_ms': 200,            # how often an idle worker looks for jobs
+    # An accepted request is its API process's until written whole; a worker resolves it when that
+    # process is gone (same machine) or after this long (longer than any API request).
+    'accepted_grace_seconds': 300,
     'max_request_body_size': 114688,   # nova's [wsgi] max_request_body_size: 413 above it
     # Glance's image_size_cap: the largest image upload in bytes (1 TiB), 413 above it.
     'image_size_cap': 1099511627776,
@@ -54,7 +62,8 @@ DEFAULTS = {
 _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads': (1, 64),
          'job_concurrency': (1, 64), 'artifacts_keep': (1, 100000), 'job_timeout': (10, 86400),
          'boot_batch_window_ms': (0, 10000), 'heartbeat_interval': (0, 86400),
-         'max_request_body_size': (1024, 1 << 30), 'image_size_cap': (1, 1 << 63)}
+         'max_request_body_size': (1024, 1 << 30), 'image_size_cap': (1, 1 << 63), 'job_lease_seconds': (2, 3600),
+         'job_lease_renew_seconds': (1, 1800), 'job_poll_ms': (10, 60000), 'accepted_grace_seconds': (30, 86400)}
 # Glance's user_storage_quota units (1024-based); longest suffix first so "KB" is not read as "B".
 _SIZE_UNITS = (('TB', 1 << 40), ('GB', 1 << 30), ('MB', 1 << 20), ('KB', 1 << 10), ('B', 1))
 
@@ -104,6 +113,9 @@ def validate(raw):
         cfg['inventory'] = os.path.join(COLLECTION_ROOT, 'inventory', 'localhost.yml')
     if not isinstance(cfg['jobs_dir'], str) or not cfg['jobs_dir']:
         raise InvalidInput('jobs_dir', 'must be a non-empty path')
+    if cfg['job_lease_renew_seconds'] >= cfg['job_lease_seconds']:
+        raise InvalidInput('job_lease_renew_seconds', 'must be less than job_lease_seconds (%d)'
+                           % cfg['job_lease_seconds'])
     if not isinstance(cfg['access_log'], bool):
         raise InvalidInput('access_log', 'must be true or false')
     cfg['user_storage_quota'] = _byte_size('user_storage_quota', cfg['user_storage_quota'])

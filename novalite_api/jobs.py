@@ -1,41 +1,58 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""Accepted work runs as ansible-runner jobs: the shim's RabbitMQ + nova-compute.
+"""Accepted work runs as jobs of worker processes: the shim's RabbitMQ + nova-conductor + nova-compute.
 
 A mutating request is checked and recorded in the API call (instances, the
-action, the task_state), handed here, and answered 202. Each request is a row
-in ``api_jobs`` (so it survives a restart). The controller side runs here with
-the collection's compute code (``conductor.schedule_and_prepare``: the
-scheduler and its claims; ``conductor.record_result``), the host side runs the
-collection's ``playbooks/host_calls.yml`` (the ``instance`` / ``instance_action``
-modules on each compute host) through ansible-runner, each run in its own
-private data dir under ``jobs_dir`` with an ident made of the request id.
+action, the task_state) and answered 202; the API process only writes rows
+(``JobQueue``): one ``api_jobs`` row per request, ``accepted`` before the
+instances or task state are written, ``queued`` after. Worker processes
+(``JobRunner``; ``python -m novalite_api worker``, and one started by
+``serve``) claim rows with a lease and run them: the controller side with the
+collection's compute code (``conductor.schedule_and_prepare``: the scheduler
+and its claims; ``conductor.record_result``), the host side as ansible-runner
+runs of the collection's ``playbooks/host_calls.yml`` (the ``instance`` /
+``instance_action`` modules on each compute host), each run in its own private
+data dir under ``jobs_dir`` with an ident made of the request id.
 
+* Claims: a job is claimable when ``queued``, or ``accepted``/``running`` with
+  an expired lease or an owner that is a gone process of this machine. The
+  claim is one transaction: ``SELECT ... FOR UPDATE SKIP LOCKED`` (MariaDB;
+  on SQLite the transaction is ``BEGIN IMMEDIATE``) then an UPDATE of owner,
+  lease, attempts and status that repeats the claimable condition. A worker
+  renews its leases every ``job_lease_renew_seconds``; it writes results and
+  closes jobs only while it owns them.
+* Takeover: the old owner's runs (recorded on the row before each run starts)
+  are ended first (``run_groups.end_run``: killed and waited for, or fenced if
+  not started), then the job resumes: boots continue from where their
+  instances are, actions re-run while the instance is still in that
+  request's task state (host calls are desired states: running one twice is
+  safe). An ``accepted`` row is resolved: a boot whose instances were written
+  runs, one without is ``lost``; an action is failed (its task state
+  cleared, with a fault) and ``lost``.
 * Runner events drive the instance: each host call's item result
   (``runner_item_on_ok`` / ``_failed``) is recorded the moment it arrives, so
   ``spawning`` turns ACTIVE (or is rescheduled to another host, or goes to ERROR
   with a fault) while the run goes on; the run's artifacts dir is linked from a
   ``novalite_ansible_job`` event of each instance action. Finished dirs are
   rotated (``artifacts_keep``).
-* Boots that arrive within ``boot_batch_window_ms`` are scheduled together and
-  share runs: one ansible start for many requests, spread over up to
+* Boots queued within ``boot_batch_window_ms`` are claimed together and share
+  runs: one ansible start for many requests, spread over up to
   ``job_concurrency`` runs (at most that many at once) so hosts spawn in parallel.
 * A host call that a run ended without a result for (an unreachable host, a
   killed run) is recorded as failed, as the host would have: nothing stays in
   BUILD or a task state.
-* ``recover()`` at start completes what a previous process accepted: boots are
-  scheduled or spawned again from where their instances are, actions re-run
-  (host calls are desired states: running one twice is safe); a run that
-  outlived the old process is waited for first.
-* Every ``heartbeat_interval`` seconds ``register_hosts.yml`` refreshes the
-  hosts' capacity and heartbeats (Nova's periodic resource report).
+* Every ``heartbeat_interval`` seconds each worker runs ``register_hosts.yml``
+  to refresh the hosts' capacity and heartbeats (Nova's periodic resource
+  report); with several workers these runs repeat each other, which is
+  harmless (each records what the host reports now).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import itertools
 import logging
 import os
@@ -45,6 +62,7 @@ import threading
 import time
 from concurrent import futures
 
+from novalite_api import run_groups
 from novalite_api.ansible_data import unencodable_field, write_extravars
 from novalite_api.config import COLLECTION_ROOT
 
@@ -72,6 +90,7 @@ HOST_CALLS = os.path.join(PLAYBOOK_DIR, 'host_calls.yml')
 HEARTBEAT = os.path.join(PLAYBOOK_DIR, 'register_hosts.yml')
 JOB_EVENT = 'novalite_ansible_job'
 UNFINISHED = ('accepted', 'queued', 'running')
+STOPPED_BEFORE_QUEUED = 'the API service stopped before this action was handed to a job'
 # A skipped item is not a result: it is recorded as a call the run ended without.
 _ITEM_EVENTS = ('runner_item_on_ok', 'runner_item_on_failed')
 # Runs of one request may start in the same millisecond (a boot spread over several runs).
@@ -82,34 +101,34 @@ def _jobs_table():
     return table('api_jobs')
 
 
-class JobRunner(object):
-    """Queues, batches and runs the shim's jobs (one runner per process)."""
+def apply_process_settings(cfg):
+    """nova.conf's instance_name_template for this process: compute/instances.domain_name reads it."""
+    if cfg.get('instance_name_template'):
+        os.environ[instances.NAME_TEMPLATE_ENV] = cfg['instance_name_template']
+
+
+class JobQueue(object):
+    """The API side: writes ``api_jobs`` rows and nothing else (workers run them)."""
 
     def __init__(self, cfg, store):
         self.cfg = cfg
         self.store = store
-        if cfg.get('instance_name_template'):
-            # nova.conf's instance_name_template: read by compute/instances.domain_name in this process
-            # (host calls are prepared here) and in the modules of every run (see _ansible_env).
-            os.environ[instances.NAME_TEMPLATE_ENV] = cfg['instance_name_template']
-        # Ansible runs at once; the orchestration threads only wait on them.
-        self._runs = futures.ThreadPoolExecutor(max_workers=cfg['job_concurrency'], thread_name_prefix='nl-run')
-        self._work = futures.ThreadPoolExecutor(max_workers=4 * cfg['job_concurrency'], thread_name_prefix='nl-job')
-        self._lock = threading.Lock()
-        self._pending_boots = []
-        self._boot_timer = None
-        self._active = set()          # data dirs of runs in progress (never rotated away)
-        self._stop = threading.Event()
-        self._started = False
+        self._owner = (None, None)
 
-    # ---- the api_jobs rows ----------------------------------------------------------------------
+    def _owner_id(self):
+        # Per process: gunicorn forks its workers after the app is made.
+        if self._owner[0] != os.getpid():
+            self._owner = (os.getpid(), run_groups.owner_id())
+        return self._owner[1]
 
     def accept(self, request_id, kind, instance_uuids=(), action=None):
         """Record a job before its instances or task state are written, so a crash in between is found later."""
+        now = utcnow()
         with self.store.begin() as conn:
             conn.execute(_jobs_table().insert().values(
                 ident=request_id, request_id=request_id, kind=kind, extravars={'action': action} if action else {}, instance_uuids=list(instance_uuids),
-                status='accepted', created_at=utcnow()))
+                status='accepted', created_at=now, owner=self._owner_id(),
+                lease_expires=now + datetime.timedelta(seconds=self.cfg['accepted_grace_seconds'])))
         return request_id
 
     def forget(self, ident):
@@ -117,41 +136,152 @@ class JobRunner(object):
         with self.store.begin() as conn:
             conn.execute(_jobs_table().delete().where(_jobs_table().c.ident == ident))
 
-    def _update(self, idents, **values):
+    def enqueue_boot(self, ident, instance_uuids):
+        self._enqueue(ident, instance_uuids=list(instance_uuids))
+
+    def enqueue_action(self, ident, instance_uuid, host_call):
+        self._enqueue(ident, instance_uuids=[instance_uuid],
+                      extravars={'action': host_call['action'], 'host_call': host_call})
+
+    def _enqueue(self, ident, **values):
+        # A worker resolves an accepted row whose API process looks gone; if it found nothing to do ('lost')
+        # the row is queued now; one it runs already is left to it.
+        t = _jobs_table()
         with self.store.begin() as conn:
-            t = _jobs_table()
-            conn.execute(t.update().where(t.c.ident.in_(list(idents))).values(**values))
+            conn.execute(t.update().where(t.c.ident == ident).where(t.c.status.in_(('accepted', 'lost'))).values(
+                status='queued', owner=None, lease_expires=None, finished_at=None, **values))
 
-    def _job(self, ident):
+
+class JobRunner(object):
+    """A worker: claims jobs with a lease, runs them, takes over the jobs of dead workers."""
+
+    def __init__(self, cfg, store):
+        self.cfg = cfg
+        self.store = store
+        # Host calls are prepared here and in the modules of every run (see _ansible_env).
+        apply_process_settings(cfg)
+        self.owner = run_groups.owner_id()
+        # Ansible runs at once; the orchestration threads only wait on them.
+        self._runs = futures.ThreadPoolExecutor(max_workers=cfg['job_concurrency'], thread_name_prefix='nl-run')
+        self._capacity = 4 * cfg['job_concurrency']
+        self._work = futures.ThreadPoolExecutor(max_workers=self._capacity, thread_name_prefix='nl-job')
+        self._lock = threading.Lock()
+        self._owned = set()           # idents of the jobs this worker runs now
+        self._active = set()          # data dirs of runs in progress (never rotated away)
+        self._stop = threading.Event()
+        self._started = False
+        self._claimer = None
+
+    # ---- the api_jobs rows ----------------------------------------------------------------------
+
+    def _lease_end(self):
+        return utcnow() + datetime.timedelta(seconds=self.cfg['job_lease_seconds'])
+
+    def _mine(self, idents):
+        """Those of ``idents`` this worker still holds (a stalled worker's jobs may have been taken over)."""
+        t = _jobs_table()
         with self.store.read() as conn:
+            return set(r.ident for r in conn.execute(sa.select(t.c.ident).where(t.c.ident.in_(list(idents)))
+                                                     .where(t.c.owner == self.owner)
+                                                     .where(t.c.status == 'running')))
+
+    def _close(self, idents, status):
+        t = _jobs_table()
+        with self.store.begin() as conn:
+            conn.execute(t.update().where(t.c.ident.in_(list(idents))).where(t.c.owner == self.owner)
+                         .values(status=status, finished_at=utcnow(), lease_expires=None))
+
+    def _add_run(self, calls, record):
+        """Note a run on its jobs before it starts, so a takeover can end it."""
+        t = _jobs_table()
+        with self.store.begin() as conn:
+            rows = conn.execute(sa.select(t.c.ident, t.c.runs).with_for_update()
+                                .where(t.c.ident.in_(set(c['request_id'] for c in calls)))).all()
+            for row in rows:
+                conn.execute(t.update().where(t.c.ident == row.ident).values(runs=(row.runs or []) + [record]))
+
+    # ---- claiming -------------------------------------------------------------------------------
+
+    def claim(self, limit=None):
+        """Claim what is claimable now (see the module docstring); returns the rows as they were before."""
+        t = _jobs_table()
+        now = utcnow()
+        room = self._capacity - len(self._owned) if limit is None else limit
+        if room <= 0:
+            return []
+        with self.store.read() as conn:
+            owners = [r.owner for r in conn.execute(sa.select(t.c.owner).distinct().where(
+                t.c.status.in_(('accepted', 'running'))).where(t.c.owner.isnot(None)))]
+        gone = [o for o in owners if o != self.owner and run_groups.owner_gone(o)]
+        lapsed = sa.or_(t.c.lease_expires.is_(None), t.c.lease_expires < now, t.c.owner.in_(gone))
+        # Never its own lapsed jobs: their threads still run here (a stall is for other workers to resolve).
+        not_mine = sa.or_(t.c.owner.is_(None), t.c.owner != self.owner)
+        claimable = sa.or_(t.c.status == 'queued',
+                           sa.and_(t.c.status.in_(('accepted', 'running')), lapsed, not_mine))
+        with self.store.begin() as conn:
+            rows = [as_dict(r) for r in conn.execute(sa.select(t).where(claimable).order_by(t.c.created_at)
+                                                     .limit(room).with_for_update(skip_locked=True))]
+            # A run on another machine can only be ended there: its job is left to that machine's workers.
+            rows = [r for r in rows if all(run_groups.this_machine(run) for run in r['runs'] or [])]
+            if rows:
+                conn.execute(t.update().where(t.c.ident.in_([r['ident'] for r in rows])).where(claimable).values(
+                    status='running', owner=self.owner, lease_expires=self._lease_end(),
+                    attempts=t.c.attempts + 1, started_at=sa.func.coalesce(t.c.started_at, now)))
+        with self._lock:
+            self._owned.update(r['ident'] for r in rows)
+        for row in rows:
+            if row['status'] != 'queued':
+                LOG.info('taking over %s %s job %s of %s', row['status'], row['kind'], row['ident'], row['owner'])
+        return rows
+
+    def claim_and_start(self):
+        """One pass: claim, then hand boots (one batch) and actions to the work pool; returns how many."""
+        if self.cfg['boot_batch_window_ms'] and self._boots_queued():
+            # Boots queued within the window join this batch.
+            self._stop.wait(self.cfg['boot_batch_window_ms'] / 1000.0)
+        jobs = self.claim()
+        boots = [j for j in jobs if j['kind'] == 'boot']
+        if boots:
+            self._work.submit(self._guarded, self._boot_jobs, boots)
+        for job in jobs:
+            if job['kind'] != 'boot':
+                self._work.submit(self._guarded, self._action_job, [job])
+        return len(jobs)
+
+    def _boots_queued(self):
+        t = _jobs_table()
+        with self.store.read() as conn:
+            return conn.execute(sa.select(t.c.ident).where(t.c.status == 'queued').where(t.c.kind == 'boot')
+                                .limit(1)).first() is not None
+
+    def _claim_loop(self):
+        while not self._stop.is_set():
+            try:
+                claimed = self.claim_and_start()
+            except Exception:  # pylint: disable=broad-except
+                LOG.exception('claiming jobs failed')
+                claimed = 0
+            if not claimed:
+                self._stop.wait(self.cfg['job_poll_ms'] / 1000.0)
+
+    def renew(self):
+        """Extend the leases of the jobs this worker runs."""
+        with self._lock:
+            owned = list(self._owned)
+        if owned:
             t = _jobs_table()
-            row = conn.execute(sa.select(t).where(t.c.ident == ident)).first()
-        return as_dict(row) if row is not None else None
+            with self.store.begin() as conn:
+                conn.execute(t.update().where(t.c.ident.in_(owned)).where(t.c.owner == self.owner)
+                             .where(t.c.status == 'running').values(lease_expires=self._lease_end()))
 
-    # ---- submitting -----------------------------------------------------------------------------
-
-    def submit_boot(self, ident, instance_uuids):
-        self._update([ident], status='queued', instance_uuids=list(instance_uuids))
-        self._queue_boot(self._job(ident))
-
-    def submit_action(self, ident, instance_uuid, host_call):
-        self._update([ident], status='queued', instance_uuids=[instance_uuid],
-                     extravars={'action': host_call['action'], 'host_call': host_call})
-        self._work.submit(self._guarded, self._action_job, [self._job(ident)])
-
-    def _queue_boot(self, job):
-        with self._lock:
-            self._pending_boots.append(job)
-            if self._boot_timer is None:
-                self._boot_timer = threading.Timer(self.cfg['boot_batch_window_ms'] / 1000.0, self._flush_boots)
-                self._boot_timer.daemon = True
-                self._boot_timer.start()
-
-    def _flush_boots(self):
-        with self._lock:
-            pending, self._pending_boots, self._boot_timer = self._pending_boots, [], None
-        if pending:
-            self._work.submit(self._guarded, self._boot_jobs, pending)
+    def _renew_loop(self):
+        # Until stopped and idle: jobs still running after stop() keep their leases.
+        while not (self._stop.is_set() and not self._owned):
+            time.sleep(self.cfg['job_lease_renew_seconds'])
+            try:
+                self.renew()
+            except Exception:  # pylint: disable=broad-except
+                LOG.exception('renewing leases failed')
 
     def _guarded(self, work, jobs):
         try:
@@ -159,13 +289,40 @@ class JobRunner(object):
         except Exception:  # pylint: disable=broad-except
             # A bug here must not leave the requests' instances in a task state.
             LOG.exception('job %s failed', jobs[0]['ident'])
-            self._finish(jobs, False, 'the job runner failed; see the API service log')
+            self._finish(jobs, False, 'the job runner failed; see the worker log')
+        finally:
+            with self._lock:
+                self._owned.difference_update(j['ident'] for j in jobs)
+
+    def _take(self, jobs):
+        """Claimed jobs made ready: a previous owner's runs ended, accepted rows resolved; returns the rest."""
+        ready = []
+        for job in jobs:
+            for run in job['runs'] or []:
+                LOG.info('job %s: run %s of %s: %s', job['ident'], run['dir'], job['owner'], run_groups.end_run(run))
+            if job['status'] != 'accepted':
+                ready.append(job)
+            elif job['kind'] != 'boot':
+                # The API process died before queueing the action's host call: fail what it may have started.
+                self._finish([job], False, STOPPED_BEFORE_QUEUED, status='lost')
+            else:
+                # ... or between accepting and queueing a boot: its instances, if any, were written whole.
+                job['instance_uuids'] = _created_by(self.store, job['request_id'])
+                if job['instance_uuids']:
+                    with self.store.begin() as conn:
+                        t = _jobs_table()
+                        conn.execute(t.update().where(t.c.ident == job['ident'])
+                                     .values(instance_uuids=job['instance_uuids']))
+                    ready.append(job)
+                else:
+                    self._close([job['ident']], 'lost')
+        return ready
 
     # ---- the work -------------------------------------------------------------------------------
 
     def _boot_jobs(self, jobs):
         """Schedule every request of the batch (Nova's conductor), then spawn all of them."""
-        self._update([j['ident'] for j in jobs], status='running', started_at=utcnow())
+        jobs = self._take(jobs)
         calls, broken = [], []
         for job in jobs:
             try:
@@ -199,15 +356,24 @@ class JobRunner(object):
         return calls
 
     def _action_job(self, jobs):
-        self._update([j['ident'] for j in jobs], status='running', started_at=utcnow())
-        ok = self._run_calls([j['extravars']['host_call'] for j in jobs])
-        self._finish(jobs, ok)
+        ready = []
+        for job in self._take(jobs):
+            # Only while the instance is still in this request's task state (a resumed job may be done already).
+            if _in_flight_for(self.store, job['instance_uuids'][0], job['request_id']):
+                ready.append(job)
+            else:
+                self._finish([job], True)
+        if ready:
+            self._finish(ready, self._run_calls([j['extravars']['host_call'] for j in ready]))
 
     def _run_calls(self, calls):
         """Run host calls (rounds: a failed boot comes back rescheduled); True when every run succeeded."""
         ok = True
         calls = self._writable(calls)
         while calls:
+            # A job taken over by another worker (this one stalled past its lease) is no longer run here.
+            mine = self._mine(set(c['request_id'] for c in calls))
+            calls = [c for c in calls if c['request_id'] in mine]
             groups = _spread(calls, self.cfg['job_concurrency'])
             results = [f.result() for f in [self._runs.submit(self._run, group) for group in groups]]
             ok = ok and all(r[0] for r in results)
@@ -241,6 +407,8 @@ class JobRunner(object):
         pending = dict((c['server'], c) for c in calls)
         reschedules, failures = [], []
         self._note_run(calls, artifacts, finish=None)
+        self._add_run(calls, run_groups.run_record(data_dir))
+        binary, cmdline = run_groups.wrapped(['ansible-playbook', HOST_CALLS], data_dir)
 
         def on_event(event):
             kind = event.get('event')
@@ -257,12 +425,13 @@ class JobRunner(object):
             return True   # keep every event in the artifacts
 
         try:
-            # env/extravars, every string tagged !unsafe: tenant data never becomes a template
+            # env/extravars, every string wrapped unsafe: tenant data never becomes a template
             write_extravars(data_dir, {'novalite_host_calls': calls, 'novalite_database_url': self.cfg['database_url']})
             runner = ansible_runner.run(
                 private_data_dir=data_dir, ident=ident, playbook=HOST_CALLS, inventory=self.cfg['inventory'],
                 envvars=_ansible_env(self.cfg), quiet=True, event_handler=on_event,
-                timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True})
+                timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True},
+                binary=binary, cmdline=cmdline)
             status, rc = runner.status, runner.rc
         except Exception as exc:  # pylint: disable=broad-except
             LOG.exception('ansible run %s could not run', ident)
@@ -271,8 +440,10 @@ class JobRunner(object):
         finally:
             with self._lock:
                 self._active.discard(data_dir)
-        for call in list(pending.values()):
-            # The run ended without this call's result: record it as the host failing it.
+        mine = self._mine(set(c['request_id'] for c in pending.values())) if pending else set()
+        for call in [c for c in pending.values() if c['request_id'] in mine]:
+            # The run ended without this call's result: record it as the host failing it (unless the job was
+            # taken over: the new owner ended this run and does the call again).
             reason = 'ansible run %s ended %s (rc %s) without a result for %s on %s%s; artifacts: %s' % (
                 ident, status, rc, call['action'], call['host'], (': ' + failures[-1]) if failures else '', artifacts)
             self._record(call, {'failed': True, 'msg': reason}, reschedules, artifacts)
@@ -297,9 +468,10 @@ class JobRunner(object):
             for call in calls:
                 _event(conn, call['server'], call['request_id'], finish=finish, details=artifacts)
 
-    def _finish(self, jobs, ok, reason=None):
-        """Close the jobs; an instance still in flight for one of them gets the failure recorded."""
-        for job in jobs:
+    def _finish(self, jobs, ok, reason=None, status=None):
+        """Close the jobs this worker holds; an instance still in flight for one gets the failure recorded."""
+        mine = self._mine(j['ident'] for j in jobs)
+        for job in [j for j in jobs if j['ident'] in mine]:
             extravars = job['extravars'] or {}
             action = 'create' if job['kind'] == 'boot' else (
                 extravars.get('action') or (extravars.get('host_call') or {}).get('action'))
@@ -309,7 +481,7 @@ class JobRunner(object):
                     LOG.warning('instance %s: %s', uuid, message)
                     conductor.record_result(self.store, uuid, action, job['request_id'], error=message,
                                             scheduler_config={'max_attempts': 1})
-        self._update([j['ident'] for j in jobs], status='successful' if ok else 'failed', finished_at=utcnow())
+        self._close(mine, status or ('successful' if ok else 'failed'))
 
     def _rotate(self):
         keep = self.cfg['artifacts_keep']
@@ -319,7 +491,8 @@ class JobRunner(object):
         except OSError:
             return
         with self._lock:
-            done = [p for p in names if p not in self._active and os.path.isdir(p)]
+            # Several workers may share jobs_dir: a dir whose run still runs is never removed.
+            done = [p for p in names if p not in self._active and os.path.isdir(p) and not run_groups.running(p)]
         done.sort(key=os.path.getmtime, reverse=True)
         for path in done[keep:]:
             shutil.rmtree(path, ignore_errors=True)
@@ -332,12 +505,15 @@ class JobRunner(object):
         os.makedirs(data_dir, 0o700, exist_ok=True)
         with self._lock:
             self._active.add(data_dir)
+        # Started like job runs (its processes end together), though nobody takes a heartbeat over.
+        binary, cmdline = run_groups.wrapped(['ansible-playbook', HEARTBEAT], data_dir)
         try:
             write_extravars(data_dir, {'novalite_database_url': self.cfg['database_url']})
             runner = ansible_runner.run(
                 private_data_dir=data_dir, ident=ident, playbook=HEARTBEAT, inventory=self.cfg['inventory'],
                 envvars=_ansible_env(self.cfg),
-                quiet=True, timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True})
+                quiet=True, timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True},
+                binary=binary, cmdline=cmdline)
             if runner.status != 'successful':
                 LOG.warning('heartbeat run %s ended %s (rc %s)', ident, runner.status, runner.rc)
         finally:
@@ -354,57 +530,30 @@ class JobRunner(object):
                 LOG.exception('heartbeat run failed')
             self._stop.wait(self.cfg['heartbeat_interval'])
 
-    # ---- start, recovery ------------------------------------------------------------------------
+    # ---- start, stop ----------------------------------------------------------------------------
 
     def start(self):
         if self._started:
             return
         if not HAS_RUNNER:
-            raise RuntimeError('the REST shim needs ansible-runner (pip install -r requirements.txt)')
+            raise RuntimeError('the worker needs ansible-runner (pip install -r requirements.txt)')
         self._started = True
         os.makedirs(self.cfg['jobs_dir'], 0o750, exist_ok=True)
-        self.recover()
+        LOG.info('worker %s started', self.owner)
+        self._claimer = threading.Thread(target=self._claim_loop, name='nl-claim', daemon=True)
+        self._claimer.start()
+        threading.Thread(target=self._renew_loop, name='nl-lease', daemon=True).start()
         if self.cfg['heartbeat_interval']:
             threading.Thread(target=self._heartbeat_loop, name='nl-heartbeat', daemon=True).start()
 
-    def stop(self):
+    def stop(self, wait=False):
+        """Claim nothing more; with ``wait``, return when the jobs in hand are done (their leases renewed)."""
         self._stop.set()
-
-    def recover(self):
-        """Complete what a previous process accepted (see the module docstring)."""
-        with self.store.read() as conn:
-            t = _jobs_table()
-            jobs = [as_dict(r) for r in conn.execute(sa.select(t).where(t.c.status.in_(UNFINISHED))
-                                                     .order_by(t.c.created_at))]
-        for job in jobs:
-            if job['status'] == 'accepted' and job['kind'] != 'boot':
-                # Crashed before the action's host call was queued: fail what it may have started.
-                self._finish([job], False, 'the API service stopped before this action was handed to a job')
-                self._update([job['ident']], status='lost')
-                continue
-            if job['status'] == 'accepted':
-                # Crashed between accepting and queueing: the instances, if any, were written whole.
-                job['instance_uuids'] = _created_by(self.store, job['request_id'])
-                if not job['instance_uuids']:
-                    self._update([job['ident']], status='lost', finished_at=utcnow())
-                    continue
-            LOG.info('resuming %s job %s', job['kind'], job['ident'])
-            self._work.submit(self._guarded, self._resume, [job])
-
-    def _resume(self, jobs):
-        job = jobs[0]
-        for pid in _orphan_runs(self.cfg['jobs_dir'], job['request_id']):
-            # A run of the old process may still be going: let it end before doing its calls again.
-            while _pid_alive(pid):
-                time.sleep(1)
-        if job['kind'] == 'boot':
-            self._boot_jobs([job])
-            return
-        call = (job['extravars'] or {}).get('host_call')
-        if call and _in_flight_for(self.store, job['instance_uuids'][0], job['request_id']):
-            self._action_job([job])
-        else:
-            self._finish([job], True)
+        if wait:
+            if self._claimer is not None:
+                self._claimer.join()
+            self._work.shutdown(wait=True)
+            self._runs.shutdown(wait=True)
 
 
 # ---- helpers ------------------------------------------------------------------------------------
@@ -474,23 +623,3 @@ def _created_by(store, request_id):
     with store.read() as conn:
         return [r.instance_uuid for r in conn.execute(
             sa.select(t.c.instance_uuid).where(t.c.request_id == request_id).where(t.c.action == 'create'))]
-
-
-def _orphan_runs(jobs_dir, request_id):
-    """PIDs of ansible-playbook processes still running a run of this request (their command names its dir)."""
-    marker = os.path.join(jobs_dir, request_id).encode()
-    pids = []
-    for name in os.listdir('/proc'):
-        if not name.isdigit():
-            continue
-        try:
-            with open('/proc/%s/cmdline' % name, 'rb') as handle:
-                if marker in handle.read():
-                    pids.append(int(name))
-        except (IOError, OSError):
-            continue
-    return pids
-
-
-def _pid_alive(pid):
-    return os.path.exists('/proc/%d' % pid)

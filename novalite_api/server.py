@@ -1,15 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""The production server: gunicorn with one worker process and threads.
+"""The production processes: the API (gunicorn, one process with threads) and job workers.
 
-One worker, because the job runner that executes server create/actions
-(ansible-runner, jobs.py) lives in that process and must be the only one.
+The API process only validates, records and queues (jobs.JobQueue); workers
+(jobs.JobRunner) run the jobs. ``serve`` is the one-machine case: the API plus
+one worker, a child process stopped when the API stops. ``api`` and ``worker``
+run each part alone, as many of each as wanted on one database.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
 
 try:
     from gunicorn.app.base import BaseApplication
@@ -17,6 +25,8 @@ try:
 except ImportError:  # pragma: no cover
     BaseApplication = object
     HAS_GUNICORN = False
+
+WORKER_STOP_TIMEOUT = 10   # seconds a stopping worker gets to finish its jobs before SIGKILL
 
 
 class NovaliteServer(BaseApplication):
@@ -43,13 +53,40 @@ class NovaliteServer(BaseApplication):
 
     def load(self):
         from novalite_api.app import create_app
-        app = create_app(self.novalite_cfg)
-        # The worker process owns the job runner: recover what a previous process left, then serve.
-        app.config['NOVALITE_JOBS'].start()
-        return app
+        return create_app(self.novalite_cfg)
 
 
-def serve(cfg):
+def serve(cfg, config_path, with_worker=True):
+    """Run the API; with ``with_worker`` also one job worker (``worker`` on the same config) beside it."""
     if not HAS_GUNICORN:
         raise RuntimeError('the REST shim needs gunicorn (pip install -r requirements.txt)')
-    NovaliteServer(cfg).run()
+    worker = None
+    if with_worker:
+        worker = subprocess.Popen([sys.executable, '-m', 'novalite_api', '--config', config_path, 'worker'])
+    try:
+        NovaliteServer(cfg).run()
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(WORKER_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                worker.kill()   # its jobs' leases expire and another worker takes them over
+                worker.wait()
+
+
+def run_worker(cfg):
+    """Claim and run jobs until SIGTERM or SIGINT, then finish the jobs in hand."""
+    from novalite_api import jobs
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
+
+    logging.basicConfig(level=logging.INFO, format='%(asctime)s %(process)d %(name)s %(levelname)s %(message)s')
+    logging.getLogger('alembic').setLevel(logging.WARNING)   # its plugin list at every start says nothing
+    runner = jobs.JobRunner(cfg, Store(cfg['database_url']))
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_args: stopping.set())
+    runner.start()
+    while not stopping.wait(1):
+        pass
+    runner.stop(wait=True)

@@ -245,7 +245,7 @@ def server_create():
     except Exception:
         _jobs().forget(ident)
         raise
-    _jobs().submit_boot(ident, [r['uuid'] for r in rows])
+    _jobs().enqueue_boot(ident, [r['uuid'] for r in rows])
     if str(spec.get('return_reservation_id')).lower() in ('true', '1', 'yes'):
         return flask.jsonify({'reservation_id': rows[0]['reservation_id']}), 202
     out = {'id': rows[0]['uuid'], 'links': links('servers', rows[0]['uuid']), 'OS-DCF:diskConfig': 'MANUAL',
@@ -282,7 +282,7 @@ def _start(inst, action, reboot_type='SOFT', reason=None):
     if started['host_call'] is None:
         _jobs().forget(ident)   # done in the database (lock, unlock, a never-scheduled server's delete)
     else:
-        _jobs().submit_action(ident, inst['uuid'], dict(started['host_call'], request_id=ctx.request_id))
+        _jobs().enqueue_action(ident, inst['uuid'], dict(started['host_call'], request_id=ctx.request_id))
     return started
 
 

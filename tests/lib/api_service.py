@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import itertools
 import json
 import os
 import shutil
@@ -256,21 +257,102 @@ def prepare_catalog(workdir, cfg):
     return {'admin': admin, 'image': image, 'image_source': source}
 
 
-def start_service(workdir, cfg, timeout=30):
-    """Run ``python -m novalite_api`` on ``cfg``; returns (proc, log path). Stop it with stop_service."""
-    cfg_path = os.path.join(workdir, CONFIG_FILE)
+def start_service(workdir, cfg, timeout=30, command='serve', name='service'):
+    """Run ``python -m novalite_api --config F <command>`` on ``cfg``; returns (proc, log path).
+
+    ``serve`` (API + one job worker) and ``api`` are waited for until they answer on cfg's port; a
+    ``worker`` until it runs. ``name`` names the config and log files. Stop it with stop_service.
+    """
+    cfg_path = os.path.join(workdir, CONFIG_FILE if name == 'service' else name + '.yml')
     with open(cfg_path, 'w') as handle:
         json.dump(cfg, handle)   # JSON is YAML
-    log_path = os.path.join(workdir, 'service.log')
+    log_path = os.path.join(workdir, name + '.log')
     with open(log_path, 'ab') as log:   # appends: a restarted service keeps the earlier log
-        proc = subprocess.Popen([os.path.join(VENV_BIN, 'python'), '-m', 'novalite_api', '--config', cfg_path],
-                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    if not wait_listening(cfg['bind_port'], proc, time.time() + timeout):
+        proc = subprocess.Popen([os.path.join(VENV_BIN, 'python'), '-m', 'novalite_api', '--config', cfg_path,
+                                 command], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    if command == 'worker':
+        up = _wait_log(log_path, 'INFO worker ', proc, time.time() + timeout)
+    else:
+        up = wait_listening(cfg['bind_port'], proc, time.time() + timeout)
+    if not up:
         stop_service(proc)
         with open(log_path) as handle:
-            pytest.fail('the API service did not start:\n%s' % handle.read())
+            pytest.fail('%s (%s) did not start:\n%s' % (name, command, handle.read()))
     return proc, log_path
+
+
+def _wait_log(path, text, proc, deadline):
+    while time.time() < deadline and proc.poll() is None:
+        with open(path, errors='replace') as handle:
+            if text in handle.read():
+                return True
+        time.sleep(0.2)
+    return False
 
 
 def stop_service(proc):
     _stop(proc)
+
+
+def child_pids(pid):
+    """PIDs whose parent is ``pid`` (gunicorn's worker, serve's job worker)."""
+    out = []
+    for name in os.listdir('/proc'):
+        if not name.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % name) as handle:
+                ppid = int(handle.read().rsplit(')', 1)[1].split()[1])
+        except (IOError, OSError, ValueError, IndexError):
+            continue
+        if ppid == pid:
+            out.append(int(name))
+    return out
+
+
+def kill_service(proc):
+    """A crash: SIGKILL the process and its children (gunicorn's worker, serve's job worker), by PID."""
+    children = child_pids(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    proc.wait()
+
+
+class Processes(object):
+    """Any number of API processes (``api``, a port each) and job workers (``worker``) on one store."""
+
+    def __init__(self, workdir, cfg):
+        self.workdir = workdir
+        self.cfg = cfg
+        self.apis = []       # (proc, url)
+        self.workers = []
+        self._names = itertools.count(1)
+
+    def start_api(self):
+        cfg = dict(self.cfg, bind_port=free_port())
+        cfg.pop('public_url', None)
+        proc, _log = start_service(self.workdir, cfg, timeout=60, command='api', name='api-%d' % next(self._names))
+        self.apis.append((proc, 'http://127.0.0.1:%d' % cfg['bind_port']))
+        return self.apis[-1]
+
+    def start_worker(self):
+        proc, _log = start_service(self.workdir, self.cfg, timeout=60, command='worker',
+                                   name='worker-%d' % next(self._names))
+        self.workers.append(proc)
+        return proc
+
+    def logs(self, tail=4000):
+        out = []
+        for name in sorted(os.listdir(self.workdir)):
+            if name.startswith(('api-', 'worker-')) and name.endswith('.log'):
+                with open(os.path.join(self.workdir, name), errors='replace') as handle:
+                    out.append('--- %s\n%s' % (name, handle.read()[-tail:]))
+        return '\n'.join(out)
+
+    def stop_all(self):
+        for proc in [p for p, _url in self.apis] + self.workers:
+            stop_service(proc)

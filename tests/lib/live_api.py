@@ -17,13 +17,12 @@ __metaclass__ = type
 import json
 import os
 import shutil
-import signal
 import time
 import uuid
 
 from lib.guests import destroy_domains
-from lib.api_service import (ADMIN_PASSWORD, DEMO_PASSWORD, VENV_BIN, Http, prepare_catalog, service_config,
-                             start_service, stop_service, write_clouds)
+from lib.api_service import (ADMIN_PASSWORD, DEMO_PASSWORD, VENV_BIN, Http, kill_service, prepare_catalog,
+                             service_config, start_service, stop_service, write_clouds)
 
 
 class LiveApi(object):
@@ -82,31 +81,9 @@ class LiveApi(object):
         self.proc, self.log_path = start_service(self.root, self.cfg, timeout=60)
         return self
 
-    def worker_pids(self):
-        """gunicorn's worker: the master's child process (found by parent PID)."""
-        out = []
-        for name in os.listdir('/proc'):
-            if not name.isdigit():
-                continue
-            try:
-                with open('/proc/%s/stat' % name) as handle:
-                    ppid = int(handle.read().rsplit(')', 1)[1].split()[1])
-            except (IOError, OSError, ValueError, IndexError):
-                continue
-            if self.proc is not None and ppid == self.proc.pid:
-                out.append(int(name))
-        return out
-
     def kill(self):
-        """A crash: SIGKILL the master and its worker, by PID."""
-        workers = self.worker_pids()
-        os.kill(self.proc.pid, signal.SIGKILL)
-        for pid in workers:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        self.proc.wait()
+        """A crash: SIGKILL the master and its children (gunicorn's worker, the job worker), by PID."""
+        kill_service(self.proc)
         self.proc = None
 
     def stop(self):

@@ -25,8 +25,8 @@ except ImportError:  # pragma: no cover - reported by the caller
     HAS_SQLALCHEMY = False
 
 
-def _ts(name, nullable=True):
-    return sa.Column(name, sa.DateTime, nullable=nullable)
+def _ts(name, nullable=True, info=None):
+    return sa.Column(name, sa.DateTime, nullable=nullable, info=info or {})
 
 
 def _build(metadata):
@@ -359,6 +359,15 @@ def _build(metadata):
         _ts('created_at', nullable=False),
         _ts('started_at'),
         _ts('finished_at'),
+        # The worker that holds the job (or, while 'accepted', the API process that writes it) and until
+        # when: a job whose lease expired, or whose owner is a process of this machine that is gone, is
+        # taken over (novalite_api/jobs.py). Owner: '<hostname>:<boot id>:<pid>:<start time>:<random>'.
+        sa.Column('owner', sa.String(255), info={'since': 5}),
+        _ts('lease_expires', info={'since': 5}),
+        sa.Column('attempts', sa.Integer, nullable=False, server_default='0', info={'since': 5}),
+        # The job's ansible runs: [{dir, host, boot_id}], each recorded before its run starts; the run's
+        # process group is in <dir>/pgroup (novalite_api/run_groups.py).
+        sa.Column('runs', sa.JSON, info={'since': 5}),
         sa.Index('api_jobs_status_idx', 'status'),
         info={'since': 4},
     )

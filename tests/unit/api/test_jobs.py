@@ -1,21 +1,27 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""The REST shim's job runner (novalite_api/jobs.py) with ansible-runner replaced by a fake, on both backends.
+"""The REST shim's jobs (novalite_api/jobs.py): the API's queue and the workers, on both backends.
 
-The fake plays ansible-runner's part only: it creates the run's artifacts dir and
-calls the event handler with events shaped like ansible-runner's for each host
-call. Everything else (api_jobs rows, scheduling and claims, recording results,
-instance actions, recovery, batching) is the real code on SQLite and MariaDB.
-The same flows on real libvirt are tests/api/test_server_lifecycle.py.
+ansible-runner is replaced by a fake that plays its part only: it creates the
+run's artifacts dir and calls the event handler with events shaped like
+ansible-runner's for each host call. Everything else (api_jobs rows, claims and
+leases, takeover, scheduling and claims, recording results, instance actions,
+batching) is the real code on SQLite and MariaDB; ending a recorded run uses a
+real process started the way runs are (novalite_api/run_groups.py).
+The same flows on real libvirt are tests/api/test_server_lifecycle.py and
+tests/security/test_crash_recovery.py.
 """
 
+import datetime
+import inspect
 import os
+import shlex
+import socket
+import subprocess
 import threading
 import time
 import types
-
-import inspect
 
 import pytest
 import sqlalchemy as sa
@@ -23,13 +29,14 @@ from ansible.parsing.dataloader import DataLoader
 from ansible_runner.config._base import BaseConfig
 from ansible_runner.config.runner import RunnerConfig
 
-from novalite_api import config, jobs
+from novalite_api import config, jobs, run_groups
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images
 from ansible_collections.novalite.compute.plugins.module_utils.compute import actions, conductor, instances
 from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
+from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
@@ -137,29 +144,54 @@ def catalog(store):
     return image['id']
 
 
+class Service(object):
+    """An API's job queue and one worker on the test's store (the worker starts on the first submit)."""
+
+    def __init__(self, cfg, store):
+        self.queue = jobs.JobQueue(cfg, store)
+        self.worker = jobs.JobRunner(cfg, store)
+        self.cfg = cfg
+
+    def accept(self, *args, **kwargs):
+        return self.queue.accept(*args, **kwargs)
+
+    def submit_boot(self, ident, uuids):
+        self.queue.enqueue_boot(ident, uuids)
+        self.worker.start()
+
+    def submit_action(self, ident, uuid, host_call):
+        self.queue.enqueue_action(ident, uuid, host_call)
+        self.worker.start()
+
+    def start(self):
+        self.worker.start()
+
+
+def worker_config(tmp_path, **overrides):
+    raw = {'database_url': 'sqlite:///unused.db', 'jobs_dir': str(tmp_path / 'jobs'),
+           'secret_key_file': str(tmp_path / 'secret.key'), 'heartbeat_interval': 0,
+           'boot_batch_window_ms': 0, 'job_poll_ms': 20, 'job_lease_seconds': 15, 'job_lease_renew_seconds': 5}
+    raw.update(overrides)
+    cfg = config.validate(raw)
+    os.makedirs(cfg['jobs_dir'], exist_ok=True)
+    return cfg
+
+
 @pytest.fixture
 def make_runner(store, tmp_path, monkeypatch):
-    """make_runner(answer, **cfg) -> (JobRunner, FakeRunner); every runner's threads are drained at teardown."""
+    """make_runner(answer, **cfg) -> (Service, FakeRunner); every worker is stopped and drained at teardown."""
     made = []
 
     def make(answer=always_ok, **overrides):
         fake = FakeRunner(answer)
         monkeypatch.setattr(jobs.ansible_runner, 'run', fake)
-        raw = {'database_url': 'sqlite:///unused.db', 'jobs_dir': str(tmp_path / 'jobs'),
-               'secret_key_file': str(tmp_path / 'secret.key'), 'heartbeat_interval': 0,
-               'boot_batch_window_ms': 0}
-        raw.update(overrides)
-        runner = jobs.JobRunner(config.validate(raw), store)
-        os.makedirs(runner.cfg['jobs_dir'], exist_ok=True)
-        made.append(runner)
-        return runner, fake
+        service = Service(worker_config(tmp_path, **overrides), store)
+        made.append(service.worker)
+        return service, fake
 
     yield make
-    for runner in made:
-        runner.stop()
-        # The work threads go first: they submit to the run pool.
-        runner._work.shutdown(wait=True)   # pylint: disable=protected-access
-        runner._runs.shutdown(wait=True)   # pylint: disable=protected-access
+    for worker in made:
+        worker.stop(wait=True)
 
 
 def ctx():
@@ -305,6 +337,10 @@ def test_parallel_runs_of_one_request_get_their_own_dirs(store, catalog, make_ru
     wait_finished(store, ident)
     assert len(fake.runs) == 2
     assert len(set(run['ident'] for run in fake.runs)) == 2
+    # Each run was noted on the job before it started, with the machine it runs on.
+    runs = job_row(store, ident)['runs']
+    assert sorted(r['dir'] for r in runs) == sorted(run['private_data_dir'] for run in fake.runs)
+    assert all(r['host'] == socket.gethostname() and r['boot_id'] == run_groups.boot_id() for r in runs)
     assert len(set(run['private_data_dir'] for run in fake.runs)) == 2
     details = [job_events(store, r['uuid'], context.request_id)[0]['details'] for r in rows]
     assert details[0] != details[1]
@@ -348,88 +384,287 @@ def test_successful_action_item_moves_the_state(store, catalog, make_runner):
     assert instances.latest_fault(store, inst['uuid']) is None
 
 
-# ---- recovery -------------------------------------------------------------------------------------
+# ---- takeover: what a dead API process or worker left --------------------------------------------
 
-def test_recover_resumes_accepted_boot_and_loses_empty_one(store, catalog, make_runner):
+def gone_owner():
+    """An owner id of this machine whose process is gone (its start time never matches)."""
+    return '%s:%s:%d:0:dead' % (socket.gethostname(), run_groups.boot_id(), os.getpid())
+
+
+def now_text():
+    """utcnow as rows.as_dict renders timestamps (they compare as text)."""
+    return utcnow().strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def set_job(store, ident, **values):
+    t = table('api_jobs')
+    with store.begin() as conn:
+        conn.execute(t.update().where(t.c.ident == ident).values(**values))
+
+
+def test_accepted_rows_of_a_gone_api_process_are_resolved(store, catalog, make_runner):
     old, _unused = make_runner()
     written = ctx()
     old.accept(written.request_id, 'boot')
-    rows = create(store, written, catalog, count=2)      # the old process died before submit_boot
+    rows = create(store, written, catalog, count=2)      # the API process died before queueing
     empty = ctx()
     old.accept(empty.request_id, 'boot')                # ... and this one before create_servers
+    live = ctx()
+    old.accept(live.request_id, 'boot')                 # its API process still runs: left alone
+    for ident in (written.request_id, empty.request_id):
+        set_job(store, ident, owner=gone_owner())
 
-    runner, fake = make_runner()
-    runner.start()
-    assert job_row(store, empty.request_id)['status'] == 'lost'
-    assert job_row(store, empty.request_id)['finished_at'] is not None
+    service, fake = make_runner()
+    service.start()
     row = wait_finished(store, written.request_id)
-    assert row['status'] == 'successful'
+    assert row['status'] == 'successful' and row['attempts'] == 1
+    assert sorted(row['instance_uuids']) == sorted(r['uuid'] for r in rows)
+    assert wait_finished(store, empty.request_id)['status'] == 'lost'
+    assert job_row(store, empty.request_id)['finished_at'] is not None
     for r in rows:
         inst = instances.get(store, r['uuid'])
         assert (inst['vm_state'], inst['task_state'], inst['host']) == (S.ACTIVE, None, HOST)
         assert inst['launched_at'] is not None
     assert sorted(c['server'] for c in fake.calls()) == sorted(r['uuid'] for r in rows)
-    runner.start()   # a second start does nothing again
-    assert len(fake.calls()) == 2
+    time.sleep(0.2)
+    assert job_row(store, live.request_id)['status'] == 'accepted'
+    # An API process that was only slow queues its request after all: 'lost' meant nothing was written yet.
+    service.queue.enqueue_boot(empty.request_id, [])
+    assert wait_finished(store, empty.request_id)['status'] == 'successful'
 
 
-def _running_action_job(store, runner, inst, context):
-    """An action job as a process that died during its run leaves it."""
+def _running_action_job(store, service, inst, context, owner):
+    """An action job as a worker that died during its run leaves it."""
     started = actions.start(store, inst['uuid'], 'stop', context)
-    ident = runner.accept(context.request_id, 'action')
-    t = table('api_jobs')
-    with store.begin() as conn:
-        conn.execute(t.update().where(t.c.ident == ident).values(
-            status='running', instance_uuids=[inst['uuid']],
-            extravars={'host_call': dict(started['host_call'], request_id=context.request_id)}))
+    ident = service.accept(context.request_id, 'action')
+    set_job(store, ident, status='running', instance_uuids=[inst['uuid']], owner=owner, attempts=1,
+            lease_expires=utcnow() + datetime.timedelta(seconds=600),
+            extravars={'host_call': dict(started['host_call'], request_id=context.request_id)})
     return ident
 
 
-def test_recover_reruns_action_still_in_its_task_state(store, catalog, make_runner):
+def test_gone_workers_action_reruns_while_in_its_task_state(store, catalog, make_runner):
     old, _unused = make_runner()
     inst = active_instance(store, catalog)
     context = ctx()
-    ident = _running_action_job(store, old, inst, context)
+    ident = _running_action_job(store, old, inst, context, gone_owner())
     assert instances.get(store, inst['uuid'])['task_state'] == S.POWERING_OFF
 
-    runner, fake = make_runner()
-    runner.start()
-    assert wait_finished(store, ident)['status'] == 'successful'
+    service, fake = make_runner()
+    service.start()
+    row = wait_finished(store, ident)
+    assert row['status'] == 'successful' and row['attempts'] == 2 and row['owner'] == service.worker.owner
     after = instances.get(store, inst['uuid'])
     assert (after['vm_state'], after['task_state'], after['power_state']) == (S.STOPPED, None, S.SHUTDOWN)
     assert [c['server'] for c in fake.calls()] == [inst['uuid']]
 
 
-def test_recover_fails_action_accepted_but_never_queued(store, catalog, make_runner):
+def test_action_accepted_but_never_queued_is_failed(store, catalog, make_runner):
     old, _unused = make_runner()
     inst = active_instance(store, catalog)
     context = ctx()
-    # The old process wrote the job row and set the task_state, then died before queueing the host call.
+    # The API process wrote the job row and set the task_state, then died before queueing the host call.
     ident = old.accept(context.request_id, 'action', [inst['uuid']], 'stop')
     actions.start(store, inst['uuid'], 'stop', context)
+    set_job(store, ident, owner=gone_owner())
 
-    runner, fake = make_runner()
-    runner.start()
-    assert job_row(store, ident)['status'] == 'lost'
+    service, fake = make_runner()
+    service.start()
+    assert wait_finished(store, ident)['status'] == 'lost'
     after = instances.get(store, inst['uuid'])
     assert (after['vm_state'], after['task_state']) == (S.ACTIVE, None)
-    assert 'stopped before this action was handed to a job' in instances.latest_fault(store, inst['uuid'])['message']
+    assert jobs.STOPPED_BEFORE_QUEUED in instances.latest_fault(store, inst['uuid'])['message']
     assert fake.runs == []
 
 
-def test_recover_closes_action_already_recorded(store, catalog, make_runner):
+def test_taken_over_action_already_recorded_is_closed(store, catalog, make_runner):
     old, _unused = make_runner()
     inst = active_instance(store, catalog)
     context = ctx()
-    ident = _running_action_job(store, old, inst, context)
-    # The old process recorded the result but died before closing the job.
+    ident = _running_action_job(store, old, inst, context, gone_owner())
+    # The old worker recorded the result but died before closing the job.
     conductor.record_result(store, inst['uuid'], 'stop', context.request_id, host_result=STOPPED)
 
-    runner, fake = make_runner()
-    runner.start()
+    service, fake = make_runner()
+    service.start()
     assert wait_finished(store, ident)['status'] == 'successful'
     assert instances.get(store, inst['uuid'])['vm_state'] == S.STOPPED
     assert fake.runs == []
+
+
+# ---- claims and leases ----------------------------------------------------------------------------
+
+def _queued_actions(store, catalog, service, count):
+    idents = []
+    for index in range(count):
+        inst = active_instance(store, catalog, name='q%d' % index)
+        context = ctx()
+        started = actions.start(store, inst['uuid'], 'stop', context)
+        idents.append(service.accept(context.request_id, 'action', [inst['uuid']], 'stop'))
+        service.queue.enqueue_action(idents[-1], inst['uuid'], dict(started['host_call'], request_id=context.request_id))
+    return idents
+
+
+def test_two_workers_claiming_at_once_split_the_jobs(store, catalog, make_runner):
+    first, _fake = make_runner()
+    second, _fake = make_runner()
+    idents = _queued_actions(store, catalog, first, 12)
+    claimed = {}
+    barrier = threading.Barrier(2)
+
+    def claim(worker):
+        barrier.wait()
+        got = []
+        for _attempt in range(4):
+            got.extend(r['ident'] for r in worker.claim(limit=3))
+        claimed[worker.owner] = got
+
+    threads = [threading.Thread(target=claim, args=(s.worker,)) for s in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    together = claimed[first.worker.owner] + claimed[second.worker.owner]
+    assert sorted(together) == sorted(idents)      # every job once, none twice
+    for worker in (first.worker, second.worker):
+        for ident in claimed[worker.owner]:
+            row = job_row(store, ident)
+            assert (row['status'], row['owner'], row['attempts']) == ('running', worker.owner, 1)
+            assert row['lease_expires'] > now_text()
+
+
+def test_a_live_lease_is_kept_an_expired_one_taken_over(store, catalog, make_runner):
+    first, _fake = make_runner(job_lease_seconds=30)
+    second, _fake = make_runner()
+    [ident] = _queued_actions(store, catalog, first, 1)
+    assert [r['ident'] for r in first.worker.claim()] == [ident]
+    assert second.worker.claim() == []              # held, and its owner (this process) is alive
+    set_job(store, ident, lease_expires=utcnow() - datetime.timedelta(seconds=1))
+    first.worker.renew()                             # renewal extends a lease it still holds
+    assert job_row(store, ident)['lease_expires'] > now_text()
+    assert second.worker.claim() == []
+    set_job(store, ident, lease_expires=utcnow() - datetime.timedelta(seconds=1))
+    [taken] = second.worker.claim()
+    assert (taken['ident'], taken['status'], taken['owner']) == (ident, 'running', first.worker.owner)
+    row = job_row(store, ident)
+    assert (row['owner'], row['attempts']) == (second.worker.owner, 2)
+    first.worker.renew()                             # the old owner cannot take it back
+    assert job_row(store, ident)['owner'] == second.worker.owner
+    assert first.worker._mine([ident]) == set()      # pylint: disable=protected-access
+
+
+def test_a_gone_owner_is_taken_over_before_its_lease_ends(store, catalog, make_runner):
+    service, _fake = make_runner()
+    [ident] = _queued_actions(store, catalog, service, 1)
+    set_job(store, ident, status='running', owner=gone_owner(), lease_expires=utcnow() + datetime.timedelta(hours=1))
+    assert [r['ident'] for r in service.worker.claim()] == [ident]
+
+
+def test_a_run_on_another_machine_is_left_to_that_machine(store, catalog, make_runner):
+    service, _fake = make_runner()
+    [ident] = _queued_actions(store, catalog, service, 1)
+    set_job(store, ident, status='running', owner='elsewhere:b00t:1:1:0',
+            lease_expires=utcnow() - datetime.timedelta(seconds=1),
+            runs=[{'dir': '/nonexistent', 'host': 'elsewhere', 'boot_id': 'b00t'}])
+    assert service.worker.claim() == []
+
+
+def test_two_running_workers_do_each_job_once(store, catalog, make_runner):
+    first, _fake = make_runner()
+    second, fake = make_runner()      # the fake ansible-runner both workers call
+    first.start()
+    second.start()
+    idents = _queued_actions(store, catalog, first, 10)
+    boots = []
+    for index in range(6):
+        context = ctx()
+        ident = first.accept(context.request_id, 'boot')
+        rows = create(store, context, catalog, name='two%d' % index)
+        first.queue.enqueue_boot(ident, [r['uuid'] for r in rows])
+        boots.append((ident, rows[0]['uuid']))
+    owners = set()
+    for ident in idents + [b[0] for b in boots]:
+        row = wait_finished(store, ident)
+        assert row['status'] == 'successful' and row['attempts'] == 1
+        owners.add(row['owner'])
+    served = [c['server'] for c in fake.calls()]
+    assert len(served) == len(set(served)) == 16
+    for _ident, uuid in boots:
+        assert instances.get(store, uuid)['vm_state'] == S.ACTIVE
+
+
+# ---- ending a dead worker's runs ------------------------------------------------------------------
+
+def _start_wrapped(data_dir, argv):
+    """A run's processes started the way ansible-runner starts them (pexpect: a new session)."""
+    os.makedirs(data_dir, exist_ok=True)
+    binary, cmdline = run_groups.wrapped(argv, data_dir)
+    return subprocess.Popen([binary] + shlex.split(cmdline), start_new_session=True)
+
+
+def _wait_file_lines(path, count, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path) and len(open(path).read().splitlines()) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError('%s has not %d lines' % (path, count))
+
+
+def test_takeover_ends_the_recorded_run_before_resuming(store, catalog, make_runner, tmp_path):
+    old, _unused = make_runner()
+    inst = active_instance(store, catalog)
+    context = ctx()
+    ident = _running_action_job(store, old, inst, context, gone_owner())
+    data_dir = str(tmp_path / 'old-run')
+    # The old worker's run: a shell and a sleep that left the group (as ansible's workers do with setsid).
+    # (/proc here is the machine's: a process reads its pid outside the run's PID namespace from it.)
+    os.makedirs(data_dir)
+    with open(os.path.join(data_dir, 'escape.sh'), 'w') as handle:
+        handle.write('read -r pid rest < /proc/self/stat; echo $pid > %s/escaped; exec sleep 300\n' % data_dir)
+    run = _start_wrapped(data_dir, ['sh', '-c', 'setsid sh %s/escape.sh & sleep 300' % data_dir])
+    _wait_file_lines(os.path.join(data_dir, run_groups.PGROUP_FILE), 2)
+    _wait_file_lines(os.path.join(data_dir, 'escaped'), 1)
+    escaped = int(open(os.path.join(data_dir, 'escaped')).read())
+    escaped_start = run_groups.start_time(escaped)
+    leader, leader_start = open(os.path.join(data_dir, run_groups.PGROUP_FILE)).read().split('\n')[0].split()
+    assert int(leader) == run.pid and os.getpgid(run.pid) == run.pid
+    set_job(store, ident, runs=[run_groups.run_record(data_dir)])
+
+    service, fake = make_runner()
+    service.start()
+    assert wait_finished(store, ident)['status'] == 'successful'
+    assert run.wait(timeout=5) == -9
+    assert not run_groups.alive(escaped, escaped_start)          # the whole namespace ended with it
+    assert not run_groups.alive(run.pid, leader_start)
+    assert [c['server'] for c in fake.calls()] == [inst['uuid']]  # then the call was done again, once
+    assert instances.get(store, inst['uuid'])['vm_state'] == S.STOPPED
+
+
+def test_a_recorded_run_that_never_started_is_fenced(tmp_path):
+    data_dir = str(tmp_path / 'fenced-run')
+    os.makedirs(data_dir)
+    record = run_groups.run_record(data_dir)
+    assert run_groups.end_run(record) == 'not started'
+    late = _start_wrapped(data_dir, ['sleep', '300'])            # the dead worker's spawn, arriving late
+    assert late.wait(timeout=10) == 125
+    assert run_groups.end_run(record) == 'not started'
+    assert run_groups.end_run(dict(record, boot_id='another-boot')) == 'gone'
+
+
+def test_end_run_never_signals_a_reused_pid(tmp_path):
+    data_dir = str(tmp_path / 'reused')
+    os.makedirs(data_dir)
+    bystander = subprocess.Popen(['sleep', '300'], start_new_session=True)
+    try:
+        # The record names the bystander's pid with another start time: a process that had the pid before.
+        with open(os.path.join(data_dir, run_groups.PGROUP_FILE), 'w') as handle:
+            handle.write('%d 1\n' % bystander.pid)
+        assert run_groups.end_run(run_groups.run_record(data_dir)) == 'gone'
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
 
 
 # ---- batching -------------------------------------------------------------------------------------
@@ -437,13 +672,14 @@ def test_recover_closes_action_already_recorded(store, catalog, make_runner):
 def test_boots_within_the_window_share_one_pass(store, catalog, make_runner):
     runner, fake = make_runner(boot_batch_window_ms=300, job_concurrency=2)
     passes = []
-    boot_jobs = runner._boot_jobs   # pylint: disable=protected-access
+    boot_jobs = runner.worker._boot_jobs   # pylint: disable=protected-access
 
     def counting(batch):
         passes.append([j['ident'] for j in batch])
         return boot_jobs(batch)
 
-    runner._boot_jobs = counting   # pylint: disable=protected-access
+    runner.worker._boot_jobs = counting   # pylint: disable=protected-access
+    runner.start()
     idents, uuids = [], []
     for index in range(3):
         context = ctx()
@@ -464,12 +700,25 @@ def test_boots_within_the_window_share_one_pass(store, catalog, make_runner):
         assert job_events(store, uuid, ident)[0]['result'] == 'Success'
 
 
+# ---- settings -------------------------------------------------------------------------------------
+
+def test_lease_settings_are_checked(tmp_path):
+    from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+    with pytest.raises(InvalidInput) as err:
+        worker_config(tmp_path, job_lease_seconds=5, job_lease_renew_seconds=5)
+    assert err.value.field == 'job_lease_renew_seconds'
+    example = config.load(os.path.join(config.COLLECTION_ROOT, 'etc', 'novalite-api.example.yml'))
+    assert (example['job_lease_seconds'], example['job_lease_renew_seconds']) == (15, 5)
+    assert example['accepted_grace_seconds'] == 300
+
+
 # ---- hostile data ---------------------------------------------------------------------------------
 
 def test_unencodable_data_fails_only_its_own_call(store, catalog, make_runner):
     """A value Ansible cannot be handed (a lone surrogate from before the API refused them) fails its
     own server alone: another project's server batched into the same run boots."""
     runner, fake = make_runner(boot_batch_window_ms=300)
+    runner.start()
     poisoned_ctx, clean_ctx = ctx(), Context(user_id='u2', project_id='p2', is_admin=False)
     poisoned_job = runner.accept(poisoned_ctx.request_id, 'boot')
     poisoned = create(store, poisoned_ctx, catalog, name='poisoned')[0]
@@ -496,5 +745,5 @@ def test_unencodable_data_fails_only_its_own_call(store, catalog, make_runner):
              if e['event'] == conductor.BUILD_EVENT and e['result'] == 'Error']
     assert build and 'instance.metadata.k is not valid UTF-8' in build[0]['traceback']
     assert [c['server'] for c in fake.calls()] == [clean['uuid']]
-    # both were batched into one preparation: the clean call's run was written and read as YAML
+    # both were claimed as one batch; the clean call's run was written and read back whole
     assert len(fake.runs) == 1
