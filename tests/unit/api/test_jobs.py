@@ -670,7 +670,8 @@ def test_end_run_never_signals_a_reused_pid(tmp_path):
 # ---- batching -------------------------------------------------------------------------------------
 
 def test_boots_within_the_window_share_one_pass(store, catalog, make_runner):
-    runner, fake = make_runner(boot_batch_window_ms=300, job_concurrency=2)
+    # a window wide enough for three creates on a loaded machine
+    runner, fake = make_runner(boot_batch_window_ms=2000, job_concurrency=2)
     passes = []
     boot_jobs = runner.worker._boot_jobs   # pylint: disable=protected-access
 
@@ -717,7 +718,7 @@ def test_lease_settings_are_checked(tmp_path):
 def test_unencodable_data_fails_only_its_own_call(store, catalog, make_runner):
     """A value Ansible cannot be handed (a lone surrogate from before the API refused them) fails its
     own server alone: another project's server batched into the same run boots."""
-    runner, fake = make_runner(boot_batch_window_ms=300)
+    runner, fake = make_runner(boot_batch_window_ms=2000)
     runner.start()
     poisoned_ctx, clean_ctx = ctx(), Context(user_id='u2', project_id='p2', is_admin=False)
     poisoned_job = runner.accept(poisoned_ctx.request_id, 'boot')
