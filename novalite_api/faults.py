@@ -1,7 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""Error bodies as each OpenStack service writes them."""
+"""Error bodies as each OpenStack service writes them, and the error responses built from them.
+
+The service is told by the path's prefix (``/identity``, ``/compute``,
+``/image``); gunicorn's own answers to requests it cannot parse get a JSON
+body too (``answer_unparsable_requests_in_json``).
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,6 +15,11 @@ __metaclass__ = type
 import json
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
+
+try:
+    import flask
+except ImportError:  # pragma: no cover
+    flask = None
 
 # nova/api/openstack/wsgi.py Fault._fault_names; anything else is computeFault.
 NOVA_FAULT_NAMES = {
@@ -59,3 +69,48 @@ def transport_response(code, reason, message):
     head = ('HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: application/json\r\n'
             'Content-Length: %d\r\n\r\n' % (code, reason, len(data)))
     return head.encode('latin-1') + data
+
+
+def service_of(path):
+    for prefix in ('identity', 'compute', 'image'):
+        if path == '/' + prefix or path.startswith('/%s/' % prefix):
+            return prefix
+    return None
+
+
+def error_response(code, message, headers=None):
+    """The JSON error answer in the body format of the service the request's path belongs to."""
+    service = service_of(flask.request.path)
+    if service == 'compute':
+        body = nova_body(code, message)
+    elif service == 'image':
+        body = glance_body(code, message)
+    else:
+        body = keystone_body(code, message)
+    response = flask.jsonify(body)
+    response.status_code = code
+    if code == 401:
+        response.headers['WWW-Authenticate'] = 'Keystone uri="%s/identity"' % flask.current_app.config[
+            'NOVALITE']['public_url']
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def answer_unparsable_requests_in_json():
+    """gunicorn answers what it cannot parse itself, before the app (a request line over 4094 bytes is
+    414, broken headers 400/431) with an HTML page; every other error of the service is JSON.
+
+    Its worker writes those answers through ``gunicorn.util.write_error``: replaced once per process.
+    """
+    try:
+        from gunicorn import util as gunicorn_util
+    except ImportError:  # pragma: no cover - not served by gunicorn
+        return
+    if getattr(gunicorn_util.write_error, 'novalite_json', False):
+        return
+
+    def write_error(sock, status_int, reason, mesg):
+        gunicorn_util.write_nonblock(sock, transport_response(status_int, reason, mesg))
+    write_error.novalite_json = True
+    gunicorn_util.write_error = write_error

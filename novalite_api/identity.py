@@ -10,16 +10,15 @@ __metaclass__ = type
 import uuid
 
 from novalite_api import accounts
-from novalite_api.app import error_response
+from novalite_api.faults import error_response
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import isotime
 
 try:
     import flask
-    blueprint = flask.Blueprint('identity', __name__)
 except ImportError:  # pragma: no cover
-    flask = blueprint = None
+    flask = None
 
 V3_UPDATED = '2026-11-23T00:00:00Z'
 # Service type -> (name, path under public_url); one region, three interfaces each.
@@ -42,14 +41,12 @@ def _v3_doc():
             'media-types': [{'base': 'application/json', 'type': 'application/vnd.openstack.identity-v3+json'}]}
 
 
-@blueprint.route('/', methods=['GET'])
 def versions():
     response = flask.jsonify({'versions': {'values': [_v3_doc()]}})
     response.status_code = 300
     return response
 
 
-@blueprint.route('/v3', methods=['GET'])
 def version_v3():
     return flask.jsonify({'version': _v3_doc()})
 
@@ -90,7 +87,35 @@ def token_body(user, project, roles, issued_at, expires_at, audit_id, with_catal
     return {'token': token}
 
 
-@blueprint.route('/v3/auth/tokens', methods=['POST'])
+_DOMAIN = {'type': 'object', 'properties': {'id': {'type': 'string'}, 'name': {'type': 'string'}}}
+# The password method with a project scope (Keystone's auth schema, reduced to this subset); the handler
+# leaves the checks to accounts.authenticate, whose answers are Keystone's.
+AUTH_REQUEST = {
+    'type': 'object',
+    'properties': {'auth': {
+        'type': 'object',
+        'properties': {
+            'identity': {
+                'type': 'object',
+                'properties': {
+                    'methods': {'type': 'array', 'items': {'type': 'string', 'enum': ['password']}, 'minItems': 1},
+                    'password': {'type': 'object', 'properties': {'user': {
+                        'type': 'object',
+                        'properties': {'id': {'type': 'string'}, 'name': {'type': 'string'}, 'domain': _DOMAIN,
+                                       'password': {'type': 'string'}},
+                        'required': ['password']}}, 'required': ['user']},
+                },
+                'required': ['methods', 'password']},
+            'scope': {'type': 'object', 'properties': {'project': {
+                'type': 'object',
+                'properties': {'id': {'type': 'string'}, 'name': {'type': 'string'}, 'domain': _DOMAIN}}}},
+        },
+        'required': ['identity']}},
+    'required': ['auth'],
+    'additionalProperties': False,
+}
+
+
 def issue():
     body = flask.request.get_json(silent=True)
     if not isinstance(body, dict) or 'auth' not in body:
@@ -122,7 +147,6 @@ def _both_tokens():
         return error_response(404, 'Could not find token: %s' % exc.message)
 
 
-@blueprint.route('/v3/auth/tokens', methods=['GET', 'HEAD'])
 def validate():
     data = _both_tokens()
     if isinstance(data, flask.Response):
@@ -136,7 +160,6 @@ def validate():
     return response
 
 
-@blueprint.route('/v3/auth/tokens', methods=['DELETE'])
 def revoke():
     data = _both_tokens()
     if isinstance(data, flask.Response):
@@ -145,7 +168,6 @@ def revoke():
     return '', 204
 
 
-@blueprint.route('/v3/auth/catalog', methods=['GET'])
 def auth_catalog():
     app = flask.current_app
     accounts.validate_token(_store(), app.config['NOVALITE_SECRET'], flask.request.headers.get('X-Auth-Token'))
@@ -174,7 +196,6 @@ def _may_see(caller, project):
     return 'admin' in [r['name'] for r in caller['roles']] or (caller['project'] or {}).get('id') == project['id']
 
 
-@blueprint.route('/v3/projects', methods=['GET'])
 def project_index():
     caller = _caller()
     wanted = flask.request.args.get('name')
@@ -185,7 +206,6 @@ def project_index():
                                     'next': None}})
 
 
-@blueprint.route('/v3/projects/<project_id>', methods=['GET'])
 def project_show(project_id):
     caller = _caller()
     try:
@@ -196,3 +216,16 @@ def project_show(project_id):
     if project is None or project['id'] != project_id or not _may_see(caller, project):
         return error_response(404, 'Could not find project: %s.' % project_id)
     return flask.jsonify({'project': _project_view(project)})
+
+
+ROUTES = (
+    ('GET', '/', versions),
+    ('GET', '/v3', version_v3),
+    ('POST', '/v3/auth/tokens', issue),
+    ('GET', '/v3/auth/tokens', validate),
+    ('HEAD', '/v3/auth/tokens', validate),
+    ('DELETE', '/v3/auth/tokens', revoke),
+    ('GET', '/v3/auth/catalog', auth_catalog),
+    ('GET', '/v3/projects', project_index),
+    ('GET', '/v3/projects/<project_id>', project_show),
+)

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from novalite_api import app as app_mod, policy
+from novalite_api import auth, policy, routing
 
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import images as images_mod
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
@@ -15,9 +15,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import Inv
 
 try:
     import flask
-    blueprint = flask.Blueprint('image', __name__)
 except ImportError:  # pragma: no cover
-    flask = blueprint = None
+    flask = None
 
 # What this subset honours (no tasks, import, stores or tags: later Glance minor versions).
 VERSIONS = ('2.1', '2.0')
@@ -33,13 +32,12 @@ def _project_filter():
     return None if ctx.is_admin else ctx.project_id
 
 
-@blueprint.before_request
-def _before():
-    if flask.request.endpoint != 'image.versions':
-        app_mod.authenticate_request()
+def before_request():
+    # Only the version document is answered without a token.
+    if routing.current_handler() is not versions:
+        auth.authenticate_request()
 
 
-@blueprint.route('/', methods=['GET'])
 def versions():
     base = flask.current_app.config['NOVALITE']['public_url'] + '/image'
     docs = [{'id': 'v%s' % v, 'status': 'CURRENT' if i == 0 else 'SUPPORTED',
@@ -67,8 +65,7 @@ def image_view(image):
     return out
 
 
-@blueprint.route('/v2/images', methods=['GET'])
-def image_index():
+def index():
     policy.enforce('get_images', flask.g.ctx)
     args = flask.request.args
     ids = None
@@ -117,14 +114,12 @@ def _get(image_id):
     return images_mod.get(_store(), image_id, project=_project_filter())
 
 
-@blueprint.route('/v2/images/<image_id>', methods=['GET'])
-def image_show(image_id):
+def show(image_id):
     image = _get(image_id)
     return flask.jsonify(image_view(image))
 
 
-@blueprint.route('/v2/images/<image_id>', methods=['DELETE'])
-def image_delete(image_id):
+def delete(image_id):
     image = _get(image_id)
     ctx = flask.g.ctx
     if not policy.allowed('delete_image', ctx, {'project_id': image['owner']}):
@@ -134,13 +129,30 @@ def image_delete(image_id):
     return '', 204
 
 
-# Glance's image-create body: these are columns, anything else is a free-form property.
-_CREATE_FIELDS = ('id', 'name', 'disk_format', 'container_format', 'visibility', 'min_disk', 'min_ram',
-                  'protected')
+# Glance's image-create body (its image schema, reduced to this subset): the named attributes are columns,
+# anything else is a free-form property. The handler checks it by hand, with Glance's messages.
+CREATE = {
+    'type': 'object',
+    'properties': {
+        'id': {'type': 'string', 'format': 'uuid'},
+        'name': {'type': ['string', 'null'], 'maxLength': 255},
+        'disk_format': {'type': 'string', 'enum': ['qcow2', 'raw', 'iso', 'aki', 'ari', 'ami']},
+        'container_format': {'type': 'string', 'enum': ['bare', 'ovf', 'aki', 'ari', 'ami']},
+        'visibility': {'type': 'string', 'enum': ['public', 'private', 'shared', 'community']},
+        'min_disk': {'type': 'integer', 'minimum': 0},
+        'min_ram': {'type': 'integer', 'minimum': 0},
+        'protected': {'type': 'boolean'},
+        'os_hidden': {'type': 'boolean'},
+        'tags': {'type': 'array', 'items': {'type': 'string'}, 'maxItems': 0},
+    },
+    'additionalProperties': {'type': 'string', 'maxLength': 255},
+}
+# Accepted and ignored (os_hidden) or refused when not empty (tags); the rest are the image's columns.
+_NOT_COLUMNS = ('os_hidden', 'tags')
+_CREATE_FIELDS = tuple(name for name in CREATE['properties'] if name not in _NOT_COLUMNS)
 
 
-@blueprint.route('/v2/images', methods=['POST'])
-def image_create():
+def create():
     ctx = flask.g.ctx
     policy.enforce('add_image', ctx)
     body = flask.request.get_json(silent=True)
@@ -171,8 +183,7 @@ def image_create():
     return response
 
 
-@blueprint.route('/v2/images/<image_id>/file', methods=['PUT'])
-def image_upload(image_id):
+def upload(image_id):
     image = _get(image_id)
     if not policy.allowed('upload_image', flask.g.ctx, {'project_id': image['owner']}):
         raise policy.Forbidden('You are not authorized to upload data to image %s.' % image_id)
@@ -183,3 +194,13 @@ def image_upload(image_id):
                       length=flask.request.content_length, size_cap=cfg['image_size_cap'],
                       storage_quota=cfg['user_storage_quota'])
     return '', 204
+
+
+ROUTES = (
+    ('GET', '/', versions),
+    ('GET', '/v2/images', index),
+    ('POST', '/v2/images', create),
+    ('GET', '/v2/images/<image_id>', show),
+    ('DELETE', '/v2/images/<image_id>', delete),
+    ('PUT', '/v2/images/<image_id>/file', upload),
+)

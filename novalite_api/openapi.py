@@ -3,9 +3,13 @@
 # Apache License 2.0 (see LICENSE)
 """The OpenAPI 3.0 document of the shim, served at ``GET /openapi.json`` (public).
 
-Built as data in one place: ``PATHS`` lists every route (path, method, what
-it takes and answers), shapes shared between routes live in ``SCHEMAS``
-(``components/schemas``). ``tests/api/test_openapi.py`` compares the paths
+Built as data in one place: ``_identity_ops``, ``_compute_ops`` and
+``_image_ops`` list every route (path, method, what it takes and answers),
+shapes shared between routes live in ``_schemas`` (``components/schemas``).
+Request bodies are not written here: they are the JSON schemas the handlers
+validate with (``compute/schemas/``, ``identity.AUTH_REQUEST``,
+``image.CREATE``), turned into OpenAPI by ``from_jsonschema``; bodies follow
+the newest microversion. ``tests/api/test_openapi.py`` compares the paths
 and methods with the Flask url_map, so an undocumented route fails a test.
 Error bodies are each service's own: Nova's ``{"itemNotFound": {"code",
 "message"}}``, Keystone's ``{"error": {...}}``, Glance's flat one.
@@ -17,11 +21,21 @@ __metaclass__ = type
 
 import copy
 
+from novalite_api import identity, image
+from novalite_api.compute import api_version
+from novalite_api.compute.schemas import extra_specs as extra_specs_schemas
+from novalite_api.compute.schemas import flavor_access as flavor_access_schemas
+from novalite_api.compute.schemas import flavors as flavors_schemas
+from novalite_api.compute.schemas import keypairs as keypairs_schemas
+from novalite_api.compute.schemas import quota_sets as quota_sets_schemas
+from novalite_api.compute.schemas import server_metadata as server_metadata_schemas
+from novalite_api.compute.schemas import server_tags as server_tags_schemas
+from novalite_api.compute.schemas import servers as servers_schemas
+
 try:
     import flask
-    blueprint = flask.Blueprint('openapi', __name__)
 except ImportError:  # pragma: no cover
-    flask = blueprint = None
+    flask = None
 
 NOVA_FAULTS = ('badRequest', 'unauthorized', 'forbidden', 'itemNotFound', 'badMethod', 'conflictingRequest',
                'overLimit', 'badMediaType', 'notImplemented', 'serviceUnavailable', 'computeFault')
@@ -88,21 +102,107 @@ def header(name, schema=None, required=False, description=None):
     return out
 
 
-# Nova's parameter_types, as OpenAPI 3.0 (which has no type lists: anyOf instead).
-NAME = string(minLength=1, maxLength=255, pattern=r'^(?![\s])[^\x00-\x1f\x7f]*(?<![\s])$')
-POSITIVE_INT = {'anyOf': [integer(minimum=1, maximum=2147483647), string(pattern=r'^[0-9]+$')]}
-NON_NEGATIVE_INT = {'anyOf': [integer(minimum=0, maximum=2147483647), string(pattern=r'^[0-9]+$')]}
-QUOTA_INT = {'anyOf': [integer(minimum=-1, maximum=2147483647), string(pattern=r'^-?[0-9]+$')]}
-BOOLEAN = {'anyOf': [{'type': 'boolean'},
-                     string(enum=['True', 'true', 'TRUE', 'False', 'false', 'FALSE', '1', '0', 'yes', 'no',
-                                  'on', 'off', 't', 'f', 'y', 'n'])]}
-METADATA = obj(additional=string(maxLength=255), maxProperties=128)
 UUID = string(format='uuid')
-SPEC_VALUE = {'anyOf': [string(maxLength=255), {'type': 'number'}, {'type': 'boolean'}]}
 DATETIME = string()      # ISO 8601; Nova's and Glance's forms differ, not checked here
 QUOTA_KEYS = ('instances', 'cores', 'ram', 'metadata_items', 'key_pairs', 'server_groups', 'server_group_members',
               'injected_files', 'injected_file_content_bytes', 'injected_file_path_bytes', 'floating_ips',
               'fixed_ips', 'security_groups', 'security_group_rules', 'networks')
+
+
+# ---- request bodies: the handlers' JSON schemas as OpenAPI 3.0 ------------------------------------
+
+# The keywords of a draft 4 JSON schema that constrain one JSON type only (OpenAPI 3.0 has no type
+# lists, so a list of types becomes anyOf one schema per type, each with its own keywords).
+_TYPE_KEYWORDS = {
+    'string': ('minLength', 'maxLength', 'pattern', 'format'),
+    'integer': ('minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'),
+    'number': ('minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'),
+    'boolean': (),
+    'array': ('items', 'minItems', 'maxItems', 'uniqueItems'),
+    'object': ('properties', 'required', 'additionalProperties', 'patternProperties', 'minProperties',
+               'maxProperties'),
+}
+_ANY_TYPE_KEYWORDS = ('description',)
+_COMBINERS = ('oneOf', 'anyOf', 'allOf')
+
+
+def _is_of_type(value, json_type):
+    if json_type == 'string':
+        return isinstance(value, str)
+    if json_type == 'boolean':
+        return isinstance(value, bool)
+    if json_type == 'integer':
+        return isinstance(value, int) and not isinstance(value, bool)
+    if json_type == 'number':
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return False
+
+
+def _object_keywords(schema):
+    out = {}
+    if 'properties' in schema:
+        out['properties'] = dict((name, from_jsonschema(sub)) for name, sub in schema['properties'].items())
+    for keyword in ('required', 'minProperties', 'maxProperties'):
+        if keyword in schema:
+            out[keyword] = list(schema[keyword]) if keyword == 'required' else schema[keyword]
+    additional = schema.get('additionalProperties', True)
+    patterns = schema.get('patternProperties')
+    if patterns:
+        # OpenAPI 3.0 has no patternProperties: the values' schema stays, the keys' pattern is only said.
+        values = [from_jsonschema(sub) for sub in patterns.values()]
+        additional = values[0] if len(values) == 1 else {'anyOf': values}
+        additional = dict(additional, description='keys matching %s' % ' or '.join(sorted(patterns)))
+    elif isinstance(additional, dict):
+        additional = from_jsonschema(additional)
+    if additional is not True:
+        out['additionalProperties'] = additional
+    return out
+
+
+def _for_type(schema, json_type):
+    """``schema`` narrowed to one JSON type, or None when its enum leaves no value of that type."""
+    out = {'type': json_type}
+    if 'enum' in schema:
+        out['enum'] = [value for value in schema['enum'] if _is_of_type(value, json_type)]
+        if not out['enum']:
+            return None
+    if json_type == 'object':
+        out.update(_object_keywords(schema))
+    elif json_type == 'array':
+        out.update((k, from_jsonschema(v) if k == 'items' else v) for k, v in schema.items()
+                   if k in _TYPE_KEYWORDS['array'])
+    else:
+        out.update((k, v) for k, v in schema.items() if k in _TYPE_KEYWORDS[json_type])
+    return out
+
+
+def from_jsonschema(schema):
+    """A handler's request schema (draft 4, as ``validation.validate`` uses it) as an OpenAPI 3.0 schema.
+
+    Mechanical: ``type`` lists become ``anyOf`` (``'null'`` in one becomes ``nullable``), each
+    alternative keeps only the keywords of its type; ``patternProperties`` becomes
+    ``additionalProperties``. The OpenAPI form may accept a little more than the handler (key
+    patterns, numeric strings' bounds), never less.
+    """
+    out = dict((k, schema[k]) for k in _ANY_TYPE_KEYWORDS if k in schema)
+    for combiner in _COMBINERS:
+        if combiner in schema:
+            out[combiner] = [from_jsonschema(sub) for sub in schema[combiner]]
+    types = schema.get('type')
+    if types is None:
+        if 'enum' in schema:
+            out['enum'] = list(schema['enum'])
+        return out
+    types = [types] if isinstance(types, str) else list(types)
+    nullable = 'null' in types
+    alternatives = [alt for alt in (_for_type(schema, t) for t in types if t != 'null') if alt is not None]
+    if len(alternatives) == 1:
+        out.update(alternatives[0])
+    else:
+        out['anyOf'] = alternatives
+    if nullable:
+        out['nullable'] = True
+    return out
 
 
 # ---- shared shapes (components/schemas) ---------------------------------------------------------
@@ -148,50 +248,6 @@ def _server_detail(extended=True):
     }, required=SERVER_BASE + (SERVER_EXTENDED if extended else []))
 
 
-def _server_create():
-    network = obj({'uuid': UUID, 'port': nullable(UUID), 'fixed_ip': string(), 'tag': string(maxLength=60)},
-                  additional=False)
-    bdm = obj({'uuid': string(), 'image_id': string(),
-               'source_type': string(enum=['volume', 'image', 'snapshot', 'blank']),
-               'destination_type': string(enum=['local', 'volume']),
-               'boot_index': nullable({'anyOf': [integer(), string()]}),
-               'delete_on_termination': {'anyOf': [{'type': 'boolean'}, string()]}, 'device_name': string(),
-               'volume_size': nullable({'anyOf': [integer(), string()]}), 'guest_format': string(),
-               'disk_bus': string(), 'device_type': string(), 'tag': string(), 'volume_type': nullable(string())},
-              additional=False)
-    server = obj({
-        'name': NAME, 'imageRef': string(minLength=1, maxLength=1024, description='an image id or URL'),
-        'flavorRef': {'anyOf': [string(minLength=1), integer()], 'description': 'a flavor id or URL'},
-        'adminPass': string(), 'metadata': METADATA,
-        # a list before 2.37; from 2.37 required: a list, "auto" or "none"
-        'networks': {'oneOf': [string(enum=['auto', 'none']), array(network)]},
-        'accessIPv4': string(format='ipv4'), 'accessIPv6': string(format='ipv6'),
-        'availability_zone': string(minLength=1, maxLength=255), 'key_name': string(minLength=1, maxLength=255),
-        'user_data': string(format='byte', maxLength=65535, description='base64'),
-        'min_count': POSITIVE_INT, 'max_count': POSITIVE_INT,
-        'return_reservation_id': {'anyOf': [{'type': 'boolean'}, string()]},
-        'description': nullable(string(maxLength=255, description='2.19+')),
-        'config_drive': nullable({'anyOf': [{'type': 'boolean'}, string()]}),
-        'block_device_mapping_v2': array(bdm, description='only the boot image, locally'),
-        'security_groups': array(obj({'name': string(minLength=1)}, additional=False)),
-        'OS-DCF:diskConfig': string(enum=['AUTO', 'MANUAL']),
-    }, required=['name', 'flavorRef'], additional=False)
-    uuids = {'oneOf': [UUID, array(UUID)]}
-    hints = obj({'group': UUID, 'same_host': uuids, 'different_host': uuids})
-    return obj({'server': server, 'os:scheduler_hints': hints, 'OS-SCH-HNT:scheduler_hints': hints},
-               required=['server'], additional=False)
-
-
-def _server_action():
-    # One action per request; the ones without arguments take null.
-    empty = nullable(obj(additional=False))
-    actions = [('os-start', empty), ('os-stop', empty), ('pause', empty), ('unpause', empty),
-               ('suspend', empty), ('resume', empty), ('lock', empty), ('unlock', empty),
-               ('reboot', obj({'type': string(enum=['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft'])},
-                              required=['type'], additional=False))]
-    return {'oneOf': [obj({name: schema}, required=[name], additional=False) for name, schema in actions]}
-
-
 def _quota_set(value):
     return obj(dict([('id', string())] + [(key, value) for key in QUOTA_KEYS]))
 
@@ -207,15 +263,6 @@ def _token():
         'audit_ids': array(string()), 'issued_at': DATETIME, 'expires_at': DATETIME,
         'catalog': array(ref('CatalogEntry')),
     }, required=['methods', 'user', 'audit_ids', 'issued_at', 'expires_at']), additional=True), endpoint
-
-
-def _auth_request():
-    domain = obj({'id': string(), 'name': string()})
-    user = obj({'id': string(), 'name': string(), 'domain': domain, 'password': string()}, required=['password'])
-    identity = obj({'methods': array(string(enum=['password']), minItems=1),
-                    'password': obj({'user': user}, required=['user'])}, required=['methods', 'password'])
-    scope = obj({'project': obj({'id': string(), 'name': string(), 'domain': domain})})
-    return wrapped('auth', obj({'identity': identity, 'scope': scope}, required=['identity']))
 
 
 def _image():
@@ -288,7 +335,7 @@ def _schemas():
                                 'media-types': array(obj({'base': string(), 'type': string()}))},
                                required=['id', 'status', 'links']),
         # identity
-        'AuthRequest': _auth_request(),
+        'AuthRequest': from_jsonschema(identity.AUTH_REQUEST),
         'Token': token,
         'CatalogEntry': obj({'id': string(), 'type': string(), 'name': string(), 'endpoints': array(endpoint)},
                             required=['type', 'endpoints']),
@@ -296,37 +343,28 @@ def _schemas():
         'FlavorSummary': obj({'id': string(), 'name': string(), 'links': array(ref('Link'))},
                              required=['id', 'name', 'links']),
         'Flavor': flavor,
-        'FlavorCreate': wrapped('flavor', obj({
-            'name': NAME, 'ram': POSITIVE_INT, 'vcpus': POSITIVE_INT, 'disk': NON_NEGATIVE_INT,
-            'id': nullable({'anyOf': [string(minLength=1, maxLength=255, pattern=r'^(?! )[a-zA-Z0-9. _-]+(?<! )$'),
-                                      {'type': 'number'}]}),
-            'OS-FLV-EXT-DATA:ephemeral': NON_NEGATIVE_INT, 'swap': NON_NEGATIVE_INT,
-            'rxtx_factor': {'anyOf': [{'type': 'number', 'minimum': 0, 'exclusiveMinimum': True,
-                                       'maximum': 3.40282e+38}, string(pattern=r'^[0-9]+(\.[0-9]+)?$')]},
-            'os-flavor-access:is_public': {'type': 'boolean'},
-        }, required=['name', 'ram', 'vcpus', 'disk'], additional=False)),
+        'FlavorCreate': from_jsonschema(flavors_schemas.CREATE),
         'FlavorAccess': wrapped('flavor_access', array(obj({'flavor_id': string(), 'tenant_id': string()},
                                                            required=['flavor_id', 'tenant_id']))),
         # Nova echoes the values as sent (a number or boolean stays one); stored, they read back as strings.
-        'ExtraSpecs': wrapped('extra_specs', obj(additional=SPEC_VALUE)),
+        'ExtraSpecs': from_jsonschema(extra_specs_schemas.CREATE),
+        'ExtraSpec': from_jsonschema(extra_specs_schemas.UPDATE),
+        'KeypairCreate': from_jsonschema(keypairs_schemas.create(api_version.MAX_VERSION)),
         'Keypair': keypair,
         'ServerSummary': obj({'id': string(), 'name': string(), 'links': array(ref('Link'))},
                              required=['id', 'name', 'links']),
         'Server': _server_detail(),
         'ServerUpdated': _server_detail(extended=False),
-        'ServerCreate': _server_create(),
+        'ServerCreate': from_jsonschema(servers_schemas.create(api_version.MAX_VERSION)),
         'ServerCreated': wrapped('server', obj({
             'id': string(), 'links': array(ref('Link')), 'OS-DCF:diskConfig': string(enum=['MANUAL', 'AUTO']),
             'adminPass': string(), 'security_groups': array(obj({'name': string()}))},
             required=['id', 'links']), additional=True),
-        'ServerUpdate': wrapped('server', obj({
-            'name': NAME, 'accessIPv4': string(format='ipv4'), 'accessIPv6': string(format='ipv6'),
-            'OS-DCF:diskConfig': string(enum=['AUTO', 'MANUAL']), 'description': nullable(string(maxLength=255)),
-        }, additional=False)),
-        'ServerAction': _server_action(),
-        'Metadata': wrapped('metadata', METADATA),
-        'MetadataItem': wrapped('meta', obj(additional=string(maxLength=255), minProperties=1, maxProperties=1)),
-        'Tags': wrapped('tags', array(string(minLength=1, maxLength=60, pattern=r'^[^,/]*$'), maxItems=50)),
+        'ServerUpdate': from_jsonschema(servers_schemas.update(api_version.MAX_VERSION)),
+        'ServerAction': from_jsonschema(servers_schemas.action()),
+        'Metadata': from_jsonschema(server_metadata_schemas.METADATA),
+        'MetadataItem': from_jsonschema(server_metadata_schemas.METADATA_ITEM),
+        'Tags': from_jsonschema(server_tags_schemas.TAGS),
         'InstanceAction': action,
         'Limits': wrapped('limits', obj({'rate': array(obj()), 'absolute': absolute}, required=['rate', 'absolute'])),
         'AvailabilityZone': zone,
@@ -335,20 +373,12 @@ def _schemas():
         'QuotaSet': wrapped('quota_set', _quota_set(integer())),
         'QuotaSetDetail': wrapped('quota_set', _quota_set(obj({'in_use': integer(), 'limit': integer(),
                                                                'reserved': integer()}))),
-        'QuotaSetUpdate': wrapped('quota_set', obj(dict([(key, QUOTA_INT) for key in QUOTA_KEYS]
-                                                        + [('force', BOOLEAN)]), additional=False)),
+        'QuotaSetUpdate': from_jsonschema(quota_sets_schemas.update(api_version.MAX_VERSION)),
         # image
         'Image': _image(),
         'ImageList': obj({'images': array(ref('Image')), 'first': string(), 'schema': string(), 'next': string()},
                          required=['images', 'first', 'schema']),
-        'ImageCreate': obj({
-            'id': UUID, 'name': nullable(string(maxLength=255)),
-            'disk_format': string(enum=['qcow2', 'raw', 'iso', 'aki', 'ari', 'ami']),
-            'container_format': string(enum=['bare', 'ovf', 'aki', 'ari', 'ami']),
-            'visibility': string(enum=['public', 'private', 'shared', 'community']),
-            'min_disk': integer(minimum=0), 'min_ram': integer(minimum=0), 'protected': {'type': 'boolean'},
-            'os_hidden': {'type': 'boolean'}, 'tags': array(string(), maxItems=0),
-        }, additional=string(maxLength=255)),
+        'ImageCreate': from_jsonschema(image.CREATE),
     }
 
 
@@ -436,10 +466,6 @@ def _compute_ops():
                       query('sort_dir', string(enum=['asc', 'desc']))] + _LIMIT_MARKER
     user_id = query('user_id', description='the user within the project')
     versions = obj({'versions': array(ref('VersionDocument'))}, required=['versions'])
-    spec_value = obj(additional=SPEC_VALUE, minProperties=1, maxProperties=1)
-    tenant = obj({'tenant': string(minLength=1, maxLength=255, pattern='^[a-zA-Z0-9-_]*$')}, required=['tenant'],
-                 additional=False)
-    flavor_action = {'oneOf': [wrapped('addTenantAccess', tenant), wrapped('removeTenantAccess', tenant)]}
     ops = {
         '/compute/': {'get': op('Compute API versions', ok(200, 'Versions', versions), public=True)},
         c: {'get': op('Compute v2.1 version document', ok(200, 'Version', wrapped(
@@ -459,7 +485,7 @@ def _compute_ops():
         },
         c + '/flavors/{flavor_id}/action': {'post': op(
             'Add or remove a project\'s access to a private flavor (admin)',
-            ok(200, 'The access list', ref('FlavorAccess')), body=flavor_action, params=flavor_id, errors=(409,))},
+            ok(200, 'The access list', ref('FlavorAccess')), body=from_jsonschema(flavor_access_schemas.ACTION), params=flavor_id, errors=(409,))},
         c + '/flavors/{flavor_id}/os-flavor-access': {'get': op(
             'Projects with access to a private flavor (admin)', ok(200, 'Access list', ref('FlavorAccess')),
             params=flavor_id)},
@@ -469,9 +495,9 @@ def _compute_ops():
                        body=ref('ExtraSpecs'), params=flavor_id, errors=(409,)),
         },
         c + '/flavors/{flavor_id}/os-extra_specs/{key}': {
-            'get': op('One extra spec', ok(200, 'The spec', spec_value), params=flavor_id + [('key', 'spec key')]),
+            'get': op('One extra spec', ok(200, 'The spec', ref('ExtraSpec')), params=flavor_id + [('key', 'spec key')]),
             'put': op('Set one extra spec (admin); the body key must match the path',
-                      ok(200, 'The spec', spec_value), body=spec_value, params=flavor_id + [('key', 'spec key')],
+                      ok(200, 'The spec', ref('ExtraSpec')), body=ref('ExtraSpec'), params=flavor_id + [('key', 'spec key')],
                       errors=(409,)),
             'delete': op('Delete one extra spec (admin)', ok(202, 'Deleted'),
                          params=flavor_id + [('key', 'spec key')]),
@@ -483,10 +509,7 @@ def _compute_ops():
             'post': op('Generate or import a keypair', both(
                 ok(200, 'Created (2.1)', wrapped('keypair', ref('Keypair'))),
                 ok(201, 'Created (2.2+)', wrapped('keypair', ref('Keypair')))),
-                body=wrapped('keypair', obj({'name': string(minLength=1, maxLength=255),
-                                             'public_key': string(),
-                                             'type': string(enum=['ssh', 'x509'])},
-                                            required=['name'], additional=False)), errors=(409,)),
+                body=ref('KeypairCreate'), errors=(409,)),
         },
         c + '/os-keypairs/{name}': {
             'get': op('Show a keypair', ok(200, 'Keypair', wrapped('keypair', ref('Keypair'))),
@@ -669,7 +692,6 @@ def _microversion_parameters(min_version, max_version):
 
 def document(public_url=None):
     """The whole OpenAPI document as a dict (a fresh copy each call)."""
-    from novalite_api import compute
     paths = {}
     for group in (_identity_ops(), _compute_ops(), _image_ops(), _own_ops()):
         for path, methods in group.items():
@@ -681,7 +703,7 @@ def document(public_url=None):
         'paths': dict(sorted(paths.items())),
         'components': {
             'schemas': _schemas(),
-            'parameters': _microversion_parameters(compute.MIN_VERSION, compute.MAX_VERSION),
+            'parameters': _microversion_parameters(api_version.MIN_VERSION, api_version.MAX_VERSION),
             'securitySchemes': {'keystoneToken': {'type': 'apiKey', 'in': 'header', 'name': 'X-Auth-Token',
                                                   'description': 'a project-scoped token from '
                                                                  'POST /identity/v3/auth/tokens'}},
@@ -694,7 +716,10 @@ def document(public_url=None):
     return copy.deepcopy(doc)
 
 
-if blueprint is not None:
-    @blueprint.route('/openapi.json', methods=['GET'])
-    def openapi_json():
-        return flask.jsonify(document(flask.current_app.config['NOVALITE']['public_url']))
+def show():
+    return flask.jsonify(document(flask.current_app.config['NOVALITE']['public_url']))
+
+
+ROUTES = (
+    ('GET', '/openapi.json', show),
+)

@@ -142,7 +142,8 @@ def test_missing_policy_file(tmp_path):
 
 def test_routes_honour_a_loaded_policy_file(tmp_path):
     """The compute routes ask the loaded rules: hypervisors opened to members, server list closed."""
-    from novalite_api import app as app_mod, compute, config
+    from novalite_api import app as app_mod, config
+    from novalite_api.compute import hypervisors, servers
     from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
     flask = pytest.importorskip('flask')
     store = Store('sqlite:///%s' % (tmp_path / 'n.db'))
@@ -155,10 +156,10 @@ def test_routes_honour_a_loaded_policy_file(tmp_path):
     try:
         with app.test_request_context('/compute/v2.1/os-hypervisors'):
             flask.g.api_version, flask.g.ctx = (2, 1), MEMBER
-            assert compute.hypervisor_index().get_json() == {'hypervisors': []}
+            assert hypervisors.index().get_json() == {'hypervisors': []}
         with app.test_request_context('/compute/v2.1/servers'):
             flask.g.api_version, flask.g.ctx = (2, 1), MEMBER
             with pytest.raises(policy.Forbidden):
-                compute.server_index()
+                servers.index()
     finally:
         store.dispose()

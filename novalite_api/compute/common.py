@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""What the compute resources share (Nova's api/openstack/common.py): the caller, links, paging, the server."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from urllib.parse import urlencode
+
+from novalite_api import policy
+from novalite_api.faults import ApiError
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
+
+try:
+    import flask
+except ImportError:  # pragma: no cover
+    flask = None
+
+MAX_LIMIT = 1000            # nova.conf [api] max_limit
+
+
+def ctx():
+    return flask.g.ctx
+
+
+def store():
+    return flask.current_app.config['NOVALITE_STORE']
+
+
+def jobs():
+    return flask.current_app.config['NOVALITE_JOBS']
+
+
+def base_url():
+    return flask.current_app.config['NOVALITE']['public_url'] + '/compute'
+
+
+def links(kind, ident):
+    return [{'rel': 'self', 'href': '%s/v2.1/%s/%s' % (base_url(), kind, ident)},
+            {'rel': 'bookmark', 'href': '%s/%s/%s' % (base_url(), kind, ident)}]
+
+
+def next_link(marker, limit):
+    """Nova's "<collection>_links": the next page's URL, with the request's other parameters."""
+    params = [(k, v) for k, v in flask.request.args.items(multi=True) if k not in ('marker', 'limit')]
+    params += [('limit', str(limit)), ('marker', str(marker))]
+    path = flask.request.path.split('/v2.1/', 1)[1]
+    return [{'rel': 'next', 'href': '%s/v2.1/%s?%s' % (base_url(), path, urlencode(params))}]
+
+
+def request_body():
+    body = flask.request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, 'Malformed request body')
+    return body
+
+
+def usage_time(value):
+    # Nova renders these without the zone suffix and with microseconds.
+    return value[:-1] + '.000000' if value else None
+
+
+def int_arg(name):
+    raw = flask.request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise InvalidInput(name, 'Invalid %s filter [%s]' % (name, raw))
+    return value
+
+
+def limit_arg():
+    """Nova's limit: a non-negative integer, at most max_limit."""
+    raw = flask.request.args.get('limit')
+    if raw is None:
+        return MAX_LIMIT
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput('limit', 'limit param must be an integer')
+    if value < 0:
+        raise InvalidInput('limit', 'limit param must be positive')
+    return min(value, MAX_LIMIT)
+
+
+def get_server(server_id, rule, include_deleted=False):
+    """The server for ``rule`` (Nova's common.get_instance + context.can); another project's is 404."""
+    caller = ctx()
+    if not instances.is_uuid_like(server_id):
+        raise ApiError(404, 'Instance %s could not be found.' % server_id, field='server')
+    try:
+        inst = instances.get(store(), server_id, project_id=None if caller.is_admin else caller.project_id,
+                             include_deleted=include_deleted)
+    except NotFound:
+        raise ApiError(404, 'Instance %s could not be found.' % server_id, field='server')
+    policy.enforce(rule, caller, {'project_id': inst['project_id'], 'user_id': inst['user_id']})
+    return inst

@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Every compute route, under ``/compute`` (Nova's api/openstack/compute/routes.py).
+
+``app.create_app`` builds the compute blueprint from ``ROUTES`` with the
+hooks below: each request's microversion is read first (and stamped on the
+answer), then its token, except for the version documents.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from novalite_api import auth, routing
+from novalite_api.compute import (
+    api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, instance_actions, keypairs,
+    limits, quota_sets, server_metadata, server_tags, servers, services, versions)
+
+SERVER = '/v2.1/servers/<server_id>'
+FLAVOR = '/v2.1/flavors/<flavor_id>'
+QUOTA_SET = '/v2.1/os-quota-sets/<project_id>'
+
+ROUTES = (
+    ('GET', '/', versions.index),
+    ('GET', '/v2.1', versions.show),
+    # flavors
+    ('GET', '/v2.1/flavors', flavors.index),
+    ('POST', '/v2.1/flavors', flavors.create),
+    ('GET', '/v2.1/flavors/detail', flavors.detail),
+    ('GET', FLAVOR, flavors.show),
+    ('DELETE', FLAVOR, flavors.delete),
+    ('GET', FLAVOR + '/os-flavor-access', flavor_access.index),
+    ('POST', FLAVOR + '/action', flavor_access.action),
+    ('GET', FLAVOR + '/os-extra_specs', extra_specs.index),
+    ('POST', FLAVOR + '/os-extra_specs', extra_specs.create),
+    ('GET', FLAVOR + '/os-extra_specs/<key>', extra_specs.show),
+    ('PUT', FLAVOR + '/os-extra_specs/<key>', extra_specs.update),
+    ('DELETE', FLAVOR + '/os-extra_specs/<key>', extra_specs.delete),
+    # keypairs
+    ('GET', '/v2.1/os-keypairs', keypairs.index),
+    ('POST', '/v2.1/os-keypairs', keypairs.create),
+    ('GET', '/v2.1/os-keypairs/<name>', keypairs.show),
+    ('DELETE', '/v2.1/os-keypairs/<name>', keypairs.delete),
+    # servers
+    ('GET', '/v2.1/servers', servers.index),
+    ('POST', '/v2.1/servers', servers.create),
+    ('GET', '/v2.1/servers/detail', servers.detail),
+    ('GET', SERVER, servers.show),
+    ('PUT', SERVER, servers.update),
+    ('DELETE', SERVER, servers.delete),
+    ('POST', SERVER + '/action', servers.action),
+    ('GET', SERVER + '/metadata', server_metadata.index),
+    ('POST', SERVER + '/metadata', server_metadata.create),
+    ('PUT', SERVER + '/metadata', server_metadata.update_all),
+    ('GET', SERVER + '/metadata/<key>', server_metadata.show),
+    ('PUT', SERVER + '/metadata/<key>', server_metadata.update),
+    ('DELETE', SERVER + '/metadata/<key>', server_metadata.delete),
+    ('GET', SERVER + '/tags', server_tags.index),
+    ('PUT', SERVER + '/tags', server_tags.update_all),
+    ('DELETE', SERVER + '/tags', server_tags.delete_all),
+    ('GET', SERVER + '/tags/<tag>', server_tags.show),
+    ('PUT', SERVER + '/tags/<tag>', server_tags.update),
+    ('DELETE', SERVER + '/tags/<tag>', server_tags.delete),
+    ('GET', SERVER + '/os-instance-actions', instance_actions.index),
+    ('GET', SERVER + '/os-instance-actions/<request_id>', instance_actions.show),
+    # limits and quotas
+    ('GET', '/v2.1/limits', limits.index),
+    ('GET', QUOTA_SET, quota_sets.show),
+    ('PUT', QUOTA_SET, quota_sets.update),
+    ('DELETE', QUOTA_SET, quota_sets.delete),
+    ('GET', QUOTA_SET + '/defaults', quota_sets.defaults),
+    ('GET', QUOTA_SET + '/detail', quota_sets.detail),
+    # zones, hypervisors, services
+    ('GET', '/v2.1/os-availability-zone', availability_zones.index),
+    ('GET', '/v2.1/os-availability-zone/detail', availability_zones.detail),
+    ('GET', '/v2.1/os-hypervisors', hypervisors.index),
+    ('GET', '/v2.1/os-hypervisors/detail', hypervisors.detail),
+    ('GET', '/v2.1/os-hypervisors/<hypervisor_id>', hypervisors.show),
+    ('GET', '/v2.1/os-services', services.index),
+)
+# Answered without a token: how a client finds out which versions there are.
+PUBLIC = (versions.index, versions.show)
+
+
+def before_request():
+    api_version.read_request_version()
+    if routing.current_handler() not in PUBLIC:
+        auth.authenticate_request()
+
+
+def after_request(response):
+    return api_version.stamp_response(response)

@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Server create, update and actions (nova/api/openstack/compute/schemas/servers.py, reduced to what
+novalite supports)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from novalite_api import validation
+
+_NETWORK = {
+    'type': 'object',
+    'properties': {
+        'uuid': {'type': 'string', 'format': 'uuid'},
+        'port': {'type': ['string', 'null'], 'format': 'uuid'},
+        'fixed_ip': {'type': 'string'},
+        'tag': {'type': 'string', 'maxLength': 60},
+    },
+    'additionalProperties': False,
+}
+_SERVER = {
+    'type': 'object',
+    'properties': {
+        'name': validation.NAME,
+        'imageRef': {'type': 'string', 'minLength': 1, 'maxLength': 1024},
+        'flavorRef': {'type': ['string', 'integer'], 'minLength': 1},
+        'adminPass': {'type': 'string'},
+        'metadata': validation.METADATA,
+        'networks': {'type': 'array', 'items': _NETWORK},
+        'OS-DCF:diskConfig': {'type': 'string', 'enum': ['AUTO', 'MANUAL']},
+        'accessIPv4': {'type': 'string', 'format': 'ipv4'},
+        'accessIPv6': {'type': 'string', 'format': 'ipv6'},
+        'availability_zone': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'key_name': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'user_data': {'type': 'string', 'maxLength': 65535},
+        'config_drive': {'type': ['boolean', 'string', 'null']},
+        'min_count': validation.POSITIVE_INTEGER,
+        'max_count': validation.POSITIVE_INTEGER,
+        'return_reservation_id': {'type': ['boolean', 'string']},
+        'block_device_mapping_v2': {'type': 'array', 'items': {
+            'type': 'object', 'properties': {
+                'uuid': {'type': 'string'}, 'image_id': {'type': 'string'},
+                'source_type': {'type': 'string', 'enum': ['volume', 'image', 'snapshot', 'blank']},
+                'destination_type': {'type': 'string', 'enum': ['local', 'volume']},
+                'boot_index': {'type': ['integer', 'string', 'null'], 'pattern': '^-?[0-9]+$'},
+                'delete_on_termination': {'type': ['boolean', 'string']},
+                'device_name': {'type': 'string'}, 'volume_size': {'type': ['integer', 'string', 'null']},
+                'guest_format': {'type': 'string'}, 'disk_bus': {'type': 'string'}, 'device_type': {'type': 'string'},
+                'tag': {'type': 'string'}, 'volume_type': {'type': ['string', 'null']}},
+            'additionalProperties': False}},
+        'security_groups': {'type': 'array', 'items': {
+            'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}},
+            'additionalProperties': False}},
+    },
+    'required': ['name', 'flavorRef'],
+    'additionalProperties': False,
+}
+SCHEDULER_HINTS = {'type': 'object', 'properties': {
+    'group': {'type': 'string', 'format': 'uuid'},
+    'same_host': {'type': ['string', 'array'], 'items': {'type': 'string', 'format': 'uuid'}},
+    'different_host': {'type': ['string', 'array'], 'items': {'type': 'string', 'format': 'uuid'}},
+}, 'additionalProperties': True}
+# Nova reads the hints under either name.
+HINTS_KEYS = ('os:scheduler_hints', 'OS-SCH-HNT:scheduler_hints')
+
+REBOOT = {'type': 'object', 'properties': {'type': {'type': 'string', 'enum': ['HARD', 'Hard', 'hard', 'SOFT',
+                                                                               'Soft', 'soft']}},
+          'required': ['type'], 'additionalProperties': False}
+# The other actions take no argument: null (or an empty object, which Nova lets through too).
+NO_ARGUMENT = {'type': ['object', 'null'], 'properties': {}, 'additionalProperties': False}
+ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'pause': NO_ARGUMENT,
+           'unpause': NO_ARGUMENT, 'suspend': NO_ARGUMENT, 'resume': NO_ARGUMENT, 'lock': NO_ARGUMENT,
+           'unlock': NO_ARGUMENT}
+
+
+def create_server(version):
+    """The create body's ``server`` object at microversion ``version``."""
+    schema = dict(_SERVER, properties=dict(_SERVER['properties']))
+    if version >= (2, 19):
+        schema['properties']['description'] = validation.DESCRIPTION
+    if version >= (2, 37):
+        # From 2.37 networks is required: a list, or "auto" / "none".
+        schema['properties']['networks'] = {'oneOf': [
+            {'type': 'array', 'items': _NETWORK, 'minItems': 1},
+            {'type': 'string', 'enum': ['none', 'auto']}]}
+        schema['required'] = ['name', 'flavorRef', 'networks']
+    return schema
+
+
+def create(version):
+    """The whole create body (the handler checks its parts in Nova's order, with Nova's messages)."""
+    properties = dict((key, SCHEDULER_HINTS) for key in HINTS_KEYS)
+    properties['server'] = create_server(version)
+    return {'type': 'object', 'properties': properties, 'required': ['server'], 'additionalProperties': False}
+
+
+def update(version):
+    props = {'name': validation.NAME,
+             'accessIPv4': {'type': 'string', 'format': 'ipv4'},
+             'accessIPv6': {'type': 'string', 'format': 'ipv6'}}
+    if version >= (2, 19):
+        props['description'] = validation.DESCRIPTION
+    return {'type': 'object',
+            'properties': {'server': {'type': 'object', 'properties': props, 'additionalProperties': False}},
+            'required': ['server'], 'additionalProperties': False}
+
+
+def action():
+    """``POST /servers/{id}/action``: exactly one of the actions, with its argument."""
+    return {'oneOf': [{'type': 'object', 'properties': {name: argument}, 'required': [name],
+                       'additionalProperties': False} for name, argument in sorted(ACTIONS.items())]}

@@ -1,0 +1,455 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Servers: list, detail, show, update; create, actions and delete.
+
+Reads and updates are answered from the store. Create, actions and delete
+are checked and recorded here with the collection's own code
+(``conductor.create_servers``, ``actions.start``: the same checks, quota,
+task_state compare-and-set and instance actions as the playbooks), answered
+at once (202/204), and their host work handed to the job runner (jobs.py),
+which runs the collection's playbooks through ansible-runner.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import binascii
+import datetime
+import re
+import secrets
+
+from novalite_api import policy, validation
+from novalite_api.compute import api_version
+from novalite_api.compute.api_version import since
+from novalite_api.compute.common import ctx, get_server, jobs, limit_arg, links, next_link, request_body, store
+from novalite_api.compute.schemas import servers as schemas
+from novalite_api.compute.views import servers as views
+from novalite_api.faults import ApiError
+
+from ansible_collections.novalite.compute.plugins.module_utils import states as S
+from ansible_collections.novalite.compute.plugins.module_utils.compute import actions, conductor, instances
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+
+try:
+    import flask
+except ImportError:  # pragma: no cover
+    flask = None
+
+# Every status GET /servers?status= understands (nova/api/openstack/common.py _STATE_MAP).
+VALID_STATUSES = ('ACTIVE', 'BUILD', 'DELETED', 'ERROR', 'HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'PAUSED',
+                  'REBOOT', 'REBUILD', 'RESCUE', 'RESIZE', 'REVERT_RESIZE', 'SHELVED', 'SHELVED_OFFLOADED',
+                  'SHUTOFF', 'SOFT_DELETED', 'SUSPENDED', 'VERIFY_RESIZE')
+# action name in the body -> (the collection's action, the policy rule)
+ACTION_RULES = {
+    'os-start': ('start', 'os_compute_api:servers:start'),
+    'os-stop': ('stop', 'os_compute_api:servers:stop'),
+    'reboot': ('reboot', 'os_compute_api:servers:reboot'),
+    'pause': ('pause', 'os_compute_api:os-pause-server:pause'),
+    'unpause': ('unpause', 'os_compute_api:os-pause-server:unpause'),
+    'suspend': ('suspend', 'os_compute_api:os-suspend-server:suspend'),
+    'resume': ('resume', 'os_compute_api:os-suspend-server:resume'),
+    'lock': ('lock', 'os_compute_api:os-lock-server:lock'),
+    'unlock': ('unlock', 'os_compute_api:os-lock-server:unlock'),
+}
+
+
+# ---- list and detail --------------------------------------------------------------------------
+
+def _truthy(name, raw):
+    if raw is None or raw == '':
+        return True   # a bare "?all_tenants" means yes
+    low = raw.lower()
+    if low in ('1', 't', 'true', 'on', 'y', 'yes'):
+        return True
+    if low in ('0', 'f', 'false', 'off', 'n', 'no'):
+        return False
+    raise InvalidInput(name, 'Invalid value for %s: %s' % (name, raw))
+
+
+def _csv(raw):
+    return [t for t in (raw or '').split(',') if t]
+
+
+def _tag_predicate(args):
+    wanted = dict((k, _csv(args.get(k))) for k in ('tags', 'tags-any', 'not-tags', 'not-tags-any')
+                  if args.get(k) is not None)
+    if not wanted:
+        return None
+
+    def keep(tags):
+        have = set(tags or [])
+        if 'tags' in wanted and not set(wanted['tags']) <= have:
+            return False
+        if 'tags-any' in wanted and not have & set(wanted['tags-any']):
+            return False
+        if 'not-tags' in wanted and wanted['not-tags'] and set(wanted['not-tags']) <= have:
+            return False
+        if 'not-tags-any' in wanted and have & set(wanted['not-tags-any']):
+            return False
+        return True
+    return keep
+
+
+def _regex(name, raw):
+    try:
+        return re.compile(raw)
+    except re.error as exc:
+        raise InvalidInput(name, 'invalid regular expression: %s' % exc)
+
+
+def _ip_predicate(pattern, version):
+    def keep(network_info):
+        for vif in network_info or []:
+            ip = str(vif.get('ip') or '')
+            if ip and (6 if ':' in ip else 4) == version and pattern.search(ip):
+                return True
+        return False
+    return keep
+
+
+def _sort_args(caller):
+    keys = flask.request.args.getlist('sort_key')
+    dirs = flask.request.args.getlist('sort_dir')
+    for direction in dirs:
+        if direction not in ('asc', 'desc'):
+            raise InvalidInput('sort_dir', "Invalid sort direction %s (use 'asc' or 'desc')" % direction)
+    sort = []
+    for index_, key in enumerate(keys):
+        if key not in instances.SORT_KEYS:
+            raise InvalidInput('sort_key', 'Invalid sort_key %s' % key)
+        if key in ('host', 'node') and not caller.is_admin:
+            continue   # Nova drops admin-only sort keys for everyone else
+        sort.append((key, dirs[index_] if index_ < len(dirs) else (dirs[0] if dirs else 'desc')))
+    default_dir = sort[0][1] if sort else 'desc'
+    if 'created_at' not in [k for k, _d in sort]:
+        sort.append(('created_at', default_dir))
+    sort.append(('id', default_dir))
+    return sort
+
+
+def _time_arg(name):
+    raw = flask.request.args.get(name)
+    text = raw.strip().replace(' ', '+')
+    for fmt in ('%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%d'):
+        for suffix in ('Z', '+00:00', ''):
+            if suffix and not text.endswith(suffix):
+                continue
+            try:
+                return datetime.datetime.strptime(text[:len(text) - len(suffix)] if suffix else text, fmt)
+            except ValueError:
+                continue
+    raise InvalidInput(name, 'Invalid %s value' % name)
+
+
+def _list(detail):
+    caller = ctx()
+    policy.enforce('os_compute_api:servers:detail' if detail else 'os_compute_api:servers:index', caller)
+    args = flask.request.args
+    t = table('instances')
+    where = []
+    keep_checks = []   # (column, predicate) for what SQL cannot test portably
+    admin_filters = policy.allowed('os_compute_api:servers:allow_all_filters', caller)
+
+    all_tenants = args.get('all_tenants') is not None and _truthy('all_tenants', args.get('all_tenants'))
+    get_all = 'os_compute_api:servers:%s:get_all_tenants' % ('detail' if detail else 'index')
+    if all_tenants:
+        # Nova: context.can(...get_all_tenants): a caller without it gets 403, not their own servers.
+        policy.enforce(get_all, caller)
+        project = args.get('project_id') or args.get('tenant_id')
+        if project:
+            where.append(t.c.project_id == project)
+    else:
+        where.append(t.c.project_id == caller.project_id)
+
+    deleted = False
+    if args.get('changes-since') is not None:
+        changed_since = _time_arg('changes-since')
+        where.append(t.c.updated_at >= changed_since)
+        deleted = None   # Nova shows servers deleted since then too
+    if admin_filters and args.get('deleted') is not None:
+        deleted = True if _truthy('deleted', args.get('deleted')) else False
+
+    statuses = [s.upper() for s in args.getlist('status') if s]
+    if statuses:
+        unknown = [s for s in statuses if s not in VALID_STATUSES]
+        if unknown and since(38):
+            raise ApiError(400, 'Invalid status value')
+        statuses = [s for s in statuses if s in VALID_STATUSES]
+        if not statuses:
+            return _servers_response(None, [], 0)
+        if 'DELETED' in statuses:
+            if not caller.is_admin:
+                raise ApiError(403, 'Only administrators may list deleted instances')
+            deleted = None if deleted is False else deleted
+        keep_checks.append((('vm_state', 'task_state'),
+                            lambda r, wanted=frozenset(statuses): S.api_status(r.vm_state, r.task_state) in wanted))
+
+    if args.get('name'):
+        pattern = _regex('name', args['name'])
+        keep_checks.append((('display_name',), lambda r: bool(pattern.search(r.display_name or ''))))
+    if args.get('image'):
+        where.append(t.c.image_ref == args['image'].rstrip('/').split('/')[-1])
+    if args.get('flavor'):
+        where.append(t.c.instance_type_id == args['flavor'].rstrip('/').split('/')[-1])
+    if args.get('reservation_id'):
+        where.append(t.c.reservation_id == args['reservation_id'])
+    if admin_filters:
+        for arg, column in (('host', t.c.host), ('node', t.c.node), ('user_id', t.c.user_id),
+                            ('availability_zone', t.c.availability_zone), ('uuid', t.c.uuid)):
+            if args.get(arg):
+                where.append(column == args[arg])
+    for arg, version in (('ip', 4), ('ip6', 6)):
+        if args.get(arg) and (arg == 'ip' or admin_filters or since(5)):
+            check = _ip_predicate(_regex(arg, args[arg]), version)
+            keep_checks.append((('network_info',), lambda r, c=check: c(r.network_info)))
+    if since(26):
+        tag_check = _tag_predicate(args)
+        if tag_check is not None:
+            keep_checks.append((('tags',), lambda r: tag_check(r.tags)))
+
+    limit = limit_arg()
+    columns = sorted(set(c for cols, _p in keep_checks for c in cols))
+    keep = (lambda r: all(p(r) for _c, p in keep_checks)) if keep_checks else None
+    view = views.ViewContext(caller) if detail else None
+    rows, _more = instances.page_instances(store(), where=where, sort=_sort_args(caller), limit=limit,
+                                           marker=args.get('marker'), deleted=deleted, keep=keep,
+                                           keep_columns=columns,
+                                           columns=view.columns() if detail else ('display_name',))
+    return _servers_response(view, rows, limit)
+
+
+def _servers_response(view, rows, limit):
+    """``view``: a views.ViewContext for /servers/detail, None for the id/name/links index."""
+    if view is not None:
+        view.load_faults(rows)
+        body = {'servers': [views.show(i, view) for i in rows]}
+    else:
+        body = {'servers': views.index(rows)}
+    if rows and len(rows) == limit:   # Nova links a full page, even the last one
+        body['servers_links'] = next_link(rows[-1]['uuid'], limit)
+    return flask.jsonify(body)
+
+
+def index():
+    return _list(False)
+
+
+def detail():
+    return _list(True)
+
+
+# ---- show and update --------------------------------------------------------------------------
+
+def show(server_id):
+    return flask.jsonify(views.one(get_server(server_id, 'os_compute_api:servers:show')))
+
+
+def update(server_id):
+    spec = validation.validate(request_body(), schemas.update(api_version.current()))['server']
+    inst = get_server(server_id, 'os_compute_api:servers:update')
+    values = {}
+    if 'name' in spec:
+        values['display_name'] = spec['name']
+    if 'accessIPv4' in spec:
+        values['access_ip_v4'] = spec['accessIPv4'] or None
+    if 'accessIPv6' in spec:
+        values['access_ip_v6'] = spec['accessIPv6'] or None
+    if 'description' in spec:
+        values['description'] = spec['description']
+    updated = instances.modify(store(), inst['uuid'], lambda _current: values)
+    return flask.jsonify(views.one(updated, update=True))
+
+
+# ---- create -----------------------------------------------------------------------------------
+
+def _ref(value):
+    """flavorRef/imageRef may be an id or a URL ending in one (Nova takes the last path segment)."""
+    return str(value).rstrip('/').rsplit('/', 1)[-1]
+
+
+def _boot_image(spec):
+    """The image to boot: imageRef, or the one local image mapping the CLI sends alongside it.
+
+    Anything backed by a volume needs Cinder, which novalite does not have.
+    """
+    image_ref = _ref(spec['imageRef']) if spec.get('imageRef') else None
+    for position, bdm in enumerate(spec.get('block_device_mapping_v2') or []):
+        local_image = bdm.get('source_type') == 'image' and bdm.get('destination_type', 'local') == 'local'
+        if not local_image:
+            raise validation.ValidationError('block_device_mapping_v2[%d]' % position,
+                                             'Block Device Mapping is Invalid: only the image booted locally is '
+                                             'supported (novalite has no volumes)')
+        if str(bdm.get('boot_index')) == '0':
+            image_ref = image_ref or bdm.get('uuid') or bdm.get('image_id')
+    if not image_ref:
+        raise validation.ValidationError('imageRef', 'Invalid imageRef provided.')
+    return image_ref
+
+
+def _count(spec, key, default):
+    value = spec.get(key, default)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(key, 'must be an integer, got %r' % (value,))
+
+
+def _networks(spec):
+    requested = spec.get('networks')
+    if requested in (None, 'auto', 'none') or requested == []:
+        # No network service: "auto" allocates nothing, like a cloud with no network to give.
+        return []
+    first = requested[0]
+    what = first.get('uuid') or first.get('port')
+    raise validation.ValidationError('networks', 'Network %s could not be found.' % what if first.get('uuid')
+                                     else 'Port id %s could not be found.' % what)
+
+
+def _user_data(spec):
+    raw = spec.get('user_data')
+    if raw is None:
+        return None
+    try:
+        base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise validation.ValidationError('user_data', 'Invalid input for field/attribute user_data. Value: %s. '
+                                                      "'%s' is not a 'base64'" % (raw[:64], raw[:64]))
+    return raw
+
+
+def _availability_zone(spec, caller):
+    """Nova's "az", "az:host", "az::node" forms; a host or node is a forced host (admin only)."""
+    value = spec.get('availability_zone')
+    if not value or ':' not in value:
+        return value
+    zone, _sep, where = value.partition(':')
+    if where.strip(':'):
+        policy.enforce('os_compute_api:servers:create:forced_host', caller, {'project_id': caller.project_id})
+        raise InvalidInput('availability_zone', 'forcing a host (%s) is not supported by novalite; use a '
+                                                'scheduler hint or an availability zone' % value)
+    return zone or None
+
+
+def _bad_ref_message(exc):
+    what = (exc.what or '').lower()
+    if what == 'image':
+        return 'Image %s could not be found.' % exc.ident
+    if what == 'flavor':
+        return 'Flavor %s could not be found.' % exc.ident
+    if 'key' in what:
+        return 'Invalid key_name provided.'
+    return exc.message
+
+
+def create():
+    caller = ctx()
+    body = flask.request.get_json(silent=True)
+    spec = validation.body_object(body, 'server')
+    extra = sorted(set(body) - set(('server',) + schemas.HINTS_KEYS))
+    if extra:
+        raise validation.ValidationError(extra[0], "Invalid input for field/attribute body. Value: %s. Additional "
+                                                   "properties are not allowed ('%s' was unexpected)"
+                                         % (extra[0], extra[0]))
+    validation.validate(spec, schemas.create_server(api_version.current()), 'server')
+    # The value as sent, so that [] or "" is the schema's 400 and not quietly "no hints".
+    hints_key = 'OS-SCH-HNT:scheduler_hints' if 'os:scheduler_hints' not in body else 'os:scheduler_hints'
+    hints = body.get(hints_key, {})
+    validation.validate(hints, schemas.SCHEDULER_HINTS, hints_key)
+    target = {'project_id': caller.project_id, 'user_id': caller.user_id}
+    policy.enforce('os_compute_api:servers:create', caller, target)
+    min_count = _count(spec, 'min_count', 1)
+    max_count = _count(spec, 'max_count', min_count)
+    if min_count > max_count:
+        raise InvalidInput('min_count', 'min_count must be <= max_count')
+    image_ref = _boot_image(spec)
+    for group in spec.get('security_groups') or []:
+        if group.get('name') != 'default':
+            raise InvalidInput('security_groups', 'Security group %s not found for project %s.'
+                               % (group.get('name'), caller.project_id))
+    request = {
+        'name': spec['name'], 'flavor': _ref(spec['flavorRef']), 'image': image_ref,
+        'min_count': min_count, 'max_count': max_count,
+        'availability_zone': _availability_zone(spec, caller), 'key_name': spec.get('key_name'),
+        'user_data': _user_data(spec), 'metadata': spec.get('metadata') or {},
+        'description': spec.get('description'), 'scheduler_hints': hints,
+        'config_drive': spec.get('config_drive'),
+        'network_info': _networks(spec),
+    }
+    ident = jobs().accept(caller.request_id, 'boot')
+    try:
+        rows = conductor.create_servers(
+            store(), caller, request, enforce_quota=True,
+            zero_disk_allowed=policy.allowed('os_compute_api:servers:create:zero_disk_flavor', caller, target))
+    except NotFound as exc:
+        jobs().forget(ident)
+        # A flavor, image or keypair that is not there is a bad request, not a missing URL.
+        raise InvalidInput(exc.field or 'server', _bad_ref_message(exc))
+    except Exception:
+        jobs().forget(ident)
+        raise
+    jobs().enqueue_boot(ident, [r['uuid'] for r in rows])
+    if str(spec.get('return_reservation_id')).lower() in ('true', '1', 'yes'):
+        return flask.jsonify({'reservation_id': rows[0]['reservation_id']}), 202
+    out = {'id': rows[0]['uuid'], 'links': links('servers', rows[0]['uuid']), 'OS-DCF:diskConfig': 'MANUAL',
+           'security_groups': [{'name': 'default'}], 'adminPass': secrets.token_urlsafe(9)}
+    response = flask.jsonify({'server': out})
+    response.status_code = 202
+    response.headers['Location'] = out['links'][0]['href']
+    return response
+
+
+# ---- actions and delete -----------------------------------------------------------------------
+
+def _start(inst, action_name, reboot_type='SOFT', reason=None):
+    """Check and record the action (task_state set), and hand its host call to a job.
+
+    The job row comes first: a crash after the task_state is set is then found at restart.
+    """
+    caller = ctx()
+    ident = jobs().accept(caller.request_id, 'action', [inst['uuid']],
+                          actions.internal_action(action_name, reboot_type))
+    try:
+        started = actions.start(store(), inst['uuid'], action_name, caller, reboot_type=reboot_type, reason=reason)
+    except Exception:
+        jobs().forget(ident)
+        raise
+    if started['host_call'] is None:
+        jobs().forget(ident)   # done in the database (lock, unlock, a never-scheduled server's delete)
+    else:
+        jobs().enqueue_action(ident, inst['uuid'], dict(started['host_call'], request_id=caller.request_id))
+    return started
+
+
+def action(server_id):
+    body = flask.request.get_json(silent=True)
+    # nova/api/openstack/wsgi.py action_peek and the action lookup, with their messages
+    if not isinstance(body, dict) or len(body) != 1:
+        raise validation.ValidationError('body', 'Malformed message body: too many body keys'
+                                         if isinstance(body, dict) and body else
+                                         'Malformed message body: cannot understand JSON')
+    name, args = next(iter(body.items()))
+    if name not in ACTION_RULES:
+        raise validation.ValidationError('action', 'There is no such action: %s' % name)
+    action_name, rule = ACTION_RULES[name]
+    inst = get_server(server_id, rule)
+    reboot_type = 'SOFT'
+    if name == 'reboot':
+        validation.validate(args, schemas.REBOOT, 'reboot')
+        reboot_type = args['type'].upper()
+    elif name == 'lock' and api_version.current() < (2, 73) and args not in (None, {}):
+        raise validation.ValidationError('lock', 'Invalid input for field/attribute lock. Value: %s. None is '
+                                                 'not of type object before 2.73' % (args,))
+    elif name != 'lock' and args not in (None, {}):
+        raise validation.ValidationError(name, 'Invalid input for field/attribute %s. Value: %s. %r is not of '
+                                               "type 'null'" % (name, args, args))
+    _start(inst, action_name, reboot_type=reboot_type)
+    return '', 202
+
+
+def delete(server_id):
+    _start(get_server(server_id, 'os_compute_api:servers:delete'), 'delete')
+    return '', 204

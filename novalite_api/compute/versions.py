@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""The compute version documents: ``GET /compute`` and ``GET /compute/v2.1`` (no token needed)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from novalite_api.compute import api_version
+from novalite_api.compute.common import base_url
+
+try:
+    import flask
+except ImportError:  # pragma: no cover
+    flask = None
+
+VERSION_UPDATED = '2013-07-23T11:33:21Z'
+
+
+def _v21_doc():
+    return {'id': 'v2.1', 'status': 'CURRENT', 'version': api_version.fmt(api_version.MAX_VERSION),
+            'min_version': api_version.fmt(api_version.MIN_VERSION), 'updated': VERSION_UPDATED,
+            'links': [{'rel': 'self', 'href': '%s/v2.1/' % base_url()},
+                      {'rel': 'describedby', 'type': 'text/html', 'href': 'https://docs.openstack.org/'}],
+            'media-types': [{'base': 'application/json',
+                             'type': 'application/vnd.openstack.compute+json;version=2.1'}]}
+
+
+def index():
+    doc = _v21_doc()
+    doc.pop('media-types')
+    doc['links'] = doc['links'][:1]
+    return flask.jsonify({'versions': [doc]})
+
+
+def show():
+    return flask.jsonify({'version': _v21_doc()})

@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""A server as show, detail and update render it, at the request's microversion and the caller's rights."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import hashlib
+
+from novalite_api import policy
+from novalite_api.compute.api_version import since
+from novalite_api.compute.common import base_url, ctx, links, store, usage_time
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
+
+# The instance columns a server view reads (the rest, e.g. domain_xml, stays in the database).
+VIEW_COLUMNS = ('display_name', 'project_id', 'user_id', 'metadata', 'host', 'node', 'image_ref',
+                'instance_type_id', 'created_at', 'updated_at', 'network_info', 'access_ip_v4', 'access_ip_v6',
+                'availability_zone', 'config_drive', 'key_name', 'launched_at', 'terminated_at', 'progress',
+                'locked', 'description', 'tags')
+EXT_COLUMNS = ('reservation_id', 'launch_index', 'hostname', 'user_data', 'system_metadata', 'image')
+
+
+def _addresses(network_info, extended=True):
+    out = {}
+    for vif in network_info or []:
+        if not vif.get('ip'):
+            continue
+        version = 6 if ':' in str(vif['ip']) else 4
+        entry = {'version': version, 'addr': vif['ip']}
+        if extended:
+            entry.update({'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': vif.get('mac')})
+        out.setdefault(vif.get('network') or 'private', []).append(entry)
+    return out
+
+
+def _host_id(inst):
+    """Nova's hostId: sha224 of project + host, so tenants can tell co-location apart without the name."""
+    if not inst['host']:
+        return ''
+    return hashlib.sha224(('%s%s' % (inst['project_id'], inst['host'])).encode('utf-8')).hexdigest()
+
+
+def _image_ref(inst):
+    return inst.get('image_ref') or (inst.get('image') or {}).get('id')
+
+
+def _boot_image_id(inst, kind):
+    system = inst.get('system_metadata') or {}
+    if (system.get(kind) or {}).get('id'):
+        return system[kind]['id']
+    return ((inst.get('image') or {}).get('properties') or {}).get('%s_id' % kind) or ''
+
+
+def _user_data(value):
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode('ascii')
+    return value   # stored as the base64 text the create request carried
+
+
+def _host_statuses():
+    """{host: Nova's host_status}: forced down -> DOWN, disabled -> MAINTENANCE, up -> UP, else UNKNOWN."""
+    out = {}
+    for service in hosts.list_services(store()):
+        if service['forced_down']:
+            out[service['host']] = 'DOWN'
+        elif service['status'] == 'disabled':
+            out[service['host']] = 'MAINTENANCE'
+        elif service['state'] == 'up':
+            out[service['host']] = 'UP'
+        else:
+            out[service['host']] = 'UNKNOWN'
+    return out
+
+
+class ViewContext(object):
+    """What every server of one response shares: microversion, policy answers, host statuses, faults."""
+
+    def __init__(self, caller, update=False):
+        self.ctx = caller
+        self.update = update
+        self.base = base_url()
+        self.since = dict((minor, since(minor)) for minor in (3, 9, 16, 19, 26))
+        self.ext_attrs = not update and policy.allowed('os_compute_api:os-extended-server-attributes', caller)
+        self.show_host_status = (not update and self.since[16]
+                                 and policy.allowed('os_compute_api:servers:show:host_status', caller))
+        self.host_status = _host_statuses() if self.show_host_status else {}
+        self.faults = {}
+
+    def columns(self):
+        return VIEW_COLUMNS + (EXT_COLUMNS if self.ext_attrs else ())
+
+    def load_faults(self, rows):
+        failed = [r['uuid'] for r in rows if r['status'] in ('ERROR', 'DELETED')]
+        self.faults = instances.latest_faults(store(), failed) if failed else {}
+        return self
+
+
+def show(inst, view):
+    caller, base, since_ = view.ctx, view.base, view.since
+    uuid, image_id, flavor_id = inst['uuid'], _image_ref(inst), inst['instance_type_id']
+    out = {
+        'id': uuid, 'name': inst['display_name'], 'status': inst['status'],
+        'tenant_id': inst['project_id'], 'user_id': inst['user_id'],
+        'metadata': inst['metadata'] or {}, 'hostId': _host_id(inst),
+        'image': {'id': image_id, 'links': [{'rel': 'bookmark', 'href': '%s/images/%s' % (base, image_id)}]}
+        if image_id else '',
+        'flavor': {'id': flavor_id, 'links': [{'rel': 'bookmark', 'href': '%s/flavors/%s' % (base, flavor_id)}]},
+        'created': inst['created_at'], 'updated': inst['updated_at'] or inst['created_at'],
+        'addresses': _addresses(inst['network_info'], extended=not view.update),
+        'accessIPv4': inst['access_ip_v4'] or '', 'accessIPv6': inst['access_ip_v6'] or '',
+        'links': [{'rel': 'self', 'href': '%s/v2.1/servers/%s' % (base, uuid)},
+                  {'rel': 'bookmark', 'href': '%s/servers/%s' % (base, uuid)}],
+        'OS-DCF:diskConfig': 'MANUAL',
+    }
+    if not view.update:
+        # Below 2.75 the PUT /servers/{id} answer leaves out these extension attributes.
+        out.update({
+            'OS-EXT-AZ:availability_zone': inst['availability_zone'] or '',
+            'config_drive': inst['config_drive'] or '',
+            'key_name': inst['key_name'],
+            'OS-SRV-USG:launched_at': usage_time(inst['launched_at']),
+            'OS-SRV-USG:terminated_at': usage_time(inst['terminated_at']),
+            'OS-EXT-STS:task_state': inst['task_state'],
+            'OS-EXT-STS:vm_state': inst['vm_state'],
+            'OS-EXT-STS:power_state': inst['power_state'],
+            'os-extended-volumes:volumes_attached': [],
+        })
+    if inst['status'] in ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING'):
+        out['progress'] = inst['progress'] or 0
+    if view.ext_attrs:
+        out['OS-EXT-SRV-ATTR:host'] = inst['host']
+        out['OS-EXT-SRV-ATTR:instance_name'] = inst['instance_name']
+        out['OS-EXT-SRV-ATTR:hypervisor_hostname'] = inst['node']
+        if since_[3]:
+            out.update({
+                'OS-EXT-SRV-ATTR:reservation_id': inst['reservation_id'],
+                'OS-EXT-SRV-ATTR:launch_index': inst['launch_index'],
+                'OS-EXT-SRV-ATTR:hostname': inst['hostname'],
+                'OS-EXT-SRV-ATTR:kernel_id': _boot_image_id(inst, 'kernel'),
+                'OS-EXT-SRV-ATTR:ramdisk_id': _boot_image_id(inst, 'ramdisk'),
+                # The libvirt driver names the root disk vda once the guest is defined.
+                'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda' if inst['launched_at'] else None,
+                'OS-EXT-SRV-ATTR:user_data': _user_data(inst['user_data']),
+            })
+    if since_[9]:
+        out['locked'] = bool(inst['locked'])
+    if view.show_host_status:
+        out['host_status'] = view.host_status.get(inst['host'], 'UNKNOWN') if inst['host'] else ''
+    if since_[19]:
+        out['description'] = inst.get('description')
+    if since_[26]:
+        out['tags'] = list(inst.get('tags') or [])
+    fault = view.faults.get(uuid)
+    if fault and inst['status'] in ('ERROR', 'DELETED'):
+        out['fault'] = {'code': fault['code'], 'created': fault['created_at'], 'message': fault['message']}
+        if caller.is_admin:
+            out['fault']['details'] = fault.get('details') or ''
+    return out
+
+
+def one(inst, update=False):
+    view = ViewContext(ctx(), update=update).load_faults([inst])
+    return {'server': show(inst, view)}
+
+
+def index(rows):
+    """The id/name/links entries of ``GET /servers``."""
+    return [{'id': i['uuid'], 'name': i['display_name'], 'links': links('servers', i['uuid'])} for i in rows]
