@@ -4,7 +4,7 @@
 """Nova's mutating server calls: create, actions, delete.
 
 Each call is checked and recorded here with the collection's own code
-(``conductor.create_servers``, ``actions.start``: the same checks, quota,
+(``conductor.create_servers``, ``server_actions.start``: the same checks, quota,
 task_state compare-and-set and instance actions as the playbooks), answered
 at once (202/204), and its host work handed to the job runner (jobs.py), which
 runs the collection's playbooks through ansible-runner.
@@ -21,7 +21,7 @@ import secrets
 from novalite_api import policy, validation
 from novalite_api.compute import blueprint, get_server, links
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute import actions, conductor
+from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, conductor, server_actions
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
 
 try:
@@ -273,9 +273,9 @@ def _start(inst, action, reboot_type='SOFT', reason=None):
     The job row comes first: a crash after the task_state is set is then found at restart.
     """
     ctx = _ctx()
-    ident = _jobs().accept(ctx.request_id, 'action', [inst['uuid']], actions.internal_action(action, reboot_type))
+    ident = _jobs().accept(ctx.request_id, 'action', [inst['uuid']], action_table.action_for(action, reboot_type))
     try:
-        started = actions.start(_store(), inst['uuid'], action, ctx, reboot_type=reboot_type, reason=reason)
+        started = server_actions.start(_store(), inst['uuid'], action, ctx, reboot_type=reboot_type, reason=reason)
     except Exception:
         _jobs().forget(ident)
         raise
@@ -295,6 +295,12 @@ def server_action(server_id):
                                          if isinstance(body, dict) and body else
                                          'Malformed message body: cannot understand JSON')
     name, args = next(iter(body.items()))
+    if name == 'os-resetState':
+        # nova/api/openstack/compute/admin_actions.py _reset_state (admin only: the domain function checks too)
+        validation.validate(args, {'type': 'object', 'properties': {'state': {'type': 'string', 'enum': [
+            'active', 'error']}}, 'required': ['state'], 'additionalProperties': False}, 'os-resetState')
+        server_actions.reset_state(_store(), get_server(server_id, 'admin_api')['uuid'], args['state'], _ctx())
+        return '', 202
     if name not in ACTION_RULES:
         raise validation.ValidationError('action', 'There is no such action: %s' % name)
     action, rule = ACTION_RULES[name]

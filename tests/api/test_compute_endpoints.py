@@ -80,7 +80,7 @@ def make_server(api, project, name=None, count=1, **state):
     """Server rows in ``project`` (ACTIVE on the session's host unless ``state`` says otherwise)."""
     from ansible_collections.novalite.compute.plugins.module_utils import states
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances
-    from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
+    from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
     from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
     store = _store(api)
     ctx = Context(user_id=project['user_id'], project_id=project['id'], is_admin=False,
