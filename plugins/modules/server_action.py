@@ -20,9 +20,9 @@ description:
   - Returns I(host_call), the host-side call that performs it (null for C(lock)/C(unlock),
     which complete in the store, and for deleting a server that never reached a host).
     Record the host's outcome with M(novalite.compute.server_report).
-  - C(reset_state) is Nova's admin C(os-resetState) (C(openstack server set --state)): admin only,
-    any state and lock, sets the vm_state to I(state), clears the task_state and records a
-    C(resetState) instance action; it asks nothing of the host.
+  - C(reset_state) is Nova's admin C(os-resetState) (C(openstack server set --state)). Admin only,
+    any state and lock; it sets the vm_state to I(state), clears the task_state and records a
+    C(resetState) instance action, and asks nothing of the host.
   - The rules (which states allow which action, the task_state it sets, the host call it makes)
     are the table in C(plugins/module_utils/compute/action_table.py).
   - In check mode only the checks run.

@@ -56,7 +56,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 builds:
-  description: One host call per scheduled server (C(host), C(instance), C(libvirt_uri), C(instances_path), C(module), C(state), C(action), C(server), C(request_id)).
+  description:
+    - One host call per scheduled server (C(host), C(instance), C(libvirt_uri), C(instances_path), C(module),
+      C(state), C(action), C(server), C(request_id)), as C(plugins/module_utils/compute/host_calls.py) builds it.
   returned: always
   type: list
   elements: dict

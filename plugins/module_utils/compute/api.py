@@ -11,6 +11,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute.context import (  # noqa: F401
+from ansible_collections.novalite.compute.plugins.module_utils.compute.context import (  # noqa: F401 pylint: disable=unused-import
     Context, new_request_id,
 )

@@ -245,7 +245,7 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
     for inst in pending:
         if inst['vm_state'] != S.BUILDING or inst['task_state'] != S.SCHEDULING:
             raise InstanceInvalidState('instance %s is not waiting to be scheduled (vm_state %s, task_state %s)'
-                                           % (inst['uuid'], inst['vm_state'], inst['task_state']), field='server')
+                                       % (inst['uuid'], inst['vm_state'], inst['task_state']), field='server')
     spec = _request_spec(pending[0], instance_uuids, exclude_hosts)
     with store.begin() as conn:
         for inst in pending:

@@ -62,8 +62,8 @@ def reset_state(store, ident, state, context, check_mode=False):
     for the server is no longer awaited: its job finds the task state gone).
     """
     if state not in action_table.RESET_STATES:
-        raise InvalidInput('state', 'must be one of %s, got %r' % (', '.join(sorted(action_table.RESET_STATES)),
-                                                                 state))
+        allowed = ', '.join(sorted(action_table.RESET_STATES))
+        raise InvalidInput('state', 'must be one of %s, got %r' % (allowed, state))
     row = action_table.ACTIONS['reset_state']
     with store.begin() as conn:
         inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id, conn=conn)
@@ -131,4 +131,3 @@ def report_from_loop_result(loop_result, request_id=None):
     return {'server': call.get('server'), 'action': call.get('action'), 'host': call.get('host'),
             'request_id': call.get('request_id') or request_id,
             'result': result}
-
