@@ -13,7 +13,7 @@ __metaclass__ = type
 
 from novalite_api import accounts
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context, new_request_id
+from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context, new_request_id
 
 try:
     import flask

@@ -67,7 +67,7 @@ from novalite_api.ansible_data import unencodable_field, write_extravars
 from novalite_api.config import COLLECTION_ROOT
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
-from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances
+from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, host_calls, instances
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
@@ -347,12 +347,11 @@ class JobRunner(object):
                 to_schedule.append(uuid)
             elif inst['host']:
                 with self.store.read() as conn:
-                    node = conductor.node_settings(conn, inst['host'])
-                calls.append(_create_call(dict(conductor.host_args(inst, node), request_id=job['request_id'])))
+                    calls.append(host_calls.build(conn, inst, 'create', job['request_id']))
         if to_schedule:
             # Writes task_state scheduling -> block_device_mapping -> spawning, or ERROR + fault (NoValidHost).
             prepared = conductor.schedule_and_prepare(self.store, to_schedule, job['request_id'])
-            calls.extend(_create_call(build) for build in prepared['builds'])
+            calls.extend(prepared['builds'])
         return calls
 
     def _action_job(self, jobs):
@@ -461,7 +460,7 @@ class JobRunner(object):
             _event(conn, call['server'], call['request_id'], finish='Error' if result.get('failed') else 'Success',
                    details=artifacts)
         if row.get('reschedule'):
-            reschedules.append(_create_call(row['reschedule']))
+            reschedules.append(row['reschedule'])
 
     def _note_run(self, calls, artifacts, finish):
         with self.store.begin() as conn:
@@ -557,10 +556,6 @@ class JobRunner(object):
 
 
 # ---- helpers ------------------------------------------------------------------------------------
-
-def _create_call(build):
-    return dict(build, module='instance', state='running', action='create', server=build['instance']['uuid'])
-
 
 def _spread(calls, slots):
     """Split calls into groups that never mix hosts: about ``slots`` groups (at least one per host).

@@ -69,6 +69,7 @@ DEFAULTS = {
     'os_compute_api:os-lock-server:lock': MEMBER,
     'os_compute_api:os-lock-server:unlock': MEMBER,
     'os_compute_api:os-lock-server:unlock:unlock_override': ADMIN,
+    'os_compute_api:os-admin-actions:reset_state': ADMIN,
     'os_compute_api:os-evacuate': ADMIN,
     'os_compute_api:os-extended-server-attributes': ADMIN,
     'os_compute_api:server-metadata:index': READER,

@@ -5,7 +5,7 @@
 
 Reads and updates are answered from the store. Create, actions and delete
 are checked and recorded here with the collection's own code
-(``conductor.create_servers``, ``actions.start``: the same checks, quota,
+(``conductor.create_servers``, ``server_actions.start``: the same checks, quota,
 task_state compare-and-set and instance actions as the playbooks), answered
 at once (202/204), and their host work handed to the job runner (jobs.py),
 which runs the collection's playbooks through ansible-runner.
@@ -30,7 +30,8 @@ from novalite_api.compute.views import servers as views
 from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
-from ansible_collections.novalite.compute.plugins.module_utils.compute import actions, conductor, instances
+from ansible_collections.novalite.compute.plugins.module_utils.compute import (action_table, conductor, instances,
+                                                                             server_actions)
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
@@ -43,18 +44,8 @@ except ImportError:  # pragma: no cover
 VALID_STATUSES = ('ACTIVE', 'BUILD', 'DELETED', 'ERROR', 'HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'PAUSED',
                   'REBOOT', 'REBUILD', 'RESCUE', 'RESIZE', 'REVERT_RESIZE', 'SHELVED', 'SHELVED_OFFLOADED',
                   'SHUTOFF', 'SOFT_DELETED', 'SUSPENDED', 'VERIFY_RESIZE')
-# action name in the body -> (the collection's action, the policy rule)
-ACTION_RULES = {
-    'os-start': ('start', 'os_compute_api:servers:start'),
-    'os-stop': ('stop', 'os_compute_api:servers:stop'),
-    'reboot': ('reboot', 'os_compute_api:servers:reboot'),
-    'pause': ('pause', 'os_compute_api:os-pause-server:pause'),
-    'unpause': ('unpause', 'os_compute_api:os-pause-server:unpause'),
-    'suspend': ('suspend', 'os_compute_api:os-suspend-server:suspend'),
-    'resume': ('resume', 'os_compute_api:os-suspend-server:resume'),
-    'lock': ('lock', 'os_compute_api:os-lock-server:lock'),
-    'unlock': ('unlock', 'os_compute_api:os-lock-server:unlock'),
-}
+# action name in the body -> (the collection's action, the policy rule): the collection's one action table
+ACTION_RULES = action_table.API_ACTIONS
 
 
 # ---- list and detail --------------------------------------------------------------------------
@@ -411,9 +402,9 @@ def _start(inst, action_name, reboot_type='SOFT', reason=None):
     """
     caller = ctx()
     ident = jobs().accept(caller.request_id, 'action', [inst['uuid']],
-                          actions.internal_action(action_name, reboot_type))
+                          action_table.action_for(action_name, reboot_type))
     try:
-        started = actions.start(store(), inst['uuid'], action_name, caller, reboot_type=reboot_type, reason=reason)
+        started = server_actions.start(store(), inst['uuid'], action_name, caller, reboot_type=reboot_type, reason=reason)
     except Exception:
         jobs().forget(ident)
         raise
@@ -436,6 +427,11 @@ def action(server_id):
         raise validation.ValidationError('action', 'There is no such action: %s' % name)
     action_name, rule = ACTION_RULES[name]
     inst = get_server(server_id, rule)
+    if name == 'os-resetState':
+        # nova/api/openstack/compute/admin_actions.py _reset_state: done in the database, no host call
+        validation.validate(args, schemas.RESET_STATE, 'os-resetState')
+        server_actions.reset_state(store(), inst['uuid'], args['state'], ctx())
+        return '', 202
     reboot_type = 'SOFT'
     if name == 'reboot':
         validation.validate(args, schemas.REBOOT, 'reboot')

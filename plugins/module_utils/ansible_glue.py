@@ -62,7 +62,7 @@ CONTEXT_ARGS = dict(
 
 
 def context_from(module):
-    from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
+    from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
     p = module.params
     return Context(user_id=p['user_id'], project_id=p['project_id'], is_admin=p['is_admin'],
                    request_id=p.get('request_id'))

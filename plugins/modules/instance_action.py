@@ -86,7 +86,7 @@ def act(params, check_mode):
     uuid = disk.validate_uuid(params['instance'])
     conn = connection.open_connection(params['libvirt_uri'])
     try:
-        driver._require(conn, uuid)
+        driver.require_domain(conn, uuid)
         if check_mode:
             return {'changed': True}
         reboot_type = 'HARD' if params['action'] == 'reboot_hard' else 'SOFT'

@@ -22,6 +22,8 @@ description:
     I(orphan_domains) and I(orphan_dirs); removing them is a separate, explicit host step
     (C(remove_orphans) in C(playbooks/reconcile.yml)). It never deletes anything of an instance
     the store knows, and never touches domains that are not novalite's.
+  - Ends task states that no running job owns (see I(task_state_grace)), also those of servers
+    that have no host yet.
   - Instances with a task in flight are skipped.
 extends_documentation_fragment:
   - novalite.compute.state_store
@@ -40,6 +42,14 @@ options:
     type: list
     elements: str
     default: []
+  task_state_grace:
+    description:
+      - Seconds a task state is left to its owner before it counts as stale - after the owning API
+        job's lease lapsed, or (a request with no job, e.g. a playbook run) after the server's last change.
+      - Stale task states are ended as Nova's C(init_host) does (a boot goes to C(ERROR), an action's
+        task state is cleared and the vm_state follows the domain's power state), each with a fault.
+    type: int
+    default: 3600
 '''
 
 EXAMPLES = r'''
@@ -77,6 +87,13 @@ foreign_domains:
   returned: always
   type: list
   elements: dict
+stale_task_states:
+  description:
+    - Servers of I(host) (or with no host) whose task state no running job owned, now ended (C(uuid),
+      C(name), C(vm_state), C(task_state), C(action), C(request_id), C(fault)).
+  returned: always
+  type: list
+  elements: dict
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -89,13 +106,14 @@ def main():
         host=dict(type='str', required=True),
         domains=dict(type='list', elements='dict', required=True),
         instance_dirs=dict(type='list', elements='str', default=[]),
+        task_state_grace=dict(type='int', default=reconcile.DEFAULT_GRACE),
     )
     argument_spec.update(glue.DATABASE_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
     store = glue.open_store_for(module)
     result = glue.run(module, reconcile.apply, store, p['host'], p['domains'], p['instance_dirs'],
-                      check_mode=module.check_mode)
+                      check_mode=module.check_mode, grace=p['task_state_grace'])
     module.exit_json(**result)
 
 

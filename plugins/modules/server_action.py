@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: server_action
-short_description: Start a Nova server action (stop, start, reboot, pause, lock, ...) in the state store
+short_description: Start a Nova server action (stop, start, reboot, pause, lock, reset_state, ...) in the state store
 version_added: 0.1.0
 author: novalite developers (@novalite)
 description:
@@ -20,6 +20,11 @@ description:
   - Returns I(host_call), the host-side call that performs it (null for C(lock)/C(unlock),
     which complete in the store, and for deleting a server that never reached a host).
     Record the host's outcome with M(novalite.compute.server_report).
+  - C(reset_state) is Nova's admin C(os-resetState) (C(openstack server set --state)). Admin only,
+    any state and lock; it sets the vm_state to I(state), clears the task_state and records a
+    C(resetState) instance action, and asks nothing of the host.
+  - The rules (which states allow which action, the task_state it sets, the host call it makes)
+    are the table in C(plugins/module_utils/compute/action_table.py).
   - In check mode only the checks run.
 extends_documentation_fragment:
   - novalite.compute.state_store
@@ -33,7 +38,7 @@ options:
     description: The action.
     type: str
     required: true
-    choices: [start, stop, reboot, pause, unpause, suspend, resume, lock, unlock, delete]
+    choices: [stop, start, reboot, pause, unpause, suspend, resume, lock, unlock, reset_state, delete]
   reboot_type:
     description: C(SOFT) (clean shutdown and start, hard after a timeout) or C(HARD) (power cycle).
     type: str
@@ -42,6 +47,10 @@ options:
   locked_reason:
     description: Reason recorded with C(lock).
     type: str
+  state:
+    description: The vm_state C(reset_state) sets (Nova's os-resetState states).
+    type: str
+    choices: [active, error]
 '''
 
 EXAMPLES = r'''
@@ -52,6 +61,13 @@ EXAMPLES = r'''
     reboot_type: HARD
   delegate_to: localhost
   register: reboot
+
+- name: An admin puts vm1, stuck in a task state, back to ACTIVE
+  novalite.compute.server_action:
+    server: vm1
+    action: reset_state
+    state: active
+  delegate_to: localhost
 '''
 
 RETURN = r'''
@@ -71,23 +87,26 @@ request_id:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
-from ansible_collections.novalite.compute.plugins.module_utils.compute import actions
+from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, server_actions
 
 
 def main():
     argument_spec = dict(
         server=dict(type='str', required=True),
-        action=dict(type='str', required=True, choices=list(actions.USER_ACTIONS)),
+        action=dict(type='str', required=True, choices=list(action_table.VERBS)),
         reboot_type=dict(type='str', default='SOFT', choices=['SOFT', 'HARD']),
         locked_reason=dict(type='str'),
+        state=dict(type='str', choices=sorted(action_table.RESET_STATES)),
     )
     argument_spec.update(glue.DATABASE_ARGS)
     argument_spec.update(glue.CONTEXT_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_if=[('action', 'reset_state', ('state',))])
     p = module.params
     store = glue.open_store_for(module)
-    result = glue.run(module, actions.start, store, p['server'], p['action'], glue.context_from(module),
-                      reboot_type=p['reboot_type'], reason=p['locked_reason'], check_mode=module.check_mode)
+    result = glue.run(module, server_actions.start, store, p['server'], p['action'], glue.context_from(module),
+                      reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['state'],
+                      check_mode=module.check_mode)
     module.exit_json(changed=True, **result)
 
 

@@ -56,7 +56,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 builds:
-  description: One host call per scheduled server (C(host), C(instance), C(libvirt_uri), C(instances_path), C(server), C(action)).
+  description:
+    - One host call per scheduled server (C(host), C(instance), C(libvirt_uri), C(instances_path), C(module),
+      C(state), C(action), C(server), C(request_id)), as C(plugins/module_utils/compute/host_calls.py) builds it.
   returned: always
   type: list
   elements: dict
@@ -101,9 +103,7 @@ def main():
     store = glue.open_store_for(module)
     context = glue.context_from(module)
     result = glue.run(module, _build, store, module.params, context)
-    builds = [dict(b, module='instance', state='running', action='create', server=b['instance']['uuid'])
-              for b in result['builds']]
-    out = dict(changed=True, builds=builds, request_id=context.request_id,
+    out = dict(changed=True, builds=result['builds'], request_id=context.request_id,
                explanation=result.get('explanation'), failed_servers=result['failed'])
     if result['failed']:
         module.fail_json(msg=result['explanation'] or result['failed'][0]['error'], **out)

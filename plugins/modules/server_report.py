@@ -19,6 +19,7 @@ description:
     C(ERROR) with a fault and frees its claims; a failed action keeps the vm_state, clears the
     task_state and records a fault; a delete marks the row deleted and frees its claims.
   - Takes one report (I(server), I(action), I(request_id), I(result)) or a batch in I(reports).
+  - A result with C(unreachable) (a host task with C(ignore_unreachable)) is the host failing the call.
   - In check mode nothing is written.
 extends_documentation_fragment:
   - novalite.compute.state_store
@@ -50,7 +51,8 @@ options:
   loop_results:
     description:
       - The C(results) of a looped host task whose loop items are host calls (as returned by
-        M(novalite.compute.server_build)); each is recorded with I(request_id).
+        M(novalite.compute.server_build), M(novalite.compute.server) and M(novalite.compute.server_action));
+        each is recorded under its call's C(request_id), else I(request_id).
     type: list
     elements: dict
 '''
@@ -78,11 +80,16 @@ reschedules:
   returned: always
   type: list
   elements: dict
+failures:
+  description: One line per host call that failed for good (not rescheduled); its fault is recorded.
+  returned: always
+  type: list
+  elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
-from ansible_collections.novalite.compute.plugins.module_utils.compute import actions
+from ansible_collections.novalite.compute.plugins.module_utils.compute import server_actions
 
 
 def main():
@@ -100,20 +107,21 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            required_one_of=[('server', 'reports', 'loop_results')],
                            mutually_exclusive=[('server', 'reports', 'loop_results')],
-                           required_by={'server': ('action', 'request_id'), 'loop_results': ('request_id',)})
+                           required_by={'server': ('action', 'request_id')})
     p = module.params
     if p['loop_results'] is not None:
-        reports = [actions.report_from_loop_result(r, p['request_id']) for r in p['loop_results']]
+        reports = [server_actions.report_from_loop_result(r, p['request_id']) for r in p['loop_results']]
     else:
         reports = p['reports'] or [dict((k, p[k]) for k in ('server', 'action', 'request_id', 'result', 'error'))]
     if module.check_mode:
         module.exit_json(changed=any((r.get('result') or {}).get('changed') for r in reports), servers=[],
-                         reschedules=[])
+                         reschedules=[], failures=[])
     store = glue.open_store_for(module)
-    servers = glue.run(module, actions.record_many, store, reports, p['scheduler'])
+    servers = glue.run(module, server_actions.record_many, store, reports, p['scheduler'])
     reschedules = [s.pop('reschedule') for s in servers if s.get('reschedule')]
+    failures = server_actions.failures(reports, servers)
     module.exit_json(changed=any(s.pop('changed', True) for s in servers), servers=servers,
-                     reschedules=reschedules)
+                     reschedules=reschedules, failures=failures)
 
 
 if __name__ == '__main__':

@@ -80,7 +80,7 @@ def make_server(api, project, name=None, count=1, **state):
     """Server rows in ``project`` (ACTIVE on the session's host unless ``state`` says otherwise)."""
     from ansible_collections.novalite.compute.plugins.module_utils import states
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances
-    from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
+    from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
     from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
     store = _store(api)
     ctx = Context(user_id=project['user_id'], project_id=project['id'], is_admin=False,
@@ -561,3 +561,29 @@ def test_detail_listing_of_1000_servers_is_fast_and_paged(api, http, admin_token
         assert [s['name'] for s in named['servers']] == ['bulk-%d' % i for i in range(990, 1000)]
     finally:
         forget_servers(api, info)
+
+
+# ---- os-resetState (openstack server set --state) ----------------------------------------------
+
+def test_reset_state_with_the_openstack_cli(api, http, project, admin_token):
+    server = make_server(api, project, task_state='rebooting')
+    path = '/compute/v2.1/servers/%s' % server['uuid']
+    # a member may not (Nova's os_compute_api:os-admin-actions:reset_state is admin only)
+    status, _h, _b = http.call('POST', path + '/action', {'os-resetState': {'state': 'active'}},
+                               token=project['token'])
+    assert status == 403
+    status, _h, _b = http.call('POST', path + '/action', {'os-resetState': {'state': 'stopped'}}, token=admin_token)
+    assert status == 400
+    rc, _out, err = openstack(api, 'server', 'set', '--auto-approve', '--state', 'error', server['uuid'],
+                              as_json=False)
+    assert rc == 0, err
+    _s, _h, body = http.call('GET', path, token=admin_token)
+    assert (body['server']['status'], body['server']['OS-EXT-STS:task_state'],
+            body['server']['OS-EXT-STS:vm_state']) == ('ERROR', None, 'error')
+    _s, _h, body = http.call('GET', path + '/os-instance-actions', token=admin_token)
+    assert body['instanceActions'][0]['action'] == 'resetState'
+    rc, _out, err = openstack(api, 'server', 'set', '--auto-approve', '--state', 'active', server['uuid'],
+                              as_json=False)
+    assert rc == 0, err
+    _s, _h, body = http.call('GET', path, token=admin_token)
+    assert body['server']['status'] == 'ACTIVE'

@@ -60,7 +60,7 @@ def _prepare(workdir, cfg):
     from ansible_collections.novalite.compute.plugins.module_utils import states
     from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances
-    from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
+    from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
     from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
     from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store, utcnow
     from ansible_collections.novalite.compute.plugins.module_utils.virt import host_facts

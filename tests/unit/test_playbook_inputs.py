@@ -33,7 +33,8 @@ ANSIBLE_NAMES = {'item', 'omit', 'playbook_dir', 'inventory_hostname', 'hostvars
 # The operator's deployment settings (inventory host vars, the controller, the store): not tenants' data.
 OPERATOR_SETTINGS = {'novalite_controller', 'novalite_database_url', 'database_url', 'novalite_scheduler',
                      'novalite_compute_group', 'novalite_libvirt_uri', 'novalite_instances_path',
-                     'novalite_virt_type', 'image_cache_max_age', 'remove_orphans'}
+                     'novalite_virt_type', 'image_cache_max_age', 'remove_orphans',
+                     'novalite_task_state_grace'}
 USER_INPUT = 'novalite.compute.user_input'
 
 

@@ -9,7 +9,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from novalite_api import policy  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context  # noqa: E402
 
 ADMIN = Context('u-admin', 'p-admin', is_admin=True, roles=['admin', 'member', 'reader'])
 MEMBER = Context('u-member', 'p-member', is_admin=False, roles=['member', 'reader'])

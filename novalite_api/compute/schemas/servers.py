@@ -70,9 +70,12 @@ REBOOT = {'type': 'object', 'properties': {'type': {'type': 'string', 'enum': ['
           'required': ['type'], 'additionalProperties': False}
 # The other actions take no argument: null (or an empty object, which Nova lets through too).
 NO_ARGUMENT = {'type': ['object', 'null'], 'properties': {}, 'additionalProperties': False}
+# nova/api/openstack/compute/schemas/reset_server_state.py
+RESET_STATE = {'type': 'object', 'properties': {'state': {'type': 'string', 'enum': ['active', 'error']}},
+               'required': ['state'], 'additionalProperties': False}
 ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'pause': NO_ARGUMENT,
            'unpause': NO_ARGUMENT, 'suspend': NO_ARGUMENT, 'resume': NO_ARGUMENT, 'lock': NO_ARGUMENT,
-           'unlock': NO_ARGUMENT}
+           'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE}
 
 
 def create_server(version):

@@ -6,8 +6,8 @@
 * ``create_servers``: the API's part of a boot (validate, record BUILD rows, the
   ``create`` action) — Nova's compute_api.create.
 * ``schedule_and_prepare``: pick hosts and claim (Nova's
-  schedule_and_build_instances), then hand back for each instance the exact
-  arguments of the host-side ``instance`` module.
+  schedule_and_build_instances), then hand back for each instance its host
+  call (``host_calls.build``).
 * ``record_result``: write what the host reported (states, XML, faults) and
   release claims when a boot failed or a server is gone.
 
@@ -19,13 +19,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
-from ansible_collections.novalite.compute.plugins.module_utils.compute import api, instances, quotas
+from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, host_calls, instances, quotas
+from ansible_collections.novalite.compute.plugins.module_utils.compute.context import new_request_id
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    FlavorDiskSmallerThanImage, Forbidden, InvalidInput, InvalidRequest, NotFound, NoValidHost, NovaliteError,
+    FlavorDiskSmallerThanImage, Forbidden, InstanceInvalidState, InvalidInput, InvalidRequest, NotFound, NoValidHost,
+    NovaliteError,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
-from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
 try:
@@ -177,7 +178,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
     check_availability_zone(store, request.get('availability_zone'))
     flavor, image, key_data, boot_files = _lookup_catalog(store, request, context, zero_disk_allowed)
     rows = []
-    reservation_id = 'r-%s' % api.new_request_id()[4:12]
+    reservation_id = 'r-%s' % new_request_id()[4:12]
     with store.begin() as conn:
         if request.get('server_group'):
             group = _server_group_id(conn, request['server_group'])
@@ -215,54 +216,6 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
 
 # ---- scheduling and the host call ----------------------------------------
 
-def node_settings(conn, host):
-    t = table('compute_nodes')
-    row = conn.execute(sa.select(t).where(t.c.host == host)).first()
-    if row is None:
-        raise NotFound('Compute host', host, field='host')
-    return as_dict(row)
-
-
-def host_args(instance, node):
-    """The options of the host-side ``instance`` module for ``instance`` on ``node``."""
-    image = dict(instance.get('image') or {})
-    spec = {
-        'uuid': instance['uuid'],
-        'name': instances.domain_name(instance),
-        'display_name': instance['display_name'],
-        'project_id': instance['project_id'],
-        'user_id': instance['user_id'],
-        'created_at': instance['created_at'],
-        'flavor': instance['flavor'],
-        'image': {
-            'id': image.get('id'), 'name': image.get('name'), 'disk_format': image.get('disk_format'),
-            'size': image.get('size'), 'virtual_size': image.get('virtual_size'),
-            'sha256': image.get('os_hash_value'), 'md5': image.get('checksum'),
-            'location': image.get('location'), 'min_disk': image.get('min_disk') or 0,
-            'min_ram': image.get('min_ram') or 0, 'properties': image.get('properties') or {},
-        },
-        'network_info': instance.get('network_info') or [],
-        'metadata': instance.get('metadata') or {},
-        'user_data': instance.get('user_data'),
-        'key_data': instance.get('key_data'),
-        # what the config drive tells the guest (virt/config_drive.py)
-        'config_drive': instance.get('config_drive') or '',
-        'key_name': instance.get('key_name'),
-        'hostname': instance.get('hostname'),
-        'launch_index': instance.get('launch_index') or 0,
-        'availability_zone': instance.get('availability_zone'),
-    }
-    for kind in ('kernel', 'ramdisk'):
-        if instance.get('system_metadata', {}).get(kind):
-            spec[kind] = instance['system_metadata'][kind]
-    return {
-        'host': node['host'],
-        'instance': spec,
-        'libvirt_uri': node.get('libvirt_uri') or 'qemu:///system',
-        'instances_path': node.get('instances_path') or '/var/lib/novalite/instances',
-    }
-
-
 def _request_spec(instance, uuids, exclude_hosts):
     """The scheduler's request for ``uuids`` (all made from one create request, like ``instance``)."""
     count = max(len(uuids), 1)
@@ -283,7 +236,7 @@ def _request_spec(instance, uuids, exclude_hosts):
 def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=None, exclude_hosts=None):
     """Schedule and claim the BUILD instances ``instance_uuids`` (one request).
 
-    Returns ``{'builds': [host args...], 'failed': [{uuid, error}], 'explanation': ...}``.
+    Returns ``{'builds': [host calls (host_calls.build)...], 'failed': [{uuid, error}], 'explanation': ...}``.
     On NoValidHost every instance of the request goes to ERROR with the
     scheduler's explanation as its fault and nothing stays claimed.
     """
@@ -291,8 +244,8 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
     pending = [instances.get(store, u) for u in instance_uuids]
     for inst in pending:
         if inst['vm_state'] != S.BUILDING or inst['task_state'] != S.SCHEDULING:
-            raise api.InstanceInvalidState('instance %s is not waiting to be scheduled (vm_state %s, task_state %s)'
-                                           % (inst['uuid'], inst['vm_state'], inst['task_state']), field='server')
+            raise InstanceInvalidState('instance %s is not waiting to be scheduled (vm_state %s, task_state %s)'
+                                       % (inst['uuid'], inst['vm_state'], inst['task_state']), field='server')
     spec = _request_spec(pending[0], instance_uuids, exclude_hosts)
     with store.begin() as conn:
         for inst in pending:
@@ -308,7 +261,7 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
     builds = []
     with store.begin() as conn:
         for inst, selection in zip(pending, result['selections']):
-            node = node_settings(conn, selection['host'])
+            node = host_calls.node_settings(conn, selection['host'])
             instances.update(store, inst['uuid'], conn=conn, expected_task_state=S.SCHEDULING,
                              host=node['host'], node=node['hypervisor_hostname'],
                              availability_zone=inst['availability_zone'] or node['availability_zone'],
@@ -323,8 +276,8 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
                                      task_state=S.SPAWNING)
             instances.event_start(conn, inst['uuid'], request_id, 'compute__do_build_and_run_instance',
                                   host=node['host'])
-            # The request id travels with each build so one batch may carry several requests.
-            out.append(dict(host_args(fresh, node), request_id=request_id))
+            # The request id travels with each call so one batch may carry several requests.
+            out.append(host_calls.build(conn, fresh, 'create', request_id))
     return {'builds': out, 'failed': [], 'explanation': result.get('explanation')}
 
 
@@ -343,7 +296,7 @@ def plan(store, request, context, scheduler_config=None):
 
 
 def _fail_build(conn, inst, request_id, error, event):
-    message = api.describe(error)
+    message = fault_message(error)
     details = None
     if isinstance(error, NoValidHost):
         # Nova's fault text, with the scheduler's full explanation kept in the details
@@ -362,6 +315,15 @@ def _release(conn, consumer_uuid):
 
 # ---- recording what the host did -----------------------------------------
 
+def fault_message(error):
+    """A fault message for an exception or a failed module result."""
+    if isinstance(error, NovaliteError):
+        return error.message
+    if isinstance(error, dict):
+        return error.get('msg') or ('host unreachable' if error.get('unreachable') else 'host task failed')
+    return str(error)
+
+
 BUILD_EVENT = 'compute__do_build_and_run_instance'
 
 
@@ -375,27 +337,27 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
     clears task_state and records a fault (Nova's reverts_task_state +
     wrap_instance_fault).
     """
-    failed = error is not None or (host_result or {}).get('failed')
+    # An unreachable host (ignore_unreachable) or a killed module is the host failing the call.
+    failed = error is not None or bool((host_result or {}).get('failed') or (host_result or {}).get('unreachable'))
     if failed and action == 'create':
         return _build_failed(store, ident, request_id, error if error is not None else host_result,
                              scheduler_config)
     with store.begin() as conn:
         inst = instances.get(store, ident, include_deleted=True, conn=conn)
-        name = api.ACTION_NAMES.get(action, action)
-        event = BUILD_EVENT if action == 'create' else 'compute_%s_instance' % name
+        event = BUILD_EVENT if action == 'create' else 'compute_%s_instance' % action_table.event_name(action)
         if failed:
             failure = error if error is not None else host_result
             if action == 'sync':
-                instances.add_fault(conn, inst['uuid'], api.describe(failure), host=inst.get('host'))
+                instances.add_fault(conn, inst['uuid'], fault_message(failure), host=inst.get('host'))
             else:
                 values = {'task_state': None}
                 power = (host_result or {}).get('power_state')
                 if power is not None:
                     values['power_state'] = power
                 instances.update(store, inst['uuid'], conn=conn, **values)
-                instances.add_fault(conn, inst['uuid'], api.describe(failure), host=inst.get('host'))
+                instances.add_fault(conn, inst['uuid'], fault_message(failure), host=inst.get('host'))
                 instances.event_finish(conn, inst['uuid'], request_id, event, result='Error',
-                                       traceback=api.describe(failure))
+                                       traceback=fault_message(failure))
             return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
         if action == 'delete':
             instances.mark_deleted(conn, inst['uuid'])
@@ -405,8 +367,8 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
             instances.event_finish(conn, inst['uuid'], request_id, event, host=inst.get('host'))
             return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
         values = {'task_state': None}
-        if action in api.RESULT_VM_STATE:
-            values['vm_state'] = api.RESULT_VM_STATE[action]
+        if action_table.result_vm_state(action):
+            values['vm_state'] = action_table.result_vm_state(action)
         power = (host_result or {}).get('power_state')
         if power is not None:
             values['power_state'] = power
@@ -445,7 +407,7 @@ def _build_failed(store, ident, request_id, failure, scheduler_config):
     """Nova's build retry: free the failed host, exclude it, schedule again while attempts remain."""
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import config as sched_config
     max_attempts = sched_config.from_dict(scheduler_config).max_attempts
-    message = api.describe(failure)
+    message = fault_message(failure)
     with store.begin() as conn:
         inst = instances.get(store, ident, conn=conn)
         host = inst.get('host')
@@ -468,9 +430,7 @@ def _build_failed(store, ident, request_id, failure, scheduler_config):
                                     exclude_hosts=retry['hosts'])
     result = instances.get(store, inst['uuid'], include_deleted=True)
     if prepared['builds']:
-        build = prepared['builds'][0]
-        result['reschedule'] = dict(build, module='instance', state='running', action='create',
-                                    server=inst['uuid'])
+        result['reschedule'] = prepared['builds'][0]
     return result
 
 

@@ -14,14 +14,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
-from ansible_collections.novalite.compute.plugins.module_utils.compute import actions, api, conductor, instances
+from ansible_collections.novalite.compute.plugins.module_utils.compute import (
+    action_table, conductor, host_calls, instances, server_actions,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
 
 STATES = ('present', 'running', 'stopped', 'paused', 'suspended', 'absent')
-
-# what a host call for an unchanged server checks on the host (drift is repaired there)
-HOST_STATE_FOR_VM_STATE = {S.ACTIVE: 'running', S.STOPPED: 'stopped', S.PAUSED: 'paused',
-                           S.SUSPENDED: 'suspended'}
 
 
 def ensure(store, spec, state, context, check_mode=False, scheduler_config=None):
@@ -59,10 +57,8 @@ def ensure(store, spec, state, context, check_mode=False, scheduler_config=None)
         if prepared['failed']:
             result['failed_msg'] = prepared['failed'][0]['error']
             return result
-        build = prepared['builds'][0]
-        result['planned_host'] = build['host']
-        result['host_call'] = dict(build, module='instance', state='running', action='create',
-                                   server=created['uuid'])
+        result['host_call'] = prepared['builds'][0]
+        result['planned_host'] = result['host_call']['host']
         if desired != 'running':
             # Boot first; the next converge run moves it on (Nova boots to ACTIVE too).
             result['warnings'] = ['server %s is booted running; run again to make it %s'
@@ -78,26 +74,20 @@ def ensure(store, spec, state, context, check_mode=False, scheduler_config=None)
             inst['display_name'], (instances.latest_fault(store, inst['uuid']) or {}).get('message'))]
         return result
 
-    action = api.action_for_desired(inst, desired)
+    action = action_table.action_for_desired(inst, desired)
     if action is None:
         # Already so in the store: let the host confirm (and repair drift).
-        if inst['host'] and inst['vm_state'] in HOST_STATE_FOR_VM_STATE:
-            result['host_call'] = actions.host_call_for(
-                store, inst, 'sync', {'module': 'instance', 'state': HOST_STATE_FOR_VM_STATE[inst['vm_state']]})
+        if inst['host'] and inst['vm_state'] in action_table.HOST_STATE_FOR_VM_STATE:
+            with store.read() as conn:
+                result['host_call'] = host_calls.build(conn, inst, 'sync', context.request_id)
         return result
 
     result['changed'] = True
     result['action'] = action
     result['diff']['after'] = dict(result['diff']['before'], state=desired)
-    if check_mode:
-        api.check_action(inst, action, context)
-        return result
-    inst, call = api.begin_action(store, inst['uuid'], action, context)
-    result['server'] = inst
-    if call is None:
-        result['server'] = api.finish_action(store, inst['uuid'], action, context)
-    else:
-        result['host_call'] = actions.host_call_for(store, inst, action, call)
+    started = server_actions.start(store, inst['uuid'], action, context, check_mode=check_mode)
+    if not check_mode:
+        result['server'], result['host_call'] = started['server'], started['host_call']
     return result
 
 

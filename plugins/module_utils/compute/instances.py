@@ -291,6 +291,14 @@ def event_finish(conn, instance_uuid, request_id, event, result='Success', trace
         finish_time=now, updated_at=now, message=None if result == 'Success' else 'Error'))
 
 
+def action_finish(conn, instance_uuid, request_id, message=None):
+    """Stamp the action's finish time when it had no event (Nova's InstanceAction.finish)."""
+    action_id = _action_id(conn, instance_uuid, request_id)
+    a = table('instance_actions')
+    now = utcnow()
+    conn.execute(a.update().where(a.c.id == action_id).values(finish_time=now, updated_at=now, message=message))
+
+
 def list_actions(store, instance_uuid):
     a = table('instance_actions')
     e = table('instance_actions_events')

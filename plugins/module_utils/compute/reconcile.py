@@ -12,6 +12,17 @@ database is the truth for what should exist. Here:
   shut off becomes STOPPED);
 * a live instance whose domain has vanished goes to ERROR with a fault that
   says so (its disk may still be there; nothing of it is deleted);
+* a task state (or a boot) that no running job owns is stale: the host call
+  that would end it is gone (a killed playbook, a crashed worker). As Nova's
+  ``init_host``: a boot goes to ERROR (claims freed); a delete whose domain
+  is gone from the host is finished, else its task state is cleared; any
+  other action's task state is cleared and the vm_state follows the domain's
+  power state (``rebooting`` with the domain running -> ACTIVE, shut off ->
+  STOPPED; a vanished domain -> ERROR); each gets a fault and its action's
+  event fails. A task state is owned while its request's API job
+  (``api_jobs``) is unfinished and its lease did not lapse more than
+  ``grace`` seconds ago; a request with no job (the playbooks run host calls
+  themselves) owns it for ``grace`` seconds after its last change;
 * domains and instance directories that belong to no live instance are
   orphans: reported, and removed only when asked. A domain libvirt holds that
   is not novalite's (no novalite metadata), or whose disks are not under this
@@ -23,12 +34,100 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
-from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, conductor, instances
+from ansible_collections.novalite.compute.plugins.module_utils.errors import Conflict, InvalidInput, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
+from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+
+try:
+    import sqlalchemy as sa
+except ImportError:  # pragma: no cover
+    sa = None
 
 # Only instances at rest are compared: one with a task in flight is being changed right now.
 _AT_REST = (S.ACTIVE, S.STOPPED, S.PAUSED, S.SUSPENDED, S.ERROR)
+# api_jobs statuses of a job that still runs or will (novalite_api/jobs.py)
+_UNFINISHED_JOBS = ('accepted', 'queued', 'running')
+# How long a task state is left to its owner (a running playbook, a job whose lease lapsed) before it is stale.
+DEFAULT_GRACE = 3600
+# The vm_state a domain's power state says the server is in (Nova's _sync_instance_power_state).
+_VM_STATE_FOR_POWER = {S.RUNNING: S.ACTIVE, S.PAUSED_POWER: S.PAUSED, S.SUSPENDED_POWER: S.SUSPENDED,
+                       S.SHUTDOWN: S.STOPPED, S.CRASHED: S.STOPPED}
+
+
+def _parse(value):
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.strptime(value, '%Y-%m-%dT%H:%M:%SZ')
+
+
+def _owned(conn, inst, request_id, horizon):
+    """Some job (or, for a request with no job, maybe a playbook) may still end this task state."""
+    t = table('api_jobs')
+    jobs = conn.execute(sa.select(t.c.status, t.c.lease_expires).where(t.c.request_id == request_id)).fetchall()
+    if not jobs:
+        return _parse(inst['updated_at']) > horizon
+    return any(j.status in _UNFINISHED_JOBS and (j.lease_expires is None or j.lease_expires > horizon)
+               for j in jobs)
+
+
+def stale_task_states(store, host, grace=DEFAULT_GRACE):
+    """Live servers of ``host`` (and servers with no host) in flight that no running job owns."""
+    horizon = utcnow() - datetime.timedelta(seconds=grace)
+    t = table('instances')
+    candidates, _more = instances.page_instances(
+        store, where=(sa.or_(t.c.host == host, t.c.host.is_(None)),
+                      sa.or_(t.c.task_state.isnot(None), t.c.vm_state == S.BUILDING)))
+    out = []
+    for inst in candidates:
+        history = instances.list_actions(store, inst['uuid'])
+        request_id = history[-1]['request_id'] if history else None
+        with store.read() as conn:
+            if request_id and _owned(conn, inst, request_id, horizon):
+                continue
+        action = 'create' if inst['vm_state'] == S.BUILDING else action_table.ACTION_FOR_TASK_STATE.get(
+            inst['task_state'])
+        out.append({'uuid': inst['uuid'], 'name': inst['display_name'], 'vm_state': inst['vm_state'],
+                    'task_state': inst['task_state'], 'host': inst['host'], 'action': action,
+                    'request_id': request_id})
+    return out
+
+
+def clear_stale(store, stale, by_uuid, host):
+    """End each stale task state as Nova's init_host does (see the module docstring); returns those ended."""
+    done = []
+    for item in stale:
+        try:
+            # Compare-and-set: a late host result or a concurrent reconcile of another host wins, not both.
+            instances.update(store, item['uuid'], expected_task_state=item['task_state'],
+                             expected_vm_state=item['vm_state'], task_state=None)
+        except (Conflict, NotFound):
+            continue
+        message = ('%s of request %s was interrupted: no running job owns task state %s (found by reconcile)'
+                   % (item['action'] or 'the action', item['request_id'], item['task_state']))
+        dom = by_uuid.get(item['uuid']) if item['host'] == host else None
+        if item['action'] is None or item['request_id'] is None:
+            with store.begin() as conn:
+                instances.add_fault(conn, item['uuid'], message, host=item['host'])
+        elif item['action'] == 'create':
+            # Nova: an instance still building when its compute service starts goes to ERROR.
+            conductor.record_result(store, item['uuid'], 'create', item['request_id'], error=message,
+                                    scheduler_config={'max_attempts': 1})
+        elif item['action'] == 'delete' and dom is None and item['host'] in (host, None):
+            conductor.record_result(store, item['uuid'], 'delete', item['request_id'],
+                                    host_result={'changed': True})
+        else:
+            power = dom['power_state'] if dom else S.NOSTATE
+            conductor.record_result(store, item['uuid'], item['action'], item['request_id'],
+                                    host_result={'failed': True, 'msg': message, 'power_state': power})
+            if item['action'] != 'delete':
+                vm_state = _VM_STATE_FOR_POWER.get(power, S.ERROR) if dom else S.ERROR
+                instances.update(store, item['uuid'], expected_task_state=None, vm_state=vm_state)
+        done.append(dict(item, fault=message))
+    return done
 
 
 def plan(store, host, domains, instance_dirs):
@@ -60,13 +159,16 @@ def plan(store, host, domains, instance_dirs):
             'orphan_dirs': orphan_dirs, 'foreign_domains': foreign}
 
 
-def apply(store, host, domains, instance_dirs, check_mode=False):
-    """Plan and write the store-side fixes; returns the plan plus ``changed``."""
+def apply(store, host, domains, instance_dirs, check_mode=False, grace=DEFAULT_GRACE):
+    """Plan and write the store-side fixes; returns the plan plus ``changed`` and ``stale_task_states``."""
     result = plan(store, host, domains, instance_dirs)
-    changed = bool(result['power_fixes'] or result['vanished'])
+    stale = stale_task_states(store, host, grace)
+    result['stale_task_states'] = stale
+    changed = bool(result['power_fixes'] or result['vanished'] or stale)
     if check_mode:
         result['changed'] = changed
         return result
+    result['stale_task_states'] = clear_stale(store, stale, dict((d['uuid'], d) for d in domains), host)
     for fix in result['power_fixes']:
         conductor.sync_power_state(store, fix['uuid'], fix['to'])
     with store.begin() as conn:

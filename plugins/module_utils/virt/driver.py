@@ -262,7 +262,7 @@ def spawn(conn, instance, settings, start=True):
     return out
 
 
-def _require(conn, uuid):
+def require_domain(conn, uuid):
     dom = lookup(conn, uuid)
     if dom is None:
         raise NovaliteError('instance %s has no domain on this host' % uuid, field='instance.uuid')
@@ -274,7 +274,7 @@ def power_off(conn, uuid, timeout=DEFAULT_SHUTDOWN_TIMEOUT):
 
     timeout 0 destroys at once. A paused guest cannot answer ACPI, so it is destroyed.
     """
-    dom = _require(conn, uuid)
+    dom = require_domain(conn, uuid)
     if not dom.isActive():
         return {'clean': True, 'changed': False}
     clean = False
@@ -287,7 +287,7 @@ def power_off(conn, uuid, timeout=DEFAULT_SHUTDOWN_TIMEOUT):
 
 def power_on(conn, uuid):
     """Start a shut-off domain (restoring a managed save if there is one)."""
-    dom = _require(conn, uuid)
+    dom = require_domain(conn, uuid)
     if dom.isActive():
         return False
     try:
@@ -299,7 +299,7 @@ def power_on(conn, uuid):
 
 def pause(conn, uuid):
     """Nova's pause: vCPUs stop, memory stays in RAM (libvirt suspend)."""
-    dom = _require(conn, uuid)
+    dom = require_domain(conn, uuid)
     if dom.state()[0] == libvirt.VIR_DOMAIN_PAUSED:
         return False
     if not dom.isActive():
@@ -309,7 +309,7 @@ def pause(conn, uuid):
 
 
 def unpause(conn, uuid):
-    dom = _require(conn, uuid)
+    dom = require_domain(conn, uuid)
     if dom.state()[0] != libvirt.VIR_DOMAIN_PAUSED:
         return False
     dom.resume()
@@ -318,7 +318,7 @@ def unpause(conn, uuid):
 
 def suspend(conn, uuid):
     """Nova's suspend: libvirt managed save (memory state to disk, domain shut off)."""
-    dom = _require(conn, uuid)
+    dom = require_domain(conn, uuid)
     if not dom.isActive():
         if dom.hasManagedSaveImage(0):
             return False
@@ -332,7 +332,7 @@ def suspend(conn, uuid):
 
 def resume(conn, uuid):
     """Nova's resume: start the domain, which restores the managed save."""
-    dom = _require(conn, uuid)
+    dom = require_domain(conn, uuid)
     if dom.isActive():
         return False
     if not dom.hasManagedSaveImage(0):
@@ -350,7 +350,7 @@ def reboot(conn, uuid, reboot_type='SOFT', domain_xml_text=None, timeout=DEFAULT
     reboot_type = (reboot_type or 'SOFT').upper()
     if reboot_type not in ('SOFT', 'HARD'):
         raise InvalidInput('reboot_type', 'must be SOFT or HARD')
-    dom = _require(conn, uuid)
+    dom = require_domain(conn, uuid)
     if reboot_type == 'SOFT':
         if dom.isActive() and dom.state()[0] != libvirt.VIR_DOMAIN_PAUSED:
             if _clean_shutdown(dom, timeout):
@@ -499,7 +499,7 @@ def ensure_state(conn, instance, settings, state, check_mode=False, shutdown_tim
         elif step == 'suspend':
             suspend(conn, uuid)
         elif step == 'discard_managed_save':
-            _require(conn, uuid).managedSaveRemove(0)
+            require_domain(conn, uuid).managedSaveRemove(0)
     if state == 'absent':
         # A directory left by an earlier failure goes too (no domain, no steps).
         if not steps and disk.delete_instance_files(settings['instances_path'], uuid):
@@ -507,7 +507,7 @@ def ensure_state(conn, instance, settings, state, check_mode=False, shutdown_tim
         result.update({'power_state': states.NOSTATE, 'domain_state': None, 'status': 'absent',
                        'domain_xml': None})
     else:
-        dom = _require(conn, uuid)
+        dom = require_domain(conn, uuid)
         result.update(domain_info(dom))
         result['domain_xml'] = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
     result['timing'] = round(time.time() - t0, 3)

@@ -33,8 +33,8 @@ from novalite_api import config, jobs, run_groups
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images
-from ansible_collections.novalite.compute.plugins.module_utils.compute import actions, conductor, instances
-from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
+from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances, server_actions
+from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
@@ -352,7 +352,7 @@ def test_failed_action_item_keeps_vm_state_and_records_fault(store, catalog, mak
     runner, fake = make_runner(lambda call: ('failed', 'disk full'))
     inst = active_instance(store, catalog)
     context = ctx()
-    started = actions.start(store, inst['uuid'], 'stop', context)
+    started = server_actions.start(store, inst['uuid'], 'stop', context)
     assert started['server']['task_state'] == S.POWERING_OFF
     ident = runner.accept(context.request_id, 'action')
     runner.submit_action(ident, inst['uuid'], dict(started['host_call'], request_id=context.request_id))
@@ -375,7 +375,7 @@ def test_successful_action_item_moves_the_state(store, catalog, make_runner):
     runner, _fake = make_runner()
     inst = active_instance(store, catalog)
     context = ctx()
-    started = actions.start(store, inst['uuid'], 'stop', context)
+    started = server_actions.start(store, inst['uuid'], 'stop', context)
     ident = runner.accept(context.request_id, 'action')
     runner.submit_action(ident, inst['uuid'], dict(started['host_call'], request_id=context.request_id))
     assert wait_finished(store, ident)['status'] == 'successful'
@@ -435,7 +435,7 @@ def test_accepted_rows_of_a_gone_api_process_are_resolved(store, catalog, make_r
 
 def _running_action_job(store, service, inst, context, owner):
     """An action job as a worker that died during its run leaves it."""
-    started = actions.start(store, inst['uuid'], 'stop', context)
+    started = server_actions.start(store, inst['uuid'], 'stop', context)
     ident = service.accept(context.request_id, 'action')
     set_job(store, ident, status='running', instance_uuids=[inst['uuid']], owner=owner, attempts=1,
             lease_expires=utcnow() + datetime.timedelta(seconds=600),
@@ -465,7 +465,7 @@ def test_action_accepted_but_never_queued_is_failed(store, catalog, make_runner)
     context = ctx()
     # The API process wrote the job row and set the task_state, then died before queueing the host call.
     ident = old.accept(context.request_id, 'action', [inst['uuid']], 'stop')
-    actions.start(store, inst['uuid'], 'stop', context)
+    server_actions.start(store, inst['uuid'], 'stop', context)
     set_job(store, ident, owner=gone_owner())
 
     service, fake = make_runner()
@@ -499,7 +499,7 @@ def _queued_actions(store, catalog, service, count):
     for index in range(count):
         inst = active_instance(store, catalog, name='q%d' % index)
         context = ctx()
-        started = actions.start(store, inst['uuid'], 'stop', context)
+        started = server_actions.start(store, inst['uuid'], 'stop', context)
         idents.append(service.accept(context.request_id, 'action', [inst['uuid']], 'stop'))
         service.queue.enqueue_action(idents[-1], inst['uuid'], dict(started['host_call'], request_id=context.request_id))
     return idents
@@ -670,8 +670,7 @@ def test_end_run_never_signals_a_reused_pid(tmp_path):
 # ---- batching -------------------------------------------------------------------------------------
 
 def test_boots_within_the_window_share_one_pass(store, catalog, make_runner):
-    # a window wide enough for three creates on a loaded machine
-    runner, fake = make_runner(boot_batch_window_ms=2000, job_concurrency=2)
+    runner, fake = make_runner(boot_batch_window_ms=1000, job_concurrency=2)
     passes = []
     boot_jobs = runner.worker._boot_jobs   # pylint: disable=protected-access
 
@@ -687,7 +686,9 @@ def test_boots_within_the_window_share_one_pass(store, catalog, make_runner):
         idents.append(runner.accept(context.request_id, 'boot'))
         rows = create(store, context, catalog, name='batch%d' % index)
         uuids.extend(r['uuid'] for r in rows)
-        runner.submit_boot(idents[-1], [r['uuid'] for r in rows])
+    # queued one after another (as three API requests a few ms apart), well inside the window
+    for ident, uuid in zip(idents, uuids):
+        runner.submit_boot(ident, [uuid])
     for ident in idents:
         assert wait_finished(store, ident)['status'] == 'successful'
     assert len(passes) == 1 and sorted(passes[0]) == sorted(idents)
@@ -718,7 +719,7 @@ def test_lease_settings_are_checked(tmp_path):
 def test_unencodable_data_fails_only_its_own_call(store, catalog, make_runner):
     """A value Ansible cannot be handed (a lone surrogate from before the API refused them) fails its
     own server alone: another project's server batched into the same run boots."""
-    runner, fake = make_runner(boot_batch_window_ms=2000)
+    runner, fake = make_runner(boot_batch_window_ms=1000)
     runner.start()
     poisoned_ctx, clean_ctx = ctx(), Context(user_id='u2', project_id='p2', is_admin=False)
     poisoned_job = runner.accept(poisoned_ctx.request_id, 'boot')

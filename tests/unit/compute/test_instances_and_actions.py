@@ -3,9 +3,12 @@
 import multiprocessing
 
 import pytest
+from lib.sched_rows import add_host
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
-from ansible_collections.novalite.compute.plugins.module_utils.compute import api, conductor, instances
+from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, conductor, instances, server_actions
+from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
+from ansible_collections.novalite.compute.plugins.module_utils.store import schema
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     Conflict, InstanceInvalidState, InstanceLocked, InvalidInput, NotFound,
 )
@@ -18,13 +21,19 @@ def _new(store, name='vm1', project='p1', **state):
     with store.begin() as conn:
         inst = instances.create(conn, {'display_name': name, 'project_id': project, 'user_id': 'u1',
                                        'flavor': FLAVOR, 'image': {'id': 'img'}})
+    if state.get('host'):
+        with store.read() as conn:
+            known = conn.execute(schema.table('compute_nodes').select().where(
+                schema.table('compute_nodes').c.host == state['host'])).first()
+        if known is None:
+            add_host(store, state['host'])
     if state:
         inst = instances.update(store, inst['uuid'], **state)
     return inst
 
 
 def _ctx(admin=False, project='p1', user='u1'):
-    return api.Context(user_id=user, project_id=project, is_admin=admin)
+    return Context(user_id=user, project_id=project, is_admin=admin)
 
 
 def test_create_records_build_scheduling(store):
@@ -68,16 +77,16 @@ def test_update_with_expected_task_state_is_compare_and_set(store):
 def test_allowed_source_states_follow_nova(action, vm_state, ok):
     inst = {'uuid': 'u', 'vm_state': vm_state, 'task_state': None, 'locked': False}
     if ok:
-        api.check_action(inst, action, _ctx())
+        action_table.check_action(inst, action, _ctx())
     else:
         with pytest.raises(InstanceInvalidState):
-            api.check_action(inst, action, _ctx())
+            action_table.check_action(inst, action, _ctx())
 
 
 def test_refused_action_changes_nothing(store):
     inst = _new(store, vm_state=S.STOPPED, task_state=None, host='h1')
     with pytest.raises(InstanceInvalidState):
-        api.begin_action(store, inst['uuid'], 'pause', _ctx())
+        server_actions.begin_action(store, inst['uuid'], 'pause', _ctx())
     after = instances.get(store, inst['uuid'])
     assert (after['vm_state'], after['task_state']) == (S.STOPPED, None)
     assert instances.list_actions(store, inst['uuid']) == []
@@ -85,35 +94,35 @@ def test_refused_action_changes_nothing(store):
 
 def test_lock_refuses_non_admin_but_not_admin(store):
     inst = _new(store, vm_state=S.ACTIVE, task_state=None)
-    locked, call = api.begin_action(store, inst['uuid'], 'lock', _ctx(), reason='maintenance')
+    locked, call = server_actions.begin_action(store, inst['uuid'], 'lock', _ctx(), reason='maintenance')
     assert call is None and locked['locked'] and locked['locked_by'] == 'owner'
     with pytest.raises(InstanceLocked):
-        api.begin_action(store, inst['uuid'], 'stop', _ctx())
+        server_actions.begin_action(store, inst['uuid'], 'stop', _ctx())
     assert instances.get(store, inst['uuid'])['task_state'] is None
-    api.check_action(instances.get(store, inst['uuid']), 'stop', _ctx(admin=True))
+    action_table.check_action(instances.get(store, inst['uuid']), 'stop', _ctx(admin=True))
     actions = [a['action'] for a in instances.list_actions(store, inst['uuid'])]
     assert actions == ['lock']
 
 
 def test_admin_lock_cannot_be_undone_by_owner(store):
     inst = _new(store, vm_state=S.ACTIVE, task_state=None)
-    api.begin_action(store, inst['uuid'], 'lock', _ctx(admin=True, project='admin'))
+    server_actions.begin_action(store, inst['uuid'], 'lock', _ctx(admin=True, project='admin'))
     with pytest.raises(InstanceLocked):
-        api.begin_action(store, inst['uuid'], 'unlock', _ctx())
-    unlocked, _host_call = api.begin_action(store, inst['uuid'], 'unlock', _ctx(admin=True, project='admin'))
+        server_actions.begin_action(store, inst['uuid'], 'unlock', _ctx())
+    unlocked, _host_call = server_actions.begin_action(store, inst['uuid'], 'unlock', _ctx(admin=True, project='admin'))
     assert not unlocked['locked']
 
 
 def test_other_project_cannot_see_server(store):
     inst = _new(store, vm_state=S.ACTIVE, task_state=None, host='h1')
     with pytest.raises(NotFound):
-        api.begin_action(store, inst['uuid'], 'stop', _ctx(project='p2'))
+        server_actions.begin_action(store, inst['uuid'], 'stop', _ctx(project='p2'))
 
 
 def test_local_delete_of_unscheduled_server(store):
     inst = _new(store, vm_state=S.ERROR, task_state=None)
     ctx = _ctx()
-    gone, call = api.begin_action(store, inst['uuid'], 'delete', ctx)
+    gone, call = server_actions.begin_action(store, inst['uuid'], 'delete', ctx)
     assert call is None
     conductor.record_result(store, inst['uuid'], 'delete', ctx.request_id)
     with pytest.raises(NotFound):
@@ -125,9 +134,10 @@ def test_local_delete_of_unscheduled_server(store):
 def test_action_result_moves_states_and_records_events(store):
     inst = _new(store, vm_state=S.ACTIVE, task_state=None, host='h1', power_state=S.RUNNING)
     ctx = _ctx()
-    started, call = api.begin_action(store, inst['uuid'], 'stop', ctx)
+    started, call = server_actions.begin_action(store, inst['uuid'], 'stop', ctx)
     assert started['task_state'] == S.POWERING_OFF
-    assert call == {'module': 'instance', 'state': 'stopped'}
+    assert (call['module'], call['state'], call['action'], call['host'], call['server'], call['request_id']) == \
+        ('instance', 'stopped', 'stop', 'h1', inst['uuid'], ctx.request_id)
     done = conductor.record_result(store, inst['uuid'], 'stop', ctx.request_id, {'power_state': S.SHUTDOWN})
     assert (done['vm_state'], done['task_state'], done['power_state'], done['status']) == \
         (S.STOPPED, None, S.SHUTDOWN, 'SHUTOFF')
@@ -139,7 +149,7 @@ def test_action_result_moves_states_and_records_events(store):
 def test_failed_action_keeps_vm_state_and_records_fault(store):
     inst = _new(store, vm_state=S.ACTIVE, task_state=None, host='h1', power_state=S.RUNNING)
     ctx = _ctx()
-    api.begin_action(store, inst['uuid'], 'pause', ctx)
+    server_actions.begin_action(store, inst['uuid'], 'pause', ctx)
     after = conductor.record_result(store, inst['uuid'], 'pause', ctx.request_id,
                                     {'failed': True, 'msg': 'libvirt: domain is not running'})
     assert (after['vm_state'], after['task_state']) == (S.ACTIVE, None)
@@ -148,20 +158,20 @@ def test_failed_action_keeps_vm_state_and_records_fault(store):
 
 def test_desired_state_transitions():
     active = {'vm_state': S.ACTIVE, 'display_name': 'x', 'status': 'ACTIVE'}
-    assert api.action_for_desired(active, 'running') is None
-    assert api.action_for_desired(active, 'paused') == 'pause'
-    assert api.action_for_desired(dict(active, vm_state=S.PAUSED), 'running') == 'unpause'
-    assert api.action_for_desired(dict(active, vm_state=S.SUSPENDED), 'running') == 'resume'
+    assert action_table.action_for_desired(active, 'running') is None
+    assert action_table.action_for_desired(active, 'paused') == 'pause'
+    assert action_table.action_for_desired(dict(active, vm_state=S.PAUSED), 'running') == 'unpause'
+    assert action_table.action_for_desired(dict(active, vm_state=S.SUSPENDED), 'running') == 'resume'
     with pytest.raises(InstanceInvalidState):
-        api.action_for_desired(dict(active, vm_state=S.STOPPED), 'paused')
+        action_table.action_for_desired(dict(active, vm_state=S.STOPPED), 'paused')
     with pytest.raises(InvalidInput):
-        api.action_for_desired(active, 'sideways')
+        action_table.action_for_desired(active, 'sideways')
 
 
 def _race_stop(db_url, uuid, queue):
     from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
     try:
-        api.begin_action(Store(db_url, migrate=False), uuid, 'stop', api.Context(project_id='p1', is_admin=False))
+        server_actions.begin_action(Store(db_url, migrate=False), uuid, 'stop', Context(project_id='p1', is_admin=False))
         queue.put('won')
     except Conflict as exc:
         queue.put('conflict: %s' % exc.message)

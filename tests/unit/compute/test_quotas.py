@@ -11,7 +11,7 @@ from lib.sched_rows import add_host, allocation_sums
 
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images
 from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances, quotas
-from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context
+from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
 
@@ -115,7 +115,7 @@ def _create_one(args):
     if COLLECTIONS not in sys.path:
         sys.path.insert(0, COLLECTIONS)
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor as child_conductor
-    from ansible_collections.novalite.compute.plugins.module_utils.compute.api import Context as ChildContext
+    from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context as ChildContext
     from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
     from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store as ChildStore
     store = ChildStore(db_url)

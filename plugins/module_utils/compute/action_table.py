@@ -1,0 +1,165 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Nova's server action model as one table: which states allow which action, what it sets, what it asks of the host.
+
+Each row of ``ACTIONS`` is one action as nova/compute/api.py's
+``check_instance_lock`` / ``check_instance_state`` decorators, the task_state
+it sets, nova/compute/instance_actions.py's name, the Compute API's action
+key and policy rule, the host call it makes (``instance`` module with a
+desired state, or ``instance_action`` module with an action; None when the
+action completes in the store) and the vm_state a successful host call
+leaves. Everything else (the ``server_action`` module's choices, the desired
+states of the ``server`` module, the event names, reconcile's view of an
+interrupted task state) is derived from it. Pure data and checks: no store.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import collections
+
+from ansible_collections.novalite.compute.plugins.module_utils import states as S
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    Forbidden, InstanceInvalidState, InstanceLocked, InvalidInput,
+)
+
+Action = collections.namedtuple('Action', (
+    'name',          # novalite's action (the host call's ``action``)
+    'verb',          # what the server_action module / playbook calls it (None: not a user action)
+    'event',         # Nova's instance action name (`openstack server event list`)
+    'api',           # the Compute API's action key (POST /servers/{id}/action), None when it has its own route
+    'rule',          # Nova's policy rule
+    'vm_states',     # allowed vm_states (None: any)
+    'task_states',   # allowed task_states (None: any)
+    'task_state',    # task_state while in flight (None: completes in the store)
+    'host_call',     # (module, desired state or action) or None
+    'result',        # vm_state after a successful host call (None: unchanged / special)
+    'lock_checked',  # refused for a locked server unless admin
+    'admin_only',    # only an admin may ask
+))
+
+# Hard reboot may interrupt these in-flight task states (nova/compute/api.py).
+_HARD_REBOOT_TASKS = [None, S.REBOOTING, S.REBOOT_PENDING, S.REBOOT_STARTED, S.REBOOTING_HARD,
+                      S.RESUMING, S.UNPAUSING, S.PAUSING, S.SUSPENDING]
+_ANY_LIVE = [S.ACTIVE, S.STOPPED, S.PAUSED, S.SUSPENDED, S.ERROR]
+
+_ROWS = (
+    #      name           verb          event        api             rule
+    #      vm_states              task_states  in flight      host call                        result     lock admin
+    Action('create', None, 'create', None, 'os_compute_api:servers:create',
+           [S.BUILDING], [S.SPAWNING], S.SPAWNING, ('instance', 'running'), S.ACTIVE, False, False),
+    Action('stop', 'stop', 'stop', 'os-stop', 'os_compute_api:servers:stop',
+           [S.ACTIVE, S.ERROR], [None], S.POWERING_OFF, ('instance', 'stopped'), S.STOPPED, True, False),
+    Action('start', 'start', 'start', 'os-start', 'os_compute_api:servers:start',
+           [S.STOPPED], [None], S.POWERING_ON, ('instance', 'running'), S.ACTIVE, True, False),
+    Action('reboot_soft', 'reboot', 'reboot', 'reboot', 'os_compute_api:servers:reboot',
+           [S.ACTIVE], [None], S.REBOOTING, ('instance_action', 'reboot_soft'), S.ACTIVE, True, False),
+    Action('reboot_hard', 'reboot', 'reboot', 'reboot', 'os_compute_api:servers:reboot',
+           _ANY_LIVE, _HARD_REBOOT_TASKS, S.REBOOTING_HARD, ('instance_action', 'reboot_hard'), S.ACTIVE, True,
+           False),
+    Action('pause', 'pause', 'pause', 'pause', 'os_compute_api:os-pause-server:pause',
+           [S.ACTIVE], [None], S.PAUSING, ('instance', 'paused'), S.PAUSED, True, False),
+    Action('unpause', 'unpause', 'unpause', 'unpause', 'os_compute_api:os-pause-server:unpause',
+           [S.PAUSED], [None], S.UNPAUSING, ('instance', 'running'), S.ACTIVE, True, False),
+    Action('suspend', 'suspend', 'suspend', 'suspend', 'os_compute_api:os-suspend-server:suspend',
+           [S.ACTIVE], [None], S.SUSPENDING, ('instance', 'suspended'), S.SUSPENDED, True, False),
+    Action('resume', 'resume', 'resume', 'resume', 'os_compute_api:os-suspend-server:resume',
+           [S.SUSPENDED], [None], S.RESUMING, ('instance', 'running'), S.ACTIVE, True, False),
+    Action('lock', 'lock', 'lock', 'lock', 'os_compute_api:os-lock-server:lock',
+           None, None, None, None, None, False, False),
+    Action('unlock', 'unlock', 'unlock', 'unlock', 'os_compute_api:os-lock-server:unlock',
+           None, None, None, None, None, False, False),
+    # Nova's os-resetState (admin_actions.py): any state, lock ignored; the request names the vm_state.
+    Action('reset_state', 'reset_state', 'resetState', 'os-resetState', 'os_compute_api:os-admin-actions:reset_state',
+           None, None, None, None, None, False, True),
+    Action('delete', 'delete', 'delete', None, 'os_compute_api:servers:delete',
+           None, None, S.DELETING, ('instance', 'absent'), None, True, False),
+)
+
+ACTIONS = collections.OrderedDict((row.name, row) for row in _ROWS)
+
+# The server_action module's choices (reboot is one verb with a reboot_type).
+VERBS = tuple(collections.OrderedDict((r.verb, None) for r in _ROWS if r.verb))
+
+# The Compute API's action keys: {key: (verb, policy rule)}.
+API_ACTIONS = collections.OrderedDict((r.api, (r.verb, r.rule)) for r in _ROWS if r.api)
+
+# os-resetState's states (Nova's state_map).
+RESET_STATES = {'active': S.ACTIVE, 'error': S.ERROR}
+
+# What the host is asked to confirm for a server at rest in each vm_state (drift is repaired there).
+HOST_STATE_FOR_VM_STATE = dict((r.result, r.host_call[1]) for r in _ROWS
+                               if r.verb and r.result and r.host_call and r.host_call[0] == 'instance')
+
+# The action whose host call was in flight in each task_state (reconcile, job recovery).
+ACTION_FOR_TASK_STATE = dict((r.task_state, r.name) for r in _ROWS if r.task_state and r.name != 'create')
+ACTION_FOR_TASK_STATE.update({S.SCHEDULING: 'create', S.BLOCK_DEVICE_MAPPING: 'create', S.SPAWNING: 'create',
+                              S.REBOOT_PENDING: 'reboot_soft', S.REBOOT_STARTED: 'reboot_soft',
+                              S.REBOOT_PENDING_HARD: 'reboot_hard', S.REBOOT_STARTED_HARD: 'reboot_hard'})
+
+
+def event_name(action):
+    """Nova's instance action name for ``action`` (itself for the internal ``sync``)."""
+    row = ACTIONS.get(action)
+    return row.event if row else action
+
+
+def result_vm_state(action):
+    row = ACTIONS.get(action)
+    return row.result if row else None
+
+
+def action_for(verb, reboot_type='SOFT'):
+    """The table's action for a verb of the server_action module / API (reboot + type -> reboot_soft/hard)."""
+    if verb not in VERBS:
+        raise InvalidInput('action', 'unknown action %r (choose from %s)' % (verb, ', '.join(VERBS)))
+    if verb == 'reboot':
+        if reboot_type not in ('SOFT', 'HARD'):
+            raise InvalidInput('reboot_type', 'must be SOFT or HARD, got %r' % (reboot_type,))
+        return 'reboot_hard' if reboot_type == 'HARD' else 'reboot_soft'
+    return verb
+
+
+def check_action(instance, action, context):
+    """Raise Forbidden / InstanceLocked / InstanceInvalidState when ``action`` is not allowed now."""
+    row = ACTIONS.get(action)
+    if row is None or row.verb is None:
+        raise InvalidInput('action', 'unknown action %r (choose from %s)' % (action, ', '.join(VERBS)))
+    if row.admin_only and not context.is_admin:
+        raise Forbidden("Policy doesn't allow %s to be performed." % row.rule, field='action')
+    if row.lock_checked and instance['locked'] and not context.is_admin:
+        raise InstanceLocked('Instance %s is locked' % instance['uuid'], field='server')
+    if action == 'unlock' and instance['locked'] and instance.get('locked_by') == 'admin' and not context.is_admin:
+        raise InstanceLocked('Instance %s was locked by an admin; only an admin can unlock it'
+                             % instance['uuid'], field='server')
+    if row.vm_states is not None and instance['vm_state'] not in row.vm_states:
+        raise InstanceInvalidState("Cannot '%s' instance %s while it is in vm_state %s"
+                                   % (row.event, instance['uuid'], instance['vm_state']), field='server')
+    if row.task_states is not None and instance['task_state'] not in row.task_states:
+        raise InstanceInvalidState("Cannot '%s' instance %s while it is in task_state %s"
+                                   % (row.event, instance['uuid'], instance['task_state']), field='server')
+
+
+def desired_table(desired):
+    """{vm_state: action} that reaches ``desired`` (a host state word) from each vm_state; None: already there."""
+    out = dict((vm, None) for vm, state in HOST_STATE_FOR_VM_STATE.items() if state == desired)
+    for row in _ROWS:
+        if row.verb and row.host_call == ('instance', desired):
+            out.update((vm, row.name) for vm in row.vm_states or ())
+    return out
+
+
+def action_for_desired(instance, desired):
+    """The action that takes ``instance`` to the desired state, None when already there."""
+    if desired == 'absent':
+        return 'delete'
+    table = desired_table(desired)
+    if not table or desired == 'absent':
+        raise InvalidInput('state', 'unknown desired state %r' % desired)
+    if instance['vm_state'] in table:
+        return table[instance['vm_state']]
+    raise InstanceInvalidState('server %s is %s (vm_state %s); it cannot be made %s directly'
+                               % (instance['display_name'], instance['status'], instance['vm_state'], desired),
+                               field='state')

@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Server actions (controller side): start one by the rules of ``action_table``, record host outcomes.
+
+``begin_action`` is nova/compute/api.py's ``check_instance_lock`` +
+``check_instance_state`` + ``instance.task_state = ...; save(expected_task_state)``
++ ``InstanceAction.action_start``; it returns the host call the action needs
+(``host_calls.build``), or None when the action is complete in the store
+(lock, unlock, a never-scheduled server's delete). ``reset_state`` is Nova's
+admin ``os-resetState``. Shared by the ``server_action``/``server_report``/``server``
+modules and the REST shim's ``POST /servers/{id}/action``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute import (
+    action_table, conductor, host_calls, instances,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+
+
+def begin_action(store, ident, action, context, reason=None):
+    """Check and start ``action``; returns (instance, host call or None).
+
+    The state check and the task_state change happen in one transaction with a
+    compare-and-set on the task_state, so two concurrent requests cannot both
+    start (the loser gets a 409 Conflict, as in Nova).
+    """
+    row = action_table.ACTIONS.get(action)
+    with store.begin() as conn:
+        inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id, conn=conn)
+        action_table.check_action(inst, action, context)
+        instances.action_start(conn, inst['uuid'], row.event, context.request_id, context.user_id,
+                               context.project_id)
+        if action == 'lock':
+            inst = instances.update(store, inst['uuid'], conn=conn, locked=True, locked_reason=reason,
+                                    locked_by='admin' if context.is_admin and context.project_id != inst['project_id']
+                                    else 'owner')
+            instances.event_finish(conn, inst['uuid'], context.request_id, 'api_lock')
+            return inst, None
+        if action == 'unlock':
+            inst = instances.update(store, inst['uuid'], conn=conn, locked=False, locked_by=None, locked_reason=None)
+            instances.event_finish(conn, inst['uuid'], context.request_id, 'api_unlock')
+            return inst, None
+        expected = {} if row.task_states is None else {'expected_task_state': row.task_states}
+        inst = instances.update(store, inst['uuid'], conn=conn, task_state=row.task_state, **expected)
+        if action == 'delete' and not inst['host']:
+            # Nova's local delete: never reached a host, nothing to tear down there.
+            return inst, None
+        instances.event_start(conn, inst['uuid'], context.request_id, 'compute_%s_instance' % row.event,
+                              host=inst['host'])
+        return inst, host_calls.build(conn, inst, action, context.request_id)
+
+
+def reset_state(store, ident, state, context, check_mode=False):
+    """Nova's admin ``os-resetState``: set vm_state (active or error), clear task_state, record the action.
+
+    Any state, lock ignored; nothing is asked of the host (a host call still in flight
+    for the server is no longer awaited: its job finds the task state gone).
+    """
+    if state not in action_table.RESET_STATES:
+        allowed = ', '.join(sorted(action_table.RESET_STATES))
+        raise InvalidInput('state', 'must be one of %s, got %r' % (allowed, state))
+    row = action_table.ACTIONS['reset_state']
+    with store.begin() as conn:
+        inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id, conn=conn)
+        action_table.check_action(inst, 'reset_state', context)
+        if check_mode:
+            return inst
+        instances.action_start(conn, inst['uuid'], row.event, context.request_id, context.user_id,
+                               context.project_id)
+        inst = instances.update(store, inst['uuid'], conn=conn, vm_state=action_table.RESET_STATES[state],
+                                task_state=None)
+        instances.action_finish(conn, inst['uuid'], context.request_id)
+        return inst
+
+
+def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=None, check_mode=False):
+    """Check and record the action ``verb``; returns {server, host_call, request_id, action}."""
+    action = action_table.action_for(verb, reboot_type)
+    out = {'server': None, 'host_call': None, 'request_id': context.request_id, 'action': action}
+    if action == 'reset_state':
+        out['server'] = reset_state(store, ident, state, context, check_mode=check_mode)
+        return out
+    if check_mode:
+        out['server'] = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+        action_table.check_action(out['server'], action, context)
+        return out
+    inst, out['host_call'] = begin_action(store, ident, action, context, reason=reason)
+    if out['host_call'] is None:
+        inst = conductor.record_result(store, inst['uuid'], action, context.request_id)
+        inst.pop('changed', None)
+    out['server'] = inst
+    return out
+
+
+def record_many(store, reports, scheduler_config=None):
+    """Record a batch of host outcomes; returns the rows (each with ``changed``, maybe ``reschedule``)."""
+    out = []
+    for index, report in enumerate(reports):
+        for key in ('server', 'action', 'request_id'):
+            if not report.get(key):
+                raise InvalidInput('reports[%d].%s' % (index, key), 'is required')
+        out.append(conductor.record_result(store, report['server'], report['action'], report['request_id'],
+                                           report.get('result'), report.get('error'), scheduler_config))
+    return out
+
+
+def failures(reports, rows):
+    """What failed for good (not rescheduled to another host): one line per call, for the playbook to fail with."""
+    out = []
+    for report, row in zip(reports, rows):
+        result = report.get('result') or {}
+        if report.get('error') is None and not result.get('failed') and not result.get('unreachable'):
+            continue
+        if row.get('reschedule'):
+            continue
+        out.append('%s of %s on %s: %s' % (report['action'], row.get('display_name') or report['server'],
+                                           report.get('host') or row.get('host'),
+                                           report.get('error') or conductor.fault_message(result)))
+    return out
+
+
+def report_from_loop_result(loop_result, request_id=None):
+    """One report from an item of a looped host task's ``results`` (its item is the host call)."""
+    call = loop_result.get('item') or {}
+    result = dict((k, v) for k, v in loop_result.items() if k not in ('item', 'invocation'))
+    return {'server': call.get('server'), 'action': call.get('action'), 'host': call.get('host'),
+            'request_id': call.get('request_id') or request_id,
+            'result': result}
