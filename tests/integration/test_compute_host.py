@@ -213,4 +213,3 @@ def test_compute_host_role_starts_one_reporter_and_is_idempotent(env, tmp_path):
         assert reporter.running_pid(pid_file) is None
     finally:
         reporter.stop(pid_file)
-

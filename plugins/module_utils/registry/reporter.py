@@ -185,6 +185,12 @@ def running_pid(pid_file):
     return None
 
 
+def _say(text):
+    """One line for the caller of the command line (the role's task reads it)."""
+    sys.stdout.write(text + '\n')
+    sys.stdout.flush()
+
+
 def run_foreground(config, pid_file=None, stop=None):
     """The loop in this process (until SIGTERM/SIGINT); returns an exit status."""
     stop = stop or threading.Event()
@@ -192,7 +198,7 @@ def run_foreground(config, pid_file=None, stop=None):
     if pid_file:
         held = _lock(pid_file)
         if held is None:
-            print('running %s' % running_pid(pid_file))
+            _say('running %s' % running_pid(pid_file))
             return 0
         held.seek(0)
         held.truncate()
@@ -268,7 +274,7 @@ def stop(pid_file, timeout=15):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m ' + MODULE_NAME, description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(prog='python -m ' + MODULE_NAME, description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--config', required=True, help='the JSON config the compute_host role writes')
     parser.add_argument('--pid-file', help='PID file (and single-instance lock) of the background loop')
     parser.add_argument('--log-file', help='where start sends the loop\'s log')
@@ -282,24 +288,24 @@ def main(argv=None):
 
     if args.command == 'status':
         pid = running_pid(args.pid_file)
-        print('running %d' % pid if pid else 'stopped')
+        _say('running %d' % pid if pid else 'stopped')
         return 0 if pid else 3
     if args.command in ('stop', 'restart'):
         pid = stop(args.pid_file)
         if args.command == 'stop':
-            print('stopped %d' % pid if pid else 'stopped')
+            _say('stopped %d' % pid if pid else 'stopped')
             return 0
     config = load_config(args.config)
     if args.command == 'once':
         node = report_resources(Reporter(config).store(), config)
-        print(json.dumps({'host': node['host'], 'state': node['state'], 'last_seen_up': node['last_seen_up']}))
+        _say(json.dumps({'host': node['host'], 'state': node['state'], 'last_seen_up': node['last_seen_up']}))
         return 0
     if args.command == 'run':
         return run_foreground(config, args.pid_file)
     started, pid = start(args.config, args.pid_file, args.log_file)
-    print('%s %d' % ('started' if started else 'running', pid))
+    _say('%s %d' % ('started' if started else 'running', pid))
     return 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    raise SystemExit(main())
