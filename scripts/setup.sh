@@ -89,6 +89,15 @@ if ! apt-cache policy linux-image-cloud-amd64 2>/dev/null | grep -q 'Candidate: 
 fi
 scripts/build-test-image.sh >/dev/null
 
+step "compute host service (roles/compute_host: directories, libvirt check, periodic report)"
+# This machine is a compute host too: like nova-compute, it reports its own heartbeat (every 10 s)
+# and capacity (every 60 s), so a playbook run at any time finds it up. Without systemd the role
+# starts one loop process (PID file /run/novalite/compute-report.pid); a second run finds it.
+if [ -f playbooks/compute_host.yml ]; then
+    ANSIBLE_COLLECTIONS_PATH="$REPO/collections" .venv/bin/ansible-playbook -i inventory/localhost.yml \
+        playbooks/compute_host.yml -e compute_host_collections_path="$REPO/collections"
+fi
+
 step "demo playbook"
 if [ -f playbooks/demo.yml ] && [ -f inventory/localhost.yml ]; then
     ANSIBLE_COLLECTIONS_PATH="$REPO/collections" .venv/bin/ansible-playbook -i inventory/localhost.yml playbooks/demo.yml

@@ -284,6 +284,27 @@ def _record_once(store, host, cfg, values, now, check_mode, diff, service_down_t
     return changed, _view(new_node, new_service, now, service_down_time)
 
 
+def heartbeat(store, host, now=None, service_down_time=liveness.SERVICE_DOWN_TIME):
+    """Refresh only the host's heartbeat (Nova's servicegroup report_state); returns the node.
+
+    For a host that just proved alive (its libvirt answered) between resource
+    reports: no facts are read and nothing an operator sees as a change is
+    written. Raises NotFound for a host that was never recorded (it needs a
+    full ``record`` first: the scheduler knows nothing of its capacity).
+    """
+    host = _check_host(host)
+    _cn, svc = _tables()
+    now = now or engine.utcnow()
+    with store.begin() as conn:
+        node, service = _load(conn, host, lock=True)
+        if node is None or service is None:
+            raise NotFound('Compute host', host, field='host')
+        conn.execute(sa.update(svc).where(svc.c.id == service['id']).values(
+            last_seen_up=now, report_count=svc.c.report_count + 1, updated_at=now))
+        service.update(last_seen_up=now, report_count=service['report_count'] + 1, updated_at=now)
+    return _view(node, service, now, service_down_time)
+
+
 def list_nodes(store, now=None, service_down_time=liveness.SERVICE_DOWN_TIME, host=None):
     """All compute nodes (sorted by host) with state up/down and status enabled/disabled."""
     cn, svc = _tables()
