@@ -38,7 +38,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt import host_
 pytestmark = [pytest.mark.libvirt, pytest.mark.slow]
 
 DEAD_URI = 'qemu+unix:///system?socket=/nonexistent/novalite-dead/libvirt-sock'
-REFRESH_LINE = 'tasks_from: report'
 
 
 @pytest.fixture
@@ -79,14 +78,6 @@ def test_boot_after_a_long_pause_is_active(env):
     env.wait_for_console(server)
 
 
-def _server_yml_refreshes():
-    with open(os.path.join(REPO, 'playbooks', 'server.yml')) as f:
-        return REFRESH_LINE in f.read()
-
-
-@pytest.mark.xfail(not _server_yml_refreshes(), strict=True,
-                   reason='server.yml gets its one-line compute_host report include at merge (roles/server is '
-                          'edited elsewhere); until then it depends on the reporter alone')
 def test_readme_server_playbook_after_a_long_pause_is_active(env):
     store = env.setup()
     age_heartbeats(store)
