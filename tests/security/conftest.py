@@ -10,4 +10,5 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from lib.api_service import admin_token, api, demo_token, http  # noqa: F401  pylint: disable=unused-import
+from lib.api_service import (  # noqa: F401  pylint: disable=unused-import
+    admin_token, api, demo_token, fresh_api_heartbeat, http)
