@@ -19,6 +19,11 @@ if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 
 from lib.databases import MYSQL_SERVER, backends, mysql_admin as _mysql_admin  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.virt import connection as _libvirt_connection  # noqa: E402
+
+if _libvirt_connection.HAS_LIBVIRT:
+    # tests open libvirt directly too; lookups they expect to fail must not print to stderr
+    _libvirt_connection.install_error_handler()
 
 
 @pytest.fixture(params=backends())
