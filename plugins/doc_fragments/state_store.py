@@ -90,7 +90,8 @@ options:
     type: dict
   scheduler:
     description:
-      - Scheduler configuration (C(enabled_filters), weigher multipliers, C(host_subset_size),
-        C(max_attempts)).
+      - Scheduler configuration with Nova's C([filter_scheduler]) option names and defaults, the same
+        option as M(novalite.compute.schedule)'s I(scheduler): C(enabled_filters), C(available_filters),
+        C(weight_classes), the C(*_weight_multiplier) options, C(host_subset_size), C(max_attempts).
     type: dict
 '''
