@@ -99,6 +99,11 @@ class HostState(object):
         self.vcpu_limit = capacity.vcpu_limit(self.vcpus, self.cpu_allocation_ratio, self.reserved_host_cpus)
         self.ram_limit = capacity.ram_limit(self.memory_mb, self.ram_allocation_ratio, self.reserved_host_memory_mb)
         self.disk_limit = capacity.disk_limit(self.local_gb, self.disk_allocation_ratio, self.reserved_host_disk_mb)
+        # free = limit - used, kept up to date by consume/refresh_node: filters and
+        # weighers read it every decision, and only one host changes per placement
+        self._free_vcpus = self.vcpu_limit - self.vcpus_used
+        self._free_ram_mb = self.ram_limit - self.memory_mb_used
+        self._free_disk_gb = self.disk_limit - self.local_gb_used
 
         self.az_codes, self.az_names, self.az_lookup = _codes(list(columns['availability_zone']))
         self.arch_codes, self.arch_names, self.arch_lookup = _codes(
@@ -150,20 +155,27 @@ class HostState(object):
         return self._id_pos_cache
 
     # -- derived columns --------------------------------------------------
+    # the free columns are read-only views for filters and weighers
     def free_vcpus(self):
-        return self.vcpu_limit - self.vcpus_used
+        return self._free_vcpus
 
     def free_ram_mb(self):
-        return self.ram_limit - self.memory_mb_used
+        return self._free_ram_mb
 
     def free_disk_gb(self):
-        return self.disk_limit - self.local_gb_used
+        return self._free_disk_gb
+
+    def _refresh_free(self, pos):
+        self._free_vcpus[pos] = self.vcpu_limit[pos] - self.vcpus_used[pos]
+        self._free_ram_mb[pos] = self.ram_limit[pos] - self.memory_mb_used[pos]
+        self._free_disk_gb[pos] = self.disk_limit[pos] - self.local_gb_used[pos]
 
     def consume(self, pos, vcpus, memory_mb, disk_gb):
         """What a placement made earlier in this run uses (Nova's consume_from_request)."""
         self.vcpus_used[pos] += vcpus
         self.memory_mb_used[pos] += memory_mb
         self.local_gb_used[pos] += disk_gb
+        self._refresh_free(pos)
         self.num_instances[pos] += 1
         # num_io_ops stays as loaded: the store counts an instance as building
         # on a host only once its row names the host, and a request placed in
@@ -177,6 +189,7 @@ class HostState(object):
         self.vcpus_used[pos] = node['vcpus_used']
         self.memory_mb_used[pos] = node['memory_mb_used']
         self.local_gb_used[pos] = node['local_gb_used']
+        self._refresh_free(pos)
         self.generation[pos] = node['generation']
 
     def capability_column(self, path):

@@ -91,5 +91,12 @@ def weigh(state, spec, candidates, enabled):
         raw = np.asarray(raw, dtype=np.float64)
         if weigher.minval is not None or weigher.maxval is not None:
             raw = np.clip(raw, weigher.minval, weigher.maxval)
-        total += multiplier * normalise(raw, weigher.minval, weigher.maxval)
+        low = raw.min() if weigher.minval is None else weigher.minval
+        high = raw.max() if weigher.maxval is None else weigher.maxval
+        if high == low:
+            continue   # normalised to 0 everywhere: adds nothing
+        # multiplier * normalise(raw), with one temporary (this runs once per weigher per decision)
+        scaled = raw - low
+        scaled *= multiplier / float(high - low)
+        total += scaled
     return total

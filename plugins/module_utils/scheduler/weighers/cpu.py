@@ -14,4 +14,4 @@ class CPUWeigher(BaseHostWeigher):
     multiplier_option = 'cpu_weight_multiplier'
 
     def weigh_all(self, state, spec, candidates):
-        return state.vcpu_limit.take(candidates) - state.vcpus_used.take(candidates)
+        return state.free_vcpus().take(candidates)

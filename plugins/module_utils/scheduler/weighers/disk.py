@@ -14,4 +14,4 @@ class DiskWeigher(BaseHostWeigher):
     multiplier_option = 'disk_weight_multiplier'
 
     def weigh_all(self, state, spec, candidates):
-        return state.disk_limit.take(candidates) - state.local_gb_used.take(candidates)
+        return state.free_disk_gb().take(candidates)

@@ -19,5 +19,6 @@ class HypervisorVersionWeigher(BaseHostWeigher):
     multiplier_option = 'hypervisor_version_weight_multiplier'
 
     def weigh_all(self, state, spec, candidates):
+        versions = state.hypervisor_version.take(candidates)
         # an unknown version (stored as -1) counts as 0, as Nova's None does
-        return np.maximum(state.hypervisor_version.take(candidates), 0.0)
+        return np.maximum(versions, 0.0, out=versions)

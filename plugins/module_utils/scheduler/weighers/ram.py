@@ -15,4 +15,4 @@ class RAMWeigher(BaseHostWeigher):
     multiplier_option = 'ram_weight_multiplier'
 
     def weigh_all(self, state, spec, candidates):
-        return state.ram_limit.take(candidates) - state.memory_mb_used.take(candidates)
+        return state.free_ram_mb().take(candidates)
