@@ -91,7 +91,8 @@ options:
   scheduler:
     description:
       - Scheduler configuration with Nova's C([filter_scheduler]) option names and defaults, the same
-        option as M(novalite.compute.schedule)'s I(scheduler): C(enabled_filters), C(available_filters),
-        C(weight_classes), the C(*_weight_multiplier) options, C(host_subset_size), C(max_attempts).
+        option as I(scheduler) of M(novalite.compute.schedule), for example C(enabled_filters),
+        C(available_filters), C(weight_classes), the C(*_weight_multiplier) options, C(host_subset_size) and
+        C(max_attempts).
     type: dict
 '''

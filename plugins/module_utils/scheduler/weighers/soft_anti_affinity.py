@@ -11,10 +11,17 @@ __metaclass__ = type
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.base import BaseHostWeigher
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.soft_affinity import group_members_on
 
+try:
+    import numpy as np
+except ImportError:  # pragma: no cover
+    np = None
+
 
 class ServerGroupSoftAntiAffinityWeigher(BaseHostWeigher):
     multiplier_option = 'soft_anti_affinity_weight_multiplier'
 
     def weigh_all(self, state, spec, candidates):
         members = group_members_on(state, spec, candidates, 'soft-anti-affinity')
-        return None if members is None else -members
+        if members is None:
+            return None
+        return np.negative(members)
