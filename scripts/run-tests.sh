@@ -4,6 +4,12 @@
 #   scripts/run-tests.sh unit integration    # some of them
 # Extra pytest arguments: PYTEST_ARGS="-k flavor -x" scripts/run-tests.sh unit
 # Exit status is non-zero when any part failed.
+#
+# A skipped test has tested nothing, so a part fails on any skip that is not in
+# scripts/test_summary.py's EXPECTED_SKIPS (a MariaDB-only test when
+# NOVALITE_TEST_BACKENDS leaves MariaDB out, ...). A missing test image or
+# daemon fails the run. The summary gives passed/failed/skipped per part; the
+# JUnit XML of each part is in artifacts/test-results/.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,50 +38,75 @@ if [ -z "${NOVALITE_TEST_BACKENDS:-}" ] && ! mysqladmin --protocol=tcp -h 127.0.
     export NOVALITE_TEST_BACKENDS=sqlite
 fi
 
+RESULTS=artifacts/test-results
+TEST_IMAGE=.cache/test-image/disk.qcow2
+mkdir -p "$RESULTS"
+
 declare -a summary=()
 failed=0
-record() {  # name, exit status, seconds
-    local verdict=PASSED
-    [ "$2" -eq 0 ] || { verdict="FAILED (exit $2)"; failed=1; }
-    summary+=("$(printf '%-12s %-18s %5ss' "$1" "$verdict" "$3")")
+counts=""   # the last part's "N passed, N failed, N skipped"
+record() {  # name, verdict ("" = passed), seconds
+    local verdict=${2:-PASSED}
+    [ "$verdict" = PASSED ] || failed=1
+    summary+=("$(printf '%-12s %-26s %5ss  %s' "$1" "$verdict" "$3" "$counts")")
 }
 
-run_pytest() {  # directory
-    local dir=$1 rc
-    if [ -z "$(find "$dir" -name 'test_*.py' -print -quit 2>/dev/null)" ]; then
-        echo "    no tests in $dir yet"
-        return 0
-    fi
+run_pytest() {  # part, directory: sets verdict ("" when it passed) and counts
+    local part=$1 dir=$2 rc summary_rc report
+    report="$RESULTS/$part.xml"
+    rm -f "$report"
     # shellcheck disable=SC2086  # PYTEST_ARGS is meant to split into arguments
-    .venv/bin/python -m pytest -q -p no:cacheprovider --durations=5 "$dir" ${PYTEST_ARGS:-}
+    .venv/bin/python -m pytest -q -p no:cacheprovider --durations=5 -rs --junitxml="$report" "$dir" \
+        ${PYTEST_ARGS:-}
     rc=$?
-    # 5 = nothing collected: only acceptable for a directory without tests (handled above)
-    return $rc
+    .venv/bin/python scripts/test_summary.py "$report" > "$report.summary"
+    summary_rc=$?
+    cat "$report.summary"
+    counts=$(head -1 "$report.summary")
+    if [ $rc -ne 0 ]; then
+        verdict="FAILED (exit $rc)"    # 5 = nothing collected, a failure too
+    elif [ $summary_rc -eq 3 ]; then
+        verdict="FAILED (unexpected skips)"
+    elif [ $summary_rc -ne 0 ]; then
+        verdict="FAILED (no report)"
+    fi
+}
+
+needs_image() {  # part: a part that boots the test image fails at once without it
+    [ -f "$TEST_IMAGE" ] && return 0
+    echo "run-tests: $1 needs the test image $TEST_IMAGE: run 'make image'" >&2
+    counts="not run"
+    return 1
 }
 
 for part in "${parts[@]}"; do
     started=$(date +%s)
+    counts=""
+    verdict=""
     case "$part" in
         sanity)
             echo "==> sanity (ansible-test)"
-            scripts/sanity.sh; rc=$? ;;
+            scripts/sanity.sh || verdict="FAILED (exit $?)" ;;
         unit)
             echo "==> unit tests"
-            run_pytest tests/unit; rc=$? ;;
+            run_pytest unit tests/unit ;;
         integration)
             echo "==> integration tests (real libvirt + QEMU)"
-            run_pytest tests/integration; rc=$? ;;
+            if needs_image integration; then run_pytest integration tests/integration
+            else verdict="FAILED (no test image)"; fi ;;
         api)
             echo "==> REST shim tests (the real openstack CLI and openstacksdk)"
-            run_pytest tests/api; rc=$? ;;
+            if needs_image api; then run_pytest api tests/api
+            else verdict="FAILED (no test image)"; fi ;;
         security)
             echo "==> adversarial tests (hostile input, crashes; tests/security)"
-            run_pytest tests/security; rc=$? ;;
+            if needs_image security; then run_pytest security tests/security
+            else verdict="FAILED (no test image)"; fi ;;
         *)
             echo "run-tests: unknown part '$part' (sanity, unit, integration, api, security)" >&2
             exit 2 ;;
     esac
-    record "$part" "$rc" $(( $(date +%s) - started ))
+    record "$part" "$verdict" $(( $(date +%s) - started ))
 done
 
 echo

@@ -4,6 +4,8 @@
   is a fresh file per test; MariaDB is a fresh database per test on
   127.0.0.1:3306 (dropped afterwards). Set NOVALITE_TEST_BACKENDS=sqlite to
   skip MariaDB on a machine without it; CI runs both.
+* ``mariadb_url``: a fresh MariaDB database, for tests about MariaDB itself; it
+  skips (an expected skip) only when NOVALITE_TEST_BACKENDS leaves MariaDB out.
 * ``repo``: the repository root; ``venv_python``: the interpreter playbooks use.
 """
 
@@ -18,7 +20,12 @@ COLLECTIONS = os.path.join(REPO, 'collections')
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 
-from lib.databases import MYSQL_SERVER, backends, mysql_admin as _mysql_admin  # noqa: E402
+from lib.databases import MARIADB_EXCLUDED, MYSQL_SERVER, backends, mysql_admin as _mysql_admin  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.virt import connection as _libvirt_connection  # noqa: E402
+
+if _libvirt_connection.HAS_LIBVIRT:
+    # tests open libvirt directly too; lookups they expect to fail must not print to stderr
+    _libvirt_connection.install_error_handler()
 
 
 @pytest.fixture(params=backends())
@@ -27,6 +34,18 @@ def db_url(request, tmp_path):
     if request.param == 'sqlite':
         yield 'sqlite:///%s' % (tmp_path / 'novalite.db')
         return
+    yield from _fresh_mariadb_database()
+
+
+@pytest.fixture
+def mariadb_url():
+    """A URL to an empty MariaDB database, for tests about MariaDB itself (runs whenever it is tested)."""
+    if 'mysql' not in backends():
+        pytest.skip(MARIADB_EXCLUDED)
+    yield from _fresh_mariadb_database()
+
+
+def _fresh_mariadb_database():
     name = 'novalite_t_%s' % uuid.uuid4().hex[:12]
     _mysql_admin('CREATE DATABASE %s CHARACTER SET utf8mb4' % name)
     try:

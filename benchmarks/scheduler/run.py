@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.join(REPO, 'collections'))
 
 
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import (  # noqa: E402
-    claims, config as config_mod, filters as filters_mod, manager, request_spec)
+    claims, config as config_mod, filters as filters_mod, manager, request_spec, weighers)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostState  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.store import schema  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store, utcnow  # noqa: E402
@@ -99,11 +99,11 @@ def _rss_mb():
         return int(fh.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2 ** 20
 
 
-def _decide_and_claim(store, state, spec, enabled, cfg):
+def _decide_and_claim(store, state, spec, enabled, cfg, enabled_weighers):
     a = time.perf_counter()
     candidates, explanation = manager.run_filters(state, spec, enabled)
     b = time.perf_counter()
-    chosen, _weight, _alternates = manager.rank(state, spec, candidates, cfg, random.Random(0))
+    chosen, _weight, _alternates = manager.rank(state, spec, candidates, cfg, random.Random(0), enabled_weighers)
     c = time.perf_counter()
     result = claims.claim(store, str(uuid.uuid4()), state.hosts[chosen], spec.vcpus, spec.memory_mb, spec.disk_gb)
     state.refresh_node(result['node'])
@@ -114,6 +114,8 @@ def _decide_and_claim(store, state, spec, enabled, cfg):
 def bench_size(store, count, runs):
     cfg = config_mod.SchedulerConfig(host_subset_size=1)
     enabled = filters_mod.load_enabled(cfg)
+    # as select_destinations does: plugins are loaded once per call, not per decision
+    enabled_weighers = weighers.load_enabled(cfg)
     rss_before = _rss_mb()
     t0 = time.perf_counter()
     with store.read() as conn:
@@ -123,11 +125,11 @@ def bench_size(store, count, runs):
     spec = request()
     # the first decision pays one-off costs (per-run capability columns, SQL
     # statement compilation): shown apart, then the median of the rest
-    first_ms = _decide_and_claim(store, state, spec, enabled, cfg)[3]
-    samples = [_decide_and_claim(store, state, spec, enabled, cfg) for _run in range(runs)]
+    first_ms = _decide_and_claim(store, state, spec, enabled, cfg, enabled_weighers)[3]
+    samples = [_decide_and_claim(store, state, spec, enabled, cfg, enabled_weighers) for _run in range(runs)]
     # memory of one decision, traced separately (tracing slows Python code, so not timed)
     tracemalloc.start()
-    _decide_and_claim(store, state, spec, enabled, cfg)
+    _decide_and_claim(store, state, spec, enabled, cfg, enabled_weighers)
     decision_mb = tracemalloc.get_traced_memory()[1] / 2 ** 20
     tracemalloc.stop()
 

@@ -90,7 +90,9 @@ options:
     type: dict
   scheduler:
     description:
-      - Scheduler configuration (C(enabled_filters), weigher multipliers, C(host_subset_size),
-        C(max_attempts)).
+      - Scheduler configuration with Nova's C([filter_scheduler]) option names and defaults, the same
+        option as I(scheduler) of M(novalite.compute.schedule), for example C(enabled_filters),
+        C(available_filters), C(weight_classes), the C(*_weight_multiplier) options, C(host_subset_size) and
+        C(max_attempts).
     type: dict
 '''

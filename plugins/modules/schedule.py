@@ -75,15 +75,22 @@ options:
     description: Claim the resources. C(false) only computes the answer (as check mode does).
     type: bool
     default: true
-  scheduler_config:
+  scheduler:
     description:
-      - Scheduler options with Nova's names, for example C(enabled_filters), C(available_filters),
-        C(host_subset_size), C(max_attempts), C(max_instances_per_host), C(service_down_time),
-        C(ram_weight_multiplier), C(cpu_weight_multiplier), C(disk_weight_multiplier),
-        C(num_instances_weight_multiplier), C(soft_affinity_weight_multiplier),
-        C(soft_anti_affinity_weight_multiplier), C(build_failure_weight_multiplier).
+      - Scheduler options with Nova's C([filter_scheduler]) names and defaults, the same option every module
+        that schedules takes (M(novalite.compute.server), M(novalite.compute.server_build), ...).
+      - Filters C(enabled_filters), C(available_filters); weighers C(weight_classes) (default every built-in
+        weigher) and their multipliers C(ram_weight_multiplier) (1.0), C(cpu_weight_multiplier) (1.0),
+        C(disk_weight_multiplier) (1.0), C(hypervisor_version_weight_multiplier) (1.0),
+        C(num_instances_weight_multiplier) (0.0), C(io_ops_weight_multiplier) (-1.0),
+        C(soft_affinity_weight_multiplier) (1.0), C(soft_anti_affinity_weight_multiplier) (1.0),
+        C(build_failure_weight_multiplier) (1000000.0); and C(host_subset_size), C(max_attempts),
+        C(max_instances_per_host), C(service_down_time).
+      - Each weigher's values are scaled to 0..1 across the candidate hosts, multiplied by its multiplier and
+        summed; the highest total wins. A multiplier of 0 turns a weigher off.
       - Allocation ratios and reserved amounts are per host, from the registry.
     type: dict
+    aliases: [scheduler_config]
 notes:
   - The state store is chosen by I(database_url), else C($NOVALITE_DATABASE_URL), else the SQLite default.
   - Supports check mode and diff mode.
@@ -108,9 +115,17 @@ EXAMPLES = r'''
   novalite.compute.schedule:
     flavor: {vcpus: 2, memory_mb: 4096, root_gb: 20}
     claim: false
-    scheduler_config:
+    scheduler:
       enabled_filters: [ComputeFilter, RamFilter, DiskFilter, CoreFilter]
       host_subset_size: 2
+
+- name: Stack servers onto the fullest hosts (least free RAM first), ignoring CPU and disk
+  novalite.compute.schedule:
+    flavor: m1.small
+    claim: false
+    scheduler:
+      weight_classes: [RAMWeigher, BuildFailureWeigher]
+      ram_weight_multiplier: -1.0
 '''
 
 RETURN = r'''
@@ -173,7 +188,7 @@ def _schedule(module, store):
                                                   'exclude_hosts', 'consumer_uuids') if params[key] is not None)
     claim = params['claim'] and not module.check_mode
     try:
-        result = manager.select_destinations(store, request, params['scheduler_config'], claim=claim)
+        result = manager.select_destinations(store, request, params['scheduler'], claim=claim)
     except NoValidHost as exc:
         module.log('novalite scheduler: %s' % exc.message)
         raise
@@ -201,7 +216,7 @@ def main():
         exclude_hosts=dict(type='list', elements='str'),
         consumer_uuids=dict(type='list', elements='str'),
         claim=dict(type='bool', default=True),
-        scheduler_config=dict(type='dict'),
+        scheduler=dict(type='dict', aliases=['scheduler_config']),
     )
     argument_spec.update(DATABASE_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,

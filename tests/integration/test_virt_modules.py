@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -131,22 +130,23 @@ def test_instance_check_mode_creates_nothing(tmp_path, instances_path, image):
     assert not os.path.exists(os.path.join(instances_path, inst['uuid']))
 
 
-def test_overlay_creation_time_small_vs_large_base(tmp_path, instances_path, capsys):
-    """qemu-img create of an overlay does not depend on the base size (figure for the report)."""
-    small = image_spec(make_qcow2(tmp_path / 's.qcow2', '15M', pattern=1))
-    large = image_spec(make_qcow2(tmp_path / 'l.qcow2', '1G', pattern=2))
+def test_overlay_is_copy_on_write_whatever_the_base_size(tmp_path, instances_path):
+    """An overlay holds no base data: same qcow2 metadata-only file over a 15 MB or a 1 GiB base.
+
+    (How long qemu-img takes is a figure for benchmarks/overlay/run, not an assertion.)
+    """
     from ansible_collections.novalite.compute.plugins.module_utils.virt import disk, imagecache
-    figures = {}
-    for label, img in (('15MB', small), ('1GiB', large)):
-        base = imagecache.ensure_base(instances_path, img)
-        samples = []
-        for _sample in range(5):
-            path = os.path.join(instances_path, 'ov-%s' % uuid.uuid4().hex)
-            t = time.perf_counter()
-            disk.create_overlay(path, base['path'], base['format'], 2 * 1024 ** 3)
-            samples.append(time.perf_counter() - t)
-            os.unlink(path)
-        figures[label] = round(sorted(samples)[2] * 1000, 1)
-    with capsys.disabled():
-        print('\nqemu-img create overlay median ms: %s' % json.dumps(figures))
-    assert figures['1GiB'] < max(10 * figures['15MB'], 200)
+    overlays = {}
+    for label, size, pattern in (('small', '15M', 1), ('large', '1G', 2)):
+        base = imagecache.ensure_base(instances_path, image_spec(make_qcow2(tmp_path / label, size, pattern=pattern)))
+        path = os.path.join(instances_path, 'overlay-%s' % label)
+        disk.create_overlay(path, base['path'], base['format'], 2 * 1024 ** 3)
+        info = json.loads(subprocess.check_output(['qemu-img', 'info', '--output=json', path]))
+        overlays[label] = info
+        assert (info['format'], info['virtual-size'], info['backing-filename']) == \
+            ('qcow2', 2 * 1024 ** 3, base['path'])
+        assert info.get('backing-filename-format', base['format']) == base['format']
+    # nothing of either base was copied: both overlays are the same few metadata clusters
+    assert overlays['small']['actual-size'] == overlays['large']['actual-size']
+    assert os.path.getsize(os.path.join(instances_path, 'overlay-small')) == \
+        os.path.getsize(os.path.join(instances_path, 'overlay-large'))

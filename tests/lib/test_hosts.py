@@ -39,6 +39,11 @@ except ImportError:
     libvirt = None
     HAS_LIBVIRT = False
 
+if HAS_LIBVIRT:
+    from ansible_collections.novalite.compute.plugins.module_utils.virt.connection import install_error_handler
+    # a host still starting refuses connections: retried here, not printed to stderr
+    install_error_handler()
+
 # Under /var/lib so QEMU (user libvirt-qemu) can reach disks and migration sockets.
 DEFAULT_BASE_DIR = '/var/lib/novalite/test-hosts'
 PRIVATE_DIRS = (

@@ -238,9 +238,9 @@ def test_service_killed_during_boots_and_actions_settles(capsys):
         live.cleanup()
 
 
-def test_worker_killed_among_two_while_boots_spread_over_two_apis(db_url, capsys):
-    if not db_url.startswith('mysql'):
-        pytest.skip('two APIs and two workers share one MariaDB store')
+def test_worker_killed_among_two_while_boots_spread_over_two_apis(mariadb_url, capsys):
+    """Two APIs and two workers share one MariaDB store."""
+    db_url = mariadb_url
     rng = seeded_random('crash (b)')
     gaps = [rng.uniform(0.0, 0.3) for _index in range(20)]
     kill_after = rng.randrange(4, 12)      # boots sent before the kill

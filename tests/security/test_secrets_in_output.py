@@ -19,10 +19,10 @@ import uuid
 import ansible_runner
 import pytest
 
-from lib.databases import backends, mysql_admin as _mysql_admin
+from lib.databases import MARIADB_EXCLUDED, backends, mysql_admin as _mysql_admin
 from lib.novalite_env import REPO
 
-pytestmark = pytest.mark.skipif('mysql' not in backends(), reason='NOVALITE_TEST_BACKENDS excludes MariaDB')
+pytestmark = pytest.mark.skipif('mysql' not in backends(), reason=MARIADB_EXCLUDED)
 
 PLAYBOOK = '''
 - hosts: localhost

@@ -243,7 +243,7 @@ def _record_once(store, host, cfg, values, now, check_mode, diff, service_down_t
                             vcpus_used=0, memory_mb_used=0, local_gb_used=0, generation=0)
         else:
             values = dict(values)
-            # Keys others keep in capabilities (the scheduler's failed_builds) survive a report.
+            # Keys already recorded that this report does not name survive it.
             merged = dict(node['capabilities'] or {})
             merged.update(values['capabilities'])
             values['capabilities'] = merged

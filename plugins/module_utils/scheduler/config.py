@@ -3,8 +3,9 @@
 # Apache License 2.0 (see LICENSE)
 """Scheduler configuration with Nova's option names and defaults.
 
-``from_dict`` validates a plain dict (module options, REST shim config) and
-names the offending option on bad input.
+``from_dict`` validates a plain dict (the modules' ``scheduler`` option, the
+REST shim's config) and names the offending option (``scheduler.<name>``) on
+bad input.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -12,6 +13,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+
+# the modules' option that carries this configuration, named in error messages
+OPTION = 'scheduler'
 
 ALL_FILTERS = 'novalite.compute.scheduler.filters.all_filters'
 
@@ -33,13 +37,17 @@ DEFAULT_ENABLED_FILTERS = [
     'DifferentHostFilter',
 ]
 
-# The seeds: "most free RAM wins" is the default ordering, so only the RAM
-# weigher is on by default; the others are available with a multiplier.
+ALL_WEIGHERS = 'novalite.compute.scheduler.weighers.all_weighers'
+
+# Nova's [filter_scheduler] multipliers and defaults, for the weighers novalite
+# has (a host here has no PCI devices, metrics or cells).
 DEFAULT_MULTIPLIERS = {
     'ram_weight_multiplier': 1.0,
-    'cpu_weight_multiplier': 0.0,
-    'disk_weight_multiplier': 0.0,
+    'cpu_weight_multiplier': 1.0,
+    'disk_weight_multiplier': 1.0,
+    'hypervisor_version_weight_multiplier': 1.0,
     'num_instances_weight_multiplier': 0.0,
+    'io_ops_weight_multiplier': -1.0,
     'soft_affinity_weight_multiplier': 1.0,
     'soft_anti_affinity_weight_multiplier': 1.0,
     'build_failure_weight_multiplier': 1000000.0,
@@ -48,6 +56,7 @@ DEFAULT_MULTIPLIERS = {
 DEFAULTS = dict(
     enabled_filters=list(DEFAULT_ENABLED_FILTERS),
     available_filters=[ALL_FILTERS],
+    weight_classes=[ALL_WEIGHERS],
     host_subset_size=1,
     max_attempts=3,
     max_instances_per_host=50,
@@ -66,7 +75,7 @@ class SchedulerConfig(object):
             if value is None:
                 continue
             if key not in DEFAULTS:
-                raise InvalidInput('scheduler_config', 'unknown option %r (known: %s)'
+                raise InvalidInput(OPTION, 'unknown option %r (known: %s)'
                                    % (key, ', '.join(sorted(DEFAULTS))))
             setattr(self, key, _coerce(key, value))
 
@@ -75,7 +84,7 @@ class SchedulerConfig(object):
 
 
 def _coerce(key, value):
-    field = 'scheduler_config.%s' % key
+    field = '%s.%s' % (OPTION, key)
     default = DEFAULTS[key]
     if isinstance(default, list):
         if isinstance(value, str):
@@ -105,5 +114,5 @@ def from_dict(options):
     if isinstance(options, SchedulerConfig):
         return options
     if not isinstance(options, dict):
-        raise InvalidInput('scheduler_config', 'must be a dict of options')
+        raise InvalidInput(OPTION, 'must be a dict of options')
     return SchedulerConfig(**options)

@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import datetime
 
+from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.registry import liveness
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import capacity
 
@@ -38,7 +39,7 @@ _NODE_COLUMNS = (
     'cpu_allocation_ratio', 'ram_allocation_ratio', 'disk_allocation_ratio',
     'reserved_host_cpus', 'reserved_host_memory_mb', 'reserved_host_disk_mb',
     'cpu_arch', 'hypervisor_type', 'hypervisor_version', 'virt_type',
-    'traits', 'capabilities', 'cpu_info', 'generation',
+    'traits', 'capabilities', 'cpu_info', 'generation', 'failed_builds',
 )
 
 # Attributes a flavor's ``capabilities:`` extra specs may name besides the
@@ -65,7 +66,7 @@ class HostState(object):
     """Column arrays for ``n`` hosts. Build with ``load`` (DB) or ``from_columns`` (tests, benchmark)."""
 
     def __init__(self, columns, service_rows=(), instance_counts=None, now=None,
-                 service_down_time=liveness.SERVICE_DOWN_TIME):
+                 service_down_time=liveness.SERVICE_DOWN_TIME, io_ops_counts=None):
         n = len(columns['id'])
         self.n = n
         self.ids = np.asarray(columns['id'], dtype=np.int64)
@@ -98,6 +99,11 @@ class HostState(object):
         self.vcpu_limit = capacity.vcpu_limit(self.vcpus, self.cpu_allocation_ratio, self.reserved_host_cpus)
         self.ram_limit = capacity.ram_limit(self.memory_mb, self.ram_allocation_ratio, self.reserved_host_memory_mb)
         self.disk_limit = capacity.disk_limit(self.local_gb, self.disk_allocation_ratio, self.reserved_host_disk_mb)
+        # free = limit - used, kept up to date by consume/refresh_node: filters and
+        # weighers read it every decision, and only one host changes per placement
+        self._free_vcpus = self.vcpu_limit - self.vcpus_used
+        self._free_ram_mb = self.ram_limit - self.memory_mb_used
+        self._free_disk_gb = self.disk_limit - self.local_gb_used
 
         self.az_codes, self.az_names, self.az_lookup = _codes(list(columns['availability_zone']))
         self.arch_codes, self.arch_names, self.arch_lookup = _codes(
@@ -110,15 +116,14 @@ class HostState(object):
         self.capabilities = [c or {} for c in (columns.get('capabilities') or [{}] * n)]
         self.cpu_info = list(columns.get('cpu_info') or [None] * n)
 
-        # Nova keeps build failures in the compute node's stats; the registry
-        # records them as capabilities['failed_builds'].
-        self.failed_builds = np.asarray([_int_or_zero(c.get('failed_builds')) for c in self.capabilities],
-                                        dtype=np.float64)
-        self.num_instances = np.zeros(n, dtype=np.float64)
-        for host_id, count in (instance_counts or {}).items():
-            pos = self._id_pos().get(host_id)
-            if pos is not None:
-                self.num_instances[pos] = count
+        # consecutive failed builds per host (compute_nodes.failed_builds, Nova's
+        # compute node stat); fixed for the run, so "any at all" is known once
+        self.failed_builds = f64('failed_builds')
+        self.any_failed_builds = bool(self.failed_builds.any())
+        self.num_instances = self._per_node_id(instance_counts)
+        # Nova's num_io_ops: instances being built on the host
+        self.num_io_ops = self._per_node_id(io_ops_counts)
+        self.any_io_ops = bool(self.num_io_ops.any())
 
         # ComputeFilter: a host without a nova-compute service row is not up
         self.service_up = np.zeros(n, dtype=bool)
@@ -136,27 +141,45 @@ class HostState(object):
         self._capability_cache = {}
         self._id_pos_cache = None
 
+    def _per_node_id(self, counts):
+        column = np.zeros(self.n, dtype=np.float64)
+        for node_id, count in (counts or {}).items():
+            pos = self._id_pos().get(node_id)
+            if pos is not None:
+                column[pos] = count
+        return column
+
     def _id_pos(self):
         if getattr(self, '_id_pos_cache', None) is None:
             self._id_pos_cache = dict((int(v), i) for i, v in enumerate(self.ids))
         return self._id_pos_cache
 
     # -- derived columns --------------------------------------------------
+    # the free columns are read-only views for filters and weighers
     def free_vcpus(self):
-        return self.vcpu_limit - self.vcpus_used
+        return self._free_vcpus
 
     def free_ram_mb(self):
-        return self.ram_limit - self.memory_mb_used
+        return self._free_ram_mb
 
     def free_disk_gb(self):
-        return self.disk_limit - self.local_gb_used
+        return self._free_disk_gb
+
+    def _refresh_free(self, pos):
+        self._free_vcpus[pos] = self.vcpu_limit[pos] - self.vcpus_used[pos]
+        self._free_ram_mb[pos] = self.ram_limit[pos] - self.memory_mb_used[pos]
+        self._free_disk_gb[pos] = self.disk_limit[pos] - self.local_gb_used[pos]
 
     def consume(self, pos, vcpus, memory_mb, disk_gb):
         """What a placement made earlier in this run uses (Nova's consume_from_request)."""
         self.vcpus_used[pos] += vcpus
         self.memory_mb_used[pos] += memory_mb
         self.local_gb_used[pos] += disk_gb
+        self._refresh_free(pos)
         self.num_instances[pos] += 1
+        # num_io_ops stays as loaded: the store counts an instance as building
+        # on a host only once its row names the host, and a request placed in
+        # one call must land where the same instances asked one by one would
 
     def refresh_node(self, node):
         """Take fresh usage for one host (after a lost claim race)."""
@@ -166,6 +189,7 @@ class HostState(object):
         self.vcpus_used[pos] = node['vcpus_used']
         self.memory_mb_used[pos] = node['memory_mb_used']
         self.local_gb_used[pos] = node['local_gb_used']
+        self._refresh_free(pos)
         self.generation[pos] = node['generation']
 
     def capability_column(self, path):
@@ -182,10 +206,27 @@ class HostState(object):
         if len(key) == 1 and key[0] in BUILTIN_CAPABILITIES:
             codes, names = _builtin_column(self, key[0])
         else:
-            values = [_lookup_capability(self, i, key) for i in range(self.n)]
+            values = [self.capability(i, key) for i in range(self.n)]
             codes, names, _lookup = _codes(values)
         cached = self._capability_cache[key] = (codes, names)
         return cached
+
+    def capability(self, pos, path):
+        """One host's capability at ``path`` as Nova compares it (``str(value)``), None when absent."""
+        head = path[0]
+        if head in BUILTIN_CAPABILITIES:
+            value = _builtin_value(self, pos, head)
+        elif head == 'cpu_info':
+            value = self.cpu_info[pos]
+        else:
+            value = self.capabilities[pos].get(head)
+        for part in path[1:]:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(part)
+        if value is None:
+            return None
+        return str(value)
 
     def view(self, pos):
         return HostView(self, pos)
@@ -207,18 +248,19 @@ class HostState(object):
         counts = dict(conn.execute(
             sa.select(allocations.c.compute_node_id, sa.func.count())
             .group_by(allocations.c.compute_node_id)).all())
-        return cls(columns, service_rows, counts, now=now, service_down_time=service_down_time)
+        instances = schema.table('instances')
+        # Nova counts an instance being built as an I/O operation on its host
+        io_ops = dict(conn.execute(
+            sa.select(nodes.c.id, sa.func.count())
+            .select_from(instances.join(nodes, nodes.c.host == instances.c.host))
+            .where(instances.c.deleted == 0, instances.c.vm_state == states.BUILDING)
+            .group_by(nodes.c.id)).all())
+        return cls(columns, service_rows, counts, now=now, service_down_time=service_down_time,
+                   io_ops_counts=io_ops)
 
     @classmethod
-    def from_columns(cls, columns, service_rows=(), instance_counts=None, now=None):
-        return cls(columns, service_rows, instance_counts, now=now)
-
-
-def _int_or_zero(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    def from_columns(cls, columns, service_rows=(), instance_counts=None, now=None, io_ops_counts=None):
+        return cls(columns, service_rows, instance_counts, now=now, io_ops_counts=io_ops_counts)
 
 
 def _builtin_value(state, pos, head):
@@ -235,23 +277,6 @@ def _builtin_value(state, pos, head):
     if head == 'availability_zone':
         return state.az_names[state.az_codes[pos]]
     return state.hosts[pos]
-
-
-def _lookup_capability(state, pos, path):
-    head = path[0]
-    if head in BUILTIN_CAPABILITIES:
-        value = _builtin_value(state, pos, head)
-    elif head == 'cpu_info':
-        value = state.cpu_info[pos]
-    else:
-        value = state.capabilities[pos].get(head)
-    for part in path[1:]:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    if value is None:
-        return None
-    return str(value)
 
 
 def _builtin_column(state, head):
@@ -290,6 +315,8 @@ class HostView(object):
     free_disk_mb = property(lambda self: float(self._state.disk_limit[self.index] - self._state.local_gb_used[self.index]) * 1024)
     free_vcpus = property(lambda self: float(self._state.vcpu_limit[self.index] - self._state.vcpus_used[self.index]))
     num_instances = property(lambda self: int(self._state.num_instances[self.index]))
+    num_io_ops = property(lambda self: int(self._state.num_io_ops[self.index]))
+    failed_builds = property(lambda self: int(self._state.failed_builds[self.index]))
     cpu_arch = property(lambda self: self._state.arch_names[self._state.arch_codes[self.index]] or None)
     hypervisor_type = property(lambda self: self._state.hv_type_names[self._state.hv_type_codes[self.index]] or None)
     virt_type = property(lambda self: self._state.virt_names[self._state.virt_codes[self.index]] or None)
@@ -298,3 +325,7 @@ class HostView(object):
     capabilities = property(lambda self: self._state.capabilities[self.index])
     up = property(lambda self: bool(self._state.service_up[self.index]))
     enabled = property(lambda self: bool(self._state.service_enabled[self.index]))
+
+    def capability(self, path):
+        """The capability at ``path`` (a tuple such as ('cpu_info', 'arch')) as a string, or None."""
+        return self._state.capability(self.index, path)

@@ -29,6 +29,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import Inv
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import claims, config as config_mod
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import filters as filters_mod
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import request_spec as spec_mod
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import weighers
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.explain import Explanation
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostState
@@ -78,11 +79,17 @@ def run_filters(state, spec, enabled, timings=None):
     return candidates, explanation
 
 
-def rank(state, spec, candidates, cfg, rng):
-    """(chosen position, weight, [(alternate position, weight)]) or None when no candidate."""
+def rank(state, spec, candidates, cfg, rng, enabled_weighers=None):
+    """(chosen position, weight, [(alternate position, weight)]) or None when no candidate.
+
+    ``enabled_weighers`` comes from ``weighers.load_enabled(cfg)``; callers that
+    rank many times load it once.
+    """
     if candidates.size == 0:
         return None
-    weights = weighers.weigh(state, spec, candidates, cfg)
+    if enabled_weighers is None:
+        enabled_weighers = weighers.load_enabled(cfg)
+    weights = weighers.weigh(state, spec, candidates, enabled_weighers)
     wanted = min(candidates.size, cfg.host_subset_size + cfg.max_attempts - 1)
     if wanted < candidates.size:
         top = np.argpartition(-weights, wanted - 1)[:wanted]
@@ -118,6 +125,114 @@ def _existing_claims(store, spec):
     return found
 
 
+class _Run(object):
+    """What one select_destinations call works with: its configuration, request, plugins and host state."""
+
+    def __init__(self, store, cfg, spec, claim, rng):
+        self.store = store
+        self.cfg = cfg
+        self.spec = spec
+        self.claim = claim
+        self.rng = rng
+        self.filters = filters_mod.load_enabled(cfg)
+        self.weighers = weighers.load_enabled(cfg)
+        self.state = None
+        self.made = []      # consumers this call claimed for (released if the request fails)
+        self.timings = dict(filter_ms=0.0, weigh_ms=0.0, claim_ms=0.0)
+
+
+def _prepare(store, request_spec, config, claim, rng):
+    cfg = config_mod.from_dict(config)
+    spec = build_spec(request_spec)
+    if claim and not spec.instance_uuids:
+        raise InvalidInput('consumer_uuids', 'claiming needs one instance UUID per instance')
+    return _Run(store, cfg, spec, claim, rng or random.Random())
+
+
+def _load_state(run, state):
+    """Resolve the request's names and load the host state (unless the caller gave one)."""
+    with run.store.read() as conn:
+        spec_mod.resolve(conn, run.spec)
+        if state is None:
+            started = time.perf_counter()
+            state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
+            run.timings['load_ms'] = (time.perf_counter() - started) * 1000
+    run.state = state
+
+
+def _reload_state(run):
+    """Fresh host state (and group members) after every alternate lost a claim race."""
+    with run.store.read() as conn:
+        run.state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
+        if run.spec.group is not None:
+            run.spec.group_hosts = server_groups.member_host_counts(conn, run.spec.group['id'])
+
+
+def _claim_first_free(run, consumer, chosen, weight, alternates, lost):
+    """Claim on the chosen host, else on each alternate in turn: the placement made, or None."""
+    state, spec = run.state, run.spec
+    for pos, pos_weight in [(chosen, weight)] + alternates:
+        try:
+            result = claims.claim(run.store, consumer, state.hosts[pos], spec.vcpus, spec.memory_mb,
+                                  spec.disk_gb, group=spec.group)
+        except claims.ClaimFailed as exc:
+            lost.append(state.hosts[pos])
+            if exc.node:
+                state.refresh_node(exc.node)
+            continue
+        run.made.append(consumer)
+        if result.get('node'):
+            state.refresh_node(result['node'])
+            state.num_instances[pos] += 1
+        return pos, pos_weight, [(a, aw) for a, aw in alternates if a != pos]
+    return None
+
+
+def _place_one(run, consumer):
+    """Filter, weigh and (with claims) claim for one instance: (placement or None, Explanation, lost hosts).
+
+    A round whose every alternate lost a race decides again on fresh state, up
+    to ``max_attempts`` rounds.
+    """
+    explanation = None
+    lost = []
+    for _round in range(run.cfg.max_attempts):
+        t0 = time.perf_counter()
+        candidates, explanation = run_filters(run.state, run.spec, run.filters)
+        t1 = time.perf_counter()
+        ranked = rank(run.state, run.spec, candidates, run.cfg, run.rng, run.weighers)
+        t2 = time.perf_counter()
+        run.timings['filter_ms'] += (t1 - t0) * 1000
+        run.timings['weigh_ms'] += (t2 - t1) * 1000
+        if ranked is None:
+            return None, explanation, lost
+        if not run.claim:
+            return ranked, explanation, lost
+        placed = _claim_first_free(run, consumer, ranked[0], ranked[1], ranked[2], lost)
+        run.timings['claim_ms'] += (time.perf_counter() - t2) * 1000
+        if placed is not None:
+            return placed, explanation, lost
+        _reload_state(run)
+    return None, explanation, lost
+
+
+def _existing_selection(held, consumer):
+    return {'host': held['host'], 'node_uuid': held['node_uuid'], 'consumer_uuid': consumer,
+            'weight': None, 'alternates': [], 'existing': True}
+
+
+def _fail_if_short(run, selections, failure):
+    """Fewer than min_count placed: release this call's claims and raise NoValidHost."""
+    if failure is None or len(selections) >= run.spec.min_count:
+        return
+    for consumer in run.made:
+        claims.release(run.store, consumer)
+    message = failure.text()
+    # the caller (the conductor) records it as the instances' fault
+    LOG.warning('%s', message)
+    raise NoValidHost(message, explanation=failure.as_dict())
+
+
 def select_destinations(store, request_spec, config=None, claim=True, state=None, rng=None):
     """Choose (and with ``claim`` claim) a host per instance.
 
@@ -128,77 +243,22 @@ def select_destinations(store, request_spec, config=None, claim=True, state=None
     """
     if not HAS_NUMPY:
         raise InvalidInput('scheduler', 'numpy is required (pip install numpy)')
-    timings = {}
     started = time.perf_counter()
-    cfg = config_mod.from_dict(config)
-    spec = build_spec(request_spec)
-    enabled = filters_mod.load_enabled(cfg)
-    if claim and not spec.instance_uuids:
-        raise InvalidInput('consumer_uuids', 'claiming needs one instance UUID per instance')
-    rng = rng or random.Random()
-
+    run = _prepare(store, request_spec, config, claim, rng)
+    spec = run.spec
     # consumers that already hold a claim are reported, not placed again (also in check mode)
     existing = _existing_claims(store, spec)
-    with store.read() as conn:
-        spec_mod.resolve(conn, spec)
-        if state is None:
-            load_start = time.perf_counter()
-            state = HostState.load(conn, service_down_time=cfg.service_down_time)
-            timings['load_ms'] = (time.perf_counter() - load_start) * 1000
+    _load_state(run, state)
 
     selections = []
-    made = []
     first_explanation = None
     failure = None
-    timings.update(filter_ms=0.0, weigh_ms=0.0, claim_ms=0.0)
     for index in range(spec.max_count):
         consumer = spec.instance_uuids[index] if spec.instance_uuids else None
         if consumer in existing:
-            held = existing[consumer]
-            selections.append({'host': held['host'], 'node_uuid': held['node_uuid'], 'consumer_uuid': consumer,
-                               'weight': None, 'alternates': [], 'existing': True})
+            selections.append(_existing_selection(existing[consumer], consumer))
             continue
-        placed = None
-        explanation = None
-        lost = []
-        for _round in range(cfg.max_attempts):
-            t0 = time.perf_counter()
-            candidates, explanation = run_filters(state, spec, enabled)
-            t1 = time.perf_counter()
-            ranked = rank(state, spec, candidates, cfg, rng)
-            t2 = time.perf_counter()
-            timings['filter_ms'] += (t1 - t0) * 1000
-            timings['weigh_ms'] += (t2 - t1) * 1000
-            if ranked is None:
-                break
-            chosen, weight, alternates = ranked
-            if not claim:
-                placed = (chosen, weight, alternates)
-                break
-            for pos, w in [(chosen, weight)] + alternates:
-                try:
-                    result = claims.claim(store, consumer, state.hosts[pos], spec.vcpus, spec.memory_mb,
-                                          spec.disk_gb, group=spec.group)
-                except claims.ClaimFailed as exc:
-                    lost.append(state.hosts[pos])
-                    if exc.node:
-                        state.refresh_node(exc.node)
-                    continue
-                made.append(consumer)
-                placed = (pos, w, [(a, aw) for a, aw in alternates if a != pos])
-                if result.get('node'):
-                    state.refresh_node(result['node'])
-                    state.num_instances[pos] += 1
-                break
-            timings['claim_ms'] += (time.perf_counter() - t2) * 1000
-            if placed is not None:
-                break
-            # every alternate lost a race: decide again on fresh data
-            with store.read() as conn:
-                state = HostState.load(conn, service_down_time=cfg.service_down_time)
-                if spec.group is not None:
-                    from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
-                    spec.group_hosts = server_groups.member_host_counts(conn, spec.group['id'])
+        placed, explanation, lost = _place_one(run, consumer)
         explanation.instance_index = index
         explanation.instance_count = spec.max_count
         explanation.claim_failures = lost
@@ -209,24 +269,18 @@ def select_destinations(store, request_spec, config=None, claim=True, state=None
             break
         pos, weight, alternates = placed
         if not claim:
-            state.consume(pos, spec.vcpus, spec.memory_mb, spec.disk_gb)
-        _note_group_member(spec, state.hosts[pos])
-        selections.append(_selection(state, pos, weight, alternates, consumer))
+            run.state.consume(pos, spec.vcpus, spec.memory_mb, spec.disk_gb)
+        _note_group_member(spec, run.state.hosts[pos])
+        selections.append(_selection(run.state, pos, weight, alternates, consumer))
 
-    if failure is not None and len(selections) < spec.min_count:
-        for consumer in made:
-            claims.release(store, consumer)
-        message = failure.text()
-        # the caller (the conductor) records it as the instances' fault
-        LOG.warning('%s', message)
-        raise NoValidHost(message, explanation=failure.as_dict())
-    timings['total_ms'] = (time.perf_counter() - started) * 1000
+    _fail_if_short(run, selections, failure)
+    run.timings['total_ms'] = (time.perf_counter() - started) * 1000
     return {'selections': selections,
-            'explanation': (first_explanation or Explanation(state.n)).as_dict(),
-            'claimed': bool(claim and made),
+            'explanation': (first_explanation or Explanation(run.state.n)).as_dict(),
+            'claimed': bool(claim and run.made),
             'request': {'vcpus': spec.vcpus, 'memory_mb': spec.memory_mb, 'disk_gb': spec.disk_gb,
                         'min_count': spec.min_count, 'max_count': spec.max_count},
-            'timings_ms': dict((k, round(v, 3)) for k, v in timings.items())}
+            'timings_ms': dict((k, round(v, 3)) for k, v in run.timings.items())}
 
 
 def _note_group_member(spec, host):
@@ -234,12 +288,12 @@ def _note_group_member(spec, host):
         spec.group_hosts[host] = spec.group_hosts.get(host, 0) + 1
 
 
-def decide(state, spec, enabled, cfg, rng=None):
+def decide(state, spec, enabled, cfg, rng=None, enabled_weighers=None):
     """One decision on pre-loaded state, no store access: (chosen position or None, Explanation).
 
     The benchmark and the property tests use it; select_destinations adds claims.
     """
     rng = rng or random.Random(0)
     candidates, explanation = run_filters(state, spec, enabled)
-    ranked = rank(state, spec, candidates, cfg, rng)
+    ranked = rank(state, spec, candidates, cfg, rng, enabled_weighers)
     return (ranked[0] if ranked else None), explanation

@@ -149,5 +149,21 @@ def upgrade(engine, target=None):
     return start, max(start, target)
 
 
+def _failed_builds_to_column(conn, ops):
+    """Version 6: the build-failure count moves out of compute_nodes.capabilities into its own column."""
+    # the table as it is at version 6, not as later versions may make it
+    nodes = sa.table('compute_nodes', sa.column('id', sa.Integer), sa.column('capabilities', sa.JSON),
+                     sa.column('failed_builds', sa.Integer))
+    for node_id, capabilities in conn.execute(sa.select(nodes.c.id, nodes.c.capabilities)).all():
+        if not isinstance(capabilities, dict) or 'failed_builds' not in capabilities:
+            continue
+        rest = dict((key, value) for key, value in capabilities.items() if key != 'failed_builds')
+        try:
+            count = max(int(capabilities['failed_builds']), 0)
+        except (TypeError, ValueError):
+            count = 0
+        conn.execute(nodes.update().where(nodes.c.id == node_id).values(failed_builds=count, capabilities=rest))
+
+
 # Explicit, non-additive steps per version: {version: [fn(conn, ops), ...]}.
-EXPLICIT_STEPS = {}
+EXPLICIT_STEPS = {6: [_failed_builds_to_column]}

@@ -148,6 +148,10 @@ def _build(metadata):
         sa.Column('traits', sa.JSON, nullable=False),
         sa.Column('capabilities', sa.JSON, nullable=False),
         sa.Column('generation', sa.Integer, nullable=False, default=0),
+        # consecutive failed builds (Nova's compute node stat), reset by a
+        # successful one; the BuildFailureWeigher sinks hosts that have any
+        sa.Column('failed_builds', sa.Integer, nullable=False, default=0, server_default='0',
+                  info={'since': 6}),
         _ts('created_at', nullable=False),
         _ts('updated_at'),
     )

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import logging
+
 from ansible_collections.novalite.compute.plugins.module_utils.errors import HypervisorError
 
 try:
@@ -24,16 +26,32 @@ except ImportError:  # pragma: no cover
     HAS_LXML = False
 
 DEFAULT_URI = 'qemu:///system'
+LOG = logging.getLogger('novalite.libvirt')
+_handler_installed = []
 
 
-def _quiet(_ctx, _err):
-    """libvirt prints every error to stderr by default; we raise them instead."""
+def _log_instead_of_printing(_context, error):
+    """libvirt's default handler prints every error to stderr, including the
+    "Domain not found" of lookups the driver expects to fail. Every failing
+    call also raises libvirtError, and the code that catches it decides
+    whether it is a real error and reports it (HypervisorError); here it is
+    only kept for debugging.
+    """
+    LOG.debug('libvirt: %s', error[2] if isinstance(error, (list, tuple)) and len(error) > 2 else error)
+
+
+def install_error_handler():
+    """Once per process, before the first connection: libvirt's error handler is process-wide."""
+    if not _handler_installed:
+        libvirt.registerErrorHandler(_log_instead_of_printing, None)
+        _handler_installed.append(True)
 
 
 def open_connection(uri=None, readonly=False):
+    """The one place novalite opens libvirt (the driver, host facts, the test helpers)."""
     if not HAS_LIBVIRT:
         raise HypervisorError('libvirt-python is not installed', field='libvirt_uri')
-    libvirt.registerErrorHandler(_quiet, None)
+    install_error_handler()
     uri = uri or DEFAULT_URI
     try:
         return libvirt.openReadOnly(uri) if readonly else libvirt.open(uri)

@@ -26,13 +26,13 @@ def one():
 
 @pytest.mark.parametrize('request_spec, config, field, words', [
     ({'flavor': SMALL}, {'enabled_filters': ['RamFilter', 'FooFilter']},
-     'scheduler_config.enabled_filters', "unknown filter 'FooFilter'"),
+     'scheduler.enabled_filters', "unknown filter 'FooFilter'"),
     ({'flavor': SMALL}, {'enabled_filters': ['RamFilter', 'RamFilter']},
-     'scheduler_config.enabled_filters', 'listed twice'),
-    ({'flavor': SMALL}, {'ram_weight_multipler': 2}, 'scheduler_config', "unknown option 'ram_weight_multipler'"),
-    ({'flavor': SMALL}, {'host_subset_size': 0}, 'scheduler_config.host_subset_size', 'at least 1'),
+     'scheduler.enabled_filters', 'listed twice'),
+    ({'flavor': SMALL}, {'ram_weight_multipler': 2}, 'scheduler', "unknown option 'ram_weight_multipler'"),
+    ({'flavor': SMALL}, {'host_subset_size': 0}, 'scheduler.host_subset_size', 'at least 1'),
     ({'flavor': SMALL}, {'available_filters': ['no.such.module.Filter']},
-     'scheduler_config.available_filters', 'cannot import'),
+     'scheduler.available_filters', 'cannot import'),
     ({'flavor': SMALL, 'scheduler_hints': {'same_host': 'not-a-uuid'}}, None,
      'scheduler_hints.same_host', "'not-a-uuid' is not an instance UUID"),
     ({'flavor': SMALL, 'scheduler_hints': {'different_host': {'a': 1}}}, None,

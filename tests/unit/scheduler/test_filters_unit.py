@@ -92,21 +92,111 @@ def test_normalise_like_nova():
 
 
 def test_multipliers_and_build_failures():
-    rows = [{'host': 'big', 'memory_mb': 64000, 'vcpus': 2, 'capabilities': {'failed_builds': 3}},
-            {'host': 'cpu', 'memory_mb': 8000, 'vcpus': 64},
-            {'host': 'mid', 'memory_mb': 32000, 'vcpus': 8}]
+    rows = [{'host': 'big', 'memory_mb': 64000, 'vcpus': 2, 'local_gb': 100, 'failed_builds': 3},
+            {'host': 'cpu', 'memory_mb': 8000, 'vcpus': 64, 'local_gb': 100},
+            {'host': 'mid', 'memory_mb': 32000, 'vcpus': 8, 'local_gb': 100}]
     state = make_state(rows)
     spec = request_spec.build({'vcpus': 1, 'memory_mb': 1, 'root_gb': 0})
-    cfg = config_mod.SchedulerConfig(enabled_filters=['ComputeFilter'])
-    enabled = filters_mod.load_enabled(cfg)
-    # build failures sink "big" despite its RAM
-    assert state.hosts[manager.decide(state, spec, enabled, cfg)[0]] == 'mid'
-    cfg = config_mod.SchedulerConfig(enabled_filters=['ComputeFilter'], ram_weight_multiplier=0.0,
-                                     cpu_weight_multiplier=1.0, build_failure_weight_multiplier=0.0)
-    assert state.hosts[manager.decide(state, spec, enabled, cfg)[0]] == 'cpu'
-    cfg = config_mod.SchedulerConfig(enabled_filters=['ComputeFilter'], ram_weight_multiplier=-1.0,
-                                     build_failure_weight_multiplier=0.0)
-    assert state.hosts[manager.decide(state, spec, enabled, cfg)[0]] == 'cpu'   # stacking: least free RAM
+
+    def chosen(**options):
+        cfg = config_mod.SchedulerConfig(enabled_filters=['ComputeFilter'], **options)
+        return state.hosts[manager.decide(state, spec, filters_mod.load_enabled(cfg), cfg)[0]]
+
+    # build failures sink "big" despite its RAM (Nova's multiplier outweighs everything)
+    assert chosen(cpu_weight_multiplier=0.0) == 'mid'
+    assert chosen(ram_weight_multiplier=0.0, build_failure_weight_multiplier=0.0) == 'cpu'
+    assert chosen(build_failure_weight_multiplier=0.0, cpu_weight_multiplier=0.0) == 'big'
+    assert chosen(ram_weight_multiplier=-1.0, cpu_weight_multiplier=0.0,
+                  build_failure_weight_multiplier=0.0) == 'cpu'   # stacking: least free RAM
+    # weighers left out of weight_classes count for nothing, whatever their multiplier
+    assert chosen(weight_classes=['RAMWeigher']) == 'big'
+    assert chosen(weight_classes=['nova.scheduler.weights.cpu.CPUWeigher']) == 'cpu'
+
+
+def test_weights_are_normalised_per_weigher_and_summed():
+    # free RAM 1000/2000/3000 MB -> 0, 0.5, 1; free vCPUs 30/10/20 -> 1, 0, 0.5 (times 2)
+    rows = [{'host': 'h%d' % i, 'memory_mb': m, 'reserved_host_memory_mb': 0, 'ram_allocation_ratio': 1.0,
+             'vcpus': v, 'cpu_allocation_ratio': 1.0}
+            for i, (m, v) in enumerate([(1000, 30), (2000, 10), (3000, 20)])]
+    state = make_state(rows)
+    spec = request_spec.build({'vcpus': 1, 'memory_mb': 1, 'root_gb': 0})
+    cfg = config_mod.SchedulerConfig(weight_classes=['RAMWeigher', 'CPUWeigher'], cpu_weight_multiplier=2.0)
+    weights = weighers.weigh(state, spec, np.arange(3), weighers.load_enabled(cfg))
+    assert list(weights) == [2.0, 0.5, 2.0]
+
+
+def test_default_weighers_are_novas():
+    enabled = weighers.load_enabled(config_mod.SchedulerConfig())
+    # num_instances_weight_multiplier defaults to 0: that weigher is not run
+    assert [w.name() for w, _multiplier in enabled] == [
+        'RAMWeigher', 'CPUWeigher', 'DiskWeigher', 'HypervisorVersionWeigher', 'IoOpsWeigher',
+        'ServerGroupSoftAffinityWeigher', 'ServerGroupSoftAntiAffinityWeigher', 'BuildFailureWeigher']
+    multipliers = dict((w.name(), m) for w, m in enabled)
+    assert multipliers['BuildFailureWeigher'] == -1000000.0 and multipliers['IoOpsWeigher'] == -1.0
+
+
+def test_io_ops_weigher_prefers_quiet_hosts():
+    state = HostState.from_columns({'id': [1, 2], 'uuid': ['u1', 'u2'], 'host': ['busy', 'quiet'],
+                                    'availability_zone': ['nova'] * 2, 'memory_mb': [8000, 8000]},
+                                   io_ops_counts={1: 2})
+    spec = request_spec.build({'vcpus': 1, 'memory_mb': 1, 'root_gb': 0})
+    enabled = weighers.load_enabled(config_mod.SchedulerConfig())
+    assert list(weighers.weigh(state, spec, np.arange(2), enabled)) == [-1.0, 0.0]
+
+
+@pytest.mark.parametrize('entry, words', [
+    ('nova.scheduler.weights.pci.PCIWeigher', 'no novalite equivalent'),
+    ('no_such_module_xyz.Weigher', 'cannot import'),
+])
+def test_bad_weight_classes_name_the_option(entry, words):
+    with pytest.raises(errors.InvalidInput) as caught:
+        weighers.load_enabled(config_mod.SchedulerConfig(weight_classes=[entry]))
+    assert caught.value.field == 'scheduler.weight_classes' and words in caught.value.reason
+
+
+THIRD_PARTY_WEIGHER = textwrap.dedent('''
+    from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.base import BaseHostWeigher
+
+    class LastDigitWeigher(BaseHostWeigher):
+        # per host only (Nova's interface): the host name's last digit
+        def _weigh_object(self, host_state, spec):
+            return int(host_state.host[-1])
+''')
+
+
+def test_third_party_weigher(tmp_path):
+    plugin = tmp_path / 'last_digit.py'
+    plugin.write_text(THIRD_PARTY_WEIGHER)
+    state = make_state([{'host': 'h%d' % i, 'memory_mb': 1000 * (9 - i)} for i in range(4)])
+    spec = request_spec.build({'vcpus': 1, 'memory_mb': 1, 'root_gb': 0})
+    cfg = config_mod.SchedulerConfig(enabled_filters=['ComputeFilter'], weight_classes=[str(plugin)])
+    assert state.hosts[manager.decide(state, spec, filters_mod.load_enabled(cfg), cfg)[0]] == 'h3'
+
+
+BROKEN_FILTERS = textwrap.dedent('''
+    from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
+
+    class BrokenFilter(BaseHostFilter):
+        def __init__(self, config):
+            self.limit = config.max_instances_per_host + 'x'   # a bug: TypeError inside the constructor
+
+        def host_passes(self, host_state, spec):
+            return True
+
+    class NoConfigFilter(BaseHostFilter):
+        def host_passes(self, host_state, spec):
+            return True
+''')
+
+
+def test_filter_constructor_type_error_is_not_swallowed(tmp_path):
+    plugin = tmp_path / 'broken_filter.py'
+    plugin.write_text(BROKEN_FILTERS)
+    cfg = config_mod.SchedulerConfig(available_filters=[str(plugin)], enabled_filters=['NoConfigFilter'])
+    assert [f.name() for f in filters_mod.load_enabled(cfg)] == ['NoConfigFilter']
+    cfg = config_mod.SchedulerConfig(available_filters=[str(plugin)], enabled_filters=['BrokenFilter'])
+    with pytest.raises(TypeError, match='unsupported operand'):
+        filters_mod.load_enabled(cfg)
 
 
 def test_host_subset_size_picks_among_top_n():
@@ -156,4 +246,4 @@ def test_unknown_plugin_path():
     cfg = config_mod.SchedulerConfig(available_filters=['/nonexistent/dir/x.py'])
     with pytest.raises(errors.InvalidInput) as caught:
         filters_mod.load_enabled(cfg)
-    assert caught.value.field == 'scheduler_config.available_filters'
+    assert caught.value.field == 'scheduler.available_filters'

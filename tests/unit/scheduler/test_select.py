@@ -193,7 +193,9 @@ def test_soft_anti_affinity_spreads_soft_affinity_packs(store):
         add_host(store, name, memory_mb=8192)
     server_groups.ensure(store, 'spread', 'soft-anti-affinity')
     server_groups.ensure(store, 'pack', 'soft-affinity')
-    cfg = {'ram_weight_multiplier': 0.0}
+    # only the group weighers: with Nova's defaults the resource weighers pull the other
+    # way (the host already holding members has less free RAM, CPU and disk)
+    cfg = {'weight_classes': ['ServerGroupSoftAffinityWeigher', 'ServerGroupSoftAntiAffinityWeigher']}
     got = manager.select_destinations(store, {'flavor': SMALL, 'num_instances': 3, 'server_group': 'spread',
                                               'consumer_uuids': uuids(3)}, cfg)
     assert sorted(s['host'] for s in got['selections']) == ['a', 'b', 'c']

@@ -15,11 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib
-import inspect
-import os
-
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import plugin_classes
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import affinity, capabilities, compute, resources
 
@@ -31,53 +28,13 @@ BUILTIN = [
     affinity.SameHostFilter, affinity.DifferentHostFilter,
 ]
 ALL_FILTERS_NAMES = ('novalite.compute.scheduler.filters.all_filters', 'nova.scheduler.filters.all_filters')
-
-
-def _is_filter_class(obj):
-    return inspect.isclass(obj) and issubclass(obj, BaseHostFilter) and obj is not BaseHostFilter \
-        and not obj.__name__.startswith('_')
-
-
-def _classes_in_module(module):
-    return [obj for obj in vars(module).values()
-            if _is_filter_class(obj) and obj.__module__ == module.__name__]
-
-
-def _load_file(path):
-    import importlib.util
-    mod_name = 'novalite_scheduler_plugin_%s' % abs(hash(os.path.abspath(path)))
-    spec = importlib.util.spec_from_file_location(mod_name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return _classes_in_module(module)
+AVAILABLE_FIELD = 'scheduler.available_filters'
 
 
 def _load_entry(entry):
     if entry in ALL_FILTERS_NAMES:
         return list(BUILTIN)
-    if os.sep in entry or entry.endswith('.py'):
-        if os.path.isdir(entry):
-            found = []
-            for name in sorted(os.listdir(entry)):
-                if name.endswith('.py') and not name.startswith('_'):
-                    found.extend(_load_file(os.path.join(entry, name)))
-            return found
-        if os.path.isfile(entry):
-            return _load_file(entry)
-        raise InvalidInput('scheduler_config.available_filters', 'no such file or directory %r' % entry)
-    try:
-        return _classes_in_module(importlib.import_module(entry))
-    except ImportError:
-        pass
-    module_name, _dot, attr = entry.rpartition('.')
-    try:
-        obj = getattr(importlib.import_module(module_name), attr, None) if module_name else None
-    except ImportError as exc:
-        raise InvalidInput('scheduler_config.available_filters', 'cannot import %r: %s' % (entry, exc))
-    if not _is_filter_class(obj):
-        raise InvalidInput('scheduler_config.available_filters',
-                           '%r is not a filter class (subclass of BaseHostFilter)' % entry)
-    return [obj]
+    return plugin_classes.load_entry(entry, BaseHostFilter, AVAILABLE_FIELD)
 
 
 def available(config):
@@ -97,13 +54,10 @@ def load_enabled(config):
     for name in config.enabled_filters:
         cls = classes.get(name)
         if cls is None:
-            raise InvalidInput('scheduler_config.enabled_filters', 'unknown filter %r (available: %s)'
+            raise InvalidInput('scheduler.enabled_filters', 'unknown filter %r (available: %s)'
                                % (name, ', '.join(sorted(classes))))
         if name in seen:
-            raise InvalidInput('scheduler_config.enabled_filters', 'filter %r is listed twice' % name)
+            raise InvalidInput('scheduler.enabled_filters', 'filter %r is listed twice' % name)
         seen.add(name)
-        try:
-            enabled.append(cls(config))
-        except TypeError:
-            enabled.append(cls())
+        enabled.append(plugin_classes.instantiate(cls, config))
     return enabled

@@ -86,9 +86,7 @@ class ComputeCapabilitiesFilter(BaseHostFilter):
     run_filter_for_each_instance = False
 
     def host_passes(self, host_state, spec):
-        state, pos = host_state._state, host_state.index
-        from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import _lookup_capability
-        return all(match(_lookup_capability(state, pos, path), req) for path, req in relevant_specs(spec.extra_specs))
+        return all(match(host_state.capability(path), req) for path, req in relevant_specs(spec.extra_specs))
 
     def filter_all(self, state, spec):
         mask = np.ones(state.n, dtype=bool)

@@ -1,117 +1,102 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""Weighers with Nova's normalisation.
+"""Weigher discovery and the weighing step (Nova's HostWeightHandler).
 
-Each weigher gives a raw value per candidate host; values are scaled to 0..1
-(min..max over the candidates, all 0 when they are equal), multiplied by the
-weigher's multiplier and summed. Higher total weight wins.
+``weight_classes`` (Nova's option) entries are one of:
+* ``novalite.compute.scheduler.weighers.all_weighers`` (also Nova's spelling
+  ``nova.scheduler.weights.all_weighers``): every built-in weigher;
+* a built-in weigher's class name (``RAMWeigher``), also as Nova's import path
+  (``nova.scheduler.weights.ram.RAMWeigher``);
+* a dotted import path to a weigher class or module, or a path to a ``.py``
+  file or a directory of them (third-party weighers, subclasses of BaseHostWeigher).
+
+Each enabled weigher's raw values are scaled to 0..1 over the candidates, times
+its multiplier (``*_weight_multiplier``), summed; higher total wins. A weigher
+whose multiplier is 0 is not run.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import plugin_classes
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.base import BaseHostWeigher, normalise
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.build_failure import BuildFailureWeigher
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.cpu import CPUWeigher
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.disk import DiskWeigher
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.hypervisor_version import (
+    HypervisorVersionWeigher)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.io_ops import IoOpsWeigher
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.num_instances import NumInstancesWeigher
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.ram import RAMWeigher
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.soft_affinity import (
+    ServerGroupSoftAffinityWeigher)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.soft_anti_affinity import (
+    ServerGroupSoftAntiAffinityWeigher)
+
 try:
     import numpy as np
 except ImportError:  # pragma: no cover
     np = None
 
+BUILTIN = [RAMWeigher, CPUWeigher, DiskWeigher, HypervisorVersionWeigher, NumInstancesWeigher, IoOpsWeigher,
+           ServerGroupSoftAffinityWeigher, ServerGroupSoftAntiAffinityWeigher, BuildFailureWeigher]
+ALL_WEIGHERS_NAMES = ('novalite.compute.scheduler.weighers.all_weighers', 'nova.scheduler.weights.all_weighers')
+NOVA_WEIGHTS_PACKAGE = 'nova.scheduler.weights.'
+FIELD = 'scheduler.weight_classes'
 
-def normalise(values):
-    if values.size == 0:
-        return values
-    low = values.min()
-    span = values.max() - low
-    if span == 0:
-        return np.zeros_like(values)
-    return (values - low) / span
+__all__ = ['BaseHostWeigher', 'BUILTIN', 'load_enabled', 'normalise', 'weigh']
 
 
-class BaseWeigher(object):
-    multiplier_option = None
-
-    @classmethod
-    def name(cls):
-        return cls.__name__
-
-    def raw(self, state, spec, candidates):
-        raise NotImplementedError
-
-
-class RAMWeigher(BaseWeigher):
-    """Most free RAM wins (a negative multiplier stacks instead)."""
-    multiplier_option = 'ram_weight_multiplier'
-
-    def raw(self, state, spec, candidates):
-        return state.ram_limit[candidates] - state.memory_mb_used[candidates]
+def _classes_of(entry):
+    if entry in ALL_WEIGHERS_NAMES:
+        return list(BUILTIN)
+    builtin = dict((cls.name(), cls) for cls in BUILTIN)
+    short = entry[len(NOVA_WEIGHTS_PACKAGE):].rpartition('.')[2] if entry.startswith(NOVA_WEIGHTS_PACKAGE) else entry
+    if short in builtin:
+        return [builtin[short]]
+    if entry.startswith(NOVA_WEIGHTS_PACKAGE):
+        raise InvalidInput(FIELD, 'Nova weigher %r has no novalite equivalent (built-in: %s)'
+                           % (entry, ', '.join(sorted(builtin))))
+    return plugin_classes.load_entry(entry, BaseHostWeigher, FIELD)
 
 
-class CPUWeigher(BaseWeigher):
-    multiplier_option = 'cpu_weight_multiplier'
-
-    def raw(self, state, spec, candidates):
-        return state.vcpu_limit[candidates] - state.vcpus_used[candidates]
-
-
-class DiskWeigher(BaseWeigher):
-    multiplier_option = 'disk_weight_multiplier'
-
-    def raw(self, state, spec, candidates):
-        return state.disk_limit[candidates] - state.local_gb_used[candidates]
-
-
-class NumInstancesWeigher(BaseWeigher):
-    """Positive multiplier packs onto busy hosts, negative spreads (Nova's sign)."""
-    multiplier_option = 'num_instances_weight_multiplier'
-
-    def raw(self, state, spec, candidates):
-        return state.num_instances[candidates]
+def load_enabled(config):
+    """[(weigher, multiplier)] of the configured weighers whose multiplier is not 0, in configured order."""
+    enabled = []
+    seen = set()
+    for entry in config.weight_classes:
+        for cls in _classes_of(entry):
+            if cls in seen:
+                continue
+            seen.add(cls)
+            weigher = plugin_classes.instantiate(cls, config)
+            multiplier = weigher.weight_multiplier()
+            if multiplier:
+                enabled.append((weigher, multiplier))
+    return enabled
 
 
-def _group_counts(state, spec, candidates, policy):
-    if (spec.group or {}).get('policy') != policy or not spec.group_hosts:
-        return np.zeros(len(candidates), dtype=np.float64)
-    counts = np.zeros(state.n, dtype=np.float64)
-    for host, count in spec.group_hosts.items():
-        pos = state.host_index.get(host)
-        if pos is not None:
-            counts[pos] = count
-    return counts[candidates]
-
-
-class ServerGroupSoftAffinityWeigher(BaseWeigher):
-    multiplier_option = 'soft_affinity_weight_multiplier'
-
-    def raw(self, state, spec, candidates):
-        return _group_counts(state, spec, candidates, 'soft-affinity')
-
-
-class ServerGroupSoftAntiAffinityWeigher(BaseWeigher):
-    multiplier_option = 'soft_anti_affinity_weight_multiplier'
-
-    def raw(self, state, spec, candidates):
-        return -_group_counts(state, spec, candidates, 'soft-anti-affinity')
-
-
-class BuildFailureWeigher(BaseWeigher):
-    """Hosts that recently failed builds sink (Nova: huge default multiplier)."""
-    multiplier_option = 'build_failure_weight_multiplier'
-
-    def raw(self, state, spec, candidates):
-        return -state.failed_builds[candidates]
-
-
-ALL_WEIGHERS = (RAMWeigher, CPUWeigher, DiskWeigher, NumInstancesWeigher,
-                ServerGroupSoftAffinityWeigher, ServerGroupSoftAntiAffinityWeigher, BuildFailureWeigher)
-
-
-def weigh(state, spec, candidates, config):
-    """Total weight of each candidate host."""
+def weigh(state, spec, candidates, enabled):
+    """Total weight of each candidate host (positions into ``state``)."""
     total = np.zeros(len(candidates), dtype=np.float64)
-    for cls in ALL_WEIGHERS:
-        multiplier = getattr(config, cls.multiplier_option)
-        if multiplier == 0 or len(candidates) == 0:
+    if len(candidates) < 2:
+        return total   # one host: nothing to compare (Nova does not weigh it either)
+    for weigher, multiplier in enabled:
+        raw = weigher.weigh_all(state, spec, candidates)
+        if raw is None:
             continue
-        total += multiplier * normalise(np.asarray(cls().raw(state, spec, candidates), dtype=np.float64))
+        raw = np.asarray(raw, dtype=np.float64)
+        if weigher.minval is not None or weigher.maxval is not None:
+            raw = np.clip(raw, weigher.minval, weigher.maxval)
+        low = raw.min() if weigher.minval is None else weigher.minval
+        high = raw.max() if weigher.maxval is None else weigher.maxval
+        if high == low:
+            continue   # normalised to 0 everywhere: adds nothing
+        # multiplier * normalise(raw), with one temporary (this runs once per weigher per decision)
+        scaled = raw - low
+        scaled *= multiplier / float(high - low)
+        total += scaled
     return total
