@@ -26,6 +26,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     NovaliteError,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import build_failures
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
@@ -377,7 +378,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         if action == 'create':
             values['launched_at'] = utcnow()
             values['progress'] = 100
-            _note_build_result(conn, inst.get('host'), success=True)
+            build_failures.note_build_result(conn, inst.get('host'), success=True)
         changed = any(inst.get(k) != v for k, v in values.items())
         if changed:
             instances.update(store, inst['uuid'], conn=conn, **values)
@@ -388,21 +389,6 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         return result
 
 
-def _note_build_result(conn, host, success):
-    """Count consecutive build failures per host for the BuildFailureWeigher (Nova resets it on success)."""
-    if not host:
-        return
-    nodes = table('compute_nodes')
-    row = conn.execute(sa.select(nodes.c.id, nodes.c.capabilities).where(nodes.c.host == host)).first()
-    if row is None:
-        return
-    caps = dict(row.capabilities or {})
-    count = 0 if success else int(caps.get('failed_builds') or 0) + 1
-    if caps.get('failed_builds', 0) != count:
-        caps['failed_builds'] = count
-        conn.execute(nodes.update().where(nodes.c.id == row.id).values(capabilities=caps))
-
-
 def _build_failed(store, ident, request_id, failure, scheduler_config):
     """Nova's build retry: free the failed host, exclude it, schedule again while attempts remain."""
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import config as sched_config
@@ -411,7 +397,7 @@ def _build_failed(store, ident, request_id, failure, scheduler_config):
     with store.begin() as conn:
         inst = instances.get(store, ident, conn=conn)
         host = inst.get('host')
-        _note_build_result(conn, host, success=False)
+        build_failures.note_build_result(conn, host, success=False)
         retry = dict((inst.get('system_metadata') or {}).get('retry') or {'num_attempts': 1, 'hosts': []})
         if not host or retry['num_attempts'] >= max_attempts:
             if host and max_attempts > 1:
