@@ -30,8 +30,9 @@ from novalite_api.compute.views import servers as views
 from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
-from ansible_collections.novalite.compute.plugins.module_utils.compute import (action_table, conductor, instances,
-                                                                             server_actions)
+from ansible_collections.novalite.compute.plugins.module_utils.compute import (
+    action_table, conductor, instances, server_actions,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
