@@ -118,8 +118,9 @@ def main():
                          reschedules=[], failures=[])
     store = glue.open_store_for(module)
     servers = glue.run(module, server_actions.record_many, store, reports, p['scheduler'])
-    reschedules = [s.pop('reschedule') for s in servers if s.get('reschedule')]
+    # before the reschedules are taken out of the rows: a rescheduled boot has not failed for good
     failures = server_actions.failures(reports, servers)
+    reschedules = [s.pop('reschedule') for s in servers if s.get('reschedule')]
     module.exit_json(changed=any(s.pop('changed', True) for s in servers), servers=servers,
                      reschedules=reschedules, failures=failures)
 
