@@ -370,6 +370,7 @@ def create():
         'description': spec.get('description'), 'scheduler_hints': hints,
         'config_drive': spec.get('config_drive'),
         'network_info': _networks(spec),
+        'access_ip_v4': spec.get('accessIPv4'), 'access_ip_v6': spec.get('accessIPv6'),
     }
     ident = jobs().accept(caller.request_id, 'boot')
     try:

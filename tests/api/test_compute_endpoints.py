@@ -587,3 +587,18 @@ def test_reset_state_with_the_openstack_cli(api, http, project, admin_token):
     assert rc == 0, err
     _s, _h, body = http.call('GET', path, token=admin_token)
     assert body['server']['status'] == 'ACTIVE'
+
+
+def test_access_ips_given_at_create_are_stored_and_shown(api, http, demo_token):
+    """Nova keeps accessIPv4/accessIPv6 from the create request and shows them on the server."""
+    status, _h, body = http.call('POST', '/compute/v2.1/servers', {'server': {
+        'name': 'with-access-ips', 'flavorRef': '42', 'imageRef': api['public_image']['id'],
+        'accessIPv4': '192.0.2.10', 'accessIPv6': '2001:db8::10'}}, token=demo_token)
+    assert status == 202, body
+    server_id = body['server']['id']
+    try:
+        status, _h, shown = http.call('GET', '/compute/v2.1/servers/%s' % server_id, token=demo_token)
+        assert status == 200
+        assert (shown['server']['accessIPv4'], shown['server']['accessIPv6']) == ('192.0.2.10', '2001:db8::10')
+    finally:
+        http.call('DELETE', '/compute/v2.1/servers/%s' % server_id, token=demo_token)

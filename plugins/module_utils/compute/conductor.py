@@ -153,7 +153,7 @@ def check_availability_zone(store, zone):
 def create_servers(store, context, request, enforce_quota=False, zero_disk_allowed=True):
     """Record ``min_count``..``max_count`` new servers in BUILD/scheduling; returns their rows.
 
-    ``request``: name, flavor, image, availability_zone, key_name, user_data,
+    ``request``: name, flavor, image, availability_zone, key_name, user_data, access_ip_v4/v6,
     metadata, server_group, scheduler_hints, min_count, max_count, network_info.
     Everything is validated before the first row is written.
     With ``enforce_quota`` (the REST API, Nova's nova-api) the project's quota is
@@ -200,6 +200,8 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                 'key_name': request.get('key_name'), 'key_data': key_data,
                 'user_data': request.get('user_data'), 'metadata': metadata,
                 'description': request.get('description'),
+                'access_ip_v4': request.get('access_ip_v4') or None,
+                'access_ip_v6': request.get('access_ip_v6') or None,
                 # Nova stores the request's flag as 'True' or ''
                 'config_drive': 'True' if str(request.get('config_drive')).lower() in ('true', '1', 'yes') else '',
                 'scheduler_hints': dict(hints, **({'group': group.uuid} if group else {})),

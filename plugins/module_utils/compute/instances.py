@@ -156,6 +156,8 @@ def create(conn, fields):
         'network_info': fields.get('network_info') or [],
         'config_drive': fields.get('config_drive') or '',
         'description': fields.get('description'),
+        'access_ip_v4': fields.get('access_ip_v4'),
+        'access_ip_v6': fields.get('access_ip_v6'),
         'tags': fields.get('tags'),
         'progress': 0,
         'created_at': now,
