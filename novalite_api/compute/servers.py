@@ -19,7 +19,6 @@ import base64
 import binascii
 import datetime
 import re
-import secrets
 
 from novalite_api import policy, validation
 from novalite_api.compute import api_version
@@ -387,8 +386,10 @@ def create():
     jobs().enqueue_boot(ident, [r['uuid'] for r in rows])
     if str(spec.get('return_reservation_id')).lower() in ('true', '1', 'yes'):
         return flask.jsonify({'reservation_id': rows[0]['reservation_id']}), 202
+    # No adminPass: novalite sets no guest password (Nova with enable_instance_password = False answers
+    # the same); a password returned here would never reach the guest. Keys and user data do.
     out = {'id': rows[0]['uuid'], 'links': links('servers', rows[0]['uuid']), 'OS-DCF:diskConfig': 'MANUAL',
-           'security_groups': [{'name': 'default'}], 'adminPass': secrets.token_urlsafe(9)}
+           'security_groups': [{'name': 'default'}]}
     response = flask.jsonify({'server': out})
     response.status_code = 202
     response.headers['Location'] = out['links'][0]['href']
