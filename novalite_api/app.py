@@ -50,7 +50,6 @@ def create_app(cfg, store=None):
     if not HAS_FLASK:
         raise RuntimeError('the REST shim needs Flask (pip install -r requirements.txt)')
     from novalite_api import jobs, policy
-    faults.answer_unparsable_requests_in_json()
     app = flask.Flask('novalite_api')
     app.json.sort_keys = False
     app.url_map.strict_slashes = False

@@ -53,6 +53,9 @@ class NovaliteServer(BaseApplication):
 
     def load(self):
         from novalite_api.app import create_app
+        from novalite_api.faults import answer_unparsable_requests_in_json
+        # gunicorn answers some requests itself (414, broken headers): in JSON too, in this worker process
+        answer_unparsable_requests_in_json()
         return create_app(self.novalite_cfg)
 
 

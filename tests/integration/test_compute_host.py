@@ -68,21 +68,17 @@ def add_dead_host(env, name='compute-dead'):
     hosts.record(env.store(), name, facts, settings.parse({'novalite_libvirt_uri': DEAD_URI}))
 
 
-def test_boot_after_a_long_pause_is_active(env):
+@pytest.mark.parametrize('playbook,extra_vars', [
+    ('boot.yml', {'name': 'after-pause'}),
+    # the README's command
+    ('server.yml', {'server_name': 'after-pause'}),
+])
+def test_boot_after_a_long_pause_is_active(env, playbook, extra_vars):
     store = env.setup()
     age_heartbeats(store)
     assert hosts.get_node(store, 'localhost')['state'] == 'down'
-    env.must('boot.yml', name='after-pause', flavor='m1.tiny', image='novalite-test')
+    env.must(playbook, flavor='m1.tiny', image='novalite-test', **extra_vars)
     server = env.server('after-pause')
-    assert server['status'] == 'ACTIVE', instances.latest_fault(store, server['uuid'])
-    env.wait_for_console(server)
-
-
-def test_readme_server_playbook_after_a_long_pause_is_active(env):
-    store = env.setup()
-    age_heartbeats(store)
-    env.must('server.yml', server_name='vm1', flavor='m1.tiny', image='novalite-test')
-    server = env.server('vm1')
     assert server['status'] == 'ACTIVE', instances.latest_fault(store, server['uuid'])
     env.wait_for_console(server)
 
