@@ -24,6 +24,8 @@ __metaclass__ = type
 import json
 import os
 
+from novalite_api import json_text
+
 UNSAFE_KEY = '__ansible_unsafe'
 
 
@@ -53,24 +55,20 @@ def write_extravars(private_data_dir, extravars):
     return path
 
 
-def unencodable_field(value, path=''):
-    """The path (``instance.metadata.k``) of the first string in ``value`` that UTF-8 cannot encode, or None."""
-    if isinstance(value, str):
+def unencodable_field(value):
+    """The place (``instance.metadata.k``) of the first string in ``value`` that UTF-8 cannot encode, or None."""
+    for place, text, is_key in json_text.strings(value):
         try:
-            value.encode('utf-8')
+            text.encode('utf-8')
         except UnicodeEncodeError:
-            return path or '(value)'
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = '%s.%s' % (path, key) if path else str(key)
-            found = unencodable_field(key, where + ' (key)') or unencodable_field(item, where)
-            if found:
-                return found.encode('utf-8', 'backslashreplace').decode('utf-8')
-        return None
-    if isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            found = unencodable_field(item, '%s[%d]' % (path, index))
-            if found:
-                return found.encode('utf-8', 'backslashreplace').decode('utf-8')
+            return _dotted(place, is_key)
     return None
+
+
+def _dotted(place, is_key):
+    """``a.b[0].c`` (`` (key)`` when the key itself is bad), safe to print: bad characters are escaped."""
+    text = ''
+    for part in place:
+        text += '[%d]' % part if isinstance(part, int) else ('.%s' % part if text else part)
+    text = (text or '(value)') + (' (key)' if is_key else '')
+    return text.encode('utf-8', 'backslashreplace').decode('utf-8')

@@ -16,6 +16,7 @@ __metaclass__ = type
 from urllib.parse import unquote_to_bytes
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+from novalite_api import json_text
 
 try:
     import jsonschema
@@ -135,28 +136,18 @@ def _shown(text):
     return _short(text) if _bad_text_reason(text) is None else ascii(text)[:200]
 
 
-def _walk_strings(value, path):
-    """Yield (path, string) for every key and string value of a parsed JSON document."""
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            # A bad key shows escaped in the path: the answer must be storable text itself.
-            name = ascii(key)[1:-1] if _bad_text_reason(key) else key
-            child = '%s/%s' % (path, name) if path else name
-            yield child, key
-            yield from _walk_strings(item, child)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk_strings(item, '%s/%d' % (path, index) if path else str(index))
+def _slashed(place):
+    # A bad key shows escaped in the path: the answer must be storable text itself.
+    return '/'.join(str(part) if isinstance(part, int) or not _bad_text_reason(part) else ascii(part)[1:-1]
+                    for part in place)
 
 
 def check_body_text(body):
     """Nova's 400 for the first string of a parsed JSON body that is not storable text."""
-    for path, text in _walk_strings(body, ''):
+    for place, text, _is_key in json_text.strings(body):
         reason = _bad_text_reason(text)
         if reason:
-            field = path or 'body'
+            field = _slashed(place) or 'body'
             raise ValidationError(field, 'Invalid input for field/attribute %s. Value: %s. %s'
                                   % (field, _shown(text), reason))
 
