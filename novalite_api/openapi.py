@@ -468,6 +468,8 @@ def _compute_ops():
     versions = obj({'versions': array(ref('VersionDocument'))}, required=['versions'])
     ops = {
         '/compute/': {'get': op('Compute API versions', ok(200, 'Versions', versions), public=True)},
+        '/compute/v2': {'get': op('Compute v2.0 version document', ok(200, 'Version', wrapped(
+            'version', ref('VersionDocument'))), public=True)},
         c: {'get': op('Compute v2.1 version document', ok(200, 'Version', wrapped(
             'version', ref('VersionDocument'))), public=True)},
         # flavors
@@ -499,7 +501,7 @@ def _compute_ops():
             'put': op('Set one extra spec (admin); the body key must match the path',
                       ok(200, 'The spec', ref('ExtraSpec')), body=ref('ExtraSpec'), params=flavor_id + [('key', 'spec key')],
                       errors=(409,)),
-            'delete': op('Delete one extra spec (admin)', ok(202, 'Deleted'),
+            'delete': op('Delete one extra spec (admin)', ok(200, 'Deleted'),
                          params=flavor_id + [('key', 'spec key')]),
         },
         # keypairs

@@ -59,4 +59,4 @@ def delete(flavor_id, key):
     if key not in flavor['extra_specs']:
         raise ApiError(404, 'Flavor %s has no extra specs with key %s.' % (flavor_id, key))
     flavors_mod.update(store(), flavor['flavorid'], unset_extra_specs=[key])
-    return '', 202
+    return '', 200   # Nova keeps 200 (not 204) here for backward compatibility

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from novalite_api import policy, validation
 from novalite_api.compute.common import ctx, int_arg, request_body, store
-from novalite_api.compute.schemas import flavors as schemas
+from novalite_api.compute.schemas import as_bool, flavors as schemas
 from novalite_api.compute.views import flavors as views
 from novalite_api.faults import ApiError
 
@@ -91,7 +91,7 @@ def create():
         store(), spec['name'], int(spec['vcpus']), int(spec['ram']), int(spec['disk']),
         ephemeral_gb=int(spec.get('OS-FLV-EXT-DATA:ephemeral', 0)), swap=int(spec.get('swap', 0)),
         flavorid=str(flavorid) if flavorid is not None else None,
-        is_public=spec.get('os-flavor-access:is_public', True), rxtx_factor=float(spec.get('rxtx_factor', 1.0)))
+        is_public=as_bool(spec.get('os-flavor-access:is_public'), default=True), rxtx_factor=float(spec.get('rxtx_factor', 1.0)))
     return flask.jsonify({'flavor': views.show(made, True)})   # Nova answers 200 here
 
 

@@ -11,7 +11,7 @@ from novalite_api import policy, validation
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
 from novalite_api.compute.common import ctx, request_body, store
-from novalite_api.compute.schemas import quota_sets as schemas
+from novalite_api.compute.schemas import as_bool, quota_sets as schemas
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import quotas
 
@@ -56,7 +56,7 @@ def detail(project_id):
 def update(project_id):
     policy.enforce('os_compute_api:os-quota-sets:update', ctx(), {'project_id': project_id})
     spec = dict(validation.validate(request_body(), schemas.update(api_version.current()))['quota_set'])
-    force = str(spec.pop('force', False)).lower() in ('true', '1', 'on', 'yes')
+    force = as_bool(spec.pop('force', None))
     values = quotas.set_limits(store(), project_id, spec, force=force, legacy=not since(36))
     return flask.jsonify(_quota_set(project_id, values, with_id=False))
 

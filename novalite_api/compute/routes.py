@@ -23,6 +23,7 @@ QUOTA_SET = '/v2.1/os-quota-sets/<project_id>'
 
 ROUTES = (
     ('GET', '/', versions.index),
+    ('GET', '/v2', versions.show_v20),
     ('GET', '/v2.1', versions.show),
     # flavors
     ('GET', '/v2.1/flavors', flavors.index),
@@ -80,7 +81,7 @@ ROUTES = (
     ('GET', '/v2.1/os-services', services.index),
 )
 # Answered without a token: how a client finds out which versions there are.
-PUBLIC = (versions.index, versions.show)
+PUBLIC = (versions.index, versions.show, versions.show_v20)
 
 
 def before_request():

@@ -24,7 +24,7 @@ from novalite_api import policy, validation
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
 from novalite_api.compute.common import ctx, get_server, jobs, limit_arg, links, next_link, request_body, store
-from novalite_api.compute.schemas import servers as schemas
+from novalite_api.compute.schemas import as_bool, servers as schemas
 from novalite_api.compute.views import servers as views
 from novalite_api.faults import ApiError
 
@@ -384,7 +384,7 @@ def create():
         jobs().forget(ident)
         raise
     jobs().enqueue_boot(ident, [r['uuid'] for r in rows])
-    if str(spec.get('return_reservation_id')).lower() in ('true', '1', 'yes'):
+    if as_bool(spec.get('return_reservation_id')):
         return flask.jsonify({'reservation_id': rows[0]['reservation_id']}), 202
     # No adminPass: novalite sets no guest password (Nova with enable_instance_password = False answers
     # the same); a password returned here would never reach the guest. Keys and user data do.

@@ -16,6 +16,8 @@ except ImportError:  # pragma: no cover
     flask = None
 
 VERSION_UPDATED = '2013-07-23T11:33:21Z'
+# Nova still lists the v2.0 API (no microversions) before v2.1, as SUPPORTED.
+V20_UPDATED = '2011-01-21T11:33:21Z'
 
 
 def _v21_doc():
@@ -27,12 +29,26 @@ def _v21_doc():
                              'type': 'application/vnd.openstack.compute+json;version=2.1'}]}
 
 
+def _v20_doc():
+    return {'id': 'v2.0', 'status': 'SUPPORTED', 'version': '', 'min_version': '', 'updated': V20_UPDATED,
+            'links': [{'rel': 'self', 'href': '%s/v2/' % base_url()},
+                      {'rel': 'describedby', 'type': 'text/html', 'href': 'https://docs.openstack.org/'}],
+            'media-types': [{'base': 'application/json',
+                             'type': 'application/vnd.openstack.compute+json;version=2'}]}
+
+
 def index():
-    doc = _v21_doc()
-    doc.pop('media-types')
-    doc['links'] = doc['links'][:1]
-    return flask.jsonify({'versions': [doc]})
+    listed = []
+    for doc in (_v20_doc(), _v21_doc()):
+        doc.pop('media-types')
+        doc['links'] = doc['links'][:1]
+        listed.append(doc)
+    return flask.jsonify({'versions': listed})
 
 
 def show():
     return flask.jsonify({'version': _v21_doc()})
+
+
+def show_v20():
+    return flask.jsonify({'version': _v20_doc()})

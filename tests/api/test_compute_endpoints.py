@@ -469,7 +469,7 @@ def test_flavor_create_extra_specs_access_delete(api, http, admin_token, demo_to
     status, _h, err = http.call('PUT', base + '/os-extra_specs/hw:numa_nodes', {'hw:cpu_policy': 'shared'},
                                 token=admin_token)
     assert status == 400 and err['badRequest']['message'] == 'Request body and URI mismatch'
-    assert http.call('DELETE', base + '/os-extra_specs/hw:numa_nodes', token=admin_token)[0] == 202
+    assert http.call('DELETE', base + '/os-extra_specs/hw:numa_nodes', token=admin_token)[0] == 200   # Nova: 200, not 202
     assert http.call('DELETE', base + '/os-extra_specs/hw:numa_nodes', token=admin_token)[0] == 404
     assert http.call('GET', base + '/os-extra_specs', token=admin_token)[2] == {
         'extra_specs': {'hw:cpu_policy': 'dedicated'}}
@@ -488,6 +488,23 @@ def test_flavor_create_extra_specs_access_delete(api, http, admin_token, demo_to
     assert http.call('DELETE', base, token=admin_token)[0] == 202
     assert http.call('GET', base, token=admin_token)[0] == 404
     assert http.call('DELETE', base, token=admin_token)[0] == 404
+
+
+@pytest.mark.parametrize('spelled,public', [('True', True), ('off', False), ('YES', True), ('0', False)])
+def test_flavor_is_public_takes_nova_boolean_spellings(http, admin_token, spelled, public):
+    fid = 'bool-%s' % uuid.uuid4().hex[:6]
+    body = {'flavor': {'name': fid, 'id': fid, 'ram': 64, 'vcpus': 1, 'disk': 0, 'os-flavor-access:is_public': spelled}}
+    status, _h, made = http.call('POST', '/compute/v2.1/flavors', body, token=admin_token)
+    try:
+        assert status == 200 and made['flavor']['os-flavor-access:is_public'] is public
+    finally:
+        http.call('DELETE', '/compute/v2.1/flavors/%s' % fid, token=admin_token)
+
+
+def test_flavor_is_public_refuses_other_strings(http, admin_token):
+    body = {'flavor': {'name': 'bool-bad', 'ram': 64, 'vcpus': 1, 'disk': 0, 'os-flavor-access:is_public': 'maybe'}}
+    status, _h, err = http.call('POST', '/compute/v2.1/flavors', body, token=admin_token)
+    assert status == 400 and 'is_public' in err['badRequest']['message']
 
 
 def test_public_flavor_access_is_409_from_2_7(api, http, admin_token):

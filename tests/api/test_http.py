@@ -30,7 +30,12 @@ def test_version_documents(api, http):
     status, _h, body = http.call('GET', '/identity/v3')
     assert status == 200 and body['version']['links'][0]['href'] == api['url'] + '/identity/v3/'
     status, headers, body = http.call('GET', '/compute/')
-    assert status == 200 and [v['id'] for v in body['versions']] == ['v2.1']
+    assert status == 200 and [v['id'] for v in body['versions']] == ['v2.0', 'v2.1']
+    v20 = body['versions'][0]
+    assert (v20['status'], v20['version'], v20['min_version']) == ('SUPPORTED', '', '')
+    assert v20['links'] == [{'rel': 'self', 'href': api['url'] + '/compute/v2/'}]
+    status, _h, body = http.call('GET', '/compute/v2')
+    assert status == 200 and body['version']['id'] == 'v2.0' and body['version']['status'] == 'SUPPORTED'
     status, headers, body = http.call('GET', '/compute/v2.1')
     assert status == 200
     version = body['version']

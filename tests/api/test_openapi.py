@@ -101,8 +101,8 @@ def test_document_is_valid_openapi_3():
     # Only the version documents, the OpenAPI document itself and token issue need no token.
     public = sorted('%s %s' % (m.upper(), p) for p, methods in doc['paths'].items()
                     for m, o in methods.items() if o.get('security') == [])
-    assert public == ['GET /compute/', 'GET /compute/v2.1', 'GET /identity/', 'GET /identity/v3', 'GET /image/',
-                      'GET /openapi.json', 'POST /identity/v3/auth/tokens']
+    assert public == ['GET /compute/', 'GET /compute/v2', 'GET /compute/v2.1', 'GET /identity/', 'GET /identity/v3',
+                      'GET /image/', 'GET /openapi.json', 'POST /identity/v3/auth/tokens']
 
 
 def test_microversion_header_lists_what_the_service_supports():

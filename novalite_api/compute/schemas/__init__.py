@@ -10,3 +10,15 @@ document is built from them (``openapi.from_jsonschema``).
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+# Nova's boolean parameter: JSON true/false or these spellings (exactly these, as Nova lists them).
+TRUE_SPELLINGS = (True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes')
+FALSE_SPELLINGS = (False, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no')
+BOOLEAN = {'type': ['boolean', 'string'], 'enum': list(TRUE_SPELLINGS + FALSE_SPELLINGS)}
+
+
+def as_bool(value, default=False):
+    """A value BOOLEAN accepted, as a bool (absent: ``default``)."""
+    if value is None:
+        return default
+    return value in TRUE_SPELLINGS

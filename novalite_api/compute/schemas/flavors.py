@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from novalite_api import validation
 
+from novalite_api.compute.schemas import BOOLEAN
 _NON_NEGATIVE = {'type': ['integer', 'string'], 'pattern': '^[0-9]*$', 'minimum': 0, 'minLength': 1}
 CREATE = {
     'type': 'object',
@@ -22,7 +23,7 @@ CREATE = {
             'OS-FLV-EXT-DATA:ephemeral': _NON_NEGATIVE, 'swap': _NON_NEGATIVE,
             'rxtx_factor': {'type': ['number', 'string'], 'pattern': r'^[0-9]+(\.[0-9]+)?$',
                             'minimum': 0, 'exclusiveMinimum': True, 'maximum': 3.40282e+38},
-            'os-flavor-access:is_public': {'type': 'boolean'},
+            'os-flavor-access:is_public': BOOLEAN,
         },
         'required': ['name', 'ram', 'vcpus', 'disk'],
         'additionalProperties': False,

@@ -8,10 +8,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import quotas
+from novalite_api.compute.schemas import BOOLEAN
 
-_FORCE = {'type': ['boolean', 'string'],
-          'enum': [True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes',
-                   False, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no']}
 
 
 def resources(version):
@@ -25,7 +23,7 @@ def resources(version):
 def update(version):
     limit = {'type': ['integer', 'string'], 'pattern': '^-?[0-9]+$', 'minimum': -1, 'maximum': quotas.MAX_LIMIT}
     props = dict((name, limit) for name in resources(version))
-    props['force'] = _FORCE
+    props['force'] = BOOLEAN
     return {'type': 'object',
             'properties': {'quota_set': {'type': 'object', 'properties': props, 'additionalProperties': False}},
             'required': ['quota_set'], 'additionalProperties': False}

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from novalite_api import validation
+from novalite_api.compute.schemas import BOOLEAN
 
 _NETWORK = {
     'type': 'object',
@@ -38,14 +39,14 @@ _SERVER = {
         'config_drive': {'type': ['boolean', 'string', 'null']},
         'min_count': validation.POSITIVE_INTEGER,
         'max_count': validation.POSITIVE_INTEGER,
-        'return_reservation_id': {'type': ['boolean', 'string']},
+        'return_reservation_id': BOOLEAN,
         'block_device_mapping_v2': {'type': 'array', 'items': {
             'type': 'object', 'properties': {
                 'uuid': {'type': 'string'}, 'image_id': {'type': 'string'},
                 'source_type': {'type': 'string', 'enum': ['volume', 'image', 'snapshot', 'blank']},
                 'destination_type': {'type': 'string', 'enum': ['local', 'volume']},
                 'boot_index': {'type': ['integer', 'string', 'null'], 'pattern': '^-?[0-9]+$'},
-                'delete_on_termination': {'type': ['boolean', 'string']},
+                'delete_on_termination': BOOLEAN,
                 'device_name': {'type': 'string'}, 'volume_size': {'type': ['integer', 'string', 'null']},
                 'guest_format': {'type': 'string'}, 'disk_bus': {'type': 'string'}, 'device_type': {'type': 'string'},
                 'tag': {'type': 'string'}, 'volume_type': {'type': ['string', 'null']}},
