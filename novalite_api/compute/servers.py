@@ -427,6 +427,8 @@ def action(server_id):
                                          'Malformed message body: cannot understand JSON')
     name, args = next(iter(body.items()))
     if name not in ACTION_RULES:
+        if name in schemas.NOVA_ACTIONS:
+            get_server(server_id, 'os_compute_api:servers:show')   # 404 first, as Nova
         raise validation.ValidationError('action', 'There is no such action: %s' % name)
     action_name, rule = ACTION_RULES[name]
     inst = get_server(server_id, rule)

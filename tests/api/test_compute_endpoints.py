@@ -621,3 +621,13 @@ def test_access_ips_given_at_create_are_stored_and_shown(api, http, demo_token):
         assert (shown['server']['accessIPv4'], shown['server']['accessIPv6']) == ('192.0.2.10', '2001:db8::10')
     finally:
         http.call('DELETE', '/compute/v2.1/servers/%s' % server_id, token=demo_token)
+
+
+@pytest.mark.parametrize('action,status', [('createImage', 404), ('os-stop', 404), ('os-explode', 400)])
+def test_action_on_missing_server_is_404_for_any_nova_action(http, admin_token, action, status):
+    # Nova finds the server before it runs an action it knows; only a name it does not know is a 400 first.
+    got, _h, body = http.call('POST', '/compute/v2.1/servers/%s/action' % uuid.uuid4(), {action: {}},
+                              token=admin_token)
+    assert got == status, body
+    if status == 404:
+        assert 'could not be found' in body['itemNotFound']['message']

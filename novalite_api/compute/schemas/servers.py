@@ -115,3 +115,15 @@ def action():
     """``POST /servers/{id}/action``: exactly one of the actions, with its argument."""
     return {'oneOf': [{'type': 'object', 'properties': {name: argument}, 'required': [name],
                        'additionalProperties': False} for name, argument in sorted(ACTIONS.items())]}
+
+
+# Every server action Nova's API knows (its dispatch finds the server before it runs one): an action
+# novalite has not built yet still answers 404 for a missing server, as Nova would, before its 400.
+NOVA_ACTIONS = frozenset((
+    'addFixedIp', 'addFloatingIp', 'addSecurityGroup', 'changePassword', 'confirmResize', 'createBackup',
+    'createImage', 'evacuate', 'forceDelete', 'injectNetworkInfo', 'lock', 'migrate', 'os-getConsoleOutput',
+    'os-getRDPConsole', 'os-getSPICEConsole', 'os-getSerialConsole', 'os-getVNCConsole', 'os-migrateLive',
+    'os-resetState', 'os-start', 'os-stop', 'pause', 'reboot', 'rebuild', 'removeFixedIp', 'removeFloatingIp',
+    'removeSecurityGroup', 'rescue', 'resetNetwork', 'resize', 'restore', 'resume', 'revertResize', 'shelve',
+    'shelveOffload', 'suspend', 'trigger_crash_dump', 'unlock', 'unpause', 'unrescue', 'unshelve',
+))
