@@ -94,7 +94,7 @@ def show(name):
     user_id = _keypair_user()
     policy.enforce('os_compute_api:os-keypairs:show', ctx(), {'user_id': user_id})
     keypair = keypairs_mod.get(store(), user_id, name)
-    out = _view(keypair, ('name', 'public_key', 'fingerprint', 'user_id', 'created_at'))
+    out = _view(keypair, ('id', 'name', 'public_key', 'fingerprint', 'user_id', 'created_at'))
     out.update({'updated_at': None, 'deleted': False, 'deleted_at': None})
     return flask.jsonify({'keypair': out})
 

@@ -75,6 +75,11 @@ keypair:
   returned: always
   type: dict
   contains:
+    id:
+      description: The keypair's integer id in the store (Nova's keypair show has it).
+      type: int
+      returned: when the keypair is in the store (not for one check mode would create)
+      sample: 7
     name:
       description: Keypair name.
       type: str
@@ -84,7 +89,7 @@ keypair:
       type: str
       sample: alice
     type:
-      description: Always C(ssh).
+      description: C(ssh), or C(x509) for a certificate imported or made through the API.
       type: str
       sample: ssh
     fingerprint:

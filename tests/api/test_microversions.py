@@ -132,6 +132,49 @@ def test_keypair_codes_and_type_per_microversion(http, demo_token):
     assert http.call('DELETE', '/compute/v2.1/os-keypairs/%s' % name, headers=_v('2.2'), token=demo_token)[0] == 204
 
 
+def _pem_certificate():
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, 'mv-cert')])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), der
+
+
+def test_x509_keypairs_from_2_2_and_show_has_nova_fields(http, demo_token):
+    import hashlib
+    pem, der = _pem_certificate()
+    name = 'x5-%s' % uuid.uuid4().hex[:6]
+    status, _h, body = http.call('POST', '/compute/v2.1/os-keypairs',
+                                 {'keypair': {'name': name, 'type': 'x509', 'public_key': pem}},
+                                 headers=_v('2.2'), token=demo_token)
+    sha1 = hashlib.sha1(der).hexdigest()
+    assert status == 201 and body['keypair']['type'] == 'x509', body
+    assert body['keypair']['fingerprint'] == ':'.join(sha1[i:i + 2] for i in range(0, 40, 2))
+    _s, _h, shown = http.call('GET', '/compute/v2.1/os-keypairs/%s' % name, headers=_v('2.2'), token=demo_token)
+    assert set(shown['keypair']) == {'id', 'name', 'public_key', 'fingerprint', 'user_id', 'type', 'created_at',
+                                     'updated_at', 'deleted', 'deleted_at'}
+    assert isinstance(shown['keypair']['id'], int) and shown['keypair']['type'] == 'x509'
+    # Generated: a certificate for the user and its private key, returned once.
+    made = name + '-gen'
+    status, _h, body = http.call('POST', '/compute/v2.1/os-keypairs', {'keypair': {'name': made, 'type': 'x509'}},
+                                 headers=_v('2.2'), token=demo_token)
+    assert status == 201 and body['keypair']['public_key'].startswith('-----BEGIN CERTIFICATE-----')
+    assert 'PRIVATE KEY' in body['keypair']['private_key']
+    status, _h, err = http.call('POST', '/compute/v2.1/os-keypairs',
+                                {'keypair': {'name': name + 'b', 'type': 'x509', 'public_key': 'not a cert'}},
+                                headers=_v('2.2'), token=demo_token)
+    assert status == 400 and 'public_key' in err['badRequest']['message']
+    for n in (name, made):
+        assert http.call('DELETE', '/compute/v2.1/os-keypairs/%s' % n, headers=_v('2.2'), token=demo_token)[0] == 204
+
+
 def test_keypair_user_id_is_admin_only_from_2_10(api, http, admin_token, demo_token):
     demo_user = api['demo_user']['id']
     name = 'for-demo-%s' % uuid.uuid4().hex[:6]

@@ -1,12 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""Keypairs (Nova's os-keypairs): per-user SSH public keys.
+"""Keypairs (Nova's os-keypairs): per-user SSH public keys and x509 certificates.
 
-``import_key`` stores a public key after checking it really is one;
-``generate`` makes an RSA key pair like Nova and returns the private key once
-(it is never stored). Fingerprints are shown as Nova shows them: the MD5 of
-the key blob in colon-separated hex.
+``import_key`` stores a public key (or, type ``x509``, a PEM certificate) after
+checking it really is one; ``generate`` makes an RSA key pair (or a self-signed
+certificate for the user) like Nova and returns the private key once (it is never
+stored). Fingerprints are shown as Nova shows them: the MD5 of an SSH key blob,
+the SHA-1 of a certificate's DER, in colon-separated hex.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,6 +16,7 @@ __metaclass__ = type
 
 import base64
 import binascii
+import datetime
 import hashlib
 import re
 import struct
@@ -31,12 +33,15 @@ except ImportError:  # pragma: no cover - reported by open_store_for
     HAS_SQLALCHEMY = False
 
 try:
-    from cryptography.hazmat.primitives import serialization
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
     HAS_CRYPTOGRAPHY = True
 except ImportError:  # pragma: no cover - ansible-core depends on it
     HAS_CRYPTOGRAPHY = False
 
+KEYPAIR_TYPES = ('ssh', 'x509')   # Nova's keypair types (x509 from microversion 2.2)
 KEY_TYPES = ('ssh-rsa', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521')
 # Nova microversion 2.92: letters, digits, space, _ - . @
 _NAME_RE = re.compile(r'^[a-zA-Z0-9 _.@-]+$')
@@ -101,16 +106,33 @@ def parse_public_key(public_key):
     return ' '.join(parts), blob
 
 
+def parse_certificate(pem):
+    """Check a PEM x509 certificate; returns (normalised PEM, Nova's SHA-1 fingerprint). Raises InvalidInput."""
+    if not isinstance(pem, str) or not pem.strip():
+        raise InvalidInput('public_key', 'must be a non-empty PEM certificate')
+    if not HAS_CRYPTOGRAPHY:
+        raise InvalidInput('public_key', 'checking an x509 certificate needs the cryptography package')
+    try:
+        cert = x509.load_pem_x509_certificate(pem.strip().encode('ascii'))
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise InvalidInput('public_key', 'Keypair data is invalid: failed to generate fingerprint')
+    digest = hashlib.sha1(cert.public_bytes(serialization.Encoding.DER), usedforsecurity=False).hexdigest()
+    return pem.strip() + '\n', ':'.join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
 def _to_dict(row):
-    keypair = rows.as_dict(row)
-    keypair.pop('id', None)
-    return keypair
+    return rows.as_dict(row)   # with the integer id, which Nova's keypair show has
 
 
-def _insert(store, user_id, name, public_key, blob, quota_project=None):
+def _check_type(key_type):
+    if key_type not in KEYPAIR_TYPES:
+        raise InvalidInput('type', 'must be one of %s, got %r' % (', '.join(KEYPAIR_TYPES), key_type))
+
+
+def _insert(store, user_id, name, public_key, key_fingerprint, quota_project=None, key_type='ssh'):
     keypairs = _keypairs()
-    values = {'user_id': user_id, 'name': name, 'type': 'ssh', 'public_key': public_key,
-              'fingerprint': fingerprint(blob), 'created_at': engine.utcnow()}
+    values = {'user_id': user_id, 'name': name, 'type': key_type, 'public_key': public_key,
+              'fingerprint': key_fingerprint, 'created_at': engine.utcnow()}
     try:
         with store.begin() as conn:
             if quota_project is not None:
@@ -133,30 +155,48 @@ def import_key(store, user_id, name, public_key, key_type='ssh', quota_project=N
     """
     _check_user(user_id)
     check_name(name)
-    if key_type != 'ssh':
-        raise InvalidInput('type', 'only ssh keypairs are supported, got %r' % (key_type,))
+    _check_type(key_type)
+    if key_type == 'x509':
+        pem, key_fingerprint = parse_certificate(public_key)
+        return _insert(store, user_id, name, pem, key_fingerprint, quota_project, key_type='x509')
     line, blob = parse_public_key(public_key)
-    return _insert(store, user_id, name, line, blob, quota_project)
+    return _insert(store, user_id, name, line, fingerprint(blob), quota_project)
 
 
 def generate(store, user_id, name, key_type='ssh', bits=2048, quota_project=None):
     """Nova's keypair create without a public key: a new RSA key; ``private_key`` is returned, never stored."""
     _check_user(user_id)
     check_name(name)
-    if key_type != 'ssh':
-        raise InvalidInput('type', 'only ssh keypairs are supported, got %r' % (key_type,))
+    _check_type(key_type)
     if not HAS_CRYPTOGRAPHY:
         raise InvalidInput('public_key', 'generating a key needs the cryptography package; import a public key instead')
     private = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    private_pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                        serialization.NoEncryption()).decode('ascii')
+    if key_type == 'x509':
+        pem, key_fingerprint = parse_certificate(_self_signed_for(user_id, private))
+        keypair = _insert(store, user_id, name, pem, key_fingerprint, quota_project, key_type='x509')
+        keypair['private_key'] = private_pem
+        return keypair
     public_line = private.public_key().public_bytes(serialization.Encoding.OpenSSH,
                                                     serialization.PublicFormat.OpenSSH).decode('ascii')
     public_line = '%s Generated-by-Nova' % public_line
     line, blob = parse_public_key(public_line)
-    keypair = _insert(store, user_id, name, line, blob, quota_project)
-    keypair['private_key'] = private.private_bytes(serialization.Encoding.PEM,
-                                                   serialization.PrivateFormat.TraditionalOpenSSL,
-                                                   serialization.NoEncryption()).decode('ascii')
+    keypair = _insert(store, user_id, name, line, fingerprint(blob), quota_project)
+    keypair['private_key'] = private_pem
     return keypair
+
+
+def _self_signed_for(user_id, private):
+    """A client certificate for ``user_id`` (Nova makes one for WinRM certificate logins), PEM."""
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, user_id)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(private.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(private, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode('ascii')
 
 
 def get(store, user_id, name):
