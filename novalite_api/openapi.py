@@ -23,6 +23,7 @@ import copy
 
 from novalite_api import identity, image
 from novalite_api.compute import api_version
+from novalite_api.compute.views.hypervisors import STATISTICS as HYPERVISOR_STATISTICS
 from novalite_api.compute.schemas import extra_specs as extra_specs_schemas
 from novalite_api.compute.schemas import flavor_access as flavor_access_schemas
 from novalite_api.compute.schemas import flavors as flavors_schemas
@@ -297,7 +298,8 @@ def _schemas():
     hypervisor = obj({'id': {'oneOf': [integer(), string()]}, 'hypervisor_hostname': string(),
                       'state': string(enum=['up', 'down']), 'status': string(enum=['enabled', 'disabled']),
                       'cpu_info': string(), 'service': obj({'host': string(), 'id': {'oneOf': [integer(), string()]},
-                                                            'disabled_reason': nullable(string())})},
+                                                            'disabled_reason': nullable(string())}),
+                      'servers': array(obj({'name': string(), 'uuid': string()}))},
                      required=['id', 'hypervisor_hostname', 'state', 'status'])
     service = obj({'id': nullable({'oneOf': [integer(), string()]}), 'binary': string(), 'host': string(),
                    'zone': string(), 'status': string(enum=['enabled', 'disabled']),
@@ -602,6 +604,14 @@ def _compute_ops():
             'hypervisors', array(ref('Hypervisor')))))},
         c + '/os-hypervisors/{hypervisor_id}': {'get': op('Show a hypervisor (admin)', ok(200, 'Hypervisor', wrapped(
             'hypervisor', ref('Hypervisor'))), params=[('hypervisor_id', 'integer id below 2.53')])},
+        c + '/os-hypervisors/statistics': {'get': op('Sums over the enabled hypervisors (admin)', ok(
+            200, 'Statistics', wrapped('hypervisor_statistics', obj(dict((k, integer()) for k in HYPERVISOR_STATISTICS)))))},
+        c + '/os-hypervisors/{hypervisor_hostname_pattern}/search': {'get': op(
+            'Hypervisors whose hostname contains the pattern (admin)', ok(200, 'Hypervisors', wrapped(
+                'hypervisors', array(ref('Hypervisor')))), params=[('hypervisor_hostname_pattern', 'substring')])},
+        c + '/os-hypervisors/{hypervisor_hostname_pattern}/servers': {'get': op(
+            'Matching hypervisors with their servers (admin)', ok(200, 'Hypervisors', wrapped(
+                'hypervisors', array(ref('Hypervisor')))), params=[('hypervisor_hostname_pattern', 'substring')])},
         c + '/os-services': {'get': op('Compute services (admin)', ok(200, 'Services', wrapped(
             'services', array(ref('Service')))), params=[query('host'), query('binary')])},
     }

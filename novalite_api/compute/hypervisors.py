@@ -13,6 +13,7 @@ from novalite_api.compute.common import ctx, limit_arg, next_link, store
 from novalite_api.compute.views import hypervisors as views
 from novalite_api.faults import ApiError
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 
@@ -56,3 +57,30 @@ def show(hypervisor_id):
         if str(node['id']) == hypervisor_id:
             return flask.jsonify({'hypervisor': views.show(node, True)})
     raise NotFound('Hypervisor', hypervisor_id, field='hypervisor')
+
+
+def statistics():
+    policy.enforce('os_compute_api:os-hypervisors:statistics', ctx())
+    return flask.jsonify({'hypervisor_statistics': views.statistics(hosts.list_nodes(store()))})
+
+
+def _matching(pattern):
+    """Nodes whose hypervisor hostname contains ``pattern`` (Nova's search is a substring match)."""
+    found = [n for n in hosts.list_nodes(store()) if pattern in (n['hypervisor_hostname'] or '')]
+    if not found:
+        raise ApiError(404, "No hypervisor matching '%s' could be found." % pattern)
+    return found
+
+
+def search(hypervisor_hostname_pattern):
+    policy.enforce('os_compute_api:os-hypervisors:search', ctx())
+    return flask.jsonify({'hypervisors': [views.show(n, False) for n in _matching(hypervisor_hostname_pattern)]})
+
+
+def servers(hypervisor_hostname_pattern):
+    policy.enforce('os_compute_api:os-hypervisors:servers', ctx())
+    out = []
+    for node in _matching(hypervisor_hostname_pattern):
+        on_host = instances.list_instances(store(), host=node['host'])
+        out.append(views.show(node, False, [{'name': i['instance_name'], 'uuid': i['uuid']} for i in on_host]))
+    return flask.jsonify({'hypervisors': out})

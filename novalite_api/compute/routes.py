@@ -77,7 +77,10 @@ ROUTES = (
     ('GET', '/v2.1/os-availability-zone/detail', availability_zones.detail),
     ('GET', '/v2.1/os-hypervisors', hypervisors.index),
     ('GET', '/v2.1/os-hypervisors/detail', hypervisors.detail),
+    ('GET', '/v2.1/os-hypervisors/statistics', hypervisors.statistics),
     ('GET', '/v2.1/os-hypervisors/<hypervisor_id>', hypervisors.show),
+    ('GET', '/v2.1/os-hypervisors/<hypervisor_hostname_pattern>/search', hypervisors.search),
+    ('GET', '/v2.1/os-hypervisors/<hypervisor_hostname_pattern>/servers', hypervisors.servers),
     ('GET', '/v2.1/os-services', services.index),
 )
 # Answered without a token: how a client finds out which versions there are.

@@ -282,6 +282,41 @@ def test_admin_only_endpoints(api, http, admin_token, demo_token):
     assert {'zoneName': 'nova', 'zoneState': {'available': True}, 'hosts': None} in body['availabilityZoneInfo']
 
 
+def test_hypervisor_statistics_search_servers_count_reserved_as_used(api, http, admin_token, demo_token):
+    from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
+    store = Store(api['cfg']['database_url'])
+    try:
+        node = hosts.get_node(store, api['host'])
+    finally:
+        store.dispose()
+    reserved_mb, reserved_gb = node['reserved_host_memory_mb'], node['reserved_host_disk_mb'] // 1024
+    assert reserved_mb > 0   # Nova's default 512 MB
+    _s, _h, body = http.call('GET', '/compute/v2.1/os-hypervisors/%d' % node['id'], token=admin_token)
+    shown = body['hypervisor']
+    assert shown['memory_mb_used'] == node['memory_mb_used'] + reserved_mb
+    assert shown['local_gb_used'] == node['local_gb_used'] + reserved_gb
+    assert shown['free_ram_mb'] == node['memory_mb'] - shown['memory_mb_used']
+    status, _h, body = http.call('GET', '/compute/v2.1/os-hypervisors/statistics', token=admin_token)
+    stats = body['hypervisor_statistics']
+    _s, _h, listed = http.call('GET', '/compute/v2.1/os-hypervisors/detail', token=admin_token)
+    enabled = [h for h in listed['hypervisors'] if h['status'] == 'enabled']
+    assert status == 200 and stats['count'] == len(enabled)
+    for key in ('vcpus', 'memory_mb', 'memory_mb_used', 'local_gb_used', 'running_vms', 'free_ram_mb'):
+        assert stats[key] == sum(h[key] for h in enabled), key
+    assert http.call('GET', '/compute/v2.1/os-hypervisors/statistics', token=demo_token)[0] == 403
+    pattern = node['hypervisor_hostname'][:-1] or node['hypervisor_hostname']   # a substring
+    status, _h, body = http.call('GET', '/compute/v2.1/os-hypervisors/%s/search' % pattern, token=admin_token)
+    assert status == 200 and node['hypervisor_hostname'] in [h['hypervisor_hostname'] for h in body['hypervisors']]
+    assert 'servers' not in body['hypervisors'][0]
+    status, _h, body = http.call('GET', '/compute/v2.1/os-hypervisors/%s/servers' % pattern, token=admin_token)
+    mine = [h for h in body['hypervisors'] if h['id'] == node['id']][0]
+    assert status == 200 and api['server']['uuid'] in [s['uuid'] for s in mine['servers']]
+    assert {'name': api['server']['instance_name'], 'uuid': api['server']['uuid']} in mine['servers']
+    status, _h, body = http.call('GET', '/compute/v2.1/os-hypervisors/no-such-host-x/search', token=admin_token)
+    assert status == 404 and body['itemNotFound']['message'] == "No hypervisor matching 'no-such-host-x' could be found."
+
+
 # ---- keypairs: bad input -----------------------------------------------------------------------
 
 @pytest.mark.parametrize('body,field', [

@@ -15,16 +15,43 @@ except ImportError:  # pragma: no cover
     flask = None
 
 
-def show(node, detail):
+STATISTICS = ('count', 'vcpus', 'memory_mb', 'local_gb', 'vcpus_used', 'memory_mb_used', 'local_gb_used',
+              'free_ram_mb', 'free_disk_gb', 'current_workload', 'running_vms', 'disk_available_least')
+
+
+def usage(node):
+    """A node's used and free amounts as Nova's resource tracker counts them: the host's reserved memory and
+    disk (reserved_host_memory_mb, reserved_host_disk_mb) are in use from the start; claims add to them."""
+    memory_used = node['memory_mb_used'] + (node.get('reserved_host_memory_mb') or 0)
+    disk_used = node['local_gb_used'] + (node.get('reserved_host_disk_mb') or 0) // 1024
+    return {'vcpus_used': node['vcpus_used'], 'memory_mb_used': memory_used, 'local_gb_used': disk_used,
+            'free_ram_mb': node['memory_mb'] - memory_used, 'free_disk_gb': node['local_gb'] - disk_used}
+
+
+def statistics(nodes):
+    """``/os-hypervisors/statistics``: the sums over the nodes whose compute service is enabled, as Nova."""
+    totals = dict((key, 0) for key in STATISTICS)
+    for node in nodes:
+        if node['status'] != 'enabled':
+            continue
+        totals['count'] += 1
+        counted = dict(node, **usage(node))
+        for key in STATISTICS[1:]:
+            totals[key] += counted[key] or 0
+    return totals
+
+
+def show(node, detail, servers=None):
     out = {'id': node['id'], 'hypervisor_hostname': node['hypervisor_hostname'],
            'state': node['state'], 'status': node['status']}
+    if servers:
+        out['servers'] = servers   # (before 2.53) only when the host has some
     if detail:
+        out.update(usage(node))
         out.update({
             'vcpus': node['vcpus'], 'memory_mb': node['memory_mb'], 'local_gb': node['local_gb'],
-            'vcpus_used': node['vcpus_used'], 'memory_mb_used': node['memory_mb_used'],
-            'local_gb_used': node['local_gb_used'], 'hypervisor_type': node['hypervisor_type'] or 'QEMU',
-            'hypervisor_version': node['hypervisor_version'] or 0, 'free_ram_mb': node['free_ram_mb'],
-            'free_disk_gb': node['free_disk_gb'], 'current_workload': node['current_workload'],
+            'hypervisor_type': node['hypervisor_type'] or 'QEMU',
+            'hypervisor_version': node['hypervisor_version'] or 0, 'current_workload': node['current_workload'],
             'running_vms': node['running_vms'], 'disk_available_least': node['disk_available_least'],
             'host_ip': node['host_ip'],
             'service': {'host': node['host'], 'id': node['service_id'],
