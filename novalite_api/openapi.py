@@ -366,6 +366,11 @@ def _schemas():
         'ServerAction': from_jsonschema(servers_schemas.action()),
         'Metadata': from_jsonschema(server_metadata_schemas.METADATA),
         'MetadataItem': from_jsonschema(server_metadata_schemas.METADATA_ITEM),
+        'ProxyImage': obj({'id': string(), 'name': nullable(string()), 'minRam': integer(), 'minDisk': integer(),
+                           'metadata': {'type': 'object'}, 'created': nullable(DATETIME),
+                           'updated': nullable(DATETIME), 'status': string(), 'progress': integer(),
+                           'OS-EXT-IMG-SIZE:size': nullable(integer()), 'links': array(ref('Link'))},
+                          required=['id', 'name', 'status', 'links']),
         'Tags': from_jsonschema(server_tags_schemas.TAGS),
         'InstanceAction': action,
         'Limits': wrapped('limits', obj({'rate': array(obj()), 'absolute': absolute}, required=['rate', 'absolute'])),
@@ -457,6 +462,7 @@ def _compute_ops():
     c = COMPUTE
     server_id = [('server_id', 'the server UUID')]
     flavor_id = [('flavor_id', 'the flavor id')]
+    image_id = [('image_id', 'the image UUID')]
     server_filters = [query('name', description='regular expression'), query('status'),
                       query('all_tenants', description='admins: every project'), query('project_id'),
                       query('tenant_id'), query('host', description='admins only')] + _LIMIT_MARKER
@@ -556,6 +562,32 @@ def _compute_ops():
                       body=ref('MetadataItem'), params=server_id + [('key', 'metadata key')], errors=(409,)),
             'delete': op('Delete one metadata item', ok(204, 'Deleted'),
                          params=server_id + [('key', 'metadata key')], errors=(409,)),
+        },
+        c + '/images': {'get': op('Images (the image proxy, until 2.35)', ok(200, 'Images', wrapped(
+            'images', array(obj({'id': string(), 'name': nullable(string()), 'links': array(ref('Link'))})))),
+            params=[query('name'), query('status'), query('server'), query('type'), query('minRam', integer()),
+                    query('minDisk', integer())] + _LIMIT_MARKER)},
+        c + '/images/detail': {'get': op('Images with details (until 2.35)', ok(200, 'Images', wrapped(
+            'images', array(ref('ProxyImage')))), params=[query('name'), query('status')] + _LIMIT_MARKER)},
+        c + '/images/{image_id}': {
+            'get': op('Show an image (until 2.35)', ok(200, 'Image', wrapped('image', ref('ProxyImage'))),
+                      params=image_id),
+            'delete': op('Delete an image (until 2.35)', ok(204, 'Deleted'), params=image_id),
+        },
+        c + '/images/{image_id}/metadata': {
+            'get': op('An image\'s metadata (until 2.35)', ok(200, 'Metadata', ref('Metadata')), params=image_id),
+            'post': op('Merge image metadata items', ok(200, 'All metadata', ref('Metadata')), body=ref('Metadata'),
+                       params=image_id),
+            'put': op('Replace all image metadata', ok(200, 'All metadata', ref('Metadata')), body=ref('Metadata'),
+                      params=image_id),
+        },
+        c + '/images/{image_id}/metadata/{key}': {
+            'get': op('One image metadata item', ok(200, 'Item', ref('MetadataItem')),
+                      params=image_id + [('key', 'metadata key')]),
+            'put': op('Set one image metadata item', ok(200, 'Item', ref('MetadataItem')), body=ref('MetadataItem'),
+                      params=image_id + [('key', 'metadata key')]),
+            'delete': op('Delete one image metadata item', ok(204, 'Deleted'),
+                         params=image_id + [('key', 'metadata key')]),
         },
         c + '/servers/{server_id}/tags': {
             'get': op('A server\'s tags (2.26+)', ok(200, 'Tags', ref('Tags')), params=server_id),

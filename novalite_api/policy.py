@@ -125,6 +125,7 @@ DEFAULTS = {
     'get_image': "rule:context_is_admin or project_id:%(project_id)s or 'public':%(visibility)s "
                  "or 'community':%(visibility)s",
     'delete_image': 'rule:context_is_admin or (role:member and project_id:%(project_id)s)',
+    'modify_image': 'rule:context_is_admin or (role:member and project_id:%(project_id)s)',
     'add_image': MEMBER,
     'upload_image': 'rule:context_is_admin or (role:member and project_id:%(project_id)s)',
     'publicize_image': 'role:admin',

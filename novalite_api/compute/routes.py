@@ -14,12 +14,23 @@ __metaclass__ = type
 
 from novalite_api import auth, routing
 from novalite_api.compute import (
-    api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, instance_actions, keypairs,
-    limits, quota_sets, server_metadata, server_tags, servers, services, versions)
+    api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
+    instance_actions, keypairs, limits, quota_sets, server_metadata, server_tags, servers, services, versions)
 
 SERVER = '/v2.1/servers/<server_id>'
 FLAVOR = '/v2.1/flavors/<flavor_id>'
 QUOTA_SET = '/v2.1/os-quota-sets/<project_id>'
+IMAGE = '/v2.1/images/<image_id>'
+
+
+
+def _metadata_routes(owner, handlers):
+    """The six routes of a metadata collection (servers and images have the same API for it)."""
+    return (('GET', owner + '/metadata', handlers.index), ('POST', owner + '/metadata', handlers.create),
+            ('PUT', owner + '/metadata', handlers.update_all), ('GET', owner + '/metadata/<key>', handlers.show),
+            ('PUT', owner + '/metadata/<key>', handlers.update),
+            ('DELETE', owner + '/metadata/<key>', handlers.delete))
+
 
 ROUTES = (
     ('GET', '/', versions.index),
@@ -51,12 +62,7 @@ ROUTES = (
     ('PUT', SERVER, servers.update),
     ('DELETE', SERVER, servers.delete),
     ('POST', SERVER + '/action', servers.action),
-    ('GET', SERVER + '/metadata', server_metadata.index),
-    ('POST', SERVER + '/metadata', server_metadata.create),
-    ('PUT', SERVER + '/metadata', server_metadata.update_all),
-    ('GET', SERVER + '/metadata/<key>', server_metadata.show),
-    ('PUT', SERVER + '/metadata/<key>', server_metadata.update),
-    ('DELETE', SERVER + '/metadata/<key>', server_metadata.delete),
+    *_metadata_routes(SERVER, server_metadata),
     ('GET', SERVER + '/tags', server_tags.index),
     ('PUT', SERVER + '/tags', server_tags.update_all),
     ('DELETE', SERVER + '/tags', server_tags.delete_all),
@@ -73,6 +79,12 @@ ROUTES = (
     ('GET', QUOTA_SET + '/defaults', quota_sets.defaults),
     ('GET', QUOTA_SET + '/detail', quota_sets.detail),
     # zones, hypervisors, services
+    # the image proxy (until 2.35)
+    ('GET', '/v2.1/images', images.index),
+    ('GET', '/v2.1/images/detail', images.detail),
+    ('GET', IMAGE, images.show),
+    ('DELETE', IMAGE, images.delete),
+    *_metadata_routes(IMAGE, image_metadata),
     ('GET', '/v2.1/os-availability-zone', availability_zones.index),
     ('GET', '/v2.1/os-availability-zone/detail', availability_zones.detail),
     ('GET', '/v2.1/os-hypervisors', hypervisors.index),

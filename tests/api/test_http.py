@@ -452,3 +452,70 @@ def test_unknown_path_and_method_use_nova_bodies(http, admin_token):
     assert status == 404 and body['itemNotFound']['code'] == 404
     status, _h, body = http.call('PUT', '/compute/v2.1/flavors', {}, token=admin_token)
     assert status == 405 and body['badMethod']['code'] == 405
+
+
+# ---- the compute API's image proxy (until 2.35) -------------------------------------------------
+
+def _v(version):
+    return {'OpenStack-API-Version': 'compute %s' % version}
+
+
+def test_image_proxy_shows_the_image_service_images_until_2_35(api, http, admin_token, demo_token):
+    pub, priv = api['public_image'], api['private_image']
+    status, _h, body = http.call('GET', '/compute/v2.1/images', token=demo_token)
+    listed = dict((i['id'], i) for i in body['images'])
+    assert status == 200 and pub['id'] in listed and priv['id'] not in listed   # the caller's view of the catalog
+    assert set(listed[pub['id']]) == {'id', 'name', 'links'}
+    assert [link['rel'] for link in listed[pub['id']]['links']] == ['self', 'bookmark', 'alternate']
+    status, _h, body = http.call('GET', '/compute/v2.1/images/detail', token=admin_token)
+    detail = dict((i['id'], i) for i in body['images'])[priv['id']]
+    assert (detail['status'], detail['progress'], detail['OS-EXT-IMG-SIZE:size']) == ('ACTIVE', 100, priv['size'])
+    assert detail['minRam'] == priv['min_ram'] and detail['minDisk'] == priv['min_disk']
+    status, _h, body = http.call('GET', '/compute/v2.1/images/%s' % pub['id'], token=demo_token)
+    assert status == 200 and body['image']['name'] == pub['name']
+    status, _h, body = http.call('GET', '/compute/v2.1/images/%s' % priv['id'], token=demo_token)
+    assert status == 404 and body['itemNotFound']['message'] == 'Image not found.'
+    status, _h, body = http.call('GET', '/compute/v2.1/images?limit=1', token=admin_token)
+    assert len(body['images']) == 1 and body['images_links'][0]['rel'] == 'next'
+    # Gone from 2.36, as in Nova.
+    for path in ('/compute/v2.1/images', '/compute/v2.1/images/%s' % pub['id'],
+                 '/compute/v2.1/images/%s/metadata' % pub['id']):
+        assert http.call('GET', path, token=admin_token, headers=_v('2.36'))[0] == 404, path
+        assert http.call('GET', path, token=admin_token, headers=_v('2.35'))[0] == 200, path
+
+
+def test_image_proxy_metadata_and_delete(api, http, admin_token, demo_token):
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
+    store = Store(api['cfg']['database_url'])
+    made = images.register(store, api['cfg']['image_store'], 'proxy-%s' % uuid.uuid4().hex[:6], api['image_source'],
+                           disk_format='qcow2', container_format='bare', visibility='public',
+                           owner=api['admin']['project']['id'])
+    base = '/compute/v2.1/images/%s' % made['id']
+    try:
+        status, _h, body = http.call('POST', base + '/metadata', {'metadata': {'os_distro': 'cirros', 'k': 'v'}},
+                                     token=admin_token)
+        assert status == 200 and body['metadata'] == {'os_distro': 'cirros', 'k': 'v'}
+        status, _h, body = http.call('PUT', base + '/metadata', {'metadata': {'k': 'w'}}, token=admin_token)
+        assert status == 200 and body['metadata'] == {'k': 'w'}   # replaced: os_distro is gone
+        assert images.get(store, made['id'])['properties'] == {'k': 'w'}
+        status, _h, body = http.call('PUT', base + '/metadata/a', {'meta': {'a': '1'}}, token=admin_token)
+        assert status == 200 and body == {'meta': {'a': '1'}}
+        assert http.call('GET', base + '/metadata/a', token=demo_token)[2] == {'meta': {'a': '1'}}
+        assert http.call('PUT', base + '/metadata/a', {'meta': {'b': '1'}}, token=admin_token)[0] == 400
+        # Another project may see a public image but not change or delete it.
+        assert http.call('POST', base + '/metadata', {'metadata': {'x': 'y'}}, token=demo_token)[0] == 403
+        assert http.call('DELETE', base + '/metadata/a', token=demo_token)[0] == 403
+        assert http.call('DELETE', base, token=demo_token)[0] == 403
+        too_many = dict(('m%03d' % i, 'v') for i in range(129))
+        status, _h, body = http.call('POST', base + '/metadata', {'metadata': too_many}, token=admin_token)
+        assert status == 403 and body['forbidden']['message'] == 'Image metadata limit exceeded'
+        assert http.call('DELETE', base + '/metadata/a', token=admin_token)[0] == 204
+        status, _h, body = http.call('DELETE', base + '/metadata/a', token=admin_token)
+        assert status == 404 and body['itemNotFound']['message'] == 'Invalid metadata key'
+        assert images.get(store, made['id'])['properties'] == {'k': 'w'}
+        assert http.call('DELETE', base, token=admin_token)[0] == 204
+        assert not os.path.exists(made['location'])
+        assert http.call('GET', base, token=admin_token)[0] == 404
+    finally:
+        store.dispose()
