@@ -29,6 +29,7 @@ from novalite_api.compute.schemas import flavor_access as flavor_access_schemas
 from novalite_api.compute.schemas import flavors as flavors_schemas
 from novalite_api.compute.schemas import keypairs as keypairs_schemas
 from novalite_api.compute.schemas import quota_sets as quota_sets_schemas
+from novalite_api.compute.schemas import services as services_schemas
 from novalite_api.compute.schemas import server_metadata as server_metadata_schemas
 from novalite_api.compute.schemas import server_tags as server_tags_schemas
 from novalite_api.compute.schemas import servers as servers_schemas
@@ -463,6 +464,8 @@ def _compute_ops():
     server_id = [('server_id', 'the server UUID')]
     flavor_id = [('flavor_id', 'the flavor id')]
     image_id = [('image_id', 'the image UUID')]
+    hypervisor_filters = [query('hypervisor_hostname_pattern', description='2.53+: substring of the hostname'),
+                          query('with_servers', description='2.53+: include the servers')] + _LIMIT_MARKER
     server_filters = [query('name', description='regular expression'), query('status'),
                       query('all_tenants', description='admins: every project'), query('project_id'),
                       query('tenant_id'), query('host', description='admins only')] + _LIMIT_MARKER
@@ -631,9 +634,9 @@ def _compute_ops():
         c + '/os-availability-zone/detail': {'get': op('Availability zones with hosts (admin)', ok(
             200, 'Zones', wrapped('availabilityZoneInfo', array(ref('AvailabilityZone')))))},
         c + '/os-hypervisors': {'get': op('Hypervisors (admin)', ok(200, 'Hypervisors', wrapped(
-            'hypervisors', array(ref('Hypervisor')))))},
+            'hypervisors', array(ref('Hypervisor')))), params=hypervisor_filters)},
         c + '/os-hypervisors/detail': {'get': op('Hypervisors with details (admin)', ok(200, 'Hypervisors', wrapped(
-            'hypervisors', array(ref('Hypervisor')))))},
+            'hypervisors', array(ref('Hypervisor')))), params=hypervisor_filters)},
         c + '/os-hypervisors/{hypervisor_id}': {'get': op('Show a hypervisor (admin)', ok(200, 'Hypervisor', wrapped(
             'hypervisor', ref('Hypervisor'))), params=[('hypervisor_id', 'integer id below 2.53')])},
         c + '/os-hypervisors/statistics': {'get': op('Sums over the enabled hypervisors (admin)', ok(
@@ -646,12 +649,26 @@ def _compute_ops():
                 'hypervisors', array(ref('Hypervisor')))), params=[('hypervisor_hostname_pattern', 'substring')])},
         c + '/os-services': {'get': op('Compute services (admin)', ok(200, 'Services', wrapped(
             'services', array(ref('Service')))), params=[query('host'), query('binary')])},
+        c + '/os-services/{service_id}': {
+            'put': op('Update a service (admin): from 2.53 by uuid with status/disabled_reason/forced_down; before, '
+                      'service_id is the action enable, disable, disable-log-reason or force-down on host+binary',
+                      ok(200, 'Service (before 2.53 only host, binary and what changed)', wrapped('service', obj({
+                          'id': {'oneOf': [integer(), string()]}, 'binary': string(), 'host': string(),
+                          'status': string(enum=['enabled', 'disabled']), 'disabled_reason': nullable(string()),
+                          'forced_down': {'type': 'boolean'}}, required=['binary', 'host']))),
+                      body=from_jsonschema(services_schemas.update(api_version.MAX_VERSION)),
+                      params=[('service_id', 'uuid (2.53+) or the action before')], errors=(404,)),
+            'delete': op('Delete a compute service that hosts no instances (admin)', ok(204, 'Deleted'),
+                         params=[('service_id', 'uuid (2.53+) or integer id')], errors=(404, 409)),
+        },
     }
     return ops
 
 
 def _image_ops():
     image_id = [('image_id', 'the image UUID')]
+    hypervisor_filters = [query('hypervisor_hostname_pattern', description='2.53+: substring of the hostname'),
+                          query('with_servers', description='2.53+: include the servers')] + _LIMIT_MARKER
     filters = [query('name', description='a name or "in:a,b"'), query('id', description='an id or "in:a,b"'),
                query('status'), query('visibility', string(enum=['public', 'private', 'shared', 'community'])),
                query('owner'), query('disk_format'), query('sort', description='key:dir[,key:dir]'),

@@ -54,6 +54,7 @@ DEFAULTS = {
     'os_compute_api:servers:allow_all_filters': ADMIN,
     'os_compute_api:servers:show': READER,
     'os_compute_api:servers:show:host_status': ADMIN,
+    'os_compute_api:servers:show:flavor-extra-specs': READER,
     'os_compute_api:servers:create': MEMBER,
     'os_compute_api:servers:create:forced_host': ADMIN,
     'os_compute_api:servers:create:zero_disk_flavor': ADMIN,
@@ -104,6 +105,7 @@ DEFAULTS = {
     'os_compute_api:os-keypairs:show': OWNER_USER,
     'os_compute_api:os-keypairs:delete': OWNER_USER,
     # quotas and limits
+    'os_compute_api:limits:other_project': ADMIN,
     'os_compute_api:limits': '@',
     'os_compute_api:os-quota-sets:show': READER,
     'os_compute_api:os-quota-sets:detail': READER,
@@ -118,6 +120,8 @@ DEFAULTS = {
     'os_compute_api:os-hypervisors:search': ADMIN,
     'os_compute_api:os-hypervisors:servers': ADMIN,
     'os_compute_api:os-services:list': ADMIN,
+    'os_compute_api:os-services:update': ADMIN,
+    'os_compute_api:os-services:delete': ADMIN,
     'os_compute_api:os-availability-zone:list': READER,
     'os_compute_api:os-availability-zone:detail': ADMIN,
     # Glance (image API)

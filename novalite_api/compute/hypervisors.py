@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""Hypervisors (``/os-hypervisors``, admin): the compute nodes, with integer ids (below 2.53)."""
+"""Hypervisors (``/os-hypervisors``, admin): the compute nodes; integer ids below 2.53, uuids from 2.53,
+where ``hypervisor_hostname_pattern`` and ``with_servers`` replace the ``search`` and ``servers`` routes."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,7 +15,6 @@ from novalite_api.compute.views import hypervisors as views
 from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
-from ansible_collections.novalite.compute.plugins.module_utils.errors import NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 
 try:
@@ -23,22 +23,50 @@ except ImportError:  # pragma: no cover
     flask = None
 
 
+def _node_id(node):
+    return node['uuid'] if since(53) else node['id']
+
+
+def _servers_of(node):
+    return [{'name': i['instance_name'], 'uuid': i['uuid']}
+            for i in instances.list_instances(store(), host=node['host'])]
+
+
+def _with_servers():
+    raw = flask.request.args.get('with_servers') if since(53) else None
+    if raw is None:
+        return False
+    low = raw.lower()
+    if low not in ('1', '0', 't', 'f', 'true', 'false', 'on', 'off', 'y', 'n', 'yes', 'no'):
+        raise ApiError(400, "Invalid input for query parameters with_servers. Value: %s." % raw)
+    return low in ('1', 't', 'true', 'on', 'y', 'yes')
+
+
 def _list(detail):
+    args = flask.request.args
     nodes = hosts.list_nodes(store())
     body = {}
-    if since(33):
-        marker = flask.request.args.get('marker')
+    with_servers = _with_servers()
+    pattern = args.get('hypervisor_hostname_pattern') if since(53) else None
+    if pattern is not None:
+        if 'limit' in args or args.get('marker'):
+            raise ApiError(400, 'Paging over hypervisors with the hypervisor_hostname_pattern query parameter is '
+                                'not supported.')
+        nodes = _matching(pattern, nodes)
+    elif since(33):
+        marker = args.get('marker')
         if marker is not None:
-            ids = [str(n['id']) for n in nodes]
+            ids = [str(_node_id(n)) for n in nodes]
             if marker not in ids:
                 raise ApiError(400, 'marker [%s] not found' % marker)
             nodes = nodes[ids.index(marker) + 1:]
-        if flask.request.args.get('limit') is not None:
+        if args.get('limit') is not None:
             limit = limit_arg()
             nodes = nodes[:limit]
             if nodes and len(nodes) == limit:
-                body['hypervisors_links'] = next_link(nodes[-1]['id'], limit)
-    return flask.jsonify(dict({'hypervisors': [views.show(n, detail) for n in nodes]}, **body))
+                body['hypervisors_links'] = next_link(_node_id(nodes[-1]), limit)
+    return flask.jsonify(dict({'hypervisors': [
+        views.show(n, detail, _servers_of(n) if with_servers else None) for n in nodes]}, **body))
 
 
 def index():
@@ -53,10 +81,13 @@ def detail():
 
 def show(hypervisor_id):
     policy.enforce('os_compute_api:os-hypervisors:show', ctx())
+    if since(53) and not instances.is_uuid_like(hypervisor_id):
+        raise ApiError(400, 'Invalid uuid %s' % hypervisor_id)
+    with_servers = _with_servers()
     for node in hosts.list_nodes(store()):
-        if str(node['id']) == hypervisor_id:
-            return flask.jsonify({'hypervisor': views.show(node, True)})
-    raise NotFound('Hypervisor', hypervisor_id, field='hypervisor')
+        if str(_node_id(node)) == hypervisor_id:
+            return flask.jsonify({'hypervisor': views.show(node, True, _servers_of(node) if with_servers else None)})
+    raise ApiError(404, "Hypervisor with ID '%s' could not be found." % hypervisor_id)
 
 
 def statistics():
@@ -64,23 +95,28 @@ def statistics():
     return flask.jsonify({'hypervisor_statistics': views.statistics(hosts.list_nodes(store()))})
 
 
-def _matching(pattern):
+def _matching(pattern, nodes=None):
     """Nodes whose hypervisor hostname contains ``pattern`` (Nova's search is a substring match)."""
-    found = [n for n in hosts.list_nodes(store()) if pattern in (n['hypervisor_hostname'] or '')]
+    nodes = hosts.list_nodes(store()) if nodes is None else nodes
+    found = [n for n in nodes if pattern in (n['hypervisor_hostname'] or '')]
     if not found:
         raise ApiError(404, "No hypervisor matching '%s' could be found." % pattern)
     return found
 
 
+def _before_2_53():
+    if since(53):   # replaced by the list's query parameters
+        raise ApiError(404, 'The resource could not be found.')
+
+
 def search(hypervisor_hostname_pattern):
+    _before_2_53()
     policy.enforce('os_compute_api:os-hypervisors:search', ctx())
     return flask.jsonify({'hypervisors': [views.show(n, False) for n in _matching(hypervisor_hostname_pattern)]})
 
 
 def servers(hypervisor_hostname_pattern):
+    _before_2_53()
     policy.enforce('os_compute_api:os-hypervisors:servers', ctx())
-    out = []
-    for node in _matching(hypervisor_hostname_pattern):
-        on_host = instances.list_instances(store(), host=node['host'])
-        out.append(views.show(node, False, [{'name': i['instance_name'], 'uuid': i['uuid']} for i in on_host]))
-    return flask.jsonify({'hypervisors': out})
+    return flask.jsonify({'hypervisors': [views.show(n, False, _servers_of(n))
+                                          for n in _matching(hypervisor_hostname_pattern)]})

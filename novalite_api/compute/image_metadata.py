@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""An image's metadata through the compute API (``/images/{id}/metadata``, up to 2.35): its free-form properties."""
+"""An image's metadata through the compute API (``/images/{id}/metadata``, up to 2.38): its free-form properties."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from novalite_api import policy, validation
 from novalite_api.compute.common import ctx, request_body, store
-from novalite_api.compute.images import visible_image
+from novalite_api.compute.images import LAST_METADATA_VERSION, visible_image as _visible_image
 from novalite_api.compute.schemas import server_metadata as schemas   # Nova's image metadata bodies are the same
 from novalite_api.faults import ApiError
 
@@ -20,6 +20,10 @@ try:
     import flask
 except ImportError:  # pragma: no cover
     flask = None
+
+
+def visible_image(image_id):
+    return _visible_image(image_id, last=LAST_METADATA_VERSION)
 
 
 def _change(image_id, new, replace):

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""The compute API's image proxy (``/images``, deprecated in Nova at 2.36: 404 from then on).
+"""The compute API's image proxy (``/images``, deprecated in Nova at 2.36: 404 from then on; its metadata at 2.39).
 
 The images are the image service's (``catalog/images.py``, what ``/image/v2`` serves), seen with the
 caller's project, as Nova proxies Glance with the user's token.
@@ -26,17 +26,18 @@ try:
 except ImportError:  # pragma: no cover
     flask = None
 
-LAST_VERSION = 35   # the proxy APIs answer 404 from 2.36
+LAST_VERSION = 35            # the image proxy answers 404 from 2.36 ...
+LAST_METADATA_VERSION = 38   # ... its metadata API from 2.39
 
 
-def proxy_available():
-    if since(LAST_VERSION + 1):
+def proxy_available(last=LAST_VERSION):
+    if since(last + 1):
         raise ApiError(404, 'The resource could not be found.')
 
 
-def visible_image(image_id):
+def visible_image(image_id, last=LAST_VERSION):
     """The image the caller may see, or Nova's 404."""
-    proxy_available()
+    proxy_available(last)
     caller = ctx()
     try:
         if not instances.is_uuid_like(image_id):

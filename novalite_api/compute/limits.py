@@ -26,9 +26,13 @@ _NETWORK_PROXY = ('maxSecurityGroups', 'maxSecurityGroupRules', 'maxTotalFloatin
 def index():
     caller = ctx()
     policy.enforce('os_compute_api:limits', caller)
+    project_id = caller.project_id
+    if 'tenant_id' in flask.request.args:   # an admin reading another project's limits
+        policy.enforce('os_compute_api:limits:other_project', caller)
+        project_id = flask.request.args['tenant_id']
     with store().read() as conn:
-        limit = quotas.limits(conn, caller.project_id, legacy=True)
-        used = quotas.usage(conn, caller.project_id)
+        limit = quotas.limits(conn, project_id, legacy=True)
+        used = quotas.usage(conn, project_id)
     absolute = {
         'maxServerMeta': limit['metadata_items'], 'maxPersonality': limit['injected_files'],
         'maxPersonalitySize': limit['injected_file_content_bytes'],
@@ -43,4 +47,6 @@ def index():
     if since(36):
         for key in _NETWORK_PROXY:
             del absolute[key]
+    if since(39):   # the image metadata proxy is gone, and its limit with it
+        del absolute['maxImageMeta']
     return flask.jsonify({'limits': {'rate': [], 'absolute': absolute}})

@@ -94,6 +94,8 @@ ROUTES = (
     ('GET', '/v2.1/os-hypervisors/<hypervisor_hostname_pattern>/search', hypervisors.search),
     ('GET', '/v2.1/os-hypervisors/<hypervisor_hostname_pattern>/servers', hypervisors.servers),
     ('GET', '/v2.1/os-services', services.index),
+    ('PUT', '/v2.1/os-services/<service_id>', services.update),
+    ('DELETE', '/v2.1/os-services/<service_id>', services.delete),
 )
 # Answered without a token: how a client finds out which versions there are.
 PUBLIC = (versions.index, versions.show, versions.show_v20)

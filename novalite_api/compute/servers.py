@@ -366,7 +366,7 @@ def create():
         'min_count': min_count, 'max_count': max_count,
         'availability_zone': _availability_zone(spec, caller), 'key_name': spec.get('key_name'),
         'user_data': _user_data(spec), 'metadata': spec.get('metadata') or {},
-        'description': spec.get('description'), 'scheduler_hints': hints,
+        'description': spec.get('description'), 'scheduler_hints': hints, 'tags': spec.get('tags'),
         'config_drive': spec.get('config_drive'),
         'network_info': _networks(spec),
         'access_ip_v4': spec.get('accessIPv4'), 'access_ip_v6': spec.get('accessIPv6'),

@@ -40,7 +40,7 @@ def test_version_documents(api, http):
     assert status == 200
     version = body['version']
     assert (version['id'], version['status'], version['min_version'], version['version']) == (
-        'v2.1', 'CURRENT', '2.1', '2.38')
+        'v2.1', 'CURRENT', '2.1', '2.53')
     assert version['links'][0]['href'] == api['url'] + '/compute/v2.1/'
     assert headers['Vary'] == 'OpenStack-API-Version, X-OpenStack-Nova-API-Version'
     status, _h, body = http.call('GET', '/image/')
@@ -53,7 +53,7 @@ def test_version_documents(api, http):
 @pytest.mark.parametrize('headers,expected', [({'OpenStack-API-Version': 'compute 2.1'}, '2.1'),
                                               ({'X-OpenStack-Nova-API-Version': '2.1'}, '2.1'),
                                               ({'OpenStack-API-Version': 'compute 2.26'}, '2.26'),
-                                              ({'OpenStack-API-Version': 'compute latest'}, '2.38'), ({}, '2.1')])
+                                              ({'OpenStack-API-Version': 'compute latest'}, '2.53'), ({}, '2.1')])
 def test_microversion_negotiated_and_echoed(http, admin_token, headers, expected):
     status, got, _b = http.call('GET', '/compute/v2.1/flavors', headers=headers, token=admin_token)
     assert status == 200
@@ -65,13 +65,13 @@ def test_microversion_negotiated_and_echoed(http, admin_token, headers, expected
 
 
 @pytest.mark.parametrize('headers', [{'OpenStack-API-Version': 'compute 2.999'},
-                                     {'X-OpenStack-Nova-API-Version': '2.39'},
+                                     {'X-OpenStack-Nova-API-Version': '2.54'},
                                      {'OpenStack-API-Version': 'compute 3.0'}])
 def test_unsupported_microversion_is_406(http, admin_token, headers):
     status, got, body = http.call('GET', '/compute/v2.1/flavors', headers=headers, token=admin_token)
     assert status == 406
     assert body['computeFault']['code'] == 406
-    assert 'is not supported by the API. Minimum is 2.1 and maximum is 2.38' in body['computeFault']['message']
+    assert 'is not supported by the API. Minimum is 2.1 and maximum is 2.53' in body['computeFault']['message']
     assert got['Vary'] == 'OpenStack-API-Version, X-OpenStack-Nova-API-Version'
 
 
@@ -477,11 +477,12 @@ def test_image_proxy_shows_the_image_service_images_until_2_35(api, http, admin_
     assert status == 404 and body['itemNotFound']['message'] == 'Image not found.'
     status, _h, body = http.call('GET', '/compute/v2.1/images?limit=1', token=admin_token)
     assert len(body['images']) == 1 and body['images_links'][0]['rel'] == 'next'
-    # Gone from 2.36, as in Nova.
-    for path in ('/compute/v2.1/images', '/compute/v2.1/images/%s' % pub['id'],
-                 '/compute/v2.1/images/%s/metadata' % pub['id']):
-        assert http.call('GET', path, token=admin_token, headers=_v('2.36'))[0] == 404, path
-        assert http.call('GET', path, token=admin_token, headers=_v('2.35'))[0] == 200, path
+    # Gone from 2.36 (the metadata from 2.39), as in Nova.
+    for path, last in (('/compute/v2.1/images', '2.35'), ('/compute/v2.1/images/%s' % pub['id'], '2.35'),
+                       ('/compute/v2.1/images/%s/metadata' % pub['id'], '2.38')):
+        assert http.call('GET', path, token=admin_token, headers=_v(last))[0] == 200, path
+        gone = '2.%d' % (int(last.split('.')[1]) + 1)
+        assert http.call('GET', path, token=admin_token, headers=_v(gone))[0] == 404, path
 
 
 def test_image_proxy_metadata_and_delete(api, http, admin_token, demo_token):

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""Exactly the fields Nova documents per microversion (2.1 .. 2.38), nothing from a later one."""
+"""Exactly the fields Nova documents per microversion (2.1 .. 2.53), nothing from a later one."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -47,7 +47,7 @@ def _expected(version, admin):
 
 
 @pytest.mark.parametrize('version', ['2.1', '2.2', '2.3', '2.8', '2.9', '2.15', '2.16', '2.18', '2.19', '2.25',
-                                     '2.26', '2.38'])
+                                     '2.26', '2.38', '2.47', '2.53'])
 def test_admin_server_show_fields_per_microversion(api, http, admin_token, version):
     status, headers, body = http.call('GET', '/compute/v2.1/servers/%s' % api['server']['uuid'],
                                       headers=_v(version), token=admin_token)
@@ -56,6 +56,20 @@ def test_admin_server_show_fields_per_microversion(api, http, admin_token, versi
     _s, _h, listed = http.call('GET', '/compute/v2.1/servers/detail', headers=_v(version), token=admin_token)
     mine = [s for s in listed['servers'] if s['id'] == api['server']['uuid']]
     assert [set(s) for s in mine] == [_expected(version, admin=True)]
+
+
+def test_flavor_is_embedded_from_2_47(api, http, admin_token):
+    path = '/compute/v2.1/servers/%s' % api['server']['uuid']
+    booted = api['server']['flavor']
+    _s, _h, body = http.call('GET', path, headers=_v('2.46'), token=admin_token)
+    assert set(body['server']['flavor']) == {'id', 'links'} and body['server']['flavor']['id'] == booted['flavorid']
+    _s, _h, body = http.call('GET', path, headers=_v('2.47'), token=admin_token)
+    assert body['server']['flavor'] == {
+        'vcpus': booted['vcpus'], 'ram': booted['memory_mb'], 'disk': booted['root_gb'],
+        'ephemeral': booted['ephemeral_gb'], 'swap': booted['swap'], 'original_name': booted['name'],
+        'extra_specs': booted.get('extra_specs') or {}}
+    _s, _h, listed = http.call('GET', '/compute/v2.1/servers/detail', headers=_v('2.47'), token=admin_token)
+    assert [s['flavor'] for s in listed['servers'] if s['id'] == api['server']['uuid']] == [body['server']['flavor']]
 
 
 def test_extended_attributes_and_host_status_values(api, http, admin_token):
@@ -76,7 +90,7 @@ def test_member_sees_no_admin_fields(api, http):
     project = new_project(api, http, unlimited=True)
     try:
         server = make_server(api, project)
-        for version in ('2.1', '2.3', '2.16', '2.26', '2.38'):
+        for version in ('2.1', '2.3', '2.16', '2.26', '2.38', '2.47', '2.53'):
             status, _h, body = http.call('GET', '/compute/v2.1/servers/%s' % server['uuid'], headers=_v(version),
                                          token=project['token'])
             assert status == 200

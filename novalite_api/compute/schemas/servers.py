@@ -8,8 +8,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
+
 from novalite_api import validation
 from novalite_api.compute.schemas import BOOLEAN
+from novalite_api.compute.schemas.server_tags import MAX_TAGS, TAG
 
 _NETWORK = {
     'type': 'object',
@@ -17,7 +20,6 @@ _NETWORK = {
         'uuid': {'type': 'string', 'format': 'uuid'},
         'port': {'type': ['string', 'null'], 'format': 'uuid'},
         'fixed_ip': {'type': 'string'},
-        'tag': {'type': 'string', 'maxLength': 60},
     },
     'additionalProperties': False,
 }
@@ -49,7 +51,7 @@ _SERVER = {
                 'delete_on_termination': BOOLEAN,
                 'device_name': {'type': 'string'}, 'volume_size': {'type': ['integer', 'string', 'null']},
                 'guest_format': {'type': 'string'}, 'disk_bus': {'type': 'string'}, 'device_type': {'type': 'string'},
-                'tag': {'type': 'string'}, 'volume_type': {'type': ['string', 'null']}},
+                'volume_type': {'type': ['string', 'null']}},
             'additionalProperties': False}},
         'security_groups': {'type': 'array', 'items': {
             'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}},
@@ -79,17 +81,35 @@ ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'p
            'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE}
 
 
+def _device_tags(version):
+    """(network tag, block device tag) allowed at ``version``: 2.32 brought both, a bug kept the block
+    device's to 2.32 alone and the network's to 2.32-2.36, and 2.42 brought both back."""
+    if version >= (2, 42):
+        return True, True
+    return (2, 32) <= version <= (2, 36), version == (2, 32)
+
+
 def create_server(version):
     """The create body's ``server`` object at microversion ``version``."""
-    schema = dict(_SERVER, properties=dict(_SERVER['properties']))
+    schema = copy.deepcopy(_SERVER)
+    props = schema['properties']
     if version >= (2, 19):
-        schema['properties']['description'] = validation.DESCRIPTION
+        props['description'] = validation.DESCRIPTION
+    network_tag, device_tag = _device_tags(version)
+    network = copy.deepcopy(_NETWORK)
+    if network_tag:
+        network['properties']['tag'] = TAG
+    if device_tag:
+        props['block_device_mapping_v2']['items']['properties']['tag'] = TAG
+    props['networks'] = {'type': 'array', 'items': network}
     if version >= (2, 37):
         # From 2.37 networks is required: a list, or "auto" / "none".
-        schema['properties']['networks'] = {'oneOf': [
-            {'type': 'array', 'items': _NETWORK, 'minItems': 1},
+        props['networks'] = {'oneOf': [
+            {'type': 'array', 'items': network, 'minItems': 1},
             {'type': 'string', 'enum': ['none', 'auto']}]}
         schema['required'] = ['name', 'flavorRef', 'networks']
+    if version >= (2, 52):
+        props['tags'] = {'type': 'array', 'items': TAG, 'maxItems': MAX_TAGS}
     return schema
 
 

@@ -42,10 +42,12 @@ def statistics(nodes):
 
 
 def show(node, detail, servers=None):
-    out = {'id': node['id'], 'hypervisor_hostname': node['hypervisor_hostname'],
+    """``servers``: None when not asked for; a list (maybe empty) when asked."""
+    uuids = since(53)
+    out = {'id': node['uuid'] if uuids else node['id'], 'hypervisor_hostname': node['hypervisor_hostname'],
            'state': node['state'], 'status': node['status']}
-    if servers:
-        out['servers'] = servers   # (before 2.53) only when the host has some
+    if servers or (servers is not None and since(75)):
+        out['servers'] = servers   # an empty list only from 2.75
     if detail:
         out.update(usage(node))
         out.update({
@@ -54,7 +56,7 @@ def show(node, detail, servers=None):
             'hypervisor_version': node['hypervisor_version'] or 0, 'current_workload': node['current_workload'],
             'running_vms': node['running_vms'], 'disk_available_least': node['disk_available_least'],
             'host_ip': node['host_ip'],
-            'service': {'host': node['host'], 'id': node['service_id'],
+            'service': {'host': node['host'], 'id': node['service_uuid'] if uuids else node['service_id'],
                         'disabled_reason': node['disabled_reason']},
             # 2.28: an object; before, the same as a JSON string.
             'cpu_info': (node['cpu_info'] or {}) if since(28) else flask.json.dumps(node['cpu_info'] or {}),

@@ -21,7 +21,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.registry import h
 VIEW_COLUMNS = ('display_name', 'project_id', 'user_id', 'metadata', 'host', 'node', 'image_ref',
                 'instance_type_id', 'created_at', 'updated_at', 'network_info', 'access_ip_v4', 'access_ip_v6',
                 'availability_zone', 'config_drive', 'key_name', 'launched_at', 'terminated_at', 'progress',
-                'locked', 'description', 'tags')
+                'locked', 'description', 'tags', 'flavor')
 EXT_COLUMNS = ('reservation_id', 'launch_index', 'hostname', 'user_data', 'system_metadata', 'image')
 
 
@@ -86,7 +86,9 @@ class ViewContext(object):
         self.ctx = caller
         self.update = update
         self.base = base_url()
-        self.since = dict((minor, since(minor)) for minor in (3, 9, 16, 19, 26))
+        self.since = dict((minor, since(minor)) for minor in (3, 9, 16, 19, 26, 47))
+        self.flavor_extra_specs = self.since[47] and policy.allowed(
+            'os_compute_api:servers:show:flavor-extra-specs', caller)
         self.ext_attrs = not update and policy.allowed('os_compute_api:os-extended-server-attributes', caller)
         self.show_host_status = (not update and self.since[16]
                                  and policy.allowed('os_compute_api:servers:show:host_status', caller))
@@ -102,6 +104,17 @@ class ViewContext(object):
         return self
 
 
+def _flavor(inst, view):
+    """2.47: the flavor the server was booted with (its snapshot), not a link to today's flavor."""
+    flavor = inst.get('flavor') or {}
+    out = {'vcpus': flavor.get('vcpus'), 'ram': flavor.get('memory_mb'), 'disk': flavor.get('root_gb'),
+           'ephemeral': flavor.get('ephemeral_gb') or 0, 'swap': flavor.get('swap') or 0,
+           'original_name': flavor.get('name')}
+    if view.flavor_extra_specs:
+        out['extra_specs'] = dict(flavor.get('extra_specs') or {})
+    return out
+
+
 def show(inst, view):
     caller, base, since_ = view.ctx, view.base, view.since
     uuid, image_id, flavor_id = inst['uuid'], _image_ref(inst), inst['instance_type_id']
@@ -111,7 +124,8 @@ def show(inst, view):
         'metadata': inst['metadata'] or {}, 'hostId': _host_id(inst),
         'image': {'id': image_id, 'links': [{'rel': 'bookmark', 'href': '%s/images/%s' % (base, image_id)}]}
         if image_id else '',
-        'flavor': {'id': flavor_id, 'links': [{'rel': 'bookmark', 'href': '%s/flavors/%s' % (base, flavor_id)}]},
+        'flavor': _flavor(inst, view) if since_[47] else
+        {'id': flavor_id, 'links': [{'rel': 'bookmark', 'href': '%s/flavors/%s' % (base, flavor_id)}]},
         'created': inst['created_at'], 'updated': inst['updated_at'] or inst['created_at'],
         'addresses': _addresses(inst['network_info'], extended=not view.update),
         'accessIPv4': inst['access_ip_v4'] or '', 'accessIPv6': inst['access_ip_v6'] or '',

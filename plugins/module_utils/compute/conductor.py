@@ -200,6 +200,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                 'key_name': request.get('key_name'), 'key_data': key_data,
                 'user_data': request.get('user_data'), 'metadata': metadata,
                 'description': request.get('description'),
+                'tags': _unique(request.get('tags') or []),
                 'access_ip_v4': request.get('access_ip_v4') or None,
                 'access_ip_v6': request.get('access_ip_v6') or None,
                 # Nova stores the request's flag as 'True' or ''
@@ -215,6 +216,12 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                                    context.user_id, context.project_id)
             rows.append(inst)
     return rows
+
+
+def _unique(items):
+    """``items`` without repeats, in order (a tag given twice is one tag, as in Nova)."""
+    seen = set()
+    return [i for i in items if not (i in seen or seen.add(i))]
 
 
 # ---- scheduling and the host call ----------------------------------------
