@@ -288,7 +288,8 @@ def _schemas():
         'OS-FLV-EXT-DATA:ephemeral': integer(), 'OS-FLV-DISABLED:disabled': {'type': 'boolean'},
         'os-flavor-access:is_public': {'type': 'boolean'},
         'swap': {'oneOf': [integer(minimum=1), string(enum=[''])]}, 'rxtx_factor': {'type': 'number'},
-        'links': array(ref('Link')),
+        'links': array(ref('Link')), 'description': nullable(string()),
+        'extra_specs': obj(additional=string()),
     }, required=['id', 'name', 'ram', 'disk', 'vcpus', 'links', 'OS-FLV-EXT-DATA:ephemeral',
                  'OS-FLV-DISABLED:disabled', 'os-flavor-access:is_public', 'swap', 'rxtx_factor'])
     keypair = obj({'name': string(), 'public_key': string(), 'fingerprint': string(), 'user_id': string(),
@@ -346,7 +347,7 @@ def _schemas():
         'FlavorSummary': obj({'id': string(), 'name': string(), 'links': array(ref('Link'))},
                              required=['id', 'name', 'links']),
         'Flavor': flavor,
-        'FlavorCreate': from_jsonschema(flavors_schemas.CREATE),
+        'FlavorCreate': from_jsonschema(flavors_schemas.create(api_version.MAX_VERSION)),
         'FlavorAccess': wrapped('flavor_access', array(obj({'flavor_id': string(), 'tenant_id': string()},
                                                            required=['flavor_id', 'tenant_id']))),
         # Nova echoes the values as sent (a number or boolean stays one); stored, they read back as strings.
@@ -494,6 +495,8 @@ def _compute_ops():
             'flavors', array(ref('Flavor')))), params=flavor_filters)},
         c + '/flavors/{flavor_id}': {
             'get': op('Show a flavor', ok(200, 'Flavor', wrapped('flavor', ref('Flavor'))), params=flavor_id),
+            'put': op('Change a flavor\'s description (admin, 2.55+)', ok(200, 'Flavor', wrapped('flavor', ref('Flavor'))),
+                      body=from_jsonschema(flavors_schemas.UPDATE), params=flavor_id),
             'delete': op('Delete a flavor (admin)', ok(202, 'Deleted'), params=flavor_id),
         },
         c + '/flavors/{flavor_id}/action': {'post': op(

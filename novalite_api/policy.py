@@ -91,6 +91,7 @@ DEFAULTS = {
     # flavors
     'os_compute_api:os-flavor-manage:create': ADMIN,
     'os_compute_api:os-flavor-manage:delete': ADMIN,
+    'os_compute_api:os-flavor-manage:update': ADMIN,
     'os_compute_api:os-flavor-extra-specs:index': READER,
     'os_compute_api:os-flavor-extra-specs:show': READER,
     'os_compute_api:os-flavor-extra-specs:create': ADMIN,

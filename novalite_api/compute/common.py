@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+import hashlib
 from urllib.parse import urlencode
 
 from novalite_api import policy
@@ -39,6 +41,13 @@ def base_url():
     return flask.current_app.config['NOVALITE']['public_url'] + '/compute'
 
 
+def host_id(project_id, host):
+    """Nova's hostId: sha224 of project + host, so tenants can tell co-location apart without the name."""
+    if not host:
+        return ''
+    return hashlib.sha224(('%s%s' % (project_id, host)).encode('utf-8')).hexdigest()
+
+
 def links(kind, ident):
     return [{'rel': 'self', 'href': '%s/v2.1/%s/%s' % (base_url(), kind, ident)},
             {'rel': 'bookmark', 'href': '%s/%s/%s' % (base_url(), kind, ident)}]
@@ -57,6 +66,23 @@ def request_body():
     if not isinstance(body, dict):
         raise ApiError(400, 'Malformed request body')
     return body
+
+
+def time_arg(name):
+    """A query parameter holding an ISO 8601 time (``changes-since`` ...) as a naive UTC datetime, or None."""
+    raw = flask.request.args.get(name)
+    if raw is None:
+        return None
+    text = raw.strip().replace(' ', '+')   # an unescaped "+" arrives as a space
+    for fmt in ('%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%d'):
+        for suffix in ('Z', '+00:00', ''):
+            if suffix and not text.endswith(suffix):
+                continue
+            try:
+                return datetime.datetime.strptime(text[:len(text) - len(suffix)] if suffix else text, fmt)
+            except ValueError:
+                continue
+    raise InvalidInput(name, 'Invalid %s value' % name)
 
 
 def usage_time(value):

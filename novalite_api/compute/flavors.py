@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from novalite_api import policy, validation
+from novalite_api.compute import api_version
 from novalite_api.compute.common import ctx, int_arg, request_body, store
 from novalite_api.compute.schemas import as_bool, flavors as schemas
 from novalite_api.compute.views import flavors as views
@@ -68,7 +69,8 @@ def _list(detail):
                                      limit=int_arg('limit'), marker=flask.request.args.get('marker'))
     if not caller.is_admin:
         found = [f for f in found if not f['disabled']]
-    return flask.jsonify({'flavors': [views.show(f, detail) for f in found]})
+    extra_specs = detail and views.extra_specs_shown()
+    return flask.jsonify({'flavors': [views.show(f, detail, extra_specs) for f in found]})
 
 
 def index():
@@ -80,19 +82,30 @@ def detail():
 
 
 def show(flavor_id):
-    return flask.jsonify({'flavor': views.show(visible_flavor(flavor_id), True)})
+    return flask.jsonify({'flavor': views.show(visible_flavor(flavor_id), True, views.extra_specs_shown())})
 
 
 def create():
     policy.enforce('os_compute_api:os-flavor-manage:create', ctx())
-    spec = validation.validate(request_body(), schemas.CREATE)['flavor']
+    spec = validation.validate(request_body(), schemas.create(api_version.current()))['flavor']
     flavorid = spec.get('id')
     made = flavors_mod.create(
         store(), spec['name'], int(spec['vcpus']), int(spec['ram']), int(spec['disk']),
         ephemeral_gb=int(spec.get('OS-FLV-EXT-DATA:ephemeral', 0)), swap=int(spec.get('swap', 0)),
         flavorid=str(flavorid) if flavorid is not None else None,
-        is_public=as_bool(spec.get('os-flavor-access:is_public'), default=True), rxtx_factor=float(spec.get('rxtx_factor', 1.0)))
-    return flask.jsonify({'flavor': views.show(made, True)})   # Nova answers 200 here
+        is_public=as_bool(spec.get('os-flavor-access:is_public'), default=True),
+        rxtx_factor=float(spec.get('rxtx_factor', 1.0)), description=spec.get('description'))
+    return flask.jsonify({'flavor': views.show(made, True, views.extra_specs_shown())})   # Nova answers 200 here
+
+
+def update(flavor_id):
+    """2.55: only the description of a flavor changes (its sizes never do)."""
+    if not api_version.since(55):
+        raise ApiError(404, 'The resource could not be found.')
+    policy.enforce('os_compute_api:os-flavor-manage:update', ctx())
+    description = validation.validate(request_body(), schemas.UPDATE)['flavor']['description']
+    changed = flavors_mod.update(store(), admin_flavor(flavor_id)['flavorid'], description=description)
+    return flask.jsonify({'flavor': views.show(changed, True, views.extra_specs_shown())})
 
 
 def delete(flavor_id):

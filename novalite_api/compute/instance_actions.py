@@ -9,11 +9,12 @@ __metaclass__ = type
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, get_server, store
+from novalite_api.compute.common import ctx, get_server, limit_arg, next_link, store, time_arg
 from novalite_api.compute.views import instance_actions as views
 from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+from ansible_collections.novalite.compute.plugins.module_utils.store.rows import isotime
 
 try:
     import flask
@@ -26,11 +27,37 @@ def _server(server_id, rule):
     return get_server(server_id, rule, include_deleted=since(21))
 
 
+def _changed_window(found):
+    """2.58 ``changes-since`` / 2.66 ``changes-before`` over the actions' updated_at (ISO text compares
+    as time does)."""
+    since_ = isotime(time_arg('changes-since'))
+    before = isotime(time_arg('changes-before')) if since(66) else None
+    if since_ and before and before < since_:
+        raise ApiError(400, 'The value of changes-since must be less than or equal to changes-before.')
+    return [a for a in found
+            if (since_ is None or (a['updated_at'] or a['start_time']) >= since_)
+            and (before is None or (a['updated_at'] or a['start_time']) <= before)]
+
+
 def index(server_id):
     inst = _server(server_id, 'os_compute_api:os-instance-actions:list')
     found = sorted(instances.list_actions(store(), inst['uuid']), key=lambda a: (a['start_time'], a['id']),
                    reverse=True)
-    return flask.jsonify({'instanceActions': [views.action(a) for a in found]})
+    body = {}
+    if since(58):
+        found = _changed_window(found)
+        marker = flask.request.args.get('marker')
+        if marker is not None:
+            ids = [a['request_id'] for a in found]
+            if marker not in ids:
+                raise ApiError(400, 'Marker %s could not be found.' % marker)
+            found = found[ids.index(marker) + 1:]
+        if flask.request.args.get('limit') is not None:
+            limit = limit_arg()
+            found = found[:limit]
+            if found and len(found) == limit:
+                body['links'] = next_link(found[-1]['request_id'], limit)
+    return flask.jsonify(dict({'instanceActions': [views.action(a) for a in found]}, **body))
 
 
 def show(server_id, request_id):
@@ -40,8 +67,12 @@ def show(server_id, request_id):
         raise ApiError(404, 'Action %s not found' % request_id)
     action = found[-1]
     out = views.action(action)
-    # Below 2.51 only callers passing os-instance-actions:events (admins) get the events at all;
-    # they see the traceback too.
-    if policy.allowed('os_compute_api:os-instance-actions:events', ctx(), {'project_id': inst['project_id']}):
-        out['events'] = [views.event(e) for e in action['events']]
+    # Callers with os-instance-actions:events (admins) get the events with their tracebacks (and, 2.62,
+    # hosts); from 2.51 everyone else gets the events without them.
+    privileged = policy.allowed('os_compute_api:os-instance-actions:events', ctx(),
+                                {'project_id': inst['project_id']})
+    if privileged or since(51):
+        project_id = action['project_id'] or inst['project_id']
+        out['events'] = [views.event(e, project_id, traceback=privileged, host=privileged)
+                         for e in action['events']]
     return flask.jsonify({'instanceAction': out})

@@ -49,4 +49,7 @@ def index():
             del absolute[key]
     if since(39):   # the image metadata proxy is gone, and its limit with it
         del absolute['maxImageMeta']
+    if since(57):   # personality files are gone
+        del absolute['maxPersonality']
+        del absolute['maxPersonalitySize']
     return flask.jsonify({'limits': {'rate': [], 'absolute': absolute}})

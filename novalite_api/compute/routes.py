@@ -41,6 +41,7 @@ ROUTES = (
     ('POST', '/v2.1/flavors', flavors.create),
     ('GET', '/v2.1/flavors/detail', flavors.detail),
     ('GET', FLAVOR, flavors.show),
+    ('PUT', FLAVOR, flavors.update),
     ('DELETE', FLAVOR, flavors.delete),
     ('GET', FLAVOR + '/os-flavor-access', flavor_access.index),
     ('POST', FLAVOR + '/action', flavor_access.action),

@@ -17,13 +17,13 @@ __metaclass__ = type
 
 import base64
 import binascii
-import datetime
 import re
 
 from novalite_api import policy, validation
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, get_server, jobs, limit_arg, links, next_link, request_body, store
+from novalite_api.compute.common import (
+    ctx, get_server, jobs, limit_arg, links, next_link, request_body, store, time_arg)
 from novalite_api.compute.schemas import as_bool, servers as schemas
 from novalite_api.compute.views import servers as views
 from novalite_api.faults import ApiError
@@ -122,20 +122,6 @@ def _sort_args(caller):
     return sort
 
 
-def _time_arg(name):
-    raw = flask.request.args.get(name)
-    text = raw.strip().replace(' ', '+')
-    for fmt in ('%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%d'):
-        for suffix in ('Z', '+00:00', ''):
-            if suffix and not text.endswith(suffix):
-                continue
-            try:
-                return datetime.datetime.strptime(text[:len(text) - len(suffix)] if suffix else text, fmt)
-            except ValueError:
-                continue
-    raise InvalidInput(name, 'Invalid %s value' % name)
-
-
 def _list(detail):
     caller = ctx()
     policy.enforce('os_compute_api:servers:detail' if detail else 'os_compute_api:servers:index', caller)
@@ -158,7 +144,7 @@ def _list(detail):
 
     deleted = False
     if args.get('changes-since') is not None:
-        changed_since = _time_arg('changes-since')
+        changed_since = time_arg('changes-since')
         where.append(t.c.updated_at >= changed_since)
         deleted = None   # Nova shows servers deleted since then too
     if admin_filters and args.get('deleted') is not None:

@@ -327,6 +327,33 @@ def test_instance_actions_list_show_and_event_visibility(api, http, project, adm
     assert status == 404 and body['itemNotFound']['message'].startswith('Action req-')
 
 
+def test_instance_actions_from_2_51_2_58_2_62(api, http, project, admin_token):
+    server = make_server(api, project)
+    request_id = _record_action(api, server['uuid'], project)
+    base = '/compute/v2.1/servers/%s/os-instance-actions' % server['uuid']
+    # 2.51: the owner sees the events too, without tracebacks; 2.62 adds hostId (and host for admins).
+    _s, _h, body = http.call('GET', '%s/%s' % (base, request_id), token=project['token'], headers=_at('2.51'))
+    assert [set(e) for e in body['instanceAction']['events']] == [{'event', 'start_time', 'finish_time', 'result'}]
+    _s, _h, body = http.call('GET', '%s/%s' % (base, request_id), token=project['token'], headers=_at('2.62'))
+    event = body['instanceAction']['events'][0]
+    assert set(event) == {'event', 'start_time', 'finish_time', 'result', 'hostId'}
+    _s, _h, body = http.call('GET', '%s/%s' % (base, request_id), token=admin_token, headers=_at('2.62'))
+    assert set(body['instanceAction']['events'][0]) == {'event', 'start_time', 'finish_time', 'result', 'traceback',
+                                                        'host', 'hostId'}
+    # 2.58: updated_at, paging by request id, changes-since.
+    _s, _h, body = http.call('GET', base + '?limit=1', token=project['token'], headers=_at('2.58'))
+    assert [a['request_id'] for a in body['instanceActions']] == [request_id]
+    assert 'updated_at' in body['instanceActions'][0] and body['links'][0]['rel'] == 'next'
+    _s, _h, body = http.call('GET', base + '?marker=%s' % request_id, token=project['token'], headers=_at('2.58'))
+    assert [a['action'] for a in body['instanceActions']] == ['create']
+    assert http.call('GET', base + '?marker=req-nope', token=project['token'], headers=_at('2.58'))[0] == 400
+    _s, _h, body = http.call('GET', base + '?changes-since=2999-01-01T00:00:00Z', token=project['token'],
+                             headers=_at('2.58'))
+    assert body['instanceActions'] == []
+    status, _h, body = http.call('GET', base + '?limit=1', token=project['token'], headers=_at('2.57'))
+    assert status == 200 and len(body['instanceActions']) == 2 and 'updated_at' not in body['instanceActions'][0]
+
+
 def test_deleted_server_actions_need_2_21(api, http, project):
     from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
     server = make_server(api, project)
@@ -766,3 +793,49 @@ def test_hypervisors_from_2_53_use_uuids_and_query_parameters(api, http, admin_t
                      token=admin_token)[0] == 404
     assert http.call('GET', '/compute/v2.1/os-hypervisors/%s/search' % name, headers=_at('2.52'),
                      token=admin_token)[0] == 200
+
+
+def test_flavor_description_from_2_55_and_extra_specs_from_2_61(http, admin_token, demo_token):
+    fid = 'desc-%s' % uuid.uuid4().hex[:6]
+    body = {'flavor': {'name': fid, 'id': fid, 'ram': 64, 'vcpus': 1, 'disk': 0, 'description': 'small one'}}
+    status, _h, err = http.call('POST', '/compute/v2.1/flavors', body, headers=_at('2.54'), token=admin_token)
+    assert status == 400 and "'description' was unexpected" in err['badRequest']['message']
+    status, _h, made = http.call('POST', '/compute/v2.1/flavors', body, headers=_at('2.55'), token=admin_token)
+    path = '/compute/v2.1/flavors/%s' % fid
+    try:
+        assert status == 200 and made['flavor']['description'] == 'small one' and 'extra_specs' not in made['flavor']
+        assert made['flavor']['swap'] == ''
+        assert 'description' not in http.call('GET', path, headers=_at('2.54'), token=demo_token)[2]['flavor']
+        listed = http.call('GET', '/compute/v2.1/flavors', headers=_at('2.55'), token=demo_token)[2]['flavors']
+        assert [f['description'] for f in listed if f['id'] == fid] == ['small one']
+        http.call('POST', path + '/os-extra_specs', {'extra_specs': {'hw:cpu_policy': 'shared'}}, token=admin_token)
+        shown = http.call('GET', path, headers=_at('2.61'), token=demo_token)[2]['flavor']
+        assert shown['extra_specs'] == {'hw:cpu_policy': 'shared'}
+        assert 'extra_specs' not in http.call('GET', path, headers=_at('2.60'), token=demo_token)[2]['flavor']
+        # Update: the description only, admins only, from 2.55.
+        assert http.call('PUT', path, {'flavor': {'description': 'x'}}, headers=_at('2.54'),
+                         token=admin_token)[0] == 404
+        assert http.call('PUT', path, {'flavor': {'description': 'x'}}, headers=_at('2.55'),
+                         token=demo_token)[0] == 403
+        status, _h, err = http.call('PUT', path, {'flavor': {'ram': 128}}, headers=_at('2.55'), token=admin_token)
+        assert status == 400
+        status, _h, got = http.call('PUT', path, {'flavor': {'description': None}}, headers=_at('2.61'),
+                                    token=admin_token)
+        assert status == 200 and got['flavor']['description'] is None and got['flavor']['ram'] == 64
+        assert got['flavor']['extra_specs'] == {'hw:cpu_policy': 'shared'}
+    finally:
+        http.call('DELETE', path, token=admin_token)
+
+
+def test_personality_quotas_and_limits_are_gone_from_2_57(api, http, admin_token, demo_token):
+    demo = api['demo_project']['id']
+    personality = {'injected_files', 'injected_file_content_bytes', 'injected_file_path_bytes'}
+    for version, present in (('2.56', True), ('2.57', False)):
+        _s, _h, body = http.call('GET', '/compute/v2.1/os-quota-sets/%s' % demo, headers=_at(version),
+                                 token=admin_token)
+        assert (personality <= set(body['quota_set'])) == present, version
+        _s, _h, body = http.call('GET', '/compute/v2.1/limits', headers=_at(version), token=demo_token)
+        assert ('maxPersonality' in body['limits']['absolute']) == present, version
+    status, _h, err = http.call('PUT', '/compute/v2.1/os-quota-sets/%s' % demo, {'quota_set': {'injected_files': 3}},
+                                headers=_at('2.57'), token=admin_token)
+    assert status == 400 and 'injected_files' in err['badRequest']['message']

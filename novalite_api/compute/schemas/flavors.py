@@ -1,15 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""Flavor create (nova/api/openstack/compute/schemas/flavor_manage.py, 2.1)."""
+"""Flavor create (2.1; ``description`` from 2.55) and update (2.55: only the description changes)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from novalite_api import validation
+import copy
 
+from novalite_api import validation
 from novalite_api.compute.schemas import BOOLEAN
+
+# A flavor's description may be long (Nova: 65535), unlike a server's.
+DESCRIPTION = dict(validation.DESCRIPTION, maxLength=65535)
 _NON_NEGATIVE = {'type': ['integer', 'string'], 'pattern': '^[0-9]*$', 'minimum': 0, 'minLength': 1}
 CREATE = {
     'type': 'object',
@@ -31,3 +35,16 @@ CREATE = {
     'required': ['flavor'],
     'additionalProperties': False,
 }
+
+
+def create(version):
+    schema = copy.deepcopy(CREATE)
+    if version >= (2, 55):
+        schema['properties']['flavor']['properties']['description'] = DESCRIPTION
+    return schema
+
+
+UPDATE = {'type': 'object',
+          'properties': {'flavor': {'type': 'object', 'properties': {'description': DESCRIPTION},
+                                    'required': ['description'], 'additionalProperties': False}},
+          'required': ['flavor'], 'additionalProperties': False}

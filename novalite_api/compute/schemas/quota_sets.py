@@ -12,11 +12,18 @@ from novalite_api.compute.schemas import BOOLEAN
 
 
 
+# Gone from 2.57 with personality files (file injection).
+PERSONALITY = ('injected_files', 'injected_file_content_bytes', 'injected_file_path_bytes')
+
+
 def resources(version):
-    """The resources of a quota set at this microversion (2.36 drops the network-proxy ones)."""
+    """The resources of a quota set at this microversion (2.36 drops the network-proxy ones, 2.57 the
+    personality ones)."""
     names = list(quotas.DEFAULTS)
     if version < (2, 36):
         names += list(quotas.LEGACY_NETWORK)
+    if version >= (2, 57):
+        names = [n for n in names if n not in PERSONALITY]
     return sorted(names)
 
 

@@ -7,18 +7,29 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from novalite_api.compute.common import usage_time
+from novalite_api.compute.api_version import since
+from novalite_api.compute.common import host_id, usage_time
 
 
 def action(row):
-    return {'action': row['action'], 'instance_uuid': row['instance_uuid'],
-            'message': row['message'], 'project_id': row['project_id'],
-            'request_id': row['request_id'], 'start_time': usage_time(row['start_time']),
-            'user_id': row['user_id']}
+    out = {'action': row['action'], 'instance_uuid': row['instance_uuid'],
+           'message': row['message'], 'project_id': row['project_id'],
+           'request_id': row['request_id'], 'start_time': usage_time(row['start_time']),
+           'user_id': row['user_id']}
+    if since(58):
+        out['updated_at'] = usage_time(row['updated_at'])
+    return out
 
 
-def event(row):
-    # ``details`` (the ansible-runner artifacts directory) is never shown: no microversion up to 2.38 has it.
-    return {'event': row['event'], 'start_time': usage_time(row['start_time']),
-            'finish_time': usage_time(row['finish_time']), 'result': row['result'],
-            'traceback': row['traceback']}
+def event(row, project_id, traceback=False, host=False):
+    """``traceback`` and (2.62) ``host`` for callers with the events policy; ``hostId`` for all from 2.62.
+    ``details`` (the ansible-runner artifacts directory) is not shown: that field is 2.84's."""
+    out = {'event': row['event'], 'start_time': usage_time(row['start_time']),
+           'finish_time': usage_time(row['finish_time']), 'result': row['result']}
+    if traceback:
+        out['traceback'] = row['traceback']
+    if since(62):
+        if host:
+            out['host'] = row['host']
+        out['hostId'] = host_id(project_id, row['host'])
+    return out

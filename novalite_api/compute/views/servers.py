@@ -8,11 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
-import hashlib
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import base_url, ctx, links, store, usage_time
+from novalite_api.compute.common import base_url, ctx, host_id, links, store, usage_time
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
@@ -39,10 +38,7 @@ def _addresses(network_info, extended=True):
 
 
 def _host_id(inst):
-    """Nova's hostId: sha224 of project + host, so tenants can tell co-location apart without the name."""
-    if not inst['host']:
-        return ''
-    return hashlib.sha224(('%s%s' % (inst['project_id'], inst['host'])).encode('utf-8')).hexdigest()
+    return host_id(inst['project_id'], inst['host'])
 
 
 def _image_ref(inst):
