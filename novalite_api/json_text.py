@@ -23,9 +23,7 @@ def strings(value, place=()):
             child = place + (key,)
             if isinstance(key, str):
                 yield child, key, True
-            for found in strings(item, child):
-                yield found
+            yield from strings(item, child)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            for found in strings(item, place + (index,)):
-                yield found
+            yield from strings(item, place + (index,))

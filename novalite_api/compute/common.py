@@ -61,6 +61,25 @@ def next_link(marker, limit):
     return [{'rel': 'next', 'href': '%s/v2.1/%s?%s' % (base_url(), path, urlencode(params))}]
 
 
+def page(found, key, links_name, missing='Marker %s could not be found.'):
+    """Nova's marker/limit paging over an already filtered, ordered list.
+
+    Returns (the page, ``{links_name: next link}`` when the page is full, else {}): Nova links a full
+    page, even the last one. ``missing`` is the 400 for a marker not in the list.
+    """
+    marker = flask.request.args.get('marker')
+    if marker is not None:
+        keys = [str(key(item)) for item in found]
+        if marker not in keys:
+            raise ApiError(400, missing % marker)
+        found = found[keys.index(marker) + 1:]
+    if flask.request.args.get('limit') is None:
+        return found, {}
+    limit = limit_arg()
+    found = found[:limit]
+    return found, ({links_name: next_link(key(found[-1]), limit)} if found and len(found) == limit else {})
+
+
 def request_body():
     body = flask.request.get_json(silent=True)
     if not isinstance(body, dict):

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, limit_arg, next_link, store
+from novalite_api.compute.common import ctx, page, store
 from novalite_api.compute.views import hypervisors as views
 from novalite_api.faults import ApiError
 
@@ -54,17 +54,7 @@ def _list(detail):
                                 'not supported.')
         nodes = _matching(pattern, nodes)
     elif since(33):
-        marker = args.get('marker')
-        if marker is not None:
-            ids = [str(_node_id(n)) for n in nodes]
-            if marker not in ids:
-                raise ApiError(400, 'marker [%s] not found' % marker)
-            nodes = nodes[ids.index(marker) + 1:]
-        if args.get('limit') is not None:
-            limit = limit_arg()
-            nodes = nodes[:limit]
-            if nodes and len(nodes) == limit:
-                body['hypervisors_links'] = next_link(_node_id(nodes[-1]), limit)
+        nodes, body = page(nodes, _node_id, 'hypervisors_links', missing='marker [%s] not found')
     return flask.jsonify(dict({'hypervisors': [
         views.show(n, detail, _servers_of(n) if with_servers else None) for n in nodes]}, **body))
 

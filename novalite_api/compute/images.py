@@ -13,7 +13,7 @@ __metaclass__ = type
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, limit_arg, next_link, store
+from novalite_api.compute.common import ctx, page, store
 from novalite_api.compute.views import images as views
 from novalite_api.faults import ApiError
 
@@ -72,18 +72,7 @@ def _list(detail):
              and (min_disk is None or (i['min_disk'] or 0) >= min_disk)
              and (args.get('server') is None or i['properties'].get('instance_uuid') == args['server'].split('/')[-1])
              and (args.get('type') is None or i['properties'].get('image_type') == args['type'])]
-    marker = args.get('marker')
-    if marker is not None:
-        ids = [i['id'] for i in found]
-        if marker not in ids:
-            raise ApiError(400, 'marker [%s] not found' % marker)
-        found = found[ids.index(marker) + 1:]
-    body = {}
-    if args.get('limit') is not None:
-        limit = limit_arg()
-        found = found[:limit]
-        if found and len(found) == limit:
-            body['images_links'] = next_link(found[-1]['id'], limit)
+    found, body = page(found, lambda i: i['id'], 'images_links', missing='marker [%s] not found')
     body['images'] = [views.show(i) if detail else views.basic(i) for i in found]
     return flask.jsonify(body)
 

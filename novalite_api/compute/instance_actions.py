@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, get_server, limit_arg, next_link, store, time_arg
+from novalite_api.compute.common import ctx, get_server, page, store, time_arg
 from novalite_api.compute.views import instance_actions as views
 from novalite_api.faults import ApiError
 
@@ -45,18 +45,7 @@ def index(server_id):
                    reverse=True)
     body = {}
     if since(58):
-        found = _changed_window(found)
-        marker = flask.request.args.get('marker')
-        if marker is not None:
-            ids = [a['request_id'] for a in found]
-            if marker not in ids:
-                raise ApiError(400, 'Marker %s could not be found.' % marker)
-            found = found[ids.index(marker) + 1:]
-        if flask.request.args.get('limit') is not None:
-            limit = limit_arg()
-            found = found[:limit]
-            if found and len(found) == limit:
-                body['links'] = next_link(found[-1]['request_id'], limit)
+        found, body = page(_changed_window(found), lambda a: a['request_id'], 'links')
     return flask.jsonify(dict({'instanceActions': [views.action(a) for a in found]}, **body))
 
 

@@ -10,9 +10,8 @@ __metaclass__ = type
 from novalite_api import policy
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, limit_arg, next_link, store
+from novalite_api.compute.common import ctx, page, store
 from novalite_api.compute.schemas import keypairs as schemas
-from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import keypairs as keypairs_mod
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
@@ -43,17 +42,7 @@ def index():
     found = keypairs_mod.list_keypairs(store(), user_id)
     body = {}
     if since(35):
-        marker = flask.request.args.get('marker')
-        if marker is not None:
-            names = [k['name'] for k in found]
-            if marker not in names:
-                raise ApiError(400, 'Marker %s could not be found.' % marker)
-            found = found[names.index(marker) + 1:]
-        limit = limit_arg() if flask.request.args.get('limit') is not None else None
-        if limit is not None:
-            found = found[:limit]
-            if found and len(found) == limit:   # Nova links a full page, even the last one
-                body['keypairs_links'] = next_link(found[-1]['name'], limit)
+        found, body = page(found, lambda k: k['name'], 'keypairs_links')
     body = dict({'keypairs': [{'keypair': _view(k, ('name', 'public_key', 'fingerprint'))}
                               for k in found]}, **body)
     return flask.jsonify(body)

@@ -23,7 +23,6 @@ QUOTA_SET = '/v2.1/os-quota-sets/<project_id>'
 IMAGE = '/v2.1/images/<image_id>'
 
 
-
 def _metadata_routes(owner, handlers):
     """The six routes of a metadata collection (servers and images have the same API for it)."""
     return (('GET', owner + '/metadata', handlers.index), ('POST', owner + '/metadata', handlers.create),

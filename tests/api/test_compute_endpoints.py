@@ -695,9 +695,9 @@ def test_device_tags_follow_nova_per_microversion(api, http, demo_token, version
     message = err['badRequest']['message']
     # Past the schema, the create fails only on the flavor; a tag the schema refuses is a validation message.
     assert ('Invalid input for field/attribute' not in message) == network_tag, message
-    with_device = {'name': 'x', 'flavorRef': 'no-such-flavor', 'block_device_mapping_v2': [{'uuid': str(uuid.uuid4()), 'source_type': 'image',
-                                                             'destination_type': 'local', 'boot_index': 0,
-                                                             'tag': 'disk1'}]}
+    device = {'uuid': str(uuid.uuid4()), 'source_type': 'image', 'destination_type': 'local', 'boot_index': 0,
+              'tag': 'disk1'}
+    with_device = {'name': 'x', 'flavorRef': 'no-such-flavor', 'block_device_mapping_v2': [device]}
     if version >= '2.37':
         with_device['networks'] = 'none'
     _s, _h, err = http.call('POST', '/compute/v2.1/servers', {'server': with_device}, headers=_at(version),

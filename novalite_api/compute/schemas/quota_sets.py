@@ -11,7 +11,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import qu
 from novalite_api.compute.schemas import BOOLEAN
 
 
-
 # Gone from 2.57 with personality files (file injection).
 PERSONALITY = ('injected_files', 'injected_file_content_bytes', 'injected_file_path_bytes')
 
