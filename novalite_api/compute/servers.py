@@ -110,7 +110,7 @@ def _sort_args(caller):
             raise InvalidInput('sort_dir', "Invalid sort direction %s (use 'asc' or 'desc')" % direction)
     sort = []
     for index_, key in enumerate(keys):
-        if key not in instances.SORT_KEYS:
+        if key not in instances.SORT_KEYS and not (key == 'locked' and since(73)):   # 'locked' from 2.73
             raise InvalidInput('sort_key', 'Invalid sort_key %s' % key)
         if key in ('host', 'node') and not caller.is_admin:
             continue   # Nova drops admin-only sort keys for everyone else
@@ -143,10 +143,16 @@ def _list(detail):
         where.append(t.c.project_id == caller.project_id)
 
     deleted = False
-    if args.get('changes-since') is not None:
-        changed_since = time_arg('changes-since')
+    changed_since = time_arg('changes-since')
+    changed_before = time_arg('changes-before') if since(66) else None
+    if changed_since and changed_before and changed_before < changed_since:
+        raise ApiError(400, 'The value of changes-since must be less than or equal to changes-before.')
+    if changed_since is not None:
         where.append(t.c.updated_at >= changed_since)
-        deleted = None   # Nova shows servers deleted since then too
+    if changed_before is not None:
+        where.append(t.c.updated_at <= changed_before)
+    if changed_since is not None or changed_before is not None:
+        deleted = None   # Nova shows servers deleted within the window too
     if admin_filters and args.get('deleted') is not None:
         deleted = True if _truthy('deleted', args.get('deleted')) else False
 
@@ -183,6 +189,8 @@ def _list(detail):
         if args.get(arg) and (arg == 'ip' or admin_filters or since(5)):
             check = _ip_predicate(_regex(arg, args[arg]), version)
             keep_checks.append((('network_info',), lambda r, c=check: c(r.network_info)))
+    if since(73) and args.get('locked') is not None:
+        where.append(t.c.locked == _truthy('locked', args['locked']))
     if since(26):
         tag_check = _tag_predicate(args)
         if tag_check is not None:
@@ -353,6 +361,7 @@ def create():
         'availability_zone': _availability_zone(spec, caller), 'key_name': spec.get('key_name'),
         'user_data': _user_data(spec), 'metadata': spec.get('metadata') or {},
         'description': spec.get('description'), 'scheduler_hints': hints, 'tags': spec.get('tags'),
+        'trusted_image_certificates': spec.get('trusted_image_certificates'),
         'config_drive': spec.get('config_drive'),
         'network_info': _networks(spec),
         'access_ip_v4': spec.get('accessIPv4'), 'access_ip_v6': spec.get('accessIPv6'),
@@ -423,17 +432,19 @@ def action(server_id):
         validation.validate(args, schemas.RESET_STATE, 'os-resetState')
         server_actions.reset_state(store(), inst['uuid'], args['state'], ctx())
         return '', 202
-    reboot_type = 'SOFT'
+    reboot_type, reason = 'SOFT', None
     if name == 'reboot':
         validation.validate(args, schemas.REBOOT, 'reboot')
         reboot_type = args['type'].upper()
-    elif name == 'lock' and api_version.current() < (2, 73) and args not in (None, {}):
+    elif name == 'lock' and since(73):
+        reason = (validation.validate(args, schemas.LOCK_V273, 'lock') or {}).get('locked_reason')
+    elif name == 'lock' and args not in (None, {}):
         raise validation.ValidationError('lock', 'Invalid input for field/attribute lock. Value: %s. None is '
                                                  'not of type object before 2.73' % (args,))
     elif name != 'lock' and args not in (None, {}):
         raise validation.ValidationError(name, 'Invalid input for field/attribute %s. Value: %s. %r is not of '
                                                "type 'null'" % (name, args, args))
-    _start(inst, action_name, reboot_type=reboot_type)
+    _start(inst, action_name, reboot_type=reboot_type, reason=reason)
     return '', 202
 
 

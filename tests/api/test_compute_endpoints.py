@@ -839,3 +839,70 @@ def test_personality_quotas_and_limits_are_gone_from_2_57(api, http, admin_token
     status, _h, err = http.call('PUT', '/compute/v2.1/os-quota-sets/%s' % demo, {'quota_set': {'injected_files': 3}},
                                 headers=_at('2.57'), token=admin_token)
     assert status == 400 and 'injected_files' in err['badRequest']['message']
+
+
+def test_trusted_certs_2_63_server_groups_2_71_and_lock_reason_2_73(api, http, project, admin_token):
+    from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
+    server = make_server(api, project)
+    path = '/compute/v2.1/servers/%s' % server['uuid']
+    shown = http.call('GET', path, headers=_at('2.73'), token=project['token'])[2]['server']
+    assert shown['trusted_image_certificates'] is None and shown['server_groups'] == []
+    assert shown['locked_reason'] is None
+    assert 'server_groups' not in http.call('GET', path, headers=_at('2.70'), token=project['token'])[2]['server']
+    store = _store(api)
+    _changed, group = server_groups.ensure(store, 'g-%s' % uuid.uuid4().hex[:6], 'anti-affinity',
+                                           project_id=project['id'])
+    with store.begin() as conn:
+        server_groups.add_member(conn, group['id'], server['uuid'])
+    store.dispose()
+    shown = http.call('GET', path, headers=_at('2.71'), token=project['token'])[2]['server']
+    assert shown['server_groups'] == [group['uuid']]
+    listed = http.call('GET', '/compute/v2.1/servers/detail', headers=_at('2.73'), token=project['token'])[2]
+    assert all('server_groups' not in s for s in listed['servers'])   # shown by show, not by the list
+    # 2.73: a lock may carry a reason; the list filters and sorts on locked.
+    status, _h, err = http.call('POST', path + '/action', {'lock': {'locked_reason': 'audit'}}, headers=_at('2.72'),
+                                token=project['token'])
+    assert status == 400
+    assert http.call('POST', path + '/action', {'lock': {'locked_reason': 'audit'}}, headers=_at('2.73'),
+                     token=project['token'])[0] == 202
+    shown = http.call('GET', path, headers=_at('2.73'), token=project['token'])[2]['server']
+    assert (shown['locked'], shown['locked_reason']) == (True, 'audit')
+    listed = http.call('GET', '/compute/v2.1/servers?locked=true', headers=_at('2.73'), token=project['token'])[2]
+    assert server['uuid'] in [s['id'] for s in listed['servers']]
+    listed = http.call('GET', '/compute/v2.1/servers?locked=false', headers=_at('2.73'), token=project['token'])[2]
+    assert server['uuid'] not in [s['id'] for s in listed['servers']]
+    assert http.call('GET', '/compute/v2.1/servers?sort_key=locked', headers=_at('2.73'),
+                     token=project['token'])[0] == 200
+    assert http.call('GET', '/compute/v2.1/servers?sort_key=locked', headers=_at('2.72'),
+                     token=project['token'])[0] == 400
+    assert http.call('POST', path + '/action', {'unlock': None}, token=project['token'])[0] == 202
+    shown = http.call('GET', path, headers=_at('2.73'), token=project['token'])[2]['server']
+    assert (shown['locked'], shown['locked_reason']) == (False, None)
+
+
+def test_trusted_certs_at_create_are_kept(api, http, demo_token):
+    body = {'server': {'name': 'certs', 'flavorRef': '42', 'imageRef': api['public_image']['id'], 'networks': 'none',
+                       'trusted_image_certificates': ['cert-a', 'cert-b']}}
+    assert http.call('POST', '/compute/v2.1/servers', body, headers=_at('2.62'), token=demo_token)[0] == 400
+    status, _h, made = http.call('POST', '/compute/v2.1/servers', body, headers=_at('2.63'), token=demo_token)
+    assert status == 202, made
+    try:
+        shown = http.call('GET', '/compute/v2.1/servers/%s' % made['server']['id'], headers=_at('2.63'),
+                          token=demo_token)[2]['server']
+        assert shown['trusted_image_certificates'] == ['cert-a', 'cert-b']
+    finally:
+        http.call('DELETE', '/compute/v2.1/servers/%s' % made['server']['id'], token=demo_token)
+
+
+def test_changes_before_from_2_66(api, http, project):
+    server = make_server(api, project)
+    assert server['uuid'] in [s['id'] for s in http.call(
+        'GET', '/compute/v2.1/servers?changes-before=2999-01-01T00:00:00Z', headers=_at('2.66'),
+        token=project['token'])[2]['servers']]
+    assert server['uuid'] not in [s['id'] for s in http.call(
+        'GET', '/compute/v2.1/servers?changes-before=2000-01-01T00:00:00Z', headers=_at('2.66'),
+        token=project['token'])[2]['servers']]
+    status, _h, err = http.call('GET', '/compute/v2.1/servers?changes-since=2020-01-02T00:00:00Z&'
+                                'changes-before=2020-01-01T00:00:00Z', headers=_at('2.66'), token=project['token'])
+    assert status == 400 and 'changes-since must be less than or equal to changes-before' in \
+        err['badRequest']['message']

@@ -50,8 +50,7 @@ _SERVER = {
                 'boot_index': {'type': ['integer', 'string', 'null'], 'pattern': '^-?[0-9]+$'},
                 'delete_on_termination': BOOLEAN,
                 'device_name': {'type': 'string'}, 'volume_size': {'type': ['integer', 'string', 'null']},
-                'guest_format': {'type': 'string'}, 'disk_bus': {'type': 'string'}, 'device_type': {'type': 'string'},
-                'volume_type': {'type': ['string', 'null']}},
+                'guest_format': {'type': 'string'}, 'disk_bus': {'type': 'string'}, 'device_type': {'type': 'string'}},
             'additionalProperties': False}},
         'security_groups': {'type': 'array', 'items': {
             'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}},
@@ -68,6 +67,11 @@ SCHEDULER_HINTS = {'type': 'object', 'properties': {
 # Nova reads the hints under either name.
 HINTS_KEYS = ('os:scheduler_hints', 'OS-SCH-HNT:scheduler_hints')
 
+# Ids of the certificates the image's signature must chain to (2.63); stored and shown, as Nova does with
+# signature verification off (its default).
+TRUSTED_CERTS = {'type': ['array', 'null'], 'minItems': 1, 'maxItems': 50, 'uniqueItems': True,
+                 'items': {'type': 'string', 'minLength': 1}}
+
 REBOOT = {'type': 'object', 'properties': {'type': {'type': 'string', 'enum': ['HARD', 'Hard', 'hard', 'SOFT',
                                                                                'Soft', 'soft']}},
           'required': ['type'], 'additionalProperties': False}
@@ -76,6 +80,10 @@ NO_ARGUMENT = {'type': ['object', 'null'], 'properties': {}, 'additionalProperti
 # nova/api/openstack/compute/schemas/reset_server_state.py
 RESET_STATE = {'type': 'object', 'properties': {'state': {'type': 'string', 'enum': ['active', 'error']}},
                'required': ['state'], 'additionalProperties': False}
+# 2.73: a reason may come with the lock.
+LOCK_V273 = {'type': ['object', 'null'],
+             'properties': {'locked_reason': {'type': 'string', 'minLength': 1, 'maxLength': 255}},
+             'additionalProperties': False}
 ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'pause': NO_ARGUMENT,
            'unpause': NO_ARGUMENT, 'suspend': NO_ARGUMENT, 'resume': NO_ARGUMENT, 'lock': NO_ARGUMENT,
            'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE}
@@ -110,6 +118,11 @@ def create_server(version):
         schema['required'] = ['name', 'flavorRef', 'networks']
     if version >= (2, 52):
         props['tags'] = {'type': 'array', 'items': TAG, 'maxItems': MAX_TAGS}
+    if version >= (2, 63):
+        props['trusted_image_certificates'] = TRUSTED_CERTS
+    if version >= (2, 67):
+        props['block_device_mapping_v2']['items']['properties']['volume_type'] = {
+            'type': ['string', 'null'], 'minLength': 0, 'maxLength': 255}
     return schema
 
 

@@ -15,13 +15,14 @@ from novalite_api.compute.common import base_url, ctx, host_id, links, store, us
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
 
 # The instance columns a server view reads (the rest, e.g. domain_xml, stays in the database).
 VIEW_COLUMNS = ('display_name', 'project_id', 'user_id', 'metadata', 'host', 'node', 'image_ref',
                 'instance_type_id', 'created_at', 'updated_at', 'network_info', 'access_ip_v4', 'access_ip_v6',
                 'availability_zone', 'config_drive', 'key_name', 'launched_at', 'terminated_at', 'progress',
-                'locked', 'description', 'tags', 'flavor')
-EXT_COLUMNS = ('reservation_id', 'launch_index', 'hostname', 'user_data', 'system_metadata', 'image')
+                'locked', 'description', 'tags', 'flavor', 'locked_reason', 'system_metadata')
+EXT_COLUMNS = ('reservation_id', 'launch_index', 'hostname', 'user_data', 'image')
 
 
 def _addresses(network_info, extended=True):
@@ -78,15 +79,18 @@ def _host_statuses():
 class ViewContext(object):
     """What every server of one response shares: microversion, policy answers, host statuses, faults."""
 
-    def __init__(self, caller, update=False):
+    def __init__(self, caller, update=False, single=False):
         self.ctx = caller
-        self.update = update
+        self.since = dict((minor, since(minor)) for minor in (3, 9, 16, 19, 26, 47, 63, 71, 73, 75))
+        # From 2.75 the update answer is the whole server, as show has it.
+        self.update = update and not self.since[75]
+        # 2.71: show and update (not the list) name the server's groups.
+        self.server_groups = single and self.since[71]
         self.base = base_url()
-        self.since = dict((minor, since(minor)) for minor in (3, 9, 16, 19, 26, 47))
         self.flavor_extra_specs = self.since[47] and policy.allowed(
             'os_compute_api:servers:show:flavor-extra-specs', caller)
-        self.ext_attrs = not update and policy.allowed('os_compute_api:os-extended-server-attributes', caller)
-        self.show_host_status = (not update and self.since[16]
+        self.ext_attrs = not self.update and policy.allowed('os_compute_api:os-extended-server-attributes', caller)
+        self.show_host_status = (not self.update and self.since[16]
                                  and policy.allowed('os_compute_api:servers:show:host_status', caller))
         self.host_status = _host_statuses() if self.show_host_status else {}
         self.faults = {}
@@ -167,6 +171,13 @@ def show(inst, view):
         out['description'] = inst.get('description')
     if since_[26]:
         out['tags'] = list(inst.get('tags') or [])
+    if since_[63]:
+        out['trusted_image_certificates'] = (inst.get('system_metadata') or {}).get('trusted_image_certificates')
+    if view.server_groups:
+        with store().read() as conn:
+            out['server_groups'] = server_groups.groups_of(conn, uuid)
+    if since_[73]:
+        out['locked_reason'] = inst.get('locked_reason')
     fault = view.faults.get(uuid)
     if fault and inst['status'] in ('ERROR', 'DELETED'):
         out['fault'] = {'code': fault['code'], 'created': fault['created_at'], 'message': fault['message']}
@@ -176,7 +187,7 @@ def show(inst, view):
 
 
 def one(inst, update=False):
-    view = ViewContext(ctx(), update=update).load_faults([inst])
+    view = ViewContext(ctx(), update=update, single=True).load_faults([inst])
     return {'server': show(inst, view)}
 
 

@@ -207,7 +207,8 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                 'config_drive': 'True' if str(request.get('config_drive')).lower() in ('true', '1', 'yes') else '',
                 'scheduler_hints': dict(hints, **({'group': group.uuid} if group else {})),
                 'network_info': request.get('network_info') or [],
-                'system_metadata': dict(boot_files, min_count=min_count, max_count=max_count),
+                'system_metadata': dict(boot_files, min_count=min_count, max_count=max_count,
+                                        **_trusted_certs(request)),
             })
             if group is not None:
                 conn.execute(table('server_group_members').insert().values(
@@ -216,6 +217,13 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                                    context.user_id, context.project_id)
             rows.append(inst)
     return rows
+
+
+def _trusted_certs(request):
+    """2.63's certificate ids, kept with the instance (shown back; signatures are not verified, as in Nova
+    with verify_glance_signatures off, its default)."""
+    certs = request.get('trusted_image_certificates')
+    return {'trusted_image_certificates': list(certs)} if certs else {}
 
 
 def _unique(items):

@@ -84,6 +84,14 @@ def members(conn, group_id):
         sa.select(table.c.instance_uuid).where(table.c.group_id == group_id)).all())
 
 
+def groups_of(conn, instance_uuid):
+    """The uuids of the groups ``instance_uuid`` belongs to (Nova: at most one)."""
+    groups, member = schema.table('server_groups'), schema.table('server_group_members')
+    return sorted(r[0] for r in conn.execute(
+        sa.select(groups.c.uuid).select_from(groups.join(member, member.c.group_id == groups.c.id))
+        .where(member.c.instance_uuid == instance_uuid)).all())
+
+
 def member_host_counts(conn, group_id):
     """{host: members placed there}."""
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler.request_spec import hosts_of_instances
