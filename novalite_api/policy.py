@@ -57,6 +57,7 @@ DEFAULTS = {
     'os_compute_api:servers:show:flavor-extra-specs': READER,
     'os_compute_api:servers:create': MEMBER,
     'os_compute_api:servers:create:forced_host': ADMIN,
+    'compute:servers:create:requested_destination': ADMIN,
     'os_compute_api:servers:create:zero_disk_flavor': ADMIN,
     'os_compute_api:servers:delete': MEMBER,
     'os_compute_api:servers:update': MEMBER,

@@ -33,6 +33,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, conductor, instances, server_actions,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
 try:
@@ -319,6 +320,19 @@ def _availability_zone(spec, caller):
     return zone or None
 
 
+def _requested_destination(spec, caller, target):
+    """2.74's host / hypervisor_hostname (admins): each must name a compute node that exists (Nova's 400)."""
+    host, node = spec.get('host'), spec.get('hypervisor_hostname')
+    if not host and not node:
+        return {}
+    policy.enforce('compute:servers:create:requested_destination', caller, target)
+    nodes = hosts.list_nodes(store())
+    if not [n for n in nodes if host in (None, n['host']) and node in (None, n['hypervisor_hostname'])]:
+        raise InvalidInput('host' if host else 'hypervisor_hostname',
+                           'Compute host %s could not be found.' % (host or node))
+    return {'host': host, 'node': node}
+
+
 def _bad_ref_message(exc):
     what = (exc.what or '').lower()
     if what == 'image':
@@ -366,6 +380,7 @@ def create():
         'network_info': _networks(spec),
         'access_ip_v4': spec.get('accessIPv4'), 'access_ip_v6': spec.get('accessIPv6'),
     }
+    request.update(_requested_destination(spec, caller, target))
     ident = jobs().accept(caller.request_id, 'boot')
     try:
         rows = conductor.create_servers(

@@ -12,8 +12,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import statistics
-import time
 import uuid
 
 import pytest
@@ -572,23 +570,15 @@ def test_cli_flavor_create_and_delete(api):
 
 # ---- listing speed and paging -----------------------------------------------------------------
 
-def test_detail_listing_of_1000_servers_is_fast_and_paged(api, http, admin_token):
+def test_detail_listing_of_1000_servers_is_paged(api, http, admin_token):
+    # How fast this is lives in benchmarks/api (GET /servers/detail, 1000 servers), not in a timed test.
     info = new_project(api, http, unlimited=True)
     bulk = info
     try:
         make_server(api, info, name='bulk', count=1000)
         path = '/compute/v2.1/servers/detail?all_tenants=1&project_id=%s' % bulk['id']
-        timings = []
-        for _attempt in range(7):
-            started = time.monotonic()
-            status, _h, body = http.call('GET', path, token=admin_token, headers=V)
-            timings.append((time.monotonic() - started) * 1000)
-            assert status == 200 and len(body['servers']) == 1000
-        median = statistics.median(timings)
-        print('GET /servers/detail, 1000 servers at 2.38 (admin): median %.1f ms, min %.1f ms over %d calls'
-              % (median, min(timings), len(timings)))
-        # The best of 7 (the others share two CPUs with whatever else the machine runs).
-        assert min(timings) <= 100, timings
+        status, _h, body = http.call('GET', path, token=admin_token, headers=V)
+        assert status == 200 and len(body['servers']) == 1000
         # Nova's max_limit is 1000: a full page says where the next one starts.
         assert body['servers_links'][0]['rel'] == 'next'
         assert 'marker=%s' % body['servers'][-1]['id'] in body['servers_links'][0]['href']
@@ -906,3 +896,24 @@ def test_changes_before_from_2_66(api, http, project):
                                 'changes-before=2020-01-01T00:00:00Z', headers=_at('2.66'), token=project['token'])
     assert status == 400 and 'changes-since must be less than or equal to changes-before' in \
         err['badRequest']['message']
+
+
+def test_requested_host_at_create_from_2_74(api, http, admin_token, demo_token):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    base = {'name': 'placed', 'flavorRef': '42', 'imageRef': api['public_image']['id'], 'networks': 'none'}
+    body = {'server': dict(base, host=api['host'])}
+    assert http.call('POST', '/compute/v2.1/servers', body, headers=_at('2.73'), token=admin_token)[0] == 400
+    assert http.call('POST', '/compute/v2.1/servers', body, headers=_at('2.74'), token=demo_token)[0] == 403
+    status, _h, err = http.call('POST', '/compute/v2.1/servers', {'server': dict(base, host='no-such-host')},
+                                headers=_at('2.74'), token=admin_token)
+    assert status == 400 and 'Compute host no-such-host could not be found.' in err['badRequest']['message']
+    status, _h, made = http.call('POST', '/compute/v2.1/servers', body, headers=_at('2.74'), token=admin_token)
+    assert status == 202, made
+    store = _store(api)
+    try:
+        row = instances.get(store, made['server']['id'])
+        # kept for the scheduler (and its retries), which narrows to it before its filters
+        assert row['system_metadata']['requested_destination'] == {'host': api['host']}
+    finally:
+        store.dispose()
+        http.call('DELETE', '/compute/v2.1/servers/%s' % made['server']['id'], token=admin_token)

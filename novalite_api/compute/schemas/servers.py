@@ -72,6 +72,8 @@ HINTS_KEYS = ('os:scheduler_hints', 'OS-SCH-HNT:scheduler_hints')
 TRUSTED_CERTS = {'type': ['array', 'null'], 'minItems': 1, 'maxItems': 50, 'uniqueItems': True,
                  'items': {'type': 'string', 'minLength': 1}}
 
+HOSTNAME = {'type': 'string', 'minLength': 1, 'maxLength': 255, 'pattern': '^[a-zA-Z0-9-._]*$'}
+
 REBOOT = {'type': 'object', 'properties': {'type': {'type': 'string', 'enum': ['HARD', 'Hard', 'hard', 'SOFT',
                                                                                'Soft', 'soft']}},
           'required': ['type'], 'additionalProperties': False}
@@ -123,6 +125,10 @@ def create_server(version):
     if version >= (2, 67):
         props['block_device_mapping_v2']['items']['properties']['volume_type'] = {
             'type': ['string', 'null'], 'minLength': 0, 'maxLength': 255}
+    if version >= (2, 74):
+        # An admin may ask for a host and/or node; the scheduler's filters still judge it.
+        props['host'] = HOSTNAME
+        props['hypervisor_hostname'] = HOSTNAME
     return schema
 
 

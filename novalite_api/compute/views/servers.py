@@ -21,8 +21,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler import 
 VIEW_COLUMNS = ('display_name', 'project_id', 'user_id', 'metadata', 'host', 'node', 'image_ref',
                 'instance_type_id', 'created_at', 'updated_at', 'network_info', 'access_ip_v4', 'access_ip_v6',
                 'availability_zone', 'config_drive', 'key_name', 'launched_at', 'terminated_at', 'progress',
-                'locked', 'description', 'tags', 'flavor', 'locked_reason', 'system_metadata')
-EXT_COLUMNS = ('reservation_id', 'launch_index', 'hostname', 'user_data', 'image')
+                'locked', 'description', 'tags', 'locked_reason')
+EXT_COLUMNS = ('reservation_id', 'launch_index', 'hostname', 'user_data', 'image', 'system_metadata')
 
 
 def _addresses(network_info, extended=True):
@@ -96,7 +96,9 @@ class ViewContext(object):
         self.faults = {}
 
     def columns(self):
-        return VIEW_COLUMNS + (EXT_COLUMNS if self.ext_attrs else ())
+        """Only what this microversion shows: decoding unused JSON columns is most of a long list's cost."""
+        extra = (('flavor',) if self.since[47] else ()) + (('system_metadata',) if self.since[63] else ())
+        return tuple(sorted(set(VIEW_COLUMNS + extra + (EXT_COLUMNS if self.ext_attrs else ()))))
 
     def load_faults(self, rows):
         failed = [r['uuid'] for r in rows if r['status'] in ('ERROR', 'DELETED')]

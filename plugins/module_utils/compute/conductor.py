@@ -208,7 +208,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                 'scheduler_hints': dict(hints, **({'group': group.uuid} if group else {})),
                 'network_info': request.get('network_info') or [],
                 'system_metadata': dict(boot_files, min_count=min_count, max_count=max_count,
-                                        **_trusted_certs(request)),
+                                        **dict(_trusted_certs(request), **_requested_destination(request))),
             })
             if group is not None:
                 conn.execute(table('server_group_members').insert().values(
@@ -224,6 +224,12 @@ def _trusted_certs(request):
     with verify_glance_signatures off, its default)."""
     certs = request.get('trusted_image_certificates')
     return {'trusted_image_certificates': list(certs)} if certs else {}
+
+
+def _requested_destination(request):
+    """2.74's host and/or node (already checked to exist), kept for the scheduler and its retries."""
+    wanted = dict((k, request.get(k)) for k in ('host', 'node') if request.get(k))
+    return {'requested_destination': wanted} if wanted else {}
 
 
 def _unique(items):
@@ -248,6 +254,7 @@ def _request_spec(instance, uuids, exclude_hosts):
         'scheduler_hints': instance.get('scheduler_hints') or {},
         'exclude_hosts': list(exclude_hosts or []),
         'consumer_uuids': list(uuids),
+        'requested_destination': (instance.get('system_metadata') or {}).get('requested_destination'),
     }
 
 

@@ -44,7 +44,7 @@ except ImportError:  # pragma: no cover
 LOG = logging.getLogger('novalite.scheduler')
 
 _REQUEST_KEYS = ('flavor', 'image', 'num_instances', 'min_count', 'max_count', 'availability_zone',
-                 'server_group', 'scheduler_hints', 'exclude_hosts', 'consumer_uuids')
+                 'server_group', 'scheduler_hints', 'exclude_hosts', 'consumer_uuids', 'requested_destination')
 
 
 def build_spec(request):
@@ -60,13 +60,24 @@ def build_spec(request):
                           num_instances=request.get('num_instances'), min_count=request.get('min_count'),
                           max_count=request.get('max_count'), availability_zone=request.get('availability_zone'),
                           server_group=request.get('server_group'), scheduler_hints=request.get('scheduler_hints'),
-                          exclude_hosts=request.get('exclude_hosts'), instance_uuids=request.get('consumer_uuids'))
+                          exclude_hosts=request.get('exclude_hosts'), instance_uuids=request.get('consumer_uuids'),
+                          requested_destination=request.get('requested_destination'))
 
 
 def run_filters(state, spec, enabled, timings=None):
     """(candidate positions, Explanation) after every enabled filter, in order."""
     explanation = Explanation(state.n)
     candidates = np.arange(state.n)
+    if spec.requested_host or spec.requested_node:
+        # Nova's requested destination narrows the hosts before any filter (placement does it there); the
+        # filters still judge the ones left, so a full or down host is still refused.
+        wanted = np.array([(spec.requested_host in (None, state.hosts[i]))
+                           and (spec.requested_node in (None, state.nodenames[i])) for i in candidates], dtype=bool)
+        removed = candidates[~wanted]
+        candidates = candidates[wanted]
+        explanation.add('RequestedDestination', removed.size, candidates.size,
+                        'not %s' % '/'.join(v for v in (spec.requested_host, spec.requested_node) if v)
+                        if removed.size else '')
     for flt in enabled:
         if candidates.size == 0:
             explanation.add(flt.name(), 0, 0)

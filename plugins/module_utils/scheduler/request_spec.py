@@ -46,6 +46,8 @@ class RequestSpec(object):
         self.same_host_hosts = None  # set of hosts, or None without the hint
         self.different_host_hosts = set()
         self.exclude_hosts = set()
+        self.requested_host = None   # Nova's requested_destination (2.74): only this host and/or node
+        self.requested_node = None
         self.instance_uuids = []
 
     @property
@@ -132,7 +134,7 @@ def validate_inline_flavor(flavor):
 
 def build(flavor, image=None, num_instances=None, min_count=None, max_count=None,
           availability_zone=None, server_group=None, scheduler_hints=None,
-          exclude_hosts=None, instance_uuids=None):
+          exclude_hosts=None, instance_uuids=None, requested_destination=None):
     """Validate the raw request; no database access."""
     spec = RequestSpec()
     if isinstance(flavor, dict):
@@ -193,6 +195,16 @@ def build(flavor, image=None, num_instances=None, min_count=None, max_count=None
         if not isinstance(exclude_hosts, (list, tuple)) or not all(isinstance(h, str) for h in exclude_hosts):
             raise InvalidInput('exclude_hosts', 'must be a list of host names')
         spec.exclude_hosts = set(exclude_hosts)
+
+    if requested_destination:
+        if not isinstance(requested_destination, dict) or set(requested_destination) - set(('host', 'node')):
+            raise InvalidInput('requested_destination', 'must be a dict with host and/or node')
+        for key in ('host', 'node'):
+            value = requested_destination.get(key)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise InvalidInput('requested_destination.%s' % key, 'must be a non-empty string')
+        spec.requested_host = requested_destination.get('host')
+        spec.requested_node = requested_destination.get('node')
 
     if instance_uuids:
         spec.instance_uuids = _uuid_list('consumer_uuids', instance_uuids)

@@ -166,6 +166,24 @@ def test_same_host_different_host_and_retry(store):
     assert retry['selections'][0]['host'] == 'c'
 
 
+def test_requested_destination_narrows_before_the_filters(store):
+    for name in ('a', 'b', 'c'):
+        add_host(store, name)
+    add_host(store, 'tiny', memory_mb=256)
+    for _ in range(5):
+        got = manager.select_destinations(store, {'flavor': SMALL, 'requested_destination': {'host': 'b'}},
+                                          claim=False)
+        assert got['selections'][0]['host'] == 'b'
+    # The filters still judge the requested host: a host too small is NoValidHost, explained.
+    with pytest.raises(errors.NoValidHost) as caught:
+        manager.select_destinations(store, {'flavor': SMALL, 'requested_destination': {'host': 'tiny'}},
+                                    claim=False)
+    assert 'RequestedDestination removed 3' in caught.value.message and 'RamFilter removed 1' in caught.value.message
+    with pytest.raises(errors.InvalidInput) as caught:
+        manager.select_destinations(store, {'flavor': SMALL, 'requested_destination': {'rack': 'x'}}, claim=False)
+    assert caught.value.field == 'requested_destination'
+
+
 def test_server_group_policies(store):
     for name in ('a', 'b', 'c'):
         add_host(store, name)
