@@ -37,16 +37,16 @@ DEFAULTS = {
     'inventory': None,
     # One private ansible-runner data dir per job lives here; finished ones are rotated.
     'jobs_dir': '/var/lib/novalite/api-jobs',
-    'job_concurrency': 4,          # ansible runs at once
+    'job_concurrency': 4,          # ansible runs at once, and host calls at once in a run (its lanes)
     'artifacts_keep': 200,         # finished job dirs kept
     'job_timeout': 1800,           # seconds before ansible-runner stops a job
-    'boot_batch_window_ms': 150,   # boots accepted within this window share one ansible run
+    'boot_batch_window_ms': 150,   # boots queued within this window share one ansible run
     'heartbeat_interval': 30,      # seconds between register_hosts runs (0 = never)
     # Workers hold the jobs they run with a lease renewed every job_lease_renew_seconds; a job whose
     # lease expired (or whose worker is gone, on the same machine) is taken over by another worker.
     'job_lease_seconds': 15,
     'job_lease_renew_seconds': 5,
-    'job_poll_ms': 200,            # how often an idle worker looks for jobs
+    'job_poll_ms': 50,             # how often an idle worker looks for jobs (a read; a boot waits half that)
     # An accepted request is its API process's until written whole; a worker resolves it when that
     # process is gone (same machine) or after this long (longer than any API request).
     'accepted_grace_seconds': 300,

@@ -259,6 +259,22 @@ def test_spread_fewer_calls_than_slots():
     assert [len(g) for g in groups] == [1, 1]
 
 
+def assert_lanes(run, cfg, sizes):
+    """The run's calls are in lanes of these sizes, each lane one host's, and the run's inventory has them."""
+    calls = run['extravars']['novalite_host_calls']
+    lanes = {}
+    for call in calls:
+        lanes.setdefault(call['lane'], []).append(call)
+    assert sorted(len(c) for c in lanes.values()) == sorted(sizes)
+    assert all(len(set(c['host'] for c in lane)) == 1 for lane in lanes.values())
+    # The operator's inventory (the compute hosts) plus the run's own: the lanes are its play hosts.
+    assert run['inventory'][0] == cfg['inventory'] and len(run['inventory']) == 2
+    inventory = DataLoader().load_from_file(run['inventory'][1])
+    assert set(inventory['all']['children'][jobs.LANES_GROUP]['hosts']) == set(lanes)
+    assert os.path.dirname(run['inventory'][1]) == run['private_data_dir']
+    assert run['forks'] == min(len(lanes), cfg['job_concurrency'])   # side by side, job_concurrency at most
+
+
 # ---- boots ----------------------------------------------------------------------------------------
 
 def test_boot_records_each_result_and_fails_a_call_without_one(store, catalog, make_runner):
@@ -301,8 +317,9 @@ def test_boot_records_each_result_and_fails_a_call_without_one(store, catalog, m
         assert events[0]['finish_time'] is not None
     assert job_events(store, first['uuid'], context.request_id)[0]['result'] == 'Success'
     assert job_events(store, second['uuid'], context.request_id)[0]['result'] == 'Error'
-    # The two servers went to their host in separate runs (parallel spawns), one call each.
-    assert sorted(len(run['extravars']['novalite_host_calls']) for run in fake.runs) == [1, 1]
+    # The two servers went to their host in one run, each in its own lane (parallel spawns, one ansible start).
+    assert len(fake.runs) == 1
+    assert_lanes(fake.runs[0], runner.cfg, [1, 1])
     for run in fake.runs:
         assert run['ident'].startswith(context.request_id)
         assert run['playbook'] == jobs.HOST_CALLS
@@ -326,15 +343,25 @@ def test_boot_with_no_valid_host_runs_nothing(store, catalog, make_runner):
     assert fake.runs == []
 
 
-def test_parallel_runs_of_one_request_get_their_own_dirs(store, catalog, make_runner, monkeypatch):
-    # A frozen clock makes "the same millisecond" certain (it happens about half the time for real).
+def test_runs_of_one_request_get_their_own_dirs(store, catalog, make_runner, monkeypatch):
+    # A boot that fails on one host runs again, rescheduled to the other, in a second run of the same
+    # request. A frozen clock makes "the same millisecond" certain.
+    hosts.record(store, HOST + '-b', dict(host_facts(), hostname='hv-jobs-b.example'), settings.parse({}))
     monkeypatch.setattr(jobs, 'time', types.SimpleNamespace(time=lambda: 1767225600.5, sleep=time.sleep))
-    runner, fake = make_runner()
+    tried = []
+
+    def answer(call):
+        tried.append(call['host'])
+        return ('failed', 'disk full') if len(tried) == 1 else ('ok', SPAWNED)
+
+    runner, fake = make_runner(answer)
     context = ctx()
     ident = runner.accept(context.request_id, 'boot')
-    rows = create(store, context, catalog, count=2)
+    rows = create(store, context, catalog)
     runner.submit_boot(ident, [r['uuid'] for r in rows])
-    wait_finished(store, ident)
+    assert wait_finished(store, ident)['status'] == 'successful'
+    assert len(tried) == 2 and tried[0] != tried[1]
+    assert instances.get(store, rows[0]['uuid'])['vm_state'] == S.ACTIVE
     assert len(fake.runs) == 2
     assert len(set(run['ident'] for run in fake.runs)) == 2
     # Each run was noted on the job before it started, with the machine it runs on.
@@ -342,8 +369,8 @@ def test_parallel_runs_of_one_request_get_their_own_dirs(store, catalog, make_ru
     assert sorted(r['dir'] for r in runs) == sorted(run['private_data_dir'] for run in fake.runs)
     assert all(r['host'] == socket.gethostname() and r['boot_id'] == run_groups.boot_id() for r in runs)
     assert len(set(run['private_data_dir'] for run in fake.runs)) == 2
-    details = [job_events(store, r['uuid'], context.request_id)[0]['details'] for r in rows]
-    assert details[0] != details[1]
+    details = [e['details'] for e in job_events(store, rows[0]['uuid'], context.request_id)]
+    assert len(details) == 2 and details[0] != details[1]
 
 
 # ---- actions --------------------------------------------------------------------------------------
@@ -692,7 +719,9 @@ def test_boots_within_the_window_share_one_pass(store, catalog, make_runner):
     for ident in idents:
         assert wait_finished(store, ident)['status'] == 'successful'
     assert len(passes) == 1 and sorted(passes[0]) == sorted(idents)
-    assert len(fake.runs) == 2   # _spread: 3 calls on the one host, job_concurrency 2 -> min(2 // 1, 3) runs
+    # One run for the pass; _spread: 3 calls on the one host, job_concurrency 2 -> min(2 // 1, 3) lanes
+    assert len(fake.runs) == 1
+    assert_lanes(fake.runs[0], runner.worker.cfg, [2, 1])
     assert sorted(c['server'] for c in fake.calls()) == sorted(uuids)
     for uuid in uuids:
         inst = instances.get(store, uuid)
