@@ -87,6 +87,16 @@ def request_body():
     return body
 
 
+def only_query_params(*allowed):
+    """From 2.75 a query parameter the API does not know is a 400 (before, it was ignored)."""
+    if flask.g.get('api_version', (2, 1)) < (2, 75):
+        return
+    unknown = sorted(set(flask.request.args) - set(allowed))
+    if unknown:
+        raise ApiError(400, 'Additional properties are not allowed (%s %s unexpected)'
+                       % (', '.join("'%s'" % u for u in unknown), 'was' if len(unknown) == 1 else 'were'))
+
+
 def time_arg(name):
     """A query parameter holding an ISO 8601 time (``changes-since`` ...) as a naive UTC datetime, or None."""
     raw = flask.request.args.get(name)

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from novalite_api import policy, validation
 from novalite_api.compute import api_version
-from novalite_api.compute.common import ctx, int_arg, request_body, store
+from novalite_api.compute.common import ctx, int_arg, only_query_params, request_body, store
 from novalite_api.compute.schemas import as_bool, flavors as schemas
 from novalite_api.compute.views import flavors as views
 from novalite_api.faults import ApiError
@@ -58,6 +58,7 @@ def admin_flavor(flavor_id):
 
 
 def _list(detail):
+    only_query_params('limit', 'marker', 'is_public', 'minRam', 'minDisk', 'sort_key', 'sort_dir')
     caller = ctx()
     # Only admins choose; non-admins always see public flavors plus those shared with
     # their project, and Nova ignores (does not even parse) their is_public.

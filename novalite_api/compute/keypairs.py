@@ -10,7 +10,7 @@ __metaclass__ = type
 from novalite_api import policy
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, page, store
+from novalite_api.compute.common import ctx, only_query_params, page, store
 from novalite_api.compute.schemas import keypairs as schemas
 
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import keypairs as keypairs_mod
@@ -37,6 +37,7 @@ def _view(keypair, fields):
 
 
 def index():
+    only_query_params('user_id', 'limit', 'marker')
     user_id = _keypair_user()
     policy.enforce('os_compute_api:os-keypairs:index', ctx(), {'user_id': user_id})
     found = keypairs_mod.list_keypairs(store(), user_id)
@@ -80,6 +81,7 @@ def create():
 
 
 def show(name):
+    only_query_params('user_id')
     user_id = _keypair_user()
     policy.enforce('os_compute_api:os-keypairs:show', ctx(), {'user_id': user_id})
     keypair = keypairs_mod.get(store(), user_id, name)
@@ -89,6 +91,7 @@ def show(name):
 
 
 def delete(name):
+    only_query_params('user_id')
     user_id = _keypair_user()
     policy.enforce('os_compute_api:os-keypairs:delete', ctx(), {'user_id': user_id})
     keypairs_mod.delete(store(), user_id, name)

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, store
+from novalite_api.compute.common import ctx, only_query_params, store
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import quotas
 
@@ -24,6 +24,7 @@ _NETWORK_PROXY = ('maxSecurityGroups', 'maxSecurityGroupRules', 'maxTotalFloatin
 
 
 def index():
+    only_query_params('tenant_id')
     caller = ctx()
     policy.enforce('os_compute_api:limits', caller)
     project_id = caller.project_id

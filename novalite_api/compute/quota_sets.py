@@ -10,7 +10,7 @@ __metaclass__ = type
 from novalite_api import policy, validation
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, request_body, store
+from novalite_api.compute.common import ctx, only_query_params, request_body, store
 from novalite_api.compute.schemas import as_bool, quota_sets as schemas
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import quotas
@@ -29,6 +29,7 @@ def _quota_set(project_id, values, with_id=True):
 
 
 def show(project_id):
+    only_query_params('user_id')
     policy.enforce('os_compute_api:os-quota-sets:show', ctx(), {'project_id': project_id})
     with store().read() as conn:
         values = quotas.limits(conn, project_id, legacy=not since(36))
@@ -42,6 +43,7 @@ def defaults(project_id):
 
 
 def detail(project_id):
+    only_query_params('user_id')
     policy.enforce('os_compute_api:os-quota-sets:detail', ctx(), {'project_id': project_id})
     user_id = flask.request.args.get('user_id') or ctx().user_id
     with store().read() as conn:
@@ -54,6 +56,7 @@ def detail(project_id):
 
 
 def update(project_id):
+    only_query_params('user_id')
     policy.enforce('os_compute_api:os-quota-sets:update', ctx(), {'project_id': project_id})
     spec = dict(validation.validate(request_body(), schemas.update(api_version.current()))['quota_set'])
     force = as_bool(spec.pop('force', None))
@@ -62,6 +65,7 @@ def update(project_id):
 
 
 def delete(project_id):
+    only_query_params('user_id')
     policy.enforce('os_compute_api:os-quota-sets:delete', ctx(), {'project_id': project_id})
     quotas.reset(store(), project_id)
     return '', 202

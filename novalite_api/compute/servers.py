@@ -23,7 +23,7 @@ from novalite_api import policy, validation
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
 from novalite_api.compute.common import (
-    ctx, get_server, jobs, limit_arg, links, next_link, request_body, store, time_arg)
+    ctx, get_server, jobs, limit_arg, links, next_link, only_query_params, request_body, store, time_arg)
 from novalite_api.compute.schemas import as_bool, servers as schemas
 from novalite_api.compute.views import servers as views
 from novalite_api.faults import ApiError
@@ -111,11 +111,19 @@ def _sort_args(caller):
             raise InvalidInput('sort_dir', "Invalid sort direction %s (use 'asc' or 'desc')" % direction)
     sort = []
     for index_, key in enumerate(keys):
-        if key not in instances.SORT_KEYS and not (key == 'locked' and since(73)):   # 'locked' from 2.73
+        direction = dirs[index_] if index_ < len(dirs) else (dirs[0] if dirs else 'desc')
+        if key == 'locked' and since(73):
+            sort.append((key, direction))
+            continue
+        if key in schemas.IGNORED_SORT_KEYS or key in schemas.UNKEPT_SORT_KEYS:
+            if since(75) and key in schemas.IGNORED_SORT_KEYS:
+                raise InvalidInput('sort_key', 'Invalid sort_key %s' % key)
+            continue   # Nova accepts these and sorts by the others
+        if key not in instances.SORT_KEYS:
             raise InvalidInput('sort_key', 'Invalid sort_key %s' % key)
         if key in ('host', 'node') and not caller.is_admin:
             continue   # Nova drops admin-only sort keys for everyone else
-        sort.append((key, dirs[index_] if index_ < len(dirs) else (dirs[0] if dirs else 'desc')))
+        sort.append((key, direction))
     default_dir = sort[0][1] if sort else 'desc'
     if 'created_at' not in [k for k, _d in sort]:
         sort.append(('created_at', default_dir))
@@ -124,6 +132,7 @@ def _sort_args(caller):
 
 
 def _list(detail):
+    only_query_params(*schemas.list_params(api_version.current()))
     caller = ctx()
     policy.enforce('os_compute_api:servers:detail' if detail else 'os_compute_api:servers:index', caller)
     args = flask.request.args

@@ -15,7 +15,7 @@ __metaclass__ = type
 from novalite_api import policy, validation
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, request_body, store, usage_time
+from novalite_api.compute.common import ctx, only_query_params, request_body, store, usage_time
 from novalite_api.compute.schemas import as_bool, services as schemas
 from novalite_api.faults import ApiError
 
@@ -47,6 +47,7 @@ def _view(service, int_id):
 
 
 def index():
+    only_query_params('host', 'binary')
     policy.enforce('os_compute_api:os-services:list', ctx())
     args = flask.request.args
     return flask.jsonify({'services': [

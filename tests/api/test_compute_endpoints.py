@@ -864,7 +864,7 @@ def test_trusted_certs_2_63_server_groups_2_71_and_lock_reason_2_73(api, http, p
     assert http.call('GET', '/compute/v2.1/servers?sort_key=locked', headers=_at('2.73'),
                      token=project['token'])[0] == 200
     assert http.call('GET', '/compute/v2.1/servers?sort_key=locked', headers=_at('2.72'),
-                     token=project['token'])[0] == 400
+                     token=project['token'])[0] == 200   # before 2.73 Nova accepts and ignores it
     assert http.call('POST', path + '/action', {'unlock': None}, token=project['token'])[0] == 202
     shown = http.call('GET', path, headers=_at('2.73'), token=project['token'])[2]['server']
     assert (shown['locked'], shown['locked_reason']) == (False, None)
@@ -917,3 +917,35 @@ def test_requested_host_at_create_from_2_74(api, http, admin_token, demo_token):
     finally:
         store.dispose()
         http.call('DELETE', '/compute/v2.1/servers/%s' % made['server']['id'], token=admin_token)
+
+
+
+@pytest.mark.parametrize('path', ['/compute/v2.1/servers?color=blue', '/compute/v2.1/servers/detail?color=blue',
+                                  '/compute/v2.1/flavors?color=blue', '/compute/v2.1/os-keypairs?color=blue',
+                                  '/compute/v2.1/limits?color=blue', '/compute/v2.1/os-services?color=blue'])
+def test_unknown_query_parameters_are_400_from_2_75(http, admin_token, path):
+    assert http.call('GET', path, headers=_at('2.74'), token=admin_token)[0] == 200
+    status, _h, err = http.call('GET', path, headers=_at('2.75'), token=admin_token)
+    assert status == 400 and "'color' was unexpected" in err['badRequest']['message']
+
+
+def test_2_75_update_answers_the_whole_server_and_flavor_swap_is_0(api, http, project, admin_token):
+    server = make_server(api, project)
+    path = '/compute/v2.1/servers/%s' % server['uuid']
+    _s, _h, old = http.call('PUT', path, {'server': {'name': 'n1'}}, headers=_at('2.74'), token=project['token'])
+    _s, _h, new = http.call('PUT', path, {'server': {'name': 'n2'}}, headers=_at('2.75'), token=project['token'])
+    shown = http.call('GET', path, headers=_at('2.75'), token=project['token'])[2]['server']
+    assert 'OS-EXT-STS:vm_state' not in old['server']
+    assert set(new['server']) == set(shown)
+    # ignored sort keys before 2.75 are a 400 from 2.75
+    assert http.call('GET', '/compute/v2.1/servers?sort_key=vcpus', headers=_at('2.74'),
+                     token=project['token'])[0] == 200
+    assert http.call('GET', '/compute/v2.1/servers?sort_key=vcpus', headers=_at('2.75'),
+                     token=project['token'])[0] == 400
+    flavor = http.call('GET', '/compute/v2.1/flavors/1', headers=_at('2.75'), token=admin_token)[2]['flavor']
+    assert flavor['swap'] == 0
+    assert http.call('GET', '/compute/v2.1/flavors/1', headers=_at('2.74'), token=admin_token)[2]['flavor'][
+        'swap'] == ''
+    _s, _h, hyps = http.call('GET', '/compute/v2.1/os-hypervisors?with_servers=true', headers=_at('2.75'),
+                             token=admin_token)
+    assert all(isinstance(h['servers'], list) for h in hyps['hypervisors'])

@@ -166,3 +166,36 @@ NOVA_ACTIONS = frozenset((
     'removeSecurityGroup', 'rescue', 'resetNetwork', 'resize', 'restore', 'resume', 'revertResize', 'shelve',
     'shelveOffload', 'suspend', 'trigger_crash_dump', 'unlock', 'unpause', 'unrescue', 'unshelve',
 ))
+
+
+# The query parameters GET /servers knows (from 2.75 any other is a 400; before, ignored).
+_LIST_PARAMS = (
+    'user_id', 'project_id', 'tenant_id', 'launch_index', 'image_ref', 'image', 'kernel_id', 'ramdisk_id',
+    'hostname', 'key_name', 'power_state', 'vm_state', 'task_state', 'host', 'node', 'flavor', 'reservation_id',
+    'launched_at', 'terminated_at', 'availability_zone', 'name', 'display_name', 'description',
+    'display_description', 'locked_by', 'uuid', 'root_device_name', 'config_drive', 'access_ip_v4',
+    'access_ip_v6', 'auto_disk_config', 'progress', 'sort_key', 'sort_dir', 'all_tenants', 'soft_deleted',
+    'deleted', 'status', 'changes-since', 'ip', 'ip6', 'created_at', 'limit', 'marker',
+    # joined tables: known, and refused as filters
+    'block_device_mapping', 'services', 'metadata', 'system_metadata', 'info_cache', 'security_groups',
+    'pci_devices')
+
+
+def list_params(version):
+    names = list(_LIST_PARAMS)
+    if version >= (2, 26):
+        names += ['tags', 'tags-any', 'not-tags', 'not-tags-any']
+    if version >= (2, 66):
+        names.append('changes-before')
+    if version >= (2, 73):
+        names.append('locked')
+    return names
+
+
+# Sort keys Nova accepts but ignores (until 2.75, where they are a 400); 'locked' is a real one from 2.73.
+IGNORED_SORT_KEYS = ('architecture', 'cell_name', 'cleaned', 'default_ephemeral_device', 'default_swap_device',
+                     'deleted', 'deleted_at', 'disable_terminate', 'ephemeral_gb', 'ephemeral_key_uuid', 'id',
+                     'key_data', 'launched_on', 'locked', 'memory_mb', 'os_type', 'reservation_id', 'root_gb',
+                     'shutdown_terminate', 'user_data', 'vcpus', 'vm_mode')
+# Valid sort keys for columns novalite does not keep: accepted and ignored, as the ignored ones.
+UNKEPT_SORT_KEYS = ('auto_disk_config', 'display_description', 'kernel_id', 'ramdisk_id', 'root_device_name')
