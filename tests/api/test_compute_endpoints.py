@@ -919,7 +919,6 @@ def test_requested_host_at_create_from_2_74(api, http, admin_token, demo_token):
         http.call('DELETE', '/compute/v2.1/servers/%s' % made['server']['id'], token=admin_token)
 
 
-
 @pytest.mark.parametrize('path', ['/compute/v2.1/servers?color=blue', '/compute/v2.1/servers/detail?color=blue',
                                   '/compute/v2.1/flavors?color=blue', '/compute/v2.1/os-keypairs?color=blue',
                                   '/compute/v2.1/limits?color=blue', '/compute/v2.1/os-services?color=blue'])
