@@ -595,6 +595,10 @@ def _compute_ops():
             'delete': op('Delete one image metadata item', ok(204, 'Deleted'),
                          params=image_id + [('key', 'metadata key')]),
         },
+        c + '/servers/{server_id}/topology': {'get': op(
+            'A server\'s NUMA topology (2.78+; novalite guests have none)', ok(200, 'Topology', obj(
+                {'nodes': array(obj({})), 'pagesize_kb': nullable(integer())}, required=['nodes', 'pagesize_kb'])),
+            params=server_id)},
         c + '/servers/{server_id}/tags': {
             'get': op('A server\'s tags (2.26+)', ok(200, 'Tags', ref('Tags')), params=server_id),
             'put': op('Replace all tags (2.26+)', ok(200, 'Tags', ref('Tags')), body=ref('Tags'), params=server_id,

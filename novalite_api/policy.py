@@ -55,6 +55,7 @@ DEFAULTS = {
     'os_compute_api:servers:show': READER,
     'os_compute_api:servers:show:host_status': ADMIN,
     'os_compute_api:servers:show:flavor-extra-specs': READER,
+    'compute:server:topology:index': READER,
     'os_compute_api:servers:create': MEMBER,
     'os_compute_api:servers:create:forced_host': ADMIN,
     'compute:servers:create:requested_destination': ADMIN,

@@ -15,7 +15,7 @@ __metaclass__ = type
 from novalite_api import auth, routing
 from novalite_api.compute import (
     api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
-    instance_actions, keypairs, limits, quota_sets, server_metadata, server_tags, servers, services, versions)
+    instance_actions, keypairs, limits, quota_sets, server_metadata, server_tags, server_topology, servers, services, versions)
 
 SERVER = '/v2.1/servers/<server_id>'
 FLAVOR = '/v2.1/flavors/<flavor_id>'
@@ -63,6 +63,7 @@ ROUTES = (
     ('DELETE', SERVER, servers.delete),
     ('POST', SERVER + '/action', servers.action),
     *_metadata_routes(SERVER, server_metadata),
+    ('GET', SERVER + '/topology', server_topology.index),
     ('GET', SERVER + '/tags', server_tags.index),
     ('PUT', SERVER + '/tags', server_tags.update_all),
     ('DELETE', SERVER + '/tags', server_tags.delete_all),

@@ -86,6 +86,17 @@ def _tag_predicate(args):
     return keep
 
 
+def _as_text(value):
+    """A column's value as the database shows it as text (what Nova's regular expression filters see)."""
+    if value is None:
+        return ''
+    if isinstance(value, bool):
+        return '1' if value else '0'
+    if hasattr(value, 'isoformat'):
+        return value.isoformat(' ')
+    return str(value)
+
+
 def _regex(name, raw):
     try:
         return re.compile(raw)
@@ -190,11 +201,16 @@ def _list(detail):
         where.append(t.c.instance_type_id == args['flavor'].rstrip('/').split('/')[-1])
     if args.get('reservation_id'):
         where.append(t.c.reservation_id == args['reservation_id'])
-    if admin_filters:
-        for arg, column in (('host', t.c.host), ('node', t.c.node), ('user_id', t.c.user_id),
-                            ('availability_zone', t.c.availability_zone), ('uuid', t.c.uuid)):
-            if args.get(arg):
-                where.append(column == args[arg])
+    for arg in schemas.EXACT_FILTERS + schemas.REGEX_FILTERS:
+        # Admins may filter on every field; others on the fields 2.83 opened to them.
+        if not args.get(arg) or not (admin_filters or (since(83) and arg in schemas.USER_FILTERS_283)):
+            continue
+        column = schemas.FILTER_COLUMNS.get(arg, arg)
+        if arg in schemas.EXACT_FILTERS:
+            where.append(t.c[column] == args[arg])
+        else:   # Nova matches these as regular expressions on the stored text
+            pattern = _regex(arg, args[arg])
+            keep_checks.append(((column,), lambda r, c=column, p=pattern: p.search(_as_text(getattr(r, c))) is not None))
     for arg, version in (('ip', 4), ('ip6', 6)):
         if args.get(arg) and (arg == 'ip' or admin_filters or since(5)):
             check = _ip_predicate(_regex(arg, args[arg]), version)

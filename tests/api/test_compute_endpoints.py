@@ -338,6 +338,10 @@ def test_instance_actions_from_2_51_2_58_2_62(api, http, project, admin_token):
     _s, _h, body = http.call('GET', '%s/%s' % (base, request_id), token=admin_token, headers=_at('2.62'))
     assert set(body['instanceAction']['events'][0]) == {'event', 'start_time', 'finish_time', 'result', 'traceback',
                                                         'host', 'hostId'}
+    _s, _h, body = http.call('GET', '%s/%s' % (base, request_id), token=admin_token, headers=_at('2.84'))
+    assert body['instanceAction']['events'][0]['details'] is None   # 2.84, for admins
+    _s, _h, body = http.call('GET', '%s/%s' % (base, request_id), token=project['token'], headers=_at('2.84'))
+    assert 'details' not in body['instanceAction']['events'][0]
     # 2.58: updated_at, paging by request id, changes-since.
     _s, _h, body = http.call('GET', base + '?limit=1', token=project['token'], headers=_at('2.58'))
     assert [a['request_id'] for a in body['instanceActions']] == [request_id]
@@ -948,3 +952,28 @@ def test_2_75_update_answers_the_whole_server_and_flavor_swap_is_0(api, http, pr
     _s, _h, hyps = http.call('GET', '/compute/v2.1/os-hypervisors?with_servers=true', headers=_at('2.75'),
                              token=admin_token)
     assert all(isinstance(h['servers'], list) for h in hyps['hypervisors'])
+
+
+def test_topology_2_78_and_user_filters_2_83(api, http, project, admin_token):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    server = make_server(api, project)
+    other = make_server(api, project)
+    store = _store(api)
+    instances.update(store, server['uuid'], key_name='k-blue')
+    store.dispose()
+    path = '/compute/v2.1/servers/%s/topology' % server['uuid']
+    assert http.call('GET', path, headers=_at('2.77'), token=project['token'])[0] == 404
+    status, _h, body = http.call('GET', path, headers=_at('2.78'), token=project['token'])
+    assert status == 200 and body == {'nodes': [], 'pagesize_kb': None}
+    # 2.83 opens key_name (a regular expression), vm_state, ... to non-admins; before, they are ignored.
+    def listed(query, version, token):
+        return [s['id'] for s in http.call('GET', '/compute/v2.1/servers?%s' % query, headers=_at(version),
+                                           token=token)[2]['servers']]
+    assert set(listed('key_name=blu', '2.82', project['token'])) >= {server['uuid'], other['uuid']}
+    got = listed('key_name=blu', '2.83', project['token'])
+    assert server['uuid'] in got and other['uuid'] not in got
+    assert set(listed('vm_state=active', '2.83', project['token'])) >= {server['uuid'], other['uuid']}
+    assert listed('vm_state=stopped', '2.83', project['token']) == []
+    # admins always could
+    got = listed('all_tenants=1&key_name=^k-bl', '2.1', admin_token)
+    assert server['uuid'] in got and other['uuid'] not in got

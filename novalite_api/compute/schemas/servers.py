@@ -199,3 +199,13 @@ IGNORED_SORT_KEYS = ('architecture', 'cell_name', 'cleaned', 'default_ephemeral_
                      'shutdown_terminate', 'user_data', 'vcpus', 'vm_mode')
 # Valid sort keys for columns novalite does not keep: accepted and ignored, as the ignored ones.
 UNKEPT_SORT_KEYS = ('auto_disk_config', 'display_description', 'kernel_id', 'ramdisk_id', 'root_device_name')
+
+# List filters beyond name/image/flavor/status/ip...: matched exactly, or as regular expressions (as in Nova's DB
+# layer); admins may use all of them, other users from 2.83 the USER_FILTERS_283 ones.
+EXACT_FILTERS = ('host', 'user_id', 'uuid', 'vm_state', 'task_state')
+REGEX_FILTERS = ('node', 'availability_zone', 'key_name', 'hostname', 'config_drive', 'launched_at', 'terminated_at',
+                 'created_at', 'progress', 'power_state', 'access_ip_v4', 'access_ip_v6', 'description',
+                 'display_description', 'launch_index')
+USER_FILTERS_283 = ('availability_zone', 'config_drive', 'key_name', 'created_at', 'launched_at', 'terminated_at',
+                    'power_state', 'task_state', 'vm_state', 'progress', 'user_id')
+FILTER_COLUMNS = {'display_description': 'description'}

@@ -22,8 +22,10 @@ def action(row):
 
 
 def event(row, project_id, traceback=False, host=False):
-    """``traceback`` and (2.62) ``host`` for callers with the events policy; ``hostId`` for all from 2.62.
-    ``details`` (the ansible-runner artifacts directory) is not shown: that field is 2.84's."""
+    """``traceback`` and (2.62) ``host`` for callers with the events policy; ``hostId`` for all from 2.62;
+    (2.84) ``details`` for the same privileged callers: novalite keeps no user-facing detail text for an
+    event (its details column names the ansible-runner artifacts, never shown), so it is null, as Nova's is
+    for an event without details."""
     out = {'event': row['event'], 'start_time': usage_time(row['start_time']),
            'finish_time': usage_time(row['finish_time']), 'result': row['result']}
     if traceback:
@@ -32,4 +34,6 @@ def event(row, project_id, traceback=False, host=False):
         if host:
             out['host'] = row['host']
         out['hostId'] = host_id(project_id, row['host'])
+    if since(84) and host:
+        out['details'] = None
     return out
