@@ -966,6 +966,7 @@ def test_topology_2_78_and_user_filters_2_83(api, http, project, admin_token):
     status, _h, body = http.call('GET', path, headers=_at('2.78'), token=project['token'])
     assert status == 200 and body == {'nodes': [], 'pagesize_kb': None}
     # 2.83 opens key_name (a regular expression), vm_state, ... to non-admins; before, they are ignored.
+
     def listed(query, version, token):
         return [s['id'] for s in http.call('GET', '/compute/v2.1/servers?%s' % query, headers=_at(version),
                                            token=token)[2]['servers']]
