@@ -30,6 +30,7 @@ from novalite_api.compute.schemas import flavors as flavors_schemas
 from novalite_api.compute.schemas import keypairs as keypairs_schemas
 from novalite_api.compute.schemas import quota_sets as quota_sets_schemas
 from novalite_api.compute.schemas import services as services_schemas
+from novalite_api.compute.server_shares import CREATE as server_shares_schema
 from novalite_api.compute.schemas import server_metadata as server_metadata_schemas
 from novalite_api.compute.schemas import server_tags as server_tags_schemas
 from novalite_api.compute.schemas import servers as servers_schemas
@@ -599,6 +600,19 @@ def _compute_ops():
             'A server\'s NUMA topology (2.78+; novalite guests have none)', ok(200, 'Topology', obj(
                 {'nodes': array(obj({})), 'pagesize_kb': nullable(integer())}, required=['nodes', 'pagesize_kb'])),
             params=server_id)},
+        c + '/servers/{server_id}/shares': {
+            'get': op('A server\'s shares (2.97+; none in novalite)', ok(200, 'Shares', wrapped('shares', array(
+                obj({})))), params=server_id),
+            'post': op('Attach a share (2.97+): needs virtiofs memory backing novalite does not set up',
+                       ok(201, 'Attached', wrapped('share', obj({}))), body=from_jsonschema(server_shares_schema),
+                       params=server_id, errors=(409,)),
+        },
+        c + '/servers/{server_id}/shares/{share_id}': {
+            'get': op('One share (2.97+)', ok(200, 'Share', wrapped('share', obj({}))),
+                      params=server_id + [('share_id', 'the share id')]),
+            'delete': op('Detach a share (2.97+)', ok(200, 'Detached'),
+                         params=server_id + [('share_id', 'the share id')], errors=(409,)),
+        },
         c + '/servers/{server_id}/tags': {
             'get': op('A server\'s tags (2.26+)', ok(200, 'Tags', ref('Tags')), params=server_id),
             'put': op('Replace all tags (2.26+)', ok(200, 'Tags', ref('Tags')), body=ref('Tags'), params=server_id,

@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover
     flask = None
 
 MIN_VERSION = (2, 1)
-MAX_VERSION = (2, 85)
+MAX_VERSION = (2, 104)
 _VERSION_RE = re.compile(r'^([1-9]\d*)\.([1-9]\d*|0)$')
 
 

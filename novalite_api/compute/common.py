@@ -87,9 +87,10 @@ def request_body():
     return body
 
 
-def only_query_params(*allowed):
-    """From 2.75 a query parameter the API does not know is a 400 (before, it was ignored)."""
-    if flask.g.get('api_version', (2, 1)) < (2, 75):
+def only_query_params(*allowed, **kwargs):
+    """From 2.75 (``from_minor``: the microversion that made this API strict) a query parameter the API does
+    not know is a 400; before, it was ignored. From 2.102 every API is strict (routes.before_request)."""
+    if flask.g.get('api_version', (2, 1)) < (2, kwargs.get('from_minor', 75)):
         return
     unknown = sorted(set(flask.request.args) - set(allowed))
     if unknown:

@@ -58,7 +58,11 @@ def admin_flavor(flavor_id):
 
 
 def _list(detail):
-    only_query_params('limit', 'marker', 'is_public', 'minRam', 'minDisk', 'sort_key', 'sort_dir')
+    # name: a filter before 2.75 (unchecked then) and from 2.102; in between Nova's schema refuses it.
+    only_query_params('limit', 'marker', 'is_public', 'minRam', 'minDisk', 'sort_key', 'sort_dir',
+                      *(('name',) if api_version.since(102) else ()))
+    if api_version.since(102) and flask.request.args.get('sort_key') == 'rxtx_factor':
+        raise InvalidInput('sort_key', 'Invalid sort_key rxtx_factor')
     caller = ctx()
     # Only admins choose; non-admins always see public flavors plus those shared with
     # their project, and Nova ignores (does not even parse) their is_public.
@@ -67,7 +71,8 @@ def _list(detail):
                                      min_disk=int_arg('minDisk'), project_id=caller.project_id,
                                      sort_key=flask.request.args.get('sort_key', 'flavorid'),
                                      sort_dir=flask.request.args.get('sort_dir', 'asc'),
-                                     limit=int_arg('limit'), marker=flask.request.args.get('marker'))
+                                     limit=int_arg('limit'), marker=flask.request.args.get('marker'),
+                                     name=flask.request.args.get('name'))
     if not caller.is_admin:
         found = [f for f in found if not f['disabled']]
     extra_specs = detail and views.extra_specs_shown()

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, page, store
+from novalite_api.compute.common import ctx, only_query_params, page, store
 from novalite_api.compute.views import hypervisors as views
 from novalite_api.faults import ApiError
 
@@ -43,6 +43,7 @@ def _with_servers():
 
 
 def _list(detail):
+    only_query_params('limit', 'marker', 'hypervisor_hostname_pattern', 'with_servers', from_minor=102)
     args = flask.request.args
     nodes = hosts.list_nodes(store())
     body = {}
@@ -71,6 +72,7 @@ def detail():
 
 def show(hypervisor_id):
     policy.enforce('os_compute_api:os-hypervisors:show', ctx())
+    only_query_params('with_servers', from_minor=102)
     if since(53) and not instances.is_uuid_like(hypervisor_id):
         raise ApiError(400, 'Invalid uuid %s' % hypervisor_id)
     with_servers = _with_servers()
@@ -81,6 +83,8 @@ def show(hypervisor_id):
 
 
 def statistics():
+    if since(88):   # gone: placement answers this
+        raise ApiError(404, 'The resource could not be found.')
     policy.enforce('os_compute_api:os-hypervisors:statistics', ctx())
     return flask.jsonify({'hypervisor_statistics': views.statistics(hosts.list_nodes(store()))})
 

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from novalite_api import policy
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
@@ -15,6 +17,8 @@ from novalite_api.compute.schemas import keypairs as schemas
 
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import keypairs as keypairs_mod
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+
+_NAME_BEFORE_292 = re.compile(r'^[_\- a-zA-Z0-9]+$')
 
 try:
     import flask
@@ -34,6 +38,13 @@ def _view(keypair, fields):
     if since(2):
         out['type'] = keypair.get('type') or 'ssh'
     return out
+
+
+def _check_name(name):
+    """Before 2.92 a keypair name is letters, digits, space, _ and -; 2.92 adds @ and . (the catalog's rule)."""
+    if isinstance(name, str) and not since(92) and not _NAME_BEFORE_292.match(name):
+        raise InvalidInput('name', 'may contain only letters, digits, spaces, _ and - (@ and . from microversion '
+                                   '2.92), got %r' % (name,))
 
 
 def index():
@@ -63,6 +74,10 @@ def create():
     key_type = spec.get('type', 'ssh')
     if key_type not in schemas.KEY_TYPES:
         raise InvalidInput('keypair.type', "'%s' is not one of %s" % (key_type, schemas.KEY_TYPES))
+    _check_name(spec.get('name'))
+    if since(92) and spec.get('public_key') is None:   # 2.92: import only, no generated keys
+        raise InvalidInput('keypair.public_key', "Invalid input for field/attribute keypair. Value: %s. "
+                                                 "'public_key' is a required property" % (spec,))
     user_id = _keypair_user(spec.get('user_id'))
     policy.enforce('os_compute_api:os-keypairs:create', ctx(), {'user_id': user_id})
     # The key_pairs quota is checked in the insert's transaction (catalog/keypairs.py).

@@ -15,7 +15,9 @@ __metaclass__ = type
 from novalite_api import auth, routing
 from novalite_api.compute import (
     api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
-    instance_actions, keypairs, limits, quota_sets, server_metadata, server_tags, server_topology, servers, services, versions)
+    instance_actions, keypairs, limits, quota_sets, server_metadata, server_shares, server_tags, server_topology,
+    servers, services, versions)
+from novalite_api.compute.common import only_query_params
 
 SERVER = '/v2.1/servers/<server_id>'
 FLAVOR = '/v2.1/flavors/<flavor_id>'
@@ -64,6 +66,10 @@ ROUTES = (
     ('POST', SERVER + '/action', servers.action),
     *_metadata_routes(SERVER, server_metadata),
     ('GET', SERVER + '/topology', server_topology.index),
+    ('GET', SERVER + '/shares', server_shares.index),
+    ('POST', SERVER + '/shares', server_shares.create),
+    ('GET', SERVER + '/shares/<share_id>', server_shares.show),
+    ('DELETE', SERVER + '/shares/<share_id>', server_shares.delete),
     ('GET', SERVER + '/tags', server_tags.index),
     ('PUT', SERVER + '/tags', server_tags.update_all),
     ('DELETE', SERVER + '/tags', server_tags.delete_all),
@@ -100,12 +106,21 @@ ROUTES = (
 )
 # Answered without a token: how a client finds out which versions there are.
 PUBLIC = (versions.index, versions.show, versions.show_v20)
+# Handlers that name the query parameters they take; from 2.102 any other handler takes none.
+OWN_QUERY_PARAMETERS = frozenset((
+    servers.index, servers.detail, flavors.index, flavors.detail, keypairs.index, keypairs.show, keypairs.delete,
+    limits.index, quota_sets.show, quota_sets.detail, quota_sets.update, quota_sets.delete, services.index,
+    hypervisors.index, hypervisors.detail, hypervisors.show, instance_actions.index, server_shares.index,
+    server_shares.show))
 
 
 def before_request():
     api_version.read_request_version()
-    if routing.current_handler() not in PUBLIC:
+    handler = routing.current_handler()
+    if handler not in PUBLIC:
         auth.authenticate_request()
+        if handler not in OWN_QUERY_PARAMETERS:
+            only_query_params(from_minor=102)
 
 
 def after_request(response):

@@ -271,8 +271,28 @@ def update(server_id):
         values['access_ip_v6'] = spec['accessIPv6'] or None
     if 'description' in spec:
         values['description'] = spec['description']
-    updated = instances.modify(store(), inst['uuid'], lambda _current: values)
+    if 'hostname' in spec:
+        values['hostname'] = spec['hostname']
+
+    def change(current):
+        if 'pinned_availability_zone' in spec:   # 2.104: unpin, or pin to the zone the server is in
+            values['system_metadata'] = _pinned(current, spec['pinned_availability_zone'])
+        return values
+    updated = instances.modify(store(), inst['uuid'], change)
     return flask.jsonify(views.one(updated, update=True))
+
+
+def _pinned(inst, wanted):
+    system = dict(inst.get('system_metadata') or {})
+    current = system.get('pinned_availability_zone')
+    if wanted is not None and current is not None and wanted != current:
+        raise ApiError(409, 'Cannot change pinned availability zone directly. Unpin first by setting '
+                            'pinned_availability_zone to null.')
+    if wanted is not None and wanted != (inst['availability_zone'] or ''):
+        raise ApiError(409, "Server can only be pinned to its current availability zone '%s', but '%s' was "
+                            "requested." % (inst['availability_zone'], wanted))
+    system['pinned_availability_zone'] = wanted
+    return system
 
 
 # ---- create -----------------------------------------------------------------------------------
@@ -406,6 +426,10 @@ def create():
         'access_ip_v4': spec.get('accessIPv4'), 'access_ip_v6': spec.get('accessIPv6'),
     }
     request.update(_requested_destination(spec, caller, target))
+    if spec.get('hostname'):
+        if max_count > 1:
+            raise InvalidInput('hostname', 'Unable to allocate a single hostname to multiple instances')
+        request['hostname'] = spec['hostname']
     ident = jobs().accept(caller.request_id, 'boot')
     try:
         rows = conductor.create_servers(

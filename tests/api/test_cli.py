@@ -211,7 +211,7 @@ def test_versions_show_discovers_every_service_on_loopback(api):
     assert rc == 0, err
     found = dict(((v['Service Type'], v['Version']), v) for v in out)
     compute = found[('compute', '2.1')]
-    assert (compute['Status'], compute['Min Microversion'], compute['Max Microversion']) == ('CURRENT', '2.1', '2.85')
+    assert (compute['Status'], compute['Min Microversion'], compute['Max Microversion']) == ('CURRENT', '2.1', '2.104')
     assert found[('identity', '3.14')]['Status'] == 'CURRENT'
     assert found[('image', '2.1')]['Status'] == 'CURRENT'
     assert all(v['Endpoint'].startswith('http://127.0.0.1:%d/' % api['port']) for v in out)

@@ -978,3 +978,98 @@ def test_topology_2_78_and_user_filters_2_83(api, http, project, admin_token):
     # admins always could
     got = listed('all_tenants=1&key_name=^k-bl', '2.1', admin_token)
     assert server['uuid'] in got and other['uuid'] not in got
+
+
+def test_keypair_names_and_import_only_from_2_92(http, demo_token):
+    name = 'kp.%s@x' % uuid.uuid4().hex[:6]
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    key = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    status, _h, err = http.call('POST', '/compute/v2.1/os-keypairs', {'keypair': {'name': name, 'public_key': key}},
+                                headers=_at('2.91'), token=demo_token)
+    assert status == 400 and err['badRequest']['message'].startswith('name')
+    status, _h, made = http.call('POST', '/compute/v2.1/os-keypairs', {'keypair': {'name': name, 'public_key': key}},
+                                 headers=_at('2.92'), token=demo_token)
+    assert status == 201, made
+    http.call('DELETE', '/compute/v2.1/os-keypairs/%s' % name, headers=_at('2.92'), token=demo_token)
+    status, _h, err = http.call('POST', '/compute/v2.1/os-keypairs', {'keypair': {'name': 'gen-' + name[3:9]}},
+                                headers=_at('2.92'), token=demo_token)
+    assert status == 400 and 'public_key' in err['badRequest']['message']
+
+
+def test_hypervisors_2_88_drop_statistics(api, http, admin_token):
+    _s, _h, body = http.call('GET', '/compute/v2.1/os-hypervisors/detail', headers=_at('2.88'), token=admin_token)
+    mine = [h for h in body['hypervisors'] if h['service']['host'] == api['host']][0]
+    assert 'memory_mb_used' not in mine and 'cpu_info' not in mine and mine['uptime'] is None
+    assert mine['hypervisor_type'] == 'QEMU'
+    assert http.call('GET', '/compute/v2.1/os-hypervisors/statistics', headers=_at('2.88'),
+                     token=admin_token)[0] == 404
+    assert http.call('GET', '/compute/v2.1/os-hypervisors/statistics', headers=_at('2.87'),
+                     token=admin_token)[0] == 200
+
+
+def test_hostname_2_90_pinned_zone_2_96_image_properties_2_98_hints_2_100(api, http, demo_token, admin_token):
+    body = {'server': {'name': 'named', 'flavorRef': '42', 'imageRef': api['public_image']['id'], 'networks': 'none',
+                       'hostname': 'web-01', 'availability_zone': 'nova'},
+            'os:scheduler_hints': {'different_host': str(uuid.uuid4())}}
+    assert http.call('POST', '/compute/v2.1/servers', body, headers=_at('2.89'), token=demo_token)[0] == 400
+    bad = dict(body, server=dict(body['server'], hostname='web.example.org'))
+    assert http.call('POST', '/compute/v2.1/servers', bad, headers=_at('2.90'), token=demo_token)[0] == 400
+    many = dict(body, server=dict(body['server'], max_count=2))
+    status, _h, err = http.call('POST', '/compute/v2.1/servers', many, headers=_at('2.90'), token=demo_token)
+    assert status == 400 and 'single hostname to multiple instances' in err['badRequest']['message']
+    status, _h, made = http.call('POST', '/compute/v2.1/servers', body, headers=_at('2.90'), token=demo_token)
+    assert status == 202, made
+    path = '/compute/v2.1/servers/%s' % made['server']['id']
+    try:
+        shown = http.call('GET', path, headers=_at('2.100'), token=demo_token)[2]['server']
+        assert shown['OS-EXT-SRV-ATTR:hostname'] == 'web-01'   # a non-admin sees it from 2.90
+        assert shown['pinned_availability_zone'] == 'nova'
+        assert isinstance(shown['image']['properties'], dict)
+        assert shown['scheduler_hints'] == {'different_host': [body['os:scheduler_hints']['different_host']]}
+        old = http.call('GET', path, headers=_at('2.89'), token=demo_token)[2]['server']
+        assert 'OS-EXT-SRV-ATTR:hostname' not in old and 'pinned_availability_zone' not in old
+        # 2.94: a fully qualified name; 2.104: unpin, then pin to the zone the server is in only
+        status, _h, got = http.call('PUT', path, {'server': {'hostname': 'web.example.org'}}, headers=_at('2.94'),
+                                    token=demo_token)
+        assert status == 200 and got['server']['OS-EXT-SRV-ATTR:hostname'] == 'web.example.org'
+        assert http.call('PUT', path, {'server': {'pinned_availability_zone': 'other'}}, headers=_at('2.104'),
+                         token=demo_token)[0] == 409
+        status, _h, got = http.call('PUT', path, {'server': {'pinned_availability_zone': None}},
+                                    headers=_at('2.104'), token=demo_token)
+        assert status == 200 and got['server']['pinned_availability_zone'] is None
+    finally:
+        http.call('DELETE', path, token=demo_token)
+
+
+def test_image_properties_2_98_are_the_standard_ones(api, http, project):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    server = make_server(api, project)
+    store = _store(api)
+    image = dict(instances.get(store, server['uuid'])['image'] or {})
+    image['properties'] = {'hw_disk_bus': 'virtio', 'os_distro': 'cirros', 'my_custom': 'x'}
+    instances.update(store, server['uuid'], image=image)
+    store.dispose()
+    shown = http.call('GET', '/compute/v2.1/servers/%s' % server['uuid'], headers=_at('2.98'),
+                      token=project['token'])[2]['server']
+    assert shown['image']['properties'] == {'hw_disk_bus': 'virtio', 'os_distro': 'cirros'}
+
+
+def test_shares_2_97_flavors_2_102_and_strict_queries_2_102(api, http, project, admin_token):
+    server = make_server(api, project)
+    base = '/compute/v2.1/servers/%s/shares' % server['uuid']
+    assert http.call('GET', base, headers=_at('2.96'), token=project['token'])[0] == 404
+    assert http.call('GET', base, headers=_at('2.97'), token=project['token'])[2] == {'shares': []}
+    share = {'share': {'share_id': str(uuid.uuid4())}}
+    status, _h, err = http.call('POST', base, share, headers=_at('2.97'), token=project['token'])
+    assert status == 409 and 'vm_state active' in err['conflictingRequest']['message']
+    assert http.call('GET', base + '/%s' % uuid.uuid4(), headers=_at('2.97'), token=project['token'])[0] == 404
+    flavor = http.call('GET', '/compute/v2.1/flavors/1', headers=_at('2.102'), token=admin_token)[2]['flavor']
+    assert 'rxtx_factor' not in flavor and 'OS-FLV-DISABLED:disabled' not in flavor
+    listed = http.call('GET', '/compute/v2.1/flavors?name=m1.tiny', headers=_at('2.102'), token=admin_token)[2]
+    assert [f['name'] for f in listed['flavors']] == ['m1.tiny']
+    assert http.call('GET', '/compute/v2.1/flavors?name=m1.tiny', headers=_at('2.101'), token=admin_token)[0] == 400
+    server_path = '/compute/v2.1/servers/%s?verbose=1' % server['uuid']
+    assert http.call('GET', server_path, headers=_at('2.101'), token=project['token'])[0] == 200
+    assert http.call('GET', server_path, headers=_at('2.102'), token=project['token'])[0] == 400

@@ -40,7 +40,7 @@ def test_version_documents(api, http):
     assert status == 200
     version = body['version']
     assert (version['id'], version['status'], version['min_version'], version['version']) == (
-        'v2.1', 'CURRENT', '2.1', '2.85')
+        'v2.1', 'CURRENT', '2.1', '2.104')
     assert version['links'][0]['href'] == api['url'] + '/compute/v2.1/'
     assert headers['Vary'] == 'OpenStack-API-Version, X-OpenStack-Nova-API-Version'
     status, _h, body = http.call('GET', '/image/')
@@ -53,7 +53,7 @@ def test_version_documents(api, http):
 @pytest.mark.parametrize('headers,expected', [({'OpenStack-API-Version': 'compute 2.1'}, '2.1'),
                                               ({'X-OpenStack-Nova-API-Version': '2.1'}, '2.1'),
                                               ({'OpenStack-API-Version': 'compute 2.26'}, '2.26'),
-                                              ({'OpenStack-API-Version': 'compute latest'}, '2.85'), ({}, '2.1')])
+                                              ({'OpenStack-API-Version': 'compute latest'}, '2.104'), ({}, '2.1')])
 def test_microversion_negotiated_and_echoed(http, admin_token, headers, expected):
     status, got, _b = http.call('GET', '/compute/v2.1/flavors', headers=headers, token=admin_token)
     assert status == 200
@@ -65,13 +65,13 @@ def test_microversion_negotiated_and_echoed(http, admin_token, headers, expected
 
 
 @pytest.mark.parametrize('headers', [{'OpenStack-API-Version': 'compute 2.999'},
-                                     {'X-OpenStack-Nova-API-Version': '2.86'},
+                                     {'X-OpenStack-Nova-API-Version': '2.105'},
                                      {'OpenStack-API-Version': 'compute 3.0'}])
 def test_unsupported_microversion_is_406(http, admin_token, headers):
     status, got, body = http.call('GET', '/compute/v2.1/flavors', headers=headers, token=admin_token)
     assert status == 406
     assert body['computeFault']['code'] == 406
-    assert 'is not supported by the API. Minimum is 2.1 and maximum is 2.85' in body['computeFault']['message']
+    assert 'is not supported by the API. Minimum is 2.1 and maximum is 2.104' in body['computeFault']['message']
     assert got['Vary'] == 'OpenStack-API-Version, X-OpenStack-Nova-API-Version'
 
 

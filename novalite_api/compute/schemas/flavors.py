@@ -41,6 +41,8 @@ def create(version):
     schema = copy.deepcopy(CREATE)
     if version >= (2, 55):
         schema['properties']['flavor']['properties']['description'] = DESCRIPTION
+    if version >= (2, 102):
+        del schema['properties']['flavor']['properties']['rxtx_factor']
     return schema
 
 

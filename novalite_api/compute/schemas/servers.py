@@ -129,7 +129,16 @@ def create_server(version):
         # An admin may ask for a host and/or node; the scheduler's filters still judge it.
         props['host'] = HOSTNAME
         props['hypervisor_hostname'] = HOSTNAME
+    if version >= (2, 90):
+        props['hostname'] = guest_hostname(version)
     return schema
+
+
+def guest_hostname(version):
+    """2.90: a hostname for the guest (one label); 2.94: a fully qualified name."""
+    if version >= (2, 94):
+        return HOSTNAME
+    return {'type': 'string', 'pattern': '^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$', 'minLength': 2, 'maxLength': 63}
 
 
 def create(version):
@@ -145,6 +154,10 @@ def update(version):
              'accessIPv6': {'type': 'string', 'format': 'ipv6'}}
     if version >= (2, 19):
         props['description'] = validation.DESCRIPTION
+    if version >= (2, 90):
+        props['hostname'] = guest_hostname(version)
+    if version >= (2, 104):
+        props['pinned_availability_zone'] = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255}
     return {'type': 'object',
             'properties': {'server': {'type': 'object', 'properties': props, 'additionalProperties': False}},
             'required': ['server'], 'additionalProperties': False}

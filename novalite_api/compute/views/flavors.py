@@ -31,5 +31,8 @@ def show(flavor, detail, extra_specs=False):
             out['extra_specs'] = dict(flavor.get('extra_specs') or {})
     if since(55):
         out['description'] = flavor.get('description')
+    if detail and since(102):   # deprecated fields gone
+        del out['OS-FLV-DISABLED:disabled']
+        del out['rxtx_factor']
     out['links'] = links('flavors', flavor['flavorid'])
     return out

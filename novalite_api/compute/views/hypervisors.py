@@ -48,17 +48,25 @@ def show(node, detail, servers=None):
            'state': node['state'], 'status': node['status']}
     if servers or (servers is not None and since(75)):
         out['servers'] = servers   # an empty list only from 2.75
-    if detail:
-        out.update(usage(node))
-        out.update({
-            'vcpus': node['vcpus'], 'memory_mb': node['memory_mb'], 'local_gb': node['local_gb'],
-            'hypervisor_type': node['hypervisor_type'] or 'QEMU',
-            'hypervisor_version': node['hypervisor_version'] or 0, 'current_workload': node['current_workload'],
-            'running_vms': node['running_vms'], 'disk_available_least': node['disk_available_least'],
-            'host_ip': node['host_ip'],
-            'service': {'host': node['host'], 'id': node['service_uuid'] if uuids else node['service_id'],
-                        'disabled_reason': node['disabled_reason']},
-            # 2.28: an object; before, the same as a JSON string.
-            'cpu_info': (node['cpu_info'] or {}) if since(28) else flask.json.dumps(node['cpu_info'] or {}),
-        })
+    if not detail:
+        return out
+    out.update({
+        'hypervisor_type': node['hypervisor_type'] or 'QEMU', 'hypervisor_version': node['hypervisor_version'] or 0,
+        'host_ip': node['host_ip'],
+        'service': {'host': node['host'], 'id': node['service_uuid'] if uuids else node['service_id'],
+                    'disabled_reason': node['disabled_reason']},
+    })
+    if since(88):
+        # 2.88 drops the statistics (placement has them) and adds the host's uptime text, which novalite's
+        # compute hosts do not report: null, as Nova answers when the host cannot tell.
+        out['uptime'] = None
+        return out
+    out.update(usage(node))
+    out.update({
+        'vcpus': node['vcpus'], 'memory_mb': node['memory_mb'], 'local_gb': node['local_gb'],
+        'current_workload': node['current_workload'], 'running_vms': node['running_vms'],
+        'disk_available_least': node['disk_available_least'],
+        # 2.28: an object; before, the same as a JSON string.
+        'cpu_info': (node['cpu_info'] or {}) if since(28) else flask.json.dumps(node['cpu_info'] or {}),
+    })
     return out

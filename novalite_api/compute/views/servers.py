@@ -12,6 +12,7 @@ import base64
 from novalite_api import policy
 from novalite_api.compute.api_version import since
 from novalite_api.compute.common import base_url, ctx, host_id, links, store, usage_time
+from novalite_api.compute.views import image_properties
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
@@ -81,7 +82,8 @@ class ViewContext(object):
 
     def __init__(self, caller, update=False, single=False):
         self.ctx = caller
-        self.since = dict((minor, since(minor)) for minor in (3, 9, 16, 19, 26, 47, 63, 71, 73, 75))
+        minors = (3, 9, 16, 19, 26, 47, 63, 71, 73, 75, 90, 96, 98, 100)
+        self.since = dict((minor, since(minor)) for minor in minors)
         # From 2.75 the update answer is the whole server, as show has it.
         self.update = update and not self.since[75]
         # 2.71: show and update (not the list) name the server's groups.
@@ -97,7 +99,9 @@ class ViewContext(object):
 
     def columns(self):
         """Only what this microversion shows: decoding unused JSON columns is most of a long list's cost."""
-        extra = (('flavor',) if self.since[47] else ()) + (('system_metadata',) if self.since[63] else ())
+        extra = (('flavor',) if self.since[47] else ()) + (('system_metadata',) if self.since[63] else ()) + \
+            (('hostname',) if self.since[90] else ()) + (('scheduler_hints',) if self.since[100] else ()) + \
+            (('image',) if self.since[98] else ())
         return tuple(sorted(set(VIEW_COLUMNS + extra + (EXT_COLUMNS if self.ext_attrs else ()))))
 
     def load_faults(self, rows):
@@ -115,6 +119,11 @@ def _flavor(inst, view):
     if view.flavor_extra_specs:
         out['extra_specs'] = dict(flavor.get('extra_specs') or {})
     return out
+
+
+def _scheduler_hints(hints):
+    """The create request's hints as Nova keeps them: each value a list (the group hint included)."""
+    return dict((k, list(v) if isinstance(v, (list, tuple)) else [v]) for k, v in (hints or {}).items())
 
 
 def show(inst, view):
@@ -180,6 +189,15 @@ def show(inst, view):
             out['server_groups'] = server_groups.groups_of(conn, uuid)
     if since_[73]:
         out['locked_reason'] = inst.get('locked_reason')
+    if since_[90] and not view.ext_attrs:
+        out['OS-EXT-SRV-ATTR:hostname'] = inst['hostname']   # 2.90: everyone sees the hostname
+    if since_[96] and not view.update:
+        # the zone the create asked for (None: not pinned), not the one the host is in
+        out['pinned_availability_zone'] = (inst.get('system_metadata') or {}).get('pinned_availability_zone')
+    if since_[98] and isinstance(out['image'], dict):
+        out['image']['properties'] = image_properties.of(inst.get('image'))
+    if since_[100]:
+        out['scheduler_hints'] = _scheduler_hints(inst.get('scheduler_hints'))
     fault = view.faults.get(uuid)
     if fault and inst['status'] in ('ERROR', 'DELETED'):
         out['fault'] = {'code': fault['code'], 'created': fault['created_at'], 'message': fault['message']}

@@ -250,15 +250,24 @@ def find(store, name_or_id):
         return _to_dict(conn, row) if row is not None else None
 
 
+# Nova's flavor sort keys (vcpu_weight is one novalite does not keep: accepted, sorts as flavorid).
+SORT_KEYS = ('created_at', 'description', 'disabled', 'ephemeral_gb', 'flavorid', 'id', 'is_public', 'memory_mb',
+             'name', 'root_gb', 'rxtx_factor', 'swap', 'updated_at', 'vcpu_weight', 'vcpus')
+
+
 def list_flavors(store, is_public=None, min_ram=None, min_disk=None, project_id=None,
-                 sort_key='flavorid', sort_dir='asc', limit=None, marker=None):
+                 sort_key='flavorid', sort_dir='asc', limit=None, marker=None, name=None):
     """Nova's flavor list: ``is_public`` None = all, True = public (plus those ``project_id`` may use), False = private."""
     flavors, access = _flavors()
-    if sort_key not in ('flavorid', 'name', 'memory_mb', 'root_gb', 'vcpus', 'id', 'created_at'):
+    if sort_key not in SORT_KEYS:
         raise InvalidInput('sort_key', 'cannot sort flavors by %r' % (sort_key,))
+    if sort_key == 'vcpu_weight':
+        sort_key = 'flavorid'
     if sort_dir not in ('asc', 'desc'):
         raise InvalidInput('sort_dir', 'must be asc or desc')
     query = sa.select(flavors)
+    if name is not None:
+        query = query.where(flavors.c.name == name)
     if min_ram is not None:
         query = query.where(flavors.c.memory_mb >= catalog.check_int('min_ram', min_ram))
     if min_disk is not None:

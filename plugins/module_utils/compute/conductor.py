@@ -194,6 +194,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
             display = name if count == 1 else '%s-%d' % (name, index + 1)
             inst = instances.create(conn, {
                 'display_name': display, 'project_id': context.project_id, 'user_id': context.user_id,
+                'hostname': request.get('hostname'),
                 'reservation_id': reservation_id, 'launch_index': index,
                 'flavor': _flavor_snapshot(flavor), 'image': _image_snapshot(image),
                 'availability_zone': request.get('availability_zone'),
@@ -208,6 +209,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                 'scheduler_hints': dict(hints, **({'group': group.uuid} if group else {})),
                 'network_info': request.get('network_info') or [],
                 'system_metadata': dict(boot_files, min_count=min_count, max_count=max_count,
+                                        pinned_availability_zone=request.get('availability_zone'),
                                         **dict(_trusted_certs(request), **_requested_destination(request))),
             })
             if group is not None:

@@ -170,7 +170,7 @@ def test_requested_destination_narrows_before_the_filters(store):
     for name in ('a', 'b', 'c'):
         add_host(store, name)
     add_host(store, 'tiny', memory_mb=256)
-    for _ in range(5):
+    for _attempt in range(5):
         got = manager.select_destinations(store, {'flavor': SMALL, 'requested_destination': {'host': 'b'}},
                                           claim=False)
         assert got['selections'][0]['host'] == 'b'
