@@ -29,6 +29,7 @@ from novalite_api.compute.schemas import flavor_access as flavor_access_schemas
 from novalite_api.compute.schemas import flavors as flavors_schemas
 from novalite_api.compute.schemas import keypairs as keypairs_schemas
 from novalite_api.compute.schemas import quota_sets as quota_sets_schemas
+from novalite_api.compute.schemas import server_groups as server_groups_schemas
 from novalite_api.compute.schemas import services as services_schemas
 from novalite_api.compute.server_shares import CREATE as server_shares_schema
 from novalite_api.compute.schemas import server_metadata as server_metadata_schemas
@@ -369,6 +370,9 @@ def _schemas():
         'ServerAction': from_jsonschema(servers_schemas.action()),
         'Metadata': from_jsonschema(server_metadata_schemas.METADATA),
         'MetadataItem': from_jsonschema(server_metadata_schemas.METADATA_ITEM),
+        'ServerGroup': obj({'id': string(), 'name': string(), 'policy': string(), 'rules': {'type': 'object'},
+                            'policies': array(string()), 'metadata': {'type': 'object'}, 'members': array(string()),
+                            'project_id': string(), 'user_id': string()}, required=['id', 'name', 'members']),
         'ProxyImage': obj({'id': string(), 'name': nullable(string()), 'minRam': integer(), 'minDisk': integer(),
                            'metadata': {'type': 'object'}, 'created': nullable(DATETIME),
                            'updated': nullable(DATETIME), 'status': string(), 'progress': integer(),
@@ -670,6 +674,18 @@ def _compute_ops():
                 'hypervisors', array(ref('Hypervisor')))), params=[('hypervisor_hostname_pattern', 'substring')])},
         c + '/os-services': {'get': op('Compute services (admin)', ok(200, 'Services', wrapped(
             'services', array(ref('Service')))), params=[query('host'), query('binary')])},
+        c + '/os-server-groups': {
+            'get': op('The project\'s server groups (admins: all_projects)', ok(200, 'Groups', wrapped(
+                'server_groups', array(ref('ServerGroup')))),
+                params=[query('all_projects'), query('limit', integer(minimum=0)), query('offset', integer(minimum=0))]),
+            'post': op('Create a server group', ok(200, 'Group', wrapped('server_group', ref('ServerGroup'))),
+                       body=from_jsonschema(server_groups_schemas.create(api_version.MAX_VERSION))),
+        },
+        c + '/os-server-groups/{group_id}': {
+            'get': op('Show a server group', ok(200, 'Group', wrapped('server_group', ref('ServerGroup'))),
+                      params=[('group_id', 'the group uuid')]),
+            'delete': op('Delete a server group', ok(204, 'Deleted'), params=[('group_id', 'the group uuid')]),
+        },
         c + '/os-services/{service_id}': {
             'put': op('Update a service (admin): from 2.53 by uuid with status/disabled_reason/forced_down; before, '
                       'service_id is the action enable, disable, disable-log-reason or force-down on host+binary',

@@ -15,8 +15,8 @@ __metaclass__ = type
 from novalite_api import auth, routing
 from novalite_api.compute import (
     api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
-    instance_actions, keypairs, limits, quota_sets, server_metadata, server_shares, server_tags, server_topology,
-    servers, services, versions)
+    instance_actions, keypairs, limits, quota_sets, server_groups, server_metadata, server_shares, server_tags,
+    server_topology, servers, services, versions)
 from novalite_api.compute.common import only_query_params
 
 SERVER = '/v2.1/servers/<server_id>'
@@ -100,6 +100,10 @@ ROUTES = (
     ('GET', '/v2.1/os-hypervisors/<hypervisor_id>', hypervisors.show),
     ('GET', '/v2.1/os-hypervisors/<hypervisor_hostname_pattern>/search', hypervisors.search),
     ('GET', '/v2.1/os-hypervisors/<hypervisor_hostname_pattern>/servers', hypervisors.servers),
+    ('GET', '/v2.1/os-server-groups', server_groups.index),
+    ('POST', '/v2.1/os-server-groups', server_groups.create),
+    ('GET', '/v2.1/os-server-groups/<group_id>', server_groups.show),
+    ('DELETE', '/v2.1/os-server-groups/<group_id>', server_groups.delete),
     ('GET', '/v2.1/os-services', services.index),
     ('PUT', '/v2.1/os-services/<service_id>', services.update),
     ('DELETE', '/v2.1/os-services/<service_id>', services.delete),
@@ -111,6 +115,7 @@ OWN_QUERY_PARAMETERS = frozenset((
     servers.index, servers.detail, flavors.index, flavors.detail, keypairs.index, keypairs.show, keypairs.delete,
     limits.index, quota_sets.show, quota_sets.detail, quota_sets.update, quota_sets.delete, services.index,
     hypervisors.index, hypervisors.detail, hypervisors.show, instance_actions.index, server_shares.index,
+    server_groups.index,
     server_shares.show))
 
 

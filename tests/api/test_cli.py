@@ -221,3 +221,23 @@ def test_server_show_by_name(api):
     rc, out, err = openstack(api, 'server', 'show', api['server']['display_name'])
     assert rc == 0, err
     assert out['id'] == api['server']['uuid']
+
+
+def test_server_group_create_list_show_delete(api):
+    name = 'sg-%s' % uuid.uuid4().hex[:8]
+    rc, out, err = openstack(api, 'server', 'group', 'create', '--policy', 'anti-affinity', '--rule',
+                             'max_server_per_host=2', name)
+    assert rc == 0, err
+    assert out['name'] == name and out['policy'] == 'anti-affinity' and out['rules'] in (
+        {'max_server_per_host': 2}, 'max_server_per_host=2', "max_server_per_host='2'")
+    rc, listed, err = openstack(api, 'server', 'group', 'list')
+    assert rc == 0, err
+    assert name in [g['Name'] for g in listed]
+    rc, shown, err = openstack(api, 'server', 'group', 'show', out['id'])
+    assert rc == 0 and shown['members'] in ([], ''), err
+    rc, listed, err = openstack(api, 'server', 'group', 'list', cloud='novalite-demo')
+    assert name not in [g['Name'] for g in listed]   # another project's group
+    rc, _out, err = openstack(api, 'server', 'group', 'delete', out['id'], as_json=False)
+    assert rc == 0, err
+    rc, _out, _err = openstack(api, 'server', 'group', 'show', out['id'])
+    assert rc != 0

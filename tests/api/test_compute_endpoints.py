@@ -1073,3 +1073,28 @@ def test_shares_2_97_flavors_2_102_and_strict_queries_2_102(api, http, project, 
     server_path = '/compute/v2.1/servers/%s?verbose=1' % server['uuid']
     assert http.call('GET', server_path, headers=_at('2.101'), token=project['token'])[0] == 200
     assert http.call('GET', server_path, headers=_at('2.102'), token=project['token'])[0] == 400
+
+
+def test_server_groups_api_per_microversion(api, http, project, admin_token):
+    body = {'server_group': {'name': 'g1', 'policies': ['soft-affinity']}}
+    assert http.call('POST', '/compute/v2.1/os-server-groups', body, headers=_at('2.14'),
+                     token=project['token'])[0] == 400   # soft policies from 2.15
+    status, _h, made = http.call('POST', '/compute/v2.1/os-server-groups', body, headers=_at('2.15'),
+                                 token=project['token'])
+    assert status == 200 and made['server_group']['policies'] == ['soft-affinity']
+    assert made['server_group']['metadata'] == {} and made['server_group']['project_id'] == project['id']
+    group_id = made['server_group']['id']
+    shown = http.call('GET', '/compute/v2.1/os-server-groups/%s' % group_id, headers=_at('2.64'),
+                      token=project['token'])[2]['server_group']
+    assert (shown['policy'], shown['rules']) == ('soft-affinity', {}) and 'policies' not in shown
+    status, _h, err = http.call('POST', '/compute/v2.1/os-server-groups', {'server_group': {
+        'name': 'g2', 'policy': 'affinity', 'rules': {'max_server_per_host': 2}}}, headers=_at('2.64'),
+        token=project['token'])
+    assert status == 400 and err['badRequest']['message'] == 'Only anti-affinity policy supports rules.'
+    # another project sees neither it in its list nor it by id; an admin lists it with all_projects
+    assert group_id not in [g['id'] for g in http.call('GET', '/compute/v2.1/os-server-groups',
+                                                       token=admin_token)[2]['server_groups']]
+    assert group_id in [g['id'] for g in http.call('GET', '/compute/v2.1/os-server-groups?all_projects=1',
+                                                   token=admin_token)[2]['server_groups']]
+    assert http.call('DELETE', '/compute/v2.1/os-server-groups/%s' % group_id, token=project['token'])[0] == 204
+    assert http.call('GET', '/compute/v2.1/os-server-groups/%s' % group_id, token=project['token'])[0] == 404

@@ -172,6 +172,14 @@ def check_key_pairs(conn, project_id, user_id):
         raise QuotaExceeded('Quota exceeded, too many key pairs.', field='key_pairs')
 
 
+def check_server_groups(conn, project_id):
+    """Nova's 403 unless ``project_id`` may add a server group (call inside the insert's transaction)."""
+    lock_project(conn, project_id)
+    allowed = limits(conn, project_id)['server_groups']
+    if allowed != UNLIMITED and usage(conn, project_id)['server_groups'] >= allowed:
+        raise QuotaExceeded('Quota exceeded, too many server groups.', field='server_groups')
+
+
 def check_metadata(conn, project_id, count):
     """Nova's MetadataLimitExceeded for ``count`` metadata items."""
     allowed = limits(conn, project_id)['metadata_items']

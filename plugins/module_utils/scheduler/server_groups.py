@@ -79,9 +79,13 @@ def find(conn, ident, project_id=None, field='name', required=False):
 
 
 def members(conn, group_id):
-    table = schema.table('server_group_members')
+    """The group's members, less deleted servers (whose member rows stay until purged). A member with no
+    instance row is a scheduler consumer (the ``schedule`` module's): it counts."""
+    table, inst = schema.table('server_group_members'), schema.table('instances')
     return sorted(r[0] for r in conn.execute(
-        sa.select(table.c.instance_uuid).where(table.c.group_id == group_id)).all())
+        sa.select(table.c.instance_uuid)
+        .select_from(table.outerjoin(inst, inst.c.uuid == table.c.instance_uuid))
+        .where(table.c.group_id == group_id, sa.or_(inst.c.deleted.is_(None), inst.c.deleted == 0))).all())
 
 
 def groups_of(conn, instance_uuid):
@@ -129,6 +133,33 @@ def ensure(store, name, policy, rules=None, project_id=None, user_id=None, check
         groups = schema.table('server_groups')
         conn.execute(groups.insert().values(created_at=utcnow(), **group))
         return True, find(conn, group['uuid'])
+
+
+def create(store, name, policy, rules=None, project_id=None, user_id=None, enforce_quota=False):
+    """A new group, whatever others are named (the API's create; ``ensure`` is the desired-state one).
+
+    ``enforce_quota``: count the project's groups in the insert's transaction (parallel creates cannot pass
+    its ``server_groups`` limit).
+    """
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import quotas
+    rules = validate(name, policy, rules)
+    group = {'uuid': str(uuidlib.uuid4()), 'name': name, 'policy': policy, 'rules': rules,
+             'project_id': project_id, 'user_id': user_id}
+    with store.begin() as conn:
+        if enforce_quota:
+            quotas.check_server_groups(conn, project_id)
+        conn.execute(schema.table('server_groups').insert().values(created_at=utcnow(), **group))
+        return find(conn, group['uuid'])
+
+
+def list_groups(store, project_id=None):
+    """Every group (of ``project_id`` when given), oldest first, with its live members."""
+    groups = schema.table('server_groups')
+    query = sa.select(groups).order_by(groups.c.id)
+    if project_id is not None:
+        query = query.where(groups.c.project_id == project_id)
+    with store.read() as conn:
+        return [_as_dict(row, members(conn, row.id)) for row in conn.execute(query).all()]
 
 
 def remove(store, ident, project_id=None, check_mode=False):
