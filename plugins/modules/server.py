@@ -43,7 +43,7 @@ options:
         as it is, power included.
       - C(running), C(stopped), C(paused) and C(suspended) are power states. An existing server is moved
         there by Nova's actions (start, stop, pause, unpause, suspend, resume) and their allowed state
-        transitions. A new server is booted and then moved there in the same run: the module returns
+        transitions. A new server is booted and then moved there in the same run; the module returns
         I(followup), the state to ask once the boot is recorded (the role C(novalite.compute.server) does
         this second step).
       - C(absent) deletes it.
@@ -54,7 +54,7 @@ options:
     default: present
 notes:
   - With C(--diff) the change is shown as the server's keys before and after, for example
-    C(state: running) to C(state: stopped), or a new server's C(state), C(host), C(flavor) and C(image).
+    C(state=running) to C(state=stopped), or a new server's C(state), C(host), C(flavor) and C(image).
   - A name is looked up in the project of I(project_id) only; a uuid in every project (for an admin).
   - An existing server keeps its flavor and image (no resize or rebuild); a different I(flavor) or
     I(image) is reported as a warning.

@@ -23,7 +23,7 @@ description:
   - New servers are recorded, then scheduled and claimed together, one scheduler request per group of
     alike servers (same flavor, image, zone and hints), so a group spreads like a multi-create.
     Actions and deletes are started as M(novalite.compute.server) starts them. The module does not touch
-    the hypervisor: it returns I(host_calls), which C(roles/server/tasks/host_calls.yml) runs (each host's
+    the hypervisor; it returns I(host_calls), which C(roles/server/tasks/host_calls.yml) runs (each host's
     calls at once, in parallel) and records.
   - Servers already in their state get a C(sync) host call (the host confirms the domain and repairs
     drift) unless I(host_sync) is false.

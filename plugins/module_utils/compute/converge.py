@@ -189,6 +189,5 @@ def _create(store, context, creates, set_name, check_mode, scheduler_config, out
             out['diff']['after'][spec['name']] = D.summary(None, target, entry['host'], spec)
 
 
-
 def _request(spec):
     return dict((k, spec.get(k)) for k in SERVER_KEYS if k != 'state' and spec.get(k) is not None)
