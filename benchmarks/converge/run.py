@@ -15,8 +15,10 @@ and a trivial one-task ansible-playbook run (the fixed cost of any playbook).
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from concurrent import futures
@@ -141,7 +143,8 @@ def one_run(env, index):
 
 
 def main():
-    env = NovaliteEnv('sqlite:////var/lib/novalite/bench-converge-%s.db' % uuid.uuid4().hex[:8])
+    store_dir = tempfile.mkdtemp(prefix='bench-converge-', dir='/var/lib/novalite')
+    env = NovaliteEnv('sqlite:///%s/novalite.db' % store_dir)
     rows = []
     try:
         env.setup()
@@ -153,10 +156,7 @@ def main():
                   file=sys.stderr)
     finally:
         env.cleanup()
-        db = env.db_url.replace('sqlite:///', '')
-        for suffix in ('', '-wal', '-shm'):
-            if os.path.exists(db + suffix):
-                os.remove(db + suffix)
+        shutil.rmtree(store_dir, ignore_errors=True)
 
     def med(key):
         return statistics.median(r[key] for r in rows)

@@ -12,15 +12,14 @@ DOCUMENTATION = r'''
 module: instances
 short_description: Desired power states of several novalite instances on one compute host, at once
 description:
-  - Runs on a compute host. Does for each call of I(calls) what M(novalite.compute.instance) does for one
-    instance (boot when there is no domain yet, then move the domain to the call's state), with up to
+  - Runs on a compute host (never opens the state store; the controller records the results).
+    Does for each call of I(calls) what M(novalite.compute.instance) does for one instance (boot when there is no domain yet, then move the domain to the call's state), with up to
     I(parallel) calls at once, so a batch of boots spawns in parallel in one module start instead of
     one module start per instance.
   - One call failing does not fail the others; each call's outcome is in I(results), in the order of
     I(calls). The module itself fails only when it cannot run at all.
   - This is the task C(roles/server/tasks/host_calls.yml) runs for each host's C(instance) host calls
     (compute/host_calls.py builds them), for the playbooks and the REST shim's jobs alike.
-  - Never opens the state store; the controller records the returned values.
 version_added: 0.1.0
 author: novalite developers (@novalite)
 extends_documentation_fragment:
@@ -42,7 +41,7 @@ options:
     default: 10
   shutdown_timeout:
     description:
-      - Seconds to wait for a clean (ACPI) shutdown before destroying a domain (Nova's C(shutdown_timeout)).
+      - For every call that stops a domain, as I(shutdown_timeout) of M(novalite.compute.instance).
     type: int
     default: 60
 '''
@@ -120,10 +119,9 @@ def main():
     argument_spec.update(driver.HOST_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
-    if p['shutdown_timeout'] < 0:
-        module.fail_json(msg='shutdown_timeout: must not be negative', field='shutdown_timeout', error='InvalidInput')
-    if p['parallel'] < 1:
-        module.fail_json(msg='parallel: must be at least 1', field='parallel', error='InvalidInput')
+    for field, least in (('shutdown_timeout', 0), ('parallel', 1)):
+        if p[field] < least:
+            module.fail_json(msg='%s: must be at least %d' % (field, least), field=field, error='InvalidInput')
     if not driver.HAS_LIBVIRT:
         module.fail_json(msg=ansible_glue.missing_required_lib('libvirt-python'))
     started = time.time()
