@@ -14,8 +14,9 @@ short_description: Desired power states of several novalite instances on one com
 description:
   - Runs on a compute host (never opens the state store; the controller records the results).
     Does for each call of I(calls) what M(novalite.compute.instance) does for one instance (boot when
-    there is no domain yet, then move the domain to the call's state), with up to I(parallel) calls at once, so a batch of boots spawns in parallel in one module start instead of
-    one module start per instance.
+    there is no domain yet, then move the domain to the call's state), with up to I(parallel) calls
+    at once, so a batch of boots spawns in parallel in one module start instead of one module start
+    per instance.
   - One call failing does not fail the others; each call's outcome is in I(results), in the order of
     I(calls). The module itself fails only when it cannot run at all.
   - This is the task C(roles/server/tasks/host_calls.yml) runs for each host's C(instance) host calls
