@@ -69,7 +69,9 @@ from novalite_api.ansible_data import unencodable_field, write_extravars
 from novalite_api.config import COLLECTION_ROOT
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
-from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, host_calls, instances
+from ansible_collections.novalite.compute.plugins.module_utils.compute import (
+    conductor, host_calls, instances, server_actions,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
@@ -429,12 +431,14 @@ class JobRunner(object):
             kind = event.get('event')
             data = event.get('event_data') or {}
             res = data.get('res') or {}
-            if kind in _ITEM_EVENTS and isinstance(res.get('item'), dict) and res['item'].get('server') in pending:
-                call = pending.pop(res['item']['server'])
-                result = dict((k, v) for k, v in res.items() if k not in ('item', 'invocation', 'ansible_loop_var'))
+            if kind in _ITEM_EVENTS and res.get('item') is not None:
+                # an item is one call, or one host's group of calls (the instances module)
+                item = dict((k, v) for k, v in res.items() if k not in ('invocation', 'ansible_loop_var'))
                 if kind == 'runner_item_on_failed':
-                    result['failed'] = True
-                self._record(call, result, reschedules, artifacts)
+                    item['failed'] = True
+                for report in server_actions.reports_from_loop_result(item):
+                    if report['server'] in pending:
+                        self._record(pending.pop(report['server']), report['result'], reschedules, artifacts)
             elif kind in ('runner_on_failed', 'runner_on_unreachable') and not data.get('ignore_errors'):
                 failures.append('%s: %s' % (data.get('task') or 'task', res.get('msg') or kind))
             return True   # keep every event in the artifacts

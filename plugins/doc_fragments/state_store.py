@@ -32,14 +32,16 @@ requirements:
 options:
   project_id:
     description:
-      - Project the server belongs to (new servers) or must belong to (existing ones, unless I(is_admin)).
+      - Project (name or id) the server belongs to (new servers) or must belong to (existing ones).
+      - Resolved against the identity tables of the REST shim (C(projects)); a project that is not
+        there fails. When omitted, the admin project (named C(admin)).
+      - Without any identity rows (playbook-only use) the value is taken as the project id as given,
+        and the default is the id C(admin).
     type: str
-    default: admin
   user_id:
     description:
-      - User recorded as the requester.
+      - User (name or id) recorded as the requester, resolved like I(project_id); default the user C(admin).
     type: str
-    default: admin
   is_admin:
     description:
       - Act with the admin role (may act on locked servers and on every project's servers).

@@ -52,20 +52,21 @@ def run(module, func, *args, **kwargs):
         module.fail_json(msg='%s: %s' % (exc.__class__.__name__, exc), exception=traceback.format_exc())
 
 
-# Modules acting on servers take the requester's identity (Nova's RequestContext).
+# Modules acting on servers take the requester's identity (Nova's RequestContext). Project and user
+# are names or ids, resolved against the identity tables (compute/context.py for_playbook).
 CONTEXT_ARGS = dict(
-    project_id=dict(type='str', default='admin'),
-    user_id=dict(type='str', default='admin'),
+    project_id=dict(type='str'),
+    user_id=dict(type='str'),
     is_admin=dict(type='bool', default=True),
     request_id=dict(type='str'),
 )
 
 
-def context_from(module):
-    from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
+def context_from(module, store=None):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import context
     p = module.params
-    return Context(user_id=p['user_id'], project_id=p['project_id'], is_admin=p['is_admin'],
-                   request_id=p.get('request_id'))
+    return run(module, context.for_playbook, store if store is not None else open_store_for(module),
+               p['project_id'], p['user_id'], p['is_admin'], p.get('request_id'))
 
 
 # What a new server is made of (the server and server_build modules).

@@ -39,12 +39,25 @@ options:
     type: str
   state:
     description:
-      - C(present) and C(running) boot the server when missing and make it C(ACTIVE).
-      - C(stopped), C(paused) and C(suspended) move an existing server there (a new server is booted first).
+      - C(present) creates the server when it is missing (booted, so C(ACTIVE)) and otherwise leaves it
+        as it is, power included.
+      - C(running), C(stopped), C(paused) and C(suspended) are power states. An existing server is moved
+        there by Nova's actions (start, stop, pause, unpause, suspend, resume) and their allowed state
+        transitions. A new server is booted and then moved there in the same run; the module returns
+        I(followup), the state to ask once the boot is recorded (the role C(novalite.compute.server) does
+        this second step).
       - C(absent) deletes it.
+      - A server that is busy (a task state whose outcome is not the asked state) or in C(ERROR) and asked
+        to change fails with a message saying why, and nothing is changed.
     type: str
     choices: [present, running, stopped, paused, suspended, absent]
     default: present
+notes:
+  - With C(--diff) the change is shown as the server's keys before and after, for example
+    C(state=running) to C(state=stopped), or a new server's C(state), C(host), C(flavor) and C(image).
+  - A name is looked up in the project of I(project_id) only; a uuid in every project (for an admin).
+  - An existing server keeps its flavor and image (no resize or rebuild); a different I(flavor) or
+    I(image) is reported as a warning.
 '''
 
 EXAMPLES = r'''
@@ -69,6 +82,15 @@ EXAMPLES = r'''
   novalite.compute.server:
     name: vm1
     state: stopped
+  delegate_to: localhost
+
+- name: A server that exists in the project demo, whatever its power state
+  novalite.compute.server:
+    name: vm3
+    flavor: m1.tiny
+    image: novalite-test
+    project_id: demo
+    state: present
   delegate_to: localhost
 '''
 
@@ -95,6 +117,16 @@ request_id:
   description: The request id the instance action is recorded under.
   returned: always
   type: str
+followup:
+  description:
+    - For a new server asked C(stopped), C(paused) or C(suspended), that state, to ask again once its boot
+      is recorded (the role does it in the same run); null otherwise.
+  returned: always
+  type: str
+diff:
+  description: With C(--diff), the server's C(name), C(uuid), C(state), C(host), C(flavor) and C(image) before and after.
+  returned: in diff mode
+  type: dict
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -115,9 +147,10 @@ def main():
                            required_one_of=[('name', 'uuid')])
     p = module.params
     store = glue.open_store_for(module)
+    context = glue.context_from(module, store)
     spec = dict((k, p[k]) for k in ('name', 'uuid', 'flavor', 'image', 'availability_zone', 'server_group',
                                     'key_name', 'user_data', 'metadata', 'scheduler_hints'))
-    result = glue.run(module, desired.ensure, store, spec, p['state'], glue.context_from(module),
+    result = glue.run(module, desired.ensure, store, spec, p['state'], context,
                       check_mode=module.check_mode, scheduler_config=p['scheduler'])
     diff = result.pop('diff')
     failed_msg = result.pop('failed_msg', None)

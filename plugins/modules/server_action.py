@@ -104,7 +104,7 @@ def main():
                            required_if=[('action', 'reset_state', ('state',))])
     p = module.params
     store = glue.open_store_for(module)
-    result = glue.run(module, server_actions.start, store, p['server'], p['action'], glue.context_from(module),
+    result = glue.run(module, server_actions.start, store, p['server'], p['action'], glue.context_from(module, store),
                       reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['state'],
                       check_mode=module.check_mode)
     module.exit_json(changed=True, **result)

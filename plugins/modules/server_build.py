@@ -101,7 +101,7 @@ def main():
                            required_one_of=[('servers', 'name')],
                            required_by={'name': ('flavor', 'image')})
     store = glue.open_store_for(module)
-    context = glue.context_from(module)
+    context = glue.context_from(module, store)
     result = glue.run(module, _build, store, module.params, context)
     out = dict(changed=True, builds=result['builds'], request_id=context.request_id,
                explanation=result.get('explanation'), failed_servers=result['failed'])

@@ -51,7 +51,9 @@ options:
   loop_results:
     description:
       - The C(results) of a looped host task whose loop items are host calls (as returned by
-        M(novalite.compute.server_build), M(novalite.compute.server) and M(novalite.compute.server_action));
+        M(novalite.compute.server_build), M(novalite.compute.server) and M(novalite.compute.server_action)),
+        or groups of one host's calls (C([host, calls]), with one result per call in C(results), as the
+        M(novalite.compute.instances) loop of host_calls.yml registers them);
         each is recorded under its call's C(request_id), else I(request_id).
     type: list
     elements: dict
@@ -110,7 +112,8 @@ def main():
                            required_by={'server': ('action', 'request_id')})
     p = module.params
     if p['loop_results'] is not None:
-        reports = [server_actions.report_from_loop_result(r, p['request_id']) for r in p['loop_results']]
+        reports = [report for r in p['loop_results']
+                   for report in server_actions.reports_from_loop_result(r, p['request_id'])]
     else:
         reports = p['reports'] or [dict((k, p[k]) for k in ('server', 'action', 'request_id', 'result', 'error'))]
     if module.check_mode:

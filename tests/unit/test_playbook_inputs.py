@@ -28,7 +28,7 @@ FILES = sorted(glob.glob(os.path.join(REPO, 'playbooks', '*.yml'))
                + glob.glob(os.path.join(REPO, 'roles', '*', 'tasks', '*.yml')))
 CONDITIONAL_KEYS = ('when', 'that', 'failed_when', 'changed_when', 'until')
 ANSIBLE_NAMES = {'item', 'omit', 'playbook_dir', 'role_path', 'inventory_hostname', 'hostvars', 'groups',
-                 'ansible_failed_result',
+                 'ansible_failed_result', 'ansible_check_mode',
                  'ansible_loop', 'lookup', 'query', 'q', 'dict', 'range', 'true', 'false', 'none', 'True', 'False',
                  'None'}
 # The operator's deployment settings (inventory host vars, the controller, the store): not tenants' data.

@@ -150,7 +150,7 @@ def check_availability_zone(store, zone):
         raise InvalidRequest('The requested availability zone is not available', field='availability_zone')
 
 
-def create_servers(store, context, request, enforce_quota=False, zero_disk_allowed=True):
+def create_servers(store, context, request, enforce_quota=False, zero_disk_allowed=True, system_metadata=None):
     """Record ``min_count``..``max_count`` new servers in BUILD/scheduling; returns their rows.
 
     ``request``: name, flavor, image, availability_zone, key_name, user_data, access_ip_v4/v6,
@@ -161,6 +161,8 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
     fits; operators' playbooks are not subject to quotas, like nova-manage.
     ``zero_disk_allowed``: the caller may boot an image on a root_gb 0 flavor
     (the API passes Nova's zero_disk_flavor policy; operators may).
+    ``system_metadata``: extra internal keys for the rows (never from a tenant's request), e.g.
+    the desired-state set that made them.
     """
     name = instances.validate_name(request.get('name'), 'name')
     min_count = request.get('min_count') or 1
@@ -208,9 +210,10 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                 'config_drive': 'True' if str(request.get('config_drive')).lower() in ('true', '1', 'yes') else '',
                 'scheduler_hints': dict(hints, **({'group': group.uuid} if group else {})),
                 'network_info': request.get('network_info') or [],
-                'system_metadata': dict(boot_files, min_count=min_count, max_count=max_count,
+                'system_metadata': dict(system_metadata or {}, min_count=min_count, max_count=max_count,
                                         pinned_availability_zone=request.get('availability_zone'),
-                                        **dict(_trusted_certs(request), **_requested_destination(request))),
+                                        **dict(boot_files, **dict(_trusted_certs(request),
+                                                                  **_requested_destination(request)))),
             })
             if group is not None:
                 conn.execute(table('server_group_members').insert().values(
@@ -310,16 +313,21 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
 
 def plan(store, request, context, scheduler_config=None):
     """Where a new server would go, without writing anything (check mode)."""
+    return plan_hosts(store, request, context, 1, scheduler_config)[0]
+
+
+def plan_hosts(store, request, context, count, scheduler_config=None):
+    """Where ``count`` new servers of one request would go (each placed on what the previous left), no writes."""
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import manager
     flavor, image, _key, _files = _lookup_catalog(store, request, context)
     fake = {'flavor': _flavor_snapshot(flavor), 'image': _image_snapshot(image),
             'availability_zone': request.get('availability_zone'),
             'scheduler_hints': request.get('scheduler_hints') or {}, 'system_metadata': {},
             'project_id': context.project_id}
-    spec = _request_spec(fake, ['planned'], None)
+    spec = _request_spec(fake, ['planned'] * count, None)
     spec['consumer_uuids'] = []
     result = manager.select_destinations(store, spec, scheduler_config or {}, claim=False)
-    return result['selections'][0]['host']
+    return [selection['host'] for selection in result['selections']]
 
 
 def _fail_build(conn, inst, request_id, error, event):

@@ -131,3 +131,22 @@ def report_from_loop_result(loop_result, request_id=None):
     return {'server': call.get('server'), 'action': call.get('action'), 'host': call.get('host'),
             'request_id': call.get('request_id') or request_id,
             'result': result}
+
+
+def reports_from_loop_result(loop_result, request_id=None):
+    """The reports of one item of a looped host task: one host call, or a host's group of calls.
+
+    A group item (``[host, [calls]]``, the ``instances`` module's loop in host_calls.yml) has one
+    result per call in ``results``; when the whole group failed (an unreachable host, a crashed
+    module) every call gets that failure.
+    """
+    item = loop_result.get('item')
+    if isinstance(item, dict) or item is None:
+        return [report_from_loop_result(loop_result, request_id)]
+    calls = list(item[1])
+    results = loop_result.get('results')
+    if not isinstance(results, list) or len(results) != len(calls):
+        whole = dict((k, v) for k, v in loop_result.items() if k not in ('item', 'invocation', 'results'))
+        whole.setdefault('failed', True)
+        results = [whole] * len(calls)
+    return [report_from_loop_result(dict(result, item=call), request_id) for call, result in zip(calls, results)]

@@ -1,0 +1,140 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: instances
+short_description: Desired power states of several novalite instances on one compute host, at once
+description:
+  - Runs on a compute host (never opens the state store; the controller records the results).
+    Does for each call of I(calls) what M(novalite.compute.instance) does for one instance (boot when
+    there is no domain yet, then move the domain to the call's state), with up to I(parallel) calls
+    at once, so a batch of boots spawns in parallel in one module start instead of one module start
+    per instance.
+  - One call failing does not fail the others; each call's outcome is in I(results), in the order of
+    I(calls). The module itself fails only when it cannot run at all.
+  - This is the task C(roles/server/tasks/host_calls.yml) runs for each host's C(instance) host calls
+    (compute/host_calls.py builds them), for the playbooks and the REST shim's jobs alike.
+version_added: 0.1.0
+author: novalite developers (@novalite)
+extends_documentation_fragment:
+  - novalite.compute.compute_host
+options:
+  calls:
+    description:
+      - Host calls for this host, each with C(instance) (the instance spec, see docs/architecture.md) and
+        C(state) (as the I(state) of M(novalite.compute.instance)); C(libvirt_uri) and C(instances_path)
+        when given override the module's options for that call. Other keys (C(server), C(action),
+        C(request_id), C(host)) are the caller's and are ignored here.
+    type: list
+    elements: dict
+    required: true
+  parallel:
+    description:
+      - How many calls run at once.
+    type: int
+    default: 10
+  shutdown_timeout:
+    description:
+      - For every call that stops a domain, as I(shutdown_timeout) of M(novalite.compute.instance).
+    type: int
+    default: 60
+'''
+
+EXAMPLES = r'''
+- name: Boot three instances on node1 at once
+  novalite.compute.instances:
+    calls:
+      - {instance: "{{ spec1 }}", state: running}
+      - {instance: "{{ spec2 }}", state: running}
+      - {instance: "{{ spec3 }}", state: stopped}
+  delegate_to: node1
+  register: booted
+'''
+
+RETURN = r'''
+results:
+  description:
+    - One result per call, in the order of I(calls), with the keys M(novalite.compute.instance) returns
+      (C(changed), C(actions), C(power_state), C(domain_state), C(status), C(domain_xml), ...), or
+      C(failed) true and C(msg) (and C(error), C(field) for a novalite error) when the call failed.
+  returned: always
+  type: list
+  elements: dict
+timing:
+  description: Seconds the whole batch took inside the module.
+  returned: always
+  type: float
+'''
+
+import time
+import traceback
+from concurrent import futures
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
+from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, driver
+
+
+def one_call(params, call, check_mode):
+    """One call's result; a failure is reported in the result, never raised."""
+    try:
+        if not isinstance(call, dict) or not isinstance(call.get('instance'), dict):
+            raise InvalidInput('calls', 'each call needs an instance mapping')
+        state = call.get('state') or 'running'
+        if state not in driver.DESIRED_STATES:
+            raise InvalidInput('calls.state', 'must be one of %s' % ', '.join(driver.DESIRED_STATES))
+        host = dict((k, params.get(k)) for k in driver.HOST_ARGS)
+        host.update((k, call[k]) for k in ('libvirt_uri', 'instances_path') if call.get(k))
+        settings = driver.settings_from_params(host)
+        conn = connection.open_connection(settings['libvirt_uri'])
+        try:
+            return driver.ensure_state(conn, call['instance'], settings, state, check_mode,
+                                       params['shutdown_timeout'])
+        finally:
+            conn.close()
+    except NovaliteError as exc:
+        out = {'failed': True, 'changed': False, 'msg': exc.message, 'error': exc.kind}
+        if exc.field:
+            out['field'] = exc.field
+        return out
+    except Exception as exc:  # noqa: BLE001 - one call's crash is that call's failure
+        return {'failed': True, 'changed': False, 'msg': '%s: %s' % (exc.__class__.__name__, exc),
+                'exception': traceback.format_exc()}
+
+
+def main():
+    argument_spec = dict(
+        calls=dict(type='list', elements='dict', required=True),
+        parallel=dict(type='int', default=10),
+        shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
+    )
+    argument_spec.update(driver.HOST_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    p = module.params
+    for field, least in (('shutdown_timeout', 0), ('parallel', 1)):
+        if p[field] < least:
+            module.fail_json(msg='%s: must be at least %d' % (field, least), field=field, error='InvalidInput')
+    if not driver.HAS_LIBVIRT:
+        module.fail_json(msg=ansible_glue.missing_required_lib('libvirt-python'))
+    started = time.time()
+    calls = p['calls']
+    if len(calls) <= 1 or p['parallel'] == 1:
+        results = [one_call(p, call, module.check_mode) for call in calls]
+    else:
+        with futures.ThreadPoolExecutor(max_workers=min(p['parallel'], len(calls))) as pool:
+            results = list(pool.map(lambda call: one_call(p, call, module.check_mode), calls))
+    module.exit_json(changed=any(r.get('changed') for r in results), results=results,
+                     timing=round(time.time() - started, 3))
+
+
+if __name__ == '__main__':
+    main()
