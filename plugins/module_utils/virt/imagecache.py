@@ -50,8 +50,8 @@ def base_name(image_id):
 
 
 def ensure_dir(path):
-    if not os.path.isdir(path):
-        os.makedirs(path, DIR_MODE)
+    # exist_ok: a host's calls run in parallel (the instances module), and any may make it first
+    os.makedirs(path, DIR_MODE, exist_ok=True)
     os.chmod(path, DIR_MODE)
 
 
