@@ -166,7 +166,7 @@ class ControllerAction(ActionBase):
         """True when the module would run on this machine, as this user, in this environment."""
         if not HAS_CONTROLLER_LIBS or self._task.async_val or self._play_context.become:
             return False
-        if self._task.environment:
+        if any(self._task.environment or ()):
             return False   # the module would see those variables; this process does not
         connection = getattr(self._connection, '_load_name', None) or getattr(self._connection, 'transport', None)
         return connection in LOCAL_CONNECTIONS
