@@ -89,6 +89,10 @@ kept:
   returned: when O(remove_unused=true)
   type: list
   elements: str
+fetched:
+  description: Whether this call fetched the image into the cache.
+  returned: when caching an image, not in check mode
+  type: bool
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec

@@ -106,6 +106,18 @@ timing:
   description: Seconds the whole call took inside the module.
   returned: not check mode
   type: float
+uuid:
+  description: The domain's uuid (the instance's), when the domain exists.
+  returned: when the domain exists
+  type: str
+name:
+  description: The libvirt domain name, when the domain exists.
+  returned: when the domain exists
+  type: str
+power_state_name:
+  description: Nova's power state name (RUNNING, PAUSED, SHUTDOWN, SUSPENDED, NOSTATE), when the domain exists.
+  returned: when the domain exists
+  type: str
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec

@@ -74,6 +74,26 @@ domain_state:
   description: libvirt's state name after the action.
   returned: success, not check mode
   type: str
+uuid:
+  description: The domain's uuid.
+  returned: success, not check mode
+  type: str
+name:
+  description: The libvirt domain name.
+  returned: success, not check mode
+  type: str
+status:
+  description: running, paused, stopped or suspended after the action.
+  returned: success, not check mode
+  type: str
+power_state_name:
+  description: Nova's power state name (RUNNING, PAUSED, SHUTDOWN...) after the action.
+  returned: success, not check mode
+  type: str
+has_managed_save:
+  description: Whether libvirt holds a managed save image.
+  returned: success, not check mode
+  type: bool
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec

@@ -89,6 +89,14 @@ config_drive:
   description: The config drive ISO in the instance directory, or null.
   returned: state=present
   type: str
+disk_info:
+  description: The C(disk.info) file recording each disk's format (Nova's libvirt driver keeps the same file).
+  returned: state=present
+  type: str
+console_log:
+  description: The serial console log file of the instance.
+  returned: state=present
+  type: str
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec

@@ -83,6 +83,10 @@ request_id:
   description: Request id of the recorded instance action.
   returned: success
   type: str
+action:
+  description: The Nova action started (the instance action's name, e.g. stop, reboot, lock).
+  returned: success
+  type: str
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (

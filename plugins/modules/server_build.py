@@ -70,6 +70,11 @@ explanation:
   description: The scheduler's account of which filters removed which hosts.
   returned: always
   type: str
+failed_servers:
+  description: The servers that could not be scheduled or prepared, each with C(uuid) and C(error) (empty on success).
+  returned: always
+  type: list
+  elements: dict
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
