@@ -30,7 +30,6 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.errors import UnsupportedError
-from ansible.module_utils.six import binary_type, text_type
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -67,15 +66,15 @@ def plain(value):
     never templates.
     """
     if isinstance(value, dict):
-        return dict((text_type(plain(k)) if isinstance(k, (text_type, binary_type)) else k, plain(v))
+        return dict((str(plain(k)) if isinstance(k, (str, bytes)) else k, plain(v))
                     for k, v in value.items())
     if isinstance(value, (list, tuple, set, frozenset)):
         return [plain(v) for v in value]
     if isinstance(value, bool):
         return bool(value)
-    if isinstance(value, text_type):
-        return text_type(value)      # str(tagged str) is an exact str copy
-    if isinstance(value, binary_type):
+    if isinstance(value, str):
+        return str(value)      # str(tagged str) is an exact str copy
+    if isinstance(value, bytes):
         return to_text(value, errors='surrogate_or_strict')
     if isinstance(value, int):
         return int(value)
@@ -91,9 +90,9 @@ def _json_fallback(value):
         return value.isoformat()
     if isinstance(value, (set, frozenset)):
         return list(value)
-    if isinstance(value, binary_type):
+    if isinstance(value, bytes):
         return to_text(value, errors='surrogate_or_strict')
-    return text_type(value)
+    return str(value)
 
 
 def as_module_output(result):
