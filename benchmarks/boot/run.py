@@ -30,7 +30,8 @@ sys.path.insert(0, os.path.join(REPO, 'collections'))
 from lib.guests import destroy_domains, start_floor_copy  # noqa: E402
 from lib.novalite_env import BOOT_LINE, NovaliteEnv  # noqa: E402
 
-RESULT = re.compile(r'^(?:changed|ok): \[[^\]]+\] => (\{.*"spawn_timing".*\})\s*$', re.M)
+# the host call runs in a loop: its line carries the item label before the result
+RESULT = re.compile(r'^(?:changed|ok): \[[^\]]+\](?: => \(item=[^)]*\))? => (\{.*"spawn_timing".*\})\s*$', re.M)
 
 
 def _wait_line(path, start, timeout=120):

@@ -21,6 +21,14 @@ options:
 notes:
   - This module runs on the controller (delegate it to the control node); it reads and
     writes the state store, which compute hosts never open (Nova's conductor rule).
+  - When the task's target is the control node itself (local connection, no become, no async,
+    no task C(environment)), its action plugin runs it inside ansible-playbook, with the same
+    argument validation, check and diff mode and no_log masking; otherwise the module is shipped
+    as usual.
+attributes:
+  action:
+    description: Has an action plugin that runs the module in-process on the control node.
+    support: full
 requirements:
   - SQLAlchemy >= 2.0
   - alembic

@@ -17,8 +17,6 @@ import os
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ImageError, InvalidInput, TooLarge
 
-from ansible.module_utils.urls import ConnectionError as UrlConnectionError, open_url
-
 try:
     from urllib.error import URLError
     from http.client import HTTPException
@@ -35,6 +33,8 @@ def open_source(location, field, timeout=URL_TIMEOUT):
     Errors name ``field`` (the option the location came from).
     """
     if location.startswith(('http://', 'https://')):
+        # imported here: most calls read local files, and the import costs a tenth of a second
+        from ansible.module_utils.urls import ConnectionError as UrlConnectionError, open_url
         try:
             # decompress=False: the bytes stored are the bytes served, and Content-Length
             # stays comparable for the truncated-download check in copy_hashing.

@@ -70,42 +70,19 @@ unregistered:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
 
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
-from ansible_collections.novalite.compute.plugins.module_utils.errors import NotFound
-from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
-
-
-def beat(store, names, check_mode):
-    """(nodes, unregistered) after a heartbeat for each of ``names``."""
-    nodes, unregistered = [], []
-    for name in names:
-        try:
-            node = hosts.get_node(store, name) if check_mode else hosts.heartbeat(store, name)
-        except NotFound:
-            unregistered.append(name)
-            continue
-        nodes.append({'host': node['host'], 'state': node['state'], 'last_seen_up': node['last_seen_up']})
-    return nodes, unregistered
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    hosts=dict(type='list', elements='str', required=True),
+    not_answering=dict(type='dict', default={}),
+), handlers.compute_heartbeat)
 
 
 def main():
-    argument_spec = dict(
-        hosts=dict(type='list', elements='str', required=True),
-        not_answering=dict(type='dict', default={}),
-    )
-    argument_spec.update(ansible_glue.DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    store = ansible_glue.run(module, ansible_glue.open_store_for, module)
-    nodes, unregistered = ansible_glue.run(module, beat, store, module.params['hosts'], module.check_mode)
-    for name, reason in sorted(module.params['not_answering'].items()):
-        module.warn('compute host %s did not answer (%s): no heartbeat recorded, the scheduler counts it down '
-                    'once its last one is older than service_down_time' % (name, reason))
-    for name in unregistered:
-        module.warn('compute host %s answered but was never registered: run playbooks/register_hosts.yml or '
-                    'the novalite.compute.compute_host role on it' % name)
-    module.exit_json(changed=False, nodes=nodes, unregistered=unregistered)
+    MODULE.main()
 
 
 if __name__ == '__main__':

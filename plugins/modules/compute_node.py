@@ -36,12 +36,11 @@ options:
     required: true
   state:
     description:
-      - V(present) records facts, settings and a heartbeat (O(facts) required for a new host).
-      - V(disabled) / V(enabled) set the service status (with O(disabled_reason)); with O(facts) the
-        report is recorded too.
+      - V(present) records facts, settings and a heartbeat (O(facts) required for a new host). Without
+        O(facts), O(enabled) alone enables or disables a host already recorded.
       - V(absent) removes the host; refused while instances or allocations still reference it.
     type: str
-    choices: [present, absent, enabled, disabled]
+    choices: [present, absent]
     default: present
   facts:
     description:
@@ -74,7 +73,9 @@ options:
     description: CPUs kept for the host (C(novalite_reserved_host_cpus)); default 0.
     type: int
   enabled:
-    description: Whether the scheduler may use the host (C(novalite_enabled)).
+    description:
+      - Whether the scheduler may use the host (C(novalite_enabled)); V(false) is Nova's os-services
+        disable (with O(disabled_reason)), V(true) its enable.
     type: bool
   disabled_reason:
     description: Why the host is disabled (C(novalite_disabled_reason)).
@@ -122,7 +123,7 @@ EXAMPLES = r'''
 - name: Take a host out of scheduling
   novalite.compute.compute_node:
     host: compute2
-    state: disabled
+    enabled: false
     disabled_reason: disk replacement
   delegate_to: localhost
 
@@ -190,84 +191,35 @@ node:
       type: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
 
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
-from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
-
-SETTING_OPTIONS = ('availability_zone', 'cpu_allocation_ratio', 'ram_allocation_ratio', 'disk_allocation_ratio',
-                   'reserved_host_memory_mb', 'reserved_host_disk_mb', 'reserved_host_cpus', 'enabled',
-                   'disabled_reason', 'traits', 'libvirt_uri', 'instances_path', 'virt_type', 'host_ip')
-
-
-def converge(store, params, check_mode):
-    """(changed, node, diff) for the module's parameters."""
-    state = params['state']
-    host = params['host']
-    diff = {}
-    if state == 'absent':
-        before = _current(store, host)
-        changed, _removed = hosts.remove(store, host, check_mode=check_mode)
-        return changed, None, {'before': before or {}, 'after': {}}
-
-    overrides = dict((name, params[name]) for name in SETTING_OPTIONS)
-    if state in ('enabled', 'disabled'):
-        overrides['enabled'] = state == 'enabled'
-    cfg = settings.parse(params['hostvars'] or {}, **overrides)
-
-    if params['facts'] is not None:
-        changed, node = hosts.record(store, host, params['facts'], cfg, check_mode=check_mode, diff=diff)
-        return changed, node, diff
-    if state == 'present':
-        raise InvalidInput('facts', 'is required to record a host (pass the host_facts module result)')
-    before = _current(store, host)
-    if before is None:
-        raise NotFound('Compute host', host, field='host')
-    changed, node = hosts.set_enabled(store, host, cfg['enabled'], cfg['disabled_reason'], check_mode=check_mode)
-    return changed, node, {'before': _status_view(before), 'after': _status_view(node)}
-
-
-def _current(store, host):
-    try:
-        return hosts.get_node(store, host)
-    except NotFound:
-        return None
-
-
-def _status_view(node):
-    return {'status': node['status'], 'disabled_reason': node['disabled_reason']} if node else {}
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    host=dict(type='str', required=True),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    facts=dict(type='dict'),
+    hostvars=dict(type='dict'),
+    availability_zone=dict(type='str'),
+    cpu_allocation_ratio=dict(type='float'),
+    ram_allocation_ratio=dict(type='float'),
+    disk_allocation_ratio=dict(type='float'),
+    reserved_host_memory_mb=dict(type='int'),
+    reserved_host_disk_mb=dict(type='int'),
+    reserved_host_cpus=dict(type='int'),
+    enabled=dict(type='bool'),
+    disabled_reason=dict(type='str'),
+    traits=dict(type='list', elements='str'),
+    libvirt_uri=dict(type='str'),
+    instances_path=dict(type='str'),
+    virt_type=dict(type='str', choices=['kvm', 'qemu']),
+    host_ip=dict(type='str'),
+), handlers.compute_node)
 
 
 def main():
-    argument_spec = dict(
-        host=dict(type='str', required=True),
-        state=dict(type='str', default='present', choices=['present', 'absent', 'enabled', 'disabled']),
-        facts=dict(type='dict'),
-        hostvars=dict(type='dict'),
-        availability_zone=dict(type='str'),
-        cpu_allocation_ratio=dict(type='float'),
-        ram_allocation_ratio=dict(type='float'),
-        disk_allocation_ratio=dict(type='float'),
-        reserved_host_memory_mb=dict(type='int'),
-        reserved_host_disk_mb=dict(type='int'),
-        reserved_host_cpus=dict(type='int'),
-        enabled=dict(type='bool'),
-        disabled_reason=dict(type='str'),
-        traits=dict(type='list', elements='str'),
-        libvirt_uri=dict(type='str'),
-        instances_path=dict(type='str'),
-        virt_type=dict(type='str', choices=['kvm', 'qemu']),
-        host_ip=dict(type='str'),
-    )
-    argument_spec.update(ansible_glue.DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    store = ansible_glue.run(module, ansible_glue.open_store_for, module)
-    changed, node, diff = ansible_glue.run(module, converge, store, module.params, module.check_mode)
-    result = dict(changed=changed, node=node)
-    if module._diff:
-        result['diff'] = diff
-    module.exit_json(**result)
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -75,36 +75,20 @@ services:
   elements: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
 
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
-from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
-
-
-def listing(store, params):
-    if params['service_down_time'] <= 0:
-        raise InvalidInput('service_down_time', 'must be greater than 0')
-    nodes = hosts.list_nodes(store, service_down_time=params['service_down_time'], host=params['host'])
-    if params['availability_zone'] is not None:
-        nodes = [n for n in nodes if n['availability_zone'] == params['availability_zone']]
-    wanted = set(n['host'] for n in nodes)
-    services = [s for s in hosts.list_services(store, service_down_time=params['service_down_time'])
-                if s['host'] in wanted]
-    return nodes, services
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    host=dict(type='str'),
+    availability_zone=dict(type='str'),
+    service_down_time=dict(type='int', default=60),
+), handlers.compute_node_info)
 
 
 def main():
-    argument_spec = dict(
-        host=dict(type='str'),
-        availability_zone=dict(type='str'),
-        service_down_time=dict(type='int', default=60),
-    )
-    argument_spec.update(ansible_glue.DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    store = ansible_glue.run(module, ansible_glue.open_store_for, module)
-    nodes, services = ansible_glue.run(module, listing, store, module.params)
-    module.exit_json(changed=False, nodes=nodes, services=services)
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -50,60 +50,17 @@ instance_dirs:
   elements: str
 '''
 
-import os
-import uuid as uuidlib
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
-from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, driver
-
-try:
-    from lxml import etree
-except ImportError:  # pragma: no cover - reported through connection.HAS_LXML
-    etree = None
-
-
-def _instance_dirs(path):
-    if not os.path.isdir(path):
-        return []
-    out = []
-    for name in os.listdir(path):
-        try:
-            if str(uuidlib.UUID(name)) == name and os.path.isdir(os.path.join(path, name)):
-                out.append(name)
-        except ValueError:
-            continue    # _base, locks and anything else that is not an instance
-    return sorted(out)
-
-
-def _under(path, root):
-    return bool(path) and os.path.abspath(path).startswith(os.path.abspath(root).rstrip('/') + '/')
-
-
-def _read(libvirt_uri, instances_path):
-    conn = connection.open_connection(libvirt_uri, readonly=True)
-    try:
-        domains = driver.list_domains(conn)
-        for dom in domains:
-            # Ours on this host only when its disks live under this host's instances path: another
-            # deployment (or a test) may share the libvirt daemon.
-            xml = etree.fromstring(conn.lookupByUUIDString(dom['uuid']).XMLDesc(0).encode('utf-8'))
-            sources = xml.xpath('/domain/devices/disk/source/@file')
-            dom['managed_here'] = bool(sources) and all(_under(src, instances_path) for src in sources)
-    finally:
-        conn.close()
-    return {'domains': domains, 'instance_dirs': _instance_dirs(instances_path)}
+MODULE = NovaliteModule(spec(
+    libvirt_uri=dict(type='str', default='qemu:///system'),
+    instances_path=dict(type='path', default='/var/lib/novalite/instances'),
+), handlers.domain_info)
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(
-        libvirt_uri=dict(type='str', default='qemu:///system'),
-        instances_path=dict(type='path', default='/var/lib/novalite/instances'),
-    ), supports_check_mode=True)
-    if not connection.HAS_LIBVIRT or not connection.HAS_LXML:
-        module.fail_json(msg=glue.missing_required_lib('libvirt-python and lxml'))
-    result = glue.run(module, _read, module.params['libvirt_uri'], module.params['instances_path'])
-    module.exit_json(changed=False, **result)
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -65,41 +65,19 @@ defined_xml:
   type: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
+from ansible_collections.novalite.compute.plugins.module_utils.virt.driver import HOST_ARGS
 
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
-from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, disk, driver
-
-
-def render_and_define(settings, instance, define, check_mode):
-    conn = connection.open_connection(settings['libvirt_uri'])
-    try:
-        path = settings['instances_path']
-        uuid = disk.validate_uuid(instance)
-        disks = disk.existing_disks(path, uuid) or disk.planned_disks(path, instance)
-        xml, virt_type = driver.render_for(conn, instance, settings, disks)
-        out = {'xml': xml, 'virt_type': virt_type, 'changed': False}
-        if define:
-            res = driver.define(conn, xml, check_mode)
-            out.update(changed=res['changed'], diff=res['diff'], defined_xml=res['domain_xml'])
-        return out
-    finally:
-        conn.close()
+MODULE = NovaliteModule(spec(
+    HOST_ARGS,
+    instance=dict(type='dict', required=True),
+    define=dict(type='bool', default=False),
+), handlers.domain_xml)
 
 
 def main():
-    argument_spec = dict(
-        instance=dict(type='dict', required=True),
-        define=dict(type='bool', default=False),
-    )
-    argument_spec.update(driver.HOST_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    settings = ansible_glue.run(module, driver.settings_from_params, module.params)
-    result = ansible_glue.run(module, render_and_define, settings, module.params['instance'],
-                              module.params['define'], module.check_mode)
-    if not module._diff:
-        result.pop('diff', None)
-    module.exit_json(**result)
+    MODULE.main()
 
 
 if __name__ == '__main__':

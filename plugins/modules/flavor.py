@@ -132,44 +132,30 @@ flavor:
     updated_at: null
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
 
-from ansible_collections.novalite.compute.plugins.module_utils.ansible_glue import DATABASE_ARGS, open_store_for, run
-from ansible_collections.novalite.compute.plugins.module_utils import catalog
-from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    name=dict(type='str', required=True),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+    vcpus=dict(type='int'),
+    ram=dict(type='int'),
+    disk=dict(type='int'),
+    ephemeral=dict(type='int', default=0),
+    swap=dict(type='int', default=0),
+    is_public=dict(type='bool', default=True),
+    flavorid=dict(type='str'),
+    rxtx_factor=dict(type='float', default=1.0),
+    description=dict(type='str'),
+    extra_specs=dict(type='dict', default={}),
+    extra_specs_purge=dict(type='bool', default=False),
+), handlers.flavor, required_if=[('state', 'present', ('vcpus', 'ram', 'disk'))])
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type='str', required=True),
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        vcpus=dict(type='int'),
-        ram=dict(type='int'),
-        disk=dict(type='int'),
-        ephemeral=dict(type='int', default=0),
-        swap=dict(type='int', default=0),
-        is_public=dict(type='bool', default=True),
-        flavorid=dict(type='str'),
-        rxtx_factor=dict(type='float', default=1.0),
-        description=dict(type='str'),
-        extra_specs=dict(type='dict', default={}),
-        extra_specs_purge=dict(type='bool', default=False),
-    )
-    argument_spec.update(DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_if=[('state', 'present', ('vcpus', 'ram', 'disk'))])
-    params = module.params
-    store = run(module, open_store_for, module)
-    if params['state'] == 'absent':
-        result = run(module, flavors.ensure_absent, store, params['name'], check_mode=module.check_mode)
-    else:
-        result = run(module, flavors.ensure_present, store, params['name'], params['vcpus'], params['ram'],
-                     params['disk'], ephemeral_gb=params['ephemeral'], swap=params['swap'],
-                     flavorid=params['flavorid'], is_public=params['is_public'], rxtx_factor=params['rxtx_factor'],
-                     description=catalog.UNSET if params['description'] is None else params['description'],
-                     extra_specs=params['extra_specs'], extra_specs_purge=params['extra_specs_purge'],
-                     check_mode=module.check_mode)
-    module.exit_json(changed=result['changed'], flavor=result['flavor'], diff=result['diff'])
+    MODULE.main()
 
 
 if __name__ == '__main__':

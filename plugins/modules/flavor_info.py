@@ -66,30 +66,21 @@ flavors:
       extra_specs: {}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
 
-from ansible_collections.novalite.compute.plugins.module_utils.ansible_glue import DATABASE_ARGS, open_store_for, run
-from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    name=dict(type='str'),
+    is_public=dict(type='bool'),
+    min_ram=dict(type='int'),
+    min_disk=dict(type='int'),
+), handlers.flavor_info)
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type='str'),
-        is_public=dict(type='bool'),
-        min_ram=dict(type='int'),
-        min_disk=dict(type='int'),
-    )
-    argument_spec.update(DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    store = run(module, open_store_for, module)
-    if params['name'] is not None:
-        found = run(module, flavors.find, store, params['name'])
-        result = [found] if found is not None else []
-    else:
-        result = run(module, flavors.list_flavors, store, is_public=params['is_public'],
-                     min_ram=params['min_ram'], min_disk=params['min_disk'])
-    module.exit_json(changed=False, flavors=result)
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -150,28 +150,19 @@ host_facts:
       type: int
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
+from ansible_collections.novalite.compute.plugins.module_utils.virt.connection import DEFAULT_URI
 
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
-from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, host_facts
+MODULE = NovaliteModule(spec(
+    libvirt_uri=dict(type='str', default=DEFAULT_URI),
+    instances_path=dict(type='path', default='/var/lib/novalite/instances'),
+    virt_type=dict(type='str', choices=['kvm', 'qemu']),
+), handlers.host_facts)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            libvirt_uri=dict(type='str', default=connection.DEFAULT_URI),
-            instances_path=dict(type='path', default='/var/lib/novalite/instances'),
-            virt_type=dict(type='str', choices=['kvm', 'qemu']),
-        ),
-        supports_check_mode=True,
-    )
-    if not connection.HAS_LIBVIRT:
-        module.fail_json(msg=missing_required_lib('libvirt-python'))
-    if not host_facts.HAS_LXML:
-        module.fail_json(msg=missing_required_lib('lxml'))
-    facts = ansible_glue.run(module, host_facts.gather, module.params['libvirt_uri'],
-                             module.params['instances_path'], module.params['virt_type'])
-    module.exit_json(changed=False, host_facts=facts)
+    MODULE.main()
 
 
 if __name__ == '__main__':

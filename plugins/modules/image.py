@@ -147,47 +147,34 @@ image:
     location: /var/lib/novalite/images/0b7c7c4c-0e0e-4f7d-8b3a-5e8f3c1d2a11
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.novalite.compute.plugins.module_utils.ansible_glue import DATABASE_ARGS, open_store_for, run
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
+
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    name=dict(type='str'),
+    id=dict(type='str'),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+    filename=dict(type='path'),
+    url=dict(type='str'),
+    checksum=dict(type='str'),
+    disk_format=dict(type='str', choices=list(images.DISK_FORMATS)),
+    container_format=dict(type='str', choices=list(images.CONTAINER_FORMATS)),
+    visibility=dict(type='str', choices=list(images.VISIBILITIES)),
+    min_disk=dict(type='int'),
+    min_ram=dict(type='int'),
+    protected=dict(type='bool'),
+    properties=dict(type='dict', default={}),
+    properties_purge=dict(type='bool', default=False),
+    owner=dict(type='str', aliases=['project']),
+    image_store=dict(type='path', default=images.DEFAULT_IMAGE_STORE),
+), handlers.image, required_one_of=[('name', 'id')], mutually_exclusive=[('filename', 'url')])
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type='str'),
-        id=dict(type='str'),
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        filename=dict(type='path'),
-        url=dict(type='str'),
-        checksum=dict(type='str'),
-        disk_format=dict(type='str', choices=list(images.DISK_FORMATS)),
-        container_format=dict(type='str', choices=list(images.CONTAINER_FORMATS)),
-        visibility=dict(type='str', choices=list(images.VISIBILITIES)),
-        min_disk=dict(type='int'),
-        min_ram=dict(type='int'),
-        protected=dict(type='bool'),
-        properties=dict(type='dict', default={}),
-        properties_purge=dict(type='bool', default=False),
-        owner=dict(type='str', aliases=['project']),
-        image_store=dict(type='path', default=images.DEFAULT_IMAGE_STORE),
-    )
-    argument_spec.update(DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_one_of=[('name', 'id')], mutually_exclusive=[('filename', 'url')])
-    p = module.params
-    store = run(module, open_store_for, module)
-    if p['state'] == 'absent':
-        result = run(module, images.ensure_absent, store, p['image_store'], name=p['name'], image_id=p['id'],
-                     owner=p['owner'], check_mode=module.check_mode)
-    else:
-        result = run(module, images.ensure_present, store, p['image_store'], name=p['name'], image_id=p['id'],
-                     filename=p['filename'], url=p['url'], checksum=p['checksum'], disk_format=p['disk_format'],
-                     container_format=p['container_format'], visibility=p['visibility'], owner=p['owner'],
-                     min_disk=p['min_disk'], min_ram=p['min_ram'], protected=p['protected'],
-                     properties=p['properties'], properties_purge=p['properties_purge'],
-                     check_mode=module.check_mode)
-    module.exit_json(changed=result['changed'], image=result['image'], diff=result['diff'])
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -75,41 +75,24 @@ images:
       size: 16318464
 '''
 
-import uuid
-
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.novalite.compute.plugins.module_utils.ansible_glue import DATABASE_ARGS, open_store_for, run
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
 
-
-def _is_uuid(text):
-    try:
-        uuid.UUID(text)
-        return True
-    except ValueError:
-        return False
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    image=dict(type='str', aliases=['name', 'id']),
+    status=dict(type='str', choices=['queued', 'saving', 'active', 'killed', 'deleted']),
+    visibility=dict(type='str', choices=list(images.VISIBILITIES)),
+    owner=dict(type='str'),
+    project=dict(type='str'),
+    properties=dict(type='dict', default={}),
+), handlers.image_info)
 
 
 def main():
-    argument_spec = dict(
-        image=dict(type='str', aliases=['name', 'id']),
-        status=dict(type='str', choices=['queued', 'saving', 'active', 'killed', 'deleted']),
-        visibility=dict(type='str', choices=list(images.VISIBILITIES)),
-        owner=dict(type='str'),
-        project=dict(type='str'),
-        properties=dict(type='dict', default={}),
-    )
-    argument_spec.update(DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    p = module.params
-    store = run(module, open_store_for, module)
-    found = run(module, images.list_images, store, status=p['status'], visibility=p['visibility'],
-                owner=p['owner'], project=p['project'], properties=p['properties'])
-    if p['image'] is not None:
-        key = 'id' if _is_uuid(p['image']) else 'name'
-        found = [i for i in found if i[key] == p['image']]
-    module.exit_json(changed=False, images=found)
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -106,38 +106,34 @@ timing:
   description: Seconds the whole call took inside the module.
   returned: not check mode
   type: float
+uuid:
+  description: The domain's uuid (the instance's), when the domain exists.
+  returned: when the domain exists
+  type: str
+name:
+  description: The libvirt domain name, when the domain exists.
+  returned: when the domain exists
+  type: str
+power_state_name:
+  description: Nova's power state name (RUNNING, PAUSED, SHUTDOWN, SUSPENDED, NOSTATE), when the domain exists.
+  returned: when the domain exists
+  type: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
+from ansible_collections.novalite.compute.plugins.module_utils.virt import driver
 
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
-from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, driver
-
-
-def converge(settings, instance, state, check_mode, shutdown_timeout):
-    conn = connection.open_connection(settings['libvirt_uri'])
-    try:
-        return driver.ensure_state(conn, instance, settings, state, check_mode, shutdown_timeout)
-    finally:
-        conn.close()
+MODULE = NovaliteModule(spec(
+    driver.HOST_ARGS,
+    instance=dict(type='dict', required=True),
+    state=dict(type='str', choices=list(driver.DESIRED_STATES), default='running'),
+    shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
+), handlers.instance)
 
 
 def main():
-    argument_spec = dict(
-        instance=dict(type='dict', required=True),
-        state=dict(type='str', choices=list(driver.DESIRED_STATES), default='running'),
-        shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
-    )
-    argument_spec.update(driver.HOST_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    if module.params['shutdown_timeout'] < 0:
-        module.fail_json(msg='shutdown_timeout: must not be negative', field='shutdown_timeout', error='InvalidInput')
-    if not driver.HAS_LIBVIRT:
-        module.fail_json(msg=ansible_glue.missing_required_lib('libvirt-python'))
-    settings = ansible_glue.run(module, driver.settings_from_params, module.params)
-    result = ansible_glue.run(module, converge, settings, module.params['instance'], module.params['state'],
-                              module.check_mode, module.params['shutdown_timeout'])
-    module.exit_json(**result)
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -74,44 +74,43 @@ domain_state:
   description: libvirt's state name after the action.
   returned: success, not check mode
   type: str
+uuid:
+  description: The domain's uuid.
+  returned: success, not check mode
+  type: str
+name:
+  description: The libvirt domain name.
+  returned: success, not check mode
+  type: str
+status:
+  description: running, paused, stopped or suspended after the action.
+  returned: success, not check mode
+  type: str
+power_state_name:
+  description: Nova's power state name (RUNNING, PAUSED, SHUTDOWN...) after the action.
+  returned: success, not check mode
+  type: str
+has_managed_save:
+  description: Whether libvirt holds a managed save image.
+  returned: success, not check mode
+  type: bool
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
+from ansible_collections.novalite.compute.plugins.module_utils.virt.driver import DEFAULT_SHUTDOWN_TIMEOUT
 
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
-from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, disk, driver
-
-
-def act(params, check_mode):
-    uuid = disk.validate_uuid(params['instance'])
-    conn = connection.open_connection(params['libvirt_uri'])
-    try:
-        driver.require_domain(conn, uuid)
-        if check_mode:
-            return {'changed': True}
-        reboot_type = 'HARD' if params['action'] == 'reboot_hard' else 'SOFT'
-        out = driver.reboot(conn, uuid, reboot_type, params.get('domain_xml'), params['shutdown_timeout'])
-        result = {'changed': True, 'reboot_type': out['type'], 'fell_back': out['fell_back']}
-        result.update(driver.get_info(conn, uuid))
-        return result
-    finally:
-        conn.close()
+MODULE = NovaliteModule(spec(
+    instance=dict(type='dict', required=True),
+    action=dict(type='str', required=True, choices=['reboot_soft', 'reboot_hard']),
+    shutdown_timeout=dict(type='int', default=DEFAULT_SHUTDOWN_TIMEOUT),
+    domain_xml=dict(type='str'),
+    libvirt_uri=dict(type='str', default='qemu:///system'),
+), handlers.instance_action)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            instance=dict(type='dict', required=True),
-            action=dict(type='str', required=True, choices=['reboot_soft', 'reboot_hard']),
-            shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
-            domain_xml=dict(type='str'),
-            libvirt_uri=dict(type='str', default='qemu:///system'),
-        ),
-        supports_check_mode=True,
-    )
-    if module.params['shutdown_timeout'] < 0:
-        module.fail_json(msg='shutdown_timeout: must not be negative', field='shutdown_timeout', error='InvalidInput')
-    module.exit_json(**ansible_glue.run(module, act, module.params, module.check_mode))
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -89,51 +89,29 @@ config_drive:
   description: The config drive ISO in the instance directory, or null.
   returned: state=present
   type: str
+disk_info:
+  description: The C(disk.info) file recording each disk's format (Nova's libvirt driver keeps the same file).
+  returned: state=present
+  type: str
+console_log:
+  description: The serial console log file of the instance.
+  returned: state=present
+  type: str
 '''
 
-import os
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
+from ansible_collections.novalite.compute.plugins.module_utils.virt.driver import HOST_ARGS
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
-from ansible_collections.novalite.compute.plugins.module_utils.virt import disk, driver, imagecache
-
-
-def ensure_disks(path, instance, force_raw):
-    base = imagecache.ensure_base(path, instance.get('image'), force_raw)
-    copied = base['copied_bytes']
-    extra = {}
-    for name in ('kernel', 'ramdisk'):
-        if instance.get(name):
-            extra[name] = imagecache.ensure_base(path, instance[name], convert=False, what=name)
-            copied += extra[name]['copied_bytes']
-    out = disk.create_instance_disks(path, instance, base, extra.get('kernel'), extra.get('ramdisk'))
-    out.update(base=base['path'], bases_copied=copied)
-    return out
+MODULE = NovaliteModule(spec(
+    HOST_ARGS,
+    instance=dict(type='dict', required=True),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+), handlers.instance_disk)
 
 
 def main():
-    argument_spec = dict(
-        instance=dict(type='dict', required=True),
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-    )
-    argument_spec.update(driver.HOST_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    settings = ansible_glue.run(module, driver.settings_from_params, module.params)
-    path = settings['instances_path']
-    instance = module.params['instance']
-    uuid = ansible_glue.run(module, disk.validate_uuid, instance)
-    idir = disk.instance_dir(path, uuid)
-    if module.params['state'] == 'absent':
-        if module.check_mode:
-            module.exit_json(changed=os.path.exists(idir), instance_dir=idir)
-        module.exit_json(changed=ansible_glue.run(module, disk.delete_instance_files, path, uuid), instance_dir=idir)
-    existing = disk.existing_disks(path, uuid)
-    if module.check_mode:
-        layout = existing or ansible_glue.run(module, disk.planned_disks, path, instance)
-        module.exit_json(changed=existing is None, created=False, bases_copied=0, **layout)
-    result = ansible_glue.run(module, ensure_disks, path, instance, settings['force_raw_images'])
-    module.exit_json(changed=result['created'] or result['bases_copied'] > 0, **result)
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -73,67 +73,20 @@ timing:
   type: float
 '''
 
-import time
-import traceback
-from concurrent import futures
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
+from ansible_collections.novalite.compute.plugins.module_utils.virt import driver
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
-from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, driver
-
-
-def one_call(params, call, check_mode):
-    """One call's result; a failure is reported in the result, never raised."""
-    try:
-        if not isinstance(call, dict) or not isinstance(call.get('instance'), dict):
-            raise InvalidInput('calls', 'each call needs an instance mapping')
-        state = call.get('state') or 'running'
-        if state not in driver.DESIRED_STATES:
-            raise InvalidInput('calls.state', 'must be one of %s' % ', '.join(driver.DESIRED_STATES))
-        host = dict((k, params.get(k)) for k in driver.HOST_ARGS)
-        host.update((k, call[k]) for k in ('libvirt_uri', 'instances_path') if call.get(k))
-        settings = driver.settings_from_params(host)
-        conn = connection.open_connection(settings['libvirt_uri'])
-        try:
-            return driver.ensure_state(conn, call['instance'], settings, state, check_mode,
-                                       params['shutdown_timeout'])
-        finally:
-            conn.close()
-    except NovaliteError as exc:
-        out = {'failed': True, 'changed': False, 'msg': exc.message, 'error': exc.kind}
-        if exc.field:
-            out['field'] = exc.field
-        return out
-    except Exception as exc:  # noqa: BLE001 - one call's crash is that call's failure
-        return {'failed': True, 'changed': False, 'msg': '%s: %s' % (exc.__class__.__name__, exc),
-                'exception': traceback.format_exc()}
+MODULE = NovaliteModule(spec(
+    driver.HOST_ARGS,
+    calls=dict(type='list', elements='dict', required=True),
+    parallel=dict(type='int', default=10),
+    shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
+), handlers.instances)
 
 
 def main():
-    argument_spec = dict(
-        calls=dict(type='list', elements='dict', required=True),
-        parallel=dict(type='int', default=10),
-        shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
-    )
-    argument_spec.update(driver.HOST_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    p = module.params
-    for field, least in (('shutdown_timeout', 0), ('parallel', 1)):
-        if p[field] < least:
-            module.fail_json(msg='%s: must be at least %d' % (field, least), field=field, error='InvalidInput')
-    if not driver.HAS_LIBVIRT:
-        module.fail_json(msg=ansible_glue.missing_required_lib('libvirt-python'))
-    started = time.time()
-    calls = p['calls']
-    if len(calls) <= 1 or p['parallel'] == 1:
-        results = [one_call(p, call, module.check_mode) for call in calls]
-    else:
-        with futures.ThreadPoolExecutor(max_workers=min(p['parallel'], len(calls))) as pool:
-            results = list(pool.map(lambda call: one_call(p, call, module.check_mode), calls))
-    module.exit_json(changed=any(r.get('changed') for r in results), results=results,
-                     timing=round(time.time() - started, 3))
+    MODULE.main()
 
 
 if __name__ == '__main__':

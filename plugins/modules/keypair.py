@@ -107,40 +107,23 @@ keypair:
       sample: "-----BEGIN RSA PRIVATE KEY-----..."
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
 
-from ansible_collections.novalite.compute.plugins.module_utils.ansible_glue import DATABASE_ARGS, open_store_for, run
-from ansible_collections.novalite.compute.plugins.module_utils.catalog import keypairs
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    name=dict(type='str', required=True),
+    user=dict(type='str', default='admin', aliases=['user_id']),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+    # Public keys are not secrets.
+    public_key=dict(type='str', no_log=False),
+    public_key_file=dict(type='path', no_log=False),
+), handlers.keypair, mutually_exclusive=[('public_key', 'public_key_file')])
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type='str', required=True),
-        user=dict(type='str', default='admin', aliases=['user_id']),
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        # Public keys are not secrets.
-        public_key=dict(type='str', no_log=False),
-        public_key_file=dict(type='path', no_log=False),
-    )
-    argument_spec.update(DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[('public_key', 'public_key_file')])
-    p = module.params
-    public_key = p['public_key']
-    if p['public_key_file']:
-        try:
-            with open(p['public_key_file']) as handle:
-                public_key = handle.read()
-        except (IOError, OSError) as exc:
-            module.fail_json(msg='public_key_file: cannot read %s: %s' % (p['public_key_file'], exc),
-                             field='public_key_file', error='InvalidInput')
-    store = run(module, open_store_for, module)
-    if p['state'] == 'absent':
-        result = run(module, keypairs.ensure_absent, store, p['user'], p['name'], check_mode=module.check_mode)
-    else:
-        result = run(module, keypairs.ensure_present, store, p['user'], p['name'], public_key=public_key,
-                     check_mode=module.check_mode)
-    module.exit_json(changed=result['changed'], keypair=result['keypair'], diff=result['diff'])
+    MODULE.main()
 
 
 if __name__ == '__main__':

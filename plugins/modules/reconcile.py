@@ -96,25 +96,22 @@ stale_task_states:
   elements: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
-from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
+from ansible_collections.novalite.compute.plugins.module_utils.compute.reconcile import DEFAULT_GRACE
+
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    host=dict(type='str', required=True),
+    domains=dict(type='list', elements='dict', required=True),
+    instance_dirs=dict(type='list', elements='str', default=[]),
+    task_state_grace=dict(type='int', default=DEFAULT_GRACE),
+), handlers.reconcile)
 
 
 def main():
-    argument_spec = dict(
-        host=dict(type='str', required=True),
-        domains=dict(type='list', elements='dict', required=True),
-        instance_dirs=dict(type='list', elements='str', default=[]),
-        task_state_grace=dict(type='int', default=reconcile.DEFAULT_GRACE),
-    )
-    argument_spec.update(glue.DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    p = module.params
-    store = glue.open_store_for(module)
-    result = glue.run(module, reconcile.apply, store, p['host'], p['domains'], p['instance_dirs'],
-                      check_mode=module.check_mode, grace=p['task_state_grace'])
-    module.exit_json(**result)
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -90,7 +90,6 @@ options:
         summed; the highest total wins. A multiplier of 0 turns a weigher off.
       - Allocation ratios and reserved amounts are per host, from the registry.
     type: dict
-    aliases: [scheduler_config]
 notes:
   - The state store is chosen by I(database_url), else C($NOVALITE_DATABASE_URL), else the SQLite default.
   - Supports check mode and diff mode.
@@ -174,57 +173,29 @@ timings_ms:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
 
-from ansible_collections.novalite.compute.plugins.module_utils.ansible_glue import DATABASE_ARGS, open_store_for, run
-from ansible_collections.novalite.compute.plugins.module_utils.errors import NoValidHost
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler import manager
-
-
-def _schedule(module, store):
-    params = module.params
-    request = dict((key, params[key]) for key in ('flavor', 'image', 'num_instances', 'min_count', 'max_count',
-                                                  'availability_zone', 'server_group', 'scheduler_hints',
-                                                  'exclude_hosts', 'consumer_uuids') if params[key] is not None)
-    claim = params['claim'] and not module.check_mode
-    try:
-        result = manager.select_destinations(store, request, params['scheduler'], claim=claim)
-    except NoValidHost as exc:
-        module.log('novalite scheduler: %s' % exc.message)
-        raise
-    new = [s for s in result['selections'] if not s.get('existing')]
-    changed = bool(params['claim'] and new)
-    out = dict(changed=changed, selections=result['selections'], hosts=[s['host'] for s in result['selections']],
-               filters=result['explanation']['filters'], explanation=result['explanation']['text'],
-               claimed=result['claimed'], request=result['request'], timings_ms=result['timings_ms'])
-    if module._diff and params['claim']:
-        out['diff'] = {'before': dict((s['consumer_uuid'], s['host']) for s in result['selections'] if s.get('existing')),
-                       'after': dict((s['consumer_uuid'], s['host']) for s in result['selections'])}
-    return out
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    flavor=dict(type='raw', required=True),
+    image=dict(type='raw'),
+    num_instances=dict(type='int'),
+    min_count=dict(type='int'),
+    max_count=dict(type='int'),
+    availability_zone=dict(type='str'),
+    server_group=dict(type='str'),
+    scheduler_hints=dict(type='dict'),
+    exclude_hosts=dict(type='list', elements='str'),
+    consumer_uuids=dict(type='list', elements='str'),
+    claim=dict(type='bool', default=True),
+    scheduler=dict(type='dict'),
+), handlers.schedule, mutually_exclusive=[('num_instances', 'min_count'), ('num_instances', 'max_count')])
 
 
 def main():
-    argument_spec = dict(
-        flavor=dict(type='raw', required=True),
-        image=dict(type='raw'),
-        num_instances=dict(type='int'),
-        min_count=dict(type='int'),
-        max_count=dict(type='int'),
-        availability_zone=dict(type='str'),
-        server_group=dict(type='str'),
-        scheduler_hints=dict(type='dict'),
-        exclude_hosts=dict(type='list', elements='str'),
-        consumer_uuids=dict(type='list', elements='str'),
-        claim=dict(type='bool', default=True),
-        scheduler=dict(type='dict', aliases=['scheduler_config']),
-    )
-    argument_spec.update(DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[('num_instances', 'min_count'), ('num_instances', 'max_count')])
-    if not manager.HAS_NUMPY:
-        module.fail_json(msg=missing_required_lib('numpy'))
-    store = run(module, open_store_for, module)
-    module.exit_json(**run(module, _schedule, module, store))
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -129,38 +129,21 @@ diff:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
-from ansible_collections.novalite.compute.plugins.module_utils.compute import desired
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    CONTEXT_ARGS, DATABASE_ARGS, SERVER_CREATE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
+from ansible_collections.novalite.compute.plugins.module_utils.compute.desired import STATES
+
+MODULE = NovaliteModule(spec(
+    SERVER_CREATE_ARGS, DATABASE_ARGS, CONTEXT_ARGS,
+    name=dict(type='str'),
+    uuid=dict(type='str'),
+    state=dict(type='str', default='present', choices=list(STATES)),
+), handlers.server, required_one_of=[('name', 'uuid')])
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type='str'),
-        uuid=dict(type='str'),
-        state=dict(type='str', default='present', choices=list(desired.STATES)),
-    )
-    argument_spec.update(glue.SERVER_CREATE_ARGS)
-    argument_spec.update(glue.DATABASE_ARGS)
-    argument_spec.update(glue.CONTEXT_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_one_of=[('name', 'uuid')])
-    p = module.params
-    store = glue.open_store_for(module)
-    context = glue.context_from(module, store)
-    spec = dict((k, p[k]) for k in ('name', 'uuid', 'flavor', 'image', 'availability_zone', 'server_group',
-                                    'key_name', 'user_data', 'metadata', 'scheduler_hints'))
-    result = glue.run(module, desired.ensure, store, spec, p['state'], context,
-                      check_mode=module.check_mode, scheduler_config=p['scheduler'])
-    diff = result.pop('diff')
-    failed_msg = result.pop('failed_msg', None)
-    for warning in result.pop('warnings', []):
-        module.warn(warning)
-    if module._diff:
-        result['diff'] = diff
-    if failed_msg:
-        module.fail_json(msg=failed_msg, **result)
-    module.exit_json(**result)
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -83,31 +83,29 @@ request_id:
   description: Request id of the recorded instance action.
   returned: success
   type: str
+action:
+  description: The Nova action started (the instance action's name, e.g. stop, reboot, lock).
+  returned: success
+  type: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
-from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, server_actions
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    CONTEXT_ARGS, DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
+from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table
+
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS, CONTEXT_ARGS,
+    server=dict(type='str', required=True),
+    action=dict(type='str', required=True, choices=list(action_table.VERBS)),
+    reboot_type=dict(type='str', default='SOFT', choices=['SOFT', 'HARD']),
+    locked_reason=dict(type='str'),
+    state=dict(type='str', choices=sorted(action_table.RESET_STATES)),
+), handlers.server_action, required_if=[('action', 'reset_state', ('state',))])
 
 
 def main():
-    argument_spec = dict(
-        server=dict(type='str', required=True),
-        action=dict(type='str', required=True, choices=list(action_table.VERBS)),
-        reboot_type=dict(type='str', default='SOFT', choices=['SOFT', 'HARD']),
-        locked_reason=dict(type='str'),
-        state=dict(type='str', choices=sorted(action_table.RESET_STATES)),
-    )
-    argument_spec.update(glue.DATABASE_ARGS)
-    argument_spec.update(glue.CONTEXT_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_if=[('action', 'reset_state', ('state',))])
-    p = module.params
-    store = glue.open_store_for(module)
-    result = glue.run(module, server_actions.start, store, p['server'], p['action'], glue.context_from(module, store),
-                      reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['state'],
-                      check_mode=module.check_mode)
-    module.exit_json(changed=True, **result)
+    MODULE.main()
 
 
 if __name__ == '__main__':

@@ -70,44 +70,29 @@ explanation:
   description: The scheduler's account of which filters removed which hosts.
   returned: always
   type: str
+failed_servers:
+  description: The servers that could not be scheduled or prepared, each with C(uuid) and C(error) (empty on success).
+  returned: always
+  type: list
+  elements: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
-from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    CONTEXT_ARGS, DATABASE_ARGS, SERVER_CREATE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
 
-
-def _build(store, params, context):
-    uuids = params['servers']
-    if not uuids:
-        request = dict((k, params[k]) for k in ('name', 'flavor', 'image', 'min_count', 'max_count',
-                                                'availability_zone', 'server_group', 'key_name',
-                                                'user_data', 'metadata', 'scheduler_hints'))
-        uuids = [s['uuid'] for s in conductor.create_servers(store, context, request)]
-    return conductor.schedule_and_prepare(store, uuids, context.request_id, params['scheduler'])
+MODULE = NovaliteModule(spec(
+    SERVER_CREATE_ARGS, DATABASE_ARGS, CONTEXT_ARGS,
+    servers=dict(type='list', elements='str'),
+    name=dict(type='str'),
+    min_count=dict(type='int', default=1),
+    max_count=dict(type='int'),
+), handlers.server_build, supports_check_mode=False, required_one_of=[('servers', 'name')],
+    required_by={'name': ('flavor', 'image')})
 
 
 def main():
-    argument_spec = dict(
-        servers=dict(type='list', elements='str'),
-        name=dict(type='str'),
-        min_count=dict(type='int', default=1),
-        max_count=dict(type='int'),
-    )
-    argument_spec.update(glue.SERVER_CREATE_ARGS)
-    argument_spec.update(glue.DATABASE_ARGS)
-    argument_spec.update(glue.CONTEXT_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=False,
-                           required_one_of=[('servers', 'name')],
-                           required_by={'name': ('flavor', 'image')})
-    store = glue.open_store_for(module)
-    context = glue.context_from(module, store)
-    result = glue.run(module, _build, store, module.params, context)
-    out = dict(changed=True, builds=result['builds'], request_id=context.request_id,
-               explanation=result.get('explanation'), failed_servers=result['failed'])
-    if result['failed']:
-        module.fail_json(msg=result['explanation'] or result['failed'][0]['error'], **out)
-    module.exit_json(**out)
+    MODULE.main()
 
 
 if __name__ == '__main__':

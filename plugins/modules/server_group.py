@@ -81,45 +81,24 @@ server_group:
     user_id: null
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.server_groups import POLICIES
 
-from ansible_collections.novalite.compute.plugins.module_utils.ansible_glue import DATABASE_ARGS, open_store_for, run
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
-
-
-def _public(group):
-    if group is None:
-        return None
-    return dict((k, v) for k, v in group.items() if k != 'id')
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    name=dict(type='str', required=True),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+    policy=dict(type='str', choices=list(POLICIES)),
+    rules=dict(type='dict'),
+    project_id=dict(type='str'),
+    user_id=dict(type='str'),
+), handlers.server_group, required_if=[('state', 'present', ('policy',))])
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type='str', required=True),
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        policy=dict(type='str', choices=list(server_groups.POLICIES)),
-        rules=dict(type='dict'),
-        project_id=dict(type='str'),
-        user_id=dict(type='str'),
-    )
-    argument_spec.update(DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_if=[('state', 'present', ('policy',))])
-    params = module.params
-    store = run(module, open_store_for, module)
-    if params['state'] == 'present':
-        changed, group = run(module, server_groups.ensure, store, params['name'], params['policy'], params['rules'],
-                             project_id=params['project_id'], user_id=params['user_id'],
-                             check_mode=module.check_mode)
-        diff = {'before': {} if changed else _public(group), 'after': _public(group)}
-    else:
-        changed, group = run(module, server_groups.remove, store, params['name'], project_id=params['project_id'],
-                             check_mode=module.check_mode)
-        diff = {'before': _public(group) or {}, 'after': {}}
-    result = dict(changed=changed, server_group=_public(group))
-    if module._diff:
-        result['diff'] = diff
-    module.exit_json(**result)
+    MODULE.main()
 
 
 if __name__ == '__main__':

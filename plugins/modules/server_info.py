@@ -51,35 +51,21 @@ servers:
   elements: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
-from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
 
-
-def _one(store, ident, project_id, include_deleted):
-    inst = instances.get(store, ident, project_id=project_id, include_deleted=include_deleted)
-    inst['fault'] = instances.latest_fault(store, inst['uuid'])
-    inst['actions'] = instances.list_actions(store, inst['uuid'])
-    return [inst]
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    server=dict(type='str'),
+    project_id=dict(type='str'),
+    host=dict(type='str'),
+    include_deleted=dict(type='bool', default=False),
+), handlers.server_info)
 
 
 def main():
-    argument_spec = dict(
-        server=dict(type='str'),
-        project_id=dict(type='str'),
-        host=dict(type='str'),
-        include_deleted=dict(type='bool', default=False),
-    )
-    argument_spec.update(glue.DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    p = module.params
-    store = glue.open_store_for(module)
-    if p['server']:
-        servers = glue.run(module, _one, store, p['server'], p['project_id'], p['include_deleted'])
-    else:
-        servers = glue.run(module, instances.list_instances, store, project_id=p['project_id'], host=p['host'],
-                           include_deleted=p['include_deleted'])
-    module.exit_json(changed=False, servers=servers)
+    MODULE.main()
 
 
 if __name__ == '__main__':

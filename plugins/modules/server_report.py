@@ -89,43 +89,26 @@ failures:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
-from ansible_collections.novalite.compute.plugins.module_utils.compute import server_actions
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
+
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS,
+    server=dict(type='str'),
+    action=dict(type='str'),
+    request_id=dict(type='str'),
+    result=dict(type='dict'),
+    error=dict(type='str'),
+    reports=dict(type='list', elements='dict'),
+    loop_results=dict(type='list', elements='dict'),
+    scheduler=dict(type='dict'),
+), handlers.server_report, required_one_of=[('server', 'reports', 'loop_results')],
+    mutually_exclusive=[('server', 'reports', 'loop_results')], required_by={'server': ('action', 'request_id')})
 
 
 def main():
-    argument_spec = dict(
-        server=dict(type='str'),
-        action=dict(type='str'),
-        request_id=dict(type='str'),
-        result=dict(type='dict'),
-        error=dict(type='str'),
-        reports=dict(type='list', elements='dict'),
-        loop_results=dict(type='list', elements='dict'),
-        scheduler=dict(type='dict'),
-    )
-    argument_spec.update(glue.DATABASE_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_one_of=[('server', 'reports', 'loop_results')],
-                           mutually_exclusive=[('server', 'reports', 'loop_results')],
-                           required_by={'server': ('action', 'request_id')})
-    p = module.params
-    if p['loop_results'] is not None:
-        reports = [report for r in p['loop_results']
-                   for report in server_actions.reports_from_loop_result(r, p['request_id'])]
-    else:
-        reports = p['reports'] or [dict((k, p[k]) for k in ('server', 'action', 'request_id', 'result', 'error'))]
-    if module.check_mode:
-        module.exit_json(changed=any((r.get('result') or {}).get('changed') for r in reports), servers=[],
-                         reschedules=[], failures=[])
-    store = glue.open_store_for(module)
-    servers = glue.run(module, server_actions.record_many, store, reports, p['scheduler'])
-    # before the reschedules are taken out of the rows: a rescheduled boot has not failed for good
-    failures = server_actions.failures(reports, servers)
-    reschedules = [s.pop('reschedule') for s in servers if s.get('reschedule')]
-    module.exit_json(changed=any(s.pop('changed', True) for s in servers), servers=servers,
-                     reschedules=reschedules, failures=failures)
+    MODULE.main()
 
 
 if __name__ == '__main__':

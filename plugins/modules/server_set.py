@@ -142,38 +142,23 @@ diff:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.novalite.compute.plugins.module_utils import ansible_glue as glue
-from ansible_collections.novalite.compute.plugins.module_utils.compute import converge
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    CONTEXT_ARGS, DATABASE_ARGS, NovaliteModule, spec)
+from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as handlers
+
+MODULE = NovaliteModule(spec(
+    DATABASE_ARGS, CONTEXT_ARGS,
+    name=dict(type='str'),
+    servers=dict(type='list', elements='dict', required=True),
+    prune=dict(type='bool', default=False),
+    only=dict(type='list', elements='str'),
+    host_sync=dict(type='bool', default=True),
+    scheduler=dict(type='dict'),
+), handlers.server_set)
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type='str'),
-        servers=dict(type='list', elements='dict', required=True),
-        prune=dict(type='bool', default=False),
-        only=dict(type='list', elements='str'),
-        host_sync=dict(type='bool', default=True),
-        scheduler=dict(type='dict'),
-    )
-    argument_spec.update(glue.DATABASE_ARGS)
-    argument_spec.update(glue.CONTEXT_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    p = module.params
-    store = glue.open_store_for(module)
-    context = glue.context_from(module, store)
-    result = glue.run(module, converge.converge, store, p['servers'], context, name=p['name'], prune=p['prune'],
-                      only=p['only'], host_sync=p['host_sync'], check_mode=module.check_mode,
-                      scheduler_config=p['scheduler'])
-    diff = result.pop('diff')
-    for warning in result.pop('warnings'):
-        module.warn(warning)
-    out = dict(changed=result['changed'], servers=result['servers'], host_calls=result['host_calls'],
-               followup=result['followup'], failed_servers=result['failed'], project_id=context.project_id,
-               request_id=context.request_id)
-    if module._diff:
-        out['diff'] = diff
-    module.exit_json(**out)
+    MODULE.main()
 
 
 if __name__ == '__main__':

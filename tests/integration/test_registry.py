@@ -177,15 +177,15 @@ def test_disable_info_and_remove_through_modules(repo, db_url, three_hosts, tmp_
         'name': 'operate the registry', 'hosts': 'localhost', 'gather_facts': False,
         'module_defaults': {'group/novalite.compute.controller': {'database_url': db_url}},
         'tasks': [
-            {'novalite.compute.compute_node': {'host': names[0], 'state': 'disabled',
+            {'novalite.compute.compute_node': {'host': names[0], 'enabled': False,
                                                'disabled_reason': 'maintenance'}, 'register': 'off'},
-            {'novalite.compute.compute_node': {'host': names[0], 'state': 'disabled',
+            {'novalite.compute.compute_node': {'host': names[0], 'enabled': False,
                                                'disabled_reason': 'maintenance'}, 'register': 'off_again'},
             {'novalite.compute.compute_node_info': {'database_url': db_url, 'availability_zone': 'az1'},
              'register': 'info'},
             {'novalite.compute.compute_node': {'host': names[1], 'state': 'absent'}, 'register': 'gone'},
             {'novalite.compute.compute_node': {'host': names[1], 'state': 'absent'}, 'register': 'gone_again'},
-            {'novalite.compute.compute_node': {'host': 'never-%s' % uuid.uuid4().hex[:6], 'state': 'enabled'},
+            {'novalite.compute.compute_node': {'host': 'never-%s' % uuid.uuid4().hex[:6], 'enabled': True},
              'register': 'unknown', 'ignore_errors': True},
             {'ansible.builtin.copy': {'content': '{{ {"off": off, "off_again": off_again, "info": info, '
                                                  '"gone": gone, "gone_again": gone_again, "unknown": unknown} '

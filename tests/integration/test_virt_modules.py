@@ -42,7 +42,7 @@ def test_image_cache_and_instance_disk_modules(tmp_path, instances_path, image):
         ('instance_disk', dict(common, instance=inst), {'check_mode': True}),
         ('instance_disk', dict(common, instance=inst)),
         ('instance_disk', dict(common, instance=inst)),
-        ('image_cache', dict(common, state='aged', max_age=0)),
+        ('image_cache', dict(common, remove_unused=True, max_age=0)),
         ('image_cache', dict(common, image=dict(image, location='relative.qcow2'))),
         ('instance_disk', dict(common, instance=dict(inst, uuid='../x'))),
     ]
@@ -67,8 +67,8 @@ def test_image_cache_and_instance_disk_modules(tmp_path, instances_path, image):
         ('instance_disk', dict(common, instance=inst, state='absent'), {'check_mode': True}),
         ('instance_disk', dict(common, instance=inst, state='absent')),
         ('instance_disk', dict(common, instance=inst, state='absent')),
-        ('image_cache', dict(common, state='aged', max_age=0), {'check_mode': True}),
-        ('image_cache', dict(common, state='aged', max_age=0)),
+        ('image_cache', dict(common, remove_unused=True, max_age=0), {'check_mode': True}),
+        ('image_cache', dict(common, remove_unused=True, max_age=0)),
     ], tmp_path)
     assert [g['changed'] for g in gone] == [True, True, False, True, True]
     assert not os.path.exists(disk1['instance_dir'])

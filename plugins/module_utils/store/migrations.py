@@ -17,14 +17,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import importlib.util
 
 from ansible_collections.novalite.compute.plugins.module_utils.store import schema
 
 try:
     import sqlalchemy as sa
-    from alembic.migration import MigrationContext
-    from alembic.operations import Operations
-    HAS_ALEMBIC = True
+    # Alembic is imported only when a step runs: a store already at head (every run but the
+    # first) does not pay for importing it.
+    HAS_ALEMBIC = importlib.util.find_spec('alembic') is not None
 except ImportError:  # pragma: no cover
     HAS_ALEMBIC = False
 
@@ -81,6 +82,8 @@ def _table_at(tbl, version, metadata):
 
 
 def _upgrade_to(conn, version):
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
     ops = Operations(MigrationContext.configure(conn))
     step_md = sa.MetaData()
     new_tables = [t for t in schema.metadata.sorted_tables if _since(t) == version]

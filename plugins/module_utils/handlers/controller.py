@@ -1,0 +1,325 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""The handlers of the controller-side modules: the steps that only touch the state store.
+
+One function per module, ``handler(call) -> result`` (see novalite_module). The
+controller runs them in-process (plugins/action/<module>.py) when the task's target
+is local; the module files run the same functions when Ansible ships them to a host.
+Domain packages are imported inside each handler, so a module shipped to a host
+loads only what its own step needs.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import uuid as uuidlib
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import Failure, missing_library
+
+
+# -- registry ---------------------------------------------------------------
+
+def compute_heartbeat(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
+    nodes, unregistered = [], []
+    for name in call.params['hosts']:
+        try:
+            node = hosts.get_node(call.store, name) if call.check_mode else hosts.heartbeat(call.store, name)
+        except NotFound:
+            unregistered.append(name)
+            continue
+        nodes.append({'host': node['host'], 'state': node['state'], 'last_seen_up': node['last_seen_up']})
+    for name, reason in sorted(call.params['not_answering'].items()):
+        call.warn('compute host %s did not answer (%s): no heartbeat recorded, the scheduler counts it down '
+                  'once its last one is older than service_down_time' % (name, reason))
+    for name in unregistered:
+        call.warn('compute host %s answered but was never registered: run playbooks/register_hosts.yml or '
+                  'the novalite.compute.compute_host role on it' % name)
+    return dict(changed=False, nodes=nodes, unregistered=unregistered)
+
+
+COMPUTE_NODE_SETTINGS = ('availability_zone', 'cpu_allocation_ratio', 'ram_allocation_ratio', 'disk_allocation_ratio',
+                         'reserved_host_memory_mb', 'reserved_host_disk_mb', 'reserved_host_cpus', 'enabled',
+                         'disabled_reason', 'traits', 'libvirt_uri', 'instances_path', 'virt_type', 'host_ip')
+
+
+def compute_node(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
+    params, store, check_mode = call.params, call.store, call.check_mode
+    host = params['host']
+    if params['state'] == 'absent':
+        before = _current_node(store, host)
+        changed, _removed = hosts.remove(store, host, check_mode=check_mode)
+        return dict(changed=changed, node=None, diff={'before': before or {}, 'after': {}})
+
+    cfg = settings.parse(params['hostvars'] or {}, **dict((name, params[name]) for name in COMPUTE_NODE_SETTINGS))
+    if params['facts'] is not None:
+        diff = {}
+        changed, node = hosts.record(store, host, params['facts'], cfg, check_mode=check_mode, diff=diff)
+        return dict(changed=changed, node=node, diff=diff)
+    if params['enabled'] is None:
+        raise InvalidInput('facts', 'is required to record a host (pass the host_facts module result); '
+                                    'to only enable or disable a known host, give enabled')
+    before = _current_node(store, host)
+    if before is None:
+        raise NotFound('Compute host', host, field='host')
+    changed, node = hosts.set_enabled(store, host, cfg['enabled'], cfg['disabled_reason'], check_mode=check_mode)
+    return dict(changed=changed, node=node, diff={'before': _status_view(before), 'after': _status_view(node)})
+
+
+def _current_node(store, host):
+    from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
+    try:
+        return hosts.get_node(store, host)
+    except NotFound:
+        return None
+
+
+def _status_view(node):
+    return {'status': node['status'], 'disabled_reason': node['disabled_reason']} if node else {}
+
+
+def compute_node_info(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
+    params = call.params
+    if params['service_down_time'] <= 0:
+        raise InvalidInput('service_down_time', 'must be greater than 0')
+    nodes = hosts.list_nodes(call.store, service_down_time=params['service_down_time'], host=params['host'])
+    if params['availability_zone'] is not None:
+        nodes = [n for n in nodes if n['availability_zone'] == params['availability_zone']]
+    wanted = set(n['host'] for n in nodes)
+    services = [s for s in hosts.list_services(call.store, service_down_time=params['service_down_time'])
+                if s['host'] in wanted]
+    return dict(changed=False, nodes=nodes, services=services)
+
+
+# -- catalog ----------------------------------------------------------------
+
+def flavor(call):
+    from ansible_collections.novalite.compute.plugins.module_utils import catalog
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors
+    p = call.params
+    if p['state'] == 'absent':
+        result = flavors.ensure_absent(call.store, p['name'], check_mode=call.check_mode)
+    else:
+        result = flavors.ensure_present(
+            call.store, p['name'], p['vcpus'], p['ram'], p['disk'], ephemeral_gb=p['ephemeral'], swap=p['swap'],
+            flavorid=p['flavorid'], is_public=p['is_public'], rxtx_factor=p['rxtx_factor'],
+            description=catalog.UNSET if p['description'] is None else p['description'],
+            extra_specs=p['extra_specs'], extra_specs_purge=p['extra_specs_purge'], check_mode=call.check_mode)
+    return dict(changed=result['changed'], flavor=result['flavor'], diff=result['diff'])
+
+
+def flavor_info(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors
+    p = call.params
+    if p['name'] is not None:
+        found = flavors.find(call.store, p['name'])
+        result = [found] if found is not None else []
+    else:
+        result = flavors.list_flavors(call.store, is_public=p['is_public'], min_ram=p['min_ram'],
+                                      min_disk=p['min_disk'])
+    return dict(changed=False, flavors=result)
+
+
+def image(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
+    p = call.params
+    if p['state'] == 'absent':
+        result = images.ensure_absent(call.store, p['image_store'], name=p['name'], image_id=p['id'],
+                                      owner=p['owner'], check_mode=call.check_mode)
+    else:
+        result = images.ensure_present(
+            call.store, p['image_store'], name=p['name'], image_id=p['id'], filename=p['filename'], url=p['url'],
+            checksum=p['checksum'], disk_format=p['disk_format'], container_format=p['container_format'],
+            visibility=p['visibility'], owner=p['owner'], min_disk=p['min_disk'], min_ram=p['min_ram'],
+            protected=p['protected'], properties=p['properties'], properties_purge=p['properties_purge'],
+            check_mode=call.check_mode)
+    return dict(changed=result['changed'], image=result['image'], diff=result['diff'])
+
+
+def _is_uuid(text):
+    try:
+        uuidlib.UUID(text)
+        return True
+    except ValueError:
+        return False
+
+
+def image_info(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
+    p = call.params
+    found = images.list_images(call.store, status=p['status'], visibility=p['visibility'], owner=p['owner'],
+                               project=p['project'], properties=p['properties'])
+    if p['image'] is not None:
+        key = 'id' if _is_uuid(p['image']) else 'name'
+        found = [i for i in found if i[key] == p['image']]
+    return dict(changed=False, images=found)
+
+
+def keypair(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import keypairs
+    p = call.params
+    public_key = p['public_key']
+    if p['public_key_file']:
+        try:
+            with open(p['public_key_file']) as handle:
+                public_key = handle.read()
+        except (IOError, OSError) as exc:
+            raise InvalidInput('public_key_file', 'cannot read %s: %s' % (p['public_key_file'], exc))
+    if p['state'] == 'absent':
+        result = keypairs.ensure_absent(call.store, p['user'], p['name'], check_mode=call.check_mode)
+    else:
+        result = keypairs.ensure_present(call.store, p['user'], p['name'], public_key=public_key,
+                                         check_mode=call.check_mode)
+    return dict(changed=result['changed'], keypair=result['keypair'], diff=result['diff'])
+
+
+# -- scheduler --------------------------------------------------------------
+
+def schedule(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.errors import NoValidHost
+    from ansible_collections.novalite.compute.plugins.module_utils.scheduler import manager
+    if not manager.HAS_NUMPY:
+        raise missing_library('numpy')
+    params = call.params
+    request = dict((key, params[key]) for key in ('flavor', 'image', 'num_instances', 'min_count', 'max_count',
+                                                  'availability_zone', 'server_group', 'scheduler_hints',
+                                                  'exclude_hosts', 'consumer_uuids') if params[key] is not None)
+    try:
+        result = manager.select_destinations(call.store, request, params['scheduler'],
+                                             claim=params['claim'] and not call.check_mode)
+    except NoValidHost as exc:
+        call.log('novalite scheduler: %s' % exc.message)
+        raise
+    out = dict(changed=bool(params['claim'] and [s for s in result['selections'] if not s.get('existing')]),
+               selections=result['selections'], hosts=[s['host'] for s in result['selections']],
+               filters=result['explanation']['filters'], explanation=result['explanation']['text'],
+               claimed=result['claimed'], request=result['request'], timings_ms=result['timings_ms'])
+    if params['claim']:
+        out['diff'] = {'before': dict((s['consumer_uuid'], s['host']) for s in result['selections']
+                                      if s.get('existing')),
+                       'after': dict((s['consumer_uuid'], s['host']) for s in result['selections'])}
+    return out
+
+
+def server_group(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
+    p = call.params
+    if p['state'] == 'present':
+        changed, group = server_groups.ensure(call.store, p['name'], p['policy'], p['rules'],
+                                              project_id=p['project_id'], user_id=p['user_id'],
+                                              check_mode=call.check_mode)
+        diff = {'before': {} if changed else _public_group(group), 'after': _public_group(group)}
+    else:
+        changed, group = server_groups.remove(call.store, p['name'], project_id=p['project_id'],
+                                              check_mode=call.check_mode)
+        diff = {'before': _public_group(group) or {}, 'after': {}}
+    return dict(changed=changed, server_group=_public_group(group), diff=diff)
+
+
+def _public_group(group):
+    if group is None:
+        return None
+    return dict((k, v) for k, v in group.items() if k != 'id')
+
+
+# -- servers ----------------------------------------------------------------
+
+SERVER_SPEC_KEYS = ('name', 'uuid', 'flavor', 'image', 'availability_zone', 'server_group', 'key_name', 'user_data',
+                    'metadata', 'scheduler_hints')
+
+
+def server(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import desired
+    p = call.params
+    result = desired.ensure(call.store, dict((k, p[k]) for k in SERVER_SPEC_KEYS), p['state'], call.context(),
+                            check_mode=call.check_mode, scheduler_config=p['scheduler'])
+    for warning in result.pop('warnings', []):
+        call.warn(warning)
+    return result
+
+
+def server_set(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import converge
+    p = call.params
+    context = call.context()
+    result = converge.converge(call.store, p['servers'], context, name=p['name'], prune=p['prune'], only=p['only'],
+                               host_sync=p['host_sync'], check_mode=call.check_mode, scheduler_config=p['scheduler'])
+    for warning in result.pop('warnings'):
+        call.warn(warning)
+    return dict(changed=result['changed'], servers=result['servers'], host_calls=result['host_calls'],
+                followup=result['followup'], failed_servers=result['failed'], project_id=context.project_id,
+                request_id=context.request_id, diff=result['diff'])
+
+
+def server_action(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import server_actions
+    p = call.params
+    result = server_actions.start(call.store, p['server'], p['action'], call.context(),
+                                  reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['state'],
+                                  check_mode=call.check_mode)
+    return dict(result, changed=True)
+
+
+BUILD_REQUEST_KEYS = ('name', 'flavor', 'image', 'min_count', 'max_count', 'availability_zone', 'server_group',
+                      'key_name', 'user_data', 'metadata', 'scheduler_hints')
+
+
+def server_build(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor
+    p = call.params
+    context = call.context()
+    uuids = p['servers']
+    if not uuids:
+        request = dict((k, p[k]) for k in BUILD_REQUEST_KEYS)
+        uuids = [s['uuid'] for s in conductor.create_servers(call.store, context, request)]
+    result = conductor.schedule_and_prepare(call.store, uuids, context.request_id, p['scheduler'])
+    out = dict(changed=True, builds=result['builds'], request_id=context.request_id,
+               explanation=result.get('explanation'), failed_servers=result['failed'])
+    if result['failed']:
+        raise Failure(result['explanation'] or result['failed'][0]['error'], **out)
+    return out
+
+
+def server_info(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    p = call.params
+    if p['server']:
+        inst = instances.get(call.store, p['server'], project_id=p['project_id'], include_deleted=p['include_deleted'])
+        inst['fault'] = instances.latest_fault(call.store, inst['uuid'])
+        inst['actions'] = instances.list_actions(call.store, inst['uuid'])
+        servers = [inst]
+    else:
+        servers = instances.list_instances(call.store, project_id=p['project_id'], host=p['host'],
+                                           include_deleted=p['include_deleted'])
+    return dict(changed=False, servers=servers)
+
+
+def server_report(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import server_actions
+    p = call.params
+    if p['loop_results'] is not None:
+        reports = [report for r in p['loop_results']
+                   for report in server_actions.reports_from_loop_result(r, p['request_id'])]
+    else:
+        reports = p['reports'] or [dict((k, p[k]) for k in ('server', 'action', 'request_id', 'result', 'error'))]
+    if call.check_mode:
+        return dict(changed=any((r.get('result') or {}).get('changed') for r in reports), servers=[],
+                    reschedules=[], failures=[])
+    servers = server_actions.record_many(call.store, reports, p['scheduler'])
+    # before the reschedules are taken out of the rows: a rescheduled boot has not failed for good
+    failures = server_actions.failures(reports, servers)
+    reschedules = [s.pop('reschedule') for s in servers if s.get('reschedule')]
+    return dict(changed=any(s.pop('changed', True) for s in servers), servers=servers,
+                reschedules=reschedules, failures=failures)
+
+
+def reconcile(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile as reconciler
+    p = call.params
+    return reconciler.apply(call.store, p['host'], p['domains'], p['instance_dirs'], check_mode=call.check_mode,
+                            grace=p['task_state_grace'])

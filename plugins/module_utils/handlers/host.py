@@ -1,0 +1,229 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""The handlers of the modules that run on a compute host (libvirt, disks, image cache).
+
+They never open the state store (Nova's conductor rule): the controller passes
+everything in and records what comes back. One function per module,
+``handler(call) -> result`` (see novalite_module).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import time
+import traceback
+import uuid as uuidlib
+from concurrent import futures
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import error_result, missing_library
+from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, disk, driver, imagecache
+
+try:
+    from lxml import etree
+except ImportError:  # pragma: no cover - reported through connection.HAS_LXML
+    etree = None
+
+
+def _need_libvirt(lxml=False):
+    if not connection.HAS_LIBVIRT:
+        raise missing_library('libvirt-python')
+    if lxml and not connection.HAS_LXML:
+        raise missing_library('lxml')
+
+
+def _shutdown_timeout(params):
+    if params['shutdown_timeout'] < 0:
+        raise InvalidInput('shutdown_timeout', 'must not be negative')
+    return params['shutdown_timeout']
+
+
+# -- facts and listing ------------------------------------------------------
+
+def host_facts(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.virt import host_facts as facts
+    _need_libvirt()
+    if not facts.HAS_LXML:
+        raise missing_library('lxml')
+    p = call.params
+    return dict(changed=False, host_facts=facts.gather(p['libvirt_uri'], p['instances_path'], p['virt_type']))
+
+
+def _instance_dirs(path):
+    if not os.path.isdir(path):
+        return []
+    out = []
+    for name in os.listdir(path):
+        try:
+            if str(uuidlib.UUID(name)) == name and os.path.isdir(os.path.join(path, name)):
+                out.append(name)
+        except ValueError:
+            continue    # _base, locks and anything else that is not an instance
+    return sorted(out)
+
+
+def _under(path, root):
+    return bool(path) and os.path.abspath(path).startswith(os.path.abspath(root).rstrip('/') + '/')
+
+
+def domain_info(call):
+    _need_libvirt(lxml=True)
+    instances_path = call.params['instances_path']
+    conn = connection.open_connection(call.params['libvirt_uri'], readonly=True)
+    try:
+        domains = driver.list_domains(conn)
+        for dom in domains:
+            # Ours on this host only when its disks live under this host's instances path: another
+            # deployment (or a test) may share the libvirt daemon.
+            xml = etree.fromstring(conn.lookupByUUIDString(dom['uuid']).XMLDesc(0).encode('utf-8'))
+            sources = xml.xpath('/domain/devices/disk/source/@file')
+            dom['managed_here'] = bool(sources) and all(_under(src, instances_path) for src in sources)
+    finally:
+        conn.close()
+    return dict(changed=False, domains=domains, instance_dirs=_instance_dirs(instances_path))
+
+
+# -- domains ----------------------------------------------------------------
+
+def domain_xml(call):
+    settings = driver.settings_from_params(call.params)
+    instance = call.params['instance']
+    conn = connection.open_connection(settings['libvirt_uri'])
+    try:
+        path = settings['instances_path']
+        uuid = disk.validate_uuid(instance)
+        disks = disk.existing_disks(path, uuid) or disk.planned_disks(path, instance)
+        xml, virt_type = driver.render_for(conn, instance, settings, disks)
+        out = {'xml': xml, 'virt_type': virt_type, 'changed': False}
+        if call.params['define']:
+            res = driver.define(conn, xml, call.check_mode)
+            out.update(changed=res['changed'], diff=res['diff'], defined_xml=res['domain_xml'])
+        return out
+    finally:
+        conn.close()
+
+
+def instance(call):
+    timeout = _shutdown_timeout(call.params)
+    if not driver.HAS_LIBVIRT:
+        raise missing_library('libvirt-python')
+    settings = driver.settings_from_params(call.params)
+    conn = connection.open_connection(settings['libvirt_uri'])
+    try:
+        return driver.ensure_state(conn, call.params['instance'], settings, call.params['state'], call.check_mode,
+                                   timeout)
+    finally:
+        conn.close()
+
+
+def _one_call(params, call, check_mode):
+    """One call of ``instances``: its result; a failure is reported in the result, never raised."""
+    try:
+        if not isinstance(call, dict) or not isinstance(call.get('instance'), dict):
+            raise InvalidInput('calls', 'each call needs an instance mapping')
+        state = call.get('state') or 'running'
+        if state not in driver.DESIRED_STATES:
+            raise InvalidInput('calls.state', 'must be one of %s' % ', '.join(driver.DESIRED_STATES))
+        host = dict((k, params.get(k)) for k in driver.HOST_ARGS)
+        host.update((k, call[k]) for k in ('libvirt_uri', 'instances_path') if call.get(k))
+        settings = driver.settings_from_params(host)
+        conn = connection.open_connection(settings['libvirt_uri'])
+        try:
+            return driver.ensure_state(conn, call['instance'], settings, state, check_mode,
+                                       params['shutdown_timeout'])
+        finally:
+            conn.close()
+    except NovaliteError as exc:
+        return dict(error_result(exc), changed=False)
+    except Exception as exc:  # noqa: BLE001 - one call's crash is that call's failure
+        return {'failed': True, 'changed': False, 'msg': '%s: %s' % (exc.__class__.__name__, exc),
+                'exception': traceback.format_exc()}
+
+
+def instances(call):
+    """A host's instance calls in one module start, ``parallel`` at once (boots spawn side by side)."""
+    p = call.params
+    _shutdown_timeout(p)
+    if p['parallel'] < 1:
+        raise InvalidInput('parallel', 'must be at least 1')
+    if not driver.HAS_LIBVIRT:
+        raise missing_library('libvirt-python')
+    started = time.time()
+    calls = p['calls']
+    if len(calls) <= 1 or p['parallel'] == 1:
+        results = [_one_call(p, c, call.check_mode) for c in calls]
+    else:
+        with futures.ThreadPoolExecutor(max_workers=min(p['parallel'], len(calls))) as pool:
+            results = list(pool.map(lambda c: _one_call(p, c, call.check_mode), calls))
+    return {'changed': any(r.get('changed') for r in results), 'results': results,
+            'timing': round(time.time() - started, 3)}
+
+
+def instance_action(call):
+    p = call.params
+    timeout = _shutdown_timeout(p)
+    uuid = disk.validate_uuid(p['instance'])
+    conn = connection.open_connection(p['libvirt_uri'])
+    try:
+        driver.require_domain(conn, uuid)
+        if call.check_mode:
+            return {'changed': True}
+        out = driver.reboot(conn, uuid, 'HARD' if p['action'] == 'reboot_hard' else 'SOFT', p.get('domain_xml'),
+                            timeout)
+        result = {'changed': True, 'reboot_type': out['type'], 'fell_back': out['fell_back']}
+        result.update(driver.get_info(conn, uuid))
+        return result
+    finally:
+        conn.close()
+
+
+# -- disks and the image cache ----------------------------------------------
+
+def _ensure_disks(path, inst, force_raw):
+    base = imagecache.ensure_base(path, inst.get('image'), force_raw)
+    copied = base['copied_bytes']
+    extra = {}
+    for name in ('kernel', 'ramdisk'):
+        if inst.get(name):
+            extra[name] = imagecache.ensure_base(path, inst[name], convert=False, what=name)
+            copied += extra[name]['copied_bytes']
+    out = disk.create_instance_disks(path, inst, base, extra.get('kernel'), extra.get('ramdisk'))
+    out.update(base=base['path'], bases_copied=copied)
+    return out
+
+
+def instance_disk(call):
+    settings = driver.settings_from_params(call.params)
+    path = settings['instances_path']
+    inst = call.params['instance']
+    uuid = disk.validate_uuid(inst)
+    idir = disk.instance_dir(path, uuid)
+    if call.params['state'] == 'absent':
+        if call.check_mode:
+            return dict(changed=os.path.exists(idir), instance_dir=idir)
+        return dict(changed=disk.delete_instance_files(path, uuid), instance_dir=idir)
+    existing = disk.existing_disks(path, uuid)
+    if call.check_mode:
+        layout = existing or disk.planned_disks(path, inst)
+        return dict(layout, changed=existing is None, created=False, bases_copied=0)
+    result = _ensure_disks(path, inst, settings['force_raw_images'])
+    return dict(result, changed=result['created'] or result['bases_copied'] > 0)
+
+
+def image_cache(call):
+    p = call.params
+    settings = driver.settings_from_params(p)
+    path = settings['instances_path']
+    if p['remove_unused']:
+        result = imagecache.age(path, p['max_age'], call.check_mode)
+        return dict(result, changed=bool(result['removed']))
+    if p['image'] is None:
+        raise InvalidInput('image', 'is required unless remove_unused is true')
+    if call.check_mode:
+        base = os.path.join(imagecache.base_dir(path), imagecache.base_name(p['image'].get('id')))
+        return dict(changed=not os.path.exists(base), path=base, copied_bytes=0)
+    result = imagecache.ensure_base(path, p['image'], settings['force_raw_images'])
+    return dict(result, changed=result['fetched'])
