@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # The compute host's settings, shared by the modules that run on it (driver.HOST_ARGS).
+    # The compute host's settings, shared by the modules that run on it (novalite_module.HOST_ARGS).
     DOCUMENTATION = r'''
 options:
   instances_path:

@@ -53,6 +53,15 @@ CONTEXT_ARGS = dict(
     request_id=dict(type='str'),
 )
 
+# The compute host's settings, shared by the modules that run on it (values come from the host's vars).
+HOST_ARGS = dict(
+    instances_path=dict(type='path', default='/var/lib/novalite/instances'),
+    libvirt_uri=dict(type='str', default='qemu:///system'),
+    vnc_listen=dict(type='str', default='127.0.0.1'),
+    force_raw_images=dict(type='bool', default=True),
+    virt_type=dict(type='str', choices=['kvm', 'qemu']),
+)
+
 # What a new server is made of (the server and server_build modules).
 SERVER_CREATE_ARGS = dict(
     flavor=dict(type='str'),

@@ -120,12 +120,12 @@ power_state_name:
   type: str
 '''
 
-from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import HOST_ARGS, NovaliteModule, spec
 from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
 from ansible_collections.novalite.compute.plugins.module_utils.virt import driver
 
 MODULE = NovaliteModule(spec(
-    driver.HOST_ARGS,
+    HOST_ARGS,
     instance=dict(type='dict', required=True),
     state=dict(type='str', choices=list(driver.DESIRED_STATES), default='running'),
     shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),

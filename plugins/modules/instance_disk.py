@@ -101,7 +101,7 @@ console_log:
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec
 from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
-from ansible_collections.novalite.compute.plugins.module_utils.virt.driver import HOST_ARGS
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import HOST_ARGS
 
 MODULE = NovaliteModule(spec(
     HOST_ARGS,

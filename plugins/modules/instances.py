@@ -73,12 +73,12 @@ timing:
   type: float
 '''
 
-from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import HOST_ARGS, NovaliteModule, spec
 from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
 from ansible_collections.novalite.compute.plugins.module_utils.virt import driver
 
 MODULE = NovaliteModule(spec(
-    driver.HOST_ARGS,
+    HOST_ARGS,
     calls=dict(type='list', elements='dict', required=True),
     parallel=dict(type='int', default=10),
     shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),

@@ -127,7 +127,7 @@ def _one_call(params, call, check_mode):
         state = call.get('state') or 'running'
         if state not in driver.DESIRED_STATES:
             raise InvalidInput('calls.state', 'must be one of %s' % ', '.join(driver.DESIRED_STATES))
-        host = dict((k, params.get(k)) for k in driver.HOST_ARGS)
+        host = dict((k, params.get(k)) for k in driver.HOST_SETTING_NAMES)
         host.update((k, call[k]) for k in ('libvirt_uri', 'instances_path') if call.get(k))
         settings = driver.settings_from_params(host)
         conn = connection.open_connection(settings['libvirt_uri'])

@@ -514,15 +514,9 @@ def ensure_state(conn, instance, settings, state, check_mode=False, shutdown_tim
     return result
 
 
-# Host-side option fragment shared by the virt modules (values come from the host's vars).
-HOST_ARGS = dict(
-    instances_path=dict(type='path', default=DEFAULT_INSTANCES_PATH),
-    libvirt_uri=dict(type='str', default='qemu:///system'),
-    vnc_listen=dict(type='str', default='127.0.0.1'),
-    force_raw_images=dict(type='bool', default=True),
-    virt_type=dict(type='str', choices=['kvm', 'qemu']),
-)
+# The host settings a host-side call carries (the modules' HOST_ARGS options, novalite_module.py).
+HOST_SETTING_NAMES = ('instances_path', 'libvirt_uri', 'vnc_listen', 'force_raw_images', 'virt_type')
 
 
 def settings_from_params(params):
-    return host_settings(**{k: params.get(k) for k in HOST_ARGS})
+    return host_settings(**{k: params.get(k) for k in HOST_SETTING_NAMES})
