@@ -68,7 +68,9 @@ def test_unreachable_host_fails_a_delete_in_server_yml(store, db_url, tmp_path):
     """server.yml deleting a server on an unreachable host: the delete fails with a fault, no task state left."""
     add_host(store, 'deadhost')
     inst = _server(store)
-    rc, out = _playbook(tmp_path, db_url, 'server.yml', server_name=inst['display_name'], server_state='absent')
+    # a server is looked up by name in the playbook's project (bug 2 of issue 10), here p1
+    rc, out = _playbook(tmp_path, db_url, 'server.yml', server_name=inst['display_name'], server_state='absent',
+                        project='p1')
     assert rc != 0, out
     after = instances.get(store, inst['uuid'])
     assert after['task_state'] is None, out[-3000:]
