@@ -8,11 +8,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from novalite_api import policy, validation
+from novalite_api.compute.api_version import since
 from novalite_api.compute.common import ctx, request_body, store
 from novalite_api.compute.flavors import admin_flavor, visible_flavor
 from novalite_api.compute.schemas import extra_specs as schemas
 from novalite_api.faults import ApiError
 
+from ansible_collections.novalite.compute.plugins.module_utils.catalog import extra_spec_rules
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors as flavors_mod
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NotFound
 
@@ -35,21 +37,30 @@ def show(flavor_id, key):
     return flask.jsonify({key: specs[key]})
 
 
+def check_known_specs(specs):
+    """From 2.86, keys of Nova's namespaces must be known keys with valid values (before the flavor is read)."""
+    if since(86):
+        for key, value in specs.items():
+            extra_spec_rules.validate(key, value)
+
+
 def create(flavor_id):
     policy.enforce('os_compute_api:os-flavor-extra-specs:create', ctx())
     specs = validation.validate(request_body(), schemas.CREATE)['extra_specs']
+    check_known_specs(specs)
     flavor = admin_flavor(flavor_id)
-    flavors_mod.update(store(), flavor['flavorid'], extra_specs=specs)
+    flavors_mod.update(store(), flavor['flavorid'], extra_specs=specs, known_keys=False)
     return flask.jsonify({'extra_specs': specs})
 
 
 def update(flavor_id, key):
     policy.enforce('os_compute_api:os-flavor-extra-specs:update', ctx())
     body = validation.validate(request_body(), schemas.UPDATE)
+    check_known_specs(body)
     if key not in body:
         raise ApiError(400, 'Request body and URI mismatch')
     flavor = admin_flavor(flavor_id)
-    flavors_mod.update(store(), flavor['flavorid'], extra_specs=body)
+    flavors_mod.update(store(), flavor['flavorid'], extra_specs=body, known_keys=False)
     return flask.jsonify(body)
 
 

@@ -1098,3 +1098,42 @@ def test_server_groups_api_per_microversion(api, http, project, admin_token):
                                                    token=admin_token)[2]['server_groups']]
     assert http.call('DELETE', '/compute/v2.1/os-server-groups/%s' % group_id, token=project['token'])[0] == 204
     assert http.call('GET', '/compute/v2.1/os-server-groups/%s' % group_id, token=project['token'])[0] == 404
+
+
+def test_known_extra_specs_are_validated_from_2_86(http, admin_token):
+    fid = 'es86-%s' % uuid.uuid4().hex[:6]
+    body = {'flavor': {'name': fid, 'id': fid, 'ram': 64, 'vcpus': 1, 'disk': 0}}
+    assert http.call('POST', '/compute/v2.1/flavors', body, token=admin_token)[0] == 200
+    path = '/compute/v2.1/flavors/%s/os-extra_specs' % fid
+    try:
+        # 2.85: Nova took any value of a key it knows
+        status, _h, got = http.call('POST', path, {'extra_specs': {'hw:cpu_policy': 'sometimes'}}, headers=_at('2.85'),
+                                    token=admin_token)
+        assert status == 200 and got == {'extra_specs': {'hw:cpu_policy': 'sometimes'}}, got
+        bad = "extra_specs.hw:cpu_policy: Validation failed; 'often' is not one of: dedicated, shared, mixed."
+        status, _h, err = http.call('POST', path, {'extra_specs': {'hw:cpu_policy': 'often', 'mycorp:x': '1'}},
+                                    headers=_at('2.86'), token=admin_token)
+        assert status == 400 and err['badRequest']['message'] == bad
+        status, _h, err = http.call('PUT', path + '/hw:cpu_policy', {'hw:cpu_policy': 'often'}, headers=_at('2.86'),
+                                    token=admin_token)
+        assert status == 400 and err['badRequest']['message'] == bad
+        status, _h, err = http.call('PUT', path + '/hw:cpu_polcy', {'hw:cpu_polcy': 'dedicated'}, headers=_at('2.86'),
+                                    token=admin_token)
+        assert status == 400 and err['badRequest']['message'] == (
+            "extra_specs.hw:cpu_polcy: Validation failed; extra spec 'hw:cpu_polcy' does not appear to be a valid "
+            "extra spec.")
+        # refused before the flavor is looked up (Nova's order), and nothing was stored
+        assert http.call('PUT', '/compute/v2.1/flavors/no-such-%s/os-extra_specs/hw:numa_nodes' % fid,
+                         {'hw:numa_nodes': 0}, headers=_at('2.86'), token=admin_token)[0] == 400
+        assert http.call('GET', path, token=admin_token)[2] == {'extra_specs': {'hw:cpu_policy': 'sometimes'}}
+        status, _h, got = http.call('POST', path, {'extra_specs': {'hw:cpu_policy': 'dedicated',
+                                                                   'mycorp:anything': 'goes here'}},
+                                    headers=_at('2.86'), token=admin_token)
+        assert status == 200
+        status, _h, got = http.call('PUT', path + '/trait1:HW_CPU_X86_AVX2', {'trait1:HW_CPU_X86_AVX2': 'required'},
+                                    headers=_at('2.86'), token=admin_token)
+        assert status == 200
+        assert http.call('GET', path, token=admin_token)[2] == {'extra_specs': {
+            'hw:cpu_policy': 'dedicated', 'mycorp:anything': 'goes here', 'trait1:HW_CPU_X86_AVX2': 'required'}}
+    finally:
+        http.call('DELETE', '/compute/v2.1/flavors/%s' % fid, token=admin_token)

@@ -18,6 +18,7 @@ import re
 import uuid
 
 from ansible_collections.novalite.compute.plugins.module_utils import catalog
+from ansible_collections.novalite.compute.plugins.module_utils.catalog import extra_spec_rules
 from ansible_collections.novalite.compute.plugins.module_utils.errors import Conflict, InvalidInput, NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.store import engine, rows
 
@@ -35,79 +36,12 @@ IMMUTABLE_FIELDS = ('flavorid', 'vcpus', 'memory_mb', 'root_gb', 'ephemeral_gb',
 MAX_DESCRIPTION = 65535
 
 
-def _positive_int(key, value):
-    catalog.check_int('extra_specs.%s' % key, value, minimum=1)
+def validate_extra_specs(extra_specs, known_keys=True):
+    """Check keys/values; returns a new dict with every value as a string (Nova stores strings).
 
-
-def _nonneg_int(key, value):
-    catalog.check_int('extra_specs.%s' % key, value, minimum=0)
-
-
-def _boolean(key, value):
-    catalog.check_bool('extra_specs.%s' % key, value)
-
-
-def _choice(*choices):
-    def check(key, value):
-        if str(value) not in choices:
-            raise InvalidInput('extra_specs.%s' % key, 'must be one of %s, got %r' % (', '.join(choices), value))
-    return check
-
-
-def _any(_key, _value):
-    return None
-
-
-def _mem_page_size(key, value):
-    if str(value) not in ('small', 'large', 'any'):
-        text = str(value).upper().rstrip('B').rstrip('KMG')
-        if not text.isdigit() or int(text) < 1:
-            raise InvalidInput('extra_specs.%s' % key, 'must be small, large, any or a page size like 2048 or 2MB')
-
-
-def _trait(key, value):
-    _choice('required', 'forbidden')(key, value)
-
-
-# Known keys of the namespaces novalite validates (a subset of Nova's
-# nova/api/validation/extra_specs). A namespace listed here rejects unknown
-# keys, as Nova does since microversion 2.86; other namespaces pass unchecked.
-_HW_KEYS = {
-    'cpu_sockets': _positive_int, 'cpu_cores': _positive_int, 'cpu_threads': _positive_int,
-    'cpu_max_sockets': _positive_int, 'cpu_max_cores': _positive_int, 'cpu_max_threads': _positive_int,
-    'cpu_policy': _choice('shared', 'dedicated', 'mixed'),
-    'cpu_thread_policy': _choice('prefer', 'isolate', 'require'),
-    'numa_nodes': _positive_int, 'mem_page_size': _mem_page_size,
-    'watchdog_action': _choice('none', 'pause', 'poweroff', 'reset', 'disabled'),
-    'boot_menu': _boolean, 'cpu_realtime': _boolean, 'hide_hypervisor_id': _boolean,
-    'emulator_threads_policy': _choice('share', 'isolate'),
-    'machine_type': _any, 'serial_port_count': _nonneg_int, 'pmu': _boolean,
-    'vif_multiqueue_enabled': _boolean, 'mem_encryption': _boolean, 'cpu_model': _any,
-    'video:ram_max_mb': _nonneg_int, 'tpm_version': _choice('1.2', '2.0'),
-    'tpm_model': _choice('tpm-tis', 'tpm-crb'),
-}
-_QUOTA_KEYS = dict(
-    ('%s_%s' % (res, kind), _nonneg_int)
-    for res in ('cpu', 'disk', 'vif')
-    for kind in ('shares', 'period', 'quota', 'limit', 'reservation',
-                 'read_bytes_sec', 'write_bytes_sec', 'total_bytes_sec',
-                 'read_iops_sec', 'write_iops_sec', 'total_iops_sec',
-                 'inbound_average', 'inbound_peak', 'inbound_burst',
-                 'outbound_average', 'outbound_peak', 'outbound_burst')
-)
-_NAMESPACES = {
-    'hw': _HW_KEYS,
-    'hw_rng': {'allowed': _boolean, 'rate_bytes': _nonneg_int, 'rate_period': _nonneg_int},
-    'hw_video': {'ram_max_mb': _nonneg_int},
-    'quota': _QUOTA_KEYS,
-    'os': {'secure_boot': _choice('required', 'disabled', 'optional')},
-}
-# Namespaces whose keys and values are free-form strings (matched by filters).
-_FREE_NAMESPACES = ('capabilities', 'aggregate_instance_extra_specs', 'pci_passthrough')
-
-
-def validate_extra_specs(extra_specs):
-    """Check keys/values; returns a new dict with every value as a string (Nova stores strings)."""
+    ``known_keys``: keys of Nova's namespaces must be known ones with valid values (extra_spec_rules, Nova's
+    2.86 rules); the API turns it off below 2.86, where Nova takes any key and value.
+    """
     if extra_specs is None:
         return {}
     if not isinstance(extra_specs, dict):
@@ -123,16 +57,8 @@ def validate_extra_specs(extra_specs):
         text = str(value).lower() if isinstance(value, bool) else str(value)
         if len(text) > 255:
             raise InvalidInput('extra_specs.%s' % key, 'value must be at most 255 characters')
-        namespace, _sep, rest = key.partition(':')
-        if _sep and namespace in _NAMESPACES:
-            checker = _NAMESPACES[namespace].get(rest)
-            if checker is None:
-                raise InvalidInput('extra_specs.%s' % key, 'unknown key in the %r namespace' % namespace)
-            checker(key, text)
-        elif namespace == 'trait' and _sep:
-            _trait(key, text)
-        elif namespace == 'resources' and _sep:
-            _nonneg_int(key, text)
+        if known_keys:
+            extra_spec_rules.validate(key, value)
         out[key] = text
     return out
 
@@ -293,9 +219,9 @@ def list_flavors(store, is_public=None, min_ram=None, min_disk=None, project_id=
     return result
 
 
-def update(store, name_or_id, description=catalog.UNSET, extra_specs=None, unset_extra_specs=None):
+def update(store, name_or_id, description=catalog.UNSET, extra_specs=None, unset_extra_specs=None, known_keys=True):
     """Change what Nova lets change: the description (2.55) and extra specs (set, then unset keys)."""
-    to_set = validate_extra_specs(extra_specs)
+    to_set = validate_extra_specs(extra_specs, known_keys)
     to_unset = unset_extra_specs or []
     if not isinstance(to_unset, (tuple, list)) or not all(isinstance(k, str) for k in to_unset):
         raise InvalidInput('unset_extra_specs', 'must be a list of keys')

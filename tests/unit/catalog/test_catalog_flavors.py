@@ -63,7 +63,7 @@ def test_auto_flavorid_is_a_uuid(store):
     (dict(extra_specs={'hw:no_such_thing': '1'}), 'extra_specs.hw:no_such_thing'),
     (dict(extra_specs={'hw:cpu_policy': 'greedy'}), 'extra_specs.hw:cpu_policy'),
     (dict(extra_specs={'trait:HW_CPU_X86_AVX': 'wanted'}), 'extra_specs.trait:HW_CPU_X86_AVX'),
-    (dict(extra_specs={'resources:VCPU': '-1'}), 'extra_specs.resources:VCPU'),
+    (dict(extra_specs={'resources:VCPU': 'x'}), 'extra_specs.resources:VCPU'),
     (dict(extra_specs={'quota:disk_read_bytes_sec': 'x'}), 'extra_specs.quota:disk_read_bytes_sec'),
     (dict(extra_specs={'bad key': '1'}), 'extra_specs.bad key'),
     (dict(extra_specs={'capabilities:x': {'nested': 1}}), 'extra_specs.capabilities:x'),
@@ -81,10 +81,10 @@ def test_bad_input_names_field_and_writes_nothing(store, kwargs, field):
 
 def test_free_namespaces_take_any_string(store):
     made = flavors.create(store, 'caps', 1, 64, 1, extra_specs={
-        'capabilities:cpu_arch': 'x86_64', 'aggregate_instance_extra_specs:ssd': 'true',
+        'capabilities:cpu_info:arch': 'x86_64', 'aggregate_instance_extra_specs:ssd': 'true',
         'vendor:whatever': 'anything at all', 'hw:cpu_sockets': 2, 'hw_rng:allowed': True,
         'trait:HW_CPU_X86_AVX2': 'required', 'hw:mem_page_size': '2MB'})
-    assert made['extra_specs']['capabilities:cpu_arch'] == 'x86_64'
+    assert made['extra_specs']['capabilities:cpu_info:arch'] == 'x86_64'
     assert made['extra_specs']['hw_rng:allowed'] == 'true'
     assert made['extra_specs']['hw:cpu_sockets'] == '2'
 
