@@ -31,7 +31,7 @@ from lib.guests import destroy_domains, start_floor_copy  # noqa: E402
 from lib.novalite_env import BOOT_LINE, NovaliteEnv  # noqa: E402
 
 # the host call runs in a loop: its line carries the item label before the result
-RESULT = re.compile(r'^(?:changed|ok): \[[^\]]+\](?: => \(item=[^)]*\))? => (\{.*"spawn_timing".*\})\s*$', re.M)
+RESULT = re.compile(r'^(?:changed|ok): \[[^\]]+\](?: => \(item=.*?\))? => (\{.*"spawn_timing".*\})\s*$', re.M)
 
 
 def _wait_line(path, start, timeout=120):
@@ -55,10 +55,12 @@ def boot_through_playbook(env, name):
         raise RuntimeError(run.output[-3000:])
     match = RESULT.search(run.output)
     module = json.loads(match.group(1)) if match else {}
+    # the instances module (a host's calls at once) carries each call's own result in `results`
+    call = (module.get('results') or [module])[0]
     server = env.server(name)
     to_line = _wait_line(env.console_log(server), start)
-    return {'wall': wall, 'module': module.get('timing'), 'spawn': module.get('spawn_timing', {}),
-            'to_line': to_line, 'copied': module.get('bases_copied'), 'virt_type': module.get('virt_type'),
+    return {'wall': wall, 'module': module.get('timing'), 'spawn': call.get('spawn_timing', {}),
+            'to_line': to_line, 'copied': call.get('bases_copied'), 'virt_type': call.get('virt_type'),
             'server': server}
 
 
