@@ -289,11 +289,12 @@ def _schemas():
         'id': string(), 'name': string(), 'ram': integer(), 'disk': integer(), 'vcpus': integer(),
         'OS-FLV-EXT-DATA:ephemeral': integer(), 'OS-FLV-DISABLED:disabled': {'type': 'boolean'},
         'os-flavor-access:is_public': {'type': 'boolean'},
-        'swap': {'oneOf': [integer(minimum=1), string(enum=[''])]}, 'rxtx_factor': {'type': 'number'},
+        # swap: "" for none until 2.75, 0 from then; rxtx_factor and disabled are gone from 2.102
+        'swap': {'oneOf': [integer(minimum=0), string(enum=[''])]}, 'rxtx_factor': {'type': 'number'},
         'links': array(ref('Link')), 'description': nullable(string()),
         'extra_specs': obj(additional=string()),
     }, required=['id', 'name', 'ram', 'disk', 'vcpus', 'links', 'OS-FLV-EXT-DATA:ephemeral',
-                 'OS-FLV-DISABLED:disabled', 'os-flavor-access:is_public', 'swap', 'rxtx_factor'])
+                 'os-flavor-access:is_public', 'swap'])
     keypair = obj({'name': string(), 'public_key': string(), 'fingerprint': string(), 'user_id': string(),
                    'private_key': string(), 'type': string(enum=['ssh', 'x509']), 'created_at': DATETIME,
                    'updated_at': nullable(DATETIME), 'deleted': {'type': 'boolean'},
