@@ -120,6 +120,16 @@ def usage_time(value):
     return value[:-1] + '.000000' if value else None
 
 
+def strict_bool(raw):
+    """A query value as Nova's strict bool_from_string reads it: True, False, or None when it is neither."""
+    low = raw.lower()
+    if low in ('1', 't', 'true', 'on', 'y', 'yes'):
+        return True
+    if low in ('0', 'f', 'false', 'off', 'n', 'no'):
+        return False
+    return None
+
+
 def int_arg(name):
     raw = flask.request.args.get(name)
     if raw is None:

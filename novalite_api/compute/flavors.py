@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from novalite_api import policy, validation
 from novalite_api.compute import api_version
-from novalite_api.compute.common import ctx, int_arg, only_query_params, request_body, store
+from novalite_api.compute.common import ctx, int_arg, only_query_params, request_body, store, strict_bool
 from novalite_api.compute.schemas import as_bool, flavors as schemas
 from novalite_api.compute.views import flavors as views
 from novalite_api.faults import ApiError
@@ -30,11 +30,10 @@ def _is_public_filter():
         return True
     if raw.lower() == 'none':
         return None
-    if raw.lower() in ('true', 't', '1', 'yes', 'y', 'on'):
-        return True
-    if raw.lower() in ('false', 'f', '0', 'no', 'n', 'off'):
-        return False
-    raise InvalidInput('is_public', 'Invalid is_public filter [%s]' % raw)
+    value = strict_bool(raw)
+    if value is None:
+        raise InvalidInput('is_public', 'Invalid is_public filter [%s]' % raw)
+    return value
 
 
 def _visible(caller, flavor):

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, only_query_params, page, store
+from novalite_api.compute.common import ctx, only_query_params, page, store, strict_bool
 from novalite_api.compute.views import hypervisors as views
 from novalite_api.faults import ApiError
 
@@ -36,10 +36,10 @@ def _with_servers():
     raw = flask.request.args.get('with_servers') if since(53) else None
     if raw is None:
         return False
-    low = raw.lower()
-    if low not in ('1', '0', 't', 'f', 'true', 'false', 'on', 'off', 'y', 'n', 'yes', 'no'):
+    value = strict_bool(raw)
+    if value is None:
         raise ApiError(400, "Invalid input for query parameters with_servers. Value: %s." % raw)
-    return low in ('1', 't', 'true', 'on', 'y', 'yes')
+    return value
 
 
 def _list(detail):

@@ -18,6 +18,7 @@ from novalite_api.compute.common import ctx, only_query_params, request_body, st
 from novalite_api.compute.schemas import server_groups as schemas
 from novalite_api.faults import ApiError
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups as groups_mod
 
 try:
@@ -40,16 +41,11 @@ def _view(group):
 
 def _group(group_id, rule):
     with store().read() as conn:
-        found = groups_mod.find(conn, group_id) if _is_uuid(group_id) else None
+        found = groups_mod.find(conn, group_id) if instances.is_uuid_like(group_id) else None
     if found is None or found['uuid'] != group_id:
         raise ApiError(404, 'Instance group %s could not be found.' % group_id)
     policy.enforce(rule, ctx(), {'project_id': found['project_id']})
     return found
-
-
-def _is_uuid(value):
-    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
-    return instances.is_uuid_like(value)
 
 
 def _non_negative(name):

@@ -53,10 +53,9 @@ def index(server_id):
 
 def create(server_id):
     _available()
-    body = validation.validate(request_body(), CREATE)
+    validation.validate(request_body(), CREATE)
     inst = get_server(server_id, 'os_compute_api:os-server-shares:create')
     _check_state(inst, 'create share', (S.STOPPED,))
-    del body
     raise ApiError(409, 'Feature not supported because either compute or instance are not configured correctly.')
 
 

@@ -23,7 +23,8 @@ from novalite_api import policy, validation
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
 from novalite_api.compute.common import (
-    ctx, get_server, jobs, limit_arg, links, next_link, only_query_params, request_body, store, time_arg)
+    ctx, get_server, jobs, limit_arg, links, next_link, only_query_params, request_body, store, strict_bool,
+    time_arg)
 from novalite_api.compute.schemas import as_bool, servers as schemas
 from novalite_api.compute.views import servers as views
 from novalite_api.faults import ApiError
@@ -54,12 +55,10 @@ ACTION_RULES = action_table.API_ACTIONS
 def _truthy(name, raw):
     if raw is None or raw == '':
         return True   # a bare "?all_tenants" means yes
-    low = raw.lower()
-    if low in ('1', 't', 'true', 'on', 'y', 'yes'):
-        return True
-    if low in ('0', 'f', 'false', 'off', 'n', 'no'):
-        return False
-    raise InvalidInput(name, 'Invalid value for %s: %s' % (name, raw))
+    value = strict_bool(raw)
+    if value is None:
+        raise InvalidInput(name, 'Invalid value for %s: %s' % (name, raw))
+    return value
 
 
 def _csv(raw):
