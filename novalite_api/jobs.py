@@ -409,8 +409,9 @@ class JobRunner(object):
         """One ansible-runner run of host_calls.yml; returns (successful, rescheduled calls).
 
         The calls are spread over lanes (``_spread``: about ``job_concurrency`` of them, never two hosts
-        in one): each lane is a play host of the run's own inventory that does its calls one after
-        another, and up to ``job_concurrency`` lanes run side by side (one fork each). So one
+        in one): each lane is a play host of the run's own inventory; its boots and power changes go to
+        its host in one ``instances`` module start that runs them in parallel (reboots one after
+        another), and up to ``job_concurrency`` lanes run side by side (one fork each). So one
         ansible-playbook start serves a whole batch, where a run per lane would pay that start (about a
         second of CPU) and the play's first tasks once per lane.
         """
