@@ -18,6 +18,7 @@ import datetime
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.registry import liveness
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import aggregates as aggregate_data
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import capacity
 
 try:
@@ -140,6 +141,8 @@ class HostState(object):
                 self.disabled_reason[pos] = reason
         self._capability_cache = {}
         self._id_pos_cache = None
+        # the hosts' aggregates (scheduler/aggregates.py); ``load`` fills them from the store
+        self.aggregates = aggregate_data.empty(n)
 
     def _per_node_id(self, counts):
         column = np.zeros(self.n, dtype=np.float64)
@@ -255,8 +258,10 @@ class HostState(object):
             .select_from(instances.join(nodes, nodes.c.host == instances.c.host))
             .where(instances.c.deleted == 0, instances.c.vm_state == states.BUILDING)
             .group_by(nodes.c.id)).all())
-        return cls(columns, service_rows, counts, now=now, service_down_time=service_down_time,
-                   io_ops_counts=io_ops)
+        state = cls(columns, service_rows, counts, now=now, service_down_time=service_down_time,
+                    io_ops_counts=io_ops)
+        state.aggregates = aggregate_data.load(conn, state.hosts)
+        return state
 
     @classmethod
     def from_columns(cls, columns, service_rows=(), instance_counts=None, now=None, io_ops_counts=None):
@@ -325,6 +330,8 @@ class HostView(object):
     capabilities = property(lambda self: self._state.capabilities[self.index])
     up = property(lambda self: bool(self._state.service_up[self.index]))
     enabled = property(lambda self: bool(self._state.service_enabled[self.index]))
+    # Nova's host_state.aggregates: objects with id, uuid, name, hosts, metadata
+    aggregates = property(lambda self: self._state.aggregates.of_host(self.index))
 
     def capability(self, path):
         """The capability at ``path`` (a tuple such as ('cpu_info', 'arch')) as a string, or None."""
