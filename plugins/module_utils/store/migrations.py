@@ -186,9 +186,9 @@ def _zones_to_aggregates(conn, ops):
             zones.setdefault(zone, []).append(host)
     now = _utcnow()
     for zone, hosts in sorted(zones.items()):
-        made = conn.execute(aggregates.insert().values(uuid=str(uuid_mod.uuid4()), name=zone, generation=1,
-                                                       created_at=now))
-        agg_id = made.inserted_primary_key[0]
+        conn.execute(aggregates.insert().values(uuid=str(uuid_mod.uuid4()), name=zone, generation=1,
+                                                created_at=now))
+        agg_id = conn.execute(sa.select(aggregates.c.id).where(aggregates.c.name == zone)).scalar()
         conn.execute(metadata.insert().values(aggregate_id=agg_id, key='availability_zone', value=zone,
                                               created_at=now))
         conn.execute(members.insert(), [dict(aggregate_id=agg_id, host=h, created_at=now) for h in hosts])
