@@ -227,6 +227,16 @@ def _public_group(group):
     return dict((k, v) for k, v in group.items() if k != 'id')
 
 
+def aggregate(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.registry import aggregates
+    p = call.params
+    changed, found, diff = aggregates.ensure(
+        call.store, p['name'], state=p['state'], hosts=p['hosts'], purge_hosts=p['purge_hosts'],
+        metadata=p['metadata'], purge_metadata=p['purge_metadata'], availability_zone=p['availability_zone'],
+        check_mode=call.check_mode)
+    return dict(changed=changed, aggregate=found, diff=diff)
+
+
 # -- servers ----------------------------------------------------------------
 
 SERVER_SPEC_KEYS = ('name', 'uuid', 'flavor', 'image', 'availability_zone', 'server_group', 'key_name', 'user_data',
