@@ -188,7 +188,8 @@ def schedule(call):
     params = call.params
     request = dict((key, params[key]) for key in ('flavor', 'image', 'num_instances', 'min_count', 'max_count',
                                                   'availability_zone', 'server_group', 'scheduler_hints',
-                                                  'exclude_hosts', 'consumer_uuids') if params[key] is not None)
+                                                  'exclude_hosts', 'consumer_uuids', 'project_id')
+                   if params[key] is not None)
     try:
         result = manager.select_destinations(call.store, request, params['scheduler'],
                                              claim=params['claim'] and not call.check_mode)
