@@ -306,3 +306,11 @@ def test_select_destinations_honours_aggregate_zones_tenancy_and_extra_specs(sto
     cfg['limit_tenants_to_placement_aggregate'] = True
     for _ in range(3):
         assert hosts_for(project_id='p1') == 'c2'
+
+
+def test_conductor_requests_carry_project_and_image_id():
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor
+    instance = {'flavor': {'vcpus': 1, 'memory_mb': 64, 'root_gb': 1}, 'project_id': 'p1',
+                'image': {'id': 'img-1', 'properties': {'os_distro': 'linux'}}}
+    spec = manager.build_spec(conductor._request_spec(instance, ['11111111-1111-1111-1111-111111111111'], None))
+    assert (spec.project_id, spec.image_id, spec.image_properties) == ('p1', 'img-1', {'os_distro': 'linux'})
