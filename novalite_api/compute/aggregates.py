@@ -38,7 +38,8 @@ def _id(aggregate_id):
     text = str(aggregate_id).strip()
     if not text.lstrip('-').isdigit():
         raise ApiError(400, 'Invalid input received: id must be an integer')
-    number = int(text)
+    # a very long digit string is no row's id (and int() of thousands of digits raises)
+    number = int(text) if len(text) <= 12 else 0
     if not 0 < number <= _MAX_ID:
         raise ApiError(404, 'Aggregate %s could not be found.' % text)
     return number

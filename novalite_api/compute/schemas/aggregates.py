@@ -12,7 +12,8 @@ from novalite_api import validation
 # Nova's az_name: printable, no ':' (it separates zone and host), no leading or trailing whitespace
 AZ_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255,
            'pattern': r'^(?![\s])[^\x00-\x1f\x7f:]*(?<![\s])$'}
-_AZ = {'oneOf': [AZ_NAME, {'type': 'null'}]}
+# a zone or null (Nova: oneOf az_name, null); one nullable string reads the same and converts to OpenAPI
+_AZ = dict(AZ_NAME, type=['string', 'null'])
 # Nova's name_with_leading_trailing_spaces: at least one non-space character (stripped afterwards)
 NAME_WITH_SPACES = {'type': 'string', 'minLength': 1, 'maxLength': 255,
                     'pattern': r'^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$'}
