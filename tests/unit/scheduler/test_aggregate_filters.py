@@ -288,8 +288,8 @@ def test_select_destinations_honours_aggregate_zones_tenancy_and_extra_specs(sto
     assert [a.name for a in state.view(state.host_index['c2']).aggregates] == ['tenant-p1']
 
     flavor = {'vcpus': 1, 'memory_mb': 64, 'root_gb': 1}
-    cfg = {'enabled_filters': config_mod.DEFAULT_ENABLED_FILTERS + ['AggregateMultiTenancyIsolation',
-                                                                     'AggregateInstanceExtraSpecsFilter']}
+    extra_filters = ['AggregateMultiTenancyIsolation', 'AggregateInstanceExtraSpecsFilter']
+    cfg = {'enabled_filters': config_mod.DEFAULT_ENABLED_FILTERS + extra_filters}
 
     def hosts_for(**request):
         request.setdefault('flavor', flavor)
@@ -304,7 +304,7 @@ def test_select_destinations_honours_aggregate_zones_tenancy_and_extra_specs(sto
     assert 'AggregateMultiTenancyIsolation' in str(err.value)
     # limit_tenants_to_placement_aggregate: p1 lands only in its aggregate
     cfg['limit_tenants_to_placement_aggregate'] = True
-    for _ in range(3):
+    for _attempt in range(3):
         assert hosts_for(project_id='p1') == 'c2'
 
 
