@@ -42,29 +42,40 @@ class Aggregate(object):
         return self.metadata.get('availability_zone')
 
 
+def merged_metadata(aggregates):
+    """Nova's aggregate_metadata_get_by_host: {key: set of values} over ``aggregates``, comma lists split."""
+    out = {}
+    for agg in aggregates:
+        for key, value in agg.metadata.items():
+            out.setdefault(key, set()).update(x.strip() for x in value.split(','))
+    return out
+
+
 class AggregateData(object):
     """Aggregates of ``n`` hosts: ``group_codes[pos]`` indexes ``groups`` (tuples of Aggregate)."""
 
-    def __init__(self, n, aggregates=(), hosts=()):
+    def __init__(self, n, aggregates=(), hosts=(), host_index=None):
         self.aggregates = list(aggregates)
         self.group_codes = np.zeros(n, dtype=np.int32)
         self.groups = [()]
-        index = dict((h, i) for i, h in enumerate(hosts))
-        member_of = {}
-        for agg in self.aggregates:
-            for host in agg.hosts:
-                pos = index.get(host)
-                if pos is not None:
-                    member_of.setdefault(pos, []).append(agg)
-        lookup = {(): 0}
-        for pos, aggs in member_of.items():
-            key = tuple(sorted(aggs, key=lambda a: a.id))
-            code = lookup.get(key)
-            if code is None:
-                code = lookup[key] = len(self.groups)
-                self.groups.append(key)
-            self.group_codes[pos] = code
         self._metadata_cache = {}
+        if not self.aggregates or not n:
+            return
+        index = host_index if host_index is not None else dict((h, i) for i, h in enumerate(hosts))
+        # one bit per aggregate per host; hosts with the same bits form a group (numpy finds them at once)
+        width = (len(self.aggregates) + 7) // 8
+        bits = np.zeros((n, width), dtype=np.uint8)
+        for j, agg in enumerate(self.aggregates):
+            positions = [index[h] for h in agg.hosts if h in index]
+            if positions:
+                bits[positions, j // 8] |= np.uint8(128 >> (j % 8))
+        rows = np.ascontiguousarray(bits).view(np.dtype((np.void, width))).reshape(-1)
+        unique, inverse = np.unique(rows, return_inverse=True)
+        self.groups = []
+        for row in unique:
+            members = np.flatnonzero(np.unpackbits(np.frombuffer(row.tobytes(), dtype=np.uint8)))
+            self.groups.append(tuple(self.aggregates[j] for j in members if j < len(self.aggregates)))
+        self.group_codes = inverse.reshape(-1).astype(np.int32)
 
     def __bool__(self):
         return bool(self.aggregates)
@@ -78,11 +89,7 @@ class AggregateData(object):
         """Nova's aggregate_metadata_get_by_host for a group: {key: set of values}, comma lists split."""
         cached = self._metadata_cache.get(group)
         if cached is None:
-            cached = {}
-            for agg in self.groups[group]:
-                for key, value in agg.metadata.items():
-                    cached.setdefault(key, set()).update(x.strip() for x in value.split(','))
-            self._metadata_cache[group] = cached
+            cached = self._metadata_cache[group] = merged_metadata(self.groups[group])
         return cached
 
     def values(self, group, key):
@@ -106,8 +113,9 @@ def empty(n):
     return AggregateData(n)
 
 
-def load(conn, hosts):
-    """The aggregates of ``hosts`` (the host state's host names, in position order)."""
+def load(conn, hosts, host_index=None):
+    """The aggregates of ``hosts`` (the host state's host names, in position order; ``host_index`` maps them
+    to positions when the caller has it)."""
     aggs = schema.table('aggregates')
     members = schema.table('aggregate_hosts')
     meta = schema.table('aggregate_metadata')
@@ -121,7 +129,7 @@ def load(conn, hosts):
         member_hosts.setdefault(agg_id, []).append(host)
     aggregates = [Aggregate(r.id, r.uuid, r.name, metadata.get(r.id, {}), member_hosts.get(r.id, []))
                   for r in rows]
-    return AggregateData(len(hosts), aggregates, hosts)
+    return AggregateData(len(hosts), aggregates, hosts, host_index)
 
 
 # ---- per-aggregate weigher multipliers (Nova's utils.get_weight_multiplier) ----------------------------

@@ -260,7 +260,7 @@ class HostState(object):
             .group_by(nodes.c.id)).all())
         state = cls(columns, service_rows, counts, now=now, service_down_time=service_down_time,
                     io_ops_counts=io_ops)
-        state.aggregates = aggregate_data.load(conn, state.hosts)
+        state.aggregates = aggregate_data.load(conn, state.hosts, state.host_index)
         return state
 
     @classmethod

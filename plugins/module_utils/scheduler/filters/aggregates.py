@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import image_properties
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.aggregates import merged_metadata
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.capabilities import match
 
@@ -34,15 +35,6 @@ except ImportError:  # pragma: no cover
 
 EXTRA_SPECS_SCOPE = 'aggregate_instance_extra_specs'
 TENANT_KEY = 'filter_tenant_id'
-
-
-def merged_metadata(aggregates):
-    """Nova's aggregate_metadata_get_by_host: {key: set of values} over ``aggregates``, comma lists split."""
-    out = {}
-    for agg in aggregates:
-        for key, value in agg.metadata.items():
-            out.setdefault(key, set()).update(x.strip() for x in value.split(','))
-    return out
 
 
 def _by_group(state, decide):
