@@ -224,7 +224,13 @@ def test_boots_arriving_together_share_a_run_and_all_go_active(live):
     # two servers each (play hosts that run side by side).
     assert list(servers_per_run.values()) == [4], servers_per_run
     lanes = collections.Counter()
-    for path in glob.glob(os.path.join(list(servers_per_run)[0], 'job_events', '*.json')):
+    artifacts = list(servers_per_run)[0]
+    # The guests are ACTIVE once their items arrive; the run itself may still be writing events
+    # (an event is a '-partial.json' until runner renames it), so read them once it has ended.
+    deadline = time.time() + 60
+    while not os.path.exists(os.path.join(artifacts, 'status')) and time.time() < deadline:
+        time.sleep(0.2)
+    for path in glob.glob(os.path.join(artifacts, 'job_events', '*.json')):
         with open(path) as handle:
             event = json.load(handle)
         if event['event'] != 'runner_item_on_ok':
