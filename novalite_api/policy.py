@@ -85,6 +85,8 @@ DEFAULTS = {
     'os_compute_api:server-metadata:update': MEMBER,
     'os_compute_api:server-metadata:update_all': MEMBER,
     'os_compute_api:server-metadata:delete': MEMBER,
+    'os_compute_api:ips:index': READER,
+    'os_compute_api:ips:show': READER,
     'os_compute_api:os-server-tags:index': READER,
     'os_compute_api:os-server-tags:show': READER,
     'os_compute_api:os-server-tags:update': MEMBER,

@@ -15,8 +15,8 @@ __metaclass__ = type
 from novalite_api import auth, routing
 from novalite_api.compute import (
     api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
-    instance_actions, keypairs, limits, quota_sets, server_groups, server_metadata, server_shares, server_tags,
-    server_topology, servers, services, versions)
+    instance_actions, keypairs, limits, quota_sets, server_groups, server_ips, server_metadata, server_shares,
+    server_tags, server_topology, servers, services, versions)
 from novalite_api.compute.common import only_query_params
 
 SERVER = '/v2.1/servers/<server_id>'
@@ -65,6 +65,8 @@ ROUTES = (
     ('DELETE', SERVER, servers.delete),
     ('POST', SERVER + '/action', servers.action),
     *_metadata_routes(SERVER, server_metadata),
+    ('GET', SERVER + '/ips', server_ips.index),
+    ('GET', SERVER + '/ips/<network_label>', server_ips.show),
     ('GET', SERVER + '/topology', server_topology.index),
     ('GET', SERVER + '/shares', server_shares.index),
     ('POST', SERVER + '/shares', server_shares.create),
