@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import json
 import os
 import uuid
@@ -131,7 +132,9 @@ def contract(api, http, admin_token):
         'hypervisor_id': [h['id'] for h in legacy['hypervisors']
                           if h['hypervisor_hostname'] == api['server']['node']][0],
         'hypervisor_hostname': api['server']['node'], 'project_id': project['id'], 'user_id': project['user_id'],
-        'image': api['public_image']['id'], 'public_key': made['keypair']['public_key']}
+        'image': api['public_image']['id'], 'public_key': made['keypair']['public_key'],
+        'hour_ago': (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)).strftime(
+            '%Y-%m-%dT%H:%M:%S')}
     yield {'values': values, 'member': token, 'admin': admin_token}
     http.call('DELETE', '/compute/v2.1/flavors/%s' % flavorid, token=admin_token)
     forget_servers(api, project)
