@@ -45,7 +45,7 @@ def _time(name):
 
 def _period():
     start, stop = _time('start'), _time('end')
-    if not start < stop:
+    if start >= stop:
         raise ApiError(400, 'Invalid start time. The start time cannot occur after the end time.')
     return start, min(stop, _now())
 

@@ -79,4 +79,3 @@ def tenant_usages(store, start, stop, project_id=None, detailed=True, limit=None
         if detailed:
             summary['server_usages'].append(server)
     return list(summaries.values()), servers
-
