@@ -86,6 +86,8 @@ DEFAULTS = {
     'os_compute_api:server-metadata:update_all': MEMBER,
     'os_compute_api:server-metadata:delete': MEMBER,
     'os_compute_api:ips:index': READER,
+    'os_compute_api:os-deferred-delete:restore': MEMBER,
+    'os_compute_api:os-deferred-delete:force': MEMBER,
     'os_compute_api:os-simple-tenant-usage:list': ADMIN,
     'os_compute_api:os-simple-tenant-usage:show': READER,
     'os_compute_api:ips:show': READER,

@@ -394,7 +394,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
                 instances.event_finish(conn, inst['uuid'], request_id, event, result='Error',
                                        traceback=fault_message(failure))
             return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
-        if action == 'delete':
+        if action in action_table.DELETE_ACTIONS:
             instances.mark_deleted(conn, inst['uuid'])
             _release(conn, inst['uuid'])
             conn.execute(table('server_group_members').delete().where(

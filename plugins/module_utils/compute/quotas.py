@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
@@ -81,8 +82,9 @@ def limits(conn, project_id, legacy=False):
 def usage(conn, project_id, user_id=None):
     """What the project uses now: live instances, their vCPUs and RAM (flavor snapshots), keypairs, groups."""
     inst = table('instances')
+    # a soft-deleted server (waiting to be reclaimed) no longer counts, as Nova's queued_for_delete
     rows = conn.execute(sa.select(inst.c.flavor).where(inst.c.project_id == project_id)
-                        .where(inst.c.deleted == 0)).fetchall()
+                        .where(inst.c.deleted == 0).where(inst.c.vm_state != states.SOFT_DELETED)).fetchall()
     used = {'instances': len(rows),
             'cores': sum(int((r.flavor or {}).get('vcpus') or 0) for r in rows),
             'ram': sum(int((r.flavor or {}).get('memory_mb') or 0) for r in rows)}
