@@ -114,7 +114,8 @@ def test_multipliers_and_build_failures():
 
 
 def test_weights_are_normalised_per_weigher_and_summed():
-    # free RAM 1000/2000/3000 MB -> 0, 0.5, 1; free vCPUs 30/10/20 -> 1, 0, 0.5 (times 2)
+    # Nova's RAM and CPU weighers divide by the largest value (minval 0): free RAM 1000/2000/3000 MB ->
+    # 1/3, 2/3, 1; free vCPUs 30/10/20 -> 1, 1/3, 2/3 (times 2)
     rows = [{'host': 'h%d' % i, 'memory_mb': m, 'reserved_host_memory_mb': 0, 'ram_allocation_ratio': 1.0,
              'vcpus': v, 'cpu_allocation_ratio': 1.0}
             for i, (m, v) in enumerate([(1000, 30), (2000, 10), (3000, 20)])]
@@ -122,7 +123,8 @@ def test_weights_are_normalised_per_weigher_and_summed():
     spec = request_spec.build({'vcpus': 1, 'memory_mb': 1, 'root_gb': 0})
     cfg = config_mod.SchedulerConfig(weight_classes=['RAMWeigher', 'CPUWeigher'], cpu_weight_multiplier=2.0)
     weights = weighers.weigh(state, spec, np.arange(3), weighers.load_enabled(cfg))
-    assert list(weights) == [2.0, 0.5, 2.0]
+    assert list(weights) == [1 / 3 + 2.0, 2 / 3 + 2 / 3 * 1.0, 1.0 + 2 / 3 * 2.0]
+    assert list(weights) == pytest.approx([7 / 3, 4 / 3, 7 / 3], rel=1e-15)
 
 
 def test_default_weighers_are_novas():
@@ -141,7 +143,8 @@ def test_io_ops_weigher_prefers_quiet_hosts():
                                    io_ops_counts={1: 2})
     spec = request_spec.build({'vcpus': 1, 'memory_mb': 1, 'root_gb': 0})
     enabled = weighers.load_enabled(config_mod.SchedulerConfig())
-    assert list(weighers.weigh(state, spec, np.arange(2), enabled)) == [-1.0, 0.0]
+    # equal free RAM divides by itself (Nova's minval 0): 1 each; io ops 2/2 * -1 and 0
+    assert list(weighers.weigh(state, spec, np.arange(2), enabled)) == [0.0, 1.0]
 
 
 @pytest.mark.parametrize('entry, words', [

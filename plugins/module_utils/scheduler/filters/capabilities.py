@@ -14,6 +14,7 @@ __metaclass__ = type
 import operator
 import re
 
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import host_capabilities
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
 
 try:
@@ -27,6 +28,8 @@ def _numeric(compare):
         try:
             return compare(float(value), float(wanted))
         except (TypeError, ValueError):
+            # Nova's float() raises here and the request errors out; a host whose value is not a
+            # number simply does not match
             return False
     return run
 
@@ -45,8 +48,7 @@ _OPS = {
     's>': operator.gt,
     's>=': operator.ge,
     '<in>': lambda value, wanted: wanted in value,
-    '<all-in>': None,
-    '<or>': None,
+    '<all-in>': lambda value, words: all(word in value for word in words),
 }
 
 
@@ -54,7 +56,7 @@ def match(value, requirement):
     """Does host ``value`` (a string or None) satisfy an extra spec such as '>= 4' or '<or> a <or> b'?"""
     words = requirement.split()
     op = words[0] if words else None
-    if op not in _OPS:
+    if op != '<or>' and op not in _OPS:
         return value == requirement
     if value is None:
         return False
@@ -65,20 +67,28 @@ def match(value, requirement):
     if not args:
         return False
     if op == '<all-in>':
-        return all(word in value for word in args)
+        return _OPS[op](value, args)
     return _OPS[op](value, args[0])
 
 
 def relevant_specs(extra_specs):
-    """[(path tuple, requirement)] for capabilities-scoped and unscoped keys, as Nova checks."""
+    """[(path tuple, requirement, scoped)] of the extra specs the filter may check, as Nova reads them.
+
+    ``capabilities:a:b`` is the path (a, b); another namespace is not about the host; an unscoped key is
+    checked only on hosts that know it (``scoped`` False: see ``host_capabilities.checked``).
+    ``hw:maxphysaddr_bits`` asks for at least that many bits in the host's cpu_info.
+    """
+    specs = dict(extra_specs)
+    bits = specs.pop('hw:maxphysaddr_bits', None)
+    if bits is not None:
+        specs['capabilities:cpu_info:maxphysaddr:bits'] = '>= %s' % (bits,)
     out = []
-    for key, requirement in sorted(extra_specs.items()):
+    for key, requirement in sorted(specs.items()):
         scope = key.split(':')
-        if len(scope) > 1:
-            if scope[0] != 'capabilities':
-                continue
-            scope = scope[1:]
-        out.append((tuple(scope), str(requirement)))
+        if len(scope) == 1:
+            out.append((tuple(scope), str(requirement), False))
+        elif scope[0] == 'capabilities':
+            out.append((tuple(scope[1:]), str(requirement), True))
     return out
 
 
@@ -86,23 +96,33 @@ class ComputeCapabilitiesFilter(BaseHostFilter):
     run_filter_for_each_instance = False
 
     def host_passes(self, host_state, spec):
-        return all(match(host_state.capability(path), req) for path, req in relevant_specs(spec.extra_specs))
+        for path, requirement, scoped in relevant_specs(spec.extra_specs):
+            if not scoped and not host_state.knows_capability(path[0]):
+                continue
+            if not match(host_state.capability(path), requirement):
+                return False
+        return True
+
+    def _spec_masks(self, state, spec):
+        """[(label, bool column)] per checked extra spec: which hosts it lets through."""
+        masks = []
+        for path, requirement, scoped in relevant_specs(spec.extra_specs):
+            codes, values = state.capability_column(path)
+            ok = np.fromiter((match(v, requirement) for v in values), dtype=bool, count=len(values))
+            passes = ok[codes] if len(values) else np.ones(state.n, dtype=bool)
+            if not scoped:
+                passes = passes | ~host_capabilities.checked(state, path[0])
+            masks.append(('%s %s' % (':'.join(path), requirement), passes))
+        return masks
 
     def filter_all(self, state, spec):
         mask = np.ones(state.n, dtype=bool)
-        for path, requirement in relevant_specs(spec.extra_specs):
-            codes, values = state.capability_column(path)
-            ok = np.fromiter((match(v, requirement) for v in values), dtype=bool, count=len(values))
-            mask &= ok[codes] if len(values) else mask
+        for _label, passes in self._spec_masks(state, spec):
+            mask &= passes
         return mask
 
     def explain(self, state, spec, removed):
-        failing = []
-        for path, requirement in relevant_specs(spec.extra_specs):
-            codes, values = state.capability_column(path)
-            ok = np.fromiter((match(v, requirement) for v in values), dtype=bool, count=len(values))
-            if len(values) and not ok[codes[removed]].all():
-                failing.append('%s %s' % (':'.join(path), requirement))
+        failing = [label for label, passes in self._spec_masks(state, spec) if not passes[removed].all()]
         return 'no match for ' + '; '.join(failing) if failing else ''
 
 
