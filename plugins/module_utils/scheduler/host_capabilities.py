@@ -154,6 +154,33 @@ def _codes(values):
     return codes, names
 
 
+_NUMBER_COLUMNS = {'vcpus_total': 'vcpus', 'total_usable_ram_mb': 'memory_mb', 'total_usable_disk_gb': 'local_gb',
+                   'vcpus': 'vcpus', 'memory_mb': 'memory_mb', 'local_gb': 'local_gb',
+                   'hypervisor_version': 'hypervisor_version', 'cpu_allocation_ratio': 'cpu_allocation_ratio',
+                   'ram_allocation_ratio': 'ram_allocation_ratio', 'disk_allocation_ratio': 'disk_allocation_ratio'}
+_CODE_COLUMNS = {'cpu_arch': ('arch_codes', 'arch_names'), 'virt_type': ('virt_codes', 'virt_names'),
+                 'availability_zone': ('az_codes', 'az_names')}
+
+
+def _fast_column(state, head):
+    """(codes, values) of a one-word attribute straight from its column, or None to go host by host (an
+    attribute some host lacks is looked up in that host's stats)."""
+    if head == 'host':
+        return np.arange(state.n, dtype=np.int32), list(state.hosts)
+    if head in _CODE_COLUMNS:
+        codes_name, names_name = _CODE_COLUMNS[head]
+        names = getattr(state, names_name)
+        return None if '' in names or None in names else (getattr(state, codes_name), list(names))
+    if head in _NUMBER_COLUMNS:
+        numbers = getattr(state, _NUMBER_COLUMNS[head])
+        if head == 'hypervisor_version' and state.n and numbers.min() < 0:
+            return None
+        values, inverse = np.unique(numbers, return_inverse=True)
+        as_text = str if head.endswith('_ratio') else (lambda v: str(int(v)))
+        return inverse.reshape(-1).astype(np.int32), [as_text(float(v)) for v in values]
+    return None
+
+
 def column(state, path):
     """(codes, distinct values) of a capability path over every host: the filter judges each distinct value
     once. Cached on the state unless the value moves with claims."""
@@ -162,9 +189,8 @@ def column(state, path):
     cached = state._capability_cache.get(key) if cacheable else None
     if cached is not None:
         return cached
-    if len(key) == 1 and key[0] == 'host':
-        found = (np.arange(state.n, dtype=np.int32), list(state.hosts))
-    else:
+    found = _fast_column(state, key[0]) if len(key) == 1 else None
+    if found is None:
         found = _codes([value(state, i, key) for i in range(state.n)])
     if cacheable:
         state._capability_cache[key] = found

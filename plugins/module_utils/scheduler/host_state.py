@@ -265,6 +265,7 @@ class HostView(object):
     virt_type = property(lambda self: self._state.virt_names[self._state.virt_codes[self.index]] or None)
     hypervisor_version = property(lambda self: int(self._state.hypervisor_version[self.index]))
     traits = property(lambda self: self._state.traits[self.index])
+    cpu_info = property(lambda self: self._state.cpu_info[self.index])
     capabilities = property(lambda self: self._state.capabilities[self.index])
     up = property(lambda self: bool(self._state.service_up[self.index]))
     enabled = property(lambda self: bool(self._state.service_enabled[self.index]))
