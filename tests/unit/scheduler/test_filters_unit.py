@@ -59,7 +59,8 @@ host_rows = st.lists(st.fixed_dictionaries({
     'availability_zone': st.sampled_from(['az1', 'az2']), 'cpu_arch': st.sampled_from(['x86_64', 'aarch64']),
     'virt_type': st.sampled_from(['kvm', 'qemu']), 'hypervisor_type': st.just('QEMU'),
     'hypervisor_version': st.sampled_from([5002000, 7002000, 8000000]),
-    'capabilities': st.sampled_from([{}, {'gpu': 'a100'}, {'gpu': 't4', 'numa': 2}]),
+    'capabilities': st.sampled_from([{}, {'gpu': 'a100'}, {'gpu': 't4', 'numa': 2}, {'foo': 'bar'}]),
+    'cpu_info': st.sampled_from([None, {'arch': 'x86_64'}, {'arch': 'x86_64', 'maxphysaddr': {'bits': 46}}]),
 }), min_size=1, max_size=30)
 
 
@@ -74,9 +75,15 @@ def test_vectorised_filters_equal_per_host_decisions(rows, data):
          'root_gb': data.draw(st.integers(0, 200)), 'swap': data.draw(st.integers(0, 3000)),
          'extra_specs': data.draw(st.sampled_from([{}, {'capabilities:gpu': 's== a100'},
                                                    {'capabilities:numa': '>= 2', 'hw:cpu_policy': 'x'},
-                                                   {'capabilities:hypervisor_version': '>= 7000000'}]))},
+                                                   {'capabilities:hypervisor_version': '>= 7000000'},
+                                                   # unscoped: checked only where the host knows the key
+                                                   {'gpu': 's== a100'}, {'foo': 'bar', 'free_ram_mb': '>= 2048'},
+                                                   {'hypervisor_type': 's== QEMU'}, {'hw:maxphysaddr_bits': '40'},
+                                                   {'capabilities:cpu_info:maxphysaddr:bits': '>= 40'}]))},
         image=data.draw(st.sampled_from([{}, {'hw_architecture': 'x86_64'}, {'img_hv_type': 'kvm'},
-                                         {'img_hv_requested_version': '>=7.2'}, {'hw_vm_mode': 'xen'}])),
+                                         {'img_hv_requested_version': '>=7.2'}, {'hw_vm_mode': 'xen'},
+                                         {'img_hv_type': 'qemu', 'img_hv_requested_version': '>=7.2,<8'},
+                                         {'hw_architecture': 'x86_64', 'hw_maxphysaddr_bits': 42}])),
         availability_zone=data.draw(st.sampled_from([None, 'az1', 'az3'])),
         exclude_hosts=data.draw(st.lists(st.sampled_from([r['host'] for r in rows]), max_size=3)))
     cfg = config_mod.SchedulerConfig(enabled_filters=[c.name() for c in filters_mod.BUILTIN])
