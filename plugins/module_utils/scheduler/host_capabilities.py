@@ -52,22 +52,65 @@ def _int(column, pos):
     return int(column[pos])
 
 
+def _static(state, name, compute):
+    """A column derived from columns that only a reload changes, computed once per state."""
+    key = ('\0static', name)   # no extra spec path starts with NUL
+    found = state._capability_cache.get(key)
+    if found is None:
+        found = state._capability_cache[key] = compute()
+    return found
+
+
+def _at(state, where, formula):
+    """``formula(at)`` for the hosts ``where`` (a position or an array of them), ``at(column)`` giving a
+    column's values there. For most of the hosts, working on whole columns and gathering the result once
+    is cheaper than gathering every column."""
+    if not np.ndim(where):
+        return formula(lambda column: column.take([where]))[0]   # arrays of one: the formulas work in place
+    if len(where) * 4 >= state.n:
+        return formula(lambda column: column).take(where)
+    return formula(lambda column: column.take(where))
+
+
+# The formulas below work in place on their own temporaries: at 100,000 hosts every fresh array costs more
+# than the arithmetic.
+
 def free_disk_mb(state, where):
     """Nova's HostState.free_disk_mb: the tracker's free disk, or the host's disk_available_least when lower."""
-    free_gb = state.local_gb[where] - capacity.tracker_local_gb_used(state.local_gb_used[where],
-                                                                     state.reserved_host_disk_mb[where])
-    return np.fmin(state.disk_available_least[where], free_gb) * 1024
+    usable = _static(state, 'disk', lambda: state.local_gb - capacity.tracker_local_gb_used(
+        0, state.reserved_host_disk_mb))
+    any_least = _static(state, 'any_least', lambda: not np.isnan(state.disk_available_least).all())
+
+    def formula(at):
+        free_gb = np.subtract(at(usable), at(state.local_gb_used))
+        if any_least:
+            np.fmin(at(state.disk_available_least), free_gb, out=free_gb)
+        free_gb *= 1024
+        return free_gb
+    return _at(state, where, formula)
 
 
 def free_ram_mb(state, where):
     """Nova's HostState.free_ram_mb: memory less reserved less used, no allocation ratio."""
-    return state.memory_mb[where] - capacity.tracker_memory_mb_used(state.memory_mb_used[where],
-                                                                     state.reserved_host_memory_mb[where])
+    usable = _static(state, 'ram', lambda: state.memory_mb - capacity.tracker_memory_mb_used(
+        0, state.reserved_host_memory_mb))
+    return _at(state, where, lambda at: at(usable) - at(state.memory_mb_used))
 
 
 def vcpus_used(state, where):
     """Nova's HostState.vcpus_used: the reserved CPUs count as used."""
-    return capacity.tracker_vcpus_used(state.vcpus_used[where], state.reserved_host_cpus[where])
+    return _at(state, where, lambda at: capacity.tracker_vcpus_used(
+        at(state.vcpus_used), at(state.reserved_host_cpus)))
+
+
+def free_vcpus(state, where):
+    """What Nova's CPUWeigher weighs: ``vcpus_total * cpu_allocation_ratio - vcpus_used``."""
+    overcommitted = _static(state, 'cpu', lambda: state.vcpus * state.cpu_allocation_ratio)
+
+    def formula(at):
+        used = np.add(at(state.vcpus_used), at(state.reserved_host_cpus))   # capacity.tracker_vcpus_used
+        return np.subtract(at(overcommitted), used, out=used)
+    return _at(state, where, formula)
 
 
 def _stats(state, pos):
@@ -93,8 +136,8 @@ _ATTRIBUTES = {
     'vcpus_used': lambda s, i: int(vcpus_used(s, i)),
     'free_ram_mb': lambda s, i: int(free_ram_mb(s, i)),
     'free_disk_mb': lambda s, i: int(free_disk_mb(s, i)),
-    'disk_mb_used': lambda s, i: int(capacity.tracker_local_gb_used(s.local_gb_used[i],
-                                                                     s.reserved_host_disk_mb[i])) * 1024,
+    'disk_mb_used': lambda s, i: int(capacity.tracker_local_gb_used(
+        s.local_gb_used[i], s.reserved_host_disk_mb[i])) * 1024,
     'num_instances': lambda s, i: _int(s.num_instances, i),
     'num_io_ops': lambda s, i: _int(s.num_io_ops, i),
     'failed_builds': lambda s, i: _int(s.failed_builds, i),

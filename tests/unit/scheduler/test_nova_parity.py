@@ -25,7 +25,6 @@ import math
 import random
 import re
 
-import numpy as np
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import config as config_mod

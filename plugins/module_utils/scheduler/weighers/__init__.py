@@ -100,16 +100,20 @@ def weigh(state, spec, candidates, enabled):
         if raw is None:
             continue
         raw = np.asarray(raw, dtype=np.float64)
-        if weigher.minval is not None or weigher.maxval is not None:
-            raw = np.clip(raw, weigher.minval, weigher.maxval)
-        low = raw.min() if weigher.minval is None else weigher.minval
-        high = raw.max() if weigher.maxval is None else weigher.maxval
+        # Nova clamps each value to the weigher's bounds first (a copy only when one is out of bounds)
+        if weigher.minval is not None and raw.min() < weigher.minval:
+            raw = np.maximum(raw, weigher.minval)
+        if weigher.maxval is not None and raw.max() > weigher.maxval:
+            raw = np.minimum(raw, weigher.maxval)
+        low = float(raw.min() if weigher.minval is None else weigher.minval)
+        high = float(raw.max() if weigher.maxval is None else weigher.maxval)
         if high == low:
             continue   # Nova normalises all-equal values to 0: adds nothing
-        # the same operations, in the same order, as Nova's normalize and weigh loop, so equal inputs give
-        # bit-equal weights (and ties break the same way)
-        scaled = raw - float(low)
-        scaled /= float(high) - float(low)
+        # Nova's operations in Nova's order ((raw - low) / (high - low), times the multiplier, added), so
+        # equal inputs give bit-equal weights and ties break the same way
+        scaled = raw - low if low else raw / (high - low)
+        if low:
+            scaled /= high - low
         scaled *= multiplier
         total += scaled
     return total

@@ -17,5 +17,4 @@ class CPUWeigher(BaseHostWeigher):
     minval = 0
 
     def weigh_all(self, state, spec, candidates):
-        return state.vcpus[candidates] * state.cpu_allocation_ratio[candidates] - host_capabilities.vcpus_used(
-            state, candidates)
+        return host_capabilities.free_vcpus(state, candidates)
