@@ -423,6 +423,8 @@ def create():
         'config_drive': spec.get('config_drive'),
         'network_info': _networks(spec),
         'access_ip_v4': spec.get('accessIPv4'), 'access_ip_v6': spec.get('accessIPv6'),
+        'injected_files': [{'path': f.get('path'), 'contents': f.get('contents')}
+                           for f in spec.get('personality') or []],
     }
     request.update(_requested_destination(spec, caller, target))
     if spec.get('hostname'):

@@ -68,7 +68,7 @@ def instance_spec(instance):
         'launch_index': instance.get('launch_index') or 0,
         'availability_zone': instance.get('availability_zone'),
     }
-    for kind in ('kernel', 'ramdisk'):
+    for kind in ('kernel', 'ramdisk', 'injected_files'):
         if (instance.get('system_metadata') or {}).get(kind):
             spec[kind] = instance['system_metadata'][kind]
     return spec

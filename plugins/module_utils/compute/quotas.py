@@ -163,6 +163,21 @@ def check_create(conn, project_id, flavor, count, min_count=None):
                         field='instances')   # pragma: no cover - one of the resources is always over
 
 
+def check_injected_files(conn, project_id, files):
+    """Nova's _check_injected_file_quota: how many files, and each one's path and (encoded) contents length."""
+    if not files:
+        return
+    limit = limits(conn, project_id)
+    checks = ((len(files), 'injected_files', 'Personality file limit exceeded'),
+              (max(len(f['path']) for f in files), 'injected_file_path_bytes',
+               'Personality file path exceeds maximum %s'),
+              (max(len(f['contents']) for f in files), 'injected_file_content_bytes',
+               'Personality file content exceeds maximum %s'))
+    for size, resource, message in checks:
+        if limit[resource] != UNLIMITED and size > limit[resource]:
+            raise QuotaExceeded(message.replace('%s', str(limit[resource])), field=resource)
+
+
 def check_key_pairs(conn, project_id, user_id):
     """Nova's KeypairLimitExceeded (403) unless ``user_id`` may add a keypair under ``project_id``'s limit.
 
