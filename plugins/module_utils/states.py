@@ -39,6 +39,8 @@ UNPAUSING = 'unpausing'
 SUSPENDING = 'suspending'
 RESUMING = 'resuming'
 DELETING = 'deleting'
+SOFT_DELETING = 'soft-deleting'
+RESTORING = 'restoring'
 
 # power_state (nova/compute/power_state.py): integers as stored by Nova
 NOSTATE = 0

@@ -105,6 +105,8 @@ def create_server(version):
     props = schema['properties']
     if version >= (2, 19):
         props['description'] = validation.DESCRIPTION
+    if version < (2, 57):
+        props['personality'] = validation.PERSONALITY
     network_tag, device_tag = _device_tags(version)
     network = copy.deepcopy(_NETWORK)
     if network_tag:

@@ -48,6 +48,7 @@ DEFAULT_MULTIPLIERS = {
     'hypervisor_version_weight_multiplier': 1.0,
     'num_instances_weight_multiplier': 0.0,
     'io_ops_weight_multiplier': -1.0,
+    'image_props_weight_multiplier': 0.0,
     'soft_affinity_weight_multiplier': 1.0,
     'soft_anti_affinity_weight_multiplier': 1.0,
     'build_failure_weight_multiplier': 1000000.0,
@@ -76,6 +77,8 @@ DEFAULTS = dict(
     max_attempts=3,
     max_instances_per_host=50,
     service_down_time=60,
+    # Nova's [filter_scheduler]/image_props_weight_setting: 'name=ratio' entries
+    image_props_weight_setting=[],
     **dict(DEFAULT_MULTIPLIERS, **AGGREGATE_OPTIONS)
 )
 

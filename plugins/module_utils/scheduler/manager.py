@@ -166,6 +166,7 @@ def _load_state(run, state):
     """Resolve the request's names and load the host state (unless the caller gave one)."""
     with run.store.read() as conn:
         spec_mod.resolve(conn, run.spec)
+        weighers.prepare(conn, run.spec, run.weighers)
         if state is None:
             started = time.perf_counter()
             state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
@@ -177,6 +178,7 @@ def _reload_state(run):
     """Fresh host state (and group members) after every alternate lost a claim race."""
     with run.store.read() as conn:
         run.state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
+        weighers.prepare(conn, run.spec, run.weighers)
         if run.spec.group is not None:
             run.spec.group_hosts = server_groups.member_host_counts(conn, run.spec.group['id'])
 

@@ -240,10 +240,12 @@ def test_aggregate_multiplier_takes_the_smallest_value_and_ignores_bad_ones():
     state = state_with([({'ram_weight_multiplier': '2.0'}, ['h1', 'h2']), ({'ram_weight_multiplier': '0.5'}, ['h1']),
                         ({'ram_weight_multiplier': 'lots'}, ['h3'])], **cols)
     w = _weights(state, {'weight_classes': ['RAMWeigher']})
-    assert w[0] == 0.0
-    assert w[1] == pytest.approx(0.5)    # min(2.0, 0.5)
-    assert w[2] == pytest.approx(2.0)
-    assert w[3] == pytest.approx(1.0)    # not a number: the configured 1.0 (Nova logs and falls back)
+    plain = _weights(state_with([], **cols), {'weight_classes': ['RAMWeigher']})
+    assert plain[1] > 0
+    assert w[0] == pytest.approx(plain[0])           # in no aggregate: the configured 1.0
+    assert w[1] == pytest.approx(0.5 * plain[1])     # min(2.0, 0.5)
+    assert w[2] == pytest.approx(2.0 * plain[2])
+    assert w[3] == pytest.approx(plain[3])           # not a number: the configured 1.0 (Nova logs and falls back)
 
 
 def test_aggregate_multiplier_wakes_a_weigher_configured_off():
