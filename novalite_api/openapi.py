@@ -371,6 +371,15 @@ def _schemas():
         'ServerUpdate': from_jsonschema(servers_schemas.update(api_version.MAX_VERSION)),
         'ServerAction': from_jsonschema(servers_schemas.action()),
         'Metadata': from_jsonschema(server_metadata_schemas.METADATA),
+        'Address': obj({'addr': string(), 'version': integer()}, required=['addr', 'version']),
+        'TenantUsage': obj({
+            'tenant_id': string(), 'start': string(), 'stop': string(), 'total_hours': {'type': 'number'},
+            'total_vcpus_usage': {'type': 'number'}, 'total_memory_mb_usage': {'type': 'number'},
+            'total_local_gb_usage': {'type': 'number'}, 'server_usages': array(obj({
+                'instance_id': string(), 'name': string(), 'tenant_id': string(), 'flavor': string(),
+                'hours': {'type': 'number'}, 'vcpus': integer(), 'memory_mb': integer(), 'local_gb': integer(),
+                'started_at': string(), 'ended_at': nullable(string()), 'state': string(),
+                'uptime': integer()}))}),
         'MetadataItem': from_jsonschema(server_metadata_schemas.METADATA_ITEM),
         'Aggregate': obj({'id': integer(), 'uuid': string(), 'name': string(),
                           'availability_zone': nullable(string()), 'hosts': array(string()),
@@ -437,6 +446,8 @@ def both(*dicts):
 
 _REQUEST_ID = {'x-openstack-request-id': {'schema': string(pattern='^req-'), 'description': 'req-<uuid>'}}
 _LIMIT_MARKER = [query('limit', integer(minimum=0)), query('marker')]
+# os-simple-tenant-usage's period: Nova's three time spellings, missing = now
+_USAGE_PERIOD = [query('start', description='period start (UTC)'), query('end', description='period end (UTC)')]
 
 
 def _identity_ops():
@@ -569,6 +580,19 @@ def _compute_ops():
         c + '/servers/{server_id}/action': {'post': op(
             'Start, stop, reboot, pause, unpause, suspend, resume, lock or unlock a server',
             ok(202, 'Accepted'), body=ref('ServerAction'), params=server_id, errors=(409,))},
+        c + '/servers/{server_id}/ips': {'get': op('A server\'s addresses by network', ok(200, 'Addresses', wrapped(
+            'addresses', {'type': 'object', 'additionalProperties': array(ref('Address'))})), params=server_id)},
+        c + '/servers/{server_id}/ips/{network_label}': {'get': op(
+            'A server\'s addresses on one network', ok(200, 'Addresses', {
+                'type': 'object', 'additionalProperties': array(ref('Address'))}),
+            params=server_id + [('network_label', 'network label')])},
+        c + '/os-simple-tenant-usage': {'get': op('Usage of every project over a period (admin)', ok(
+            200, 'Usages', obj({'tenant_usages': array(ref('TenantUsage')), 'tenant_usages_links': array(ref('Link'))},
+                               required=['tenant_usages'])), params=_USAGE_PERIOD + [query('detailed')] + _LIMIT_MARKER)},
+        c + '/os-simple-tenant-usage/{tenant_id}': {'get': op('A project\'s usage over a period', ok(
+            200, 'Usage', obj({'tenant_usage': ref('TenantUsage'), 'tenant_usage_links': array(ref('Link'))},
+                              required=['tenant_usage'])),
+            params=_USAGE_PERIOD + _LIMIT_MARKER + [('tenant_id', 'project id')])},
         c + '/servers/{server_id}/metadata': {
             'get': op('A server\'s metadata', ok(200, 'Metadata', ref('Metadata')), params=server_id),
             'post': op('Merge metadata items', ok(200, 'All metadata', ref('Metadata')), body=ref('Metadata'),
