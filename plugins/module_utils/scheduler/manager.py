@@ -9,7 +9,9 @@ One implementation for the ``schedule`` module and the REST shim:
                                          'consumer_uuids': [...]}, {'host_subset_size': 1})
     result['selections'][0]['host']
 
-Host state is loaded once per call; each placement consumes its resources in
+Host state is loaded once per call (or, with ``live``, a ``LiveHostState``
+the caller keeps across calls is brought up to date from the store's change
+counter); each placement consumes its resources in
 that state so the next instance of the same request sees it. With
 ``claim=True`` every placement is claimed atomically; a lost claim moves to
 the next alternate, then reloads the state and decides again (``max_attempts``
@@ -148,6 +150,7 @@ class _Run(object):
         self.filters = filters_mod.load_enabled(cfg)
         self.weighers = weighers.load_enabled(cfg)
         self.state = None
+        self.live = None    # a LiveHostState the caller keeps across calls
         self.made = []      # consumers this call claimed for (released if the request fails)
         self.timings = dict(filter_ms=0.0, weigh_ms=0.0, claim_ms=0.0)
 
@@ -164,7 +167,11 @@ def _load_state(run, state):
     """Resolve the request's names and load the host state (unless the caller gave one)."""
     with run.store.read() as conn:
         spec_mod.resolve(conn, run.spec)
-        if state is None:
+        if run.live is not None:
+            started = time.perf_counter()
+            state = run.live.sync(conn, service_down_time=run.cfg.service_down_time)
+            run.timings['sync_ms'] = (time.perf_counter() - started) * 1000
+        elif state is None:
             started = time.perf_counter()
             state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
             run.timings['load_ms'] = (time.perf_counter() - started) * 1000
@@ -174,7 +181,10 @@ def _load_state(run, state):
 def _reload_state(run):
     """Fresh host state (and group members) after every alternate lost a claim race."""
     with run.store.read() as conn:
-        run.state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
+        if run.live is not None:
+            run.state = run.live.sync(conn, service_down_time=run.cfg.service_down_time)
+        else:
+            run.state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
         if run.spec.group is not None:
             run.spec.group_hosts = server_groups.member_host_counts(conn, run.spec.group['id'])
 
@@ -244,18 +254,30 @@ def _fail_if_short(run, selections, failure):
     raise NoValidHost(message, explanation=failure.as_dict())
 
 
-def select_destinations(store, request_spec, config=None, claim=True, state=None, rng=None):
+def select_destinations(store, request_spec, config=None, claim=True, state=None, rng=None, live=None):
     """Choose (and with ``claim`` claim) a host per instance.
 
     Returns {'selections': [...], 'explanation': Explanation.as_dict(), 'claimed': bool,
     'timings_ms': {...}}. Raises InvalidInput / NotFound on bad input (nothing
     claimed) and NoValidHost with the explanation text when fewer than
     ``min_count`` instances fit (nothing claimed).
+
+    ``live`` (a host_state.LiveHostState) is synced instead of loading; it is
+    only used with claims: without them placements are consumed in the state
+    only, which would leave a live state ahead of the store.
     """
     if not HAS_NUMPY:
         raise InvalidInput('scheduler', 'numpy is required (pip install numpy)')
+    if live is not None and claim:
+        with live.lock:
+            return _select(store, request_spec, config, claim, None, rng, live)
+    return _select(store, request_spec, config, claim, state, rng, None)
+
+
+def _select(store, request_spec, config, claim, state, rng, live):
     started = time.perf_counter()
     run = _prepare(store, request_spec, config, claim, rng)
+    run.live = live
     spec = run.spec
     # consumers that already hold a claim are reported, not placed again (also in check mode)
     existing = _existing_claims(store, spec)
