@@ -24,6 +24,10 @@ which is harmless because a delta is the whole row, not a difference. The
 cost is that writers of these two tables serialise on the counter for the rest
 of their (short) transaction; SQLite serialises every writer anyway.
 
+On MariaDB a statement may not read a table that a trigger it fires writes:
+a write to ``allocations`` must not name ``compute_nodes`` (no subquery or
+join on it; select the node ids first, as the claims do).
+
 MariaDB with binary logging needs SUPER or ``log_bin_trust_function_creators``
 to create triggers. A later migration that rebuilds either table on SQLite
 (Alembic's batch "move and copy") drops its triggers: it must call
