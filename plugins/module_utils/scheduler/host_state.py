@@ -436,13 +436,43 @@ class HostState(object):
         return cls(columns, service_rows, instance_counts, now=now, io_ops_counts=io_ops_counts)
 
 
+_STATEMENTS = {}
+
+
+def _statement(name):
+    """The load's and the sync's queries, built once: a sync runs on every request, and building a
+    statement costs more than SQLite takes to answer one that finds a few rows."""
+    stmt = _STATEMENTS.get(name)
+    if stmt is not None:
+        return stmt
+    nodes, services = schema.table('compute_nodes'), schema.table('services')
+    allocations, instances = schema.table('allocations'), schema.table('instances')
+    node_columns = sa.select(*[nodes.c[column] for column in _NODE_COLUMNS])
+    service_columns = sa.select(*[services.c[column] for column in _SERVICE_COLUMNS]).where(
+        services.c.binary == liveness.COMPUTE_BINARY)
+    count = sa.select(allocations.c.compute_node_id, sa.func.count()).group_by(allocations.c.compute_node_id)
+    stmt = _STATEMENTS[name] = {
+        'nodes': lambda: node_columns.order_by(nodes.c.id),
+        # no ORDER BY here: SQLite would walk the primary key instead of the change_seq index
+        'changed_nodes': lambda: node_columns.where(nodes.c.change_seq > sa.bindparam('b_seq')),
+        'services': lambda: service_columns,
+        'changed_services': lambda: service_columns.where(services.c.change_seq > sa.bindparam('b_seq')),
+        'services_of': lambda: service_columns.where(services.c.host.in_(sa.bindparam('b_hosts', expanding=True))),
+        'counts': lambda: count,
+        'counts_of': lambda: count.where(
+            allocations.c.compute_node_id.in_(sa.bindparam('b_ids', expanding=True))),
+        'io_ops': lambda: sa.select(instances.c.host, sa.func.count())
+        .where(instances.c.vm_state == states.BUILDING, instances.c.deleted == 0, instances.c.host.isnot(None))
+        .group_by(instances.c.host),
+    }[name]()
+    return stmt
+
+
 def instance_counts(conn, node_ids=None):
     """{node id: consumers holding a claim there} (the claim is the truth), of ``node_ids`` or all."""
-    allocations = schema.table('allocations')
-    query = sa.select(allocations.c.compute_node_id, sa.func.count()).group_by(allocations.c.compute_node_id)
-    if node_ids is not None:
-        query = query.where(allocations.c.compute_node_id.in_(list(node_ids)))
-    return dict(conn.execute(query).all())
+    if node_ids is None:
+        return dict(conn.execute(_statement('counts')).all())
+    return dict(conn.execute(_statement('counts_of'), {'b_ids': list(node_ids)}).all())
 
 
 def io_ops_by_host(conn):
@@ -451,28 +481,22 @@ def io_ops_by_host(conn):
     Few instances are building at once, and an index on (vm_state, deleted) finds
     them, so a live state asks for this on every decision.
     """
-    instances = schema.table('instances')
-    return dict(conn.execute(
-        sa.select(instances.c.host, sa.func.count())
-        .where(instances.c.vm_state == states.BUILDING, instances.c.deleted == 0, instances.c.host.isnot(None))
-        .group_by(instances.c.host)).all())
+    return dict(conn.execute(_statement('io_ops')).all())
 
 
-def _node_rows(conn, where=None):
-    nodes = schema.table('compute_nodes')
-    query = sa.select(*[nodes.c[name] for name in _NODE_COLUMNS]).order_by(nodes.c.id)
-    if where is not None:
-        query = query.where(where)
-    return conn.execute(query).all()
+def _node_rows(conn, since=None):
+    """Every row, or those stamped after ``since``; in id order (a fresh load's host order, kept by appends)."""
+    if since is None:
+        return conn.execute(_statement('nodes')).all()
+    return sorted(conn.execute(_statement('changed_nodes'), {'b_seq': since}).all(), key=lambda row: row.id)
 
 
-def _service_rows(conn, where=None):
-    services = schema.table('services')
-    query = sa.select(*[services.c[name] for name in _SERVICE_COLUMNS]).where(
-        services.c.binary == liveness.COMPUTE_BINARY)
-    if where is not None:
-        query = query.where(where)
-    return conn.execute(query).all()
+def _service_rows(conn, since=None, hosts=None):
+    if hosts is not None:
+        return conn.execute(_statement('services_of'), {'b_hosts': list(hosts)}).all()
+    if since is not None:
+        return conn.execute(_statement('changed_services'), {'b_seq': since}).all()
+    return conn.execute(_statement('services')).all()
 
 
 class LiveHostState(object):
@@ -495,6 +519,8 @@ class LiveHostState(object):
         self.seq = None
         self.epoch = None
         self.stats = {'full_loads': 0, 'syncs': 0, 'node_rows': 0, 'service_rows': 0, 'new_hosts': 0}
+        # the scheduler's filter and weigher instances per configuration (manager._plugins)
+        self.plugins = {}
 
     def invalidate(self):
         """Forget the state: the next sync loads it whole."""
@@ -518,10 +544,8 @@ class LiveHostState(object):
         if seq == self.seq:
             return True
         state = self.state
-        nodes = schema.table('compute_nodes')
-        services = schema.table('services')
         changed_ids, new_rows = [], []
-        for row in _node_rows(conn, nodes.c.change_seq > self.seq):
+        for row in _node_rows(conn, since=self.seq):
             kind = state.apply_node(row._mapping)
             if kind == 'moved':
                 return False
@@ -534,13 +558,13 @@ class LiveHostState(object):
             columns = dict((name, col) for name, col in zip(_NODE_COLUMNS, zip(*new_rows)))
             hosts = list(columns['host'])
             new_ids = [int(i) for i in columns['id']]
-            extra = HostState(columns, _service_rows(conn, services.c.host.in_(hosts)),
+            extra = HostState(columns, _service_rows(conn, hosts=hosts),
                               instance_counts(conn, new_ids), now=now, service_down_time=service_down_time)
             state.append(extra)
             self.stats['new_hosts'] += len(new_rows)
         if changed_ids:
             state.set_instance_counts(instance_counts(conn, changed_ids), changed_ids)
-        service_rows = _service_rows(conn, services.c.change_seq > self.seq)
+        service_rows = _service_rows(conn, since=self.seq)
         for row in service_rows:
             state.set_service(*row)
         self.stats['service_rows'] += len(service_rows)

@@ -104,9 +104,12 @@ def install(conn):
         conn.exec_driver_sql(statement)
 
 
+_READ = sa.text('SELECT seq, epoch FROM host_state_changes WHERE id = 1') if sa is not None else None
+
+
 def read(conn):
     """(seq, epoch) now."""
-    row = conn.execute(sa.text('SELECT seq, epoch FROM host_state_changes WHERE id = 1')).first()
+    row = conn.execute(_READ).first()
     return (int(row[0]), int(row[1])) if row is not None else (0, 0)
 
 
