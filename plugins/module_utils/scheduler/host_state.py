@@ -97,6 +97,7 @@ class HostState(object):
         self.hosts = list(columns['host'])
         self.nodenames = list(columns.get('hypervisor_hostname') or columns['host'])
         self.host_index = dict((h, i) for i, h in enumerate(self.hosts))
+        self._id_pos_cache = None   # {node id: position}, built when first needed
 
         def f64(name, default=0.0):
             col = columns.get(name)
@@ -161,7 +162,6 @@ class HostState(object):
         self.refresh_liveness(now, service_down_time)
         self._capability_cache = {}
         self._capability_lookups = {}
-        self._id_pos_cache = None
 
     def _per_node_id(self, counts):
         column = np.zeros(self.n, dtype=np.float64)
