@@ -394,6 +394,12 @@ class HostState(object):
             return cached
         if len(key) == 1 and key[0] in BUILTIN_CAPABILITIES:
             codes, names = _builtin_column(self, key[0])
+        elif len(key) == 1 and key[0] != 'cpu_info':
+            # the common case (a top-level capability) without a call per host: the first decision
+            # on a freshly loaded state pays this once per key
+            head = key[0]
+            values = [None if v is None else str(v) for v in (c.get(head) for c in self.capabilities)]
+            codes, names, self._capability_lookups[key] = _codes(values)
         else:
             values = [self.capability(i, key) for i in range(self.n)]
             codes, names, self._capability_lookups[key] = _codes(values)
@@ -453,8 +459,11 @@ def _statement(name):
     count = sa.select(allocations.c.compute_node_id, sa.func.count()).group_by(allocations.c.compute_node_id)
     stmt = _STATEMENTS[name] = {
         'nodes': lambda: node_columns.order_by(nodes.c.id),
-        # no ORDER BY here: SQLite would walk the primary key instead of the change_seq index
-        'changed_nodes': lambda: node_columns.where(nodes.c.change_seq > sa.bindparam('b_seq')),
+        # no ORDER BY here: SQLite would walk the primary key instead of the change_seq index; each
+        # row carries its instance count (the allocations' trigger stamped the node when it moved)
+        'changed_nodes': lambda: node_columns.add_columns(
+            sa.select(sa.func.count()).where(allocations.c.compute_node_id == nodes.c.id)
+            .scalar_subquery().label('allocation_count')).where(nodes.c.change_seq > sa.bindparam('b_seq')),
         'services': lambda: service_columns,
         'changed_services': lambda: service_columns.where(services.c.change_seq > sa.bindparam('b_seq')),
         'services_of': lambda: service_columns.where(services.c.host.in_(sa.bindparam('b_hosts', expanding=True))),
@@ -527,9 +536,10 @@ class LiveHostState(object):
         self.state = None
 
     def sync(self, conn, service_down_time=liveness.SERVICE_DOWN_TIME, now=None):
-        seq, epoch = host_changes.read(conn)
+        seq, epoch, node_seq, service_seq = host_changes.read_all(conn)
         self.stats['syncs'] += 1
-        if self.state is None or epoch != self.epoch or not self._apply_changes(conn, seq, service_down_time, now):
+        if self.state is None or epoch != self.epoch or \
+                not self._apply_changes(conn, seq, node_seq, service_seq, service_down_time, now):
             self.state = HostState.load(conn, service_down_time=service_down_time, now=now)
             self.stats['full_loads'] += 1
         else:
@@ -539,21 +549,24 @@ class LiveHostState(object):
         self.seq, self.epoch = seq, epoch
         return self.state
 
-    def _apply_changes(self, conn, seq, service_down_time, now):
-        """Apply the rows stamped after self.seq; False when only a full load can follow them."""
+    def _apply_changes(self, conn, seq, node_seq, service_seq, service_down_time, now):
+        """Apply the rows stamped after self.seq; False when only a full load can follow them.
+
+        A table whose last stamp is not newer than self.seq is not asked.
+        """
         if seq == self.seq:
             return True
         state = self.state
-        changed_ids, new_rows = [], []
-        for row in _node_rows(conn, since=self.seq):
+        counts, new_rows = {}, []
+        for row in (_node_rows(conn, since=self.seq) if node_seq > self.seq else ()):
             kind = state.apply_node(row._mapping)
             if kind == 'moved':
                 return False
             if kind == 'new':
-                new_rows.append(row)
+                new_rows.append(row[:len(_NODE_COLUMNS)])
             else:
-                changed_ids.append(int(row.id))
-        self.stats['node_rows'] += len(changed_ids) + len(new_rows)
+                counts[int(row.id)] = row.allocation_count
+        self.stats['node_rows'] += len(counts) + len(new_rows)
         if new_rows:
             columns = dict((name, col) for name, col in zip(_NODE_COLUMNS, zip(*new_rows)))
             hosts = list(columns['host'])
@@ -562,9 +575,9 @@ class LiveHostState(object):
                               instance_counts(conn, new_ids), now=now, service_down_time=service_down_time)
             state.append(extra)
             self.stats['new_hosts'] += len(new_rows)
-        if changed_ids:
-            state.set_instance_counts(instance_counts(conn, changed_ids), changed_ids)
-        service_rows = _service_rows(conn, since=self.seq)
+        if counts:
+            state.set_instance_counts(counts, list(counts))
+        service_rows = _service_rows(conn, since=self.seq) if service_seq > self.seq else ()
         for row in service_rows:
             state.set_service(*row)
         self.stats['service_rows'] += len(service_rows)

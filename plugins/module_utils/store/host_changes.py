@@ -3,12 +3,14 @@
 # Apache License 2.0 (see LICENSE)
 """The change counter a live host state follows (schema version 7).
 
-``host_state_changes`` holds one row: ``seq`` and ``epoch``. Triggers in the
+``host_state_changes`` holds one row: ``seq``, ``epoch``, and the last seq
+given to each table (``node_seq``, ``service_seq``). Triggers in the
 database (so no writer can forget them: the registry, the claims, the
 services API, a test inserting rows, an operator's SQL) do, for
 ``compute_nodes`` and ``services``:
 
-* insert / update: ``seq += 1`` and the row's ``change_seq = seq``;
+* insert / update: ``seq += 1``, the row's ``change_seq = seq`` and the
+  table's ``node_seq`` / ``service_seq = seq``;
 * delete: ``seq += 1`` and ``epoch += 1`` (a deleted row cannot be found by
   ``change_seq > n``, so readers reload everything);
 * an insert, update or delete of ``allocations`` re-stamps its node (the
@@ -47,12 +49,15 @@ COUNTER = 'host_state_changes'
 TABLES = ('compute_nodes', 'services')
 
 _BUMP = 'UPDATE host_state_changes SET seq = seq + 1 WHERE id = 1'
+# a second statement: MariaDB evaluates SET left to right, SQLite from the old row
+_TABLE_SEQ = {'compute_nodes': 'UPDATE host_state_changes SET node_seq = seq WHERE id = 1',
+              'services': 'UPDATE host_state_changes SET service_seq = seq WHERE id = 1'}
 _BUMP_EPOCH = 'UPDATE host_state_changes SET seq = seq + 1, epoch = epoch + 1 WHERE id = 1'
 _CURRENT = '(SELECT seq FROM host_state_changes WHERE id = 1)'
 
 
 def _sqlite_triggers(name):
-    stamp = 'UPDATE %s SET change_seq = %s WHERE id = NEW.id;' % (name, _CURRENT)
+    stamp = '%s; UPDATE %s SET change_seq = %s WHERE id = NEW.id;' % (_TABLE_SEQ[name], name, _CURRENT)
     return [
         'CREATE TRIGGER IF NOT EXISTS %s_changes_ins AFTER INSERT ON %s BEGIN %s; %s END'
         % (name, name, _BUMP, stamp),
@@ -65,7 +70,7 @@ def _sqlite_triggers(name):
 
 def _mysql_triggers(name):
     # a MariaDB trigger may not update its own table: BEFORE triggers set NEW.change_seq instead
-    stamp = 'SET NEW.change_seq = %s;' % _CURRENT
+    stamp = '%s; SET NEW.change_seq = %s;' % (_TABLE_SEQ[name], _CURRENT)
     return [
         'CREATE TRIGGER IF NOT EXISTS %s_changes_ins BEFORE INSERT ON %s FOR EACH ROW BEGIN %s; %s END'
         % (name, name, _BUMP, stamp),
@@ -95,7 +100,8 @@ def _allocation_triggers(conn):
 def install(conn):
     """Create the counter row (if missing) and the triggers; idempotent."""
     if conn.execute(sa.text('SELECT COUNT(*) FROM host_state_changes WHERE id = 1')).scalar() == 0:
-        conn.execute(sa.text('INSERT INTO host_state_changes (id, seq, epoch) VALUES (1, 0, 0)'))
+        conn.execute(sa.text('INSERT INTO host_state_changes (id, seq, epoch, node_seq, service_seq) '
+                             'VALUES (1, 0, 0, 0, 0)'))
     build = _mysql_triggers if conn.dialect.name == 'mysql' else _sqlite_triggers
     for name in TABLES:
         for statement in build(name):
@@ -104,13 +110,19 @@ def install(conn):
         conn.exec_driver_sql(statement)
 
 
-_READ = sa.text('SELECT seq, epoch FROM host_state_changes WHERE id = 1') if sa is not None else None
+_READ = sa.text('SELECT seq, epoch, node_seq, service_seq FROM host_state_changes WHERE id = 1') \
+    if sa is not None else None
+
+
+def read_all(conn):
+    """(seq, epoch, node_seq, service_seq) now."""
+    row = conn.execute(_READ).first()
+    return tuple(int(v) for v in row) if row is not None else (0, 0, 0, 0)
 
 
 def read(conn):
     """(seq, epoch) now."""
-    row = conn.execute(_READ).first()
-    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+    return read_all(conn)[:2]
 
 
 def trigger_names(conn):

@@ -172,6 +172,9 @@ def _build(metadata):
         sa.Column('id', sa.Integer, primary_key=True, autoincrement=False),
         sa.Column('seq', sa.BigInteger, nullable=False),
         sa.Column('epoch', sa.BigInteger, nullable=False),
+        # the last seq given to a compute_nodes / services row: a reader skips a table that did not move
+        sa.Column('node_seq', sa.BigInteger, nullable=False, server_default='0'),
+        sa.Column('service_seq', sa.BigInteger, nullable=False, server_default='0'),
         info={'since': 7},
     )
 

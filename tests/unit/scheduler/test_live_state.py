@@ -338,6 +338,7 @@ def test_upgrade_installs_the_counter_and_triggers(db_url):
     add_host(new, 'cn-up')
     with new.read() as conn:
         assert len(host_changes.trigger_names(conn)) == 9
-        assert host_changes.read(conn) == (2, 0)   # the node and its service, one number each
+        # the node and its service, one number each
+        assert host_changes.read_all(conn) == (2, 0, 1, 2)
         assert migrations.current_version(conn) == migrations.head_version()
     new.dispose()
