@@ -488,7 +488,8 @@ def io_ops_by_host(conn):
     """{host: instances being built there}: Nova counts each as an I/O operation on its host.
 
     Few instances are building at once, and an index on (vm_state, deleted) finds
-    them, so a live state asks for this on every decision.
+    them, so a live state asks again whenever an instance's vm_state, host or
+    deleted moved (instance_seq).
     """
     return dict(conn.execute(_statement('io_ops')).all())
 
@@ -515,8 +516,8 @@ class LiveHostState(object):
     time and whenever the counter's epoch moved (a node or service was
     deleted), otherwise only the rows stamped since the last sync (claims,
     releases, reports, heartbeats, enable/disable, new hosts), applied in place.
-    Up/down is recomputed for the time of each sync and the instances being
-    built are re-counted, both cheaply. Callers hold ``lock`` from the sync
+    Up/down is recomputed for the time of each sync; the instances being built
+    are re-counted when an instance moved. Callers hold ``lock`` from the sync
     until their decision and claims are done (the job worker's threads share
     one state). A claim that lost its race refreshes its host; the next sync
     brings whatever else moved.
@@ -536,14 +537,15 @@ class LiveHostState(object):
         self.state = None
 
     def sync(self, conn, service_down_time=liveness.SERVICE_DOWN_TIME, now=None):
-        seq, epoch, node_seq, service_seq = host_changes.read_all(conn)
+        seq, epoch, node_seq, service_seq, instance_seq = host_changes.read_all(conn)
         self.stats['syncs'] += 1
         if self.state is None or epoch != self.epoch or \
                 not self._apply_changes(conn, seq, node_seq, service_seq, service_down_time, now):
             self.state = HostState.load(conn, service_down_time=service_down_time, now=now)
             self.stats['full_loads'] += 1
         else:
-            self.state.set_io_ops(io_ops_by_host(conn))
+            if instance_seq > self.seq:
+                self.state.set_io_ops(io_ops_by_host(conn))
             self.state.refresh_liveness(now, service_down_time)
         # the counter was read first: whatever the reads saw beyond it is read again next time, harmlessly
         self.seq, self.epoch = seq, epoch

@@ -4,7 +4,7 @@
 """The change counter a live host state follows (schema version 7).
 
 ``host_state_changes`` holds one row: ``seq``, ``epoch``, and the last seq
-given to each table (``node_seq``, ``service_seq``). Triggers in the
+given to each table (``node_seq``, ``service_seq``, ``instance_seq``). Triggers in the
 database (so no writer can forget them: the registry, the claims, the
 services API, a test inserting rows, an operator's SQL) do, for
 ``compute_nodes`` and ``services``:
@@ -14,7 +14,11 @@ services API, a test inserting rows, an operator's SQL) do, for
 * delete: ``seq += 1`` and ``epoch += 1`` (a deleted row cannot be found by
   ``change_seq > n``, so readers reload everything);
 * an insert, update or delete of ``allocations`` re-stamps its node (the
-  node's instance count moved).
+  node's instance count moved);
+* an instance inserted or deleted, or whose ``vm_state``, ``host`` or
+  ``deleted`` changed: ``seq += 1`` and ``instance_seq = seq`` (the instances
+  being built per host, Nova's num_io_ops, are counted again). Other instance
+  updates (task_state, metadata...) do not touch the counter.
 
 Why a single counter row and not timestamps: the counter row is locked by the
 first write of a transaction until it commits, so the transactions that take
@@ -97,27 +101,48 @@ def _allocation_triggers(conn):
     ]
 
 
+def _instance_triggers(conn):
+    bump = '%s; UPDATE host_state_changes SET instance_seq = seq WHERE id = 1;' % _BUMP
+    if conn.dialect.name == 'mysql':
+        moved = 'NOT (OLD.vm_state <=> NEW.vm_state AND OLD.host <=> NEW.host AND OLD.deleted <=> NEW.deleted)'
+        return [
+            'CREATE TRIGGER IF NOT EXISTS instances_changes_ins AFTER INSERT ON instances FOR EACH ROW '
+            'BEGIN %s END' % bump,
+            'CREATE TRIGGER IF NOT EXISTS instances_changes_upd AFTER UPDATE ON instances FOR EACH ROW '
+            'BEGIN IF %s THEN %s END IF; END' % (moved, bump),
+            'CREATE TRIGGER IF NOT EXISTS instances_changes_del AFTER DELETE ON instances FOR EACH ROW '
+            'BEGIN %s END' % bump,
+        ]
+    moved = 'OLD.vm_state IS NOT NEW.vm_state OR OLD.host IS NOT NEW.host OR OLD.deleted IS NOT NEW.deleted'
+    return [
+        'CREATE TRIGGER IF NOT EXISTS instances_changes_ins AFTER INSERT ON instances BEGIN %s END' % bump,
+        'CREATE TRIGGER IF NOT EXISTS instances_changes_upd AFTER UPDATE ON instances WHEN %s BEGIN %s END'
+        % (moved, bump),
+        'CREATE TRIGGER IF NOT EXISTS instances_changes_del AFTER DELETE ON instances BEGIN %s END' % bump,
+    ]
+
+
 def install(conn):
     """Create the counter row (if missing) and the triggers; idempotent."""
     if conn.execute(sa.text('SELECT COUNT(*) FROM host_state_changes WHERE id = 1')).scalar() == 0:
-        conn.execute(sa.text('INSERT INTO host_state_changes (id, seq, epoch, node_seq, service_seq) '
-                             'VALUES (1, 0, 0, 0, 0)'))
+        conn.execute(sa.text('INSERT INTO host_state_changes (id, seq, epoch, node_seq, service_seq, instance_seq) '
+                             'VALUES (1, 0, 0, 0, 0, 0)'))
     build = _mysql_triggers if conn.dialect.name == 'mysql' else _sqlite_triggers
     for name in TABLES:
         for statement in build(name):
             conn.exec_driver_sql(statement)
-    for statement in _allocation_triggers(conn):
+    for statement in _allocation_triggers(conn) + _instance_triggers(conn):
         conn.exec_driver_sql(statement)
 
 
-_READ = sa.text('SELECT seq, epoch, node_seq, service_seq FROM host_state_changes WHERE id = 1') \
+_READ = sa.text('SELECT seq, epoch, node_seq, service_seq, instance_seq FROM host_state_changes WHERE id = 1') \
     if sa is not None else None
 
 
 def read_all(conn):
-    """(seq, epoch, node_seq, service_seq) now."""
+    """(seq, epoch, node_seq, service_seq, instance_seq) now."""
     row = conn.execute(_READ).first()
-    return tuple(int(v) for v in row) if row is not None else (0, 0, 0, 0)
+    return tuple(int(v) for v in row) if row is not None else (0, 0, 0, 0, 0)
 
 
 def read(conn):

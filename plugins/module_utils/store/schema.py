@@ -175,6 +175,8 @@ def _build(metadata):
         # the last seq given to a compute_nodes / services row: a reader skips a table that did not move
         sa.Column('node_seq', sa.BigInteger, nullable=False, server_default='0'),
         sa.Column('service_seq', sa.BigInteger, nullable=False, server_default='0'),
+        # the last seq given to an instance whose vm_state, host or deleted moved (builds per host)
+        sa.Column('instance_seq', sa.BigInteger, nullable=False, server_default='0'),
         info={'since': 7},
     )
 

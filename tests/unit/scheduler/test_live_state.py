@@ -337,8 +337,8 @@ def test_upgrade_installs_the_counter_and_triggers(db_url):
     new = Store(db_url)
     add_host(new, 'cn-up')
     with new.read() as conn:
-        assert len(host_changes.trigger_names(conn)) == 9
+        assert len(host_changes.trigger_names(conn)) == 12
         # the node and its service, one number each
-        assert host_changes.read_all(conn) == (2, 0, 1, 2)
+        assert host_changes.read_all(conn) == (2, 0, 1, 2, 0)
         assert migrations.current_version(conn) == migrations.head_version()
     new.dispose()
