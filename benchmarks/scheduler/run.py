@@ -402,8 +402,10 @@ def main():
     print()
     for r in rows:
         target = TARGETS_MS.get(r['hosts'])
-        verdict = ('target %.0f ms: %s (CPU time %.2f ms)' % (target, 'met' if r['api_ms'] <= target else 'MISSED',
-                                                               r['api_cpu_ms'])) if target else ''
+        verdict = ''
+        if target:
+            verdict = 'target %.0f ms: %s (CPU time %.2f ms)' % (
+                target, 'met' if r['api_ms'] <= target else 'MISSED', r['api_cpu_ms'])
         print('%d hosts: API path %.2f ms per request %s; live state: %d full load(s), %d node rows and %d service '
               'rows applied as deltas (%d and %d with heartbeats); schedule module path: %.1f ms per call, %.2f ms '
               'of it beyond the load; build %.0f s'

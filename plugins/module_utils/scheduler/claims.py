@@ -98,7 +98,7 @@ def _statement(name):
                     memory_mb_used=nodes.c.memory_mb_used + bp('b_memory_mb'),
                     local_gb_used=nodes.c.local_gb_used + bp('b_disk_gb'), generation=nodes.c.generation + 1,
                     updated_at=bp('b_now')),
-            'allocate': lambda: allocs.insert(),
+            'allocate': allocs.insert,
             'of_consumer': lambda: sa.select(nodes.c.host, nodes.c.uuid.label('node_uuid'), allocs.c.vcpus,
                                              allocs.c.memory_mb, allocs.c.disk_gb)
             .select_from(allocs.join(nodes, allocs.c.compute_node_id == nodes.c.id))

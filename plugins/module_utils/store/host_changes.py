@@ -35,8 +35,9 @@ a write to ``allocations`` must not name ``compute_nodes`` (no subquery or
 join on it; select the node ids first, as the claims do).
 
 MariaDB with binary logging needs SUPER or ``log_bin_trust_function_creators``
-to create triggers. A later migration that rebuilds either table on SQLite
-(Alembic's batch "move and copy") drops its triggers: it must call
+to create triggers. A later migration that rebuilds one of these tables on
+SQLite (Alembic's batch "move and copy": ``compute_nodes``, ``services``,
+``allocations``, ``instances``) drops its triggers: it must call
 ``install(conn)`` again.
 """
 
