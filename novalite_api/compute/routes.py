@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from novalite_api import auth, routing
 from novalite_api.compute import (
-    api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
+    aggregates, api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
     instance_actions, keypairs, limits, quota_sets, server_groups, server_ips, server_metadata, server_shares,
     server_tags, server_topology, servers, services, simple_tenant_usage, versions)
 from novalite_api.compute.common import only_query_params
@@ -23,6 +23,7 @@ SERVER = '/v2.1/servers/<server_id>'
 FLAVOR = '/v2.1/flavors/<flavor_id>'
 QUOTA_SET = '/v2.1/os-quota-sets/<project_id>'
 IMAGE = '/v2.1/images/<image_id>'
+AGGREGATE = '/v2.1/os-aggregates/<aggregate_id>'
 
 
 def _metadata_routes(owner, handlers):
@@ -106,6 +107,13 @@ ROUTES = (
     ('POST', '/v2.1/os-server-groups', server_groups.create),
     ('GET', '/v2.1/os-server-groups/<group_id>', server_groups.show),
     ('DELETE', '/v2.1/os-server-groups/<group_id>', server_groups.delete),
+    ('GET', '/v2.1/os-aggregates', aggregates.index),
+    ('POST', '/v2.1/os-aggregates', aggregates.create),
+    ('GET', AGGREGATE, aggregates.show),
+    ('PUT', AGGREGATE, aggregates.update),
+    ('DELETE', AGGREGATE, aggregates.delete),
+    ('POST', AGGREGATE + '/action', aggregates.action),
+    ('POST', AGGREGATE + '/images', aggregates.images),
     ('GET', '/v2.1/os-services', services.index),
     ('GET', '/v2.1/os-simple-tenant-usage', simple_tenant_usage.index),
     ('GET', '/v2.1/os-simple-tenant-usage/<tenant_id>', simple_tenant_usage.show),

@@ -68,6 +68,11 @@ options:
     description: Hosts that already failed this request (RetryFilter).
     type: list
     elements: str
+  project_id:
+    description:
+      - The requesting project's id, for the aggregate tenant filters (AggregateMultiTenancyIsolation and
+        C(limit_tenants_to_placement_aggregate)). Without it, hosts reserved for projects are left out.
+    type: str
   consumer_uuids:
     description: The instance UUIDs to claim for, one per instance (I(max_count)). Required with I(claim=true).
     type: list
@@ -192,6 +197,7 @@ MODULE = NovaliteModule(spec(
     scheduler_hints=dict(type='dict'),
     exclude_hosts=dict(type='list', elements='str'),
     consumer_uuids=dict(type='list', elements='str'),
+    project_id=dict(type='str'),
     claim=dict(type='bool', default=True),
     scheduler=dict(type='dict'),
 ), handlers.schedule, mutually_exclusive=[('num_instances', 'min_count'), ('num_instances', 'max_count')])

@@ -88,7 +88,7 @@ LOCK_V273 = {'type': ['object', 'null'],
              'additionalProperties': False}
 ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'pause': NO_ARGUMENT,
            'unpause': NO_ARGUMENT, 'suspend': NO_ARGUMENT, 'resume': NO_ARGUMENT, 'lock': NO_ARGUMENT,
-           'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE}
+           'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE, 'restore': NO_ARGUMENT, 'forceDelete': NO_ARGUMENT}
 
 
 def _device_tags(version):

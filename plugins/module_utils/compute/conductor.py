@@ -280,7 +280,9 @@ def _request_spec(instance, uuids, exclude_hosts):
     count = max(len(uuids), 1)
     return {
         'flavor': instance['flavor'],
-        'image': {'properties': (instance.get('image') or {}).get('properties') or {}},
+        'image': {'id': (instance.get('image') or {}).get('id'),
+                  'properties': (instance.get('image') or {}).get('properties') or {}},
+        'project_id': instance.get('project_id') or None,
         # Nova places every instance the request created (the quota check already cut max_count to
         # what is allowed) or none: a request's min_count is spent at create time, not here.
         'min_count': count,

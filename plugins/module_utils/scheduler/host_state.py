@@ -24,6 +24,7 @@ import threading
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.registry import liveness
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import aggregates as aggregate_data
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import capacity, host_capabilities
 
 try:
@@ -157,6 +158,8 @@ class HostState(object):
             self.set_service(host, disabled, forced_down, last_seen_up, reason)
         self.refresh_liveness(now, service_down_time)
         host_capabilities.forget(self)
+        # the hosts' aggregates (scheduler/aggregates.py); ``load`` fills them from the store
+        self.aggregates = aggregate_data.empty(n)
 
     def _limits(self, where):
         """Placement's capacity (capacity.py) of the hosts ``where``: (vCPUs, RAM MB, disk GB)."""
@@ -392,6 +395,7 @@ class HostState(object):
         service_rows = _service_rows(conn)
         state = cls(columns, service_rows, instance_counts(conn), now=now, service_down_time=service_down_time)
         state.set_io_ops(io_ops_by_host(conn))
+        state.aggregates = aggregate_data.load(conn, state.hosts, state.host_index)
         return state
 
     @classmethod
@@ -485,7 +489,8 @@ class LiveHostState(object):
         self.state = None
         self.seq = None
         self.epoch = None
-        self.stats = {'full_loads': 0, 'syncs': 0, 'node_rows': 0, 'service_rows': 0, 'new_hosts': 0}
+        self.stats = {'full_loads': 0, 'syncs': 0, 'node_rows': 0, 'service_rows': 0, 'new_hosts': 0,
+                      'aggregate_loads': 0}
         # the scheduler's filter and weigher instances per configuration (manager._plugins)
         self.plugins = {}
 
@@ -494,7 +499,7 @@ class LiveHostState(object):
         self.state = None
 
     def sync(self, conn, service_down_time=liveness.SERVICE_DOWN_TIME, now=None):
-        seq, epoch, node_seq, service_seq, instance_seq = host_changes.read_all(conn)
+        seq, epoch, node_seq, service_seq, instance_seq, aggregate_seq = host_changes.read_all(conn)
         self.stats['syncs'] += 1
         if self.state is None or epoch != self.epoch or \
                 not self._apply_changes(conn, seq, node_seq, service_seq, service_down_time, now):
@@ -503,6 +508,10 @@ class LiveHostState(object):
         else:
             if instance_seq > self.seq:
                 self.state.set_io_ops(io_ops_by_host(conn))
+            if aggregate_seq > self.seq or len(self.state.aggregates.group_codes) != self.state.n:
+                # an aggregate, its hosts or its metadata moved (or hosts were appended): grouped again
+                self.state.aggregates = aggregate_data.load(conn, self.state.hosts, self.state.host_index)
+                self.stats['aggregate_loads'] += 1
             self.state.refresh_liveness(now, service_down_time)
         # the counter was read first: whatever the reads saw beyond it is read again next time, harmlessly
         self.seq, self.epoch = seq, epoch
@@ -579,6 +588,8 @@ class HostView(object):
     capabilities = property(lambda self: self._state.capabilities[self.index])
     up = property(lambda self: bool(self._state.service_up[self.index]))
     enabled = property(lambda self: bool(self._state.service_enabled[self.index]))
+    # Nova's host_state.aggregates: objects with id, uuid, name, hosts, metadata
+    aggregates = property(lambda self: self._state.aggregates.of_host(self.index))
 
     def capability(self, path):
         """The capability at ``path`` (a tuple such as ('cpu_info', 'arch')) as a string, or None."""

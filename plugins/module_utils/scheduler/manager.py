@@ -48,7 +48,8 @@ except ImportError:  # pragma: no cover
 LOG = logging.getLogger('novalite.scheduler')
 
 _REQUEST_KEYS = ('flavor', 'image', 'num_instances', 'min_count', 'max_count', 'availability_zone',
-                 'server_group', 'scheduler_hints', 'exclude_hosts', 'consumer_uuids', 'requested_destination')
+                 'server_group', 'scheduler_hints', 'exclude_hosts', 'consumer_uuids', 'requested_destination',
+                 'project_id')
 
 
 def build_spec(request):
@@ -65,7 +66,8 @@ def build_spec(request):
                           max_count=request.get('max_count'), availability_zone=request.get('availability_zone'),
                           server_group=request.get('server_group'), scheduler_hints=request.get('scheduler_hints'),
                           exclude_hosts=request.get('exclude_hosts'), instance_uuids=request.get('consumer_uuids'),
-                          requested_destination=request.get('requested_destination'))
+                          requested_destination=request.get('requested_destination'),
+                          project_id=request.get('project_id'))
 
 
 def _whole_column(flt):

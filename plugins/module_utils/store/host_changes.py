@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""The change counter a live host state follows (schema version 7).
+"""The change counter a live host state follows (schema version 8).
 
 ``host_state_changes`` holds one row: ``seq``, ``epoch``, and the last seq
 given to each table (``node_seq``, ``service_seq``, ``instance_seq``). Triggers in the
@@ -19,6 +19,9 @@ services API, a test inserting rows, an operator's SQL) do, for
   ``deleted`` changed: ``seq += 1`` and ``instance_seq = seq`` (the instances
   being built per host, Nova's num_io_ops, are counted again). Other instance
   updates (task_state, metadata...) do not touch the counter.
+* any write of ``aggregates``, ``aggregate_hosts`` or ``aggregate_metadata``:
+  ``seq += 1`` and ``aggregate_seq = seq`` (the hosts' aggregates, which the
+  aggregate filters and weighers read, are loaded again).
 
 Why a single counter row and not timestamps: the counter row is locked by the
 first write of a transaction until it commits, so the transactions that take
@@ -123,27 +126,38 @@ def _instance_triggers(conn):
     ]
 
 
+AGGREGATE_TABLES = ('aggregates', 'aggregate_hosts', 'aggregate_metadata')
+
+
+def _aggregate_triggers(conn):
+    bump = '%s; UPDATE host_state_changes SET aggregate_seq = seq WHERE id = 1;' % _BUMP
+    each = ' FOR EACH ROW' if conn.dialect.name == 'mysql' else ''
+    return ['CREATE TRIGGER IF NOT EXISTS %s_changes_%s AFTER %s ON %s%s BEGIN %s END'
+            % (name, event[:3].lower(), event, name, each, bump)
+            for name in AGGREGATE_TABLES for event in ('INSERT', 'UPDATE', 'DELETE')]
+
+
 def install(conn):
     """Create the counter row (if missing) and the triggers; idempotent."""
     if conn.execute(sa.text('SELECT COUNT(*) FROM host_state_changes WHERE id = 1')).scalar() == 0:
-        conn.execute(sa.text('INSERT INTO host_state_changes (id, seq, epoch, node_seq, service_seq, instance_seq) '
-                             'VALUES (1, 0, 0, 0, 0, 0)'))
+        conn.execute(sa.text('INSERT INTO host_state_changes (id, seq, epoch, node_seq, service_seq, instance_seq, '
+                             'aggregate_seq) VALUES (1, 0, 0, 0, 0, 0, 0)'))
     build = _mysql_triggers if conn.dialect.name == 'mysql' else _sqlite_triggers
     for name in TABLES:
         for statement in build(name):
             conn.exec_driver_sql(statement)
-    for statement in _allocation_triggers(conn) + _instance_triggers(conn):
+    for statement in _allocation_triggers(conn) + _instance_triggers(conn) + _aggregate_triggers(conn):
         conn.exec_driver_sql(statement)
 
 
-_READ = sa.text('SELECT seq, epoch, node_seq, service_seq, instance_seq FROM host_state_changes WHERE id = 1') \
-    if sa is not None else None
+_READ = sa.text('SELECT seq, epoch, node_seq, service_seq, instance_seq, aggregate_seq FROM host_state_changes '
+                'WHERE id = 1') if sa is not None else None
 
 
 def read_all(conn):
-    """(seq, epoch, node_seq, service_seq, instance_seq) now."""
+    """(seq, epoch, node_seq, service_seq, instance_seq, aggregate_seq) now."""
     row = conn.execute(_READ).first()
-    return tuple(int(v) for v in row) if row is not None else (0, 0, 0, 0, 0)
+    return tuple(int(v) for v in row) if row is not None else (0, 0, 0, 0, 0, 0)
 
 
 def read(conn):

@@ -23,9 +23,10 @@ import pytest
 import sqlalchemy as sa
 
 from ansible_collections.novalite.compute.plugins.module_utils import errors
+from ansible_collections.novalite.compute.plugins.module_utils.registry import aggregates as registry_aggregates
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts as registry
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import (
-    build_failures, claims, host_capabilities, manager,
+    build_failures, claims, config as config_mod, host_capabilities, manager,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostState, LiveHostState
 from ansible_collections.novalite.compute.plugins.module_utils.store import host_changes, migrations, schema
@@ -84,6 +85,11 @@ def assert_same_caches(live, loaded):
         np.testing.assert_array_equal(formula(live, everyone), formula(loaded, everyone), err_msg=formula.__name__)
 
 
+def _aggregates_by_host(state):
+    return [sorted((agg.name, sorted(agg.metadata.items())) for agg in state.aggregates.of_host(pos))
+            for pos in range(state.n)]
+
+
 def assert_same(live, loaded):
     """Every column a filter or weigher reads is equal (codes compared through their names)."""
     assert live.n == loaded.n
@@ -95,6 +101,7 @@ def assert_same(live, loaded):
     for kind in ('az', 'arch', 'hv_type', 'virt'):
         assert _decoded(live, kind) == _decoded(loaded, kind), kind
     assert live.disabled_reason == loaded.disabled_reason
+    assert _aggregates_by_host(live) == _aggregates_by_host(loaded)
     assert (live.any_failed_builds, live.any_io_ops) == (loaded.any_failed_builds, loaded.any_io_ops)
     for key in CAPABILITY_KEYS:
         assert _decoded_column(live.capability_column(key)) == _decoded_column(loaded.capability_column(key)), key
@@ -287,6 +294,40 @@ def test_decisions_follow_what_cached_columns_come_from(store, other):
     assert_same(sync(store, live), fresh(store))
 
 
+def test_aggregate_changes_are_seen_by_the_next_decision(store, other):
+    """Another worker adds a host to an aggregate with metadata: the live state's next decision uses it,
+    without a full load; removing it again is seen as well."""
+    plain, chosen_one = add_host(store, 'cn-plain', memory_mb=65536), add_host(store, 'cn-agg')
+    live = LiveHostState()
+    cfg = {'host_subset_size': 1,
+           'enabled_filters': config_mod.DEFAULT_ENABLED_FILTERS + ['AggregateInstanceExtraSpecsFilter']}
+    flavor = dict(FLAVOR, extra_specs={'aggregate_instance_extra_specs:ssd': 'true'})
+
+    def place():
+        request = {'flavor': flavor, 'consumer_uuids': [str(uuid.uuid4())]}
+        return manager.select_destinations(store, request, cfg, claim=True, live=live)['selections'][0]['host']
+
+    with pytest.raises(errors.NoValidHost):
+        place()
+    aggregate = registry_aggregates.create(other, 'fast-disks')
+    registry_aggregates.set_metadata(other, aggregate['id'], {'ssd': 'true'})
+    registry_aggregates.add_host(other, aggregate['id'], chosen_one)
+    assert place() == chosen_one
+    state = sync(store, live)
+    assert [a.name for a in state.view(state.host_index[chosen_one]).aggregates] == ['fast-disks']
+    assert_same(state, fresh(store))
+    registry_aggregates.set_metadata(other, aggregate['id'], {'ssd': 'false'})
+    with pytest.raises(errors.NoValidHost):
+        place()
+    registry_aggregates.set_metadata(other, aggregate['id'], {'ssd': 'true'})
+    registry_aggregates.remove_host(other, aggregate['id'], chosen_one)
+    with pytest.raises(errors.NoValidHost):
+        place()
+    assert plain in sync(store, live).hosts
+    assert (live.stats['full_loads'], live.stats['aggregate_loads']) == (1, 3)
+    assert_same(sync(store, live), fresh(store))
+
+
 def _instance(conn, host, vm_state='building'):
     conn.execute(schema.table('instances').insert().values(
         uuid=str(uuid.uuid4()), flavor={}, vm_state=vm_state, power_state=0, locked=False, metadata={},
@@ -303,11 +344,12 @@ def test_random_sequences_equal_a_fresh_load(store, other, seed):
                       memory_mb=rng.choice([4096, 8192]), az=rng.choice(['az1', 'az2']),
                       capabilities=rng.choice([{}, {'ssd': 'true'}])) for i in range(8)]
     consumers = []
+    aggregate = registry_aggregates.create(store, 'agg-%d' % seed)
     now = utcnow()
     for step in range(60):
         writer = rng.choice([store, other])
         op = rng.choice(['place', 'place', 'claim', 'release', 'release', 'report', 'status', 'heartbeat',
-                         'age', 'add', 'remove', 'build', 'built', 'operator'])
+                         'age', 'add', 'remove', 'build', 'built', 'operator', 'aggregate'])
         host = rng.choice(names)
         if op == 'place':
             try:
@@ -359,6 +401,15 @@ def test_random_sequences_equal_a_fresh_load(store, other, seed):
                 conn.execute(nodes.update().where(nodes.c.host == host).values(
                     capabilities=rng.choice([{}, {'ssd': 'true'}, {'ssd': 'false'}]),
                     reserved_host_disk_mb=rng.choice([0, 2048]), disk_allocation_ratio=rng.choice([1.0, 1.5])))
+        elif op == 'aggregate':
+            change = rng.choice([
+                lambda: registry_aggregates.add_host(writer, aggregate['id'], host),
+                lambda: registry_aggregates.remove_host(writer, aggregate['id'], host),
+                lambda: registry_aggregates.set_metadata(writer, aggregate['id'], {'ssd': rng.choice(['true', None])})])
+            try:
+                change()
+            except errors.NovaliteError:
+                pass   # already a member, or not one
         elif op in ('build', 'built'):
             with writer.begin() as conn:
                 if op == 'build':
@@ -408,8 +459,10 @@ def test_upgrade_installs_the_counter_and_triggers(db_url):
     new = Store(db_url)
     add_host(new, 'cn-up')
     with new.read() as conn:
-        assert len(host_changes.trigger_names(conn)) == 12
+        # an upgrade from 6 runs both later versions: aggregates (7) and this counter with its triggers (8)
+        assert len(host_changes.trigger_names(conn)) == 21
         # the node and its service, one number each
-        assert host_changes.read_all(conn) == (2, 0, 1, 2, 0)
-        assert migrations.current_version(conn) == migrations.head_version()
+        assert host_changes.read_all(conn) == (2, 0, 1, 2, 0, 0)
+        assert migrations.current_version(conn) == migrations.head_version() == 8
+        assert sa.inspect(conn).has_table('aggregate_metadata')
     new.dispose()

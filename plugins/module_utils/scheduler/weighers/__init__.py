@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import aggregates as aggregate_data
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import plugin_classes
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.base import BaseHostWeigher, normalise
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.build_failure import BuildFailureWeigher
@@ -71,6 +72,7 @@ def _classes_of(entry):
 def load_enabled(config):
     """[(weigher, multiplier)] of the configured weighers whose multiplier is not 0, in configured order."""
     enabled = []
+    dormant = []   # multiplier 0 here; an aggregate may still set one (scheduler/aggregates.py)
     seen = set()
     for entry in config.weight_classes:
         for cls in _classes_of(entry):
@@ -81,7 +83,9 @@ def load_enabled(config):
             multiplier = weigher.weight_multiplier()
             if multiplier:
                 enabled.append((weigher, multiplier))
-    return enabled
+            elif weigher.multiplier_option:
+                dormant.append((weigher, multiplier))
+    return aggregate_data.EnabledWeighers(enabled, dormant)
 
 
 def prepare(conn, spec, enabled):
@@ -95,7 +99,9 @@ def weigh(state, spec, candidates, enabled):
     total = np.zeros(len(candidates), dtype=np.float64)
     if len(candidates) < 2:
         return total   # one host: nothing to compare (Nova does not weigh it either)
-    for weigher, multiplier in enabled:
+    for weigher, multiplier in aggregate_data.active_weighers(state, enabled):
+        # Nova's per-host multiplier: aggregate metadata may override the configured one
+        multiplier = aggregate_data.host_multipliers(state, weigher, multiplier, candidates)
         raw = weigher.weigh_all(state, spec, candidates)
         if raw is None:
             continue
