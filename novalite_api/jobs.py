@@ -9,8 +9,8 @@ action, the task_state) and answered 202; the API process only writes rows
 instances or task state are written, ``queued`` after. Worker processes
 (``JobRunner``; ``python -m novalite_api worker``, and one started by
 ``serve``) claim rows with a lease and run them: the controller side with the
-collection's compute code (``conductor.schedule_and_prepare``: the scheduler
-and its claims; ``conductor.record_result``), the host side as ansible-runner
+collection's compute code (``conductor.schedule_and_prepare``: the scheduler,
+on the worker's live host state, and its claims; ``conductor.record_result``), the host side as ansible-runner
 runs of the collection's ``playbooks/host_calls.yml`` (the ``instance`` /
 ``instance_action`` modules on each compute host), each run in its own private
 data dir under ``jobs_dir`` with an ident made of the request id.
@@ -74,6 +74,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import (
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
 from ansible_collections.novalite.compute.plugins.module_utils.errors import Conflict, InstanceInvalidState, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import LiveHostState
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
@@ -213,6 +214,9 @@ class JobRunner(object):
         self._stop = threading.Event()
         self._started = False
         self._claimer = None
+        # The scheduler's host state, loaded once and then kept current from the store's change
+        # counter (every worker's claims, reports, heartbeats): a decision costs the hosts that moved.
+        self.host_state = LiveHostState()
 
     # ---- the api_jobs rows ----------------------------------------------------------------------
 
@@ -396,7 +400,8 @@ class JobRunner(object):
                     calls.append(host_calls.build(conn, inst, 'create', job['request_id']))
         if to_schedule:
             # Writes task_state scheduling -> block_device_mapping -> spawning, or ERROR + fault (NoValidHost).
-            prepared = conductor.schedule_and_prepare(self.store, to_schedule, job['request_id'])
+            prepared = conductor.schedule_and_prepare(self.store, to_schedule, job['request_id'],
+                                                      live_state=self.host_state)
             calls.extend(prepared['builds'])
         return calls
 
@@ -515,7 +520,7 @@ class JobRunner(object):
     def _record(self, call, result, reschedules, artifacts):
         try:
             row = conductor.record_result(self.store, call['server'], call['action'], call['request_id'],
-                                          host_result=result)
+                                          host_result=result, live_state=self.host_state)
         except Exception:  # pylint: disable=broad-except
             LOG.exception('recording %s of %s failed', call['action'], call['server'])
             row = {}

@@ -295,12 +295,15 @@ def _request_spec(instance, uuids, exclude_hosts):
     }
 
 
-def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=None, exclude_hosts=None):
+def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=None, exclude_hosts=None,
+                         live_state=None):
     """Schedule and claim the BUILD instances ``instance_uuids`` (one request).
 
     Returns ``{'builds': [host calls (host_calls.build)...], 'failed': [{uuid, error}], 'explanation': ...}``.
     On NoValidHost every instance of the request goes to ERROR with the
     scheduler's explanation as its fault and nothing stays claimed.
+    ``live_state``: the caller's scheduler.host_state.LiveHostState (a job
+    worker keeps one), synced instead of loading every host.
     """
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import manager
     pending = [instances.get(store, u) for u in instance_uuids]
@@ -313,7 +316,7 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
         for inst in pending:
             instances.event_start(conn, inst['uuid'], request_id, 'conductor_schedule_and_build_instances')
     try:
-        result = manager.select_destinations(store, spec, scheduler_config or {}, claim=True)
+        result = manager.select_destinations(store, spec, scheduler_config or {}, claim=True, live=live_state)
     except NovaliteError as exc:
         with store.begin() as conn:
             for inst in pending:
@@ -394,7 +397,8 @@ def fault_message(error):
 BUILD_EVENT = 'compute__do_build_and_run_instance'
 
 
-def record_result(store, ident, action, request_id, host_result=None, error=None, scheduler_config=None):
+def record_result(store, ident, action, request_id, host_result=None, error=None, scheduler_config=None,
+                  live_state=None):
     """Apply a host call's outcome (``host_result``: the host module's result dict).
 
     Success moves vm_state/power_state on and clears task_state; a failed boot
@@ -402,13 +406,13 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
     carries ``reschedule``, the next host call), else goes to ERROR with a
     fault and frees its claims; a failed lifecycle action keeps its vm_state,
     clears task_state and records a fault (Nova's reverts_task_state +
-    wrap_instance_fault).
+    wrap_instance_fault). ``live_state`` is handed to a reschedule (see schedule_and_prepare).
     """
     # An unreachable host (ignore_unreachable) or a killed module is the host failing the call.
     failed = error is not None or bool((host_result or {}).get('failed') or (host_result or {}).get('unreachable'))
     if failed and action == 'create':
         return _build_failed(store, ident, request_id, error if error is not None else host_result,
-                             scheduler_config)
+                             scheduler_config, live_state)
     with store.begin() as conn:
         inst = instances.get(store, ident, include_deleted=True, conn=conn)
         event = BUILD_EVENT if action == 'create' else 'compute_%s_instance' % action_table.event_name(action)
@@ -455,7 +459,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         return result
 
 
-def _build_failed(store, ident, request_id, failure, scheduler_config):
+def _build_failed(store, ident, request_id, failure, scheduler_config, live_state=None):
     """Nova's build retry: free the failed host, exclude it, schedule again while attempts remain."""
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import config as sched_config
     max_attempts = sched_config.from_dict(scheduler_config).max_attempts
@@ -479,7 +483,7 @@ def _build_failed(store, ident, request_id, failure, scheduler_config):
         instances.update(store, inst['uuid'], conn=conn, vm_state=S.BUILDING, task_state=S.SCHEDULING,
                          host=None, node=None, system_metadata=system_metadata)
     prepared = schedule_and_prepare(store, [inst['uuid']], request_id, scheduler_config,
-                                    exclude_hosts=retry['hosts'])
+                                    exclude_hosts=retry['hosts'], live_state=live_state)
     result = instances.get(store, inst['uuid'], include_deleted=True)
     if prepared['builds']:
         result['reschedule'] = prepared['builds'][0]

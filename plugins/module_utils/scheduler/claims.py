@@ -62,28 +62,50 @@ def _node_dict(row):
     return dict(row._mapping)
 
 
+_STATEMENTS = {}
+
+
+def _statement(name):
+    """The claim's statements, built once with bound parameters: a claim is on every request's path,
+    and building a statement costs more than SQLite takes to run it."""
+    stmt = _STATEMENTS.get(name)
+    if stmt is None:
+        nodes, allocs = _nodes(), _allocs()
+        bp = sa.bindparam
+        stmt = _STATEMENTS[name] = {
+            'node': lambda: sa.select(nodes).where(nodes.c.host == bp('b_host')),
+            'held': lambda: sa.select(allocs).where(allocs.c.consumer_uuid == bp('b_consumer'),
+                                                    allocs.c.compute_node_id == bp('b_node')),
+            'bump': lambda: nodes.update()
+            .where(nodes.c.id == bp('b_node'), nodes.c.generation == bp('b_generation'))
+            .values(vcpus_used=nodes.c.vcpus_used + bp('b_vcpus'),
+                    memory_mb_used=nodes.c.memory_mb_used + bp('b_memory_mb'),
+                    local_gb_used=nodes.c.local_gb_used + bp('b_disk_gb'), generation=nodes.c.generation + 1,
+                    updated_at=bp('b_now')),
+            'allocate': allocs.insert,
+            'of_consumer': lambda: sa.select(nodes.c.host, nodes.c.uuid.label('node_uuid'), allocs.c.vcpus,
+                                             allocs.c.memory_mb, allocs.c.disk_gb)
+            .select_from(allocs.join(nodes, allocs.c.compute_node_id == nodes.c.id))
+            .where(allocs.c.consumer_uuid == bp('b_consumer')).order_by(nodes.c.host),
+        }[name]()
+    return stmt
+
+
 def _bump(conn, node, dv, dm, dd):
     """Compare-and-swap the node's usage; raises _LostRace when another writer got in first."""
-    nodes = _nodes()
-    result = conn.execute(
-        nodes.update()
-        .where(nodes.c.id == node['id'], nodes.c.generation == node['generation'])
-        .values(vcpus_used=nodes.c.vcpus_used + dv, memory_mb_used=nodes.c.memory_mb_used + dm,
-                local_gb_used=nodes.c.local_gb_used + dd, generation=nodes.c.generation + 1,
-                updated_at=utcnow()))
+    result = conn.execute(_statement('bump'), {'b_node': node['id'], 'b_generation': node['generation'],
+                                               'b_vcpus': dv, 'b_memory_mb': dm, 'b_disk_gb': dd,
+                                               'b_now': utcnow()})
     if result.rowcount != 1:
         raise _LostRace()
 
 
 def _claim_in(conn, consumer_uuid, host, vcpus, memory_mb, disk_gb, group=None):
-    nodes = _nodes()
-    allocs = _allocs()
-    row = conn.execute(sa.select(nodes).where(nodes.c.host == host)).first()
+    row = conn.execute(_statement('node'), {'b_host': host}).first()
     if row is None:
         raise NotFound('Compute node', host, field='host')
     node = _node_dict(row)
-    held = conn.execute(sa.select(allocs).where(allocs.c.consumer_uuid == consumer_uuid,
-                                                allocs.c.compute_node_id == node['id'])).first()
+    held = conn.execute(_statement('held'), {'b_consumer': consumer_uuid, 'b_node': node['id']}).first()
     if held is not None:
         if (held.vcpus, held.memory_mb, held.disk_gb) == (vcpus, memory_mb, disk_gb):
             return {'consumer_uuid': consumer_uuid, 'host': host, 'node_uuid': node['uuid'],
@@ -101,8 +123,9 @@ def _claim_in(conn, consumer_uuid, host, vcpus, memory_mb, disk_gb, group=None):
             raise ClaimFailed('claim failed: %s already has %d member(s) of group %s'
                               % (host, limit, group['name']), host=host, node=node)
     _bump(conn, node, vcpus, memory_mb, disk_gb)
-    conn.execute(allocs.insert().values(compute_node_id=node['id'], consumer_uuid=consumer_uuid, vcpus=vcpus,
-                                        memory_mb=memory_mb, disk_gb=disk_gb, created_at=utcnow()))
+    conn.execute(_statement('allocate'), {'compute_node_id': node['id'], 'consumer_uuid': consumer_uuid,
+                                          'vcpus': vcpus, 'memory_mb': memory_mb, 'disk_gb': disk_gb,
+                                          'created_at': utcnow()})
     if group is not None:
         from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
         server_groups.add_member(conn, group['id'], consumer_uuid)
@@ -159,13 +182,7 @@ def release(store, consumer_uuid):
 
 
 def allocations_of(conn, consumer_uuid):
-    nodes = _nodes()
-    allocs = _allocs()
-    return [dict(r._mapping) for r in conn.execute(
-        sa.select(nodes.c.host, nodes.c.uuid.label('node_uuid'), allocs.c.vcpus, allocs.c.memory_mb,
-                  allocs.c.disk_gb)
-        .select_from(allocs.join(nodes, allocs.c.compute_node_id == nodes.c.id))
-        .where(allocs.c.consumer_uuid == consumer_uuid).order_by(nodes.c.host)).all()]
+    return [dict(r._mapping) for r in conn.execute(_statement('of_consumer'), {'b_consumer': consumer_uuid}).all()]
 
 
 def claim_move(store, instance_uuid, migration_uuid, dest_host, vcpus, memory_mb, disk_gb):

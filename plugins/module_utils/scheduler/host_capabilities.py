@@ -52,9 +52,21 @@ def _int(column, pos):
     return int(column[pos])
 
 
+# cache keys besides extra spec paths (no path starts with NUL)
+_STATIC = '\0static'
+_CHECKED = '\0checked'
+
+
+def forget(state):
+    """Drop every cached column (a new state, or hosts were added to it)."""
+    state._capability_cache = {}
+    state._capability_lookups = {}   # {path: (names, {value: code})}, for host_changed
+
+
 def _static(state, name, compute):
-    """A column derived from columns that only a reload changes, computed once per state."""
-    key = ('\0static', name)   # no extra spec path starts with NUL
+    """A column derived from the hosts' totals, reserved amounts and ratios, computed once per state (a live
+    state drops it when one of them moves: host_changed)."""
+    key = (_STATIC, name)
     found = state._capability_cache.get(key)
     if found is None:
         found = state._capability_cache[key] = compute()
@@ -233,6 +245,9 @@ def column(state, path):
     if cached is not None:
         return cached
     found = _fast_column(state, key[0]) if len(key) == 1 else None
+    if found is None and len(key) == 1 and key[0] not in _ATTRIBUTES and key[0] not in TRACKER_STATS:
+        # a top-level reported capability (the usual extra spec): value()'s answer without a call per host
+        found = _codes([None if v is None else str(v) for v in (caps.get(key[0]) for caps in state.capabilities)])
     if found is None:
         found = _codes([value(state, i, key) for i in range(state.n)])
     if cacheable:
@@ -245,7 +260,7 @@ def checked(state, key):
     attribute or the host's stats hold the key; otherwise the key is not about the host and is ignored.)"""
     if key in NOVA_ATTRIBUTES or key in TRACKER_STATS:
         return np.ones(state.n, dtype=bool)
-    cache_key = ('\0checked', key)   # no extra spec path starts with NUL
+    cache_key = (_CHECKED, key)
     cached = state._capability_cache.get(cache_key)
     if cached is None:
         cached = state._capability_cache[cache_key] = np.fromiter(
@@ -255,3 +270,34 @@ def checked(state, key):
 
 def checked_on(state, pos, key):
     return key in NOVA_ATTRIBUTES or key in TRACKER_STATS or key in state.capabilities[pos]
+
+
+def _whole_column(key):
+    """Is the cached column of ``key`` computed from whole numpy columns (cheap to compute again, and
+    possibly sharing the state's own code arrays)?"""
+    return key[0] == _STATIC or (len(key) == 1 and (key[0] == 'host' or key[0] in _CODE_COLUMNS
+                                                    or key[0] in _NUMBER_COLUMNS))
+
+
+def host_changed(state, pos):
+    """Keep the cached columns right after host ``pos``'s totals, reserved amounts, ratios or reported
+    capabilities changed in place (a live host state). Columns from whole numpy columns are dropped (made
+    again when next asked); columns built host by host are re-coded at ``pos`` only, which at 100,000 hosts
+    is what keeps a report from costing a walk over every host."""
+    cache = state._capability_cache
+    for key in list(cache):
+        if _whole_column(key):
+            del cache[key]
+        elif key[0] == _CHECKED:
+            cache[key][pos] = key[1] in state.capabilities[pos]
+        else:
+            codes, names = cache[key]
+            known = state._capability_lookups.get(key)
+            if known is None or known[0] is not names:
+                known = state._capability_lookups[key] = (names, dict((v, i) for i, v in enumerate(names)))
+            found = value(state, pos, key)
+            code = known[1].get(found)
+            if code is None:
+                code = known[1][found] = len(names)
+                names.append(found)
+            codes[pos] = code

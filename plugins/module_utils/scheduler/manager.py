@@ -9,7 +9,9 @@ One implementation for the ``schedule`` module and the REST shim:
                                          'consumer_uuids': [...]}, {'host_subset_size': 1})
     result['selections'][0]['host']
 
-Host state is loaded once per call; each placement consumes its resources in
+Host state is loaded once per call (or, with ``live``, a ``LiveHostState``
+the caller keeps across calls is brought up to date from the store's change
+counter); each placement consumes its resources in
 that state so the next instance of the same request sees it. With
 ``claim=True`` every placement is claimed atomically; a lost claim moves to
 the next alternate, then reloads the state and decides again (``max_attempts``
@@ -21,6 +23,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import logging
 import random
 import time
@@ -32,6 +35,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler import 
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import weighers
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.explain import Explanation
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostState
 
 try:
@@ -66,30 +70,49 @@ def build_spec(request):
                           project_id=request.get('project_id'))
 
 
+def _whole_column(flt):
+    """True when the filter's answer is its filter_all over every host (BaseHostFilter.mask not overridden)."""
+    return flt.filter_all is not None and getattr(type(flt).mask, '__func__', type(flt).mask) is BaseHostFilter.mask
+
+
 def run_filters(state, spec, enabled, timings=None):
-    """(candidate positions, Explanation) after every enabled filter, in order."""
+    """(candidate positions, Explanation) after every enabled filter, in order.
+
+    The hosts still in the running are a bool mask over every host: a
+    whole-column filter's answer is and-ed in as it is, where indexing it
+    with the candidates' positions would cost more than the filter itself
+    at 100,000 hosts. Per-host filters get the candidates' positions.
+    """
     explanation = Explanation(state.n)
-    candidates = np.arange(state.n)
+    alive = np.ones(state.n, dtype=bool)
+    remaining = state.n
     if spec.requested_host or spec.requested_node:
         # Nova's requested destination narrows the hosts before any filter (placement does it there); the
         # filters still judge the ones left, so a full or down host is still refused.
-        wanted = np.array([(spec.requested_host in (None, state.hosts[i]))
-                           and (spec.requested_node in (None, state.nodenames[i])) for i in candidates], dtype=bool)
-        removed = candidates[~wanted]
-        candidates = candidates[wanted]
-        explanation.add('RequestedDestination', removed.size, candidates.size,
+        alive = np.array([(spec.requested_host in (None, state.hosts[i]))
+                          and (spec.requested_node in (None, state.nodenames[i])) for i in range(state.n)],
+                         dtype=bool)
+        remaining = int(np.count_nonzero(alive))
+        explanation.add('RequestedDestination', state.n - remaining, remaining,
                         'not %s' % '/'.join(v for v in (spec.requested_host, spec.requested_node) if v)
-                        if removed.size else '')
+                        if remaining < state.n else '')
     for flt in enabled:
-        if candidates.size == 0:
+        if remaining == 0:
             explanation.add(flt.name(), 0, 0)
             continue
-        passed = flt.mask(state, spec, candidates)
-        removed = candidates[~passed]
-        candidates = candidates[passed]
-        explanation.add(flt.name(), removed.size, candidates.size,
-                        flt.explain(state, spec, removed) if removed.size else '')
-    return candidates, explanation
+        if _whole_column(flt):
+            failed = alive & ~np.asarray(flt.filter_all(state, spec), dtype=bool)
+        else:
+            candidates = np.flatnonzero(alive)
+            failed = np.zeros(state.n, dtype=bool)
+            failed[candidates[~flt.mask(state, spec, candidates)]] = True
+        removed_count = int(np.count_nonzero(failed))
+        if removed_count:
+            alive &= ~failed
+            remaining -= removed_count
+        explanation.add(flt.name(), removed_count, remaining,
+                        flt.explain(state, spec, np.flatnonzero(failed)) if removed_count else '')
+    return np.flatnonzero(alive), explanation
 
 
 def rank(state, spec, candidates, cfg, rng, enabled_weighers=None):
@@ -125,59 +148,80 @@ def _selection(state, pos, weight, alternates, consumer):
                            for a, w in alternates]}
 
 
-def _existing_claims(store, spec):
+def _existing_claims(conn, spec):
     """Consumers of this request that already hold a claim (a repeated run): {uuid: allocation}."""
-    if not spec.instance_uuids:
-        return {}
     found = {}
-    with store.read() as conn:
-        for uuid in spec.instance_uuids:
-            held = claims.allocations_of(conn, uuid)
-            if held:
-                found[uuid] = held[0]
+    for uuid in spec.instance_uuids or ():
+        held = claims.allocations_of(conn, uuid)
+        if held:
+            found[uuid] = held[0]
     return found
+
+
+def _plugins(cfg, live):
+    """(filters, weighers) for ``cfg``; a live state keeps them (Nova's scheduler loads them once, too)."""
+    if live is None:
+        return filters_mod.load_enabled(cfg), weighers.load_enabled(cfg)
+    key = json.dumps(cfg.as_dict(), sort_keys=True, default=str)
+    loaded = live.plugins.get(key)
+    if loaded is None:
+        loaded = live.plugins[key] = (filters_mod.load_enabled(cfg), weighers.load_enabled(cfg))
+    return loaded
 
 
 class _Run(object):
     """What one select_destinations call works with: its configuration, request, plugins and host state."""
 
-    def __init__(self, store, cfg, spec, claim, rng):
+    def __init__(self, store, cfg, spec, claim, rng, live=None):
         self.store = store
         self.cfg = cfg
         self.spec = spec
         self.claim = claim
         self.rng = rng
-        self.filters = filters_mod.load_enabled(cfg)
-        self.weighers = weighers.load_enabled(cfg)
+        self.filters, self.weighers = _plugins(cfg, live)
         self.state = None
+        self.live = live    # a LiveHostState the caller keeps across calls
         self.made = []      # consumers this call claimed for (released if the request fails)
         self.timings = dict(filter_ms=0.0, weigh_ms=0.0, claim_ms=0.0)
 
 
-def _prepare(store, request_spec, config, claim, rng):
+def _prepare(store, request_spec, config, claim, rng, live=None):
     cfg = config_mod.from_dict(config)
     spec = build_spec(request_spec)
     if claim and not spec.instance_uuids:
         raise InvalidInput('consumer_uuids', 'claiming needs one instance UUID per instance')
-    return _Run(store, cfg, spec, claim, rng or random.Random())
+    return _Run(store, cfg, spec, claim, rng or random.Random(), live)
 
 
 def _load_state(run, state):
-    """Resolve the request's names and load the host state (unless the caller gave one)."""
+    """Resolve the request's names, find its existing claims, load the host state (unless given): one read.
+
+    Returns the existing claims ({consumer: allocation}).
+    """
     with run.store.read() as conn:
+        # consumers that already hold a claim are reported, not placed again (also in check mode)
+        existing = _existing_claims(conn, run.spec)
         spec_mod.resolve(conn, run.spec)
         weighers.prepare(conn, run.spec, run.weighers)
-        if state is None:
+        if run.live is not None:
+            started = time.perf_counter()
+            state = run.live.sync(conn, service_down_time=run.cfg.service_down_time)
+            run.timings['sync_ms'] = (time.perf_counter() - started) * 1000
+        elif state is None:
             started = time.perf_counter()
             state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
             run.timings['load_ms'] = (time.perf_counter() - started) * 1000
     run.state = state
+    return existing
 
 
 def _reload_state(run):
     """Fresh host state (and group members) after every alternate lost a claim race."""
     with run.store.read() as conn:
-        run.state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
+        if run.live is not None:
+            run.state = run.live.sync(conn, service_down_time=run.cfg.service_down_time)
+        else:
+            run.state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
         weighers.prepare(conn, run.spec, run.weighers)
         if run.spec.group is not None:
             run.spec.group_hosts = server_groups.member_host_counts(conn, run.spec.group['id'])
@@ -248,22 +292,31 @@ def _fail_if_short(run, selections, failure):
     raise NoValidHost(message, explanation=failure.as_dict())
 
 
-def select_destinations(store, request_spec, config=None, claim=True, state=None, rng=None):
+def select_destinations(store, request_spec, config=None, claim=True, state=None, rng=None, live=None):
     """Choose (and with ``claim`` claim) a host per instance.
 
     Returns {'selections': [...], 'explanation': Explanation.as_dict(), 'claimed': bool,
     'timings_ms': {...}}. Raises InvalidInput / NotFound on bad input (nothing
     claimed) and NoValidHost with the explanation text when fewer than
     ``min_count`` instances fit (nothing claimed).
+
+    ``live`` (a host_state.LiveHostState) is synced instead of loading; it is
+    only used with claims: without them placements are consumed in the state
+    only, which would leave a live state ahead of the store.
     """
     if not HAS_NUMPY:
         raise InvalidInput('scheduler', 'numpy is required (pip install numpy)')
+    if live is not None and claim:
+        with live.lock:
+            return _select(store, request_spec, config, claim, None, rng, live)
+    return _select(store, request_spec, config, claim, state, rng, None)
+
+
+def _select(store, request_spec, config, claim, state, rng, live):
     started = time.perf_counter()
-    run = _prepare(store, request_spec, config, claim, rng)
+    run = _prepare(store, request_spec, config, claim, rng, live)
     spec = run.spec
-    # consumers that already hold a claim are reported, not placed again (also in check mode)
-    existing = _existing_claims(store, spec)
-    _load_state(run, state)
+    existing = _load_state(run, state)
 
     selections = []
     first_explanation = None

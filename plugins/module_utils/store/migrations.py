@@ -168,6 +168,20 @@ def _failed_builds_to_column(conn, ops):
         conn.execute(nodes.update().where(nodes.c.id == node_id).values(failed_builds=count, capabilities=rest))
 
 
+def _host_state_changes(conn, ops):
+    """Version 8: the change counter, its triggers and the indexes a live host state reads through."""
+    from ansible_collections.novalite.compute.plugins.module_utils.store import host_changes
+    wanted = (('compute_nodes', 'compute_nodes_change_seq_idx', ['change_seq']),
+              ('services', 'services_change_seq_idx', ['change_seq']),
+              ('instances', 'instances_vm_state_deleted_idx', ['vm_state', 'deleted']))
+    inspector = sa.inspect(conn)
+    for table_name, index_name, columns in wanted:
+        # a database made at head already has the ones whose columns are older than version 8
+        if index_name not in [ix['name'] for ix in inspector.get_indexes(table_name)]:
+            ops.create_index(index_name, table_name, columns)
+    host_changes.install(conn)
+
+
 def _zones_to_aggregates(conn, ops):
     """Version 7: each availability zone other than the default becomes an aggregate of that name holding its
     hosts, with the zone in its metadata (Nova's model); compute_nodes.availability_zone is its mirror."""
@@ -200,4 +214,4 @@ def _utcnow():
 
 
 # Explicit, non-additive steps per version: {version: [fn(conn, ops), ...]}.
-EXPLICIT_STEPS = {6: [_failed_builds_to_column], 7: [_zones_to_aggregates]}
+EXPLICIT_STEPS = {6: [_failed_builds_to_column], 7: [_zones_to_aggregates], 8: [_host_state_changes]}

@@ -111,7 +111,11 @@ def _build(metadata):
         _ts('last_seen_up'),
         _ts('created_at', nullable=False),
         _ts('updated_at'),
+        # set by a trigger from host_state_changes.seq on every insert/update (store/host_changes.py)
+        sa.Column('change_seq', sa.BigInteger, nullable=False, default=0, server_default='0',
+                  info={'since': 8}),
         sa.UniqueConstraint('host', 'binary', name='uniq_services0host0binary'),
+        sa.Index('services_change_seq_idx', 'change_seq'),
     )
 
     # Nova's compute_nodes plus Placement's resource provider: capacity, ratios,
@@ -154,6 +158,28 @@ def _build(metadata):
                   info={'since': 6}),
         _ts('created_at', nullable=False),
         _ts('updated_at'),
+        # set by a trigger from host_state_changes.seq on every insert/update (store/host_changes.py)
+        sa.Column('change_seq', sa.BigInteger, nullable=False, default=0, server_default='0',
+                  info={'since': 8}),
+        sa.Index('compute_nodes_change_seq_idx', 'change_seq'),
+    )
+
+    # One row: the change counter of compute_nodes and services (seq, bumped by triggers on
+    # every write) and the epoch (bumped when a row is deleted, which a seq cannot show).
+    # A scheduler that keeps the host state live re-reads only rows with change_seq > its seq.
+    sa.Table(
+        'host_state_changes', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column('seq', sa.BigInteger, nullable=False),
+        sa.Column('epoch', sa.BigInteger, nullable=False),
+        # the last seq given to a compute_nodes / services row: a reader skips a table that did not move
+        sa.Column('node_seq', sa.BigInteger, nullable=False, server_default='0'),
+        sa.Column('service_seq', sa.BigInteger, nullable=False, server_default='0'),
+        # the last seq given to an instance whose vm_state, host or deleted moved (builds per host)
+        sa.Column('instance_seq', sa.BigInteger, nullable=False, server_default='0'),
+        # the last seq given to a write of aggregates, aggregate_hosts or aggregate_metadata (membership, zones)
+        sa.Column('aggregate_seq', sa.BigInteger, nullable=False, server_default='0'),
+        info={'since': 8},
     )
 
     sa.Table(
@@ -260,6 +286,8 @@ def _build(metadata):
         # Nova's soft-delete convention: 0 while alive, the row id once deleted
         sa.Column('deleted', sa.Integer, nullable=False, default=0),
         sa.Index('instances_host_deleted_idx', 'host', 'deleted'),
+        # the scheduler counts the instances being built per host (num_io_ops) on every decision
+        sa.Index('instances_vm_state_deleted_idx', 'vm_state', 'deleted'),
         sa.Index('instances_project_deleted_idx', 'project_id', 'deleted'),
     )
 

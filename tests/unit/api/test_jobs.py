@@ -327,6 +327,9 @@ def test_boot_records_each_result_and_fails_a_call_without_one(store, catalog, m
     # The failed build's claim is released: only the ACTIVE server holds resources.
     node = hosts.get_node(store, HOST)
     assert node['vcpus_used'] == 1 and node['memory_mb_used'] == 1024
+    # The boot and the reschedule ran on the worker's live host state: loaded once, then synced.
+    stats = runner.worker.host_state.stats
+    assert stats['full_loads'] == 1 and stats['syncs'] >= 2
 
 
 def test_boot_with_no_valid_host_runs_nothing(store, catalog, make_runner):
