@@ -41,7 +41,7 @@ def test_table_gives_nova_desired_states_and_host_states():
                                                      S.SUSPENDED: 'resume'}
     assert action_table.desired_table('stopped') == {S.STOPPED: None, S.ACTIVE: 'stop', S.ERROR: 'stop'}
     assert action_table.VERBS == ('stop', 'start', 'reboot', 'pause', 'unpause', 'suspend', 'resume', 'lock',
-                                  'unlock', 'reset_state', 'delete')
+                                  'unlock', 'reset_state', 'delete', 'rebuild', 'console_output')
     assert action_table.API_ACTIONS['os-resetState'] == ('reset_state',
                                                          'os_compute_api:os-admin-actions:reset_state')
 
