@@ -20,13 +20,22 @@ from ansible_collections.novalite.compute.plugins.module_utils import states as 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, conductor, host_calls, instances, quotas,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NoValidHost, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    InstanceInvalidState, InvalidInput, NoValidHost, NotFound,
+)
 
 # What a rebuild request may carry besides the image (the API's names where they differ are mapped there).
 FIELDS = ('image', 'name', 'metadata', 'key_name', 'user_data', 'hostname', 'preserve_ephemeral',
           'trusted_image_certificates', 'description', 'access_ip_v4', 'access_ip_v6')
 REBUILD_EVENT = 'compute_rebuild_instance'
 SCHEDULE_EVENT = 'conductor_rebuild_server'
+
+
+def _check_state(inst, context):
+    action_table.check_action(inst, 'rebuild', context)
+    if not inst['host']:
+        # a server that never reached a host (an ERROR from scheduling) has no disk to rebuild there
+        raise InstanceInvalidState("Cannot 'rebuild' instance %s: it has no host" % inst['uuid'], field='server')
 
 
 def _lookup(store, request, context, inst):
@@ -88,7 +97,7 @@ def _new_values(inst, request, found):
 def check(store, ident, context, request):
     """Every check of a rebuild, nothing written (check mode): the server row."""
     inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
-    action_table.check_action(inst, 'rebuild', context)
+    _check_state(inst, context)
     found = _lookup(store, request, context, inst)
     _new_values(inst, request, found)
     return inst
@@ -100,7 +109,7 @@ def begin(store, ident, context, request, scheduler_config=None, enforce_quota=F
     if unknown:
         raise InvalidInput(sorted(unknown)[0], 'is not a rebuild parameter')
     inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
-    action_table.check_action(inst, 'rebuild', context)
+    _check_state(inst, context)
     found = _lookup(store, request, context, inst)
     values = _new_values(inst, request, found)
     new_image = found['image']['id'] != inst['image_ref']
@@ -115,7 +124,7 @@ def begin(store, ident, context, request, scheduler_config=None, enforce_quota=F
             failure = exc
     with store.begin() as conn:
         inst = instances.get(store, inst['uuid'], conn=conn)
-        action_table.check_action(inst, 'rebuild', context)
+        _check_state(inst, context)
         if enforce_quota and 'metadata' in values:
             quotas.check_metadata(conn, inst['project_id'], len(values['metadata']))
         instances.action_start(conn, inst['uuid'], 'rebuild', context.request_id, context.user_id,
