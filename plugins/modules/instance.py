@@ -21,7 +21,7 @@ description:
     and snapshot metadata, remove the instance directory; the cached base stays).
   - With I(rebuild), first Nova's rebuild - power off, destroy and undefine the domain, remove its disks,
     boot it again from C(instance.image) (new root disk, config drive and console log) - then I(state)
-    (C(running) or C(stopped)). Done once per I(rebuild) id: the instance directory keeps the id of the
+    (C(running) or C(stopped)). Done once per I(rebuild) id - the instance directory keeps the id of the
     rebuild that made its disks, so repeating the call changes nothing.
   - Idempotent; check mode reports the steps it would take in C(actions).
   - Never opens the state store; the controller records the returned values.

@@ -147,8 +147,8 @@ def test_rebuild_refused_when_locked_busy_or_never_placed(store, catalog):
 
 def test_new_image_the_host_cannot_run_is_novas_no_valid_host(store, catalog):
     inst = _server(store, catalog)
-    out = server_actions.start(store, inst['uuid'], 'rebuild', _ctx(), rebuild_request={'image': 'arm',
-                                                                                       'name': 'renamed'})
+    out = server_actions.start(store, inst['uuid'], 'rebuild', _ctx(),
+                               rebuild_request={'image': 'arm', 'name': 'renamed'})
     assert out['host_call'] is None
     row = instances.get(store, inst['uuid'])
     # Nova: ERROR, task state cleared, the old image kept, the scheduler's reason as the fault
