@@ -188,10 +188,10 @@ def test_rebuild_refusals_change_nothing(live, guest, tmp_path):
         assert status == code, (body, answer)
         assert text in list(answer.values())[0]['message'], (body, answer)
     # locked by an admin: 409 for the owner; paused: 409 (Nova's allowed states are ACTIVE, SHUTOFF, ERROR)
-    cli(live, 'server', 'lock', 'rb-vm', as_json=False)
+    cli(live, 'server', 'lock', ident, as_json=False)   # the admin (another project) names it by id
     status, _h, answer = action(live, ident, {'rebuild': {'imageRef': image}}, token)
     assert status == 409 and 'locked' in answer['conflictingRequest']['message'], answer
-    cli(live, 'server', 'unlock', 'rb-vm', as_json=False)
+    cli(live, 'server', 'unlock', ident, as_json=False)
     cli(live, 'server', 'pause', 'rb-vm', as_json=False, cloud='novalite-demo')
     wait_status(live, ident, token, ['PAUSED'])
     status, _h, answer = action(live, ident, {'rebuild': {'imageRef': image}}, token)
