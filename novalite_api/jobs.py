@@ -70,9 +70,10 @@ from novalite_api.config import COLLECTION_ROOT
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
-    conductor, host_calls, instances, server_actions,
+    action_table, conductor, host_calls, instances, server_actions,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.errors import NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
+from ansible_collections.novalite.compute.plugins.module_utils.errors import Conflict, InstanceInvalidState, NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
@@ -141,6 +142,42 @@ class JobQueue(object):
         """The request was refused after accept(): nothing was written for it."""
         with self.store.begin() as conn:
             conn.execute(_jobs_table().delete().where(_jobs_table().c.ident == ident))
+
+    def start_action(self, instance_uuid, verb, context, **options):
+        """Check and record a server action (task_state set) and hand its host call to a worker.
+
+        The job row comes first: a crash after the task_state is set is then found at restart.
+        Returns ``server_actions.start``'s answer; refusals (409, 403...) raise with nothing queued.
+        """
+        ident = self.accept(context.request_id, 'action', [instance_uuid],
+                            action_table.action_for(verb, options.get('reboot_type', 'SOFT')))
+        try:
+            started = server_actions.start(self.store, instance_uuid, verb, context, **options)
+        except Exception:
+            self.forget(ident)
+            raise
+        if started['host_call'] is None:
+            # done in the database (lock, unlock, a never-scheduled server's delete, a rebuild its check refused)
+            self.forget(ident)
+        else:
+            self.enqueue_action(ident, instance_uuid, dict(started['host_call'], request_id=context.request_id))
+        return started
+
+    def reclaim_due(self, interval, now=None):
+        """Delete the soft-deleted servers whose ``interval`` seconds have passed (Nova's _reclaim_queued_deletes).
+
+        Each is a forceDelete as an admin: its compare-and-set on the task state lets one worker of several win.
+        """
+        started = []
+        for inst in instances.due_for_reclaim(self.store, (now or utcnow()) - datetime.timedelta(seconds=interval)):
+            context = Context(project_id=inst['project_id'], is_admin=True)
+            try:
+                self.start_action(inst['uuid'], 'force_delete', context)
+            except (Conflict, NotFound, InstanceInvalidState) as exc:
+                LOG.info('reclaim of %s skipped: %s', inst['uuid'], exc)
+                continue
+            started.append(inst['uuid'])
+        return started
 
     def enqueue_boot(self, ident, instance_uuids):
         self._enqueue(ident, instance_uuids=list(instance_uuids))
@@ -560,6 +597,15 @@ class JobRunner(object):
                 LOG.exception('heartbeat run failed')
             self._stop.wait(self.cfg['heartbeat_interval'])
 
+    def _reclaim_loop(self):
+        interval = self.cfg['reclaim_instance_interval']
+        queue = JobQueue(self.cfg, self.store)
+        while not self._stop.wait(min(interval, 60)):
+            try:
+                queue.reclaim_due(interval)
+            except Exception:  # pylint: disable=broad-except
+                LOG.exception('reclaiming soft-deleted servers failed')
+
     # ---- start, stop ----------------------------------------------------------------------------
 
     def start(self):
@@ -575,6 +621,8 @@ class JobRunner(object):
         threading.Thread(target=self._renew_loop, name='nl-lease', daemon=True).start()
         if self.cfg['heartbeat_interval']:
             threading.Thread(target=self._heartbeat_loop, name='nl-heartbeat', daemon=True).start()
+        if self.cfg['reclaim_instance_interval']:
+            threading.Thread(target=self._reclaim_loop, name='nl-reclaim', daemon=True).start()
 
     def stop(self, wait=False):
         """Claim nothing more; with ``wait``, return when the jobs in hand are done (their leases renewed)."""

@@ -29,6 +29,7 @@ from novalite_api.compute.schemas import flavor_access as flavor_access_schemas
 from novalite_api.compute.schemas import flavors as flavors_schemas
 from novalite_api.compute.schemas import keypairs as keypairs_schemas
 from novalite_api.compute.schemas import quota_sets as quota_sets_schemas
+from novalite_api.compute.schemas import aggregates as aggregates_schemas
 from novalite_api.compute.schemas import server_groups as server_groups_schemas
 from novalite_api.compute.schemas import services as services_schemas
 from novalite_api.compute.server_shares import CREATE as server_shares_schema
@@ -370,7 +371,23 @@ def _schemas():
         'ServerUpdate': from_jsonschema(servers_schemas.update(api_version.MAX_VERSION)),
         'ServerAction': from_jsonschema(servers_schemas.action()),
         'Metadata': from_jsonschema(server_metadata_schemas.METADATA),
+        'Address': obj({'addr': string(), 'version': integer()}, required=['addr', 'version']),
+        'TenantUsage': obj({
+            'tenant_id': string(), 'start': string(), 'stop': string(), 'total_hours': {'type': 'number'},
+            'total_vcpus_usage': {'type': 'number'}, 'total_memory_mb_usage': {'type': 'number'},
+            'total_local_gb_usage': {'type': 'number'}, 'server_usages': array(obj({
+                'instance_id': string(), 'name': string(), 'tenant_id': string(), 'flavor': string(),
+                'hours': {'type': 'number'}, 'vcpus': integer(), 'memory_mb': integer(), 'local_gb': integer(),
+                'started_at': string(), 'ended_at': nullable(string()), 'state': string(),
+                'uptime': integer()}))}),
         'MetadataItem': from_jsonschema(server_metadata_schemas.METADATA_ITEM),
+        'Aggregate': obj({'id': integer(), 'uuid': string(), 'name': string(),
+                          'availability_zone': nullable(string()), 'hosts': array(string()),
+                          'metadata': {'type': 'object', 'additionalProperties': string()},
+                          'created_at': string(), 'updated_at': nullable(string()), 'deleted': {'type': 'boolean'},
+                          'deleted_at': nullable(string())},
+                         required=['id', 'name', 'availability_zone', 'created_at', 'updated_at', 'deleted',
+                                   'deleted_at']),
         'ServerGroup': obj({'id': string(), 'name': string(), 'policy': string(), 'rules': {'type': 'object'},
                             'policies': array(string()), 'metadata': {'type': 'object'}, 'members': array(string()),
                             'project_id': string(), 'user_id': string()}, required=['id', 'name', 'members']),
@@ -429,6 +446,8 @@ def both(*dicts):
 
 _REQUEST_ID = {'x-openstack-request-id': {'schema': string(pattern='^req-'), 'description': 'req-<uuid>'}}
 _LIMIT_MARKER = [query('limit', integer(minimum=0)), query('marker')]
+# os-simple-tenant-usage's period: Nova's three time spellings, missing = now
+_USAGE_PERIOD = [query('start', description='period start (UTC)'), query('end', description='period end (UTC)')]
 
 
 def _identity_ops():
@@ -471,6 +490,7 @@ def _compute_ops():
     server_id = [('server_id', 'the server UUID')]
     flavor_id = [('flavor_id', 'the flavor id')]
     image_id = [('image_id', 'the image UUID')]
+    aggregate_id = [('aggregate_id', 'the aggregate\'s integer id')]
     hypervisor_filters = [query('hypervisor_hostname_pattern', description='2.53+: substring of the hostname'),
                           query('with_servers', description='2.53+: include the servers')] + _LIMIT_MARKER
     server_filters = [query('name', description='regular expression'), query('status'),
@@ -562,6 +582,19 @@ def _compute_ops():
             'server (202; rebuild answers the server), or read its console output (200)',
             both(ok(202, 'Accepted'), ok(200, 'Console output', wrapped('output', string()))),
             body=ref('ServerAction'), params=server_id, errors=(409,))},
+        c + '/servers/{server_id}/ips': {'get': op('A server\'s addresses by network', ok(200, 'Addresses', wrapped(
+            'addresses', {'type': 'object', 'additionalProperties': array(ref('Address'))})), params=server_id)},
+        c + '/servers/{server_id}/ips/{network_label}': {'get': op(
+            'A server\'s addresses on one network', ok(200, 'Addresses', {
+                'type': 'object', 'additionalProperties': array(ref('Address'))}),
+            params=server_id + [('network_label', 'network label')])},
+        c + '/os-simple-tenant-usage': {'get': op('Usage of every project over a period (admin)', ok(
+            200, 'Usages', obj({'tenant_usages': array(ref('TenantUsage')), 'tenant_usages_links': array(ref('Link'))},
+                               required=['tenant_usages'])), params=_USAGE_PERIOD + [query('detailed')] + _LIMIT_MARKER)},
+        c + '/os-simple-tenant-usage/{tenant_id}': {'get': op('A project\'s usage over a period', ok(
+            200, 'Usage', obj({'tenant_usage': ref('TenantUsage'), 'tenant_usage_links': array(ref('Link'))},
+                              required=['tenant_usage'])),
+            params=_USAGE_PERIOD + _LIMIT_MARKER + [('tenant_id', 'project id')])},
         c + '/servers/{server_id}/metadata': {
             'get': op('A server\'s metadata', ok(200, 'Metadata', ref('Metadata')), params=server_id),
             'post': op('Merge metadata items', ok(200, 'All metadata', ref('Metadata')), body=ref('Metadata'),
@@ -689,6 +722,28 @@ def _compute_ops():
                       params=[('group_id', 'the group uuid')]),
             'delete': op('Delete a server group', ok(204, 'Deleted'), params=[('group_id', 'the group uuid')]),
         },
+        c + '/os-aggregates': {
+            'get': op('Host aggregates (admin)', ok(200, 'Aggregates', wrapped('aggregates', array(ref('Aggregate'))))),
+            'post': op('Create an aggregate, optionally naming its availability zone (admin)',
+                       ok(200, 'Aggregate (without hosts and metadata)', wrapped('aggregate', ref('Aggregate'))),
+                       body=from_jsonschema(aggregates_schemas.CREATE), errors=(409,)),
+        },
+        c + '/os-aggregates/{aggregate_id}': {
+            'get': op('Show an aggregate (admin)', ok(200, 'Aggregate', wrapped('aggregate', ref('Aggregate'))),
+                      params=aggregate_id),
+            'put': op('Rename an aggregate or change its zone (admin)', ok(200, 'Aggregate', wrapped(
+                'aggregate', ref('Aggregate'))), body=from_jsonschema(aggregates_schemas.UPDATE),
+                params=aggregate_id, errors=(409,)),
+            'delete': op('Delete an aggregate without hosts (admin)', ok(200, 'Deleted'), params=aggregate_id),
+        },
+        c + '/os-aggregates/{aggregate_id}/action': {'post': op(
+            'add_host, remove_host or set_metadata (admin)', ok(200, 'Aggregate', wrapped(
+                'aggregate', ref('Aggregate'))), body={'oneOf': [from_jsonschema(schema) for schema in (
+                    aggregates_schemas.ADD_HOST, aggregates_schemas.REMOVE_HOST, aggregates_schemas.SET_METADATA)]},
+            params=aggregate_id, errors=(409,))},
+        c + '/os-aggregates/{aggregate_id}/images': {'post': op(
+            'Precache images on the aggregate\'s hosts (2.81+; refused: novalite hosts fetch images on first use)',
+            ok(202, 'Accepted'), body=from_jsonschema(aggregates_schemas.IMAGES), params=aggregate_id)},
         c + '/os-services/{service_id}': {
             'put': op('Update a service (admin): from 2.53 by uuid with status/disabled_reason/forced_down; before, '
                       'service_id is the action enable, disable, disable-log-reason or force-down on host+binary',

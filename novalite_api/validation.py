@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 from urllib.parse import unquote_to_bytes
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
@@ -32,6 +34,10 @@ DESCRIPTION = {'type': ['string', 'null'], 'minLength': 0, 'maxLength': 255,
 METADATA = {'type': 'object',
             'patternProperties': {'^[a-zA-Z0-9-_:. ]{1,255}$': {'type': 'string', 'maxLength': 255}},
             'additionalProperties': False}
+# Files to put in the guest (the server's personality, until 2.57): a path and base64 contents each.
+PERSONALITY = {'type': 'array', 'items': {
+    'type': 'object', 'properties': {'path': {'type': 'string'}, 'contents': {'type': 'string', 'format': 'base64'}},
+    'additionalProperties': False}}
 POSITIVE_INTEGER = {'type': ['integer', 'string'], 'pattern': '^[0-9]*$', 'minimum': 1, 'minLength': 1}
 
 
@@ -85,11 +91,28 @@ def _validator_class():
     return _VALIDATOR
 
 
+def _is_base64(instance):
+    """Nova's 'base64' format: text that base64 decodes (non-strings are the type check's business)."""
+    if not isinstance(instance, str):
+        return True
+    try:
+        base64.decodebytes(instance.encode('utf-8'))
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _format_checker():
+    checker = jsonschema.FormatChecker()
+    checker.checks('base64')(_is_base64)
+    return checker
+
+
 def validate(body, schema, root='body'):
     """Raise ValidationError (400) unless ``body`` matches ``schema``; returns ``body``."""
     if not HAS_JSONSCHEMA:
         raise InvalidInput(root, 'validating request bodies needs the jsonschema library')
-    validator = _validator_class()(schema, format_checker=jsonschema.FormatChecker())
+    validator = _validator_class()(schema, format_checker=_format_checker())
     errors = sorted(validator.iter_errors(body), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
     if not errors:
         return body

@@ -14,15 +14,16 @@ __metaclass__ = type
 
 from novalite_api import auth, routing
 from novalite_api.compute import (
-    api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
-    instance_actions, keypairs, limits, quota_sets, server_groups, server_metadata, server_shares, server_tags,
-    server_topology, servers, services, versions)
+    aggregates, api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
+    instance_actions, keypairs, limits, quota_sets, server_groups, server_ips, server_metadata, server_shares,
+    server_tags, server_topology, servers, services, simple_tenant_usage, versions)
 from novalite_api.compute.common import only_query_params
 
 SERVER = '/v2.1/servers/<server_id>'
 FLAVOR = '/v2.1/flavors/<flavor_id>'
 QUOTA_SET = '/v2.1/os-quota-sets/<project_id>'
 IMAGE = '/v2.1/images/<image_id>'
+AGGREGATE = '/v2.1/os-aggregates/<aggregate_id>'
 
 
 def _metadata_routes(owner, handlers):
@@ -65,6 +66,8 @@ ROUTES = (
     ('DELETE', SERVER, servers.delete),
     ('POST', SERVER + '/action', servers.action),
     *_metadata_routes(SERVER, server_metadata),
+    ('GET', SERVER + '/ips', server_ips.index),
+    ('GET', SERVER + '/ips/<network_label>', server_ips.show),
     ('GET', SERVER + '/topology', server_topology.index),
     ('GET', SERVER + '/shares', server_shares.index),
     ('POST', SERVER + '/shares', server_shares.create),
@@ -104,7 +107,16 @@ ROUTES = (
     ('POST', '/v2.1/os-server-groups', server_groups.create),
     ('GET', '/v2.1/os-server-groups/<group_id>', server_groups.show),
     ('DELETE', '/v2.1/os-server-groups/<group_id>', server_groups.delete),
+    ('GET', '/v2.1/os-aggregates', aggregates.index),
+    ('POST', '/v2.1/os-aggregates', aggregates.create),
+    ('GET', AGGREGATE, aggregates.show),
+    ('PUT', AGGREGATE, aggregates.update),
+    ('DELETE', AGGREGATE, aggregates.delete),
+    ('POST', AGGREGATE + '/action', aggregates.action),
+    ('POST', AGGREGATE + '/images', aggregates.images),
     ('GET', '/v2.1/os-services', services.index),
+    ('GET', '/v2.1/os-simple-tenant-usage', simple_tenant_usage.index),
+    ('GET', '/v2.1/os-simple-tenant-usage/<tenant_id>', simple_tenant_usage.show),
     ('PUT', '/v2.1/os-services/<service_id>', services.update),
     ('DELETE', '/v2.1/os-services/<service_id>', services.delete),
 )
@@ -116,7 +128,7 @@ OWN_QUERY_PARAMETERS = frozenset((
     limits.index, quota_sets.show, quota_sets.detail, quota_sets.update, quota_sets.delete, services.index,
     hypervisors.index, hypervisors.detail, hypervisors.show, instance_actions.index, server_shares.index,
     server_groups.index,
-    server_shares.show))
+    server_shares.show, simple_tenant_usage.index, simple_tenant_usage.show))
 
 
 def before_request():

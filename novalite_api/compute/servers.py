@@ -33,7 +33,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states as 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, conductor, instances, server_actions,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceInvalidState, InvalidInput, NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
@@ -423,6 +423,8 @@ def create():
         'config_drive': spec.get('config_drive'),
         'network_info': _networks(spec),
         'access_ip_v4': spec.get('accessIPv4'), 'access_ip_v6': spec.get('accessIPv6'),
+        'injected_files': [{'path': f.get('path'), 'contents': f.get('contents')}
+                           for f in spec.get('personality') or []],
     }
     request.update(_requested_destination(spec, caller, target))
     if spec.get('hostname'):
@@ -457,26 +459,10 @@ def create():
 # ---- actions and delete -----------------------------------------------------------------------
 
 def _start(inst, action_name, reboot_type='SOFT', **options):
-    """Check and record the action (task_state set), and hand its host call to a job.
+    """Check and record the action, and hand its host call to a job (``JobQueue.start_action``).
 
-    The job row comes first: a crash after the task_state is set is then found at restart.
-    ``options``: server_actions.start's (reason, rebuild_request, enforce_quota).
-    """
-    caller = ctx()
-    ident = jobs().accept(caller.request_id, 'action', [inst['uuid']],
-                          action_table.action_for(action_name, reboot_type))
-    try:
-        started = server_actions.start(store(), inst['uuid'], action_name, caller, reboot_type=reboot_type,
-                                       **options)
-    except Exception:
-        jobs().forget(ident)
-        raise
-    if started['host_call'] is None:
-        # done in the database (lock, unlock, a never-scheduled server's delete, a rebuild the check refused)
-        jobs().forget(ident)
-    else:
-        jobs().enqueue_action(ident, inst['uuid'], dict(started['host_call'], request_id=caller.request_id))
-    return started
+    ``options``: server_actions.start's (reason, rebuild_request, enforce_quota)."""
+    return jobs().start_action(inst['uuid'], action_name, ctx(), reboot_type=reboot_type, **options)
 
 
 def action(server_id):
@@ -532,6 +518,9 @@ def _rebuild(inst, args):
         request['preserve_ephemeral'] = as_bool(spec['preserve_ephemeral'])
     if 'user_data' in spec:
         request['user_data'] = _user_data(spec)   # null removes the server's user data (2.57)
+    if spec.get('personality'):
+        request['injected_files'] = [{'path': f.get('path'), 'contents': f.get('contents')}
+                                     for f in spec['personality']]
     if 'trusted_image_certificates' in spec:
         policy.enforce('os_compute_api:servers:rebuild:trusted_certs', caller,
                        {'project_id': inst['project_id'], 'user_id': inst['user_id']})
@@ -561,5 +550,12 @@ def _console_output(inst, args):
 
 
 def delete(server_id):
-    _start(get_server(server_id, 'os_compute_api:servers:delete'), 'delete')
+    inst = get_server(server_id, 'os_compute_api:servers:delete')
+    if flask.current_app.config['NOVALITE']['reclaim_instance_interval']:
+        try:
+            _start(inst, 'soft_delete')
+            return '', 204
+        except InstanceInvalidState:
+            pass   # never launched: nothing to keep, deleted at once (as Nova)
+    _start(inst, 'delete')
     return '', 204

@@ -19,7 +19,8 @@ description:
     chosen for each instance, with alternates.
   - With I(claim=true) the chosen host's vCPUs, RAM and disk are claimed atomically in the state store for
     each of I(consumer_uuids) (Placement's allocations); a claim lost to a concurrent request moves to the next
-    alternate. Claims never exceed C(total * allocation_ratio - reserved) on any host.
+    alternate. Claims never exceed Placement's capacity, C(total - reserved) times the allocation ratio, on
+    any host, and one instance never asks for more than the host's total.
   - Instances of one request see each other's consumption. At least I(min_count) instances must fit or nothing
     is claimed and the module fails with a NoValidHost message that says which filter removed how many hosts
     and why.
@@ -67,6 +68,11 @@ options:
     description: Hosts that already failed this request (RetryFilter).
     type: list
     elements: str
+  project_id:
+    description:
+      - The requesting project's id, for the aggregate tenant filters (AggregateMultiTenancyIsolation and
+        C(limit_tenants_to_placement_aggregate)). Without it, hosts reserved for projects are left out.
+    type: str
   consumer_uuids:
     description: The instance UUIDs to claim for, one per instance (I(max_count)). Required with I(claim=true).
     type: list
@@ -83,11 +89,13 @@ options:
         weigher) and their multipliers C(ram_weight_multiplier) (1.0), C(cpu_weight_multiplier) (1.0),
         C(disk_weight_multiplier) (1.0), C(hypervisor_version_weight_multiplier) (1.0),
         C(num_instances_weight_multiplier) (0.0), C(io_ops_weight_multiplier) (-1.0),
+        C(image_props_weight_multiplier) (0.0) with C(image_props_weight_setting) (C(name=ratio) entries),
         C(soft_affinity_weight_multiplier) (1.0), C(soft_anti_affinity_weight_multiplier) (1.0),
         C(build_failure_weight_multiplier) (1000000.0); and C(host_subset_size), C(max_attempts),
         C(max_instances_per_host), C(service_down_time).
-      - Each weigher's values are scaled to 0..1 across the candidate hosts, multiplied by its multiplier and
-        summed; the highest total wins. A multiplier of 0 turns a weigher off.
+      - Each weigher's values are scaled to 0..1 across the candidate hosts as Nova's C(normalize) does (the
+        RAM, CPU, disk and I/O weighers divide by the largest value), multiplied by its multiplier and summed;
+        the highest total wins. A multiplier of 0 turns a weigher off.
       - Allocation ratios and reserved amounts are per host, from the registry.
     type: dict
 notes:
@@ -189,6 +197,7 @@ MODULE = NovaliteModule(spec(
     scheduler_hints=dict(type='dict'),
     exclude_hosts=dict(type='list', elements='str'),
     consumer_uuids=dict(type='list', elements='str'),
+    project_id=dict(type='str'),
     claim=dict(type='bool', default=True),
     scheduler=dict(type='dict'),
 ), handlers.schedule, mutually_exclusive=[('num_instances', 'min_count'), ('num_instances', 'max_count')])

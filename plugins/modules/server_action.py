@@ -43,11 +43,14 @@ options:
     type: str
     required: true
   action:
-    description: The action.
+    description:
+      - The action.
+      - C(soft_delete) powers the server off and keeps it (SOFT_DELETED) until C(restore) brings it back or
+        C(force_delete) (or the REST service's reclaim after C(reclaim_instance_interval)) deletes it.
     type: str
     required: true
-    choices: [stop, start, reboot, pause, unpause, suspend, resume, lock, unlock, reset_state, delete, rebuild,
-              console_output]
+    choices: [stop, start, reboot, pause, unpause, suspend, resume, lock, unlock, reset_state, soft_delete, restore,
+              force_delete, delete, rebuild, console_output]
   reboot_type:
     description: C(SOFT) (clean shutdown and start, hard after a timeout) or C(HARD) (power cycle).
     type: str

@@ -677,6 +677,35 @@ def test_tags_at_create_from_2_52(api, http, demo_token):
     assert status == 400 and 'field/attribute tags' in err['badRequest']['message']
 
 
+def test_personality_until_2_57_with_novas_quotas(api, http, demo_token):
+    import base64
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    one = {'path': '/etc/x', 'contents': base64.b64encode(b'x').decode()}
+    body = {'server': {'name': 'files', 'flavorRef': '42', 'imageRef': api['public_image']['id'], 'networks': 'none',
+                       'personality': [one]}}
+    status, _h, made = http.call('POST', '/compute/v2.1/servers', body, headers=_at('2.56'), token=demo_token)
+    assert status == 202, made
+    try:
+        stored = instances.get(_store(api), made['server']['id'])
+        assert stored['system_metadata']['injected_files'] == [one]
+    finally:
+        http.call('DELETE', '/compute/v2.1/servers/%s' % made['server']['id'], token=demo_token)
+    status, _h, err = http.call('POST', '/compute/v2.1/servers', body, headers=_at('2.57'), token=demo_token)
+    assert status == 400 and "'personality' was unexpected" in err['badRequest']['message']
+    # Nova's injected-file quotas (5 files, 255-byte paths, 10240 bytes of contents), 403 and nothing made
+    before = len(http.call('GET', '/compute/v2.1/servers', token=demo_token)[2]['servers'])
+    for files, message in (([one] * 6, 'Personality file limit exceeded'),
+                           ([dict(one, path='/' + 'p' * 255)], 'Personality file path exceeds maximum 255'),
+                           ([dict(one, contents='QUFB' * 2561)], 'Personality file content exceeds maximum 10240')):
+        bad = {'server': dict(body['server'], personality=files)}
+        status, _h, err = http.call('POST', '/compute/v2.1/servers', bad, headers=_at('2.56'), token=demo_token)
+        assert status == 403 and err['forbidden']['message'] == message, err
+    bad = {'server': dict(body['server'], personality=[dict(one, contents='not base64!')])}
+    status, _h, err = http.call('POST', '/compute/v2.1/servers', bad, headers=_at('2.56'), token=demo_token)
+    assert status == 400 and 'personality' in err['badRequest']['message'], err
+    assert len(http.call('GET', '/compute/v2.1/servers', token=demo_token)[2]['servers']) == before
+
+
 @pytest.mark.parametrize('version,network_tag,device_tag', [
     ('2.31', False, False), ('2.32', True, True), ('2.33', True, False), ('2.37', False, False),
     ('2.42', True, True)])

@@ -33,7 +33,7 @@ NOT_FUZZED = set([('DELETE', '/identity/v3/auth/tokens')])
 CHECKS = 'not_a_server_error,status_code_conformance,response_schema_conformance'
 # Per operation and run; two runs over ~60 operations stay within ~3 minutes on 2 cores.
 MAX_EXAMPLES = int(os.environ.get('NOVALITE_FUZZ_EXAMPLES', '40'))
-RUN_TIMEOUT = 150
+RUN_TIMEOUT = 300   # one st run; about 80 s on an idle 2-core machine, much more on a busy one
 _CONVERTER = re.compile(r'<(?:[^:<>]+:)?([^<>]+)>')
 
 

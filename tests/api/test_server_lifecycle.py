@@ -224,7 +224,13 @@ def test_boots_arriving_together_share_a_run_and_all_go_active(live):
     # two servers each (play hosts that run side by side).
     assert list(servers_per_run.values()) == [4], servers_per_run
     lanes = collections.Counter()
-    for path in glob.glob(os.path.join(list(servers_per_run)[0], 'job_events', '*.json')):
+    artifacts = list(servers_per_run)[0]
+    # The guests are ACTIVE once their items arrive; the run itself may still be writing events
+    # (an event is a '-partial.json' until runner renames it), so read them once it has ended.
+    deadline = time.time() + 60
+    while not os.path.exists(os.path.join(artifacts, 'status')) and time.time() < deadline:
+        time.sleep(0.2)
+    for path in glob.glob(os.path.join(artifacts, 'job_events', '*.json')):
         with open(path) as handle:
             event = json.load(handle)
         if event['event'] != 'runner_item_on_ok':
@@ -339,6 +345,29 @@ def test_jobs_on_mariadb_state_store(mariadb_url):
         assert sorted(set(jobs.values())) == ['successful'] and len(jobs) == 3
     finally:
         service.cleanup()
+
+
+def test_personality_files_reach_the_config_drive_before_2_57(live):
+    """Nova's personality (file injection, gone in 2.57): each file on the guest's config drive under
+    openstack/content, its path in meta_data.json; the guest boots from it."""
+    import base64
+    from lib.guests import config_drive_file
+    token = live.token('demo', 'demo')
+    files = [{'path': '/etc/novalite-motd', 'contents': base64.b64encode(b'from the API\n').decode()}]
+    status, _h, body = live.http.call('POST', '/compute/v2.1/servers', {'server': {
+        'name': 'with-files', 'flavorRef': '42', 'imageRef': live.seeds['image']['id'], 'personality': files,
+        'networks': 'none'}},
+        token=token, headers={'OpenStack-API-Version': 'compute 2.56'})
+    assert status == 202, body
+    ident = body['server']['id']
+    wait_status(live, ident, token, ['ACTIVE'])
+    live.wait_console(ident, 'NOVALITE CONFIG DRIVE uuid=%s' % ident)   # the guest found and read the drive
+    drive = os.path.join(os.path.dirname(live.console_log(ident)), 'disk.config')
+    meta = json.loads(config_drive_file(drive, '/openstack/latest/meta_data.json'))
+    assert meta['files'] == [{'path': '/etc/novalite-motd', 'content_path': '/content/0000'}]
+    assert config_drive_file(drive, '/openstack/content/0000') == b'from the API\n'
+    assert live.http.call('DELETE', '/compute/v2.1/servers/%s' % ident, token=token)[0] == 204
+    wait_status(live, ident, token, ['DELETED'])
 
 
 def test_user_data_reaches_the_guest_on_a_config_drive(live):

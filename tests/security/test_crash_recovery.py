@@ -118,6 +118,16 @@ def assert_domains_match_servers(live):
     return servers
 
 
+def error_fault(live, uuid):
+    """The fault and the instance actions of a server, for an assertion's message."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    store = live.store()
+    try:
+        return instances.latest_fault(store, uuid), instances.list_actions(store, uuid)
+    finally:
+        store.dispose()
+
+
 def all_jobs(live):
     import sqlalchemy as sa
     from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
@@ -231,7 +241,8 @@ def test_service_killed_during_boots_and_actions_settles(capsys):
                   'settled %.1f s after the last restart, states %s'
                   % (len(ids), len([i for i in ids if i]), [a and a[0] for a in answered], moments, settled,
                      states))
-        assert 'error' not in states, [(u, s['vm_state']) for u, s in servers.items()]
+        assert 'error' not in states, [(u, s['vm_state'], s['task_state'], error_fault(live, u))
+                                       for u, s in servers.items() if s['vm_state'] == 'error']
     finally:
         live.stop()
         end_left_runs(live)

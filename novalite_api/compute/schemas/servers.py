@@ -104,10 +104,7 @@ def rebuild(version):
         'OS-DCF:diskConfig': {'type': 'string', 'enum': ['AUTO', 'MANUAL']},
         'accessIPv4': {'type': 'string', 'format': 'ipv4'},
         'accessIPv6': {'type': 'string', 'format': 'ipv6'},
-        # file injection: accepted and ignored, as Nova's libvirt driver does without inject_partition
-        'personality': {'type': 'array', 'items': {
-            'type': 'object', 'properties': {'path': {'type': 'string'}, 'contents': {'type': 'string'}},
-            'additionalProperties': False}},
+        'personality': validation.PERSONALITY,
     }
     if version >= (2, 19):
         props['description'] = validation.DESCRIPTION
@@ -126,7 +123,8 @@ def rebuild(version):
 
 ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'pause': NO_ARGUMENT,
            'unpause': NO_ARGUMENT, 'suspend': NO_ARGUMENT, 'resume': NO_ARGUMENT, 'lock': NO_ARGUMENT,
-           'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE, 'os-getConsoleOutput': CONSOLE_OUTPUT}
+           'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE, 'restore': NO_ARGUMENT, 'forceDelete': NO_ARGUMENT,
+           'os-getConsoleOutput': CONSOLE_OUTPUT}
 
 
 def _device_tags(version):
@@ -143,6 +141,8 @@ def create_server(version):
     props = schema['properties']
     if version >= (2, 19):
         props['description'] = validation.DESCRIPTION
+    if version < (2, 57):
+        props['personality'] = validation.PERSONALITY
     network_tag, device_tag = _device_tags(version)
     network = copy.deepcopy(_NETWORK)
     if network_tag:

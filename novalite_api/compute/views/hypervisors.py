@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import capacity
 from novalite_api.compute.api_version import since
 
 try:
@@ -20,12 +21,9 @@ STATISTICS = ('count', 'vcpus', 'memory_mb', 'local_gb', 'vcpus_used', 'memory_m
 
 
 def usage(node):
-    """A node's used and free amounts as Nova's resource tracker counts them: the host's reserved memory and
-    disk (reserved_host_memory_mb, reserved_host_disk_mb) are in use from the start; claims add to them."""
-    memory_used = node['memory_mb_used'] + (node.get('reserved_host_memory_mb') or 0)
-    disk_used = node['local_gb_used'] + (node.get('reserved_host_disk_mb') or 0) // 1024
-    return {'vcpus_used': node['vcpus_used'], 'memory_mb_used': memory_used, 'local_gb_used': disk_used,
-            'free_ram_mb': node['memory_mb'] - memory_used, 'free_disk_gb': node['local_gb'] - disk_used}
+    """A node's used and free amounts as Nova's resource tracker counts them: the host's reserved CPUs, memory
+    and disk are in use from the start; claims add to them."""
+    return capacity.tracker_usage(node)
 
 
 def statistics(nodes):

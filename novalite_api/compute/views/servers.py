@@ -26,7 +26,8 @@ VIEW_COLUMNS = ('display_name', 'project_id', 'user_id', 'metadata', 'host', 'no
 EXT_COLUMNS = ('reservation_id', 'launch_index', 'hostname', 'user_data', 'image', 'system_metadata')
 
 
-def _addresses(network_info, extended=True):
+def addresses(network_info, extended=True):
+    """Nova's addresses view: per network label, each fixed IP (with its type and MAC when ``extended``)."""
     out = {}
     for vif in network_info or []:
         if not vif.get('ip'):
@@ -138,7 +139,7 @@ def show(inst, view):
         'flavor': _flavor(inst, view) if since_[47] else
         {'id': flavor_id, 'links': [{'rel': 'bookmark', 'href': '%s/flavors/%s' % (base, flavor_id)}]},
         'created': inst['created_at'], 'updated': inst['updated_at'] or inst['created_at'],
-        'addresses': _addresses(inst['network_info'], extended=not view.update),
+        'addresses': addresses(inst['network_info'], extended=not view.update),
         'accessIPv4': inst['access_ip_v4'] or '', 'accessIPv6': inst['access_ip_v6'] or '',
         'links': [{'rel': 'self', 'href': '%s/v2.1/servers/%s' % (base, uuid)},
                   {'rel': 'bookmark', 'href': '%s/servers/%s' % (base, uuid)}],

@@ -74,6 +74,15 @@ _ROWS = (
     # Nova's os-resetState (admin_actions.py): any state, lock ignored; the request names the vm_state.
     Action('reset_state', 'reset_state', 'resetState', 'os-resetState', 'os_compute_api:os-admin-actions:reset_state',
            None, None, None, None, None, False, True),
+    # Deferred delete (reclaim_instance_interval > 0, nova/api/openstack/compute/deferred_delete.py): a delete
+    # powers the guest off and keeps it until reclaimed; restore brings it back, forceDelete deletes it now.
+    Action('soft_delete', 'soft_delete', 'delete', None, 'os_compute_api:servers:delete',
+           None, None, S.SOFT_DELETING, ('instance', 'stopped'), S.SOFT_DELETED, True, False),
+    Action('restore', 'restore', 'restore', 'restore', 'os_compute_api:os-deferred-delete:restore',
+           [S.SOFT_DELETED], [None], S.RESTORING, ('instance', 'running'), S.ACTIVE, True, False),
+    Action('force_delete', 'force_delete', 'delete', 'forceDelete', 'os_compute_api:os-deferred-delete:force',
+           None, [None], S.DELETING, ('instance', 'absent'), None, True, False),
+    # (after force_delete: an interrupted 'deleting' is resumed as a delete)
     Action('delete', 'delete', 'delete', None, 'os_compute_api:servers:delete',
            None, None, S.DELETING, ('instance', 'absent'), None, True, False),
     # Nova's rebuild: a new root disk from the (new or same) image; a stopped server stays stopped, so the
@@ -84,6 +93,9 @@ _ROWS = (
     Action('console_output', 'console_output', None, 'os-getConsoleOutput', 'os_compute_api:os-console-output',
            None, None, None, ('console_log', 'read'), None, False, False),
 )
+
+# The actions that end with the server deleted (its row soft-deleted, its resources freed).
+DELETE_ACTIONS = ('delete', 'force_delete')
 
 # Actions that only read from the host: no task state, no instance action, nothing to record.
 READ_ONLY = frozenset(r.name for r in _ROWS if r.host_call and r.task_state is None)
@@ -152,6 +164,9 @@ def check_action(instance, action, context):
     if row.task_states is not None and instance['task_state'] not in row.task_states:
         raise InstanceInvalidState("Cannot '%s' instance %s while it is in task_state %s"
                                    % (row.event, instance['uuid'], instance['task_state']), field='server')
+    if action == 'soft_delete' and not (instance.get('launched_at') and instance.get('host')):
+        # Nova's must_have_launched: a server that never ran has nothing to keep (the API deletes it instead)
+        raise InstanceInvalidState('Instance %s has not launched' % instance['uuid'], field='server')
 
 
 def desired_table(desired):

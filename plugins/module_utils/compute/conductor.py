@@ -18,6 +18,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
+
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, host_calls, instances, quotas
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import new_request_id
@@ -179,6 +182,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
     if not isinstance(hints, dict):
         raise InvalidInput('scheduler_hints', 'must be a mapping')
     check_availability_zone(store, request.get('availability_zone'))
+    injected = checked_injected_files(request.get('injected_files'))
     flavor, image, key_data, boot_files = _lookup_catalog(store, request, context, zero_disk_allowed)
     rows = []
     reservation_id = 'r-%s' % new_request_id()[4:12]
@@ -191,6 +195,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
         count = max_count
         if enforce_quota:
             quotas.check_metadata(conn, context.project_id, len(metadata))
+            quotas.check_injected_files(conn, context.project_id, injected)
             count = quotas.check_create(conn, context.project_id, flavor, max_count, min_count)
         for index in range(count):
             display = name if count == 1 else '%s-%d' % (name, index + 1)
@@ -213,7 +218,8 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                 'system_metadata': dict(system_metadata or {}, min_count=min_count, max_count=max_count,
                                         pinned_availability_zone=request.get('availability_zone'),
                                         **dict(boot_files, **dict(_trusted_certs(request),
-                                                                  **_requested_destination(request)))),
+                                                                  **_requested_destination(request),
+                                                                  **_injected(injected)))),
             })
             if group is not None:
                 conn.execute(table('server_group_members').insert().values(
@@ -222,6 +228,30 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                                    context.user_id, context.project_id)
             rows.append(inst)
     return rows
+
+
+def checked_injected_files(files):
+    """The personality files of a request (before 2.57): [{path, contents (base64)}], checked."""
+    if not files:
+        return []
+    if not isinstance(files, list):
+        raise InvalidInput('personality', 'must be a list of {path, contents}')
+    out = []
+    for index, item in enumerate(files):
+        path, contents = (item or {}).get('path'), (item or {}).get('contents')
+        if not isinstance(path, str) or not isinstance(contents, str):
+            raise InvalidInput('personality[%d]' % index, 'needs a path and base64 contents, as strings')
+        try:
+            base64.b64decode(contents.encode('utf-8'), validate=False)
+        except (binascii.Error, ValueError):
+            raise InvalidInput('personality[%d].contents' % index, 'is not base64')
+        out.append({'path': path, 'contents': contents})
+    return out
+
+
+def _injected(files):
+    # kept with the instance for its (re)builds: the host writes them to the config drive
+    return {'injected_files': files} if files else {}
 
 
 def _trusted_certs(request):
@@ -250,7 +280,9 @@ def _request_spec(instance, uuids, exclude_hosts):
     count = max(len(uuids), 1)
     return {
         'flavor': instance['flavor'],
-        'image': {'properties': (instance.get('image') or {}).get('properties') or {}},
+        'image': {'id': (instance.get('image') or {}).get('id'),
+                  'properties': (instance.get('image') or {}).get('properties') or {}},
+        'project_id': instance.get('project_id') or None,
         # Nova places every instance the request created (the quota check already cut max_count to
         # what is allowed) or none: a request's min_count is spent at create time, not here.
         'min_count': count,
@@ -401,7 +433,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
                 instances.event_finish(conn, inst['uuid'], request_id, event, result='Error',
                                        traceback=fault_message(failure))
             return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
-        if action == 'delete':
+        if action in action_table.DELETE_ACTIONS:
             instances.mark_deleted(conn, inst['uuid'])
             _release(conn, inst['uuid'])
             conn.execute(table('server_group_members').delete().where(

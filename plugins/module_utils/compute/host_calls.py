@@ -71,7 +71,7 @@ def instance_spec(instance):
         'launch_index': instance.get('launch_index') or 0,
         'availability_zone': instance.get('availability_zone'),
     }
-    for kind in ('kernel', 'ramdisk'):
+    for kind in ('kernel', 'ramdisk', 'injected_files'):
         if (instance.get('system_metadata') or {}).get(kind):
             spec[kind] = instance['system_metadata'][kind]
     return spec
@@ -89,7 +89,7 @@ def build(conn, instance, action, request_id, length=None):
         module, arg = action_table.ACTIONS[action].host_call
     node = node_settings(conn, instance['host'])
     spec = instance_spec(instance)
-    if action == 'delete':
+    if action in action_table.DELETE_ACTIONS:
         # Tearing down needs only the identity: a delete never depends on (or fails on) the server's data.
         spec = dict((k, spec[k]) for k in ('uuid', 'name'))
     call = {

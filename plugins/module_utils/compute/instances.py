@@ -386,6 +386,16 @@ def page_instances(store, where=(), sort=(('created_at', 'desc'), ('id', 'desc')
     return [with_status(as_dict(by_id[i])) for i in page_ids], more
 
 
+def due_for_reclaim(store, deleted_before):
+    """Soft-deleted servers at rest whose soft delete happened before ``deleted_before`` (oldest first)."""
+    t = table('instances')
+    with store.read() as conn:
+        rows = conn.execute(sa.select(t.c.uuid, t.c.project_id).where(_live())
+                            .where(t.c.vm_state == states.SOFT_DELETED).where(t.c.task_state.is_(None))
+                            .where(t.c.deleted_at < deleted_before).order_by(t.c.deleted_at)).fetchall()
+    return [{'uuid': r.uuid, 'project_id': r.project_id} for r in rows]
+
+
 def latest_faults(store, instance_uuids):
     """{uuid: newest fault} for many instances in one query."""
     if not instance_uuids:

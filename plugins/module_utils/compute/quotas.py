@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
@@ -81,8 +82,9 @@ def limits(conn, project_id, legacy=False):
 def usage(conn, project_id, user_id=None):
     """What the project uses now: live instances, their vCPUs and RAM (flavor snapshots), keypairs, groups."""
     inst = table('instances')
+    # a soft-deleted server (waiting to be reclaimed) no longer counts, as Nova's queued_for_delete
     rows = conn.execute(sa.select(inst.c.flavor).where(inst.c.project_id == project_id)
-                        .where(inst.c.deleted == 0)).fetchall()
+                        .where(inst.c.deleted == 0).where(inst.c.vm_state != states.SOFT_DELETED)).fetchall()
     used = {'instances': len(rows),
             'cores': sum(int((r.flavor or {}).get('vcpus') or 0) for r in rows),
             'ram': sum(int((r.flavor or {}).get('memory_mb') or 0) for r in rows)}
@@ -159,6 +161,21 @@ def check_create(conn, project_id, flavor, count, min_count=None):
             raise QuotaExceeded(_over_message(resource, wanted, used[resource], limit[resource]), field=resource)
     raise QuotaExceeded('Quota exceeded: cannot run %d more instances of this type.' % min_count,
                         field='instances')   # pragma: no cover - one of the resources is always over
+
+
+def check_injected_files(conn, project_id, files):
+    """Nova's _check_injected_file_quota: how many files, and each one's path and (encoded) contents length."""
+    if not files:
+        return
+    limit = limits(conn, project_id)
+    checks = ((len(files), 'injected_files', 'Personality file limit exceeded'),
+              (max(len(f['path']) for f in files), 'injected_file_path_bytes',
+               'Personality file path exceeds maximum %s'),
+              (max(len(f['contents']) for f in files), 'injected_file_content_bytes',
+               'Personality file content exceeds maximum %s'))
+    for size, resource, message in checks:
+        if limit[resource] != UNLIMITED and size > limit[resource]:
+            raise QuotaExceeded(message.replace('%s', str(limit[resource])), field=resource)
 
 
 def check_key_pairs(conn, project_id, user_id):

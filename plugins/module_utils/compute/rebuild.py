@@ -26,7 +26,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import (
 
 # What a rebuild request may carry besides the image (the API's names where they differ are mapped there).
 FIELDS = ('image', 'name', 'metadata', 'key_name', 'user_data', 'hostname', 'preserve_ephemeral',
-          'trusted_image_certificates', 'description', 'access_ip_v4', 'access_ip_v6')
+          'trusted_image_certificates', 'description', 'access_ip_v4', 'access_ip_v6', 'injected_files')
 REBUILD_EVENT = 'compute_rebuild_instance'
 SCHEDULE_EVENT = 'conductor_rebuild_server'
 
@@ -90,6 +90,9 @@ def _new_values(inst, request, found):
             system['trusted_image_certificates'] = list(certs)
         else:
             system.pop('trusted_image_certificates', None)
+    if request.get('injected_files'):
+        # below 2.57 (personality): the rebuilt guest's config drive carries these files instead
+        system['injected_files'] = conductor.checked_injected_files(request['injected_files'])
     values['system_metadata'] = system
     return values
 
@@ -127,6 +130,8 @@ def begin(store, ident, context, request, scheduler_config=None, enforce_quota=F
         _check_state(inst, context)
         if enforce_quota and 'metadata' in values:
             quotas.check_metadata(conn, inst['project_id'], len(values['metadata']))
+        if enforce_quota and request.get('injected_files'):
+            quotas.check_injected_files(conn, inst['project_id'], values['system_metadata']['injected_files'])
         instances.action_start(conn, inst['uuid'], 'rebuild', context.request_id, context.user_id,
                                context.project_id)
         if failure is not None:

@@ -116,14 +116,14 @@ def clear_stale(store, stale, by_uuid, host):
             # Nova: an instance still building when its compute service starts goes to ERROR.
             conductor.record_result(store, item['uuid'], 'create', item['request_id'], error=message,
                                     scheduler_config={'max_attempts': 1})
-        elif item['action'] == 'delete' and dom is None and item['host'] in (host, None):
-            conductor.record_result(store, item['uuid'], 'delete', item['request_id'],
+        elif item['action'] in action_table.DELETE_ACTIONS and dom is None and item['host'] in (host, None):
+            conductor.record_result(store, item['uuid'], item['action'], item['request_id'],
                                     host_result={'changed': True})
         else:
             power = dom['power_state'] if dom else S.NOSTATE
             conductor.record_result(store, item['uuid'], item['action'], item['request_id'],
                                     host_result={'failed': True, 'msg': message, 'power_state': power})
-            if item['action'] != 'delete':
+            if item['action'] not in action_table.DELETE_ACTIONS:
                 vm_state = _VM_STATE_FOR_POWER.get(power, S.ERROR) if dom else S.ERROR
                 instances.update(store, item['uuid'], expected_task_state=None, vm_state=vm_state)
         done.append(dict(item, fault=message))

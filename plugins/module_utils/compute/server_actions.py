@@ -17,9 +17,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
-    action_table, conductor, host_calls, instances, rebuild,
+    action_table, conductor, host_calls, instances, quotas, rebuild,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceNotReady, InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 
 
 def begin_action(store, ident, action, context, reason=None):
@@ -46,8 +47,15 @@ def begin_action(store, ident, action, context, reason=None):
             instances.event_finish(conn, inst['uuid'], context.request_id, 'api_unlock')
             return inst, None
         expected = {} if row.task_states is None else {'expected_task_state': row.task_states}
-        inst = instances.update(store, inst['uuid'], conn=conn, task_state=row.task_state, **expected)
-        if action == 'delete' and not inst['host']:
+        values = {'task_state': row.task_state}
+        if action == 'soft_delete':
+            values['deleted_at'] = utcnow()   # when the reclaim period starts
+        elif action == 'restore':
+            # A soft-deleted server stops counting towards quota (Nova's queued_for_delete): it must fit again.
+            quotas.check_create(conn, inst['project_id'], inst['flavor'], 1)
+            values['deleted_at'] = None
+        inst = instances.update(store, inst['uuid'], conn=conn, **dict(values, **expected))
+        if action in action_table.DELETE_ACTIONS and not inst['host']:
             # Nova's local delete: never reached a host, nothing to tear down there.
             return inst, None
         instances.event_start(conn, inst['uuid'], context.request_id, 'compute_%s_instance' % row.event,

@@ -188,7 +188,8 @@ def schedule(call):
     params = call.params
     request = dict((key, params[key]) for key in ('flavor', 'image', 'num_instances', 'min_count', 'max_count',
                                                   'availability_zone', 'server_group', 'scheduler_hints',
-                                                  'exclude_hosts', 'consumer_uuids') if params[key] is not None)
+                                                  'exclude_hosts', 'consumer_uuids', 'project_id')
+                   if params[key] is not None)
     try:
         result = manager.select_destinations(call.store, request, params['scheduler'],
                                              claim=params['claim'] and not call.check_mode)
@@ -225,6 +226,16 @@ def _public_group(group):
     if group is None:
         return None
     return dict((k, v) for k, v in group.items() if k != 'id')
+
+
+def aggregate(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.registry import aggregates
+    p = call.params
+    changed, found, diff = aggregates.ensure(
+        call.store, p['name'], state=p['state'], hosts=p['hosts'], purge_hosts=p['purge_hosts'],
+        metadata=p['metadata'], purge_metadata=p['purge_metadata'], availability_zone=p['availability_zone'],
+        check_mode=call.check_mode)
+    return dict(changed=changed, aggregate=found, diff=diff)
 
 
 # -- servers ----------------------------------------------------------------

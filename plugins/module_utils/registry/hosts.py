@@ -29,7 +29,7 @@ import json
 import uuid
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import Conflict, InvalidInput, NotFound
-from ansible_collections.novalite.compute.plugins.module_utils.registry import liveness
+from ansible_collections.novalite.compute.plugins.module_utils.registry import aggregates, liveness
 from ansible_collections.novalite.compute.plugins.module_utils.registry import settings as host_settings
 from ansible_collections.novalite.compute.plugins.module_utils.store import engine, rows, schema
 
@@ -237,6 +237,7 @@ def _record_once(store, host, cfg, values, now, check_mode, diff, service_down_t
         if not disabled:
             reason = None
 
+        values = dict(values, availability_zone=_zone_for_report(conn, host, cfg, check_mode, now))
         if node is None:
             changed = True
             new_node = dict(values, uuid=str(uuid.uuid4()), host=host, created_at=now, updated_at=now,
@@ -282,6 +283,16 @@ def _record_once(store, host, cfg, values, now, check_mode, diff, service_down_t
         diff['before'] = before
         diff['after'] = _diff_view(new_node, new_service)
     return changed, _view(new_node, new_service, now, service_down_time)
+
+
+def _zone_for_report(conn, host, cfg, check_mode, now):
+    """The host's zone after this report: the inventory's zone, given explicitly, is applied through
+    aggregates (registry/aggregates.py); otherwise the zone its aggregates give it stays."""
+    if 'availability_zone' not in cfg['explicit']:
+        return aggregates.zone_of(conn, host)
+    if check_mode:
+        return cfg['availability_zone']
+    return aggregates.apply_inventory_zone(conn, host, cfg['availability_zone'], now)
 
 
 def heartbeat(store, host, now=None, service_down_time=liveness.SERVICE_DOWN_TIME):
@@ -399,6 +410,7 @@ def remove(store, host, check_mode=False):
                                instances=n_instances, allocations=n_allocations)
         view = _view(node, service, engine.utcnow(), liveness.SERVICE_DOWN_TIME) if node else None
         if not check_mode:
+            aggregates.forget_host(conn, host)
             conn.execute(sa.delete(svc).where(svc.c.host == host, svc.c.binary == liveness.COMPUTE_BINARY))
             conn.execute(sa.delete(cn).where(cn.c.host == host))
     return True, view

@@ -8,7 +8,7 @@ sum of allocations in the same transaction, and every change bumps the
 node's ``generation`` with ``UPDATE ... WHERE id=? AND generation=?``. A lost
 race (rowcount 0) rolls the transaction back and re-reads, so whatever the
 concurrency, on SQLite (BEGIN IMMEDIATE) and MariaDB (READ COMMITTED), the
-claims on a node never exceed ``total * ratio - reserved``.
+claims on a node never exceed Placement's ``(total - reserved) * ratio``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -62,22 +62,6 @@ def _node_dict(row):
     return dict(row._mapping)
 
 
-def fits(node, vcpus, memory_mb, disk_gb):
-    """None when the request fits the node row, else why not."""
-    checks = (
-        ('vcpus', node['vcpus_used'] + vcpus,
-         capacity.vcpu_limit(node['vcpus'], node['cpu_allocation_ratio'], node['reserved_host_cpus'])),
-        ('memory_mb', node['memory_mb_used'] + memory_mb,
-         capacity.ram_limit(node['memory_mb'], node['ram_allocation_ratio'], node['reserved_host_memory_mb'])),
-        ('disk_gb', node['local_gb_used'] + disk_gb,
-         capacity.disk_limit(node['local_gb'], node['disk_allocation_ratio'], node['reserved_host_disk_mb'])),
-    )
-    for name, wanted, limit in checks:
-        if wanted > limit:
-            return '%s: %s would use %s of %s' % (node['host'], name, wanted, limit)
-    return None
-
-
 def _bump(conn, node, dv, dm, dd):
     """Compare-and-swap the node's usage; raises _LostRace when another writer got in first."""
     nodes = _nodes()
@@ -106,7 +90,7 @@ def _claim_in(conn, consumer_uuid, host, vcpus, memory_mb, disk_gb, group=None):
                     'vcpus': vcpus, 'memory_mb': memory_mb, 'disk_gb': disk_gb, 'changed': False}
         raise Conflict('consumer %s already holds a different allocation on %s' % (consumer_uuid, host),
                        field='consumer_uuid')
-    why = fits(node, vcpus, memory_mb, disk_gb)
+    why = capacity.node_misfit(node, vcpus, memory_mb, disk_gb)
     if why:
         raise ClaimFailed('claim failed: ' + why, host=host, node=node)
     if group is not None and group.get('policy') == 'anti-affinity':

@@ -48,10 +48,26 @@ DEFAULT_MULTIPLIERS = {
     'hypervisor_version_weight_multiplier': 1.0,
     'num_instances_weight_multiplier': 0.0,
     'io_ops_weight_multiplier': -1.0,
+    'image_props_weight_multiplier': 0.0,
     'soft_affinity_weight_multiplier': 1.0,
     'soft_anti_affinity_weight_multiplier': 1.0,
     'build_failure_weight_multiplier': 1000000.0,
 }
+
+# Nova's options for the aggregate and isolation filters ([filter_scheduler]) and the tenant request
+# filter ([scheduler] limit_tenants_to_placement_aggregate, placement_aggregate_required_for_tenants).
+AGGREGATE_OPTIONS = {
+    'isolated_images': [],
+    'isolated_hosts': [],
+    'restrict_isolated_hosts_to_isolated_images': True,
+    'aggregate_image_properties_isolation_namespace': None,
+    'aggregate_image_properties_isolation_separator': '.',
+    'limit_tenants_to_placement_aggregate': False,
+    'placement_aggregate_required_for_tenants': False,
+}
+_TEXT_OPTIONS = ('aggregate_image_properties_isolation_namespace', 'aggregate_image_properties_isolation_separator')
+_TRUE = ('1', 'true', 'yes', 'on', 'y', 't')
+_FALSE = ('0', 'false', 'no', 'off', 'n', 'f')
 
 DEFAULTS = dict(
     enabled_filters=list(DEFAULT_ENABLED_FILTERS),
@@ -61,7 +77,9 @@ DEFAULTS = dict(
     max_attempts=3,
     max_instances_per_host=50,
     service_down_time=60,
-    **DEFAULT_MULTIPLIERS
+    # Nova's [filter_scheduler]/image_props_weight_setting: 'name=ratio' entries
+    image_props_weight_setting=[],
+    **dict(DEFAULT_MULTIPLIERS, **AGGREGATE_OPTIONS)
 )
 
 
@@ -86,6 +104,16 @@ class SchedulerConfig(object):
 def _coerce(key, value):
     field = '%s.%s' % (OPTION, key)
     default = DEFAULTS[key]
+    if key in _TEXT_OPTIONS:
+        if not isinstance(value, str):
+            raise InvalidInput(field, 'must be a string, got %r' % (value,))
+        return value
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+            return value.strip().lower() in _TRUE
+        raise InvalidInput(field, 'must be a boolean, got %r' % (value,))
     if isinstance(default, list):
         if isinstance(value, str):
             value = [v.strip() for v in value.split(',') if v.strip()]

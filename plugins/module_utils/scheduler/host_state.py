@@ -18,7 +18,8 @@ import datetime
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.registry import liveness
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler import capacity
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import aggregates as aggregate_data
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import capacity, host_capabilities
 
 try:
     import numpy as np
@@ -39,13 +40,8 @@ _NODE_COLUMNS = (
     'cpu_allocation_ratio', 'ram_allocation_ratio', 'disk_allocation_ratio',
     'reserved_host_cpus', 'reserved_host_memory_mb', 'reserved_host_disk_mb',
     'cpu_arch', 'hypervisor_type', 'hypervisor_version', 'virt_type',
-    'traits', 'capabilities', 'cpu_info', 'generation', 'failed_builds',
+    'traits', 'capabilities', 'cpu_info', 'generation', 'failed_builds', 'free_disk_gb',
 )
-
-# Attributes a flavor's ``capabilities:`` extra specs may name besides the
-# host's capabilities JSON (Nova looks these up on its HostState).
-BUILTIN_CAPABILITIES = ('cpu_arch', 'hypervisor_type', 'hypervisor_version', 'virt_type',
-                        'vcpus', 'memory_mb', 'local_gb', 'availability_zone', 'host')
 
 
 def _codes(values):
@@ -94,6 +90,8 @@ class HostState(object):
         self.reserved_host_memory_mb = f64('reserved_host_memory_mb', 512.0)
         self.reserved_host_disk_mb = f64('reserved_host_disk_mb')
         self.hypervisor_version = f64('hypervisor_version', -1.0)
+        # the host's own free-disk report (Nova's disk_available_least; NaN when unknown)
+        self.disk_available_least = f64('free_disk_gb', np.nan)
         self.generation = np.asarray(columns.get('generation') or [0] * n, dtype=np.int64)
         # limits never change during a run; only *_used does
         self.vcpu_limit = capacity.vcpu_limit(self.vcpus, self.cpu_allocation_ratio, self.reserved_host_cpus)
@@ -108,6 +106,7 @@ class HostState(object):
         self.az_codes, self.az_names, self.az_lookup = _codes(list(columns['availability_zone']))
         self.arch_codes, self.arch_names, self.arch_lookup = _codes(
             [(v or '').lower() for v in columns.get('cpu_arch') or [None] * n])
+        self.hypervisor_types = list(columns.get('hypervisor_type') or [None] * n)   # as reported, for capabilities
         self.hv_type_codes, self.hv_type_names, self.hv_type_lookup = _codes(
             [(v or '').lower() for v in columns.get('hypervisor_type') or [None] * n])
         self.virt_codes, self.virt_names, self.virt_lookup = _codes(
@@ -140,6 +139,8 @@ class HostState(object):
                 self.disabled_reason[pos] = reason
         self._capability_cache = {}
         self._id_pos_cache = None
+        # the hosts' aggregates (scheduler/aggregates.py); ``load`` fills them from the store
+        self.aggregates = aggregate_data.empty(n)
 
     def _per_node_id(self, counts):
         column = np.zeros(self.n, dtype=np.float64)
@@ -193,40 +194,12 @@ class HostState(object):
         self.generation[pos] = node['generation']
 
     def capability_column(self, path):
-        """(codes, unique values) of a capability path such as ('cpu_info', 'arch').
-
-        Values are strings as Nova compares them (``str(cap)``), None when the
-        host lacks the capability. Cached per run: filters evaluate each
-        distinct value once instead of once per host.
-        """
-        key = tuple(path)
-        cached = self._capability_cache.get(key)
-        if cached is not None:
-            return cached
-        if len(key) == 1 and key[0] in BUILTIN_CAPABILITIES:
-            codes, names = _builtin_column(self, key[0])
-        else:
-            values = [self.capability(i, key) for i in range(self.n)]
-            codes, names, _lookup = _codes(values)
-        cached = self._capability_cache[key] = (codes, names)
-        return cached
+        """(codes, distinct values) of a capability path such as ('cpu_info', 'arch'), as Nova compares them."""
+        return host_capabilities.column(self, path)
 
     def capability(self, pos, path):
         """One host's capability at ``path`` as Nova compares it (``str(value)``), None when absent."""
-        head = path[0]
-        if head in BUILTIN_CAPABILITIES:
-            value = _builtin_value(self, pos, head)
-        elif head == 'cpu_info':
-            value = self.cpu_info[pos]
-        else:
-            value = self.capabilities[pos].get(head)
-        for part in path[1:]:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(part)
-        if value is None:
-            return None
-        return str(value)
+        return host_capabilities.value(self, pos, path)
 
     def view(self, pos):
         return HostView(self, pos)
@@ -255,44 +228,14 @@ class HostState(object):
             .select_from(instances.join(nodes, nodes.c.host == instances.c.host))
             .where(instances.c.deleted == 0, instances.c.vm_state == states.BUILDING)
             .group_by(nodes.c.id)).all())
-        return cls(columns, service_rows, counts, now=now, service_down_time=service_down_time,
-                   io_ops_counts=io_ops)
+        state = cls(columns, service_rows, counts, now=now, service_down_time=service_down_time,
+                    io_ops_counts=io_ops)
+        state.aggregates = aggregate_data.load(conn, state.hosts, state.host_index)
+        return state
 
     @classmethod
     def from_columns(cls, columns, service_rows=(), instance_counts=None, now=None, io_ops_counts=None):
         return cls(columns, service_rows, instance_counts, now=now, io_ops_counts=io_ops_counts)
-
-
-def _builtin_value(state, pos, head):
-    if head == 'cpu_arch':
-        return state.arch_names[state.arch_codes[pos]] or None
-    if head == 'hypervisor_type':
-        return state.hv_type_names[state.hv_type_codes[pos]] or None
-    if head == 'virt_type':
-        return state.virt_names[state.virt_codes[pos]] or None
-    if head == 'hypervisor_version':
-        return int(state.hypervisor_version[pos]) if state.hypervisor_version[pos] >= 0 else None
-    if head in ('vcpus', 'memory_mb', 'local_gb'):
-        return int(getattr(state, head)[pos])
-    if head == 'availability_zone':
-        return state.az_names[state.az_codes[pos]]
-    return state.hosts[pos]
-
-
-def _builtin_column(state, head):
-    """(codes, values) of a built-in attribute, straight from its column."""
-    if head in ('cpu_arch', 'hypervisor_type', 'virt_type', 'availability_zone'):
-        codes, names = {'cpu_arch': (state.arch_codes, state.arch_names),
-                        'hypervisor_type': (state.hv_type_codes, state.hv_type_names),
-                        'virt_type': (state.virt_codes, state.virt_names),
-                        'availability_zone': (state.az_codes, state.az_names)}[head]
-        return codes, [name or None for name in names]
-    if head == 'host':
-        return np.arange(state.n, dtype=np.int32), list(state.hosts)
-    column = state.hypervisor_version if head == 'hypervisor_version' else getattr(state, head)
-    values, inverse = np.unique(column, return_inverse=True)
-    names = [None if (head == 'hypervisor_version' and v < 0) else str(int(v)) for v in values]
-    return inverse.reshape(-1).astype(np.int32), names
 
 
 class HostView(object):
@@ -309,11 +252,16 @@ class HostView(object):
     uuid = property(lambda self: self._state.uuids[self.index])
     availability_zone = property(lambda self: self._state.az_names[self._state.az_codes[self.index]])
     vcpus_total = property(lambda self: int(self._state.vcpus[self.index]))
-    vcpus_used = property(lambda self: float(self._state.vcpus_used[self.index]))
+    vcpus_used = property(lambda self: float(host_capabilities.vcpus_used(self._state, self.index)))
     total_usable_ram_mb = property(lambda self: int(self._state.memory_mb[self.index]))
-    free_ram_mb = property(lambda self: float(self._state.ram_limit[self.index] - self._state.memory_mb_used[self.index]))
-    free_disk_mb = property(lambda self: float(self._state.disk_limit[self.index] - self._state.local_gb_used[self.index]) * 1024)
-    free_vcpus = property(lambda self: float(self._state.vcpu_limit[self.index] - self._state.vcpus_used[self.index]))
+    total_usable_disk_gb = property(lambda self: int(self._state.local_gb[self.index]))
+    # Nova's HostState fields follow the resource tracker (reserved counts as used, no allocation ratio)
+    free_ram_mb = property(lambda self: float(host_capabilities.free_ram_mb(self._state, self.index)))
+    free_disk_mb = property(lambda self: float(host_capabilities.free_disk_mb(self._state, self.index)))
+    # what Placement would still allocate (the RAM/Disk/Core filters' test)
+    free_vcpus = property(lambda self: float(self._state.free_vcpus()[self.index]))
+    placement_free_ram_mb = property(lambda self: float(self._state.free_ram_mb()[self.index]))
+    placement_free_disk_gb = property(lambda self: float(self._state.free_disk_gb()[self.index]))
     num_instances = property(lambda self: int(self._state.num_instances[self.index]))
     num_io_ops = property(lambda self: int(self._state.num_io_ops[self.index]))
     failed_builds = property(lambda self: int(self._state.failed_builds[self.index]))
@@ -322,10 +270,17 @@ class HostView(object):
     virt_type = property(lambda self: self._state.virt_names[self._state.virt_codes[self.index]] or None)
     hypervisor_version = property(lambda self: int(self._state.hypervisor_version[self.index]))
     traits = property(lambda self: self._state.traits[self.index])
+    cpu_info = property(lambda self: self._state.cpu_info[self.index])
     capabilities = property(lambda self: self._state.capabilities[self.index])
     up = property(lambda self: bool(self._state.service_up[self.index]))
     enabled = property(lambda self: bool(self._state.service_enabled[self.index]))
+    # Nova's host_state.aggregates: objects with id, uuid, name, hosts, metadata
+    aggregates = property(lambda self: self._state.aggregates.of_host(self.index))
 
     def capability(self, path):
         """The capability at ``path`` (a tuple such as ('cpu_info', 'arch')) as a string, or None."""
         return self._state.capability(self.index, path)
+
+    def knows_capability(self, key):
+        """Would Nova check an unscoped extra spec ``key`` on this host (a HostState attribute or a stat)?"""
+        return host_capabilities.checked_on(self._state, self.index, key)

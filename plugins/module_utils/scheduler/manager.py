@@ -44,7 +44,8 @@ except ImportError:  # pragma: no cover
 LOG = logging.getLogger('novalite.scheduler')
 
 _REQUEST_KEYS = ('flavor', 'image', 'num_instances', 'min_count', 'max_count', 'availability_zone',
-                 'server_group', 'scheduler_hints', 'exclude_hosts', 'consumer_uuids', 'requested_destination')
+                 'server_group', 'scheduler_hints', 'exclude_hosts', 'consumer_uuids', 'requested_destination',
+                 'project_id')
 
 
 def build_spec(request):
@@ -61,7 +62,8 @@ def build_spec(request):
                           max_count=request.get('max_count'), availability_zone=request.get('availability_zone'),
                           server_group=request.get('server_group'), scheduler_hints=request.get('scheduler_hints'),
                           exclude_hosts=request.get('exclude_hosts'), instance_uuids=request.get('consumer_uuids'),
-                          requested_destination=request.get('requested_destination'))
+                          requested_destination=request.get('requested_destination'),
+                          project_id=request.get('project_id'))
 
 
 def run_filters(state, spec, enabled, timings=None):
@@ -164,6 +166,7 @@ def _load_state(run, state):
     """Resolve the request's names and load the host state (unless the caller gave one)."""
     with run.store.read() as conn:
         spec_mod.resolve(conn, run.spec)
+        weighers.prepare(conn, run.spec, run.weighers)
         if state is None:
             started = time.perf_counter()
             state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
@@ -175,6 +178,7 @@ def _reload_state(run):
     """Fresh host state (and group members) after every alternate lost a claim race."""
     with run.store.read() as conn:
         run.state = HostState.load(conn, service_down_time=run.cfg.service_down_time)
+        weighers.prepare(conn, run.spec, run.weighers)
         if run.spec.group is not None:
             run.spec.group_hosts = server_groups.member_host_counts(conn, run.spec.group['id'])
 

@@ -35,6 +35,8 @@ class RequestSpec(object):
         self.flavor_ref = None
         self.image_properties = {}
         self.image_ref = None
+        self.image_id = None         # the image's id when known (IsolatedHostsFilter)
+        self.project_id = None       # the requesting project (aggregate tenant isolation)
         self.min_count = 1
         self.max_count = 1
         self.availability_zone = None
@@ -134,9 +136,13 @@ def validate_inline_flavor(flavor):
 
 def build(flavor, image=None, num_instances=None, min_count=None, max_count=None,
           availability_zone=None, server_group=None, scheduler_hints=None,
-          exclude_hosts=None, instance_uuids=None, requested_destination=None):
+          exclude_hosts=None, instance_uuids=None, requested_destination=None, project_id=None):
     """Validate the raw request; no database access."""
     spec = RequestSpec()
+    if project_id is not None:
+        if not isinstance(project_id, str) or not project_id.strip():
+            raise InvalidInput('project_id', 'must be a non-empty string')
+        spec.project_id = project_id
     if isinstance(flavor, dict):
         spec.flavor = validate_inline_flavor(flavor)
     elif isinstance(flavor, (str, int)) and str(flavor).strip():
@@ -151,6 +157,8 @@ def build(flavor, image=None, num_instances=None, min_count=None, max_count=None
         if not isinstance(props, dict):
             raise InvalidInput('image.properties', 'must be a dict')
         spec.image_properties = dict(props)
+        if 'properties' in image and isinstance(image.get('id'), str):
+            spec.image_id = image['id']
     elif isinstance(image, str) and image.strip():
         spec.image_ref = image
     else:
@@ -264,6 +272,7 @@ def resolve(conn, spec):
         if row is None:
             raise NotFound('Image', spec.image_ref, field='image')
         spec.image_properties = dict(row.properties or {})
+        spec.image_id = row.id
     if spec.group_ref is not None:
         from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
         spec.group = server_groups.find(conn, spec.group_ref, field='server_group', required=True)

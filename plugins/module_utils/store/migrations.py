@@ -168,5 +168,36 @@ def _failed_builds_to_column(conn, ops):
         conn.execute(nodes.update().where(nodes.c.id == node_id).values(failed_builds=count, capabilities=rest))
 
 
+def _zones_to_aggregates(conn, ops):
+    """Version 7: each availability zone other than the default becomes an aggregate of that name holding its
+    hosts, with the zone in its metadata (Nova's model); compute_nodes.availability_zone is its mirror."""
+    import uuid as uuid_mod
+    nodes = sa.table('compute_nodes', sa.column('host', sa.String), sa.column('availability_zone', sa.String))
+    aggregates = sa.table('aggregates', sa.column('id', sa.Integer), sa.column('uuid', sa.String),
+                          sa.column('name', sa.String), sa.column('generation', sa.Integer),
+                          sa.column('created_at', sa.DateTime))
+    members = sa.table('aggregate_hosts', sa.column('aggregate_id', sa.Integer), sa.column('host', sa.String),
+                       sa.column('created_at', sa.DateTime))
+    metadata = sa.table('aggregate_metadata', sa.column('aggregate_id', sa.Integer), sa.column('key', sa.String),
+                        sa.column('value', sa.String), sa.column('created_at', sa.DateTime))
+    zones = {}
+    for host, zone in conn.execute(sa.select(nodes.c.host, nodes.c.availability_zone)).all():
+        if zone and zone != 'nova':
+            zones.setdefault(zone, []).append(host)
+    now = _utcnow()
+    for zone, hosts in sorted(zones.items()):
+        conn.execute(aggregates.insert().values(uuid=str(uuid_mod.uuid4()), name=zone, generation=1,
+                                                created_at=now))
+        agg_id = conn.execute(sa.select(aggregates.c.id).where(aggregates.c.name == zone)).scalar()
+        conn.execute(metadata.insert().values(aggregate_id=agg_id, key='availability_zone', value=zone,
+                                              created_at=now))
+        conn.execute(members.insert(), [dict(aggregate_id=agg_id, host=h, created_at=now) for h in hosts])
+
+
+def _utcnow():
+    import datetime
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
 # Explicit, non-additive steps per version: {version: [fn(conn, ops), ...]}.
-EXPLICIT_STEPS = {6: [_failed_builds_to_column]}
+EXPLICIT_STEPS = {6: [_failed_builds_to_column], 7: [_zones_to_aggregates]}

@@ -178,6 +178,43 @@ def _build(metadata):
         info={'since': 2},
     )
 
+    # --- host aggregates (Nova's API database aggregates), schema version 7 ---
+    # A host's availability zone is the ``availability_zone`` metadata of its aggregates (default
+    # ``nova``); compute_nodes.availability_zone mirrors it, rewritten in the same transaction as every
+    # aggregate change that moves it (registry/aggregates.py), so readers need no join.
+    sa.Table(
+        'aggregates', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        uuid('uuid', nullable=False, unique=True),
+        sa.Column('name', sa.String(255), nullable=False, unique=True),
+        # bumped by every change of the aggregate, its hosts or metadata: a cheap "did anything move"
+        sa.Column('generation', sa.Integer, nullable=False, default=0, server_default='0'),
+        _ts('created_at', nullable=False),
+        _ts('updated_at'),
+        info={'since': 7},
+    )
+
+    sa.Table(
+        'aggregate_hosts', metadata,
+        sa.Column('aggregate_id', sa.Integer, sa.ForeignKey('aggregates.id', ondelete='CASCADE'),
+                  primary_key=True),
+        sa.Column('host', sa.String(255), primary_key=True),
+        _ts('created_at', nullable=False),
+        sa.Index('aggregate_hosts_host_idx', 'host'),
+        info={'since': 7},
+    )
+
+    sa.Table(
+        'aggregate_metadata', metadata,
+        sa.Column('aggregate_id', sa.Integer, sa.ForeignKey('aggregates.id', ondelete='CASCADE'),
+                  primary_key=True),
+        sa.Column('key', sa.String(255), primary_key=True),
+        sa.Column('value', sa.String(255), nullable=False),
+        _ts('created_at', nullable=False),
+        sa.Index('aggregate_metadata_key_idx', 'key'),
+        info={'since': 7},
+    )
+
     sa.Table(
         'instances', metadata,
         sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),

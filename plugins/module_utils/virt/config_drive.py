@@ -32,7 +32,7 @@ def wanted(instance):
     """Nova: a config drive when the user asks for one; here also for user data (no metadata service)."""
     flag = instance.get('config_drive')
     asked = flag is True or str(flag).lower() in ('true', '1', 'yes')
-    return asked or instance.get('user_data') is not None
+    return asked or instance.get('user_data') is not None or bool(instance.get('injected_files'))
 
 
 def user_data_bytes(user_data):
@@ -51,7 +51,7 @@ def meta_data(instance):
     keys = []
     if instance.get('key_data'):
         keys.append({'name': instance.get('key_name') or 'key', 'type': 'ssh', 'data': instance['key_data']})
-    return {
+    out = {
         'uuid': instance['uuid'],
         'name': instance.get('display_name') or instance.get('name'),
         'hostname': instance.get('hostname') or instance.get('display_name') or instance['uuid'],
@@ -63,6 +63,11 @@ def meta_data(instance):
         'keys': keys,
         'devices': [],
     }
+    files = instance.get('injected_files') or []
+    if files:
+        # the guest's agent (cloud-init) writes each file's content to its path
+        out['files'] = [{'path': f['path'], 'content_path': '/content/%04d' % index} for index, f in enumerate(files)]
+    return out
 
 
 def build(path, instance):
@@ -77,6 +82,12 @@ def build(path, instance):
             with open(os.path.join(latest, name), 'w') as handle:
                 json.dump({'links': [], 'networks': [], 'services': []} if name == 'network_data.json' else {},
                           handle)
+        for index, item in enumerate(instance.get('injected_files') or []):
+            # written under a fixed name: the guest's path is data in meta_data.json, never a path here
+            content = os.path.join(work, 'tree', 'openstack', 'content')
+            os.makedirs(content, exist_ok=True)
+            with open(os.path.join(content, '%04d' % index), 'wb') as handle:
+                handle.write(base64.b64decode(item['contents']))
         data = user_data_bytes(instance.get('user_data'))
         if data is not None:
             with open(os.path.join(latest, 'user_data'), 'wb') as handle:

@@ -202,8 +202,10 @@ def create_instance_disks(instances_path, instance, base, kernel_base=None, ramd
 
     idir = instance_dir(instances_path, uuid)
     imagecache.ensure_dir(instances_path)
-    if os.path.exists(idir):
-        raise InvalidInput('instance.uuid', 'instance directory %s already exists without disks' % idir)
+    if os.path.isdir(idir):
+        # No disk.info: a create was killed before it finished (disk.info is written last, by rename).
+        # Nothing in it was ever used by a domain, so it is made again from scratch.
+        shutil.rmtree(idir)
     os.mkdir(idir, imagecache.DIR_MODE)
     os.chmod(idir, imagecache.DIR_MODE)
     try:

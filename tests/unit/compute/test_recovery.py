@@ -36,12 +36,18 @@ def _server(store, host='h1', **state):
 
 def test_table_gives_nova_desired_states_and_host_states():
     assert action_table.HOST_STATE_FOR_VM_STATE == {S.ACTIVE: 'running', S.STOPPED: 'stopped',
-                                                    S.PAUSED: 'paused', S.SUSPENDED: 'suspended'}
+                                                    S.PAUSED: 'paused', S.SUSPENDED: 'suspended',
+                                                    S.SOFT_DELETED: 'stopped'}
     assert action_table.desired_table('running') == {S.ACTIVE: None, S.STOPPED: 'start', S.PAUSED: 'unpause',
-                                                     S.SUSPENDED: 'resume'}
-    assert action_table.desired_table('stopped') == {S.STOPPED: None, S.ACTIVE: 'stop', S.ERROR: 'stop'}
+                                                     S.SUSPENDED: 'resume', S.SOFT_DELETED: 'restore'}
+    assert action_table.desired_table('stopped') == {S.STOPPED: None, S.SOFT_DELETED: None, S.ACTIVE: 'stop',
+                                                     S.ERROR: 'stop'}
     assert action_table.VERBS == ('stop', 'start', 'reboot', 'pause', 'unpause', 'suspend', 'resume', 'lock',
-                                  'unlock', 'reset_state', 'delete', 'rebuild', 'console_output')
+                                  'unlock', 'reset_state', 'soft_delete', 'restore', 'force_delete', 'delete', 'rebuild',
+                                  'console_output')
+    assert action_table.ACTION_FOR_TASK_STATE[S.DELETING] == 'delete'
+    assert action_table.API_ACTIONS['restore'] == ('restore', 'os_compute_api:os-deferred-delete:restore')
+    assert action_table.API_ACTIONS['forceDelete'] == ('force_delete', 'os_compute_api:os-deferred-delete:force')
     assert action_table.API_ACTIONS['os-resetState'] == ('reset_state',
                                                          'os_compute_api:os-admin-actions:reset_state')
 

@@ -90,6 +90,11 @@ def recorded(tmp_path_factory):
     rec('image_info', {'image': 'tiny'})
     rec('keypair', {'name': 'k1', 'public_key': key})
     rec('server_group', {'name': 'g1', 'policy': 'anti-affinity'})
+    rec('aggregate', {'name': 'rack1', 'availability_zone': 'az1', 'hosts': ['hv1'], 'metadata': {'ssd': 'true'}},
+        check_mode=True)
+    rec('aggregate', {'name': 'rack1', 'availability_zone': 'az1', 'hosts': ['hv1'], 'metadata': {'ssd': 'true'}})
+    rec('aggregate', {'name': 'rack2'})
+    rec('aggregate', {'name': 'rack2', 'state': 'absent'})
     rec('schedule', {'flavor': 'm1.tiny', 'image': 'tiny', 'claim': False})
     rec('schedule', {'flavor': 'm1.tiny', 'image': 'tiny', 'consumer_uuids': [str(uuid.uuid4())]})
     booted = rec('server', {'name': 'vm1', 'flavor': 'm1.tiny', 'image': 'tiny', 'key_name': 'k1'})

@@ -59,7 +59,8 @@ host_rows = st.lists(st.fixed_dictionaries({
     'availability_zone': st.sampled_from(['az1', 'az2']), 'cpu_arch': st.sampled_from(['x86_64', 'aarch64']),
     'virt_type': st.sampled_from(['kvm', 'qemu']), 'hypervisor_type': st.just('QEMU'),
     'hypervisor_version': st.sampled_from([5002000, 7002000, 8000000]),
-    'capabilities': st.sampled_from([{}, {'gpu': 'a100'}, {'gpu': 't4', 'numa': 2}]),
+    'capabilities': st.sampled_from([{}, {'gpu': 'a100'}, {'gpu': 't4', 'numa': 2}, {'foo': 'bar'}]),
+    'cpu_info': st.sampled_from([None, {'arch': 'x86_64'}, {'arch': 'x86_64', 'maxphysaddr': {'bits': 46}}]),
 }), min_size=1, max_size=30)
 
 
@@ -74,9 +75,15 @@ def test_vectorised_filters_equal_per_host_decisions(rows, data):
          'root_gb': data.draw(st.integers(0, 200)), 'swap': data.draw(st.integers(0, 3000)),
          'extra_specs': data.draw(st.sampled_from([{}, {'capabilities:gpu': 's== a100'},
                                                    {'capabilities:numa': '>= 2', 'hw:cpu_policy': 'x'},
-                                                   {'capabilities:hypervisor_version': '>= 7000000'}]))},
+                                                   {'capabilities:hypervisor_version': '>= 7000000'},
+                                                   # unscoped: checked only where the host knows the key
+                                                   {'gpu': 's== a100'}, {'foo': 'bar', 'free_ram_mb': '>= 2048'},
+                                                   {'hypervisor_type': 's== QEMU'}, {'hw:maxphysaddr_bits': '40'},
+                                                   {'capabilities:cpu_info:maxphysaddr:bits': '>= 40'}]))},
         image=data.draw(st.sampled_from([{}, {'hw_architecture': 'x86_64'}, {'img_hv_type': 'kvm'},
-                                         {'img_hv_requested_version': '>=7.2'}, {'hw_vm_mode': 'xen'}])),
+                                         {'img_hv_requested_version': '>=7.2'}, {'hw_vm_mode': 'xen'},
+                                         {'img_hv_type': 'qemu', 'img_hv_requested_version': '>=7.2,<8'},
+                                         {'hw_architecture': 'x86_64', 'hw_maxphysaddr_bits': 42}])),
         availability_zone=data.draw(st.sampled_from([None, 'az1', 'az3'])),
         exclude_hosts=data.draw(st.lists(st.sampled_from([r['host'] for r in rows]), max_size=3)))
     cfg = config_mod.SchedulerConfig(enabled_filters=[c.name() for c in filters_mod.BUILTIN])
@@ -114,7 +121,8 @@ def test_multipliers_and_build_failures():
 
 
 def test_weights_are_normalised_per_weigher_and_summed():
-    # free RAM 1000/2000/3000 MB -> 0, 0.5, 1; free vCPUs 30/10/20 -> 1, 0, 0.5 (times 2)
+    # Nova's RAM and CPU weighers divide by the largest value (minval 0): free RAM 1000/2000/3000 MB ->
+    # 1/3, 2/3, 1; free vCPUs 30/10/20 -> 1, 1/3, 2/3 (times 2)
     rows = [{'host': 'h%d' % i, 'memory_mb': m, 'reserved_host_memory_mb': 0, 'ram_allocation_ratio': 1.0,
              'vcpus': v, 'cpu_allocation_ratio': 1.0}
             for i, (m, v) in enumerate([(1000, 30), (2000, 10), (3000, 20)])]
@@ -122,7 +130,8 @@ def test_weights_are_normalised_per_weigher_and_summed():
     spec = request_spec.build({'vcpus': 1, 'memory_mb': 1, 'root_gb': 0})
     cfg = config_mod.SchedulerConfig(weight_classes=['RAMWeigher', 'CPUWeigher'], cpu_weight_multiplier=2.0)
     weights = weighers.weigh(state, spec, np.arange(3), weighers.load_enabled(cfg))
-    assert list(weights) == [2.0, 0.5, 2.0]
+    assert list(weights) == [1 / 3 + 2.0, 2 / 3 + 2 / 3 * 1.0, 1.0 + 2 / 3 * 2.0]
+    assert list(weights) == pytest.approx([7 / 3, 4 / 3, 7 / 3], rel=1e-15)
 
 
 def test_default_weighers_are_novas():
@@ -141,7 +150,8 @@ def test_io_ops_weigher_prefers_quiet_hosts():
                                    io_ops_counts={1: 2})
     spec = request_spec.build({'vcpus': 1, 'memory_mb': 1, 'root_gb': 0})
     enabled = weighers.load_enabled(config_mod.SchedulerConfig())
-    assert list(weighers.weigh(state, spec, np.arange(2), enabled)) == [-1.0, 0.0]
+    # equal free RAM divides by itself (Nova's minval 0): 1 each; io ops 2/2 * -1 and 0
+    assert list(weighers.weigh(state, spec, np.arange(2), enabled)) == [0.0, 1.0]
 
 
 @pytest.mark.parametrize('entry, words', [

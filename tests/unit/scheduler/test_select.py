@@ -75,7 +75,8 @@ def test_novalidhost_explains_each_filter(store):
     text = caught.value.message
     assert text.startswith('No valid host: 12 hosts')
     assert 'AvailabilityZoneFilter removed 4 (not in az2)' in text
-    assert 'RamFilter removed 8 (need 4096 MB, best host has 2048 MB free)' in text
+    # more than any az2 host has at all (Placement's max_unit), whatever its allocation ratio
+    assert 'RamFilter removed 8 (need 4096 MB, the largest host has 2048 MB in all)' in text
     steps = caught.value.details['explanation']['filters']
     assert [s['filter'] for s in steps][:4] == ['RetryFilter', 'AvailabilityZoneFilter', 'ComputeFilter', 'RamFilter']
     assert allocation_sums(store) == {}
@@ -108,12 +109,13 @@ def test_compute_filter_down_disabled_and_missing_service(store):
 
 
 def test_ratios_and_reserved_per_host(store):
-    # 1024 MB * 1.5 - 512 reserved = 1024 MB usable: exactly one 1024 MB instance
-    add_host(store, 'a', memory_mb=1024, ram_ratio=1.5, reserved_mb=512)
+    # Placement: (1536 MB - 512 reserved) * 1.5 = 1536 MB usable: one 1024 MB instance, 512 MB left
+    # (total * ratio - reserved would leave 768 MB)
+    add_host(store, 'a', memory_mb=1536, ram_ratio=1.5, reserved_mb=512)
     manager.select_destinations(store, {'flavor': SMALL, 'consumer_uuids': uuids(1)})
     with pytest.raises(errors.NoValidHost) as caught:
         manager.select_destinations(store, {'flavor': SMALL, 'consumer_uuids': uuids(1)})
-    assert 'need 1024 MB, best host has 0 MB free' in caught.value.message
+    assert 'need 1024 MB, best host has 512 MB free' in caught.value.message
 
 
 def test_disk_counts_ephemeral_and_swap(store):

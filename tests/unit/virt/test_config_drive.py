@@ -65,3 +65,23 @@ def test_plain_text_user_data_is_kept_as_is():
     assert config_drive.user_data_bytes('not base64 at all!') == b'not base64 at all!'
     assert config_drive.user_data_bytes(base64.b64encode(b'\x00\x01').decode()) == b'\x00\x01'
     assert config_drive.user_data_bytes(None) is None
+
+
+def test_personality_files_are_content_files_named_by_index(tmp_path, tiny_image):
+    ip = str(tmp_path / 'i')
+    img = image_spec(tiny_image)
+    base = imagecache.ensure_base(ip, img)
+    hostile = '../../../../etc/{{ lookup("pipe", "id") }}'
+    inst = dict(instance_spec(img), injected_files=[
+        {'path': '/etc/motd', 'contents': base64.b64encode(b'hello\n').decode()},
+        {'path': hostile, 'contents': base64.b64encode(b'\x00\xffdata').decode()}])
+    assert config_drive.wanted(inst)   # files alone ask for a drive (no metadata service)
+    drive = disk.create_instance_disks(ip, inst, base)['config_drive']
+    meta = json.loads(iso_file(drive, '/openstack/latest/meta_data.json'))
+    assert meta['files'] == [{'path': '/etc/motd', 'content_path': '/content/0000'},
+                             {'path': hostile, 'content_path': '/content/0001'}]
+    assert iso_file(drive, '/openstack/content/0000') == b'hello\n'
+    assert iso_file(drive, '/openstack/content/0001') == b'\x00\xffdata'
+    # the guest's path is data: nothing was written outside the drive's tree
+    assert sorted(os.listdir(os.path.join(ip, inst['uuid']))) == sorted(
+        ['console.log', 'disk', 'disk.config', 'disk.info'])

@@ -37,6 +37,23 @@ def test_root_disk_is_overlay_grown_to_flavor(tmp_path, tiny_image):
     assert again['created'] is False and again['disks'] == out['disks']
 
 
+def test_create_killed_before_disk_info_is_made_again(tmp_path, tiny_image):
+    # A create SIGKILLed mid-way leaves the directory without disk.info; the re-run (a resumed job)
+    # must make the disks, not fail the boot.
+    ip = str(tmp_path / 'i')
+    img = image_spec(tiny_image)
+    base = imagecache.ensure_base(ip, img)
+    inst = instance_spec(img, root_gb=1)
+    idir = os.path.join(ip, inst['uuid'])
+    os.mkdir(idir)
+    with open(os.path.join(idir, 'disk'), 'w') as half:
+        half.write('half a qcow2 header')
+    out = disk.create_instance_disks(ip, inst, base)
+    assert out['created']
+    assert qemu_info(os.path.join(idir, 'disk'))['format'] == 'qcow2'
+    assert os.path.exists(os.path.join(idir, 'disk.info'))
+
+
 def test_root_gb_zero_means_image_size(tmp_path, tiny_image):
     ip = str(tmp_path / 'i')
     img = image_spec(tiny_image)

@@ -19,6 +19,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import Inv
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import plugin_classes
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import affinity, capabilities, compute, resources
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import aggregates, isolated_hosts
 
 BUILTIN = [
     compute.RetryFilter, compute.AvailabilityZoneFilter, compute.ComputeFilter, compute.NumInstancesFilter,
@@ -26,6 +27,8 @@ BUILTIN = [
     capabilities.ComputeCapabilitiesFilter, capabilities.ImagePropertiesFilter,
     affinity.ServerGroupAffinityFilter, affinity.ServerGroupAntiAffinityFilter,
     affinity.SameHostFilter, affinity.DifferentHostFilter,
+    aggregates.AggregateInstanceExtraSpecsFilter, aggregates.AggregateMultiTenancyIsolation,
+    aggregates.AggregateImagePropertiesIsolation, isolated_hosts.IsolatedHostsFilter,
 ]
 ALL_FILTERS_NAMES = ('novalite.compute.scheduler.filters.all_filters', 'nova.scheduler.filters.all_filters')
 AVAILABLE_FIELD = 'scheduler.available_filters'
@@ -60,4 +63,7 @@ def load_enabled(config):
             raise InvalidInput('scheduler.enabled_filters', 'filter %r is listed twice' % name)
         seen.add(name)
         enabled.append(plugin_classes.instantiate(cls, config))
+    if getattr(config, 'limit_tenants_to_placement_aggregate', False):
+        # Nova's require_tenant_aggregate request filter narrows the hosts before any filter runs
+        enabled.insert(0, aggregates.TenantAggregateRequestFilter(config))
     return enabled

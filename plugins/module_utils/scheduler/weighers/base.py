@@ -4,8 +4,9 @@
 """The weigher interface (Nova's BaseHostWeigher) plus a whole-column fast path.
 
 A weigher gives each candidate host a raw value; higher wins. The scheduler
-scales each weigher's values to 0..1 over the candidates (Nova's
-``normalize``), multiplies by the weigher's multiplier and sums.
+clamps them to the weigher's ``minval``/``maxval``, scales them to 0..1 over
+the candidates (Nova's ``normalize``, the bounds standing in for the
+candidates' min/max), multiplies by the weigher's multiplier and sums.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,6 +44,9 @@ class BaseHostWeigher(object):
 
     def _weigh_object(self, host_state, spec):
         raise NotImplementedError
+
+    def prepare(self, conn, spec):
+        """Read request data from the store (a DB connection) before weighing; most weighers need none."""
 
     def weigh_all(self, state, spec, candidates):
         """Raw values for the hosts at positions ``candidates``, or None when every
