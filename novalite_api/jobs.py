@@ -158,7 +158,8 @@ class JobQueue(object):
             self.forget(ident)
             raise
         if started['host_call'] is None:
-            self.forget(ident)   # done in the database (lock, unlock, a never-scheduled server's delete)
+            # done in the database (lock, unlock, a never-scheduled server's delete, a rebuild its check refused)
+            self.forget(ident)
         else:
             self.enqueue_action(ident, instance_uuid, dict(started['host_call'], request_id=context.request_id))
         return started
@@ -185,6 +186,10 @@ class JobQueue(object):
     def enqueue_action(self, ident, instance_uuid, host_call):
         self._enqueue(ident, instance_uuids=[instance_uuid],
                       extravars={'action': host_call['action'], 'host_call': host_call})
+
+    def read_from_host(self, call):
+        """Run a read-only host call (a console log) now, in this request: its result dict."""
+        return run_host_read(self.cfg, call)
 
     def _enqueue(self, ident, **values):
         # A worker resolves an accepted row whose API process looks gone; if it found nothing to do ('lost')
@@ -650,6 +655,51 @@ def _spread(calls, slots):
         share = max(1, slots // max(1, len(by_host)))
         groups.extend(host_calls[i::share] for i in range(min(share, len(host_calls))))
     return [g for g in groups if g]
+
+
+# A read answers the API request that asked for it: it must not wait as long as a job may.
+HOST_READ_TIMEOUT = 120
+
+
+def run_host_read(cfg, call):
+    """One read-only host call (compute/host_calls.py, e.g. console_output) run at once through the same
+    playbook as the jobs' calls (host_calls.yml, one lane, nothing recorded): its item result, or a
+    failure that says why there is none. No job row and no takeover: a read that dies is just asked again.
+    """
+    if not HAS_RUNNER:
+        return {'failed': True, 'msg': 'ansible-runner is not installed'}
+    ident = '%s-read-%d-%d' % (call['request_id'], int(time.time() * 1000) % 100000000, next(_RUN_SEQ))
+    data_dir = os.path.join(cfg['jobs_dir'], ident)
+    os.makedirs(data_dir, 0o700, exist_ok=True)
+    results = []
+
+    def on_event(event):
+        res = (event.get('event_data') or {}).get('res') or {}
+        if event.get('event') in _ITEM_EVENTS and res.get('item') is not None:
+            result = dict((k, v) for k, v in res.items() if k not in ('invocation', 'ansible_loop_var', 'item'))
+            if event['event'] == 'runner_item_on_failed':
+                result['failed'] = True
+            results.append(result)
+        return False   # nothing of a read is kept
+
+    status = 'error'
+    try:
+        write_extravars(data_dir, {'novalite_host_calls': [dict(call, lane=_lane_name(0))],
+                                   'novalite_database_url': cfg['database_url']})
+        runner = ansible_runner.run(
+            private_data_dir=data_dir, ident=ident, playbook=HOST_CALLS,
+            inventory=[cfg['inventory'], _write_lanes(data_dir, 1)], forks=1, envvars=_ansible_env(cfg),
+            quiet=True, event_handler=on_event, timeout=min(cfg['job_timeout'], HOST_READ_TIMEOUT),
+            settings={'suppress_ansible_output': True})
+        status = runner.status
+    except Exception:  # pylint: disable=broad-except
+        LOG.exception('host read %s could not run', ident)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    if results:
+        return results[0]
+    return {'failed': True, 'msg': 'the read of %s on %s ended %s without a result' % (
+        call['action'], call['host'], status)}
 
 
 def _lane_name(index):

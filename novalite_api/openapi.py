@@ -578,8 +578,10 @@ def _compute_ops():
             'delete': op('Delete a server', ok(204, 'Deletion accepted'), params=server_id, errors=(409,)),
         },
         c + '/servers/{server_id}/action': {'post': op(
-            'Start, stop, reboot, pause, unpause, suspend, resume, lock or unlock a server',
-            ok(202, 'Accepted'), body=ref('ServerAction'), params=server_id, errors=(409,))},
+            'Start, stop, reboot, pause, unpause, suspend, resume, lock, unlock, reset the state of or rebuild a '
+            'server (202; rebuild answers the server), or read its console output (200)',
+            both(ok(202, 'Accepted'), ok(200, 'Console output', wrapped('output', string()))),
+            body=ref('ServerAction'), params=server_id, errors=(409,))},
         c + '/servers/{server_id}/ips': {'get': op('A server\'s addresses by network', ok(200, 'Addresses', wrapped(
             'addresses', {'type': 'object', 'additionalProperties': array(ref('Address'))})), params=server_id)},
         c + '/servers/{server_id}/ips/{network_label}': {'get': op(

@@ -112,6 +112,9 @@ cat > "$work/manifest.json" <<JSON
     "config_drive": "NOVALITE CONFIG DRIVE uuid=<uuid>",
     "user_data": "NOVALITE USER DATA <first line>",
     "no_config_drive": "NOVALITE NO CONFIG DRIVE",
+    "markers": "NOVALITE MARKERS <disk>: <words written to it, or none, or unreadable>",
+    "marker_written": "NOVALITE MARKER WRITTEN vda: <word> (user data line NOVALITE-MARKER <word>)",
+    "markers_done": "NOVALITE MARKERS DONE",
     "shutting_down": "NOVALITE TEST IMAGE SHUTTING DOWN"
   },
   "files": {

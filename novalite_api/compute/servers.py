@@ -458,9 +458,11 @@ def create():
 
 # ---- actions and delete -----------------------------------------------------------------------
 
-def _start(inst, action_name, reboot_type='SOFT', reason=None):
-    """Check and record the action, and hand its host call to a job (``JobQueue.start_action``)."""
-    return jobs().start_action(inst['uuid'], action_name, ctx(), reboot_type=reboot_type, reason=reason)
+def _start(inst, action_name, reboot_type='SOFT', **options):
+    """Check and record the action, and hand its host call to a job (``JobQueue.start_action``).
+
+    ``options``: server_actions.start's (reason, rebuild_request, enforce_quota)."""
+    return jobs().start_action(inst['uuid'], action_name, ctx(), reboot_type=reboot_type, **options)
 
 
 def action(server_id):
@@ -477,6 +479,10 @@ def action(server_id):
         raise validation.ValidationError('action', 'There is no such action: %s' % name)
     action_name, rule = ACTION_RULES[name]
     inst = get_server(server_id, rule)
+    if name == 'rebuild':
+        return _rebuild(inst, args)
+    if name == 'os-getConsoleOutput':
+        return _console_output(inst, args)
     if name == 'os-resetState':
         # nova/api/openstack/compute/admin_actions.py _reset_state: done in the database, no host call
         validation.validate(args, schemas.RESET_STATE, 'os-resetState')
@@ -496,6 +502,51 @@ def action(server_id):
                                                "type 'null'" % (name, args, args))
     _start(inst, action_name, reboot_type=reboot_type, reason=reason)
     return '', 202
+
+
+def _rebuild(inst, args):
+    """Nova's rebuild action: 202 with the server as it is now (REBUILD), per microversion."""
+    caller = ctx()
+    spec = validation.validate(args, schemas.rebuild(api_version.current()), 'rebuild')
+    request = {'image': _ref(spec['imageRef'])}
+    for key, field in (('name', 'name'), ('metadata', 'metadata'), ('description', 'description'),
+                       ('accessIPv4', 'access_ip_v4'), ('accessIPv6', 'access_ip_v6'), ('key_name', 'key_name'),
+                       ('trusted_image_certificates', 'trusted_image_certificates'), ('hostname', 'hostname')):
+        if key in spec:   # the schema of the request's microversion admits only that version's keys
+            request[field] = spec[key]
+    if 'preserve_ephemeral' in spec:
+        request['preserve_ephemeral'] = as_bool(spec['preserve_ephemeral'])
+    if 'user_data' in spec:
+        request['user_data'] = _user_data(spec)   # null removes the server's user data (2.57)
+    if spec.get('personality'):
+        request['injected_files'] = [{'path': f.get('path'), 'contents': f.get('contents')}
+                                     for f in spec['personality']]
+    if 'trusted_image_certificates' in spec:
+        policy.enforce('os_compute_api:servers:rebuild:trusted_certs', caller,
+                       {'project_id': inst['project_id'], 'user_id': inst['user_id']})
+    _start(inst, 'rebuild', rebuild_request=request, enforce_quota=True)
+    body = views.one(instances.get(store(), inst['uuid']), rebuild=True)
+    # No adminPass, as at create: novalite sets no guest password (enable_instance_password = False).
+    response = flask.jsonify(body)
+    response.status_code = 202
+    response.headers['Location'] = body['server']['links'][0]['href']
+    return response
+
+
+def _console_output(inst, args):
+    """Nova's os-getConsoleOutput: the tail of the guest's console log, read from its host now."""
+    spec = validation.validate(args, schemas.CONSOLE_OUTPUT, 'os-getConsoleOutput')
+    length = spec.get('length')
+    length = None if length is None else int(length)
+    started = server_actions.start(store(), inst['uuid'], 'console_output', ctx(), length=length)
+    result = jobs().read_from_host(started['host_call'])
+    if result.get('failed') or result.get('unreachable'):
+        if result.get('error') == 'NotFound':
+            # the domain is not on its host (Nova: InstanceNotFound from the driver)
+            raise ApiError(404, 'Instance %s could not be found.' % inst['uuid'], field='server')
+        raise ApiError(500, 'The console log of server %s could not be read on %s: %s'
+                       % (inst['uuid'], inst['host'], result.get('msg') or 'no answer'))
+    return flask.jsonify({'output': result.get('output') or ''})
 
 
 def delete(server_id):

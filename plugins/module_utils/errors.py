@@ -70,6 +70,12 @@ class InstanceLocked(Conflict):
     kind = 'InstanceIsLocked'
 
 
+class InstanceNotReady(Conflict):
+    """Nova's InstanceNotReady: the server is not on a host (yet, or any more)."""
+
+    kind = 'InstanceNotReady'
+
+
 class NoValidHost(NovaliteError):
     """Nothing passed the filters; ``message`` explains which filter removed what."""
 

@@ -41,6 +41,10 @@ RESUMING = 'resuming'
 DELETING = 'deleting'
 SOFT_DELETING = 'soft-deleting'
 RESTORING = 'restoring'
+REBUILDING = 'rebuilding'
+REBUILD_BLOCK_DEVICE_MAPPING = 'rebuild_block_device_mapping'
+REBUILD_SPAWNING = 'rebuild_spawning'
+REBUILD_TASKS = (REBUILDING, REBUILD_BLOCK_DEVICE_MAPPING, REBUILD_SPAWNING)
 
 # power_state (nova/compute/power_state.py): integers as stored by Nova
 NOSTATE = 0
@@ -71,14 +75,17 @@ LIBVIRT_POWER_STATE = {
 _STATUS_MAP = {
     ACTIVE: {'default': 'ACTIVE', REBOOTING: 'REBOOT', REBOOT_PENDING: 'REBOOT',
              REBOOT_STARTED: 'REBOOT', REBOOTING_HARD: 'HARD_REBOOT',
-             REBOOT_PENDING_HARD: 'HARD_REBOOT', REBOOT_STARTED_HARD: 'HARD_REBOOT'},
+             REBOOT_PENDING_HARD: 'HARD_REBOOT', REBOOT_STARTED_HARD: 'HARD_REBOOT',
+             REBUILDING: 'REBUILD', REBUILD_BLOCK_DEVICE_MAPPING: 'REBUILD', REBUILD_SPAWNING: 'REBUILD'},
     BUILDING: {'default': 'BUILD'},
-    STOPPED: {'default': 'SHUTOFF'},
+    STOPPED: {'default': 'SHUTOFF', REBUILDING: 'REBUILD', REBUILD_BLOCK_DEVICE_MAPPING: 'REBUILD',
+              REBUILD_SPAWNING: 'REBUILD'},
     RESIZED: {'default': 'VERIFY_RESIZE'},
     PAUSED: {'default': 'PAUSED'},
     SUSPENDED: {'default': 'SUSPENDED'},
     RESCUED: {'default': 'RESCUE'},
-    ERROR: {'default': 'ERROR'},
+    ERROR: {'default': 'ERROR', REBUILDING: 'REBUILD', REBUILD_BLOCK_DEVICE_MAPPING: 'REBUILD',
+            REBUILD_SPAWNING: 'REBUILD'},
     DELETED: {'default': 'DELETED'},
     SOFT_DELETED: {'default': 'SOFT_DELETED'},
     SHELVED: {'default': 'SHELVED'},

@@ -19,6 +19,10 @@ description:
     I(shutdown_timeout), then destroy), C(running), C(paused) (memory stays in RAM),
     C(suspended) (libvirt managed save, state on disk), C(absent) (destroy, undefine with managed save
     and snapshot metadata, remove the instance directory; the cached base stays).
+  - With I(rebuild), first Nova's rebuild - power off, destroy and undefine the domain, remove its disks,
+    boot it again from C(instance.image) (new root disk, config drive and console log) - then I(state)
+    (C(running) or C(stopped)). Done once per I(rebuild) id - the instance directory keeps the id of the
+    rebuild that made its disks, so repeating the call changes nothing.
   - Idempotent; check mode reports the steps it would take in C(actions).
   - Never opens the state store; the controller records the returned values.
 version_added: 0.1.0
@@ -43,6 +47,15 @@ options:
       - Seconds to wait for a clean (ACPI) shutdown before destroying the domain (Nova's C(shutdown_timeout)).
     type: int
     default: 60
+  rebuild:
+    description:
+      - Rebuild the instance first; the value identifies the rebuild (the controller passes its request id).
+    type: str
+  preserve_ephemeral:
+    description:
+      - With I(rebuild), keep the ephemeral disk (C(disk.local)) instead of making a new one.
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -57,6 +70,12 @@ EXAMPLES = r'''
     instance: "{{ instance_spec }}"
     state: stopped
     shutdown_timeout: 30
+
+- name: Rebuild it from a new image (a new root disk), leave it running
+  novalite.compute.instance:
+    instance: "{{ instance_spec_with_new_image }}"
+    state: running
+    rebuild: req-0b7c2b1e-8f9e-4a53-9d0e-2f6a1b4c5d6e
 
 - name: Delete it
   novalite.compute.instance:
@@ -102,6 +121,14 @@ spawn_timing:
   description: Seconds per boot step (ensure_base, create_disks, define, start, total).
   returned: when the instance was booted
   type: dict
+rebuilt:
+  description: Whether this call rebuilt the instance (false when the same rebuild was done before).
+  returned: with rebuild, not check mode
+  type: bool
+rebuild_timing:
+  description: Seconds the rebuild took (power off, destroy, new disks, define, start).
+  returned: with rebuild, not check mode
+  type: float
 timing:
   description: Seconds the whole call took inside the module.
   returned: not check mode
@@ -129,6 +156,8 @@ MODULE = NovaliteModule(spec(
     instance=dict(type='dict', required=True),
     state=dict(type='str', choices=list(driver.DESIRED_STATES), default='running'),
     shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
+    rebuild=dict(type='str'),
+    preserve_ephemeral=dict(type='bool', default=False),
 ), handlers.instance)
 
 

@@ -23,6 +23,14 @@ description:
   - C(reset_state) is Nova's admin C(os-resetState) (C(openstack server set --state)). Admin only,
     any state and lock; it sets the vm_state to I(state), clears the task_state and records a
     C(resetState) instance action, and asks nothing of the host.
+  - C(rebuild) is Nova's rebuild - a new root disk from I(image) (the same image or another), keeping the
+    server's uuid, host, flavor and project, optionally with a new I(name), I(metadata), I(key_name),
+    I(user_data) and I(hostname); the image must fit the flavor, and a different image must suit the
+    server's host (the image properties filter), else the server goes to ERROR with a NoValidHost fault
+    as in Nova. Allowed from ACTIVE, SHUTOFF and ERROR; a stopped server stays stopped.
+  - C(console_output) reads the tail of the server's console log on its host (Nova's
+    C(os-getConsoleOutput)); I(length) lines, all when omitted. It records nothing and reports
+    C(changed=false); the host call's result carries C(output).
   - The rules (which states allow which action, the task_state it sets, the host call it makes)
     are the table in C(plugins/module_utils/compute/action_table.py).
   - In check mode only the checks run.
@@ -42,7 +50,7 @@ options:
     type: str
     required: true
     choices: [stop, start, reboot, pause, unpause, suspend, resume, lock, unlock, reset_state, soft_delete, restore,
-              force_delete, delete]
+              force_delete, delete, rebuild, console_output]
   reboot_type:
     description: C(SOFT) (clean shutdown and start, hard after a timeout) or C(HARD) (power cycle).
     type: str
@@ -55,6 +63,33 @@ options:
     description: The vm_state C(reset_state) sets (Nova's os-resetState states).
     type: str
     choices: [active, error]
+  image:
+    description: C(rebuild) - the image (name or id) of the new root disk.
+    type: str
+  name:
+    description: C(rebuild) - a new name for the server.
+    type: str
+  metadata:
+    description: C(rebuild) - metadata replacing the server's.
+    type: dict
+  key_name:
+    description: C(rebuild) - a keypair of the requesting user replacing the server's key; an empty string removes it.
+    type: str
+  user_data:
+    description: C(rebuild) - user data replacing the server's (given to the guest on its config drive).
+    type: str
+  hostname:
+    description: C(rebuild) - a new hostname for the guest.
+    type: str
+  preserve_ephemeral:
+    description: C(rebuild) - keep the ephemeral disk.
+    type: bool
+  length:
+    description: C(console_output) - how many lines from the end (-1 or omitted - all).
+    type: int
+  scheduler:
+    description: C(rebuild) - scheduler options (as the M(novalite.compute.schedule) module's) for the rebuild check.
+    type: dict
 '''
 
 EXAMPLES = r'''
@@ -65,6 +100,14 @@ EXAMPLES = r'''
     reboot_type: HARD
   delegate_to: localhost
   register: reboot
+
+- name: Rebuild vm1 from its image (a new root disk), with user data
+  novalite.compute.server_action:
+    server: vm1
+    action: rebuild
+    image: cirros
+    user_data: "NOVALITE-MARKER after\n"
+  delegate_to: localhost
 
 - name: An admin puts vm1, stuck in a task state, back to ACTIVE
   novalite.compute.server_action:
@@ -105,7 +148,16 @@ MODULE = NovaliteModule(spec(
     reboot_type=dict(type='str', default='SOFT', choices=['SOFT', 'HARD']),
     locked_reason=dict(type='str'),
     state=dict(type='str', choices=sorted(action_table.RESET_STATES)),
-), handlers.server_action, required_if=[('action', 'reset_state', ('state',))])
+    image=dict(type='str'),
+    name=dict(type='str'),
+    metadata=dict(type='dict'),
+    key_name=dict(type='str', no_log=False),
+    user_data=dict(type='str'),
+    hostname=dict(type='str'),
+    preserve_ephemeral=dict(type='bool'),
+    length=dict(type='int'),
+    scheduler=dict(type='dict'),
+), handlers.server_action, required_if=[('action', 'reset_state', ('state',)), ('action', 'rebuild', ('image',))])
 
 
 def main():

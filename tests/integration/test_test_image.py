@@ -16,9 +16,9 @@ import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.virt.connection import (
     detect_virt_type, open_connection)
-from lib.guests import (BOOTED, CONFIG_DRIVE, NO_CONFIG_DRIVE, SHUTTING_DOWN, USER_DATA,
-                        built_test_image, make_config_drive, make_vfat_config_drive, overlay, read_console,
-                        scratch_dir, wait_for_boot, wait_for_line)
+from lib.guests import (BOOTED, CONFIG_DRIVE, MARKER_WRITTEN, MARKERS_DONE, NO_CONFIG_DRIVE, SHUTTING_DOWN,
+                        USER_DATA, built_test_image, make_config_drive, make_vfat_config_drive, marker_user_data,
+                        markers_seen, overlay, read_console, scratch_dir, wait_for_boot, wait_for_line)
 
 libvirt = pytest.importorskip('libvirt')
 
@@ -48,7 +48,7 @@ def workdir():
 
 
 def domain_xml(name, virt_type, console_log, disk=None, kernel=None, ramdisk=None, cdrom=None,
-               config_disk=None):
+               config_disk=None, second_disk=None):
     # machine 'pc' (i440fx): the cloud kernel has IDE (ata_piix) but no AHCI for q35's SATA
     if kernel:
         boot = ("<kernel>%s</kernel><initrd>%s</initrd><cmdline>console=ttyS0</cmdline>"
@@ -62,6 +62,9 @@ def domain_xml(name, virt_type, console_log, disk=None, kernel=None, ramdisk=Non
     if cdrom:
         devices.append("<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
                        "<source file='%s'/><target dev='hdc' bus='ide'/><readonly/></disk>" % cdrom)
+    if second_disk:
+        devices.append("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                       "<source file='%s'/><target dev='vdb' bus='virtio'/></disk>" % second_disk)
     if config_disk:
         devices.append("<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
                        "<source file='%s'/><target dev='vdb' bus='virtio'/></disk>" % config_disk)
@@ -174,5 +177,38 @@ def test_vfat_config_drive_on_virtio_disk(image, conn, workdir):
         assert wait_for_line(console_log, CONFIG_DRIVE, 30) == CONFIG_DRIVE + instance_uuid
         # no user_data file on this drive: no user-data line
         assert USER_DATA not in read_console(console_log)
+    finally:
+        destroy_quietly(conn, name)
+
+
+def test_markers_written_on_request_and_found_on_every_disk(image, conn, workdir):
+    """User data makes the guest write a marker to its root disk; later boots print each disk's markers
+    (the proofs of snapshot, shelve, rebuild and rescue read them)."""
+    virt_type = detect_virt_type(conn)
+    name = 'nltest-image-%s' % uuid.uuid4().hex[:12]
+    disk = overlay(image.disk, os.path.join(workdir, 'disk.qcow2'))
+    cdrom = make_config_drive(os.path.join(workdir, 'disk.config'), {'uuid': str(uuid.uuid4())},
+                              user_data=marker_user_data('alpha', 'beta') + 'NOVALITE-MARKER bad;word\n')
+    first_log = os.path.join(workdir, 'first.log')
+    try:
+        dom, _started = boot(conn, domain_xml(name, virt_type, first_log, disk=disk, cdrom=cdrom))
+        wait_for_boot(dom, first_log, MARKERS_DONE, BOOT_TIMEOUT)
+        console = read_console(first_log)
+        # what the disk held before this boot wrote anything: nothing (a fresh overlay of the image)
+        assert markers_seen(console) == {'vda': []}
+        assert [l.strip() for l in console.splitlines() if l.startswith(MARKER_WRITTEN)] == [
+            MARKER_WRITTEN + 'vda: alpha', MARKER_WRITTEN + 'vda: beta']   # the unsafe word is not written
+    finally:
+        destroy_quietly(conn, name)
+
+    # The same disk as the second disk of a guest booted from a fresh root disk, no config drive.
+    second_log = os.path.join(workdir, 'second.log')
+    fresh = overlay(image.disk, os.path.join(workdir, 'fresh.qcow2'))
+    try:
+        dom, _started = boot(conn, domain_xml(name, virt_type, second_log, disk=fresh, second_disk=disk))
+        wait_for_boot(dom, second_log, MARKERS_DONE, BOOT_TIMEOUT)
+        console = read_console(second_log)
+        assert markers_seen(console) == {'vda': [], 'vdb': ['alpha', 'beta']}
+        assert MARKER_WRITTEN not in console
     finally:
         destroy_quietly(conn, name)

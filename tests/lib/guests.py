@@ -33,6 +33,28 @@ CONFIG_DRIVE = 'NOVALITE CONFIG DRIVE uuid='
 USER_DATA = 'NOVALITE USER DATA '
 NO_CONFIG_DRIVE = 'NOVALITE NO CONFIG DRIVE'
 SHUTTING_DOWN = 'NOVALITE TEST IMAGE SHUTTING DOWN'
+# Disk markers: user data lines "NOVALITE-MARKER <word>" make the guest write <word> to its root
+# disk; every boot first prints what each disk holds ("NOVALITE MARKERS vda: w1 w2", "none" or
+# "unreadable"), then what it wrote, then MARKERS_DONE.
+MARKERS = 'NOVALITE MARKERS '
+MARKER_WRITTEN = 'NOVALITE MARKER WRITTEN '
+MARKERS_DONE = 'NOVALITE MARKERS DONE'
+
+
+def marker_user_data(*words):
+    """User data that makes the test image write ``words`` to its root disk."""
+    return ''.join('NOVALITE-MARKER %s\n' % word for word in words)
+
+
+def markers_seen(console_text):
+    """{disk: [words]} from the MARKERS lines of one boot's console (None for an unreadable disk)."""
+    out = {}
+    for line in console_text.splitlines():
+        line = line.strip('\r')
+        if line.startswith(MARKERS) and line != MARKERS_DONE:
+            disk, _sep, words = line[len(MARKERS):].partition(': ')
+            out[disk] = None if words == 'unreadable' else ([] if words == 'none' else words.split())
+    return out
 
 
 class GuestImage(object):

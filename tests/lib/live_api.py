@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,8 +22,19 @@ import time
 import uuid
 
 from lib.guests import destroy_domains
-from lib.api_service import (ADMIN_PASSWORD, DEMO_PASSWORD, VENV_BIN, Http, kill_service, prepare_catalog,
-                             service_config, start_service, stop_service, write_clouds)
+from lib.api_service import (ADMIN_PASSWORD, DEMO_PASSWORD, VENV_BIN, Http, kill_service, openstack,
+                             prepare_catalog, service_config, start_service, stop_service, write_clouds)
+
+
+@contextlib.contextmanager
+def running(**settings):
+    """A started LiveApi for a test module's fixture; cleaned up (also after a failed start)."""
+    service = LiveApi(**settings)
+    try:
+        service.setup().start()
+        yield service
+    finally:
+        service.cleanup()
 
 
 class LiveApi(object):
@@ -103,6 +115,13 @@ class LiveApi(object):
     def as_api(self):
         """The dict lib.api_service.openstack() takes."""
         return {'clouds': self.clouds, 'workdir': self.root}
+
+    def cli(self, *args, **kwargs):
+        """The real `openstack` CLI against this service (``cloud``: novalite, novalite-demo, novalite-other);
+        its parsed output, asserting that it succeeded."""
+        rc, out, err = openstack(self.as_api(), *args, **kwargs)
+        assert rc == 0, 'openstack %s failed: %s\n%s' % (' '.join(args), err, self.log())
+        return out
 
     def token(self, user='admin', project='admin'):
         return self.http.token(user, ADMIN_PASSWORD if user == 'admin' else DEMO_PASSWORD, project)

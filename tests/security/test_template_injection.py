@@ -30,7 +30,7 @@ import yaml
 
 from lib.api_service import TEST_IMAGE
 from lib.guests import config_drive_file, domain_xml_of
-from lib.live_api import LiveApi
+from lib.live_api import running
 from lib.novalite_env import NovaliteEnv, libvirt_state
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
@@ -87,12 +87,8 @@ def config_drive_of(instances_path, uuid):
 
 @pytest.fixture(scope='module')
 def live():
-    service = LiveApi(job_concurrency=2)
-    try:
-        service.setup().start()
+    with running(job_concurrency=2) as service:
         yield service
-    finally:
-        service.cleanup()
 
 
 def _call(live, method, path, token, body=None, headers=None):

@@ -86,9 +86,45 @@ RESET_STATE = {'type': 'object', 'properties': {'state': {'type': 'string', 'enu
 LOCK_V273 = {'type': ['object', 'null'],
              'properties': {'locked_reason': {'type': 'string', 'minLength': 1, 'maxLength': 255}},
              'additionalProperties': False}
+# nova/api/openstack/compute/schemas/console_output.py: lines from the end; -1 (or null) all of them
+CONSOLE_OUTPUT = {'type': 'object',
+                  'properties': {'length': {'type': ['integer', 'string', 'null'], 'pattern': '^-?[0-9]+$',
+                                            'minimum': -1}},
+                  'additionalProperties': False}
+
+
+def rebuild(version):
+    """The ``rebuild`` action's argument at ``version`` (Nova's rebuild, rebuild_v219 ... rebuild_v294)."""
+    props = {
+        'name': validation.NAME,
+        'imageRef': {'type': 'string', 'minLength': 1, 'maxLength': 1024},
+        'adminPass': {'type': 'string'},
+        'metadata': validation.METADATA,
+        'preserve_ephemeral': BOOLEAN,
+        'OS-DCF:diskConfig': {'type': 'string', 'enum': ['AUTO', 'MANUAL']},
+        'accessIPv4': {'type': 'string', 'format': 'ipv4'},
+        'accessIPv6': {'type': 'string', 'format': 'ipv6'},
+        'personality': validation.PERSONALITY,
+    }
+    if version >= (2, 19):
+        props['description'] = validation.DESCRIPTION
+    if version >= (2, 54):
+        # a keypair of the caller's, or null to remove the server's key
+        props['key_name'] = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255}
+    if version >= (2, 57):
+        props.pop('personality')
+        props['user_data'] = {'type': ['string', 'null'], 'maxLength': 65535}
+    if version >= (2, 63):
+        props['trusted_image_certificates'] = TRUSTED_CERTS
+    if version >= (2, 90):
+        props['hostname'] = guest_hostname(version)
+    return {'type': 'object', 'properties': props, 'required': ['imageRef'], 'additionalProperties': False}
+
+
 ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'pause': NO_ARGUMENT,
            'unpause': NO_ARGUMENT, 'suspend': NO_ARGUMENT, 'resume': NO_ARGUMENT, 'lock': NO_ARGUMENT,
-           'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE, 'restore': NO_ARGUMENT, 'forceDelete': NO_ARGUMENT}
+           'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE, 'restore': NO_ARGUMENT, 'forceDelete': NO_ARGUMENT,
+           'os-getConsoleOutput': CONSOLE_OUTPUT}
 
 
 def _device_tags(version):
@@ -165,10 +201,13 @@ def update(version):
             'required': ['server'], 'additionalProperties': False}
 
 
-def action():
-    """``POST /servers/{id}/action``: exactly one of the actions, with its argument."""
+def action(version=None):
+    """``POST /servers/{id}/action``: exactly one of the actions, with its argument (at ``version``; the
+    newest when None)."""
+    from novalite_api.compute.api_version import MAX_VERSION
+    arguments = dict(ACTIONS, rebuild=rebuild(version or MAX_VERSION))
     return {'oneOf': [{'type': 'object', 'properties': {name: argument}, 'required': [name],
-                       'additionalProperties': False} for name, argument in sorted(ACTIONS.items())]}
+                       'additionalProperties': False} for name, argument in sorted(arguments.items())]}
 
 
 # Every server action Nova's API knows (its dispatch finds the server before it runs one): an action

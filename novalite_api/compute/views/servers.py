@@ -207,9 +207,18 @@ def show(inst, view):
     return out
 
 
-def one(inst, update=False):
-    view = ViewContext(ctx(), update=update, single=True).load_faults([inst])
-    return {'server': show(inst, view)}
+def one(inst, update=False, rebuild=False):
+    """``{'server': ...}`` as show answers it; ``update``: as PUT does; ``rebuild``: as the rebuild action does
+    (the update's view below 2.75, plus key_name from 2.54 and user_data from 2.57)."""
+    view = ViewContext(ctx(), update=update or rebuild, single=True).load_faults([inst])
+    out = show(inst, view)
+    if rebuild:
+        if since(54):
+            out['key_name'] = inst['key_name']
+        out.pop('OS-EXT-SRV-ATTR:user_data', None)
+        if since(57):
+            out['user_data'] = _user_data(inst.get('user_data'))
+    return {'server': out}
 
 
 def index(rows):

@@ -85,10 +85,20 @@ _ROWS = (
     # (after force_delete: an interrupted 'deleting' is resumed as a delete)
     Action('delete', 'delete', 'delete', None, 'os_compute_api:servers:delete',
            None, None, S.DELETING, ('instance', 'absent'), None, True, False),
+    # Nova's rebuild: a new root disk from the (new or same) image; a stopped server stays stopped, so the
+    # host call's state and the resulting vm_state follow the server's (host_calls.build, record_result).
+    Action('rebuild', 'rebuild', 'rebuild', 'rebuild', 'os_compute_api:servers:rebuild',
+           [S.ACTIVE, S.STOPPED, S.ERROR], [None], S.REBUILDING, ('instance', 'running'), S.ACTIVE, True, False),
+    # A read of the host (Nova's get_console_output): any state with a host, no lock, nothing recorded.
+    Action('console_output', 'console_output', None, 'os-getConsoleOutput', 'os_compute_api:os-console-output',
+           None, None, None, ('console_log', 'read'), None, False, False),
 )
 
 # The actions that end with the server deleted (its row soft-deleted, its resources freed).
 DELETE_ACTIONS = ('delete', 'force_delete')
+
+# Actions that only read from the host: no task state, no instance action, nothing to record.
+READ_ONLY = frozenset(r.name for r in _ROWS if r.host_call and r.task_state is None)
 
 ACTIONS = collections.OrderedDict((row.name, row) for row in _ROWS)
 
@@ -103,13 +113,15 @@ RESET_STATES = {'active': S.ACTIVE, 'error': S.ERROR}
 
 # What the host is asked to confirm for a server at rest in each vm_state (drift is repaired there).
 HOST_STATE_FOR_VM_STATE = dict((r.result, r.host_call[1]) for r in _ROWS
-                               if r.verb and r.result and r.host_call and r.host_call[0] == 'instance')
+                               if r.verb and r.result and r.host_call and r.host_call[0] == 'instance'
+                               and r.name != 'rebuild')
 
 # The action whose host call was in flight in each task_state (reconcile, job recovery).
 ACTION_FOR_TASK_STATE = dict((r.task_state, r.name) for r in _ROWS if r.task_state and r.name != 'create')
 ACTION_FOR_TASK_STATE.update({S.SCHEDULING: 'create', S.BLOCK_DEVICE_MAPPING: 'create', S.SPAWNING: 'create',
                               S.REBOOT_PENDING: 'reboot_soft', S.REBOOT_STARTED: 'reboot_soft',
-                              S.REBOOT_PENDING_HARD: 'reboot_hard', S.REBOOT_STARTED_HARD: 'reboot_hard'})
+                              S.REBOOT_PENDING_HARD: 'reboot_hard', S.REBOOT_STARTED_HARD: 'reboot_hard',
+                              S.REBUILD_BLOCK_DEVICE_MAPPING: 'rebuild', S.REBUILD_SPAWNING: 'rebuild'})
 
 
 def event_name(action):
@@ -161,7 +173,7 @@ def desired_table(desired):
     """{vm_state: action} that reaches ``desired`` (a host state word) from each vm_state; None: already there."""
     out = dict((vm, None) for vm, state in HOST_STATE_FOR_VM_STATE.items() if state == desired)
     for row in _ROWS:
-        if row.verb and row.host_call == ('instance', desired):
+        if row.verb and row.host_call == ('instance', desired) and row.name != 'rebuild':
             out.update((vm, row.name) for vm in row.vm_states or ())
     return out
 

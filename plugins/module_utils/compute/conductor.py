@@ -51,7 +51,7 @@ def _flavor_snapshot(flavor):
     return dict((k, flavor.get(k)) for k in FLAVOR_FIELDS)
 
 
-def _image_snapshot(image):
+def image_snapshot(image):
     return dict((k, image.get(k)) for k in IMAGE_FIELDS)
 
 
@@ -102,14 +102,14 @@ def _lookup_catalog(store, request, context, zero_disk_allowed=True):
     validate_flavor_image(flavor_row, image_row)
     if not flavor_row['root_gb']:
         check_zero_disk_boot(store, image_row, zero_disk_allowed)
-    boot_files = _kernel_ramdisk(store, image_row, context)
+    boot_files = kernel_ramdisk(store, image_row, context)
     key_data = None
     if request.get('key_name'):
         key_data = keypairs.get(store, context.user_id, request['key_name'])['public_key']
     return flavor_row, image_row, key_data, boot_files
 
 
-def _kernel_ramdisk(store, image, context):
+def kernel_ramdisk(store, image, context):
     """An image with kernel_id/ramdisk_id properties boots that kernel and ramdisk directly."""
     from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
     out = {}
@@ -182,7 +182,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
     if not isinstance(hints, dict):
         raise InvalidInput('scheduler_hints', 'must be a mapping')
     check_availability_zone(store, request.get('availability_zone'))
-    injected = _injected_files(request.get('injected_files'))
+    injected = checked_injected_files(request.get('injected_files'))
     flavor, image, key_data, boot_files = _lookup_catalog(store, request, context, zero_disk_allowed)
     rows = []
     reservation_id = 'r-%s' % new_request_id()[4:12]
@@ -203,7 +203,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                 'display_name': display, 'project_id': context.project_id, 'user_id': context.user_id,
                 'hostname': request.get('hostname'),
                 'reservation_id': reservation_id, 'launch_index': index,
-                'flavor': _flavor_snapshot(flavor), 'image': _image_snapshot(image),
+                'flavor': _flavor_snapshot(flavor), 'image': image_snapshot(image),
                 'availability_zone': request.get('availability_zone'),
                 'key_name': request.get('key_name'), 'key_data': key_data,
                 'user_data': request.get('user_data'), 'metadata': metadata,
@@ -230,7 +230,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
     return rows
 
 
-def _injected_files(files):
+def checked_injected_files(files):
     """The personality files of a request (before 2.57): [{path, contents (base64)}], checked."""
     if not files:
         return []
@@ -355,7 +355,7 @@ def plan_hosts(store, request, context, count, scheduler_config=None):
     """Where ``count`` new servers of one request would go (each placed on what the previous left), no writes."""
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import manager
     flavor, image, _key, _files = _lookup_catalog(store, request, context)
-    fake = {'flavor': _flavor_snapshot(flavor), 'image': _image_snapshot(image),
+    fake = {'flavor': _flavor_snapshot(flavor), 'image': image_snapshot(image),
             'availability_zone': request.get('availability_zone'),
             'scheduler_hints': request.get('scheduler_hints') or {}, 'system_metadata': {},
             'project_id': context.project_id}
@@ -408,6 +408,11 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
     clears task_state and records a fault (Nova's reverts_task_state +
     wrap_instance_fault). ``live_state`` is handed to a reschedule (see schedule_and_prepare).
     """
+    if action in action_table.READ_ONLY:
+        # a read of the host (console output): nothing to record
+        result = instances.get(store, ident, include_deleted=True)
+        result['changed'] = False
+        return result
     # An unreachable host (ignore_unreachable) or a killed module is the host failing the call.
     failed = error is not None or bool((host_result or {}).get('failed') or (host_result or {}).get('unreachable'))
     if failed and action == 'create':
@@ -422,6 +427,8 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
                 instances.add_fault(conn, inst['uuid'], fault_message(failure), host=inst.get('host'))
             else:
                 values = {'task_state': None}
+                if action == 'rebuild':
+                    values['vm_state'] = S.ERROR   # Nova errors out a server whose rebuild failed on its host
                 power = (host_result or {}).get('power_state')
                 if power is not None:
                     values['power_state'] = power
@@ -445,9 +452,13 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
             values['power_state'] = power
         if (host_result or {}).get('domain_xml'):
             values['domain_xml'] = host_result['domain_xml']
-        if action == 'create':
+        if action == 'rebuild':
+            # a stopped server stays stopped (the host left its new domain shut off), others are ACTIVE
+            values['vm_state'] = S.STOPPED if inst['vm_state'] == S.STOPPED else S.ACTIVE
+        if action in ('create', 'rebuild'):
             values['launched_at'] = utcnow()
             values['progress'] = 100
+        if action == 'create':
             build_failures.note_build_result(conn, inst.get('host'), success=True)
         changed = any(inst.get(k) != v for k, v in values.items())
         if changed:

@@ -5,11 +5,13 @@
 
 A host call is a dict::
 
-    host: compute host (inventory name)            module: instance | instance_action
+    host: compute host (inventory name)            module: instance | instance_action | console_log
     instance: the instance spec (docs/architecture.md) state: desired state (module instance)
     libvirt_uri, instances_path: the host's settings   action: the action (create, stop, reboot_hard, sync, ...)
     server: uuid       request_id: the instance action's request id
     domain_xml: (hard reboot only) the domain as the store knows it
+    rebuild, preserve_ephemeral: (rebuild only) the rebuild's request id; keep disk.local
+    length: (console_output only) how many lines of the console log
 
 ``roles/server/tasks/host_calls.yml`` runs a list of them (the playbooks, and
 ``playbooks/host_calls.yml`` for the REST shim's jobs); each outcome is
@@ -20,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, instances
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
@@ -74,8 +77,11 @@ def instance_spec(instance):
     return spec
 
 
-def build(conn, instance, action, request_id):
-    """The host call for ``action`` (a row of action_table.ACTIONS, or ``sync``) of ``instance`` on its host."""
+def build(conn, instance, action, request_id, length=None):
+    """The host call for ``action`` (a row of action_table.ACTIONS, or ``sync``) of ``instance`` on its host.
+
+    ``length``: console_output's number of lines (None: all).
+    """
     if action == 'sync':
         # Already so in the store: the host confirms it (and repairs drift).
         module, arg = 'instance', action_table.HOST_STATE_FOR_VM_STATE[instance['vm_state']]
@@ -98,6 +104,15 @@ def build(conn, instance, action, request_id):
     }
     if module == 'instance':
         call['state'] = arg
+    if action == 'rebuild':
+        # Recreate the domain and root disk once per rebuild request (a repeated call finds it done),
+        # then bring it to the state the server had (a stopped server stays stopped).
+        call['rebuild'] = request_id
+        call['state'] = 'stopped' if instance['vm_state'] == S.STOPPED else 'running'
+        call['preserve_ephemeral'] = False   # the request's choice: rebuild.begin
+    if module == 'console_log':
+        call['instance'] = dict((k, spec[k]) for k in ('uuid', 'name'))
+        call['length'] = length
     if action == 'reboot_hard' and instance.get('domain_xml'):
         # Nova's hard reboot redefines the domain from what the store knows.
         call['domain_xml'] = instance['domain_xml']

@@ -17,9 +17,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
-    action_table, conductor, host_calls, instances, quotas,
+    action_table, conductor, host_calls, instances, quotas, rebuild,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceNotReady, InvalidInput
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 
 
@@ -86,12 +86,46 @@ def reset_state(store, ident, state, context, check_mode=False):
         return inst
 
 
-def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=None, check_mode=False):
-    """Check and record the action ``verb``; returns {server, host_call, request_id, action}."""
+def console_output(store, ident, context, length=None):
+    """Nova's get_console_output, controller side: the read-only host call for the server's console log.
+
+    Any vm_state, but the server must be on a host (Nova's check_instance_host: InstanceNotReady, 409).
+    ``length``: the last lines wanted (None or -1: all of it). Nothing is written.
+    """
+    if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < -1):
+        raise InvalidInput('length', 'must be an integer of at least -1, got %r' % (length,))
+    inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+    action_table.check_action(inst, 'console_output', context)
+    if not inst['host']:
+        raise InstanceNotReady('Instance %s is not ready yet: it has no host' % inst['uuid'], field='server')
+    with store.read() as conn:
+        call = host_calls.build(conn, inst, 'console_output', context.request_id,
+                                length=None if length in (None, -1) else length)
+    return inst, call
+
+
+def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=None, check_mode=False,
+          rebuild_request=None, length=None, scheduler_config=None, enforce_quota=False):
+    """Check and record the action ``verb``; returns {server, host_call, request_id, action}.
+
+    ``rebuild_request``: the rebuild's image and options (compute/rebuild.py FIELDS); ``length``: the
+    console output's lines.
+    """
     action = action_table.action_for(verb, reboot_type)
     out = {'server': None, 'host_call': None, 'request_id': context.request_id, 'action': action}
     if action == 'reset_state':
         out['server'] = reset_state(store, ident, state, context, check_mode=check_mode)
+        return out
+    if action == 'console_output':
+        # a read: check mode runs it too (nothing changes either way)
+        out['server'], out['host_call'] = console_output(store, ident, context, length)
+        return out
+    if action == 'rebuild':
+        if check_mode:
+            out['server'] = rebuild.check(store, ident, context, rebuild_request or {})
+        else:
+            out['server'], out['host_call'] = rebuild.begin(store, ident, context, rebuild_request or {},
+                                                            scheduler_config, enforce_quota)
         return out
     if check_mode:
         out['server'] = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)

@@ -270,10 +270,23 @@ def server_set(call):
 def server_action(call):
     from ansible_collections.novalite.compute.plugins.module_utils.compute import server_actions
     p = call.params
+    rebuild_request = None
+    if p['action'] == 'rebuild':
+        if not p['image']:
+            raise InvalidInput('image', 'is required for rebuild')
+        rebuild_request = dict((k, p[k]) for k in REBUILD_OPTIONS if p[k] is not None)
+        if p['key_name'] == '':
+            rebuild_request['key_name'] = None   # remove the server's key
     result = server_actions.start(call.store, p['server'], p['action'], call.context(),
                                   reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['state'],
-                                  check_mode=call.check_mode)
-    return dict(result, changed=True)
+                                  check_mode=call.check_mode, rebuild_request=rebuild_request, length=p['length'],
+                                  scheduler_config=p['scheduler'])
+    # a console read changes nothing
+    return dict(result, changed=result['action'] != 'console_output')
+
+
+# The server_action options a rebuild takes (compute/rebuild.py FIELDS).
+REBUILD_OPTIONS = ('image', 'name', 'metadata', 'key_name', 'user_data', 'hostname', 'preserve_ephemeral')
 
 
 BUILD_REQUEST_KEYS = ('name', 'flavor', 'image', 'min_count', 'max_count', 'availability_zone', 'server_group',

@@ -106,15 +106,33 @@ def domain_xml(call):
         conn.close()
 
 
+def _ensure(conn, inst, settings, state, check_mode, timeout, rebuild_id=None, preserve_ephemeral=False):
+    """One instance to ``state``; with ``rebuild_id`` first Nova's rebuild (new disks from its image)."""
+    if not rebuild_id:
+        return driver.ensure_state(conn, inst, settings, state, check_mode, timeout)
+    if state not in ('running', 'stopped'):
+        raise InvalidInput('state', 'a rebuild ends running or stopped, not %s' % state)
+    if check_mode:
+        return {'changed': True, 'actions': ['rebuild'], 'rebuilt': False}
+    rebuilt = driver.rebuild(conn, inst, settings, rebuild_id, preserve_ephemeral, state == 'running', timeout)
+    result = driver.ensure_state(conn, inst, settings, state, False, timeout)
+    result['actions'] = (['rebuild'] if rebuilt['rebuilt'] else []) + result['actions']
+    result['changed'] = bool(rebuilt['rebuilt'] or result['changed'])
+    result.update(rebuilt=rebuilt['rebuilt'], rebuild_timing=rebuilt['timing'])
+    result['bases_copied'] += rebuilt['bases_copied']
+    return result
+
+
 def instance(call):
-    timeout = _shutdown_timeout(call.params)
+    p = call.params
+    timeout = _shutdown_timeout(p)
     if not driver.HAS_LIBVIRT:
         raise missing_library('libvirt-python')
-    settings = driver.settings_from_params(call.params)
+    settings = driver.settings_from_params(p)
     conn = connection.open_connection(settings['libvirt_uri'])
     try:
-        return driver.ensure_state(conn, call.params['instance'], settings, call.params['state'], call.check_mode,
-                                   timeout)
+        return _ensure(conn, p['instance'], settings, p['state'], call.check_mode, timeout, p['rebuild'],
+                       p['preserve_ephemeral'])
     finally:
         conn.close()
 
@@ -132,8 +150,8 @@ def _one_call(params, call, check_mode):
         settings = driver.settings_from_params(host)
         conn = connection.open_connection(settings['libvirt_uri'])
         try:
-            return driver.ensure_state(conn, call['instance'], settings, state, check_mode,
-                                       params['shutdown_timeout'])
+            return _ensure(conn, call['instance'], settings, state, check_mode, params['shutdown_timeout'],
+                           call.get('rebuild'), bool(call.get('preserve_ephemeral')))
         finally:
             conn.close()
     except NovaliteError as exc:
@@ -178,6 +196,20 @@ def instance_action(call):
         return result
     finally:
         conn.close()
+
+
+def console_log(call):
+    """Read-only: the tail of the instance's console log (Nova's get_console_output)."""
+    p = call.params
+    _need_libvirt()
+    settings = driver.settings_from_params(p)
+    uuid = disk.validate_uuid(p['instance'])
+    conn = connection.open_connection(settings['libvirt_uri'], readonly=True)
+    try:
+        out = driver.console_output(conn, uuid, settings['instances_path'], p['length'])
+    finally:
+        conn.close()
+    return dict(out, changed=False)
 
 
 # -- disks and the image cache ----------------------------------------------

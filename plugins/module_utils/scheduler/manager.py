@@ -351,6 +351,22 @@ def _select(store, request_spec, config, claim, state, rng, live):
             'timings_ms': dict((k, round(v, 3)) for k, v in run.timings.items())}
 
 
+def check_rebuild(store, host, node, flavor, image_properties, config=None):
+    """Nova's rebuild check (``_nova_check_type: rebuild``): a new image must suit the server's own host.
+
+    Only the enabled filters Nova runs on a rebuild (``RUN_ON_REBUILD``: the image properties) judge that
+    one host; nothing is claimed (the server keeps its resources). Raises NoValidHost when it fails.
+    """
+    run = _prepare(store, {'flavor': flavor, 'image': {'properties': image_properties or {}},
+                           'requested_destination': {'host': host, 'node': node}}, config, False, None)
+    _load_state(run, None)
+    enabled = [flt for flt in run.filters if getattr(flt, 'RUN_ON_REBUILD', False)]
+    candidates, explanation = run_filters(run.state, run.spec, enabled)
+    if candidates.size == 0:
+        raise NoValidHost(explanation.text(), explanation=explanation.as_dict())
+    return explanation.as_dict()
+
+
 def _note_group_member(spec, host):
     if spec.group is not None:
         spec.group_hosts[host] = spec.group_hosts.get(host, 0) + 1

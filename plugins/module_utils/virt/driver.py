@@ -15,11 +15,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import time
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    Conflict, HypervisorError, InvalidInput, NovaliteError,
+    Conflict, HypervisorError, InvalidInput, NotFound, NovaliteError,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt import (
     connection, disk, domain_xml, imagecache,
@@ -390,6 +391,98 @@ def destroy(conn, uuid, instances_path=DEFAULT_INSTANCES_PATH):
     if disk.delete_instance_files(instances_path, uuid):
         changed = True
     return changed
+
+
+REBUILD_MARK = 'rebuild.id'   # in the instance directory: the rebuild request that made its disks
+
+
+def _read_mark(path):
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except (IOError, OSError):
+        return None
+
+
+def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, start=True,
+            shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT):
+    """Nova's rebuild on the host: power off (cleanly, up to ``shutdown_timeout`` s), destroy and undefine
+    the domain, remove the instance's disks, then spawn it again from ``instance['image']`` (new overlay,
+    new config drive, empty console log), started when ``start``.
+
+    ``preserve_ephemeral`` keeps disk.local. Done once per ``rebuild_id``: a repeated call (a resumed job)
+    finds the mark its first run left and does nothing. Returns {'rebuilt', 'clean_shutdown', 'timing',
+    'bases_copied'}.
+    """
+    settings = host_settings(**settings)
+    uuid = disk.validate_uuid(instance)
+    path = settings['instances_path']
+    idir = disk.instance_dir(path, uuid)
+    mark = os.path.join(idir, REBUILD_MARK)
+    if rebuild_id and _read_mark(mark) == rebuild_id and lookup(conn, uuid) is not None:
+        return {'rebuilt': False, 'clean_shutdown': None, 'bases_copied': 0, 'timing': 0.0}
+    t0 = time.time()
+    clean = None
+    dom = lookup(conn, uuid)
+    if dom is not None:
+        if dom.isActive():
+            clean = power_off(conn, uuid, shutdown_timeout)['clean']
+        _destroy_if_active(dom)
+        _undefine(dom)
+    local = os.path.join(idir, 'disk.local')
+    kept = os.path.join(path, '.%s.disk.local' % uuid) if preserve_ephemeral and os.path.isfile(local) else None
+    if kept:
+        os.rename(local, kept)   # same filesystem: the instance directory's parent
+    disk.delete_instance_files(path, uuid)
+    try:
+        out = spawn(conn, instance, settings, start=False)
+        if kept:
+            os.rename(kept, local)
+            kept = None
+        if start:
+            power_on(conn, uuid)
+    except BaseException:
+        if kept and os.path.exists(kept):
+            os.unlink(kept)
+        raise
+    with open(mark, 'w') as handle:
+        handle.write(rebuild_id or '')
+    return {'rebuilt': True, 'clean_shutdown': clean, 'bases_copied': out['bases_copied'],
+            'timing': round(time.time() - t0, 3), 'spawn_timing': out['timing']}
+
+
+# Nova's libvirt driver returns at most the last 100 KiB of the console log (MAX_CONSOLE_BYTES).
+MAX_CONSOLE_BYTES = 100 * 1024
+# Nova's API removes these (nova/api/openstack/compute/console_output.py)
+_CONSOLE_CONTROL = re.compile('[\x00-\x08\x0B-\x1F]')
+
+
+def console_output(conn, uuid, instances_path=DEFAULT_INSTANCES_PATH, length=None):
+    """Nova's get_console_output: the tail of the instance's console log as text.
+
+    At most the last MAX_CONSOLE_BYTES of the file, then its last ``length`` lines (None: all; 0: none),
+    decoded as ASCII (others replaced) with control characters but tab and newline removed. The domain
+    must exist on this host (NotFound otherwise); a log not written yet is empty. Returns {'output',
+    'truncated_bytes'}.
+    """
+    disk.validate_uuid({'uuid': uuid})
+    if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < 0):
+        raise InvalidInput('length', 'must be a number of lines (0 or more), got %r' % (length,))
+    if lookup(conn, uuid) is None:
+        raise NotFound('Instance', uuid, field='instance.uuid')
+    log = os.path.join(disk.instance_dir(instances_path, uuid), 'console.log')
+    data, skipped = b'', 0
+    if os.path.exists(log):
+        with open(log, 'rb') as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            skipped = max(0, size - MAX_CONSOLE_BYTES)
+            handle.seek(skipped)
+            data = handle.read()
+    if length is not None:
+        data = b'\n'.join(data.split(b'\n')[-length:]) if length else b''
+    text = _CONSOLE_CONTROL.sub('', data.decode('ascii', 'replace'))
+    return {'output': text, 'truncated_bytes': skipped}
 
 
 def define(conn, xml, check_mode=False):

@@ -105,6 +105,8 @@ def recorded(tmp_path_factory):
     rec('server_report', {'loop_results': [ok]}, check_mode=True)
     rec('server_info', {'server': 'vm1'})
     rec('server_info', {})
+    rec('server_action', {'server': 'vm1', 'action': 'console_output', 'length': 10})
+    rec('server_action', {'server': 'vm1', 'action': 'rebuild', 'image': 'tiny', 'name': 'vm1b'}, check_mode=True)
     rec('server_action', {'server': 'vm1', 'action': 'stop'})
     rec('server', {'name': 'vm2', 'flavor': 'm1.tiny', 'image': 'tiny'}, check_mode=True)
     rec('server_build', {'name': 'vm3', 'flavor': 'm1.tiny', 'image': 'tiny'})
@@ -136,6 +138,9 @@ def recorded(tmp_path_factory):
         rec('domain_xml', dict(host, instance=instance, define=True, virt_type='qemu'), controller=False)
         rec('instance', dict(host, instance=instance, virt_type='qemu', state='running'), controller=False)
         rec('instance_action', {'libvirt_uri': 'test:///default', 'instance': instance, 'action': 'reboot_hard'},
+            controller=False)
+        rec('console_log', dict(host, instance=instance, length=5), controller=False)
+        rec('instance', dict(host, instance=instance, virt_type='qemu', state='running', rebuild='req-r1'),
             controller=False)
         rec('instance', dict(host, instance=instance, virt_type='qemu', state='absent'), controller=False)
         rec('instances', dict(host, virt_type='qemu', calls=[dict(host, instance=instance, state='running')]),

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils import errors
@@ -70,4 +72,45 @@ def test_list_domains_and_info_on_test_driver():
         with pytest.raises(errors.NovaliteError):
             driver.power_on(conn, '00000000-0000-0000-0000-000000000000')
     finally:
+        conn.close()
+
+
+def test_rebuild_once_per_request_keeps_ephemeral_on_ask_and_console_tail(tmp_path, tiny_image):
+    """driver.rebuild on libvirt's test driver: new disks once per rebuild id; console_output's tail."""
+    from virt_testlib import image_spec, instance_spec
+    settings = {'instances_path': str(tmp_path / 'instances'), 'libvirt_uri': 'test:///default',
+                'virt_type': 'qemu', 'force_raw_images': False}
+    inst = instance_spec(image_spec(tiny_image), ephemeral_gb=1)
+    conn = connection.open_connection('test:///default')
+    try:
+        driver.spawn(conn, inst, settings)
+        idir = tmp_path / 'instances' / inst['uuid']
+        root, local = idir / 'disk', idir / 'disk.local'
+        (idir / 'console.log').write_bytes(b'one\r\ntwo\x07\n\xc3\xa9three\nfour')
+        out = driver.console_output(conn, inst['uuid'], settings['instances_path'])
+        assert out == {'output': 'one\ntwo\n\ufffd\ufffdthree\nfour', 'truncated_bytes': 0}
+        assert driver.console_output(conn, inst['uuid'], settings['instances_path'], 2)['output'] == (
+            '\ufffd\ufffdthree\nfour')
+        assert driver.console_output(conn, inst['uuid'], settings['instances_path'], 0)['output'] == ''
+        with pytest.raises(errors.InvalidInput):
+            driver.console_output(conn, inst['uuid'], settings['instances_path'], -1)
+        with pytest.raises(errors.NotFound):
+            driver.console_output(conn, '00000000-0000-0000-0000-000000000001', settings['instances_path'])
+
+        # old files are told apart by an mtime no new file has (inode numbers are reused)
+        for disk_file in (root, local):
+            os.utime(disk_file, (1, 1))
+        first = driver.rebuild(conn, inst, settings, 'req-1', preserve_ephemeral=True, shutdown_timeout=0)
+        assert first['rebuilt'] and root.stat().st_mtime != 1   # a new root disk
+        assert local.stat().st_mtime == 1   # preserved
+        assert (idir / 'console.log').read_bytes() == b''   # the rebuilt guest's log starts empty
+        assert driver.get_info(conn, inst['uuid'])['status'] == 'running'
+        os.utime(root, (2, 2))
+        again = driver.rebuild(conn, inst, settings, 'req-1', shutdown_timeout=0)   # a resumed job's repeat
+        assert again['rebuilt'] is False and root.stat().st_mtime == 2
+        third = driver.rebuild(conn, inst, settings, 'req-2', start=False, shutdown_timeout=0)
+        assert third['rebuilt'] and local.stat().st_mtime != 1   # not preserved this time
+        assert driver.get_info(conn, inst['uuid'])['status'] == 'stopped'
+    finally:
+        driver.destroy(conn, inst['uuid'], settings['instances_path'])
         conn.close()

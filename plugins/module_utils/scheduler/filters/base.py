@@ -23,6 +23,8 @@ class BaseHostFilter(object):
 
     # Nova: filters whose answer cannot change between instances of one request
     run_filter_for_each_instance = True
+    # Nova: filters that also judge a rebuild with a new image on the server's own host
+    RUN_ON_REBUILD = False
 
     @classmethod
     def name(cls):

@@ -211,6 +211,7 @@ class ImagePropertiesFilter(BaseHostFilter):
     """
 
     run_filter_for_each_instance = False
+    RUN_ON_REBUILD = True
 
     def _masks(self, state, spec):
         arch, hv_type, vm_mode, version, bits = image_requirements(spec.image_properties)
