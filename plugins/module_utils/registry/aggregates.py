@@ -456,24 +456,23 @@ def set_metadata(store, aggregate_id, metadata, now=None):
         return _set_metadata(conn, aggregate, metadata, UPDATE_META, now or engine.utcnow())
 
 
-def add_host(store, aggregate_id, host, now=None):
+def _change_hosts(store, aggregate_id, host, change, now):
+    """add_host / remove_host: the host must be a compute service; the aggregate row is locked."""
     aggregate_id = _check_id(aggregate_id)
     host = check_host(host)
     with store.begin() as conn:
         if not _service_exists(conn, host):
             raise ComputeHostNotFound(host)
         aggregate = _get(conn, aggregate_id, lock=True)
-        return _add_host(conn, aggregate, host, now or engine.utcnow())
+        return change(conn, aggregate, host, now or engine.utcnow())
+
+
+def add_host(store, aggregate_id, host, now=None):
+    return _change_hosts(store, aggregate_id, host, _add_host, now)
 
 
 def remove_host(store, aggregate_id, host, now=None):
-    aggregate_id = _check_id(aggregate_id)
-    host = check_host(host)
-    with store.begin() as conn:
-        if not _service_exists(conn, host):
-            raise ComputeHostNotFound(host)
-        aggregate = _get(conn, aggregate_id, lock=True)
-        return _remove_host(conn, aggregate, host, now or engine.utcnow())
+    return _change_hosts(store, aggregate_id, host, _remove_host, now)
 
 
 def delete(store, aggregate_id):

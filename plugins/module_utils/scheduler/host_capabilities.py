@@ -196,7 +196,8 @@ def value(state, pos, path):
     return str(found)
 
 
-def _codes(values):
+def encode(values):
+    """Dictionary-encode a column of values: (int codes, names, {name: code})."""
     names = []
     lookup = {}
     codes = np.empty(len(values), dtype=np.int32)
@@ -206,7 +207,11 @@ def _codes(values):
             code = lookup[one] = len(names)
             names.append(one)
         codes[i] = code
-    return codes, names
+    return codes, names, lookup
+
+
+def _codes(values):
+    return encode(values)[:2]
 
 
 _NUMBER_COLUMNS = {'vcpus_total': 'vcpus', 'total_usable_ram_mb': 'memory_mb', 'total_usable_disk_gb': 'local_gb',

@@ -67,18 +67,7 @@ def _micros(when):
     return _NEVER_US if when is None else (when - _EPOCH) // datetime.timedelta(microseconds=1)
 
 
-def _codes(values):
-    """Dictionary-encode a column of strings: (int codes, names, {name: code})."""
-    names = []
-    lookup = {}
-    codes = np.empty(len(values), dtype=np.int32)
-    for i, value in enumerate(values):
-        code = lookup.get(value)
-        if code is None:
-            code = lookup[value] = len(names)
-            names.append(value)
-        codes[i] = code
-    return codes, names, lookup
+_codes = host_capabilities.encode
 
 
 class HostState(object):

@@ -7,21 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter, host_mask
 
 try:
     import numpy as np
 except ImportError:  # pragma: no cover
     np = None
-
-
-def _host_mask(state, hosts, default):
-    mask = np.full(state.n, default, dtype=bool)
-    for host in hosts:
-        pos = state.host_index.get(host)
-        if pos is not None:
-            mask[pos] = not default
-    return mask
 
 
 def _policy(spec):
@@ -39,7 +30,7 @@ class ServerGroupAffinityFilter(BaseHostFilter):
     def filter_all(self, state, spec):
         if _policy(spec) != 'affinity' or not spec.group_hosts:
             return np.ones(state.n, dtype=bool)
-        return _host_mask(state, spec.group_hosts, False)
+        return host_mask(state, spec.group_hosts, False)
 
     def explain(self, state, spec, removed):
         return 'group %s members run on %s' % (spec.group['name'], ', '.join(sorted(spec.group_hosts)))
@@ -79,7 +70,7 @@ class SameHostFilter(BaseHostFilter):
     def filter_all(self, state, spec):
         if spec.same_host_hosts is None:
             return np.ones(state.n, dtype=bool)
-        return _host_mask(state, spec.same_host_hosts, False)
+        return host_mask(state, spec.same_host_hosts, False)
 
     def explain(self, state, spec, removed):
         return 'not running any of %s' % ', '.join(spec.same_host_uuids)
@@ -94,7 +85,7 @@ class DifferentHostFilter(BaseHostFilter):
         return host_state.host not in spec.different_host_hosts
 
     def filter_all(self, state, spec):
-        return _host_mask(state, spec.different_host_hosts, True)
+        return host_mask(state, spec.different_host_hosts, True)
 
     def explain(self, state, spec, removed):
         return 'runs one of %s' % ', '.join(spec.different_host_uuids)

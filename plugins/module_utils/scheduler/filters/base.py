@@ -13,6 +13,16 @@ except ImportError:  # pragma: no cover
     np = None
 
 
+def host_mask(state, hosts, default):
+    """A mask over the state's hosts: ``default`` everywhere, the opposite for the named hosts it has."""
+    mask = np.full(state.n, default, dtype=bool)
+    for host in hosts:
+        pos = state.host_index.get(host)
+        if pos is not None:
+            mask[pos] = not default
+    return mask
+
+
 class BaseHostFilter(object):
     """A filter decides per host with ``host_passes(host_state, spec)`` (Nova's API).
 

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter, host_mask
 
 try:
     import numpy as np
@@ -22,12 +22,7 @@ class RetryFilter(BaseHostFilter):
         return host_state.host not in spec.exclude_hosts
 
     def filter_all(self, state, spec):
-        mask = np.ones(state.n, dtype=bool)
-        for host in spec.exclude_hosts:
-            pos = state.host_index.get(host)
-            if pos is not None:
-                mask[pos] = False
-        return mask
+        return host_mask(state, spec.exclude_hosts, True)
 
     def explain(self, state, spec, removed):
         return 'already tried: %s' % ', '.join(sorted(state.hosts[i] for i in removed[:5]))

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter, host_mask
 
 try:
     import numpy as np
@@ -40,11 +40,7 @@ class IsolatedHostsFilter(BaseHostFilter):
         return self._decide(host_state.host in self.isolated_hosts, spec)
 
     def filter_all(self, state, spec):
-        isolated = np.zeros(state.n, dtype=bool)
-        for host in self.isolated_hosts:
-            pos = state.host_index.get(host)
-            if pos is not None:
-                isolated[pos] = True
+        isolated = host_mask(state, self.isolated_hosts, False)
         answers = np.array([self._decide(False, spec), self._decide(True, spec)], dtype=bool)
         return answers.take(isolated.astype(np.int8))
 
