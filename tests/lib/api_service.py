@@ -119,7 +119,8 @@ def api(tmp_path_factory):
     workdir = str(tmp_path_factory.mktemp('novalite-api'))
     os.chmod(workdir, 0o755)
     # no ansible runs against this store's fake host: no heartbeats, jobs kept in the workdir
-    cfg = service_config(workdir, token_expiration=600, heartbeat_interval=0)
+    # tokens outlive the whole api part (session-scoped admin/demo tokens; the part can take over 20 min)
+    cfg = service_config(workdir, token_expiration=7200, heartbeat_interval=0)
     seeds = _prepare(workdir, cfg)
     url = 'http://127.0.0.1:%d' % cfg['bind_port']
     users = (('novalite', 'admin', 'admin'), ('novalite-demo', 'demo', 'demo'))
