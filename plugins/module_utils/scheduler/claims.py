@@ -59,7 +59,7 @@ def _check_amounts(vcpus, memory_mb, disk_gb):
 
 
 def _node_dict(row):
-    return dict(row._mapping)
+    return dict((key, value) for key, value in row._mapping.items() if not key.startswith('held_'))
 
 
 _STATEMENTS = {}
@@ -73,9 +73,13 @@ def _statement(name):
         nodes, allocs = _nodes(), _allocs()
         bp = sa.bindparam
         stmt = _STATEMENTS[name] = {
-            'node': lambda: sa.select(nodes).where(nodes.c.host == bp('b_host')),
-            'held': lambda: sa.select(allocs).where(allocs.c.consumer_uuid == bp('b_consumer'),
-                                                    allocs.c.compute_node_id == bp('b_node')),
+            # the node and what the consumer already holds there, in one statement
+            'node': lambda: sa.select(nodes, allocs.c.id.label('held_id'), allocs.c.vcpus.label('held_vcpus'),
+                                      allocs.c.memory_mb.label('held_memory_mb'),
+                                      allocs.c.disk_gb.label('held_disk_gb'))
+            .select_from(nodes.outerjoin(allocs, sa.and_(allocs.c.compute_node_id == nodes.c.id,
+                                                         allocs.c.consumer_uuid == bp('b_consumer'))))
+            .where(nodes.c.host == bp('b_host')),
             'bump': lambda: nodes.update()
             .where(nodes.c.id == bp('b_node'), nodes.c.generation == bp('b_generation'))
             .values(vcpus_used=nodes.c.vcpus_used + bp('b_vcpus'),
@@ -101,13 +105,12 @@ def _bump(conn, node, dv, dm, dd):
 
 
 def _claim_in(conn, consumer_uuid, host, vcpus, memory_mb, disk_gb, group=None):
-    row = conn.execute(_statement('node'), {'b_host': host}).first()
+    row = conn.execute(_statement('node'), {'b_host': host, 'b_consumer': consumer_uuid}).first()
     if row is None:
         raise NotFound('Compute node', host, field='host')
     node = _node_dict(row)
-    held = conn.execute(_statement('held'), {'b_consumer': consumer_uuid, 'b_node': node['id']}).first()
-    if held is not None:
-        if (held.vcpus, held.memory_mb, held.disk_gb) == (vcpus, memory_mb, disk_gb):
+    if row.held_id is not None:
+        if (row.held_vcpus, row.held_memory_mb, row.held_disk_gb) == (vcpus, memory_mb, disk_gb):
             return {'consumer_uuid': consumer_uuid, 'host': host, 'node_uuid': node['uuid'],
                     'vcpus': vcpus, 'memory_mb': memory_mb, 'disk_gb': disk_gb, 'changed': False}
         raise Conflict('consumer %s already holds a different allocation on %s' % (consumer_uuid, host),

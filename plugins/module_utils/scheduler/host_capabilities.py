@@ -55,6 +55,7 @@ def _int(column, pos):
 # cache keys besides extra spec paths (no path starts with NUL)
 _STATIC = '\0static'
 _CHECKED = '\0checked'
+_MASKS = '\0masks'
 
 
 def forget(state):
@@ -71,6 +72,22 @@ def _static(state, name, compute):
     if found is None:
         found = state._capability_cache[key] = compute()
     return found
+
+
+def is_static(path):
+    """Does a capability path keep its value between claims (so what is decided on it can be kept)?"""
+    return path[0] not in _USAGE
+
+
+def static_masks(state, key, compute):
+    """A filter's per-request masks that read only the hosts' static columns and their aggregates: kept on
+    the state for the next request with the same ``key`` (requests mostly repeat a few flavors and images),
+    dropped when a host's static columns move (host_changed) or the aggregates are read again."""
+    key = (_MASKS,) + key
+    found = state._capability_cache.get(key)
+    if found is None or found[0] is not state.aggregates:
+        found = state._capability_cache[key] = (state.aggregates, compute())
+    return found[1]
 
 
 def _at(state, where, formula):
@@ -280,7 +297,7 @@ def checked_on(state, pos, key):
 def _whole_column(key):
     """Is the cached column of ``key`` computed from whole numpy columns (cheap to compute again, and
     possibly sharing the state's own code arrays)?"""
-    return key[0] == _STATIC or (len(key) == 1 and (key[0] == 'host' or key[0] in _CODE_COLUMNS
+    return key[0] in (_STATIC, _MASKS) or (len(key) == 1 and (key[0] == 'host' or key[0] in _CODE_COLUMNS
                                                     or key[0] in _NUMBER_COLUMNS))
 
 

@@ -29,6 +29,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler import 
     build_failures, claims, config as config_mod, host_capabilities, manager,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostState, LiveHostState
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import capabilities
 from ansible_collections.novalite.compute.plugins.module_utils.store import host_changes, migrations, schema
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store, utcnow
 
@@ -78,6 +79,16 @@ def assert_same_caches(live, loaded):
             np.testing.assert_array_equal(cached, host_capabilities.checked(loaded, key[1]), err_msg=repr(key))
         elif key[0] == '\0static':
             np.testing.assert_array_equal(cached, loaded._capability_cache[key], err_msg=repr(key))
+        elif key[0] == '\0masks':
+            # a filter's kept masks (the next request's answer unless the aggregates were read again)
+            if cached[0] is live.aggregates:
+                flt = {'capabilities': capabilities.ComputeCapabilitiesFilter,
+                       'image': capabilities.ImagePropertiesFilter}[key[1]]
+                wanted = (key[2],) if key[1] == 'capabilities' else key[2]
+                fresh = flt._compute_masks(loaded, *wanted)
+                assert [label for label, _ok in cached[1][0]] == [label for label, _ok in fresh], key
+                for (_label, ok), (_l, fresh_ok) in zip(cached[1][0], fresh):
+                    np.testing.assert_array_equal(ok, fresh_ok, err_msg=repr(key))
         else:
             assert _decoded_column(cached) == _decoded_column(loaded.capability_column(key)), key
     for formula in (host_capabilities.free_disk_mb, host_capabilities.free_ram_mb, host_capabilities.free_vcpus,

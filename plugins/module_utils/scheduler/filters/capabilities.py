@@ -104,9 +104,17 @@ class ComputeCapabilitiesFilter(BaseHostFilter):
         return True
 
     def _spec_masks(self, state, spec):
-        """[(label, bool column)] per checked extra spec: which hosts it lets through."""
+        """([(label, bool column)] per checked extra spec: which hosts it lets through, their and)."""
+        specs = tuple(relevant_specs(spec.extra_specs))
+        if all(host_capabilities.is_static(path) for path, _requirement, _scoped in specs):
+            return host_capabilities.static_masks(state, ('capabilities', specs),
+                                                  lambda: _anded(self._compute_masks(state, specs), state.n))
+        return _anded(self._compute_masks(state, specs), state.n)
+
+    @staticmethod
+    def _compute_masks(state, specs):
         masks = []
-        for path, requirement, scoped in relevant_specs(spec.extra_specs):
+        for path, requirement, scoped in specs:
             codes, values = state.capability_column(path)
             ok = np.fromiter((match(v, requirement) for v in values), dtype=bool, count=len(values))
             passes = ok[codes] if len(values) else np.ones(state.n, dtype=bool)
@@ -116,14 +124,19 @@ class ComputeCapabilitiesFilter(BaseHostFilter):
         return masks
 
     def filter_all(self, state, spec):
-        mask = np.ones(state.n, dtype=bool)
-        for _label, passes in self._spec_masks(state, spec):
-            mask &= passes
-        return mask
+        return self._spec_masks(state, spec)[1]
 
     def explain(self, state, spec, removed):
-        failing = [label for label, passes in self._spec_masks(state, spec) if not passes[removed].all()]
+        failing = [label for label, passes in self._spec_masks(state, spec)[0] if not passes[removed].all()]
         return 'no match for ' + '; '.join(failing) if failing else ''
+
+
+def _anded(masks, n):
+    """(masks, the and of their columns over ``n`` hosts): the column is what filter_all answers."""
+    mask = np.ones(n, dtype=bool)
+    for _label, ok in masks:
+        mask &= ok
+    return masks, mask
 
 
 # Nova's Architecture / HVType / VMMode canonicalize
@@ -214,7 +227,13 @@ class ImagePropertiesFilter(BaseHostFilter):
     RUN_ON_REBUILD = True
 
     def _masks(self, state, spec):
-        arch, hv_type, vm_mode, version, bits = image_requirements(spec.image_properties)
+        """([(label, bool column)] per image requirement, their and); kept for the next request alike."""
+        wanted = image_requirements(spec.image_properties)
+        return host_capabilities.static_masks(state, ('image', wanted),
+                                              lambda: _anded(self._compute_masks(state, *wanted), state.n))
+
+    @staticmethod
+    def _compute_masks(state, arch, hv_type, vm_mode, version, bits):
         masks = []
         if not (arch or hv_type or vm_mode):
             return masks
@@ -244,10 +263,7 @@ class ImagePropertiesFilter(BaseHostFilter):
         return masks
 
     def filter_all(self, state, spec):
-        mask = np.ones(state.n, dtype=bool)
-        for _label, ok in self._masks(state, spec):
-            mask &= ok
-        return mask
+        return self._masks(state, spec)[1]
 
     def host_passes(self, host_state, spec):
         arch, hv_type, vm_mode, version, bits = image_requirements(spec.image_properties)
@@ -267,5 +283,5 @@ class ImagePropertiesFilter(BaseHostFilter):
         return not bits or _maxphysaddr_ok(host_state.cpu_info, bits)
 
     def explain(self, state, spec, removed):
-        return 'no match for ' + '; '.join(label for label, ok in self._masks(state, spec)
+        return 'no match for ' + '; '.join(label for label, ok in self._masks(state, spec)[0]
                                            if not ok[removed].all())
