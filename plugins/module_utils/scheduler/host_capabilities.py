@@ -297,8 +297,9 @@ def checked_on(state, pos, key):
 def _whole_column(key):
     """Is the cached column of ``key`` computed from whole numpy columns (cheap to compute again, and
     possibly sharing the state's own code arrays)?"""
-    return key[0] in (_STATIC, _MASKS) or (len(key) == 1 and (key[0] == 'host' or key[0] in _CODE_COLUMNS
-                                                    or key[0] in _NUMBER_COLUMNS))
+    if key[0] in (_STATIC, _MASKS):
+        return True
+    return len(key) == 1 and (key[0] == 'host' or key[0] in _CODE_COLUMNS or key[0] in _NUMBER_COLUMNS)
 
 
 def host_changed(state, pos):
