@@ -191,6 +191,10 @@ class JobQueue(object):
         """Run a read-only host call (a console log) now, in this request: its result dict."""
         return run_host_read(self.cfg, call)
 
+    def read_from_hosts(self, calls):
+        """Run read-only host calls (one per host) now, in this request, in one run: their results in order."""
+        return run_host_reads(self.cfg, calls) if calls else []
+
     def _enqueue(self, ident, **values):
         # A worker resolves an accepted row whose API process looks gone; if it found nothing to do ('lost')
         # the row is queued now; one it runs already is left to it.
@@ -666,25 +670,35 @@ def run_host_read(cfg, call):
     playbook as the jobs' calls (host_calls.yml, one lane, nothing recorded): its item result, or a
     failure that says why there is none. No job row and no takeover: a read that dies is just asked again.
     """
+    return run_host_reads(cfg, [call])[0]
+
+
+def _read_key(call):
+    return call.get('host'), call.get('action'), call.get('server')
+
+
+def run_host_reads(cfg, calls):
+    """Several read-only host calls in one run (e.g. every hypervisor's uptime): their results in order."""
     if not HAS_RUNNER:
-        return {'failed': True, 'msg': 'ansible-runner is not installed'}
-    ident = '%s-read-%d-%d' % (call['request_id'], int(time.time() * 1000) % 100000000, next(_RUN_SEQ))
+        return [{'failed': True, 'msg': 'ansible-runner is not installed'} for _call in calls]
+    ident = '%s-read-%d-%d' % (calls[0]['request_id'], int(time.time() * 1000) % 100000000, next(_RUN_SEQ))
     data_dir = os.path.join(cfg['jobs_dir'], ident)
     os.makedirs(data_dir, 0o700, exist_ok=True)
-    results = []
+    results = {}
 
     def on_event(event):
         res = (event.get('event_data') or {}).get('res') or {}
-        if event.get('event') in _ITEM_EVENTS and res.get('item') is not None:
+        item = res.get('item')
+        if event.get('event') in _ITEM_EVENTS and isinstance(item, dict):
             result = dict((k, v) for k, v in res.items() if k not in ('invocation', 'ansible_loop_var', 'item'))
             if event['event'] == 'runner_item_on_failed':
                 result['failed'] = True
-            results.append(result)
+            results.setdefault(_read_key(item), result)
         return False   # nothing of a read is kept
 
     status = 'error'
     try:
-        write_extravars(data_dir, {'novalite_host_calls': [dict(call, lane=_lane_name(0))],
+        write_extravars(data_dir, {'novalite_host_calls': [dict(call, lane=_lane_name(0)) for call in calls],
                                    'novalite_database_url': cfg['database_url']})
         runner = ansible_runner.run(
             private_data_dir=data_dir, ident=ident, playbook=HOST_CALLS,
@@ -696,10 +710,8 @@ def run_host_read(cfg, call):
         LOG.exception('host read %s could not run', ident)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    if results:
-        return results[0]
-    return {'failed': True, 'msg': 'the read of %s on %s ended %s without a result' % (
-        call['action'], call['host'], status)}
+    return [results.get(_read_key(call)) or {'failed': True, 'msg': 'the read of %s on %s ended %s without a result'
+                                              % (call['action'], call['host'], status)} for call in calls]
 
 
 def _lane_name(index):

@@ -305,7 +305,7 @@ def _schemas():
                       'state': string(enum=['up', 'down']), 'status': string(enum=['enabled', 'disabled']),
                       'cpu_info': string(), 'service': obj({'host': string(), 'id': {'oneOf': [integer(), string()]},
                                                             'disabled_reason': nullable(string())}),
-                      'servers': array(obj({'name': string(), 'uuid': string()}))},
+                      'servers': array(obj({'name': string(), 'uuid': string()})), 'uptime': nullable(string())},
                      required=['id', 'hypervisor_hostname', 'state', 'status'])
     service = obj({'id': nullable({'oneOf': [integer(), string()]}), 'binary': string(), 'host': string(),
                    'zone': string(), 'status': string(enum=['enabled', 'disabled']),
@@ -700,6 +700,9 @@ def _compute_ops():
             'hypervisors', array(ref('Hypervisor')))), params=hypervisor_filters)},
         c + '/os-hypervisors/{hypervisor_id}': {'get': op('Show a hypervisor (admin)', ok(200, 'Hypervisor', wrapped(
             'hypervisor', ref('Hypervisor'))), params=[('hypervisor_id', 'integer id below 2.53')])},
+        c + '/os-hypervisors/{hypervisor_id}/uptime': {'get': op(
+            'The host\'s uptime text, read from it now (admin; gone from 2.88)', ok(200, 'Hypervisor', wrapped(
+                'hypervisor', ref('Hypervisor'))), params=[('hypervisor_id', 'integer id below 2.53')])},
         c + '/os-hypervisors/statistics': {'get': op('Sums over the enabled hypervisors (admin)', ok(
             200, 'Statistics', wrapped('hypervisor_statistics', obj(dict((k, integer()) for k in HYPERVISOR_STATISTICS)))))},
         c + '/os-hypervisors/{hypervisor_hostname_pattern}/search': {'get': op(

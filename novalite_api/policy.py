@@ -133,6 +133,7 @@ DEFAULTS = {
     'os_compute_api:os-hypervisors:list-detail': ADMIN,
     'os_compute_api:os-hypervisors:show': ADMIN,
     'os_compute_api:os-hypervisors:statistics': ADMIN,
+    'os_compute_api:os-hypervisors:uptime': ADMIN,
     'os_compute_api:os-hypervisors:search': ADMIN,
     'os_compute_api:os-hypervisors:servers': ADMIN,
     'os_compute_api:os-services:list': ADMIN,

@@ -10,11 +10,11 @@ __metaclass__ = type
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, only_query_params, page, store, strict_bool
+from novalite_api.compute.common import ctx, jobs, only_query_params, page, store, strict_bool
 from novalite_api.compute.views import hypervisors as views
 from novalite_api.faults import ApiError
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+from ansible_collections.novalite.compute.plugins.module_utils.compute import host_calls, instances
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 
 try:
@@ -56,8 +56,25 @@ def _list(detail):
         nodes = _matching(pattern, nodes)
     elif since(33):
         nodes, body = page(nodes, _node_id, 'hypervisors_links', missing='marker [%s] not found')
-    return flask.jsonify(dict({'hypervisors': [
-        views.show(n, detail, _servers_of(n) if with_servers else None) for n in nodes]}, **body))
+    shown = [views.show(n, detail, _servers_of(n) if with_servers else None) for n in nodes]
+    if detail and since(88):
+        uptimes = _uptimes(nodes)
+        for node, view in zip(nodes, shown):
+            view['uptime'] = uptimes.get(node['host'])
+    return flask.jsonify(dict({'hypervisors': shown}, **body))
+
+
+def _uptimes(nodes):
+    """{host: what ``uptime`` prints there} for the hosts that are up, read from them now in one run, as Nova
+    asks each compute service; a host that is down or does not answer is left out (Nova shows null)."""
+    up = [n for n in nodes if n['state'] == 'up']
+    if not up:
+        return {}
+    with store().read() as conn:
+        calls = [host_calls.host_facts_call(conn, n['host'], ctx().request_id) for n in up]
+    results = jobs().read_from_hosts(calls)
+    return dict((call['host'], (result.get('host_facts') or {}).get('uptime'))
+                for call, result in zip(calls, results) if not result.get('failed'))
 
 
 def index():
@@ -70,16 +87,37 @@ def detail():
     return _list(True)
 
 
+def _find(hypervisor_id):
+    if since(53) and not instances.is_uuid_like(hypervisor_id):
+        raise ApiError(400, 'Invalid uuid %s' % hypervisor_id)
+    for node in hosts.list_nodes(store()):
+        if str(_node_id(node)) == hypervisor_id:
+            return node
+    raise ApiError(404, "Hypervisor with ID '%s' could not be found." % hypervisor_id)
+
+
 def show(hypervisor_id):
     policy.enforce('os_compute_api:os-hypervisors:show', ctx())
     only_query_params('with_servers', from_minor=102)
-    if since(53) and not instances.is_uuid_like(hypervisor_id):
-        raise ApiError(400, 'Invalid uuid %s' % hypervisor_id)
     with_servers = _with_servers()
-    for node in hosts.list_nodes(store()):
-        if str(_node_id(node)) == hypervisor_id:
-            return flask.jsonify({'hypervisor': views.show(node, True, _servers_of(node) if with_servers else None)})
-    raise ApiError(404, "Hypervisor with ID '%s' could not be found." % hypervisor_id)
+    node = _find(hypervisor_id)
+    view = views.show(node, True, _servers_of(node) if with_servers else None)
+    if since(88):
+        view['uptime'] = _uptimes([node]).get(node['host'])
+    return flask.jsonify({'hypervisor': view})
+
+
+def uptime(hypervisor_id):
+    """The host's ``uptime`` text, read from it now (until 2.88, which puts it in the hypervisor's show)."""
+    if since(88):
+        raise ApiError(404, 'The resource could not be found.')
+    policy.enforce('os_compute_api:os-hypervisors:uptime', ctx())
+    node = _find(hypervisor_id)
+    text = _uptimes([node]).get(node['host'])
+    if text is None:
+        # Nova's ComputeServiceUnavailable: the host is down or did not answer
+        raise ApiError(400, 'Compute service of %s is unavailable at this time.' % node['host'])
+    return flask.jsonify({'hypervisor': dict(views.show(node, False), uptime=text)})
 
 
 def statistics():

@@ -101,6 +101,7 @@ ROUTES = (
     ('GET', '/v2.1/os-hypervisors/detail', hypervisors.detail),
     ('GET', '/v2.1/os-hypervisors/statistics', hypervisors.statistics),
     ('GET', '/v2.1/os-hypervisors/<hypervisor_id>', hypervisors.show),
+    ('GET', '/v2.1/os-hypervisors/<hypervisor_id>/uptime', hypervisors.uptime),
     ('GET', '/v2.1/os-hypervisors/<hypervisor_hostname_pattern>/search', hypervisors.search),
     ('GET', '/v2.1/os-hypervisors/<hypervisor_hostname_pattern>/servers', hypervisors.servers),
     ('GET', '/v2.1/os-server-groups', server_groups.index),

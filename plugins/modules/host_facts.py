@@ -80,6 +80,11 @@ host_facts:
     host_uuid:
       description: The host UUID from libvirt's capabilities.
       type: str
+    uptime:
+      description: What C(uptime) prints on the host in the C locale (the hypervisor uptime API's text), or
+        null when it cannot run.
+      type: str
+      sample: " 08:32:11 up 93 days, 18:25, 12 users,  load average: 0.20, 0.17, 0.18"
     host_ip:
       description: IPv4 address of the default-route interface for local URIs, else null.
       type: str

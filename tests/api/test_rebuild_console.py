@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import base64
 import os
+import re
 import time
 
 import pytest
@@ -21,6 +22,8 @@ import pytest
 from lib.guests import MARKERS_DONE, built_test_image, marker_user_data, markers_seen
 from lib.live_api import running
 from lib.novalite_env import libvirt_state
+
+from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 
 WRITTEN = 'NOVALITE MARKER WRITTEN vda: before'
 
@@ -219,3 +222,26 @@ def test_new_image_the_host_cannot_run_is_no_valid_host_then_a_good_rebuild_reco
         as_json=False)
     wait_status(live, ident, token, ['ACTIVE'])
     live.wait_console(ident, MARKERS_DONE)
+
+
+# what `uptime` prints in the C locale (procps): " 08:32:11 up 93 days, 18:25,  2 users,  load average: ..."
+UPTIME_TEXT = re.compile(r'^ ?\d\d:\d\d:\d\d up .+,\s+load average: [0-9.]+, [0-9.]+, [0-9.]+$')
+
+
+def test_hypervisor_uptime_is_read_from_the_host(live):
+    """Nova's hypervisor uptime: what `uptime` prints on the compute host, read now (another host read)."""
+    store = live.store()
+    try:
+        node = hosts.get_node(store, live.host)
+    finally:
+        store.dispose()
+    for version, ident in (('2.1', node['id']), ('2.53', node['uuid'])):
+        status, _h, body = live.http.call('GET', '/compute/v2.1/os-hypervisors/%s/uptime' % ident,
+                                          token=live.token(), headers={'OpenStack-API-Version': 'compute %s' % version})
+        assert status == 200, body
+        # the keys of Nova's sample (hypervisors-uptime-resp.json)
+        assert sorted(body['hypervisor']) == ['hypervisor_hostname', 'id', 'state', 'status', 'uptime']
+        assert body['hypervisor']['id'] == ident and UPTIME_TEXT.match(body['hypervisor']['uptime']), body
+    # from 2.88 in the hypervisor itself; the CLI splits the text into its parts
+    shown = cli(live, '--os-compute-api-version', '2.88', 'hypervisor', 'show', node['uuid'])
+    assert re.match(r'^[0-9.]+, [0-9.]+, [0-9.]+$', shown['load_average']) and shown['uptime'], shown

@@ -55,8 +55,8 @@ def show(node, detail, servers=None):
                     'disabled_reason': node['disabled_reason']},
     })
     if since(88):
-        # 2.88 drops the statistics (placement has them) and adds the host's uptime text, which novalite's
-        # compute hosts do not report: null, as Nova answers when the host cannot tell.
+        # 2.88 drops the statistics (placement has them) and adds the host's uptime text: null unless the
+        # handler read it from the host (a down host, or a list without details, stays null)
         out['uptime'] = None
         return out
     out.update(usage(node))

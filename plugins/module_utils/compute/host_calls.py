@@ -5,13 +5,15 @@
 
 A host call is a dict::
 
-    host: compute host (inventory name)            module: instance | instance_action | console_log
+    host: compute host (inventory name)            module: instance | instance_action | console_log | host_facts
     instance: the instance spec (docs/architecture.md) state: desired state (module instance)
     libvirt_uri, instances_path: the host's settings   action: the action (create, stop, reboot_hard, sync, ...)
     server: uuid       request_id: the instance action's request id
     domain_xml: (hard reboot only) the domain as the store knows it
     rebuild, preserve_ephemeral: (rebuild only) the rebuild's request id; keep disk.local
     length: (console_output only) how many lines of the console log
+
+A host's own read (``host_facts_call``: its facts, e.g. the uptime) names no server.
 
 ``roles/server/tasks/host_calls.yml`` runs a list of them (the playbooks, and
 ``playbooks/host_calls.yml`` for the REST shim's jobs); each outcome is
@@ -117,3 +119,11 @@ def build(conn, instance, action, request_id, length=None):
         # Nova's hard reboot redefines the domain from what the store knows.
         call['domain_xml'] = instance['domain_xml']
     return call
+
+
+def host_facts_call(conn, host, request_id):
+    """The read-only call that asks compute host ``host`` for its facts (Nova's host RPCs, e.g. its uptime)."""
+    node = node_settings(conn, host)
+    return {'host': node['host'], 'module': 'host_facts', 'action': 'host_facts', 'request_id': request_id,
+            'libvirt_uri': node.get('libvirt_uri') or 'qemu:///system',
+            'instances_path': node.get('instances_path') or '/var/lib/novalite/instances'}

@@ -15,6 +15,7 @@ __metaclass__ = type
 import os
 import socket
 import struct
+import subprocess
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import HypervisorError, InvalidInput
 from ansible_collections.novalite.compute.plugins.module_utils.virt import connection
@@ -223,12 +224,24 @@ def gather(libvirt_uri=None, instances_path='/var/lib/novalite/instances', virt_
             conn.close()
         except Exception:  # noqa: BLE001 - closing a broken connection
             pass
+    facts['uptime'] = uptime()
     facts['hypervisor_version_text'] = version_text(facts['hypervisor_version'])
     facts['libvirt_version_text'] = version_text(facts['libvirt_version'])
     if virt_type == 'kvm' and detected != 'kvm':
         raise InvalidInput('novalite_virt_type', 'kvm requested but this host has no usable KVM (detected %s)'
                            % detected)
     return facts
+
+
+def uptime():
+    """What ``uptime`` prints on this host in the C locale (Nova's libvirt driver answers the hypervisor
+    uptime API so), without its newline; None when it cannot run."""
+    try:
+        done = subprocess.run(['uptime'], env=dict(os.environ, LANG='C', LC_ALL='C'), stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.rstrip('\n') or None if done.returncode == 0 else None
 
 
 def _is_local(uri):

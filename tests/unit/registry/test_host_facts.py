@@ -1,6 +1,7 @@
 """host_facts: libvirt's test driver for the fast path, the real qemu:///system for real numbers."""
 
 import os
+import re
 import uuid
 
 import pytest
@@ -51,6 +52,13 @@ def test_gather_on_the_test_driver(tmp_path):
     assert abs(facts['free_disk_gb'] - stat.f_bavail * stat.f_frsize // 1024 ** 3) <= 1
     assert facts['running_vms'] == 1   # the test driver's predefined "test" domain
     assert facts['virt_type'] in ('kvm', 'qemu')
+    # what `uptime` prints in the C locale, the hypervisor uptime API's text
+    assert re.match(r'^ ?\d\d:\d\d:\d\d up .*load average: ', facts['uptime']), facts['uptime']
+
+
+def test_uptime_is_none_when_uptime_cannot_run(monkeypatch):
+    monkeypatch.setenv('PATH', '/nonexistent')
+    assert host_facts.uptime() is None
 
 
 def test_missing_instances_path_is_measured_not_created(tmp_path):
