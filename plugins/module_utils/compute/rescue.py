@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.novalite.compute.plugins.module_utils import rescue_devices
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, conductor, host_calls, instances,
 )
@@ -43,6 +44,8 @@ def rescue_image(store, context, image_ref):
             or (image.get('properties') or {}).get('img_block_device_mapping')):
         # not bootable as a disk (Nova: a volume snapshot image is refused the same way)
         raise InvalidInput('rescue_image_ref', UNSUPPORTED % image_ref)
+    # a stable device rescue's device and bus must be ones the host can attach (Nova's driver would fail later)
+    rescue_devices.stable_rescue_device(image.get('properties'))
     return image
 
 

@@ -18,7 +18,7 @@ import os
 import re
 import time
 
-from ansible_collections.novalite.compute.plugins.module_utils import states
+from ansible_collections.novalite.compute.plugins.module_utils import rescue_devices, states
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     Conflict, HypervisorError, InvalidInput, NotFound, NovaliteError,
 )
@@ -480,7 +480,9 @@ def rescue(conn, instance, settings, image, shutdown_timeout=DEFAULT_SHUTDOWN_TI
     """Nova's libvirt rescue: keep the domain's definition in ``unrescue.xml``, power the guest off (cleanly, up
     to ``shutdown_timeout`` s), make ``disk.rescue`` (an overlay of ``image``, the rescue image, at its own size)
     and, when the server has a config drive, ``disk.config.rescue``; then define the rescue layout (rescue disk
-    vda, the root disk vdb: ``disk.rescue_disks``, rendered by ``domain_xml.render``) and start it.
+    vda, the root disk vdb: ``disk.rescue_disks``, rendered by ``domain_xml.render``) and start it. A rescue
+    image with ``hw_rescue_device`` / ``hw_rescue_bus`` gets Nova's stable device rescue instead: every disk
+    where it was, the rescue disk added on that bus and booted first (``disk.stable_rescue_disks``).
 
     Done once: a server already rescued is left as it is (``rescued`` False). A failure puts the original
     definition back and removes the rescue files before raising (the guest stays off). Returns {'rescued',
@@ -518,12 +520,18 @@ def rescue(conn, instance, settings, image, shutdown_timeout=DEFAULT_SHUTDOWN_TI
         _remove([rescue_disk])         # one an interrupted rescue left: made again
         made.append(rescue_disk)
         disk.create_overlay(rescue_disk, base['path'], base['format'], base['virtual_size'])
-        drive = None
-        if existing.get('config_drive'):
-            drive = os.path.join(idir, disk.RESCUE_CONFIG_DRIVE)
-            made.append(drive)
-            config_drive.build(drive, instance)
-        xml, _virt_type = render_for(conn, instance, settings, disk.rescue_disks(existing, rescue_disk, drive))
+        stable = rescue_devices.stable_rescue_device(image.get('properties'))
+        if stable:
+            # Nova's stable device rescue: every disk where it was, the rescue disk added last and booted first
+            layout = disk.stable_rescue_disks(existing, rescue_disk, *stable)
+        else:
+            drive = None
+            if existing.get('config_drive'):
+                drive = os.path.join(idir, disk.RESCUE_CONFIG_DRIVE)
+                made.append(drive)
+                config_drive.build(drive, instance)
+            layout = disk.rescue_disks(existing, rescue_disk, drive)
+        xml, _virt_type = render_for(conn, instance, settings, layout)
         try:
             dom = conn.defineXML(xml)
             dom.create()

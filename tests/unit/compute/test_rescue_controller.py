@@ -35,6 +35,10 @@ def catalog(store, tmp_path):
         'private': images.register(store, image_store, 'theirs', disk, visibility='private', owner='p2'),
         'volume': images.register(store, image_store, 'vol-snap', disk, visibility='public',
                                   properties={'img_block_device_mapping': '[{}]'}),
+        'stable': images.register(store, image_store, 'stable', disk, visibility='public',
+                                  properties={'hw_rescue_device': 'disk', 'hw_rescue_bus': 'sata'}),
+        'floppy': images.register(store, image_store, 'floppy', disk, visibility='public',
+                                  properties={'hw_rescue_device': 'floppy'}),
     }
 
 
@@ -131,6 +135,12 @@ def test_rescue_image_ref_and_refusals_change_nothing(store, catalog):
         with pytest.raises(InvalidInput, match="Requested rescue image '%s' is not supported" % ref) as info:
             server_actions.start(store, other['uuid'], 'rescue', _ctx(), rescue_image=ref)
         assert info.value.field == 'rescue_image_ref' and info.value.code == 400
+    # Nova's stable device rescue: the device and bus the rescue image asks for must be ones the host has
+    with pytest.raises(InvalidInput, match="Requested rescue device 'floppy' is not supported"):
+        server_actions.start(store, other['uuid'], 'rescue', _ctx(), rescue_image=catalog['floppy']['id'])
+    stable = server_actions.start(store, other['uuid'], 'rescue', _ctx(), check_mode=True,
+                                  rescue_image=catalog['stable']['id'])
+    assert stable['server']['uuid'] == other['uuid']
     # another project's server is not there; locked (by an admin) refuses before the image is looked at
     with pytest.raises(NotFound):
         server_actions.start(store, other['uuid'], 'rescue', _ctx(project='p2'))

@@ -98,3 +98,43 @@ def test_a_failed_rescue_puts_the_original_domain_back(spawned, tmp_path):
         driver.rescue(conn, inst, settings, None)
     # a server that is not rescued has nothing to unrescue
     assert driver.unrescue(conn, inst, settings) == {'unrescued': False}
+
+
+def test_stable_device_rescue_keeps_every_disk_and_boots_the_rescue_disk_first(tmp_path):
+    from ansible_collections.novalite.compute.plugins.module_utils import rescue_devices
+    inst = instance_spec({'id': 'img-1', 'name': 'img', 'location': '/nonexistent', 'properties': {}},
+                         ephemeral_gb=1)
+    inst['user_data'] = 'TkFUSQ=='
+    existing = disk.planned_disks('/var/lib/novalite/instances', inst)
+    rescue_disk = os.path.join(existing['instance_dir'], disk.RESCUE_DISK)
+    assert rescue_devices.stable_rescue_device({}) is None   # a legacy rescue
+    assert rescue_devices.stable_rescue_device({'hw_rescue_bus': 'virtio'}) == ('disk', 'virtio')
+    for props, want in (({'hw_rescue_device': 'disk', 'hw_rescue_bus': 'virtio'}, ('disk', 'vdc', 'virtio')),
+                        ({'hw_rescue_device': 'disk', 'hw_rescue_bus': 'sata'}, ('disk', 'sda', 'sata')),
+                        ({'hw_rescue_device': 'cdrom'}, ('cdrom', 'hda', 'ide'))):
+        layout = disk.stable_rescue_disks(existing, rescue_disk, *rescue_devices.stable_rescue_device(props))
+        xml = domain_xml.render(inst, layout, {}, 'qemu')
+        validate(xml, tmp_path)
+        doc = etree.fromstring(xml.encode('utf-8'))
+        assert [(d.get('device'), os.path.basename(d.find('source').get('file'))) for d in doc.findall(
+            'devices/disk')] == [('disk', 'disk'), ('disk', 'disk.local'), (want[0], 'disk.rescue'),
+                                 ('cdrom', 'disk.config')]
+        rescue = doc.findall('devices/disk')[2]
+        assert (rescue.find('target').get('dev'), rescue.find('target').get('bus')) == want[1:]
+        assert rescue.find('boot').get('order') == '1' and doc.find('os/boot') is None
+    for props in ({'hw_rescue_device': 'floppy'}, {'hw_rescue_device': 'cdrom', 'hw_rescue_bus': 'virtio'},
+                  {'hw_rescue_bus': 'xen'}):
+        with pytest.raises(errors.InvalidInput) as info:
+            rescue_devices.stable_rescue_device(props)
+        assert info.value.field == 'rescue_image_ref'
+
+
+def test_stable_device_rescue_on_the_test_driver(spawned, tmp_path):
+    conn, inst, settings, idir = spawned
+    original = _xml(conn, inst['uuid'])
+    image = image_spec(tmp_path / 'tiny.qcow2', properties={'hw_rescue_device': 'disk', 'hw_rescue_bus': 'virtio'})
+    assert driver.rescue(conn, inst, settings, image, shutdown_timeout=0)['rescued'] is True
+    assert _sources(_xml(conn, inst['uuid'])) == [('disk', 'disk', 'vda'), ('disk', 'disk.local', 'vdb'),
+                                                  ('disk', 'disk.rescue', 'vdc'), ('cdrom', 'disk.config', 'hdd')]
+    assert driver.unrescue(conn, inst, settings) == {'unrescued': True}
+    assert _xml(conn, inst['uuid']) == original and not (idir / 'disk.rescue').exists()
