@@ -17,13 +17,12 @@ import hashlib
 import json
 import os
 import subprocess
-import time
 
 import pytest
 from lxml import etree
 
-from lib.guests import MARKERS_DONE, built_test_image, domain_xml_of, marker_user_data, markers_seen
-from lib.live_api import running
+from lib.guests import MARKERS_DONE, built_test_image, domain_disks, domain_xml_of, marker_user_data, markers_seen
+from lib.live_api import console_text, running, server_action as action, show_server as _show, wait_status
 from lib.novalite_env import libvirt_state
 
 WRITTEN = 'NOVALITE MARKER WRITTEN vda: kept'
@@ -33,40 +32,6 @@ WRITTEN = 'NOVALITE MARKER WRITTEN vda: kept'
 def live():
     with running(job_concurrency=2) as service:
         yield service
-
-
-def _show(live, ident, token):
-    status, _h, body = live.http.call('GET', '/compute/v2.1/servers/%s' % ident, token=token)
-    assert status == 200, body
-    return body['server']
-
-
-def wait_status(live, ident, token, statuses, timeout=180):
-    deadline = time.time() + timeout
-    server = None
-    while time.time() < deadline:
-        server = _show(live, ident, token)
-        if server['status'] in statuses and server['OS-EXT-STS:task_state'] is None:
-            return server
-        time.sleep(0.5)
-    raise AssertionError('server %s not in %s; last %r\n%s' % (ident, statuses, server, live.log()))
-
-
-def action(live, ident, body, token, version='2.1'):
-    return live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, body, token=token,
-                          headers={'OpenStack-API-Version': 'compute %s' % version})
-
-
-def console_text(live, ident):
-    with open(live.console_log(ident), errors='replace') as handle:
-        return handle.read()
-
-
-def disks_in_libvirt(ident):
-    """[(target, source file name)] of the domain's disks (the config drive cdrom aside)."""
-    doc = etree.fromstring(domain_xml_of(ident).encode('utf-8'))
-    return [(d.find('target').get('dev'), os.path.basename(d.find('source').get('file')))
-            for d in doc.findall("devices/disk[@device='disk']")]
 
 
 def rescue_files(live, ident):
@@ -120,7 +85,7 @@ def test_refusals_change_nothing(live, guest):
     live.cli('server', 'unlock', ident, as_json=False)
     # nothing changed: ACTIVE, running, one disk, no rescue files, no rescue action recorded
     assert _show(live, ident, token)['status'] == 'ACTIVE' and libvirt_state(ident) == 'running'
-    assert disks_in_libvirt(ident) == [('vda', 'disk')] and rescue_files(live, ident) == []
+    assert domain_disks(ident) == [('vda', 'disk')] and rescue_files(live, ident) == []
     assert vm_state(live, ident) == ('active', None, actions_before + ['lock', 'unlock'])
 
 
@@ -132,7 +97,7 @@ def test_rescue_shows_the_root_disk_second_and_unrescue_boots_it_again(live, gue
     assert rescued['OS-EXT-STS:vm_state'] == 'rescued' and rescued['OS-EXT-STS:power_state'] == 1
     assert vm_state(live, ident)[:2] == ('rescued', None)
     assert libvirt_state(ident) == 'running'
-    assert disks_in_libvirt(ident) == [('vda', 'disk.rescue'), ('vdb', 'disk')]
+    assert domain_disks(ident) == [('vda', 'disk.rescue'), ('vdb', 'disk')]
     live.wait_console(ident, MARKERS_DONE)
     console = console_text(live, ident)
     # the rescue guest booted a fresh disk of the server's image; the server's own disk is vdb, with its marker
@@ -144,7 +109,7 @@ def test_rescue_shows_the_root_disk_second_and_unrescue_boots_it_again(live, gue
     live.cli('server', 'unrescue', 'rs-vm', cloud='novalite-demo', as_json=False)
     back = wait_status(live, ident, token, ['ACTIVE'])
     assert back['OS-EXT-STS:vm_state'] == 'active' and libvirt_state(ident) == 'running'
-    assert disks_in_libvirt(ident) == [('vda', 'disk')] and rescue_files(live, ident) == []
+    assert domain_disks(ident) == [('vda', 'disk')] and rescue_files(live, ident) == []
     live.wait_console(ident, MARKERS_DONE)
     assert markers_seen(console_text(live, ident)) == {'vda': ['kept']}
     events = live.cli('server', 'event', 'list', 'rs-vm', cloud='novalite-demo')
@@ -177,7 +142,7 @@ def test_stable_device_rescue_with_a_rescue_image_ref_at_2_87(live, guest):
                           check=True).stdout
     assert os.path.basename(json.loads(info)['backing-filename']) == hashlib.sha1(other['id'].encode()).hexdigest()
     assert _show(live, ident, token)['image']['id'] == live.seeds['image']['id']   # the server keeps its image
-    assert disks_in_libvirt(ident) == [('vda', 'disk'), ('vdb', 'disk.rescue')]
+    assert domain_disks(ident) == [('vda', 'disk'), ('vdb', 'disk.rescue')]
     doc = etree.fromstring(domain_xml_of(ident).encode('utf-8'))
     assert doc.find("devices/disk/target[@dev='vdb']/../boot").get('order') == '1'
     live.wait_console(ident, MARKERS_DONE)
@@ -185,5 +150,5 @@ def test_stable_device_rescue_with_a_rescue_image_ref_at_2_87(live, guest):
     status, _h, body = action(live, ident, {'unrescue': None}, token, version='2.87')
     assert status == 202, body
     wait_status(live, ident, token, ['ACTIVE'])
-    assert disks_in_libvirt(ident) == [('vda', 'disk')] and rescue_files(live, ident) == []
+    assert domain_disks(ident) == [('vda', 'disk')] and rescue_files(live, ident) == []
     live.wait_console(ident, MARKERS_DONE)

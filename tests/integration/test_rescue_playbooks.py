@@ -9,9 +9,8 @@ disk, the marker still there).
 import os
 
 import pytest
-from lxml import etree
 
-from lib.guests import MARKERS_DONE, domain_xml_of, marker_user_data, markers_seen
+from lib.guests import MARKERS_DONE, domain_disks, marker_user_data, markers_seen
 from lib.novalite_env import TEST_IMAGE, libvirt_state
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
@@ -23,12 +22,6 @@ pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
 def _console(env, vm):
     with open(env.console_log(vm), errors='replace') as handle:
         return handle.read()
-
-
-def _disks(uuid):
-    doc = etree.fromstring(domain_xml_of(uuid).encode('utf-8'))
-    return [(d.find('target').get('dev'), os.path.basename(d.find('source').get('file')))
-            for d in doc.findall("devices/disk[@device='disk']")]
 
 
 def test_rescue_and_unrescue_through_the_playbook(env):
@@ -43,7 +36,7 @@ def test_rescue_and_unrescue_through_the_playbook(env):
     not_rescued = env.playbook('server_action.yml', server='rs1', action='unrescue')
     assert not_rescued.rc != 0 and "Cannot 'unrescue'" in not_rescued.output
     kept = env.server(vm['uuid'])
-    assert (kept['vm_state'], kept['task_state']) == (S.ACTIVE, None) and _disks(vm['uuid']) == [('vda', 'disk')]
+    assert (kept['vm_state'], kept['task_state']) == (S.ACTIVE, None) and domain_disks(vm['uuid']) == [('vda', 'disk')]
     assert [a['action'] for a in instances.list_actions(env.store(), vm['uuid'])] == ['create']
 
     # Nova rescues a stopped server too; the rescue guest runs
@@ -53,14 +46,14 @@ def test_rescue_and_unrescue_through_the_playbook(env):
     assert (rescued['vm_state'], rescued['task_state'], rescued['status'], rescued['power_state']) == (
         S.RESCUED, None, 'RESCUE', S.RUNNING)
     assert libvirt_state(vm['uuid']) == 'running'
-    assert _disks(vm['uuid']) == [('vda', 'disk.rescue'), ('vdb', 'disk')]
+    assert domain_disks(vm['uuid']) == [('vda', 'disk.rescue'), ('vdb', 'disk')]
     env.wait_for_console(rescued, MARKERS_DONE)
     assert markers_seen(_console(env, rescued)) == {'vda': [], 'vdb': ['mine']}
 
     env.must('server_action.yml', server='rs1', action='unrescue')
     back = env.server(vm['uuid'])
     assert (back['vm_state'], back['task_state'], back['status']) == (S.ACTIVE, None, 'ACTIVE')
-    assert libvirt_state(vm['uuid']) == 'running' and _disks(vm['uuid']) == [('vda', 'disk')]
+    assert libvirt_state(vm['uuid']) == 'running' and domain_disks(vm['uuid']) == [('vda', 'disk')]
     idir = os.path.join(env.instances_paths['localhost'], vm['uuid'])
     assert not [n for n in os.listdir(idir) if n.endswith('.rescue') or n == 'unrescue.xml']
     env.wait_for_console(back, MARKERS_DONE)

@@ -4,23 +4,16 @@ import subprocess
 
 import pytest
 from lib.sched_rows import add_host
+from test_rebuild_and_console import FLAVOR, _ctx
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, conductor, desired, instances, server_actions,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     InstanceInvalidState, InstanceLocked, InvalidInput, NotFound,
 )
-
-FLAVOR = {'flavorid': '1', 'name': 'm1.tiny', 'vcpus': 1, 'memory_mb': 512, 'root_gb': 1,
-          'ephemeral_gb': 0, 'swap': 0, 'extra_specs': {}}
-
-
-def _ctx(admin=False, project='p1', user='u1'):
-    return Context(user_id=user, project_id=project, is_admin=admin)
 
 
 @pytest.fixture
@@ -73,8 +66,9 @@ def test_table_rows_are_novas():
     assert S.api_status(S.ACTIVE, S.RESCUING) == 'ACTIVE'
 
 
-@pytest.mark.parametrize('vm_state,allowed', [(S.ACTIVE, True), (S.STOPPED, True), (S.ERROR, True),
-                                               (S.PAUSED, False), (S.SUSPENDED, False), (S.RESCUED, False)])
+@pytest.mark.parametrize('vm_state,allowed', [
+    (S.ACTIVE, True), (S.STOPPED, True), (S.ERROR, True), (S.PAUSED, False), (S.SUSPENDED, False),
+    (S.RESCUED, False)])
 def test_rescue_allowed_states(vm_state, allowed):
     inst = {'uuid': 'u', 'vm_state': vm_state, 'task_state': None, 'locked': False}
     if allowed:

@@ -36,8 +36,8 @@ def test_rescue_layout_boots_the_rescue_disk_with_the_root_disk_second(tmp_path)
     assert doc.find('os/boot').get('dev') == 'hd' and doc.findtext('uuid') == inst['uuid']
     # without a config drive there is none in the rescue domain either
     plain = disk.rescue_disks(dict(existing, config_drive=None), os.path.join(idir, disk.RESCUE_DISK))
-    assert _sources(domain_xml.render(inst, plain, {}, 'qemu')) == [('disk', 'disk.rescue', 'vda'),
-                                                                   ('disk', 'disk', 'vdb')]
+    assert _sources(domain_xml.render(inst, plain, {}, 'qemu')) == [
+        ('disk', 'disk.rescue', 'vda'), ('disk', 'disk', 'vdb')]
     with pytest.raises(errors.InvalidInput):
         disk.rescue_disks(dict(existing, disks=[]), os.path.join(idir, disk.RESCUE_DISK))
 
