@@ -179,3 +179,17 @@ def test_desired_states_leave_a_rescued_server_alone(store, catalog):
     with pytest.raises(InstanceInvalidState, match='busy'):
         desired.decide(dict(inst, vm_state=S.ACTIVE, task_state=S.RESCUING), 'running')
     assert desired.decide(inst, 'absent').action == 'delete'
+
+
+def test_reconcile_leaves_an_interrupted_rescue_in_error(store, catalog):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile
+    inst = _server(store, catalog)
+    server_actions.start(store, inst['uuid'], 'rescue', _ctx())   # no job owns it: a killed playbook
+    domain = {'uuid': inst['uuid'], 'name': instances.domain_name(inst), 'power_state': S.RUNNING, 'novalite': True}
+    done = reconcile.apply(store, 'h1', [domain], [], grace=0)
+    assert [s['action'] for s in done['stale_task_states']] == ['rescue']
+    # a running domain may be the rescue one or the server's own: ERROR, not ACTIVE
+    after = instances.get(store, inst['uuid'])
+    assert (after['vm_state'], after['task_state']) == (S.ERROR, None)
+    assert 'found by reconcile' in instances.latest_fault(store, inst['uuid'])['message']
+    assert server_actions.start(store, inst['uuid'], 'rescue', _ctx())['server']['task_state'] == S.RESCUING
