@@ -492,6 +492,7 @@ def rescue(conn, instance, settings, image, shutdown_timeout=DEFAULT_SHUTDOWN_TI
     uuid = disk.validate_uuid(instance)
     if not isinstance(image, dict) or not image.get('id'):
         raise InvalidInput('rescue.image', 'is required (the rescue image)')
+    stable = rescue_devices.stable_rescue_device(image.get('properties'))   # checked before anything changes
     path = settings['instances_path']
     idir = disk.instance_dir(path, uuid)
     dom = require_domain(conn, uuid)
@@ -520,7 +521,6 @@ def rescue(conn, instance, settings, image, shutdown_timeout=DEFAULT_SHUTDOWN_TI
         _remove([rescue_disk])         # one an interrupted rescue left: made again
         made.append(rescue_disk)
         disk.create_overlay(rescue_disk, base['path'], base['format'], base['virtual_size'])
-        stable = rescue_devices.stable_rescue_device(image.get('properties'))
         if stable:
             # Nova's stable device rescue: every disk where it was, the rescue disk added last and booted first
             layout = disk.stable_rescue_disks(existing, rescue_disk, *stable)

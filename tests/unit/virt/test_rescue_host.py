@@ -96,6 +96,13 @@ def test_a_failed_rescue_puts_the_original_domain_back(spawned, tmp_path):
     assert not any(p.name.endswith('.rescue') or p.name == 'unrescue.xml' for p in idir.iterdir())
     with pytest.raises(errors.InvalidInput):
         driver.rescue(conn, inst, settings, None)
+    # a rescue device the host cannot attach is refused before the guest is touched
+    driver.power_on(conn, inst['uuid'])   # (the failed rescue above left the guest off, as Nova's does)
+    floppy = image_spec(tmp_path / 'tiny.qcow2', properties={'hw_rescue_device': 'floppy'})
+    with pytest.raises(errors.InvalidInput):
+        driver.rescue(conn, inst, settings, floppy)
+    assert driver.get_info(conn, inst['uuid'])['status'] == 'running' and _xml(conn, inst['uuid']) == original
+    assert not (idir / driver.UNRESCUE_XML).exists()
     # a server that is not rescued has nothing to unrescue
     assert driver.unrescue(conn, inst, settings) == {'unrescued': False}
 
