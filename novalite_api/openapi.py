@@ -578,9 +578,12 @@ def _compute_ops():
             'delete': op('Delete a server', ok(204, 'Deletion accepted'), params=server_id, errors=(409,)),
         },
         c + '/servers/{server_id}/action': {'post': op(
-            'Start, stop, reboot, pause, unpause, suspend, resume, lock, unlock, reset the state of or rebuild a '
-            'server (202; rebuild answers the server), or read its console output (200)',
-            both(ok(202, 'Accepted'), ok(200, 'Console output', wrapped('output', string()))),
+            'Start, stop, reboot, pause, unpause, suspend, resume, lock, unlock, reset the state of, rebuild or '
+            'unrescue a server (202; rebuild answers the server), rescue it (200), or read its console output (200)',
+            both(ok(202, 'Accepted'), ok(200, 'Console output, or a rescue accepted', {'oneOf': [
+                wrapped('output', string()),
+                # rescue: Nova's {adminPass} when it sets guest passwords; novalite sets none and answers {}
+                obj({'adminPass': string()}, additional=False)]})),
             body=ref('ServerAction'), params=server_id, errors=(409,))},
         c + '/servers/{server_id}/ips': {'get': op('A server\'s addresses by network', ok(200, 'Addresses', wrapped(
             'addresses', {'type': 'object', 'additionalProperties': array(ref('Address'))})), params=server_id)},

@@ -483,6 +483,8 @@ def action(server_id):
         return _rebuild(inst, args)
     if name == 'os-getConsoleOutput':
         return _console_output(inst, args)
+    if name in ('rescue', 'unrescue'):
+        return _rescue(inst, name, args)
     if name == 'os-resetState':
         # nova/api/openstack/compute/admin_actions.py _reset_state: done in the database, no host call
         validation.validate(args, schemas.RESET_STATE, 'os-resetState')
@@ -531,6 +533,22 @@ def _rebuild(inst, args):
     response.status_code = 202
     response.headers['Location'] = body['server']['links'][0]['href']
     return response
+
+
+def _rescue(inst, name, args):
+    """Nova's rescue (200) and unrescue (202) actions (nova/api/openstack/compute/rescue.py).
+
+    Rescue answers ``{}``: novalite sets no guest password (Nova with enable_instance_password = False), so an
+    ``adminPass`` is validated and not used. From 2.87 Nova may rescue a volume-backed server (stable device
+    rescue); novalite servers have no volumes, so the answer is the same at every microversion.
+    """
+    if name == 'unrescue':
+        validation.validate(args, schemas.UNRESCUE, 'unrescue')
+        _start(inst, 'unrescue')
+        return '', 202
+    spec = validation.validate(args, schemas.RESCUE, 'rescue') or {}
+    _start(inst, 'rescue', rescue_image=spec.get('rescue_image_ref'))
+    return flask.jsonify({}), 200
 
 
 def _console_output(inst, args):

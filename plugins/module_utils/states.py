@@ -45,6 +45,8 @@ REBUILDING = 'rebuilding'
 REBUILD_BLOCK_DEVICE_MAPPING = 'rebuild_block_device_mapping'
 REBUILD_SPAWNING = 'rebuild_spawning'
 REBUILD_TASKS = (REBUILDING, REBUILD_BLOCK_DEVICE_MAPPING, REBUILD_SPAWNING)
+RESCUING = 'rescuing'
+UNRESCUING = 'unrescuing'
 
 # power_state (nova/compute/power_state.py): integers as stored by Nova
 NOSTATE = 0

@@ -56,6 +56,19 @@ options:
       - With I(rebuild), keep the ephemeral disk (C(disk.local)) instead of making a new one.
     type: bool
     default: false
+  rescue:
+    description:
+      - Rescue the instance first (Nova's rescue) - keep its domain definition in C(unrescue.xml), power it off,
+        boot C(disk.rescue), a new overlay of C(rescue.image) (an image spec as C(instance.image)), with the
+        root disk attached second (vdb) and the config drive made again; then I(state) (C(running)).
+      - Done once - a rescued instance is left as it is.
+    type: dict
+  unrescue:
+    description:
+      - Unrescue the instance first (Nova's unrescue) - define the domain again from C(unrescue.xml), start it
+        and remove the rescue files; then I(state) (C(running)). An instance not rescued is left as it is.
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -129,6 +142,18 @@ rebuild_timing:
   description: Seconds the rebuild took (power off, destroy, new disks, define, start).
   returned: with rebuild, not check mode
   type: float
+rescued:
+  description: Whether this call rescued the instance (false when it was rescued already).
+  returned: with rescue, not check mode
+  type: bool
+unrescued:
+  description: Whether this call unrescued the instance (false when it was not rescued).
+  returned: with unrescue, not check mode
+  type: bool
+rescue_timing:
+  description: Seconds the rescue took (power off, rescue disk, define, start).
+  returned: with rescue, not check mode
+  type: float
 timing:
   description: Seconds the whole call took inside the module.
   returned: not check mode
@@ -158,6 +183,8 @@ MODULE = NovaliteModule(spec(
     shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
     rebuild=dict(type='str'),
     preserve_ephemeral=dict(type='bool', default=False),
+    rescue=dict(type='dict'),
+    unrescue=dict(type='bool', default=False),
 ), handlers.instance)
 
 

@@ -28,6 +28,10 @@ description:
     I(user_data) and I(hostname); the image must fit the flavor, and a different image must suit the
     server's host (the image properties filter), else the server goes to ERROR with a NoValidHost fault
     as in Nova. Allowed from ACTIVE, SHUTOFF and ERROR; a stopped server stays stopped.
+  - C(rescue) is Nova's rescue - the guest is powered off and boots a new disk made from I(image) (the
+    server's own image when omitted) with its root disk attached second, so its data can be reached (status
+    RESCUE). Allowed from ACTIVE, SHUTOFF and ERROR. C(unrescue) boots the server's own disk again (ACTIVE)
+    and throws the rescue disk away.
   - C(console_output) reads the tail of the server's console log on its host (Nova's
     C(os-getConsoleOutput)); I(length) lines, all when omitted. It records nothing and reports
     C(changed=false); the host call's result carries C(output).
@@ -50,7 +54,7 @@ options:
     type: str
     required: true
     choices: [stop, start, reboot, pause, unpause, suspend, resume, lock, unlock, reset_state, soft_delete, restore,
-              force_delete, delete, rebuild, console_output]
+              force_delete, delete, rebuild, rescue, unrescue, console_output]
   reboot_type:
     description: C(SOFT) (clean shutdown and start, hard after a timeout) or C(HARD) (power cycle).
     type: str
@@ -64,7 +68,9 @@ options:
     type: str
     choices: [active, error]
   image:
-    description: C(rebuild) - the image (name or id) of the new root disk.
+    description:
+      - C(rebuild) - the image (name or id) of the new root disk.
+      - C(rescue) - the rescue image (name or id); the server's own image when omitted.
     type: str
   name:
     description: C(rebuild) - a new name for the server.
@@ -107,6 +113,12 @@ EXAMPLES = r'''
     action: rebuild
     image: cirros
     user_data: "NOVALITE-MARKER after\n"
+  delegate_to: localhost
+
+- name: Rescue vm1 from its own image (its root disk is the guest's second disk, vdb)
+  novalite.compute.server_action:
+    server: vm1
+    action: rescue
   delegate_to: localhost
 
 - name: An admin puts vm1, stuck in a task state, back to ACTIVE

@@ -15,12 +15,11 @@ __metaclass__ = type
 import base64
 import os
 import re
-import time
 
 import pytest
 
 from lib.guests import MARKERS_DONE, built_test_image, marker_user_data, markers_seen
-from lib.live_api import running
+from lib.live_api import console_text, running, server_action as action, show_server as _show, wait_status
 from lib.novalite_env import libvirt_state
 
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
@@ -36,33 +35,6 @@ def live():
 
 def cli(live, *args, **kwargs):
     return live.cli(*args, **kwargs)
-
-
-def _show(live, ident, token):
-    status, _h, body = live.http.call('GET', '/compute/v2.1/servers/%s' % ident, token=token)
-    assert status == 200, body
-    return body['server']
-
-
-def wait_status(live, ident, token, statuses, timeout=180):
-    deadline = time.time() + timeout
-    server = None
-    while time.time() < deadline:
-        server = _show(live, ident, token)
-        if server['status'] in statuses and server['OS-EXT-STS:task_state'] is None:
-            return server
-        time.sleep(0.5)
-    raise AssertionError('server %s not in %s; last %r\n%s' % (ident, statuses, server, live.log()))
-
-
-def action(live, ident, body, token, version='2.1'):
-    return live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, body, token=token,
-                          headers={'OpenStack-API-Version': 'compute %s' % version})
-
-
-def console_text(live, ident):
-    with open(live.console_log(ident), errors='replace') as handle:
-        return handle.read()
 
 
 @pytest.fixture(scope='module')

@@ -165,6 +165,14 @@ def domain_xml_of(uuid, uri='qemu:///system'):
     return subprocess.run(['virsh', '-c', uri, 'dumpxml', uuid], capture_output=True, text=True, check=True).stdout
 
 
+def domain_disks(uuid, uri='qemu:///system'):
+    """[(target, source file name)] of a domain's disks as libvirt has them (cdroms aside)."""
+    from lxml import etree
+    doc = etree.fromstring(domain_xml_of(uuid, uri).encode('utf-8'))
+    return [(d.find('target').get('dev'), os.path.basename(d.find('source').get('file')))
+            for d in doc.findall("devices/disk[@device='disk']")]
+
+
 def qemu_log_tail(domain_name, lines=15):
     """The end of libvirt's QEMU log for a domain (for failure messages)."""
     path = '/var/log/libvirt/qemu/%s.log' % domain_name

@@ -157,3 +157,35 @@ class LiveApi(object):
             uuids = []
         destroy_domains(uuids)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+# -- what server action tests share ----------------------------------------------------------------
+
+def show_server(live, ident, token):
+    """GET /servers/{id} as ``token``: the server (asserting 200)."""
+    status, _h, body = live.http.call('GET', '/compute/v2.1/servers/%s' % ident, token=token)
+    assert status == 200, body
+    return body['server']
+
+
+def wait_status(live, ident, token, statuses, timeout=180):
+    """Wait until the server's status is one of ``statuses`` with no task in flight; the server."""
+    deadline = time.time() + timeout
+    server = None
+    while time.time() < deadline:
+        server = show_server(live, ident, token)
+        if server['status'] in statuses and server['OS-EXT-STS:task_state'] is None:
+            return server
+        time.sleep(0.5)
+    raise AssertionError('server %s not in %s; last %r\n%s' % (ident, statuses, server, live.log()))
+
+
+def server_action(live, ident, body, token, version='2.1'):
+    """POST /servers/{id}/action at microversion ``version``: (status, headers, body)."""
+    return live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, body, token=token,
+                          headers={'OpenStack-API-Version': 'compute %s' % version})
+
+
+def console_text(live, ident):
+    with open(live.console_log(ident), errors='replace') as handle:
+        return handle.read()

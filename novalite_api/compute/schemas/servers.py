@@ -121,10 +121,17 @@ def rebuild(version):
     return {'type': 'object', 'properties': props, 'required': ['imageRef'], 'additionalProperties': False}
 
 
+# nova/api/openstack/compute/schemas/rescue.py: an optional password and rescue image (an image id); unrescue
+# takes any value (Nova has not restricted it to null yet).
+RESCUE = {'type': ['object', 'null'],
+          'properties': {'adminPass': {'type': 'string'}, 'rescue_image_ref': {'type': 'string', 'format': 'uuid'}},
+          'additionalProperties': False}
+UNRESCUE = {}
+
 ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'pause': NO_ARGUMENT,
            'unpause': NO_ARGUMENT, 'suspend': NO_ARGUMENT, 'resume': NO_ARGUMENT, 'lock': NO_ARGUMENT,
            'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE, 'restore': NO_ARGUMENT, 'forceDelete': NO_ARGUMENT,
-           'os-getConsoleOutput': CONSOLE_OUTPUT}
+           'os-getConsoleOutput': CONSOLE_OUTPUT, 'rescue': RESCUE, 'unrescue': UNRESCUE}
 
 
 def _device_tags(version):

@@ -89,6 +89,13 @@ _ROWS = (
     # host call's state and the resulting vm_state follow the server's (host_calls.build, record_result).
     Action('rebuild', 'rebuild', 'rebuild', 'rebuild', 'os_compute_api:servers:rebuild',
            [S.ACTIVE, S.STOPPED, S.ERROR], [None], S.REBUILDING, ('instance', 'running'), S.ACTIVE, True, False),
+    # Nova's rescue / unrescue (nova/compute/api.py rescue, unrescue): the host boots a rescue disk with the
+    # server's root disk second, and unrescue returns to the original domain; both end with the guest running
+    # (a stopped server is RESCUED, then ACTIVE). The rescue image travels in the host call (compute/rescue.py).
+    Action('rescue', 'rescue', 'rescue', 'rescue', 'os_compute_api:os-rescue',
+           [S.ACTIVE, S.STOPPED, S.ERROR], [None], S.RESCUING, ('instance', 'running'), S.RESCUED, True, False),
+    Action('unrescue', 'unrescue', 'unrescue', 'unrescue', 'os_compute_api:os-unrescue',
+           [S.RESCUED], [None], S.UNRESCUING, ('instance', 'running'), S.ACTIVE, True, False),
     # A read of the host (Nova's get_console_output): any state with a host, no lock, nothing recorded.
     Action('console_output', 'console_output', None, 'os-getConsoleOutput', 'os_compute_api:os-console-output',
            None, None, None, ('console_log', 'read'), None, False, False),
@@ -111,10 +118,14 @@ API_ACTIONS = collections.OrderedDict((r.api, (r.verb, r.rule)) for r in _ROWS i
 # os-resetState's states (Nova's state_map).
 RESET_STATES = {'active': S.ACTIVE, 'error': S.ERROR}
 
+# Actions whose host call does more than reach a power state (a new disk, a rescue domain): never a way to a
+# desired state, and their results (RESCUED) are no state a host is asked to confirm.
+NOT_A_POWER_STATE = ('rebuild', 'rescue', 'unrescue')
+
 # What the host is asked to confirm for a server at rest in each vm_state (drift is repaired there).
 HOST_STATE_FOR_VM_STATE = dict((r.result, r.host_call[1]) for r in _ROWS
                                if r.verb and r.result and r.host_call and r.host_call[0] == 'instance'
-                               and r.name != 'rebuild')
+                               and r.name not in NOT_A_POWER_STATE)
 
 # The action whose host call was in flight in each task_state (reconcile, job recovery).
 ACTION_FOR_TASK_STATE = dict((r.task_state, r.name) for r in _ROWS if r.task_state and r.name != 'create')
@@ -173,7 +184,7 @@ def desired_table(desired):
     """{vm_state: action} that reaches ``desired`` (a host state word) from each vm_state; None: already there."""
     out = dict((vm, None) for vm, state in HOST_STATE_FOR_VM_STATE.items() if state == desired)
     for row in _ROWS:
-        if row.verb and row.host_call == ('instance', desired) and row.name != 'rebuild':
+        if row.verb and row.host_call == ('instance', desired) and row.name not in NOT_A_POWER_STATE:
             out.update((vm, row.name) for vm in row.vm_states or ())
     return out
 

@@ -427,8 +427,9 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
                 instances.add_fault(conn, inst['uuid'], fault_message(failure), host=inst.get('host'))
             else:
                 values = {'task_state': None}
-                if action == 'rebuild':
-                    values['vm_state'] = S.ERROR   # Nova errors out a server whose rebuild failed on its host
+                if action in ('rebuild', 'rescue', 'unrescue'):
+                    # Nova errors out a server whose rebuild, rescue or unrescue failed on its host
+                    values['vm_state'] = S.ERROR
                 power = (host_result or {}).get('power_state')
                 if power is not None:
                     values['power_state'] = power
@@ -450,7 +451,8 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         power = (host_result or {}).get('power_state')
         if power is not None:
             values['power_state'] = power
-        if (host_result or {}).get('domain_xml'):
+        if (host_result or {}).get('domain_xml') and action != 'rescue':
+            # (the rescue domain is not the server's: the store keeps the original one for unrescue's reboots)
             values['domain_xml'] = host_result['domain_xml']
         if action == 'rebuild':
             # a stopped server stays stopped (the host left its new domain shut off), others are ACTIVE
@@ -458,6 +460,8 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         if action in ('create', 'rebuild'):
             values['launched_at'] = utcnow()
             values['progress'] = 100
+        elif action == 'rescue':
+            values['launched_at'] = utcnow()   # as Nova's rescue_instance
         if action == 'create':
             build_failures.note_build_result(conn, inst.get('host'), success=True)
         changed = any(inst.get(k) != v for k, v in values.items())

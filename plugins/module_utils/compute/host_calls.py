@@ -11,6 +11,7 @@ A host call is a dict::
     server: uuid       request_id: the instance action's request id
     domain_xml: (hard reboot only) the domain as the store knows it
     rebuild, preserve_ephemeral: (rebuild only) the rebuild's request id; keep disk.local
+    rescue: (rescue only) {image: the rescue image's spec}; unrescue: (unrescue only) true
     length: (console_output only) how many lines of the console log
 
 A host's own read (``host_facts_call``: its facts, e.g. the uptime) names no server.
@@ -112,6 +113,12 @@ def build(conn, instance, action, request_id, length=None):
         call['rebuild'] = request_id
         call['state'] = 'stopped' if instance['vm_state'] == S.STOPPED else 'running'
         call['preserve_ephemeral'] = False   # the request's choice: rebuild.begin
+    if action == 'rescue':
+        # Boot a rescue disk made from the server's own image (compute/rescue.py names another one) with the
+        # root disk second; done once per rescue: a repeated call finds the server rescued.
+        call['rescue'] = {'image': spec['image']}
+    if action == 'unrescue':
+        call['unrescue'] = True
     if module == 'console_log':
         call['instance'] = dict((k, spec[k]) for k in ('uuid', 'name'))
         call['length'] = length

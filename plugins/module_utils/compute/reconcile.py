@@ -53,6 +53,10 @@ _AT_REST = (S.ACTIVE, S.STOPPED, S.PAUSED, S.SUSPENDED, S.ERROR)
 _UNFINISHED_JOBS = ('accepted', 'queued', 'running')
 # How long a task state is left to its owner (a running playbook, a job whose lease lapsed) before it is stale.
 DEFAULT_GRACE = 3600
+# An interrupted rescue or unrescue may have left either domain defined (the rescue one or the server's own):
+# the power state does not say which, so the server stays in ERROR (as Nova leaves a failed one), from which
+# a rescue (finding it rescued) or a hard reboot (the stored original domain) brings it back.
+_LAYOUT_UNKNOWN = ('rescue', 'unrescue')
 # The vm_state a domain's power state says the server is in (Nova's _sync_instance_power_state).
 _VM_STATE_FOR_POWER = {S.RUNNING: S.ACTIVE, S.PAUSED_POWER: S.PAUSED, S.SUSPENDED_POWER: S.SUSPENDED,
                        S.SHUTDOWN: S.STOPPED, S.CRASHED: S.STOPPED}
@@ -123,7 +127,7 @@ def clear_stale(store, stale, by_uuid, host):
             power = dom['power_state'] if dom else S.NOSTATE
             conductor.record_result(store, item['uuid'], item['action'], item['request_id'],
                                     host_result={'failed': True, 'msg': message, 'power_state': power})
-            if item['action'] not in action_table.DELETE_ACTIONS:
+            if item['action'] not in action_table.DELETE_ACTIONS + _LAYOUT_UNKNOWN:
                 vm_state = _VM_STATE_FOR_POWER.get(power, S.ERROR) if dom else S.ERROR
                 instances.update(store, item['uuid'], expected_task_state=None, vm_state=vm_state)
         done.append(dict(item, fault=message))

@@ -17,7 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
-    action_table, conductor, host_calls, instances, quotas, rebuild,
+    action_table, conductor, host_calls, instances, quotas, rebuild, rescue,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceNotReady, InvalidInput
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
@@ -105,11 +105,11 @@ def console_output(store, ident, context, length=None):
 
 
 def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=None, check_mode=False,
-          rebuild_request=None, length=None, scheduler_config=None, enforce_quota=False):
+          rebuild_request=None, length=None, scheduler_config=None, enforce_quota=False, rescue_image=None):
     """Check and record the action ``verb``; returns {server, host_call, request_id, action}.
 
     ``rebuild_request``: the rebuild's image and options (compute/rebuild.py FIELDS); ``length``: the
-    console output's lines.
+    console output's lines; ``rescue_image``: the image a rescue boots (None: the server's own).
     """
     action = action_table.action_for(verb, reboot_type)
     out = {'server': None, 'host_call': None, 'request_id': context.request_id, 'action': action}
@@ -126,6 +126,15 @@ def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=No
         else:
             out['server'], out['host_call'] = rebuild.begin(store, ident, context, rebuild_request or {},
                                                             scheduler_config, enforce_quota)
+        return out
+    if action == 'rescue':
+        # Nova's order: lock and state first (409), then the rescue image (400), then the task state
+        inst, image = rescue.check(store, ident, context, rescue_image)
+        if check_mode:
+            out['server'] = inst
+            return out
+        inst, call = begin_action(store, inst['uuid'], 'rescue', context)
+        out['server'], out['host_call'] = inst, rescue.with_image(call, inst, image)
         return out
     if check_mode:
         out['server'] = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)

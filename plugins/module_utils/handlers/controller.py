@@ -280,7 +280,8 @@ def server_action(call):
     result = server_actions.start(call.store, p['server'], p['action'], call.context(),
                                   reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['state'],
                                   check_mode=call.check_mode, rebuild_request=rebuild_request, length=p['length'],
-                                  scheduler_config=p['scheduler'])
+                                  scheduler_config=p['scheduler'],
+                                  rescue_image=p['image'] if p['action'] == 'rescue' else None)
     # a console read changes nothing
     return dict(result, changed=result['action'] != 'console_output')
 

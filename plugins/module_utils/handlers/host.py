@@ -106,8 +106,41 @@ def domain_xml(call):
         conn.close()
 
 
-def _ensure(conn, inst, settings, state, check_mode, timeout, rebuild_id=None, preserve_ephemeral=False):
-    """One instance to ``state``; with ``rebuild_id`` first Nova's rebuild (new disks from its image)."""
+def _rescue(conn, inst, settings, state, check_mode, timeout, rescue, unrescue):
+    """Nova's rescue (``rescue``: {image}) or unrescue, then ``state`` (running: both end with the guest up)."""
+    if rescue is not None and unrescue:
+        raise InvalidInput('unrescue', 'a call either rescues or unrescues')
+    if state != 'running':
+        raise InvalidInput('state', 'a rescue or unrescue ends running, not %s' % state)
+    if rescue is not None and not isinstance(rescue, dict):
+        raise InvalidInput('rescue', 'must be a mapping with the rescue image')
+    step = 'rescue' if rescue is not None else 'unrescue'
+    if check_mode:
+        return {'changed': True, 'actions': [step]}
+    if rescue is not None:
+        done = driver.rescue(conn, inst, settings, rescue.get('image'), timeout)
+        changed = done['rescued']
+    else:
+        done = driver.unrescue(conn, inst, settings)
+        changed = done['unrescued']
+    result = driver.ensure_state(conn, inst, settings, state, False, timeout)
+    result['actions'] = ([step] if changed else []) + result['actions']
+    result['changed'] = bool(changed or result['changed'])
+    result['bases_copied'] += done.get('bases_copied', 0)
+    result[step + 'd'] = changed
+    if done.get('timing') is not None:
+        result['rescue_timing'] = done['timing']
+    return result
+
+
+def _ensure(conn, inst, settings, state, check_mode, timeout, rebuild_id=None, preserve_ephemeral=False,
+            rescue=None, unrescue=False):
+    """One instance to ``state``; with ``rebuild_id`` first Nova's rebuild (new disks from its image), with
+    ``rescue`` ({image}) Nova's rescue, with ``unrescue`` its unrescue."""
+    if rescue is not None or unrescue:
+        if rebuild_id:
+            raise InvalidInput('rebuild', 'a call either rebuilds or rescues')
+        return _rescue(conn, inst, settings, state, check_mode, timeout, rescue, unrescue)
     if not rebuild_id:
         return driver.ensure_state(conn, inst, settings, state, check_mode, timeout)
     if state not in ('running', 'stopped'):
@@ -132,7 +165,7 @@ def instance(call):
     conn = connection.open_connection(settings['libvirt_uri'])
     try:
         return _ensure(conn, p['instance'], settings, p['state'], call.check_mode, timeout, p['rebuild'],
-                       p['preserve_ephemeral'])
+                       p['preserve_ephemeral'], p['rescue'], p['unrescue'])
     finally:
         conn.close()
 
@@ -151,7 +184,8 @@ def _one_call(params, call, check_mode):
         conn = connection.open_connection(settings['libvirt_uri'])
         try:
             return _ensure(conn, call['instance'], settings, state, check_mode, params['shutdown_timeout'],
-                           call.get('rebuild'), bool(call.get('preserve_ephemeral')))
+                           call.get('rebuild'), bool(call.get('preserve_ephemeral')), call.get('rescue'),
+                           bool(call.get('unrescue')))
         finally:
             conn.close()
     except NovaliteError as exc:

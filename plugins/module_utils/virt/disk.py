@@ -161,6 +161,49 @@ def _describe(idir, info):
     return out
 
 
+RESCUE_DISK = 'disk.rescue'                  # Nova's rescue disk: an overlay of the rescue image
+RESCUE_CONFIG_DRIVE = 'disk.config.rescue'   # the config drive made again for the rescue guest
+
+
+def rescue_disks(existing, rescue_disk, rescue_config_drive=None):
+    """The rescue layout (Nova's libvirt rescue): ``rescue_disk`` first (vda, the guest boots it), the
+    instance's root disk second (vdb), the rescue config drive if any; no ephemeral or swap disk.
+    ``existing``: ``existing_disks`` of the instance (its kernel/ramdisk and console log are kept)."""
+    root = [d for d in existing['disks'] if d['name'] == 'disk']
+    if not root:
+        raise InvalidInput('instance', 'the instance has no root disk to rescue')
+    out = dict(existing)
+    out['disks'] = [{'name': RESCUE_DISK, 'path': rescue_disk, 'format': 'qcow2', 'target': 'vda'},
+                    dict(root[0], target='vdb')]
+    out['config_drive'] = rescue_config_drive
+    return out
+
+
+# Each bus's device names (a stable device rescue's disk: rescue_devices.py).
+_BUS_PREFIX = {'virtio': 'vd', 'sata': 'sd', 'scsi': 'sd', 'usb': 'sd', 'ide': 'hd'}
+
+
+def _next_target(bus, taken):
+    prefix = _BUS_PREFIX[bus]
+    for letter in 'abcdefghijklmnopqrstuvwxyz':
+        if prefix + letter not in taken:
+            return prefix + letter
+    raise InvalidInput('rescue_image_ref', 'no free %s device name for the rescue disk' % bus)
+
+
+def stable_rescue_disks(existing, rescue_disk, device, bus):
+    """Nova's stable device rescue layout: every disk of the instance where it was (its config drive too),
+    with the rescue disk appended on ``bus`` as a ``device`` that the guest boots first (boot order 1)."""
+    out = dict(existing)
+    taken = set(d['target'] for d in existing['disks'])
+    if existing.get('config_drive'):
+        taken.add('hdd')
+    out['disks'] = list(existing['disks']) + [{
+        'name': RESCUE_DISK, 'path': rescue_disk, 'format': 'qcow2', 'target': _next_target(bus, taken),
+        'bus': bus, 'device': device, 'boot_order': 1}]
+    return out
+
+
 def planned_disks(instances_path, instance):
     """The layout ``create_instance_disks`` would make (paths only; nothing is touched)."""
     uuid = validate_uuid(instance)

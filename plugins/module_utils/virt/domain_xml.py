@@ -166,8 +166,8 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
         if disks.get('ramdisk'):
             _sub(os_el, 'initrd', disks['ramdisk'])
         _sub(os_el, 'cmdline', props.get('os_command_line') or KERNEL_CMDLINE)
-    else:
-        _sub(os_el, 'boot', dev='hd')
+    elif not any(d.get('boot_order') for d in disks.get('disks') or []):
+        _sub(os_el, 'boot', dev='hd')   # (a disk with its own boot order - a stable rescue - replaces it)
     _sub(os_el, 'smbios', mode='sysinfo')
 
     features = _sub(domain, 'features')
@@ -188,10 +188,15 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
 
     devices = _sub(domain, 'devices')
     for d in disks.get('disks') or []:
-        disk_el = _sub(devices, 'disk', type='file', device='disk')
+        # (only a stable rescue's disk names another device or bus, or a boot order)
+        disk_el = _sub(devices, 'disk', type='file', device=d.get('device') or 'disk')
         _sub(disk_el, 'driver', name='qemu', type=d.get('format') or 'qcow2', cache=cache_mode)
         _sub(disk_el, 'source', file=d['path'])
-        _sub(disk_el, 'target', dev=d['target'], bus='virtio')
+        _sub(disk_el, 'target', dev=d['target'], bus=d.get('bus') or 'virtio')
+        if d.get('boot_order'):
+            _sub(disk_el, 'boot', order=int(d['boot_order']))
+        if d.get('device') == 'cdrom':
+            _sub(disk_el, 'readonly')
     if disks.get('config_drive'):
         # Nova's config drive on an i440fx machine: a read-only IDE cdrom (hdd), raw ISO 9660.
         cdrom = _sub(devices, 'disk', type='file', device='cdrom')

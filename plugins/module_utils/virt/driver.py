@@ -18,12 +18,12 @@ import os
 import re
 import time
 
-from ansible_collections.novalite.compute.plugins.module_utils import states
+from ansible_collections.novalite.compute.plugins.module_utils import rescue_devices, states
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     Conflict, HypervisorError, InvalidInput, NotFound, NovaliteError,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt import (
-    connection, disk, domain_xml, imagecache,
+    config_drive, connection, disk, domain_xml, imagecache,
 )
 
 try:
@@ -449,6 +449,134 @@ def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, star
         handle.write(rebuild_id or '')
     return {'rebuilt': True, 'clean_shutdown': clean, 'bases_copied': out['bases_copied'],
             'timing': round(time.time() - t0, 3), 'spawn_timing': out['timing']}
+
+
+UNRESCUE_XML = 'unrescue.xml'   # in the instance directory while rescued: the original definition (Nova's)
+
+
+def _is_rescue_domain(dom, rescue_disk):
+    """Whether the domain's definition boots ``rescue_disk`` (the rescue layout)."""
+    from lxml import etree
+    doc = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode('utf-8'))
+    return rescue_disk in doc.xpath('/domain/devices/disk/source/@file')
+
+
+def _write_atomically(path, text):
+    part = path + '.part'
+    with open(part, 'w') as handle:
+        handle.write(text)
+    os.rename(part, path)
+
+
+def _remove(paths):
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def rescue(conn, instance, settings, image, shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT):
+    """Nova's libvirt rescue: keep the domain's definition in ``unrescue.xml``, power the guest off (cleanly, up
+    to ``shutdown_timeout`` s), make ``disk.rescue`` (an overlay of ``image``, the rescue image, at its own size)
+    and, when the server has a config drive, ``disk.config.rescue``; then define the rescue layout (rescue disk
+    vda, the root disk vdb: ``disk.rescue_disks``, rendered by ``domain_xml.render``) and start it. A rescue
+    image with ``hw_rescue_device`` / ``hw_rescue_bus`` gets Nova's stable device rescue instead: every disk
+    where it was, the rescue disk added on that bus and booted first (``disk.stable_rescue_disks``).
+
+    Done once: a server already rescued is left as it is (``rescued`` False). A failure puts the original
+    definition back and removes the rescue files before raising (the guest stays off). Returns {'rescued',
+    'clean_shutdown', 'bases_copied', 'timing'}.
+    """
+    settings = host_settings(**settings)
+    uuid = disk.validate_uuid(instance)
+    if not isinstance(image, dict) or not image.get('id'):
+        raise InvalidInput('rescue.image', 'is required (the rescue image)')
+    stable = rescue_devices.stable_rescue_device(image.get('properties'))   # checked before anything changes
+    path = settings['instances_path']
+    idir = disk.instance_dir(path, uuid)
+    dom = require_domain(conn, uuid)
+    existing = disk.existing_disks(path, uuid)
+    if existing is None:
+        raise NovaliteError('instance %s has no disks on this host' % uuid, field='instance.uuid')
+    saved = os.path.join(idir, UNRESCUE_XML)
+    rescue_disk = os.path.join(idir, disk.RESCUE_DISK)
+    rescued = _is_rescue_domain(dom, rescue_disk)
+    if rescued and os.path.exists(saved):
+        return {'rescued': False, 'clean_shutdown': None, 'bases_copied': 0, 'timing': 0.0}
+    if rescued:
+        raise NovaliteError('instance %s boots %s but its original definition (%s) is gone'
+                            % (uuid, disk.RESCUE_DISK, UNRESCUE_XML), field='instance.uuid')
+    t0 = time.time()
+    original = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+    _write_atomically(saved, original)
+    clean = None
+    made = [saved]
+    try:
+        if dom.isActive():
+            clean = power_off(conn, uuid, shutdown_timeout)['clean']
+        if dom.hasManagedSaveImage(0):
+            dom.managedSaveRemove(0)   # the rescue guest boots fresh
+        base = imagecache.ensure_base(path, image, settings['force_raw_images'])
+        _remove([rescue_disk])         # one an interrupted rescue left: made again
+        made.append(rescue_disk)
+        disk.create_overlay(rescue_disk, base['path'], base['format'], base['virtual_size'])
+        if stable:
+            # Nova's stable device rescue: every disk where it was, the rescue disk added last and booted first
+            layout = disk.stable_rescue_disks(existing, rescue_disk, *stable)
+        else:
+            drive = None
+            if existing.get('config_drive'):
+                drive = os.path.join(idir, disk.RESCUE_CONFIG_DRIVE)
+                made.append(drive)
+                config_drive.build(drive, instance)
+            layout = disk.rescue_disks(existing, rescue_disk, drive)
+        xml, _virt_type = render_for(conn, instance, settings, layout)
+        try:
+            dom = conn.defineXML(xml)
+            dom.create()
+        except libvirt.libvirtError as exc:
+            raise _err(exc, 'starting the rescue domain of %s' % (instance.get('name') or uuid))
+    except BaseException:
+        current = lookup(conn, uuid)
+        if current is not None:
+            _destroy_if_active(current)
+        try:
+            conn.defineXML(original)
+        except libvirt.libvirtError:
+            pass
+        _remove(made)
+        raise
+    return {'rescued': True, 'clean_shutdown': clean, 'bases_copied': base['copied_bytes'],
+            'timing': round(time.time() - t0, 3)}
+
+
+def unrescue(conn, instance, settings):
+    """Nova's libvirt unrescue: destroy the rescue guest, define the original domain again from
+    ``unrescue.xml`` and start it, then remove ``unrescue.xml`` and the ``*.rescue`` files.
+
+    A server not rescued (a repeated call) is left as it is (``unrescued`` False). Returns {'unrescued'}.
+    """
+    settings = host_settings(**settings)
+    uuid = disk.validate_uuid(instance)
+    idir = disk.instance_dir(settings['instances_path'], uuid)
+    dom = require_domain(conn, uuid)
+    saved = os.path.join(idir, UNRESCUE_XML)
+    if not os.path.exists(saved):
+        if _is_rescue_domain(dom, os.path.join(idir, disk.RESCUE_DISK)):
+            raise NovaliteError('instance %s is rescued but its original definition (%s) is gone'
+                                % (uuid, UNRESCUE_XML), field='instance.uuid')
+        return {'unrescued': False}
+    with open(saved) as handle:
+        original = handle.read()
+    _destroy_if_active(dom)
+    try:
+        dom = conn.defineXML(original)
+        dom.create()
+    except libvirt.libvirtError as exc:
+        raise _err(exc, 'starting %s again from its original definition' % dom.name())
+    _remove([saved] + [os.path.join(idir, name) for name in sorted(os.listdir(idir)) if name.endswith('.rescue')])
+    return {'unrescued': True}
 
 
 # Nova's libvirt driver returns at most the last 100 KiB of the console log (MAX_CONSOLE_BYTES).
