@@ -21,10 +21,45 @@ def _schema_diff(store):
         return compare_metadata(ctx, schema.metadata)
 
 
+def _triggers(store):
+    with store.engine.connect() as conn:
+        if store.engine.dialect.name == 'sqlite':
+            rows = conn.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+        else:
+            rows = conn.execute(sa.text('SELECT trigger_name, action_statement FROM information_schema.triggers'
+                                        ' WHERE trigger_schema = DATABASE()')).all()
+    return sorted(tuple(row) for row in rows)
+
+
 def test_fresh_database_matches_schema(store):
     assert _schema_diff(store) == []
     with store.read() as conn:
         assert migrations.current_version(conn) == migrations.head_version()
+    # made at head in one step: the same triggers as a database walked through every version has
+    assert _triggers(store) and _triggers(store) == _walked_triggers(store)
+
+
+def _walked_triggers(fresh):
+    """The triggers of a second database of the same backend brought up version by version."""
+    url = fresh.engine.url
+    if url.get_backend_name() == 'sqlite':
+        other_url = str(url).replace('.db', '-walked.db')
+        cleanup = None
+    else:
+        from lib.databases import mysql_admin
+        name = url.database + '_w'
+        mysql_admin('CREATE DATABASE %s CHARACTER SET utf8mb4' % name)
+        other_url = url.set(database=name).render_as_string(hide_password=False)
+        cleanup = lambda: mysql_admin('DROP DATABASE IF EXISTS %s' % name)  # noqa: E731
+    walked = Store(other_url, migrate=False)
+    try:
+        for version in range(1, migrations.head_version() + 1):
+            walked.upgrade(version)
+        return _triggers(walked)
+    finally:
+        walked.dispose()
+        if cleanup:
+            cleanup()
 
 
 def test_upgrade_in_place_keeps_rows(db_url):
