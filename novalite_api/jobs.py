@@ -710,8 +710,9 @@ def run_host_reads(cfg, calls):
         LOG.exception('host read %s could not run', ident)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    return [results.get(_read_key(call)) or {'failed': True, 'msg': 'the read of %s on %s ended %s without a result'
-                                              % (call['action'], call['host'], status)} for call in calls]
+    missing = 'the read of %s on %s ended %s without a result'
+    return [results.get(_read_key(call)) or {'failed': True, 'msg': missing % (call['action'], call['host'], status)}
+            for call in calls]
 
 
 def _lane_name(index):

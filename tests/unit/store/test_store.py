@@ -42,15 +42,15 @@ def test_fresh_database_matches_schema(store):
 def _walked_triggers(fresh):
     """The triggers of a second database of the same backend brought up version by version."""
     url = fresh.engine.url
-    if url.get_backend_name() == 'sqlite':
+    from lib.databases import mysql_admin
+    url = fresh.engine.url
+    sqlite = url.get_backend_name() == 'sqlite'
+    name = url.database + '_w'
+    if sqlite:
         other_url = str(url).replace('.db', '-walked.db')
-        cleanup = None
     else:
-        from lib.databases import mysql_admin
-        name = url.database + '_w'
         mysql_admin('CREATE DATABASE %s CHARACTER SET utf8mb4' % name)
         other_url = url.set(database=name).render_as_string(hide_password=False)
-        cleanup = lambda: mysql_admin('DROP DATABASE IF EXISTS %s' % name)  # noqa: E731
     walked = Store(other_url, migrate=False)
     try:
         for version in range(1, migrations.head_version() + 1):
@@ -58,8 +58,8 @@ def _walked_triggers(fresh):
         return _triggers(walked)
     finally:
         walked.dispose()
-        if cleanup:
-            cleanup()
+        if not sqlite:
+            mysql_admin('DROP DATABASE IF EXISTS %s' % name)
 
 
 def test_upgrade_in_place_keeps_rows(db_url):
