@@ -121,10 +121,22 @@ def rebuild(version):
     return {'type': 'object', 'properties': props, 'required': ['imageRef'], 'additionalProperties': False}
 
 
+# nova/api/openstack/compute/schemas/servers.py create_image and create_backup.py (rotation: Nova's
+# non_negative_integer, a number or digits)
+CREATE_IMAGE = {'type': 'object', 'properties': {'name': validation.NAME, 'metadata': validation.METADATA},
+                'required': ['name'], 'additionalProperties': False}
+CREATE_BACKUP = {'type': 'object',
+                 'properties': {'name': validation.NAME, 'backup_type': {'type': 'string'},
+                                'rotation': {'type': ['integer', 'string'], 'pattern': '^[0-9]*$', 'minimum': 0,
+                                             'minLength': 1},
+                                'metadata': validation.METADATA},
+                 'required': ['name', 'backup_type', 'rotation'], 'additionalProperties': False}
+
 ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'pause': NO_ARGUMENT,
            'unpause': NO_ARGUMENT, 'suspend': NO_ARGUMENT, 'resume': NO_ARGUMENT, 'lock': NO_ARGUMENT,
            'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE, 'restore': NO_ARGUMENT, 'forceDelete': NO_ARGUMENT,
            'os-getConsoleOutput': CONSOLE_OUTPUT}
+ACTIONS.update({'createImage': CREATE_IMAGE, 'createBackup': CREATE_BACKUP})
 
 
 def _device_tags(version):
