@@ -579,7 +579,8 @@ def _compute_ops():
         },
         c + '/servers/{server_id}/action': {'post': op(
             'Start, stop, reboot, pause, unpause, suspend, resume, lock, unlock, reset the state of or rebuild a '
-            'server (202; rebuild answers the server), or read its console output (200)',
+            'server (202; rebuild answers the server), snapshot or back it up (createImage, createBackup: 202, '
+            'from 2.45 with the new image id), or read its console output (200)',
             both(ok(202, 'Accepted'), ok(200, 'Console output', wrapped('output', string()))),
             body=ref('ServerAction'), params=server_id, errors=(409,))},
         c + '/servers/{server_id}/ips': {'get': op('A server\'s addresses by network', ok(200, 'Addresses', wrapped(
