@@ -43,7 +43,8 @@ class ActionModule(ActionBase):
                     raise IOError('fetched %d of %s bytes' % (os.path.getsize(part), result.get('size')))
                 os.rename(part, dest)
                 result['dest'] = dest
-            except Exception as exc:  # pylint: disable=broad-except - reported as this call's failure
+            except Exception as exc:  # pylint: disable=broad-except
+                # reported as this call's failure
                 result.update(failed=True, msg='fetching the snapshot %s from the host failed: %s'
                               % (result.get('path'), exc))
                 if os.path.exists(part):

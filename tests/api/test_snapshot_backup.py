@@ -31,23 +31,6 @@ def live():
         yield service
 
 
-def _show(live, ident, token):
-    status, _h, body = live.http.call('GET', '/compute/v2.1/servers/%s' % ident, token=token)
-    assert status == 200, body
-    return body['server']
-
-
-def wait_status(live, ident, token, statuses, timeout=180):
-    deadline = time.time() + timeout
-    server = None
-    while time.time() < deadline:
-        server = _show(live, ident, token)
-        if server['status'] in statuses and server['OS-EXT-STS:task_state'] is None:
-            return server
-        time.sleep(0.5)
-    raise AssertionError('server %s not in %s; last %r\n%s' % (ident, statuses, server, live.log()))
-
-
 def wait_image(live, image_id, token, timeout=180):
     deadline = time.time() + timeout
     seen = []
@@ -59,11 +42,6 @@ def wait_image(live, image_id, token, timeout=180):
             return status, body, seen
         time.sleep(0.3)
     raise AssertionError('image %s not active: %r\n%s' % (image_id, seen, live.log()))
-
-
-def action(live, ident, body, token, version='2.1'):
-    return live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, body, token=token,
-                          headers={'OpenStack-API-Version': 'compute %s' % version})
 
 
 def images_named(live, prefix):
@@ -95,7 +73,7 @@ def test_snapshot_by_cli_boots_a_server_that_sees_the_marker(live, guest):
     image = live.cli('server', 'image', 'create', '--name', 'snap-1', '--property', 'purpose=proof', '--wait',
                      'snap-vm', cloud='novalite-demo')
     assert image['status'] == 'active' and image['name'] == 'snap-1'
-    server = wait_status(live, ident, demo, ['ACTIVE'])
+    server = live.wait_status(ident, demo, ['ACTIVE'])
     assert libvirt_state(ident) == 'running'   # live: the guest kept running
     status, _h, shown = live.http.call('GET', '/image/v2/images/%s' % image['id'], token=demo)
     assert status == 200, shown
@@ -131,7 +109,7 @@ def test_backup_rotation_keeps_the_newest(live, guest):
         image = live.cli('server', 'backup', 'create', '--name', 'bk-%d' % index, '--type', 'daily', '--rotate', '2',
                          '--wait', 'snap-vm', cloud='novalite-demo')
         made.append(image['id'])
-        wait_status(live, ident, demo, ['ACTIVE'])
+        live.wait_status(ident, demo, ['ACTIVE'])
         time.sleep(1.1)   # created_at has second precision: keep the three apart
     kept = images_named(live, 'bk-')
     assert sorted(i['id'] for i in kept) == sorted(made[1:])
@@ -139,12 +117,12 @@ def test_backup_rotation_keeps_the_newest(live, guest):
                and i['status'] == 'active' for i in kept)
     assert not os.path.exists(os.path.join(live.cfg['image_store'], made[0]))
     # a backup of another type is not counted with the daily ones; rotation 0 keeps none of its type
-    status, _h, body = action(live, ident, {'createBackup': {'name': 'wk-0', 'backup_type': 'weekly',
+    status, _h, body = live.action(ident, {'createBackup': {'name': 'wk-0', 'backup_type': 'weekly',
                                                              'rotation': 0}}, demo, version='2.45')
     assert status == 202 and set(body) == {'image_id'}
     status, _body, seen = wait_image(live, body['image_id'], demo)
     assert status == 404 and seen[:1] == ['queued'], seen
-    wait_status(live, ident, demo, ['ACTIVE'])
+    live.wait_status(ident, demo, ['ACTIVE'])
     assert sorted(i['id'] for i in images_named(live, 'bk-')) == sorted(made[1:])
 
 
@@ -152,16 +130,16 @@ def test_answer_per_microversion_and_a_stopped_server(live, guest):
     ident = guest['id']
     demo = live.token('demo', 'demo')
     live.cli('server', 'stop', 'snap-vm', as_json=False, cloud='novalite-demo')
-    wait_status(live, ident, demo, ['SHUTOFF'])
-    status, headers, _b = action(live, ident, {'createImage': {'name': 'snap-old', 'metadata': {'k': 'v'}}}, demo)
+    live.wait_status(ident, demo, ['SHUTOFF'])
+    status, headers, _b = live.action(ident, {'createImage': {'name': 'snap-old', 'metadata': {'k': 'v'}}}, demo)
     assert status == 202 and '/images/' in headers['Location']
     image_id = headers['Location'].rsplit('/', 1)[1]
     status, image, seen = wait_image(live, image_id, demo)
     assert status == 200 and image['k'] == 'v' and seen[-1] == 'active', seen
-    after = wait_status(live, ident, demo, ['SHUTOFF'])
+    after = live.wait_status(ident, demo, ['SHUTOFF'])
     assert after['OS-EXT-STS:power_state'] == 4 and libvirt_state(ident) == 'shut off'
     live.cli('server', 'start', 'snap-vm', as_json=False, cloud='novalite-demo')
-    wait_status(live, ident, demo, ['ACTIVE'])
+    live.wait_status(ident, demo, ['ACTIVE'])
     live.wait_console(ident, MARKERS_DONE)
 
 
@@ -175,33 +153,33 @@ def test_refusals_change_nothing(live, guest):
              ({'createImage': {'name': 'x', 'bogus': 1}}, 400, "'bogus' was unexpected"),
              ({'createImage': {'name': ' x'}}, 400, 'name')]
     for body, code, text in cases:
-        status, _h, answer = action(live, ident, body, demo)
+        status, _h, answer = live.action(ident, body, demo)
         assert status == code, (body, answer)
         assert text in list(answer.values())[0]['message'], (body, answer)
     # an unknown server, another project's server: 404
-    assert action(live, 'c0ffee00-0000-4000-8000-000000000000', {'createImage': {'name': 'x'}}, demo)[0] == 404
-    assert action(live, ident, {'createImage': {'name': 'x'}}, live.token('other', 'other'))[0] == 404
+    assert live.action('c0ffee00-0000-4000-8000-000000000000', {'createImage': {'name': 'x'}}, demo)[0] == 404
+    assert live.action(ident, {'createImage': {'name': 'x'}}, live.token('other', 'other'))[0] == 404
     # a wrong state: 409 (Nova: ACTIVE, SHUTOFF, PAUSED, SUSPENDED, and no task in flight)
     store = live.store()
     try:
         from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
         instances.update(store, ident, task_state='rebooting')
         try:
-            status, _h, answer = action(live, ident, {'createImage': {'name': 'x'}}, demo)
+            status, _h, answer = live.action(ident, {'createImage': {'name': 'x'}}, demo)
             assert status == 409 and "task_state rebooting" in answer['conflictingRequest']['message'], answer
         finally:
             instances.update(store, ident, task_state=None)
     finally:
         store.dispose()
     assert set(i['id'] for i in images_named(live, '')) == before
-    assert wait_status(live, ident, demo, ['ACTIVE'])['OS-EXT-STS:task_state'] is None
+    assert live.wait_status(ident, demo, ['ACTIVE'])['OS-EXT-STS:task_state'] is None
     # locked: Nova does not check the lock for a snapshot or a backup (a lock guards against change and delete)
     live.cli('server', 'lock', ident, as_json=False)
     try:
-        status, _h, body = action(live, ident, {'createImage': {'name': 'locked-snap'}}, demo, version='2.45')
+        status, _h, body = live.action(ident, {'createImage': {'name': 'locked-snap'}}, demo, version='2.45')
         assert status == 202, body
         status, image, _seen = wait_image(live, body['image_id'], demo)
         assert status == 200 and image['status'] == 'active'
-        wait_status(live, ident, demo, ['ACTIVE'])
+        live.wait_status(ident, demo, ['ACTIVE'])
     finally:
         live.cli('server', 'unlock', ident, as_json=False)

@@ -152,10 +152,11 @@ def discard_image(store, image_store, image_id):
         images.delete(store, image_store, image_id)
     except (NotFound, InvalidInput):
         pass
-    try:
-        os.unlink(incoming_path(image_store, image_id))
-    except OSError:
-        pass
+    for path in (incoming_path(image_store, image_id), incoming_path(image_store, image_id) + '.part'):
+        try:
+            os.unlink(path)   # the fetched file, or a fetch cut short (the action plugin's .part)
+        except OSError:
+            pass
 
 
 def host_call(conn, inst, action, request_id, image_id, image_store):
