@@ -545,7 +545,8 @@ def _create_image(inst, name, args):
         request.update(backup_type=spec['backup_type'], rotation=int(spec['rotation']))
     cfg = flask.current_app.config['NOVALITE']
     # before 2.39 the metadata counts against the metadata_items quota (Nova's check_img_metadata_properties_quota)
-    started = _start(inst, verb, image_request=request, image_store=cfg['image_store'], enforce_quota=not since(39))
+    started = _start(inst, verb, image_request=request, image_store=cfg['image_store'], enforce_quota=not since(39),
+                     image_limits={'size_cap': cfg['image_size_cap'], 'storage_quota': cfg['user_storage_quota']})
     image_id = started['image']['id']
     if since(45):
         response = flask.jsonify({'image_id': image_id})

@@ -167,18 +167,22 @@ def host_call(conn, inst, action, request_id, image_id, image_store):
     return call
 
 
-def import_snapshot(store, image_store, image_id, host_result):
+def import_snapshot(store, image_store, image_id, host_result, limits=None):
     """The fetched snapshot file into the image store (sha256 checked); returns the ``active`` image.
 
-    The incoming file is removed either way; on failure the image stays as it was (the caller discards it).
+    ``limits``: Glance's ``size_cap`` and the owner's ``storage_quota`` (bytes; None: none), as an upload
+    through the image API would meet them. The incoming file is removed either way; on failure the image
+    stays as it was (the caller discards it).
     """
     from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
     incoming = incoming_path(image_store, image_id)
     try:
         if not os.path.isfile(incoming):
             raise ImageError('image', 'the snapshot of image %s did not reach the image store' % image_id)
+        limits = limits or {}
         return images.upload(store, image_store, image_id, incoming, checksum=(host_result or {}).get('sha256'),
-                             disk_format='qcow2')
+                             disk_format='qcow2', size_cap=limits.get('size_cap'),
+                             storage_quota=limits.get('storage_quota'))
     finally:
         try:
             os.unlink(incoming)
@@ -220,8 +224,11 @@ def check(store, ident, action, context, request):
     return inst
 
 
-def begin(store, ident, action, context, request, image_store, enforce_quota=False):
-    """Check and start a snapshot or backup; returns (instance, host call, the new ``queued`` image)."""
+def begin(store, ident, action, context, request, image_store, enforce_quota=False, image_limits=None):
+    """Check and start a snapshot or backup; returns (instance, host call, the new ``queued`` image).
+
+    ``image_limits``: {size_cap, storage_quota} the image's upload meets (see ``import_snapshot``).
+    """
     if not image_store or not os.path.isabs(str(image_store)):
         raise InvalidInput('image_store', 'must be an absolute directory path')
     checked = check_request(action, request)
@@ -235,7 +242,8 @@ def begin(store, ident, action, context, request, image_store, enforce_quota=Fal
         extra['backup_type'] = checked['backup_type']
     image = create_image(store, inst, context, checked['name'], KINDS[action], extra)
     row = action_table.ACTIONS[action]
-    pending = {'id': image['id'], 'image_store': str(image_store), 'action': action}
+    pending = {'id': image['id'], 'image_store': str(image_store), 'action': action,
+               'limits': dict((k, v) for k, v in (image_limits or {}).items() if v)}
     if action == 'backup':
         pending.update(backup_type=checked['backup_type'], rotation=checked['rotation'])
     try:
@@ -278,7 +286,7 @@ def finish(store, ident, action, request_id, host_result=None, error=None):
             for expected, nxt in ((HOST_TASK_STATE[pending['action']], S.IMAGE_PENDING_UPLOAD),
                                   (S.IMAGE_PENDING_UPLOAD, S.IMAGE_UPLOADING)):
                 instances.update(store, inst['uuid'], expected_task_state=expected, task_state=nxt)
-            image = import_snapshot(store, pending['image_store'], pending['id'], result)
+            image = import_snapshot(store, pending['image_store'], pending['id'], result, pending.get('limits'))
         except NovaliteError as exc:
             failure = exc
     if failure is not None:

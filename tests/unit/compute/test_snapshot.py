@@ -171,3 +171,15 @@ def test_an_admin_snapshot_of_another_project_is_shared_with_its_owner(env):
     image = out['image']
     assert (image['owner'], image['visibility'], image['properties']['instance_owner'],
             image['properties']['user_id']) == ('p1', 'shared', 'p1', 'root')
+
+
+def test_the_owners_image_storage_quota_applies_to_the_snapshot(env):
+    store, inst = env['store'], env['inst']
+    out = server_actions.start(store, inst['uuid'], 'snapshot', _ctx(), image_request={'name': 'big'},
+                               image_store=env['image_store'], image_limits={'storage_quota': 1024})
+    done = conductor.record_result(store, inst['uuid'], 'snapshot', out['request_id'],
+                                   _host_did(env, out['host_call']))
+    assert done['task_state'] is None
+    assert 'storage quota' in instances.latest_fault(store, inst['uuid'])['message']
+    with pytest.raises(NotFound):
+        images.get(store, out['image']['id'])
