@@ -126,7 +126,7 @@ def test_rebuild_answer_per_microversion_and_a_stopped_server_stays_stopped(live
     cli(live, 'server', 'stop', 'rb-vm', as_json=False, cloud='novalite-demo')
     live.wait_status(ident, token, ['SHUTOFF'])
     status, headers, body = live.action(ident, {'rebuild': {'imageRef': image, 'user_data': None}}, token,
-                                   version='2.75')
+                                        version='2.75')
     assert status == 202, body
     server = body['server']
     assert server['status'] == 'REBUILD' and server['OS-EXT-STS:task_state'] == 'rebuild_spawning'
@@ -138,7 +138,7 @@ def test_rebuild_answer_per_microversion_and_a_stopped_server_stays_stopped(live
     cli(live, 'server', 'start', 'rb-vm', as_json=False, cloud='novalite-demo')
     live.wait_status(ident, token, ['ACTIVE'])
     status, _h, body = live.action(ident, {'rebuild': {'imageRef': image, 'user_data': 'eA=='}}, token,
-                              version='2.54')
+                                   version='2.54')
     assert status == 400 and 'user_data' in body['badRequest']['message']
     status, _h, body = live.action(ident, {'rebuild': {'imageRef': image}}, token, version='2.54')
     assert status == 202 and 'key_name' in body['server'] and 'user_data' not in body['server']

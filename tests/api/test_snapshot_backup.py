@@ -117,8 +117,8 @@ def test_backup_rotation_keeps_the_newest(live, guest):
                and i['status'] == 'active' for i in kept)
     assert not os.path.exists(os.path.join(live.cfg['image_store'], made[0]))
     # a backup of another type is not counted with the daily ones; rotation 0 keeps none of its type
-    status, _h, body = live.action(ident, {'createBackup': {'name': 'wk-0', 'backup_type': 'weekly',
-                                                             'rotation': 0}}, demo, version='2.45')
+    weekly = {'createBackup': {'name': 'wk-0', 'backup_type': 'weekly', 'rotation': 0}}
+    status, _h, body = live.action(ident, weekly, demo, version='2.45')
     assert status == 202 and set(body) == {'image_id'}
     status, _body, seen = wait_image(live, body['image_id'], demo)
     assert status == 404 and seen[:1] == ['queued'], seen
