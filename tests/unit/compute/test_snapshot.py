@@ -183,3 +183,22 @@ def test_the_owners_image_storage_quota_applies_to_the_snapshot(env):
     assert 'storage quota' in instances.latest_fault(store, inst['uuid'])['message']
     with pytest.raises(NotFound):
         images.get(store, out['image']['id'])
+
+
+def test_an_interrupted_snapshot_ended_by_reconcile_leaves_no_image(env):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table
+    store, inst = env['store'], env['inst']
+    out = _start(env, 'backup', name='b', backup_type='daily', rotation=1)
+    assert [action_table.ACTION_FOR_TASK_STATE[t] for t in (S.IMAGE_BACKUP, S.IMAGE_SNAPSHOT_PENDING, S.IMAGE_SNAPSHOT,
+                                                             S.IMAGE_PENDING_UPLOAD, S.IMAGE_UPLOADING)] == [
+        'backup', 'snapshot', 'snapshot', 'snapshot', 'snapshot']
+    # reconcile (compute/reconcile.py clear_stale): the task state cleared first, then the failure recorded
+    instances.update(store, inst['uuid'], expected_task_state=S.IMAGE_BACKUP, task_state=None)
+    with open(out['host_call']['snapshot']['dest'] + '.part', 'w') as half:
+        half.write('a fetch cut short')
+    done = conductor.record_result(store, inst['uuid'], 'snapshot', out['request_id'],
+                                   {'failed': True, 'msg': 'interrupted', 'power_state': S.RUNNING})
+    assert (done['vm_state'], done['task_state']) == (S.ACTIVE, None)
+    assert os.listdir(env['image_store']) == [env['base']['id']]
+    [action] = instances.list_actions(store, inst['uuid'])
+    assert [(e['event'], e['result']) for e in action['events']] == [('compute_backup_instance', 'Error')]
