@@ -189,8 +189,8 @@ def test_an_interrupted_snapshot_ended_by_reconcile_leaves_no_image(env):
     from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table
     store, inst = env['store'], env['inst']
     out = _start(env, 'backup', name='b', backup_type='daily', rotation=1)
-    assert [action_table.ACTION_FOR_TASK_STATE[t] for t in (S.IMAGE_BACKUP, S.IMAGE_SNAPSHOT_PENDING, S.IMAGE_SNAPSHOT,
-                                                             S.IMAGE_PENDING_UPLOAD, S.IMAGE_UPLOADING)] == [
+    in_flight = (S.IMAGE_BACKUP, S.IMAGE_SNAPSHOT_PENDING, S.IMAGE_SNAPSHOT, S.IMAGE_PENDING_UPLOAD, S.IMAGE_UPLOADING)
+    assert [action_table.ACTION_FOR_TASK_STATE[t] for t in in_flight] == [
         'backup', 'snapshot', 'snapshot', 'snapshot', 'snapshot']
     # reconcile (compute/reconcile.py clear_stale): the task state cleared first, then the failure recorded
     instances.update(store, inst['uuid'], expected_task_state=S.IMAGE_BACKUP, task_state=None)
