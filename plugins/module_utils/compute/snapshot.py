@@ -182,7 +182,7 @@ def import_snapshot(store, image_store, image_id, host_result, limits=None):
         limits = limits or {}
         return images.upload(store, image_store, image_id, incoming, checksum=(host_result or {}).get('sha256'),
                              disk_format='qcow2', size_cap=limits.get('size_cap'),
-                             storage_quota=limits.get('storage_quota'))
+                             storage_quota=limits.get('storage_quota'), move=True)
     finally:
         try:
             os.unlink(incoming)
