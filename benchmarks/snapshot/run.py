@@ -125,13 +125,13 @@ def main():
     import libvirt
     disk = built_test_image().disk
     workdir = '/var/lib/novalite/bench-snapshot-%s' % uuid.uuid4().hex[:8]
-    os.makedirs(workdir)
-    os.chmod(workdir, 0o755)
     results = []
     with open(LOCK, 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         conn = libvirt.open('qemu:///system')
         try:
+            os.makedirs(workdir)
+            os.chmod(workdir, 0o755)
             results.append(_case(conn, 'test image', disk, os.path.join(workdir, 'inst-small'), workdir,
                                  args.runs, True))
             if not args.skip_big:
