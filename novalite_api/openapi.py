@@ -579,8 +579,9 @@ def _compute_ops():
         },
         c + '/servers/{server_id}/action': {'post': op(
             'Start, stop, reboot, pause, unpause, suspend, resume, lock, unlock, reset the state of, rebuild or '
-            'unrescue a server (202; rebuild answers the server), rescue it (200), or read its console output (200)',
-            both(ok(202, 'Accepted'), ok(200, 'Console output, or a rescue accepted', {'oneOf': [
+            'unrescue a server (202; rebuild answers the server), snapshot or back it up (createImage, '
+            'createBackup: 202, from 2.45 with the new image id), rescue it (200), or read its console output (200)',
+            both(ok(202, 'Accepted'), ok(200, 'Console output, a rescue accepted, or a new image id', {'oneOf': [
                 wrapped('output', string()),
                 # rescue: Nova's {adminPass} when it sets guest passwords; novalite sets none and answers {}
                 obj({'adminPass': string()}, additional=False)]})),

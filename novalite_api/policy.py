@@ -83,6 +83,8 @@ DEFAULTS = {
     'os_compute_api:os-console-output': MEMBER,
     'os_compute_api:os-rescue': MEMBER,
     'os_compute_api:os-unrescue': MEMBER,
+    'os_compute_api:servers:create_image': MEMBER,
+    'os_compute_api:os-create-backup': MEMBER,
     'os_compute_api:os-extended-server-attributes': ADMIN,
     'os_compute_api:server-metadata:index': READER,
     'os_compute_api:server-metadata:show': READER,

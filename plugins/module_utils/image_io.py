@@ -54,7 +54,7 @@ def open_source(location, field, timeout=URL_TIMEOUT):
 
 
 def copy_hashing(src, dst, field, expected_length=None, max_bytes=None, over_limit_message=None):
-    """Copy ``src`` to ``dst`` (fsynced); returns (bytes, sha256 hex, md5 hex).
+    """Copy ``src`` to ``dst`` (fsynced); returns (bytes, sha256 hex, md5 hex). ``dst`` None: only hash ``src``.
 
     md5 is Glance's legacy ``checksum``, not a security check. A short read
     against ``expected_length`` (a truncated download, a client gone mid-upload)
@@ -71,7 +71,8 @@ def copy_hashing(src, dst, field, expected_length=None, max_bytes=None, over_lim
                 break
             if max_bytes is not None and size + len(chunk) > max_bytes:
                 raise TooLarge(over_limit_message or 'image data is larger than %d bytes' % max_bytes, field=field)
-            dst.write(chunk)
+            if dst is not None:
+                dst.write(chunk)
             sha256.update(chunk)
             md5.update(chunk)
             size += len(chunk)
@@ -79,6 +80,7 @@ def copy_hashing(src, dst, field, expected_length=None, max_bytes=None, over_lim
         raise ImageError(field, 'reading the image data failed after %d bytes: %s' % (size, exc))
     if expected_length is not None and size != expected_length:
         raise ImageError(field, 'truncated image data: got %d of %d bytes' % (size, expected_length))
-    dst.flush()
-    os.fsync(dst.fileno())
+    if dst is not None:
+        dst.flush()
+        os.fsync(dst.fileno())
     return size, sha256.hexdigest(), md5.hexdigest()

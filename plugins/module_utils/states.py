@@ -47,6 +47,12 @@ REBUILD_SPAWNING = 'rebuild_spawning'
 REBUILD_TASKS = (REBUILDING, REBUILD_BLOCK_DEVICE_MAPPING, REBUILD_SPAWNING)
 RESCUING = 'rescuing'
 UNRESCUING = 'unrescuing'
+# snapshot (createImage) and backup (createBackup)
+IMAGE_SNAPSHOT_PENDING = 'image_snapshot_pending'
+IMAGE_SNAPSHOT = 'image_snapshot'
+IMAGE_BACKUP = 'image_backup'
+IMAGE_PENDING_UPLOAD = 'image_pending_upload'
+IMAGE_UPLOADING = 'image_uploading'
 
 # power_state (nova/compute/power_state.py): integers as stored by Nova
 NOSTATE = 0

@@ -35,6 +35,13 @@ description:
   - C(console_output) reads the tail of the server's console log on its host (Nova's
     C(os-getConsoleOutput)); I(length) lines, all when omitted. It records nothing and reports
     C(changed=false); the host call's result carries C(output).
+  - C(snapshot) is Nova's C(createImage) - the server's root disk, flattened, into a new image I(name) of the
+    server's project with Nova's image properties (C(image_type=snapshot), C(instance_uuid), C(base_image_ref),
+    ...) and I(metadata) as more properties; C(backup) is Nova's C(createBackup) - the same with
+    C(image_type=backup) and C(backup_type=)I(backup_type), after which only the newest I(rotation) backups of
+    that type of the server are kept. A running server is snapshotted live. Allowed from ACTIVE, SHUTOFF, PAUSED
+    and SUSPENDED, also when locked (as Nova). The result's C(image) is the new image (C(queued) until the host
+    call's result is recorded).
   - The rules (which states allow which action, the task_state it sets, the host call it makes)
     are the table in C(plugins/module_utils/compute/action_table.py).
   - In check mode only the checks run.
@@ -54,7 +61,7 @@ options:
     type: str
     required: true
     choices: [stop, start, reboot, pause, unpause, suspend, resume, lock, unlock, reset_state, soft_delete, restore,
-              force_delete, delete, rebuild, rescue, unrescue, console_output]
+              force_delete, delete, rebuild, rescue, unrescue, console_output, snapshot, backup]
   reboot_type:
     description: C(SOFT) (clean shutdown and start, hard after a timeout) or C(HARD) (power cycle).
     type: str
@@ -73,11 +80,21 @@ options:
       - C(rescue) - the rescue image (name or id); the server's own image when omitted.
     type: str
   name:
-    description: C(rebuild) - a new name for the server.
+    description: C(rebuild) - a new name for the server; C(snapshot), C(backup) - the new image's name.
     type: str
   metadata:
-    description: C(rebuild) - metadata replacing the server's.
+    description: C(rebuild) - metadata replacing the server's; C(snapshot), C(backup) - properties of the new image.
     type: dict
+  backup_type:
+    description: C(backup) - the backup type (e.g. C(daily), C(weekly)); rotation counts backups of this type.
+    type: str
+  rotation:
+    description: C(backup) - how many backups of I(backup_type) of the server to keep (0 or more).
+    type: int
+  image_store:
+    description: C(snapshot), C(backup) - the image store directory on the controller (where the image file goes).
+    type: path
+    default: /var/lib/novalite/images
   key_name:
     description: C(rebuild) - a keypair of the requesting user replacing the server's key; an empty string removes it.
     type: str
@@ -119,6 +136,14 @@ EXAMPLES = r'''
   novalite.compute.server_action:
     server: vm1
     action: rescue
+
+- name: A daily backup of vm1, keeping the newest two
+  novalite.compute.server_action:
+    server: vm1
+    action: backup
+    name: vm1-daily
+    backup_type: daily
+    rotation: 2
   delegate_to: localhost
 
 - name: An admin puts vm1, stuck in a task state, back to ACTIVE
@@ -146,6 +171,10 @@ action:
   description: The Nova action started (the instance action's name, e.g. stop, reboot, lock).
   returned: success
   type: str
+image:
+  description: C(snapshot), C(backup) - the new image (C(queued) until the host call's result is recorded).
+  returned: action is snapshot or backup and not in check mode
+  type: dict
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
@@ -169,7 +198,12 @@ MODULE = NovaliteModule(spec(
     preserve_ephemeral=dict(type='bool'),
     length=dict(type='int'),
     scheduler=dict(type='dict'),
-), handlers.server_action, required_if=[('action', 'reset_state', ('state',)), ('action', 'rebuild', ('image',))])
+    backup_type=dict(type='str'),
+    rotation=dict(type='int'),
+    image_store=dict(type='path', default='/var/lib/novalite/images'),
+), handlers.server_action, required_if=[('action', 'reset_state', ('state',)), ('action', 'rebuild', ('image',)),
+                                        ('action', 'snapshot', ('name',)),
+                                        ('action', 'backup', ('name', 'backup_type', 'rotation'))])
 
 
 def main():

@@ -59,10 +59,10 @@ def test_console_log_show_and_lengths(live, guest):
     assert len(tail.rstrip('\n').split('\n')) <= 2 and MARKERS_DONE in tail
 
     token = live.token('demo', 'demo')
-    whole = action(live, ident, {'os-getConsoleOutput': {}}, token)
+    whole = live.action(ident, {'os-getConsoleOutput': {}}, token)
     assert whole[0] == 200 and WRITTEN in whole[2]['output']
     for length, lines in ((None, None), (-1, None), ('3', 3), (3, 3), (0, 0)):
-        status, _h, body = action(live, ident, {'os-getConsoleOutput': {'length': length}}, token)
+        status, _h, body = live.action(ident, {'os-getConsoleOutput': {'length': length}}, token)
         assert status == 200, (length, body)
         if lines is None:
             assert body['output'] == whole[2]['output']
@@ -71,18 +71,18 @@ def test_console_log_show_and_lengths(live, guest):
             assert body['output'] == expected, (length, body)
     for bad in (-2, 'x', '1.5', {'length': 1, 'x': 1}):
         argument = bad if isinstance(bad, dict) else {'length': bad}
-        status, _h, body = action(live, ident, {'os-getConsoleOutput': argument}, token)
+        status, _h, body = live.action(ident, {'os-getConsoleOutput': argument}, token)
         assert status == 400, (bad, body)
     # another project's server is not there (404), an admin reads it
-    status, _h, _b = action(live, ident, {'os-getConsoleOutput': {}}, live.token('other', 'other'))
+    status, _h, _b = live.action(ident, {'os-getConsoleOutput': {}}, live.token('other', 'other'))
     assert status == 404
-    assert action(live, ident, {'os-getConsoleOutput': {'length': 1}}, live.token())[0] == 200
+    assert live.action(ident, {'os-getConsoleOutput': {'length': 1}}, live.token())[0] == 200
 
 
 def test_rebuild_same_image_gives_a_new_root_disk_same_identity(live, guest):
     ident = guest['id']
     token = live.token('demo', 'demo')
-    before = _show(live, ident, live.token())
+    before = live.show(ident, live.token())
     assert before['OS-EXT-SRV-ATTR:host'] == live.host
     # Replace the user data too (2.57), so the rebuilt guest writes a new marker after reporting its disk
     data = os.path.join(live.root, 'after.txt')
@@ -90,7 +90,7 @@ def test_rebuild_same_image_gives_a_new_root_disk_same_identity(live, guest):
         handle.write(marker_user_data('after'))
     cli(live, '--os-compute-api-version', '2.57', 'server', 'rebuild', '--image', 'novalite-test-image',
         '--name', 'rb-vm2', '--user-data', data, '--wait', 'rb-vm', cloud='novalite-demo', as_json=False)
-    after = wait_status(live, ident, live.token(), ['ACTIVE'])
+    after = live.wait_status(ident, live.token(), ['ACTIVE'])
     assert (after['id'], after['OS-EXT-SRV-ATTR:host'], after['OS-EXT-SRV-ATTR:instance_name'],
             after['flavor'], after['tenant_id']) == (
         ident, before['OS-EXT-SRV-ATTR:host'], before['OS-EXT-SRV-ATTR:instance_name'], before['flavor'],
@@ -122,26 +122,26 @@ def test_rebuild_answer_per_microversion_and_a_stopped_server_stays_stopped(live
     token = live.token('demo', 'demo')
     image = live.seeds['image']['id']
     cli(live, 'server', 'stop', 'rb-vm', as_json=False, cloud='novalite-demo')
-    wait_status(live, ident, token, ['SHUTOFF'])
-    status, headers, body = action(live, ident, {'rebuild': {'imageRef': image, 'user_data': None}}, token,
-                                   version='2.75')
+    live.wait_status(ident, token, ['SHUTOFF'])
+    status, headers, body = live.action(ident, {'rebuild': {'imageRef': image, 'user_data': None}}, token,
+                                        version='2.75')
     assert status == 202, body
     server = body['server']
     assert server['status'] == 'REBUILD' and server['OS-EXT-STS:task_state'] == 'rebuild_spawning'
     assert server['user_data'] is None and 'key_name' in server and 'OS-EXT-AZ:availability_zone' in server
     assert headers['Location'].endswith('/servers/%s' % ident)
-    after = wait_status(live, ident, token, ['SHUTOFF'])
+    after = live.wait_status(ident, token, ['SHUTOFF'])
     assert after['OS-EXT-STS:power_state'] == 4 and libvirt_state(ident) == 'shut off'
     # below 2.75 the answer is the short one; user_data is refused before 2.57
     cli(live, 'server', 'start', 'rb-vm', as_json=False, cloud='novalite-demo')
-    wait_status(live, ident, token, ['ACTIVE'])
-    status, _h, body = action(live, ident, {'rebuild': {'imageRef': image, 'user_data': 'eA=='}}, token,
-                              version='2.54')
+    live.wait_status(ident, token, ['ACTIVE'])
+    status, _h, body = live.action(ident, {'rebuild': {'imageRef': image, 'user_data': 'eA=='}}, token,
+                                   version='2.54')
     assert status == 400 and 'user_data' in body['badRequest']['message']
-    status, _h, body = action(live, ident, {'rebuild': {'imageRef': image}}, token, version='2.54')
+    status, _h, body = live.action(ident, {'rebuild': {'imageRef': image}}, token, version='2.54')
     assert status == 202 and 'key_name' in body['server'] and 'user_data' not in body['server']
     assert 'OS-EXT-STS:vm_state' not in body['server']
-    wait_status(live, ident, token, ['ACTIVE'])
+    live.wait_status(ident, token, ['ACTIVE'])
     live.wait_console(ident, MARKERS_DONE)
     assert libvirt_state(ident) == 'running'
 
@@ -152,28 +152,28 @@ def test_rebuild_refusals_change_nothing(live, guest, tmp_path):
     image = live.seeds['image']['id']
     big = cli(live, 'image', 'create', '--disk-format', 'qcow2', '--container-format', 'bare', '--min-disk', '5',
               '--file', built_test_image().disk, '--public', 'needs-5gb')
-    before = _show(live, ident, token)
+    before = live.show(ident, token)
     cases = [({'rebuild': {'imageRef': 'c0ffee00-0000-4000-8000-000000000000'}}, 400, 'Cannot find image'),
              ({'rebuild': {'imageRef': big['id']}}, 400, "Flavor's disk is too small"),
              ({'rebuild': {'imageRef': image, 'bogus': 1}}, 400, "'bogus' was unexpected"),
              ({'rebuild': {}}, 400, "'imageRef' is a required property"),
              ({'rebuild': {'imageRef': image, 'key_name': 'missing'}}, 400, 'Invalid key_name provided.')]
     for body, code, text in cases:
-        status, _h, answer = action(live, ident, body, token, version='2.57')
+        status, _h, answer = live.action(ident, body, token, version='2.57')
         assert status == code, (body, answer)
         assert text in list(answer.values())[0]['message'], (body, answer)
     # locked by an admin: 409 for the owner; paused: 409 (Nova's allowed states are ACTIVE, SHUTOFF, ERROR)
     cli(live, 'server', 'lock', ident, as_json=False)   # the admin (another project) names it by id
-    status, _h, answer = action(live, ident, {'rebuild': {'imageRef': image}}, token)
+    status, _h, answer = live.action(ident, {'rebuild': {'imageRef': image}}, token)
     assert status == 409 and 'locked' in answer['conflictingRequest']['message'], answer
     cli(live, 'server', 'unlock', ident, as_json=False)
     cli(live, 'server', 'pause', 'rb-vm', as_json=False, cloud='novalite-demo')
-    wait_status(live, ident, token, ['PAUSED'])
-    status, _h, answer = action(live, ident, {'rebuild': {'imageRef': image}}, token)
+    live.wait_status(ident, token, ['PAUSED'])
+    status, _h, answer = live.action(ident, {'rebuild': {'imageRef': image}}, token)
     assert status == 409 and "Cannot 'rebuild'" in answer['conflictingRequest']['message'], answer
-    assert action(live, ident, {'rebuild': {'imageRef': image}}, live.token('other', 'other'))[0] == 404
+    assert live.action(ident, {'rebuild': {'imageRef': image}}, live.token('other', 'other'))[0] == 404
     cli(live, 'server', 'unpause', 'rb-vm', as_json=False, cloud='novalite-demo')
-    after = wait_status(live, ident, token, ['ACTIVE'])
+    after = live.wait_status(ident, token, ['ACTIVE'])
     assert (after['image']['id'], after['name']) == (before['image']['id'], before['name'])
     assert libvirt_state(ident) == 'running'
 
@@ -183,16 +183,16 @@ def test_new_image_the_host_cannot_run_is_no_valid_host_then_a_good_rebuild_reco
     token = live.token('demo', 'demo')
     arm = cli(live, 'image', 'create', '--disk-format', 'qcow2', '--container-format', 'bare',
               '--property', 'hw_architecture=aarch64', '--file', built_test_image().disk, '--public', 'arm-only')
-    status, _h, _b = action(live, ident, {'rebuild': {'imageRef': arm['id']}}, token)
+    status, _h, _b = live.action(ident, {'rebuild': {'imageRef': arm['id']}}, token)
     assert status == 202
-    failed = wait_status(live, ident, token, ['ERROR'])
+    failed = live.wait_status(ident, token, ['ERROR'])
     assert failed['image']['id'] == live.seeds['image']['id']   # Nova rolls the image back
     assert failed['fault']['message'].startswith('No valid host was found.'), failed['fault']
     assert libvirt_state(ident) == 'running'   # the host was never asked
     # ERROR is a state a rebuild starts from (Nova): the right image brings the server back
     cli(live, 'server', 'rebuild', '--image', 'novalite-test-image', '--wait', 'rb-vm', cloud='novalite-demo',
         as_json=False)
-    wait_status(live, ident, token, ['ACTIVE'])
+    live.wait_status(ident, token, ['ACTIVE'])
     live.wait_console(ident, MARKERS_DONE)
 
 

@@ -146,6 +146,28 @@ class LiveApi(object):
             time.sleep(0.5)
         raise AssertionError('%r not in %s after %ss' % (text, path, timeout))
 
+    def show(self, server_id, token):
+        """GET /servers/{id} (the server, asserting a 200)."""
+        status, _h, body = self.http.call('GET', '/compute/v2.1/servers/%s' % server_id, token=token)
+        assert status == 200, body
+        return body['server']
+
+    def wait_status(self, server_id, token, statuses, timeout=180):
+        """Wait until the server's status is one of ``statuses`` with no task state; the server."""
+        deadline = time.time() + timeout
+        server = None
+        while time.time() < deadline:
+            server = self.show(server_id, token)
+            if server['status'] in statuses and server['OS-EXT-STS:task_state'] is None:
+                return server
+            time.sleep(0.5)
+        raise AssertionError('server %s not in %s; last %r\n%s' % (server_id, statuses, server, self.log()))
+
+    def action(self, server_id, body, token, version='2.1'):
+        """POST /servers/{id}/action at compute microversion ``version``: (status, headers, body)."""
+        return self.http.call('POST', '/compute/v2.1/servers/%s/action' % server_id, body, token=token,
+                              headers={'OpenStack-API-Version': 'compute %s' % version})
+
     def cleanup(self):
         from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
         self.stop()
@@ -159,31 +181,18 @@ class LiveApi(object):
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-# -- what server action tests share ----------------------------------------------------------------
+# -- what server action tests share (module-level names for the LiveApi methods) -----------------------
 
 def show_server(live, ident, token):
-    """GET /servers/{id} as ``token``: the server (asserting 200)."""
-    status, _h, body = live.http.call('GET', '/compute/v2.1/servers/%s' % ident, token=token)
-    assert status == 200, body
-    return body['server']
+    return live.show(ident, token)
 
 
 def wait_status(live, ident, token, statuses, timeout=180):
-    """Wait until the server's status is one of ``statuses`` with no task in flight; the server."""
-    deadline = time.time() + timeout
-    server = None
-    while time.time() < deadline:
-        server = show_server(live, ident, token)
-        if server['status'] in statuses and server['OS-EXT-STS:task_state'] is None:
-            return server
-        time.sleep(0.5)
-    raise AssertionError('server %s not in %s; last %r\n%s' % (ident, statuses, server, live.log()))
+    return live.wait_status(ident, token, statuses, timeout)
 
 
 def server_action(live, ident, body, token, version='2.1'):
-    """POST /servers/{id}/action at microversion ``version``: (status, headers, body)."""
-    return live.http.call('POST', '/compute/v2.1/servers/%s/action' % ident, body, token=token,
-                          headers={'OpenStack-API-Version': 'compute %s' % version})
+    return live.action(ident, body, token, version)
 
 
 def console_text(live, ident):

@@ -52,8 +52,10 @@ class PlaybookRun(object):
 
 
 class NovaliteEnv(object):
-    def __init__(self, db_url, hosts=('localhost',), zones=None):
+    def __init__(self, db_url, hosts=('localhost',), zones=None, libvirt_uris=None):
+        """``libvirt_uris``: {host: URI} for hosts on another libvirt (lib/test_hosts.py), else qemu:///system."""
         self.id = uuid.uuid4().hex[:10]
+        self.libvirt_uris = dict((h, (libvirt_uris or {}).get(h) or 'qemu:///system') for h in hosts)
         self.root = '/var/lib/novalite/test-%s' % self.id
         self.db_url = db_url
         self.image_store = os.path.join(self.root, 'images')
@@ -67,7 +69,7 @@ class NovaliteEnv(object):
         for index, host in enumerate(self.hosts):
             compute[host] = {
                 'ansible_connection': 'local',
-                'novalite_libvirt_uri': 'qemu:///system',
+                'novalite_libvirt_uri': self.libvirt_uris[host],
                 'novalite_instances_path': self.instances_paths[host],
                 'novalite_availability_zone': (zones or {}).get(host, 'nova'),
             }
@@ -122,9 +124,9 @@ class NovaliteEnv(object):
         from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
         from ansible_collections.novalite.compute.plugins.module_utils.virt import host_facts
         for host in self.hosts:
-            facts = host_facts.gather('qemu:///system', self.instances_paths[host])
+            facts = host_facts.gather(self.libvirt_uris[host], self.instances_paths[host])
             cfg = settings.parse({'novalite_instances_path': self.instances_paths[host],
-                                  'novalite_libvirt_uri': 'qemu:///system'})
+                                  'novalite_libvirt_uri': self.libvirt_uris[host]})
             hosts.record(self.store(), host, facts, cfg)
 
     def store(self):
@@ -165,9 +167,9 @@ class NovaliteEnv(object):
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def libvirt_state(uuid):
+def libvirt_state(uuid, uri='qemu:///system'):
     """libvirt's own state name for a domain ('running', 'paused', 'shut off', ...) or None."""
-    out = subprocess.run(['virsh', '-c', 'qemu:///system', 'domstate', uuid], capture_output=True, text=True, check=False)
+    out = subprocess.run(['virsh', '-c', uri, 'domstate', uuid], capture_output=True, text=True, check=False)
     return out.stdout.strip() if out.returncode == 0 else None
 
 

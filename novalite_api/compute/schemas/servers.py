@@ -127,11 +127,22 @@ RESCUE = {'type': ['object', 'null'],
           'properties': {'adminPass': {'type': 'string'}, 'rescue_image_ref': {'type': 'string', 'format': 'uuid'}},
           'additionalProperties': False}
 UNRESCUE = {}
+# nova/api/openstack/compute/schemas/servers.py create_image and create_backup.py (rotation: Nova's
+# non_negative_integer, a number or digits)
+CREATE_IMAGE = {'type': 'object', 'properties': {'name': validation.NAME, 'metadata': validation.METADATA},
+                'required': ['name'], 'additionalProperties': False}
+CREATE_BACKUP = {'type': 'object',
+                 'properties': {'name': validation.NAME, 'backup_type': {'type': 'string'},
+                                'rotation': {'type': ['integer', 'string'], 'pattern': '^[0-9]*$', 'minimum': 0,
+                                             'minLength': 1},
+                                'metadata': validation.METADATA},
+                 'required': ['name', 'backup_type', 'rotation'], 'additionalProperties': False}
 
 ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'pause': NO_ARGUMENT,
            'unpause': NO_ARGUMENT, 'suspend': NO_ARGUMENT, 'resume': NO_ARGUMENT, 'lock': NO_ARGUMENT,
            'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE, 'restore': NO_ARGUMENT, 'forceDelete': NO_ARGUMENT,
            'os-getConsoleOutput': CONSOLE_OUTPUT, 'rescue': RESCUE, 'unrescue': UNRESCUE}
+ACTIONS.update({'createImage': CREATE_IMAGE, 'createBackup': CREATE_BACKUP})
 
 
 def _device_tags(version):

@@ -403,7 +403,7 @@ def _check_storage_quota(conn, owner, image_id, size, storage_quota):
 
 
 def upload(store, image_store, image_id, source, checksum=None, disk_format=None, length=None, size_cap=None,
-           storage_quota=None):
+           storage_quota=None, move=False):
     """Glance's image-upload for a ``queued`` image; returns the ``active`` image dict.
 
     ``source`` is a local path, an http(s) URL or a readable file object;
@@ -414,7 +414,9 @@ def upload(store, image_store, image_id, source, checksum=None, disk_format=None
     when neither is set the detected format is recorded. ``size_cap`` (Glance's
     image_size_cap) and ``storage_quota`` (user_storage_quota: bytes of active
     images per owner) are enforced while the data streams (TooLarge, 413).
-    On any failure the image is ``queued`` again and no file is left.
+    On any failure the image is ``queued`` again and no file is left. ``move``: ``source`` is a file in
+    ``image_store`` itself (a snapshot fetched there): it is hashed in place and renamed, not copied, and
+    removed on failure.
     """
     image_id = _check_image_id(image_id)
     expected = _check_expected(checksum)
@@ -437,16 +439,20 @@ def upload(store, image_store, image_id, source, checksum=None, disk_format=None
     tmp_path = None
     placed = False
     try:
-        src, source_length, must_close = _open_source(source)
-        try:
-            fd, tmp_path = tempfile.mkstemp(prefix='.upload-%s-' % image_id, dir=image_store)
-            with os.fdopen(fd, 'wb') as dst:
-                size, sha256, md5 = image_io.copy_hashing(
-                    src, dst, field, source_length if source_length is not None else length,
-                    max_bytes=max_bytes, over_limit_message=over_limit_message)
-        finally:
-            if must_close:
-                src.close()
+        if move:
+            size, sha256, md5 = _hash_in_store(image_store, source, field, max_bytes, over_limit_message)
+            tmp_path = source
+        else:
+            src, source_length, must_close = _open_source(source)
+            try:
+                fd, tmp_path = tempfile.mkstemp(prefix='.upload-%s-' % image_id, dir=image_store)
+                with os.fdopen(fd, 'wb') as dst:
+                    size, sha256, md5 = image_io.copy_hashing(
+                        src, dst, field, source_length if source_length is not None else length,
+                        max_bytes=max_bytes, over_limit_message=over_limit_message)
+            finally:
+                if must_close:
+                    src.close()
         if expected is not None:
             actual = sha256 if expected[0] == 'sha256' else md5
             if actual != expected[1]:
@@ -474,6 +480,16 @@ def upload(store, image_store, image_id, source, checksum=None, disk_format=None
         with store.begin() as conn:
             conn.execute(images.update().where(images.c.id == image_id).values(status='queued'))
         raise
+
+
+def _hash_in_store(image_store, path, field, max_bytes, over_limit_message):
+    """(size, sha256, md5) of a file already in ``image_store`` (upload's ``move``), checked against the limit."""
+    if not isinstance(path, str) or os.path.dirname(os.path.abspath(path)) != os.path.abspath(image_store):
+        raise InvalidInput(field, 'a file moved into the image store must already be in it')
+    if max_bytes is not None and os.path.getsize(path) > max_bytes:
+        raise TooLarge(over_limit_message, field='size')
+    with open(path, 'rb') as src:
+        return image_io.copy_hashing(src, None, field, max_bytes=max_bytes, over_limit_message=over_limit_message)
 
 
 def register(store, image_store, name, source, checksum=None, image_id=None, disk_format=None,

@@ -44,6 +44,7 @@ Action = collections.namedtuple('Action', (
 _HARD_REBOOT_TASKS = [None, S.REBOOTING, S.REBOOT_PENDING, S.REBOOT_STARTED, S.REBOOTING_HARD,
                       S.RESUMING, S.UNPAUSING, S.PAUSING, S.SUSPENDING]
 _ANY_LIVE = [S.ACTIVE, S.STOPPED, S.PAUSED, S.SUSPENDED, S.ERROR]
+_SNAPSHOT_STATES = [S.ACTIVE, S.STOPPED, S.PAUSED, S.SUSPENDED]
 
 _ROWS = (
     #      name           verb          event        api             rule
@@ -96,6 +97,12 @@ _ROWS = (
            [S.ACTIVE, S.STOPPED, S.ERROR], [None], S.RESCUING, ('instance', 'running'), S.RESCUED, True, False),
     Action('unrescue', 'unrescue', 'unrescue', 'unrescue', 'os_compute_api:os-unrescue',
            [S.RESCUED], [None], S.UNRESCUING, ('instance', 'running'), S.ACTIVE, True, False),
+    # Nova's snapshot (createImage) and backup (createBackup): the root disk into a new image (compute/snapshot.py).
+    # No lock check (Nova: a lock guards against change and delete); the vm_state does not change.
+    Action('snapshot', 'snapshot', 'createImage', 'createImage', 'os_compute_api:servers:create_image',
+           _SNAPSHOT_STATES, [None], S.IMAGE_SNAPSHOT_PENDING, ('instance_snapshot', 'snapshot'), None, False, False),
+    Action('backup', 'backup', 'createBackup', 'createBackup', 'os_compute_api:os-create-backup',
+           _SNAPSHOT_STATES, [None], S.IMAGE_BACKUP, ('instance_snapshot', 'backup'), None, False, False),
     # A read of the host (Nova's get_console_output): any state with a host, no lock, nothing recorded.
     Action('console_output', 'console_output', None, 'os-getConsoleOutput', 'os_compute_api:os-console-output',
            None, None, None, ('console_log', 'read'), None, False, False),
@@ -133,6 +140,12 @@ ACTION_FOR_TASK_STATE.update({S.SCHEDULING: 'create', S.BLOCK_DEVICE_MAPPING: 'c
                               S.REBOOT_PENDING: 'reboot_soft', S.REBOOT_STARTED: 'reboot_soft',
                               S.REBOOT_PENDING_HARD: 'reboot_hard', S.REBOOT_STARTED_HARD: 'reboot_hard',
                               S.REBUILD_BLOCK_DEVICE_MAPPING: 'rebuild', S.REBUILD_SPAWNING: 'rebuild'})
+# a snapshot's later steps (a backup's too: compute/snapshot.py finish reads which one from the server)
+ACTION_FOR_TASK_STATE.update({S.IMAGE_SNAPSHOT: 'snapshot', S.IMAGE_PENDING_UPLOAD: 'snapshot',
+                              S.IMAGE_UPLOADING: 'snapshot'})
+
+# Actions whose host call makes an image (compute/snapshot.py records them).
+SNAPSHOT_ACTIONS = ('snapshot', 'backup')
 
 
 def event_name(action):

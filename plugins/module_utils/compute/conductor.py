@@ -408,6 +408,10 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
     clears task_state and records a fault (Nova's reverts_task_state +
     wrap_instance_fault). ``live_state`` is handed to a reschedule (see schedule_and_prepare).
     """
+    if action in action_table.SNAPSHOT_ACTIONS:
+        # the image it made is imported (or discarded) before the task state ends
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import snapshot
+        return snapshot.finish(store, ident, action, request_id, host_result, error)
     if action in action_table.READ_ONLY:
         # a read of the host (console output): nothing to record
         result = instances.get(store, ident, include_deleted=True)

@@ -105,7 +105,8 @@ def console_output(store, ident, context, length=None):
 
 
 def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=None, check_mode=False,
-          rebuild_request=None, length=None, scheduler_config=None, enforce_quota=False, rescue_image=None):
+          rebuild_request=None, length=None, scheduler_config=None, enforce_quota=False, rescue_image=None,
+          image_request=None, image_store=None, image_limits=None):
     """Check and record the action ``verb``; returns {server, host_call, request_id, action}.
 
     ``rebuild_request``: the rebuild's image and options (compute/rebuild.py FIELDS); ``length``: the
@@ -135,6 +136,16 @@ def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=No
             return out
         inst, call = begin_action(store, inst['uuid'], 'rescue', context)
         out['server'], out['host_call'] = inst, rescue.with_image(call, inst, image)
+        return out
+    if action in action_table.SNAPSHOT_ACTIONS:
+        # snapshot / backup (compute/snapshot.py): ``image_request`` name, metadata (backup_type, rotation),
+        # ``image_limits`` the upload's size cap and storage quota; the answer also carries the new ``image``
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import snapshot
+        if check_mode:
+            out['server'] = snapshot.check(store, ident, action, context, image_request)
+        else:
+            out['server'], out['host_call'], out['image'] = snapshot.begin(
+                store, ident, action, context, image_request, image_store, enforce_quota, image_limits)
         return out
     if check_mode:
         out['server'] = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)

@@ -277,10 +277,15 @@ def server_action(call):
         rebuild_request = dict((k, p[k]) for k in REBUILD_OPTIONS if p[k] is not None)
         if p['key_name'] == '':
             rebuild_request['key_name'] = None   # remove the server's key
+    image_request = None
+    if p['action'] in ('snapshot', 'backup'):
+        keys = ('name', 'metadata', 'backup_type', 'rotation') if p['action'] == 'backup' else ('name', 'metadata')
+        image_request = dict((k, p[k]) for k in keys if p[k] is not None)
     result = server_actions.start(call.store, p['server'], p['action'], call.context(),
                                   reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['state'],
                                   check_mode=call.check_mode, rebuild_request=rebuild_request, length=p['length'],
-                                  scheduler_config=p['scheduler'],
+                                  scheduler_config=p['scheduler'], image_request=image_request,
+                                  image_store=p['image_store'],
                                   rescue_image=p['image'] if p['action'] == 'rescue' else None)
     # a console read changes nothing
     return dict(result, changed=result['action'] != 'console_output')

@@ -293,3 +293,27 @@ def image_cache(call):
         return dict(changed=not os.path.exists(base), path=base, copied_bytes=0)
     result = imagecache.ensure_base(path, p['image'], settings['force_raw_images'])
     return dict(result, changed=result['fetched'])
+
+
+def instance_snapshot(call):
+    """The root disk flattened into a staging file (virt/snapshot.py), or that file removed (state absent)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.virt import snapshot
+    p = call.params
+    _need_libvirt()
+    settings = driver.settings_from_params(p)
+    uuid = disk.validate_uuid(p['instance'])
+    image_id = snapshot.check_image_id(p['image_id'])
+    if p['state'] == 'absent':
+        there = os.path.isdir(snapshot.staging_dir(settings['instances_path'], image_id))
+        if call.check_mode:
+            return {'changed': there}
+        return {'changed': snapshot.remove_staging(settings['instances_path'], image_id)}
+    conn = connection.open_connection(settings['libvirt_uri'])
+    try:
+        if call.check_mode:
+            driver.require_domain(conn, uuid)
+            return {'changed': True}
+        out = driver.snapshot(conn, uuid, settings['instances_path'], image_id, p['live'])
+    finally:
+        conn.close()
+    return dict(out, changed=True)

@@ -741,3 +741,9 @@ HOST_SETTING_NAMES = ('instances_path', 'libvirt_uri', 'vnc_listen', 'force_raw_
 
 def settings_from_params(params):
     return host_settings(**{k: params.get(k) for k in HOST_SETTING_NAMES})
+
+
+def snapshot(conn, uuid, instances_path, image_id, live=True):
+    """Nova's libvirt snapshot: the root disk flattened into a staging qcow2 (virt/snapshot.py)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.virt import snapshot as snap
+    return snap.snapshot_disk(conn, uuid, instances_path, image_id, live)

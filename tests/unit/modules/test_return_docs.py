@@ -107,6 +107,10 @@ def recorded(tmp_path_factory):
     rec('server_info', {})
     rec('server_action', {'server': 'vm1', 'action': 'console_output', 'length': 10})
     rec('server_action', {'server': 'vm1', 'action': 'rebuild', 'image': 'tiny', 'name': 'vm1b'}, check_mode=True)
+    rec('server_action', {'server': 'vm1', 'action': 'snapshot', 'name': 'vm1-snap', 'metadata': {'k': 'v'},
+                          'image_store': str(tmp / 'images')})
+    rec('server_report', {'loop_results': [{'changed': False, 'failed': True, 'msg': 'no', 'item': dict(
+        call, action='snapshot', request_id=rec.results['server_action'][-1]['request_id'])}]})
     rec('server_action', {'server': 'vm1', 'action': 'stop'})
     rec('server', {'name': 'vm2', 'flavor': 'm1.tiny', 'image': 'tiny'}, check_mode=True)
     rec('server_build', {'name': 'vm3', 'flavor': 'm1.tiny', 'image': 'tiny'})
@@ -140,6 +144,9 @@ def recorded(tmp_path_factory):
         rec('instance_action', {'libvirt_uri': 'test:///default', 'instance': instance, 'action': 'reboot_hard'},
             controller=False)
         rec('console_log', dict(host, instance=instance, length=5), controller=False)
+        snap = str(uuid.uuid4())
+        rec('instance_snapshot', dict(host, instance=instance, image_id=snap), controller=False)
+        rec('instance_snapshot', dict(host, instance=instance, image_id=snap, state='absent'), controller=False)
         rec('instance', dict(host, instance=instance, virt_type='qemu', state='running', rebuild='req-r1'),
             controller=False)
         rec('instance', dict(host, instance=instance, virt_type='qemu', state='absent'), controller=False)
