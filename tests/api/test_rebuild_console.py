@@ -19,7 +19,7 @@ import re
 import pytest
 
 from lib.guests import MARKERS_DONE, built_test_image, marker_user_data, markers_seen
-from lib.live_api import console_text, running, server_action as action, show_server as _show, wait_status
+from lib.live_api import console_text, running
 from lib.novalite_env import libvirt_state
 
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
