@@ -830,6 +830,8 @@ def _render(path, method, spec):
     if spec['body'] is not None and service == 'compute':
         codes.add(400)
     responses.update(_errors(service, sorted(codes)))
+    # the HTTP server itself refuses a request line over its limit (gunicorn: 4094 bytes) before the app sees it
+    responses['414'] = {'description': 'Request line too long (refused by the HTTP server)'}
     out = {'summary': spec['summary'], 'tags': [service], 'parameters': params, 'responses': responses}
     out['operationId'] = '%s%s' % (method, ''.join(
         part.strip('{}').replace('-', '_').replace('.', '_').title().replace('_', '')
