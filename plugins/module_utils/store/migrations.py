@@ -100,6 +100,10 @@ def _upgrade_to(conn, version):
                     batch.add_column(_column_at(col))
     for step in EXPLICIT_STEPS.get(version, ()):
         step(conn, ops)
+    _set_version(conn, version)
+
+
+def _set_version(conn, version):
     conn.execute(sa.text('DELETE FROM %s' % VERSION_TABLE))
     conn.execute(sa.text('INSERT INTO %s (version) VALUES (:v)' % VERSION_TABLE), {'v': version})
 
@@ -168,8 +172,7 @@ def _create_at_head(engine):
         for version in sorted(EXPLICIT_STEPS):
             for step in EXPLICIT_STEPS[version]:
                 step(conn, ops)
-        conn.execute(sa.text('DELETE FROM %s' % VERSION_TABLE))
-        conn.execute(sa.text('INSERT INTO %s (version) VALUES (:v)' % VERSION_TABLE), {'v': head_version()})
+        _set_version(conn, head_version())
 
 
 def _failed_builds_to_column(conn, ops):
