@@ -29,7 +29,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     NovaliteError,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler import build_failures
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import build_failures, request_spec
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import json_query
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
@@ -181,6 +182,8 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
     hints = request.get('scheduler_hints') or {}
     if not isinstance(hints, dict):
         raise InvalidInput('scheduler_hints', 'must be a mapping')
+    if hints.get('query'):
+        json_query.parse(hints['query'])   # a bad query is the request's 400, not a server in ERROR later
     check_availability_zone(store, request.get('availability_zone'))
     injected = checked_injected_files(request.get('injected_files'))
     flavor, image, key_data, boot_files = _lookup_catalog(store, request, context, zero_disk_allowed)
@@ -288,7 +291,10 @@ def _request_spec(instance, uuids, exclude_hosts):
         'min_count': count,
         'max_count': count,
         'availability_zone': instance.get('availability_zone'),
-        'scheduler_hints': instance.get('scheduler_hints') or {},
+        # Nova keeps every hint with the request and its filters read the ones they know; the others
+        # (another deployment's filters, a client's own keys) are ignored
+        'scheduler_hints': dict((key, value) for key, value in (instance.get('scheduler_hints') or {}).items()
+                                if key in request_spec.HINT_KEYS),
         'exclude_hosts': list(exclude_hosts or []),
         'consumer_uuids': list(uuids),
         'requested_destination': (instance.get('system_metadata') or {}).get('requested_destination'),

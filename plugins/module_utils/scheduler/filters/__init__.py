@@ -19,7 +19,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import Inv
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import plugin_classes
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import affinity, capabilities, compute, resources
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import aggregates, isolated_hosts
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import aggregates, isolated_hosts, json_query
 
 BUILTIN = [
     compute.RetryFilter, compute.AvailabilityZoneFilter, compute.ComputeFilter, compute.AllHostsFilter,
@@ -30,7 +30,7 @@ BUILTIN = [
     affinity.SameHostFilter, affinity.DifferentHostFilter,
     aggregates.AggregateInstanceExtraSpecsFilter, aggregates.AggregateMultiTenancyIsolation,
     aggregates.AggregateImagePropertiesIsolation, aggregates.AggregateTypeAffinityFilter,
-    isolated_hosts.IsolatedHostsFilter,
+    isolated_hosts.IsolatedHostsFilter, json_query.JsonFilter,
 ]
 ALL_FILTERS_NAMES = ('novalite.compute.scheduler.filters.all_filters', 'nova.scheduler.filters.all_filters')
 AVAILABLE_FIELD = 'scheduler.available_filters'
