@@ -583,7 +583,7 @@ def _compute_ops():
             'createBackup: 202, from 2.45 with the new image id), rescue it (200), or read its console output (200)',
             both(ok(202, 'Accepted'), ok(200, 'Console output, a rescue accepted, or a new image id', {'oneOf': [
                 wrapped('output', string()),
-                # rescue: Nova's {adminPass} when it sets guest passwords; novalite sets none and answers {}
+                # rescue: Nova's {adminPass}; {} with enable_instance_password off
                 obj({'adminPass': string()}, additional=False)]})),
             body=ref('ServerAction'), params=server_id, errors=(409,))},
         c + '/servers/{server_id}/ips': {'get': op('A server\'s addresses by network', ok(200, 'Addresses', wrapped(
