@@ -24,6 +24,11 @@ class NeutronError(NovaliteError):
         if kind:
             self.kind = kind
 
+    @property
+    def neutron_type(self):
+        """The ``type`` of the API's NeutronError body."""
+        return self.kind
+
 
 class BadRequest(NeutronError):
     code = 400

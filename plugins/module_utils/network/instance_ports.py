@@ -127,7 +127,7 @@ def resolve_security_groups(conn, context, refs):
 def allocate_for_instance(conn, context, instance, planned, group_ids):
     """Make or bind the ports ``planned`` (``plan``'s answer) for ``instance``; returns its network info."""
     owner = '%s%s' % (model.COMPUTE_OWNER_PREFIX, instance.get('availability_zone') or 'nova')
-    preserved = set()
+    preserved, order = set(), []
     t = table('ports')
     for item in planned:
         if item.get('port_id'):
@@ -135,14 +135,15 @@ def allocate_for_instance(conn, context, instance, planned, group_ids):
                 device_id=instance['uuid'], device_owner=owner, updated_at=model.now(),
                 revision_number=t.c.revision_number + 1))
             preserved.add(item['port_id'])
+            order.append(item['port_id'])
             continue
         fixed = [{'ip_address': item['fixed_ip']}] if item.get('fixed_ip') else None
         try:
-            ports.make(conn, context, item['network_id'], instance['project_id'], fixed_ips=fixed,
-                       device_id=instance['uuid'], device_owner=owner, security_groups_=group_ids)
+            order.append(ports.make(conn, context, item['network_id'], instance['project_id'], fixed_ips=fixed,
+                                    device_id=instance['uuid'], device_owner=owner, security_groups_=group_ids))
         except errors.NeutronError as exc:
             raise _nova_error(exc, item['network_id'], item.get('fixed_ip'))
-    return refresh(conn, instance['uuid'], preserved=preserved)
+    return refresh(conn, instance['uuid'], preserved=preserved, order=order)
 
 
 def _ports_of(conn, instance_uuid):
@@ -190,16 +191,21 @@ def network_info(conn, rows, preserved=()):
     return out
 
 
-def refresh(conn, instance_uuid, preserved=None):
-    """Rewrite the live server ``instance_uuid``'s network info from its ports (nothing for another device)."""
+def refresh(conn, instance_uuid, preserved=None, order=None):
+    """Rewrite the live server ``instance_uuid``'s network info from its ports (nothing for another device).
+
+    The VIFs keep their order (the create request's, ``order``); a port bound later comes last."""
     inst = table('instances')
     row = conn.execute(sa.select(inst.c.id, inst.c.network_info).where(inst.c.uuid == instance_uuid)
                        .where(inst.c.deleted == 0)).first()
     if row is None:
         return None
+    cached = [v for v in row.network_info or [] if isinstance(v, dict)]
     if preserved is None:
-        preserved = set(v.get('id') for v in row.network_info or [] if v.get('preserve_on_delete'))
-    info = network_info(conn, _ports_of(conn, instance_uuid), preserved)
+        preserved = set(v.get('id') for v in cached if v.get('preserve_on_delete'))
+    order = order or [v.get('id') for v in cached]
+    rows = sorted(_ports_of(conn, instance_uuid), key=lambda r: order.index(r.id) if r.id in order else len(order))
+    info = network_info(conn, rows, preserved)
     conn.execute(inst.update().where(inst.c.id == row.id).values(network_info=info))
     return info
 
