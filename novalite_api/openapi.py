@@ -335,8 +335,8 @@ def _schemas():
         'NovaError': _nova_error(),
         'KeystoneError': wrapped('error', obj({'code': integer(), 'title': string(), 'message': string()},
                                               required=['code', 'title', 'message'])),
-        'NeutronError': wrapped('NeutronError', obj({'type': string(), 'message': string(), 'detail': string()},
-                                                     required=['type', 'message'])),
+        'NeutronError': wrapped('NeutronError', obj(
+            {'type': string(), 'message': string(), 'detail': string()}, required=['type', 'message'])),
         'GlanceError': obj({'code': integer(), 'title': string(), 'message': string(),
                             'error': obj({'code': integer(), 'message': string()})},
                            required=['code', 'message']),

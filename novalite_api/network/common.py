@@ -157,3 +157,31 @@ def deleted(remover, ident):
     with store().begin() as conn:
         remover(conn, ctx(), ident)
     return '', 204
+
+
+class Handlers(object):
+    """One resource's five handlers (Flask passes the id under the route's own name, e.g. ``network_id``)."""
+
+    def __init__(self, module, collection, member, lister, maker, getter, changer=None, remover=None,
+                 write_list=False):
+        def index():
+            return listing(collection, lister, write=write_list)
+
+        def create():
+            return created(member, maker)
+
+        def show(**ids):
+            return shown(member, getter, _the_id(ids))
+
+        def update(**ids):
+            return updated(member, changer, _the_id(ids))
+
+        def delete(**ids):
+            return deleted(remover, _the_id(ids))
+        for handler in (index, create, show, update, delete):
+            handler.__module__ = module   # routing.endpoint_name: "<resource module>_<handler>"
+            setattr(self, handler.__name__, handler)
+
+
+def _the_id(ids):
+    return next(iter(ids.values()))

@@ -32,8 +32,8 @@ EXTENSIONS = (
     ('binding', 'Port Binding', 'Expose port bindings of a virtual port to external application'),
     ('net-mtu', 'Network MTU', 'Provides MTU attribute for a network resource.'),
     ('project-id', 'project_id field enabled', 'Extension that indicates that project_id field is enabled.'),
-    ('standard-attr-description', 'standard-attr-description', 'Extension to add descriptions to standard '
-                                                                'attributes'),
+    ('standard-attr-description', 'standard-attr-description',
+     'Extension to add descriptions to standard attributes'),
     ('standard-attr-revisions', 'Resource revision numbers', 'This extension will display the revision number '
                                                              'of neutron resources.'),
     ('standard-attr-timestamp', 'Resource timestamps', 'Adds created_at and updated_at fields to all Neutron '

@@ -12,21 +12,8 @@ from novalite_api.network import common
 from ansible_collections.novalite.compute.plugins.module_utils.network import floating_ips
 
 
-def index():
-    return common.listing('floatingips', floating_ips.list_floating_ips)
-
-
-def create():
-    return common.created('floatingip', floating_ips.create)
-
-
-def show(floatingip_id):
-    return common.shown('floatingip', floating_ips.show, floatingip_id)
-
-
-def update(floatingip_id):
-    return common.updated('floatingip', floating_ips.update, floatingip_id)
-
-
-def delete(floatingip_id):
-    return common.deleted(floating_ips.delete, floatingip_id)
+_HANDLERS = common.Handlers(
+    __name__, 'floatingips', 'floatingip', floating_ips.list_floating_ips, floating_ips.create, floating_ips.show,
+    floating_ips.update, floating_ips.delete)
+index, create, show, update, delete = (
+    _HANDLERS.index, _HANDLERS.create, _HANDLERS.show, _HANDLERS.update, _HANDLERS.delete)

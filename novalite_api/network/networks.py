@@ -12,21 +12,8 @@ from novalite_api.network import common
 from ansible_collections.novalite.compute.plugins.module_utils.network import networks
 
 
-def index():
-    return common.listing('networks', networks.list_networks)
-
-
-def create():
-    return common.created('network', networks.create)
-
-
-def show(network_id):
-    return common.shown('network', networks.show, network_id)
-
-
-def update(network_id):
-    return common.updated('network', networks.update, network_id)
-
-
-def delete(network_id):
-    return common.deleted(networks.delete, network_id)
+_HANDLERS = common.Handlers(
+    __name__, 'networks', 'network', networks.list_networks, networks.create, networks.show, networks.update,
+    networks.delete)
+index, create, show, update, delete = (
+    _HANDLERS.index, _HANDLERS.create, _HANDLERS.show, _HANDLERS.update, _HANDLERS.delete)

@@ -12,21 +12,7 @@ from novalite_api.network import common
 from ansible_collections.novalite.compute.plugins.module_utils.network import ports
 
 
-def index():
-    return common.listing('ports', ports.list_ports)
-
-
-def create():
-    return common.created('port', ports.create)
-
-
-def show(port_id):
-    return common.shown('port', ports.show, port_id)
-
-
-def update(port_id):
-    return common.updated('port', ports.update, port_id)
-
-
-def delete(port_id):
-    return common.deleted(ports.delete, port_id)
+_HANDLERS = common.Handlers(
+    __name__, 'ports', 'port', ports.list_ports, ports.create, ports.show, ports.update, ports.delete)
+index, create, show, update, delete = (
+    _HANDLERS.index, _HANDLERS.create, _HANDLERS.show, _HANDLERS.update, _HANDLERS.delete)

@@ -21,14 +21,17 @@ try:
 except ImportError:  # pragma: no cover
     flask = sa = None
 
+
 def _reader(project_id):
     if not common.ctx().is_admin and project_id != common.ctx().project_id:
         raise errors.policy_refused('get_quota', field='project_id')
+
 
 def _admin():
     if not common.ctx().is_admin:
         raise errors.Forbidden('User does not have admin privileges: Only admin can view or configure quota.',
                                kind='AdminRequired')
+
 
 def index():
     """Every project that has a limit of its own, with all its limits (admins)."""
@@ -40,20 +43,24 @@ def index():
         out = [dict(quotas.limits(conn, p), project_id=p, tenant_id=p) for p in projects]
     return flask.jsonify({'quotas': out})
 
+
 def show(project_id):
     _reader(project_id)
     with common.store().read() as conn:
         return flask.jsonify({'quota': quotas.limits(conn, project_id)})
 
+
 def defaults(project_id):
     _reader(project_id)
     return flask.jsonify({'quota': dict(quotas.DEFAULTS)})
+
 
 def details(project_id):
     _reader(project_id)
     with common.store().read() as conn:
         limit, used = quotas.limits(conn, project_id), quotas.usage(conn, project_id)
     return flask.jsonify({'quota': dict((r, {'limit': limit[r], 'used': used[r], 'reserved': 0}) for r in limit)})
+
 
 def update(project_id):
     _admin()

@@ -12,24 +12,10 @@ from novalite_api.network import common
 from ansible_collections.novalite.compute.plugins.module_utils.network import routers
 
 
-def index():
-    return common.listing('routers', routers.list_routers)
-
-
-def create():
-    return common.created('router', routers.create)
-
-
-def show(router_id):
-    return common.shown('router', routers.show, router_id)
-
-
-def update(router_id):
-    return common.updated('router', routers.update, router_id)
-
-
-def delete(router_id):
-    return common.deleted(routers.delete, router_id)
+_HANDLERS = common.Handlers(
+    __name__, 'routers', 'router', routers.list_routers, routers.create, routers.show, routers.update, routers.delete)
+index, create, show, update, delete = (
+    _HANDLERS.index, _HANDLERS.create, _HANDLERS.show, _HANDLERS.update, _HANDLERS.delete)
 
 
 def add_interface(router_id):

@@ -13,17 +13,8 @@ from novalite_api.network import common
 from ansible_collections.novalite.compute.plugins.module_utils.network import security_groups
 
 
-def index():
-    return common.listing('security_group_rules', security_groups.list_rules, write=True)
-
-
-def create():
-    return common.created('security_group_rule', security_groups.create_rule)
-
-
-def show(rule_id):
-    return common.shown('security_group_rule', security_groups.show_rule, rule_id)
-
-
-def delete(rule_id):
-    return common.deleted(security_groups.delete_rule, rule_id)
+_HANDLERS = common.Handlers(
+    __name__, 'security_group_rules', 'security_group_rule', security_groups.list_rules, security_groups.create_rule,
+    security_groups.show_rule, None, security_groups.delete_rule, write_list=True)
+index, create, show, update, delete = (
+    _HANDLERS.index, _HANDLERS.create, _HANDLERS.show, _HANDLERS.update, _HANDLERS.delete)

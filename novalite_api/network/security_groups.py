@@ -13,21 +13,8 @@ from novalite_api.network import common
 from ansible_collections.novalite.compute.plugins.module_utils.network import security_groups
 
 
-def index():
-    return common.listing('security_groups', security_groups.list_groups, write=True)
-
-
-def create():
-    return common.created('security_group', security_groups.create_group)
-
-
-def show(group_id):
-    return common.shown('security_group', security_groups.show_group, group_id)
-
-
-def update(group_id):
-    return common.updated('security_group', security_groups.update_group, group_id)
-
-
-def delete(group_id):
-    return common.deleted(security_groups.delete_group, group_id)
+_HANDLERS = common.Handlers(
+    __name__, 'security_groups', 'security_group', security_groups.list_groups, security_groups.create_group,
+    security_groups.show_group, security_groups.update_group, security_groups.delete_group, write_list=True)
+index, create, show, update, delete = (
+    _HANDLERS.index, _HANDLERS.create, _HANDLERS.show, _HANDLERS.update, _HANDLERS.delete)

@@ -12,21 +12,7 @@ from novalite_api.network import common
 from ansible_collections.novalite.compute.plugins.module_utils.network import subnets
 
 
-def index():
-    return common.listing('subnets', subnets.list_subnets)
-
-
-def create():
-    return common.created('subnet', subnets.create)
-
-
-def show(subnet_id):
-    return common.shown('subnet', subnets.show, subnet_id)
-
-
-def update(subnet_id):
-    return common.updated('subnet', subnets.update, subnet_id)
-
-
-def delete(subnet_id):
-    return common.deleted(subnets.delete, subnet_id)
+_HANDLERS = common.Handlers(
+    __name__, 'subnets', 'subnet', subnets.list_subnets, subnets.create, subnets.show, subnets.update, subnets.delete)
+index, create, show, update, delete = (
+    _HANDLERS.index, _HANDLERS.create, _HANDLERS.show, _HANDLERS.update, _HANDLERS.delete)

@@ -48,22 +48,13 @@ def view(row):
     return out
 
 
-def _visible(context):
-    t = table('floating_ips')
-    query = sa.select(t).order_by(t.c.created_at, t.c.id)
-    return query if context.is_admin else query.where(t.c.project_id == context.project_id)
-
-
 def list_floating_ips(conn, context):
-    return [view(r) for r in conn.execute(_visible(context))]
+    return [view(r) for r in conn.execute(model.owned('floating_ips', context))]
 
 
 def get_row(conn, context, fip_id):
-    t = table('floating_ips')
-    row = conn.execute(_visible(context).where(t.c.id == fip_id)).first()
-    if row is None:
-        raise errors.not_found('FloatingIPNotFound', 'Floating IP', fip_id, field='floatingip_id')
-    return row
+    return model.fetch(conn, model.owned('floating_ips', context), fip_id, 'FloatingIPNotFound', 'Floating IP',
+                       'floatingip_id')
 
 
 def show(conn, context, fip_id):

@@ -247,8 +247,8 @@ def addresses(info, extended=True):
         entries = out.setdefault(label, [])
         for subnet in vif['network'].get('subnets') or []:
             for ip in subnet.get('ips') or []:
-                for address, kind in [(ip['address'], 'fixed')] + [(f['address'], 'floating')
-                                                                     for f in ip.get('floating_ips') or []]:
+                floating = [(f['address'], 'floating') for f in ip.get('floating_ips') or []]
+                for address, kind in [(ip['address'], 'fixed')] + floating:
                     entry = {'version': 6 if ':' in address else 4, 'addr': address}
                     if extended:
                         entry.update({'OS-EXT-IPS:type': kind, 'OS-EXT-IPS-MAC:mac_addr': vif.get('address')})
@@ -259,4 +259,3 @@ def addresses(info, extended=True):
 def ip_addresses(info):
     """Every address (fixed and floating) of a network info, for the servers list's ip/ip6 filters."""
     return [e['addr'] for entries in addresses(info, extended=False).values() for e in entries]
-

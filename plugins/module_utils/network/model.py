@@ -176,6 +176,27 @@ def random_mac(conn):
     raise errors.NeutronError('Unable to generate unique mac.', kind='MacAddressGenerationFailure')
 
 
+def ordered(tbl):
+    """Every row of ``tbl`` in the order Neutron lists them (oldest first)."""
+    t = table(tbl)
+    return sa.select(t).order_by(t.c.created_at, t.c.id)
+
+
+def owned(tbl, context):
+    """The rows of ``tbl`` the caller sees when only its own project's are visible (admins see all)."""
+    query = ordered(tbl)
+    return query if context.is_admin else query.where(table(tbl).c.project_id == context.project_id)
+
+
+def fetch(conn, query, ident, kind, what, field, writable_by=None):
+    """The row ``ident`` of ``query`` (a visibility query), or Neutron's <kind> 404; with ``writable_by`` (a
+    context) a row the caller may see but does not own is not found either (Neutron hides it from writers)."""
+    row = conn.execute(query.where(query.selected_columns.id == ident)).first()
+    if row is None or (writable_by is not None and not is_owner_or_admin(writable_by, row.project_id)):
+        raise errors.not_found(kind, what, ident, field=field)
+    return row
+
+
 def is_owner_or_admin(context, project_id):
     return context.is_admin or project_id == context.project_id
 

@@ -50,7 +50,7 @@ ATTRS = {
 
 def _visible(context):
     t = table('networks')
-    query = sa.select(t).order_by(t.c.created_at, t.c.id)
+    query = model.ordered('networks')
     if context.is_admin:
         return query
     return query.where(sa.or_(t.c.project_id == context.project_id, t.c.shared.is_(True),
@@ -87,12 +87,9 @@ def list_networks(conn, context):
     return views(conn, context, conn.execute(_visible(context)).all())
 
 
-def get_row(conn, context, network_id, field='network_id'):
-    t = table('networks')
-    row = conn.execute(_visible(context).where(t.c.id == network_id)).first()
-    if row is None:
-        raise errors.not_found('NetworkNotFound', 'Network', network_id, field=field)
-    return row
+def get_row(conn, context, network_id, field='network_id', writer=False):
+    return model.fetch(conn, _visible(context), network_id, 'NetworkNotFound', 'Network', field,
+                       writable_by=context if writer else None)
 
 
 def show(conn, context, network_id):
@@ -111,8 +108,8 @@ def create(conn, context, body):
     spec = model.parse('network', body, ATTRS, create=True)
     _admin_only(context, spec, 'create')
     project_id = model.owner(context, spec)
-    network_type = spec.get('provider:network_type') or ('flat' if spec.get('provider:physical_network') else
-                                                          'vxlan')
+    network_type = spec.get('provider:network_type') or (
+        'flat' if spec.get('provider:physical_network') else 'vxlan')
     if network_type == 'flat' and spec.get('provider:segmentation_id') is not None:
         raise errors.InvalidInput('segmentation_id specified for flat provider network',
                                   field='provider:segmentation_id')
@@ -136,9 +133,7 @@ def create(conn, context, body):
 
 def update(conn, context, network_id, body):
     spec = model.parse('network', body, ATTRS, create=False)
-    row = get_row(conn, context, network_id)
-    if not model.is_owner_or_admin(context, row.project_id):
-        raise errors.not_found('NetworkNotFound', 'Network', network_id, field='network_id')
+    get_row(conn, context, network_id, writer=True)
     _admin_only(context, spec, 'update')
     values = {}
     for attr, column in (('name', 'name'), ('description', 'description'), ('admin_state_up', 'admin_state_up'),
@@ -152,9 +147,7 @@ def update(conn, context, network_id, body):
 
 
 def delete(conn, context, network_id):
-    row = get_row(conn, context, network_id)
-    if not model.is_owner_or_admin(context, row.project_id):
-        raise errors.not_found('NetworkNotFound', 'Network', network_id, field='network_id')
+    get_row(conn, context, network_id, writer=True)
     ports = table('ports')
     # only the ports Neutron would remove by itself (a DHCP port) do not keep a network in use
     in_use = conn.execute(sa.select(ports.c.id).where(ports.c.network_id == network_id)

@@ -112,7 +112,7 @@ def views(conn, rows, context=None):
 
 def _visible(context):
     t, nets = table('ports'), table('networks')
-    query = sa.select(t).order_by(t.c.created_at, t.c.id)
+    query = model.ordered('ports')
     if context.is_admin:
         return query
     # a project sees its own ports and every port on its own networks (Neutron's admin_or_network_owner)
@@ -128,11 +128,7 @@ def list_ports(conn, context, where=()):
 
 
 def get_row(conn, context, port_id, field='port_id'):
-    t = table('ports')
-    row = conn.execute(_visible(context).where(t.c.id == port_id)).first()
-    if row is None:
-        raise errors.not_found('PortNotFound', 'Port', port_id, field=field)
-    return row
+    return model.fetch(conn, _visible(context), port_id, 'PortNotFound', 'Port', field)
 
 
 def rows_by_id(conn, port_ids):
@@ -235,8 +231,8 @@ def update(conn, context, port_id, body):
         raise errors.policy_refused('update_port:binding:host_id', field='binding:host_id')
     if 'mac_address' in spec and not context.is_admin:
         raise errors.policy_refused('update_port:mac_address', field='mac_address')
-    values = dict((k, spec[k]) for k in ('name', 'description', 'admin_state_up', 'device_id', 'device_owner',
-                                          'port_security_enabled') if k in spec)
+    values = dict((k, spec[k]) for k in (
+        'name', 'description', 'admin_state_up', 'device_id', 'device_owner', 'port_security_enabled') if k in spec)
     if 'binding:host_id' in spec:
         values['binding_host_id'] = spec['binding:host_id']
     if 'mac_address' in spec and spec['mac_address'] != row.mac_address:

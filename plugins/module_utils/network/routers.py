@@ -52,12 +52,6 @@ ATTRS = {
 }
 
 
-def _visible(context):
-    t = table('routers')
-    query = sa.select(t).order_by(t.c.created_at, t.c.id)
-    return query if context.is_admin else query.where(t.c.project_id == context.project_id)
-
-
 def views(conn, rows):
     gw_ports = dict((v['id'], v) for v in ports.views(conn, ports.rows_by_id(
         conn, [r.gw_port_id for r in rows if r.gw_port_id])))
@@ -79,15 +73,11 @@ def views(conn, rows):
 
 
 def list_routers(conn, context):
-    return views(conn, conn.execute(_visible(context)).all())
+    return views(conn, conn.execute(model.owned('routers', context)).all())
 
 
 def get_row(conn, context, router_id, field='router_id'):
-    t = table('routers')
-    row = conn.execute(_visible(context).where(t.c.id == router_id)).first()
-    if row is None:
-        raise errors.not_found('RouterNotFound', 'Router', router_id, field=field)
-    return row
+    return model.fetch(conn, model.owned('routers', context), router_id, 'RouterNotFound', 'Router', field)
 
 
 def show(conn, context, router_id):

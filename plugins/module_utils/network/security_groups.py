@@ -148,23 +148,14 @@ def ensure_default(conn, project_id):
 
 # ---- groups ---------------------------------------------------------------------------------------
 
-def _visible(context):
-    t = table('security_groups')
-    query = sa.select(t).order_by(t.c.created_at, t.c.id)
-    return query if context.is_admin else query.where(t.c.project_id == context.project_id)
-
-
 def list_groups(conn, context):
     ensure_default(conn, context.project_id)
-    return _group_views(conn, conn.execute(_visible(context)).all())
+    return _group_views(conn, conn.execute(model.owned('security_groups', context)).all())
 
 
 def get_row(conn, context, group_id, field='security_group'):
-    t = table('security_groups')
-    row = conn.execute(_visible(context).where(t.c.id == group_id)).first()
-    if row is None:
-        raise errors.not_found('SecurityGroupNotFound', 'Security group', group_id, field=field)
-    return row
+    return model.fetch(conn, model.owned('security_groups', context), group_id, 'SecurityGroupNotFound',
+                       'Security group', field)
 
 
 def show_group(conn, context, group_id):
@@ -242,15 +233,10 @@ def resolve(conn, project_id, refs, is_admin=False):
 
 # ---- rules ----------------------------------------------------------------------------------------
 
-def _rules_visible(context):
-    t = table('security_group_rules')
-    query = sa.select(t).order_by(t.c.created_at, t.c.id)
-    return query if context.is_admin else query.where(t.c.project_id == context.project_id)
-
-
 def list_rules(conn, context):
     ensure_default(conn, context.project_id)
-    return _with_default_flag(conn, [rule_view(r) for r in conn.execute(_rules_visible(context))])
+    rows = conn.execute(model.owned('security_group_rules', context))
+    return _with_default_flag(conn, [rule_view(r) for r in rows])
 
 
 def _with_default_flag(conn, views):
@@ -262,11 +248,8 @@ def _with_default_flag(conn, views):
 
 
 def show_rule(conn, context, rule_id):
-    t = table('security_group_rules')
-    row = conn.execute(_rules_visible(context).where(t.c.id == rule_id)).first()
-    if row is None:
-        raise errors.not_found('SecurityGroupRuleNotFound', 'Security group rule', rule_id,
-                               field='security_group_rule')
+    row = model.fetch(conn, model.owned('security_group_rules', context), rule_id, 'SecurityGroupRuleNotFound',
+                      'Security group rule', 'security_group_rule')
     return _with_default_flag(conn, [rule_view(row)])[0]
 
 

@@ -65,7 +65,7 @@ def view(row):
 
 def _visible(context):
     t, nets = table('subnets'), table('networks')
-    query = sa.select(t).order_by(t.c.created_at, t.c.id)
+    query = model.ordered('subnets')
     if context.is_admin:
         return query
     return query.join(nets, nets.c.id == t.c.network_id).where(sa.or_(
@@ -76,12 +76,9 @@ def list_subnets(conn, context):
     return [view(r) for r in conn.execute(_visible(context))]
 
 
-def get_row(conn, context, subnet_id, field='subnet_id'):
-    t = table('subnets')
-    row = conn.execute(_visible(context).where(t.c.id == subnet_id)).first()
-    if row is None:
-        raise errors.not_found('SubnetNotFound', 'Subnet', subnet_id, field=field)
-    return row
+def get_row(conn, context, subnet_id, field='subnet_id', writer=False):
+    return model.fetch(conn, _visible(context), subnet_id, 'SubnetNotFound', 'Subnet', field,
+                       writable_by=context if writer else None)
 
 
 def show(conn, context, subnet_id):
@@ -127,9 +124,7 @@ def create(conn, context, body):
 
 def update(conn, context, subnet_id, body):
     spec = model.parse('subnet', body, ATTRS, create=False)
-    row = get_row(conn, context, subnet_id)
-    if not model.is_owner_or_admin(context, row.project_id):
-        raise errors.not_found('SubnetNotFound', 'Subnet', subnet_id, field='subnet_id')
+    row = get_row(conn, context, subnet_id, writer=True)
     model.lock_network(conn, row.network_id)
     net = ipam.netaddr.IPNetwork(row.cidr)
     gateway = spec.get('gateway_ip', row.gateway_ip)
@@ -147,9 +142,7 @@ def update(conn, context, subnet_id, body):
 
 
 def delete(conn, context, subnet_id):
-    row = get_row(conn, context, subnet_id)
-    if not model.is_owner_or_admin(context, row.project_id):
-        raise errors.not_found('SubnetNotFound', 'Subnet', subnet_id, field='subnet_id')
+    row = get_row(conn, context, subnet_id, writer=True)
     model.lock_network(conn, row.network_id)
     allocations, ports = table('ip_allocations'), table('ports')
     in_use = conn.execute(sa.select(ports.c.id).join(allocations, allocations.c.port_id == ports.c.id)

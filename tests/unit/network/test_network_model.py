@@ -212,8 +212,8 @@ def test_server_ports_floating_ip_and_release(store, monkeypatch):
                                                               'port_id': info[0]['id']}})
         assert fip['router_id'] == router['id'] and fip['fixed_ip_address'] == '10.0.0.50'
     info = instances.get(store, server['uuid'])['network_info']
-    assert [a['OS-EXT-IPS:type'] for a in instance_ports.addresses(info)['n-10.0.0.0/24']] == ['fixed', 'floating',
-                                                                                              'fixed']
+    kinds = [a['OS-EXT-IPS:type'] for a in instance_ports.addresses(info)['n-10.0.0.0/24']]
+    assert kinds == ['fixed', 'floating', 'fixed']
     with store.begin() as conn:
         instance_ports.bind_host(conn, server['uuid'], 'host-1')
         assert set(p['binding:host_id'] for p in ports.list_ports(conn, ADMIN) if p['device_id'] == server['uuid'])\
