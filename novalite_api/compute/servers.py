@@ -330,11 +330,11 @@ def _count(spec, key, default):
 
 
 def _networks(spec):
-    """The create's networks as the conductor takes them: None (not given), "auto", "none" or [{uuid, port,
-    fixed_ip}] (a port given by id; before 2.37 no networks is as "auto")."""
+    """The create's networks as the conductor takes them: "auto", "none" or [{uuid, port, fixed_ip}] (before
+    2.37 no networks is as "auto": the project's one network, if it has one)."""
     requested = spec.get('networks')
     if requested is None or requested == []:
-        return None
+        return 'auto'
     if isinstance(requested, str):
         return requested
     out = []

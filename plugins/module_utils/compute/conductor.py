@@ -196,7 +196,8 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
         # Counted and checked in this transaction (serialised per project), so parallel creates cannot overcommit.
         count = max_count
         # the networks and security groups are checked before any row is written (Nova's validate_networks)
-        planned = instance_ports.plan(conn, context, request.get('networks'), max_count)
+        # (a request without "networks" - the playbooks' until they take networks - gets none)
+        planned = instance_ports.plan(conn, context, request.get('networks', 'none'), max_count)
         group_ids = instance_ports.resolve_security_groups(conn, context, request.get('security_groups'))
         if enforce_quota:
             quotas.check_metadata(conn, context.project_id, len(metadata))

@@ -67,11 +67,11 @@ def _auto_networks(conn, context):
 def plan(conn, context, requested, count):
     """Check a create's ``networks`` before any row is written: [{network_id | port_id, fixed_ip}] per server.
 
-    ``requested``: None / "auto" / "none" / [{uuid, port, fixed_ip, tag}] (as the API validated them).
+    ``requested``: "auto" / "none" / [{uuid, port, fixed_ip, tag}] (as the API validated them).
     """
     if requested == 'none':
         return []
-    if requested in (None, 'auto'):
+    if requested == 'auto':
         found = _auto_networks(conn, context)
         if len(found) > 1:
             raise NetworkAmbiguous('More than one possible network found. Specify network ID(s) to select which '

@@ -226,3 +226,41 @@ def test_server_ports_floating_ip_and_release(store, monkeypatch):
     assert info[0]['id'] not in left
     assert (left[mine['id']]['device_id'], left[mine['id']]['device_owner']) == ('', '')
     assert (fip['port_id'], fip['fixed_ip_address'], fip['status']) == (None, None, 'DOWN')
+
+
+def test_another_projects_resources_are_not_found(store):
+    """demo's network, port, group and router are not there for another project, nor is an admin's external
+    network writable by demo; an admin-only attribute is refused; nothing changes."""
+    net, sub = _net(store, DEMO, '10.0.0.0/24')
+    with store.begin() as conn:
+        port = ports.create(conn, DEMO, {'port': {'network_id': net['id']}})
+        group = security_groups.create_group(conn, DEMO, {'security_group': {'name': 'web'}})
+        router = routers.create(conn, DEMO, {'router': {'name': 'r'}})
+        ext = networks.create(conn, ADMIN, {'network': {'name': 'ext', 'router:external': True}})
+    before = _counts(store)
+    calls = [(networks.show, net['id']), (networks.delete, net['id']), (subnets.delete, sub['id']),
+             (ports.show, port['id']), (ports.delete, port['id']), (security_groups.delete_group, group['id']),
+             (routers.delete, router['id'])]
+    for call, ident in calls:
+        with pytest.raises(errors.NeutronError) as err:
+            with store.begin() as conn:
+                call(conn, OTHER, ident)
+        assert err.value.code == 404 and 'could not be found' in err.value.message, call
+    with pytest.raises(errors.NeutronError) as err:
+        with store.begin() as conn:
+            routers.add_interface(conn, OTHER, router['id'], {'subnet_id': sub['id']})
+    assert err.value.code == 404
+    with pytest.raises(errors.NeutronError) as err:
+        with store.begin() as conn:
+            networks.delete(conn, DEMO, ext['id'])   # visible to all, the admin's to change
+    assert err.value.code == 404
+    with pytest.raises(errors.NeutronError) as err:
+        with store.begin() as conn:
+            networks.create(conn, DEMO, {'network': {'provider:network_type': 'flat',
+                                                     'provider:physical_network': 'physnet1'}})
+    assert err.value.code == 403
+    with pytest.raises(errors.NeutronError) as err:
+        with store.begin() as conn:
+            networks.create(conn, DEMO, {'network': {'name': '{{ lookup("pipe", "id") }}', 'colour': 'blue'}})
+    assert err.value.message == "Unrecognized attribute(s) 'colour'"
+    assert _counts(store) == before
