@@ -9,7 +9,8 @@ attributes, read-only ones on update and values that do not convert are
 Neutron's 400s. ``owner`` applies Neutron's rule that only an admin names
 another project. ``lock_network`` serialises IP allocation on one network
 (MariaDB: ``SELECT ... FOR UPDATE`` on its row; SQLite: every write
-transaction already holds the database's write lock).
+transaction already holds the database's write lock). Lock order: a
+project's quota lock first, then a network's (no two writers wait on each other).
 """
 
 from __future__ import absolute_import, division, print_function

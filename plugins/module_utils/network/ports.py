@@ -165,9 +165,10 @@ def make(conn, context, network_id, project_id, name='', description='', fixed_i
          device_id='', device_owner='', security_groups_=None, port_security=None, host='', admin_state_up=True,
          count_quota=True):
     """Write one port in ``conn``'s transaction and return its id (the checks of a port create)."""
-    network = model.lock_network(conn, network_id)
+    # the project's quota lock before the network's, everywhere (a server create holds its project's first)
     if count_quota and project_id:
         quotas.check(conn, project_id, {'port': 1})
+    network = model.lock_network(conn, network_id)
     port_security = network.port_security_enabled if port_security is None else port_security
     groups = _groups_for(conn, project_id, security_groups_, port_security, device_owner,
                          context.is_admin) if project_id else []

@@ -102,6 +102,7 @@ def create(conn, context, body):
         raise errors.BadRequest('Bad subnet request: a cidr must be specified in the absence of a subnet pool.',
                                 field='cidr')
     project_id = model.owner(context, spec)
+    quotas.check(conn, project_id, {'subnet': 1})   # (the project's lock before the network's)
     network = model.lock_network(conn, networks.get_row(conn, context, spec['network_id']).id)
     if not context.is_admin and network.project_id != project_id:
         raise errors.policy_refused('create_subnet', field='network_id')
@@ -112,7 +113,6 @@ def create(conn, context, body):
     gateway, pools, dns, routes = ipam.check_subnet(net, spec.get('gateway_ip', Ellipsis), spec.get(
         'allocation_pools'), spec['dns_nameservers'], spec['host_routes'], spec['enable_dhcp'])
     ipam.check_overlap(conn, network.id, net)
-    quotas.check(conn, project_id, {'subnet': 1})
     subnet_id = model.new_id()
     conn.execute(table('subnets').insert().values(
         id=subnet_id, project_id=project_id, name=spec['name'], description=spec['description'],
