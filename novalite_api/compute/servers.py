@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import base64
 import binascii
+import ipaddress
 import re
 
 from novalite_api import policy, validation
@@ -34,6 +35,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, admin_password, conductor, instances, server_actions,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceInvalidState, InvalidInput, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
@@ -105,9 +107,8 @@ def _regex(name, raw):
 
 def _ip_predicate(pattern, version):
     def keep(network_info):
-        for vif in network_info or []:
-            ip = str(vif.get('ip') or '')
-            if ip and (6 if ':' in ip else 4) == version and pattern.search(ip):
+        for ip in instance_ports.ip_addresses(network_info):
+            if (6 if ':' in ip else 4) == version and pattern.search(ip):
                 return True
         return False
     return keep
@@ -329,14 +330,28 @@ def _count(spec, key, default):
 
 
 def _networks(spec):
+    """The create's networks as the conductor takes them: "auto", "none" or [{uuid, port, fixed_ip}] (before
+    2.37 no networks is as "auto": the project's one network, if it has one)."""
     requested = spec.get('networks')
-    if requested in (None, 'auto', 'none') or requested == []:
-        # No network service: "auto" allocates nothing, like a cloud with no network to give.
-        return []
-    first = requested[0]
-    what = first.get('uuid') or first.get('port')
-    raise validation.ValidationError('networks', 'Network %s could not be found.' % what if first.get('uuid')
-                                     else 'Port id %s could not be found.' % what)
+    if requested is None or requested == []:
+        return 'auto'
+    if isinstance(requested, str):
+        return requested
+    out = []
+    for item in requested:
+        if item.get('port'):
+            out.append({'port': item['port']})
+        elif item.get('uuid'):
+            out.append({'uuid': item['uuid'], 'fixed_ip': item.get('fixed_ip')})
+        else:
+            raise validation.ValidationError('networks', 'Bad networks format: network uuid is not in proper '
+                                                         'format (%s)' % item.get('uuid'))
+        if item.get('fixed_ip'):
+            try:
+                ipaddress.ip_address(item['fixed_ip'])
+            except ValueError:
+                raise validation.ValidationError('networks', 'Invalid fixed IP address (%s)' % item['fixed_ip'])
+    return out
 
 
 def _user_data(spec):
@@ -409,10 +424,7 @@ def create():
     if min_count > max_count:
         raise InvalidInput('min_count', 'min_count must be <= max_count')
     image_ref = _boot_image(spec)
-    for group in spec.get('security_groups') or []:
-        if group.get('name') != 'default':
-            raise InvalidInput('security_groups', 'Security group %s not found for project %s.'
-                               % (group.get('name'), caller.project_id))
+    groups = list(dict.fromkeys(g['name'] for g in spec.get('security_groups') or []))
     request = {
         'name': spec['name'], 'flavor': _ref(spec['flavorRef']), 'image': image_ref,
         'min_count': min_count, 'max_count': max_count,
@@ -421,7 +433,7 @@ def create():
         'description': spec.get('description'), 'scheduler_hints': hints, 'tags': spec.get('tags'),
         'trusted_image_certificates': spec.get('trusted_image_certificates'),
         'config_drive': spec.get('config_drive'),
-        'network_info': _networks(spec),
+        'networks': _networks(spec), 'security_groups': groups,
         'access_ip_v4': spec.get('accessIPv4'), 'access_ip_v6': spec.get('accessIPv6'),
         'injected_files': [{'path': f.get('path'), 'contents': f.get('contents')}
                            for f in spec.get('personality') or []],
@@ -449,7 +461,7 @@ def create():
     if as_bool(spec.get('return_reservation_id')):
         return flask.jsonify({'reservation_id': rows[0]['reservation_id']}), 202
     out = {'id': rows[0]['uuid'], 'links': links('servers', rows[0]['uuid']), 'OS-DCF:diskConfig': 'MANUAL',
-           'security_groups': [{'name': 'default'}]}
+           'security_groups': [{'name': name} for name in groups or ['default']]}
     _with_password(out, password)
     response = flask.jsonify({'server': out})
     response.status_code = 202

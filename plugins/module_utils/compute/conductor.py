@@ -24,6 +24,7 @@ import binascii
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, host_calls, instances, quotas
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import new_request_id
+from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     FlavorDiskSmallerThanImage, Forbidden, InstanceInvalidState, InvalidInput, InvalidRequest, NotFound, NoValidHost,
     NovaliteError,
@@ -158,7 +159,8 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
     """Record ``min_count``..``max_count`` new servers in BUILD/scheduling; returns their rows.
 
     ``request``: name, flavor, image, availability_zone, key_name, user_data, access_ip_v4/v6,
-    metadata, server_group, scheduler_hints, min_count, max_count, network_info.
+    metadata, server_group, scheduler_hints, min_count, max_count, networks (None / "auto" / "none" /
+    [{uuid, port, fixed_ip}]: ports made or bound in the same transaction), security_groups (names or ids).
     Everything is validated before the first row is written.
     With ``enforce_quota`` (the REST API, Nova's nova-api) the project's quota is
     counted and checked in the same transaction and max_count reduced to what
@@ -196,6 +198,10 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
             group = _hinted_group(conn, context, hints['group']) if hints.get('group') else None
         # Counted and checked in this transaction (serialised per project), so parallel creates cannot overcommit.
         count = max_count
+        # the networks and security groups are checked before any row is written (Nova's validate_networks)
+        # (a request without "networks" - the playbooks' until they take networks - gets none)
+        planned = instance_ports.plan(conn, context, request.get('networks', 'none'), max_count)
+        group_ids = instance_ports.resolve_security_groups(conn, context, request.get('security_groups'))
         if enforce_quota:
             quotas.check_metadata(conn, context.project_id, len(metadata))
             quotas.check_injected_files(conn, context.project_id, injected)
@@ -224,6 +230,8 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                                                                   **_requested_destination(request),
                                                                   **_injected(injected)))),
             })
+            if planned:
+                inst['network_info'] = instance_ports.allocate_for_instance(conn, context, inst, planned, group_ids)
             if group is not None:
                 conn.execute(table('server_group_members').insert().values(
                     group_id=group.id, instance_uuid=inst['uuid']))
@@ -337,6 +345,7 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
                              host=node['host'], node=node['hypervisor_hostname'],
                              availability_zone=inst['availability_zone'] or node['availability_zone'],
                              task_state=S.BLOCK_DEVICE_MAPPING)
+            instance_ports.bind_host(conn, inst['uuid'], node['host'])
             instances.event_finish(conn, inst['uuid'], request_id, 'conductor_schedule_and_build_instances',
                                    host=node['host'])
             builds.append((inst, node))
@@ -449,6 +458,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
                                        traceback=fault_message(failure))
             return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
         if action in action_table.DELETE_ACTIONS:
+            instance_ports.deallocate(conn, inst['uuid'])
             instances.mark_deleted(conn, inst['uuid'])
             _release(conn, inst['uuid'])
             conn.execute(table('server_group_members').delete().where(
