@@ -9,7 +9,7 @@ shapes shared between routes live in ``_schemas`` (``components/schemas``).
 Request bodies are not written here: they are the JSON schemas the handlers
 validate with (``compute/schemas/``, ``identity.AUTH_REQUEST``,
 ``image.CREATE``), turned into OpenAPI by ``from_jsonschema``; bodies follow
-the newest microversion. ``tests/api/test_openapi.py`` compares the paths
+the newest microversion, or the one ``?microversion=2.N`` asks for. ``tests/api/test_openapi.py`` compares the paths
 and methods with the Flask url_map, so an undocumented route fails a test.
 Error bodies are each service's own: Nova's ``{"itemNotFound": {"code",
 "message"}}``, Keystone's ``{"error": {...}}``, Glance's flat one.
@@ -36,6 +36,7 @@ from novalite_api.compute.server_shares import CREATE as server_shares_schema
 from novalite_api.compute.schemas import server_metadata as server_metadata_schemas
 from novalite_api.compute.schemas import server_tags as server_tags_schemas
 from novalite_api.compute.schemas import servers as servers_schemas
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
 
 try:
     import flask
@@ -283,7 +284,7 @@ def _image():
                  'updated_at', 'tags', 'self', 'file', 'schema'])
 
 
-def _schemas():
+def _schemas(version):
     link = obj({'rel': string(), 'href': string(), 'type': string()}, required=['rel', 'href'])
     token, endpoint = _token()
     flavor = obj({
@@ -353,25 +354,25 @@ def _schemas():
         'FlavorSummary': obj({'id': string(), 'name': string(), 'links': array(ref('Link'))},
                              required=['id', 'name', 'links']),
         'Flavor': flavor,
-        'FlavorCreate': from_jsonschema(flavors_schemas.create(api_version.MAX_VERSION)),
+        'FlavorCreate': from_jsonschema(flavors_schemas.create(version)),
         'FlavorAccess': wrapped('flavor_access', array(obj({'flavor_id': string(), 'tenant_id': string()},
                                                            required=['flavor_id', 'tenant_id']))),
         # Nova echoes the values as sent (a number or boolean stays one); stored, they read back as strings.
         'ExtraSpecs': from_jsonschema(extra_specs_schemas.CREATE),
         'ExtraSpec': from_jsonschema(extra_specs_schemas.UPDATE),
-        'KeypairCreate': from_jsonschema(keypairs_schemas.create(api_version.MAX_VERSION)),
+        'KeypairCreate': from_jsonschema(keypairs_schemas.create(version)),
         'Keypair': keypair,
         'ServerSummary': obj({'id': string(), 'name': string(), 'links': array(ref('Link'))},
                              required=['id', 'name', 'links']),
         'Server': _server_detail(),
         'ServerUpdated': _server_detail(extended=False),
-        'ServerCreate': from_jsonschema(servers_schemas.create(api_version.MAX_VERSION)),
+        'ServerCreate': from_jsonschema(servers_schemas.create(version)),
         'ServerCreated': wrapped('server', obj({
             'id': string(), 'links': array(ref('Link')), 'OS-DCF:diskConfig': string(enum=['MANUAL', 'AUTO']),
             'adminPass': string(), 'security_groups': array(obj({'name': string()}))},
             required=['id', 'links']), additional=True),
-        'ServerUpdate': from_jsonschema(servers_schemas.update(api_version.MAX_VERSION)),
-        'ServerAction': from_jsonschema(servers_schemas.action()),
+        'ServerUpdate': from_jsonschema(servers_schemas.update(version)),
+        'ServerAction': from_jsonschema(servers_schemas.action(version)),
         'Metadata': from_jsonschema(server_metadata_schemas.METADATA),
         'Address': obj({'addr': string(), 'version': integer()}, required=['addr', 'version']),
         'TenantUsage': obj({
@@ -407,7 +408,7 @@ def _schemas():
         'QuotaSet': wrapped('quota_set', _quota_set(integer())),
         'QuotaSetDetail': wrapped('quota_set', _quota_set(obj({'in_use': integer(), 'limit': integer(),
                                                                'reserved': integer()}))),
-        'QuotaSetUpdate': from_jsonschema(quota_sets_schemas.update(api_version.MAX_VERSION)),
+        'QuotaSetUpdate': from_jsonschema(quota_sets_schemas.update(version)),
         # image
         'Image': _image(),
         'ImageList': obj({'images': array(ref('Image')), 'first': string(), 'schema': string(), 'next': string()},
@@ -421,8 +422,9 @@ def _schemas():
 def _errors(service, codes):
     if not codes:
         return {}
+    # paths of no service (this document) answer errors in Keystone's body (faults.error_response)
     schema = ref({'compute': 'NovaError', 'identity': 'KeystoneError', 'image': 'GlanceError',
-                  'network': 'NeutronError'}[service])
+                  'network': 'NeutronError', 'openapi': 'KeystoneError'}[service])
     descriptions = {400: 'Bad request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not found',
                     406: 'Microversion not supported', 409: 'Conflict', 413: 'Request too large',
                     415: 'Unsupported media type'}
@@ -488,7 +490,7 @@ def _identity_ops():
     }
 
 
-def _compute_ops():
+def _compute_ops(version):
     c = COMPUTE
     server_id = [('server_id', 'the server UUID')]
     flavor_id = [('flavor_id', 'the flavor id')]
@@ -725,7 +727,7 @@ def _compute_ops():
                 'server_groups', array(ref('ServerGroup')))),
                 params=[query('all_projects'), query('limit', integer(minimum=0)), query('offset', integer(minimum=0))]),
             'post': op('Create a server group', ok(200, 'Group', wrapped('server_group', ref('ServerGroup'))),
-                       body=from_jsonschema(server_groups_schemas.create(api_version.MAX_VERSION))),
+                       body=from_jsonschema(server_groups_schemas.create(version))),
         },
         c + '/os-server-groups/{group_id}': {
             'get': op('Show a server group', ok(200, 'Group', wrapped('server_group', ref('ServerGroup'))),
@@ -761,7 +763,7 @@ def _compute_ops():
                           'id': {'oneOf': [integer(), string()]}, 'binary': string(), 'host': string(),
                           'status': string(enum=['enabled', 'disabled']), 'disabled_reason': nullable(string()),
                           'forced_down': {'type': 'boolean'}}, required=['binary', 'host']))),
-                      body=from_jsonschema(services_schemas.update(api_version.MAX_VERSION)),
+                      body=from_jsonschema(services_schemas.update(version)),
                       params=[('service_id', 'uuid (2.53+) or the action before')], errors=(404,)),
             'delete': op('Delete a compute service that hosts no instances (admin)', ok(204, 'Deleted'),
                          params=[('service_id', 'uuid (2.53+) or integer id')], errors=(404, 409)),
@@ -884,8 +886,13 @@ def _service(path):
 
 
 def _own_ops():
-    return {'/openapi.json': {'get': op('This document', ok(200, 'The OpenAPI 3.0 document', obj(
-        {'openapi': string(), 'paths': obj()}, required=['openapi', 'info', 'paths'])), public=True)}}
+    return {'/openapi.json': {'get': op(
+        'This document; ?microversion=2.N gives the compute bodies of that microversion',
+        ok(200, 'The OpenAPI 3.0 document', obj({'openapi': string(), 'paths': obj()},
+                                                required=['openapi', 'info', 'paths'])),
+        params=[query('microversion', string(pattern=r'^(2\.(0|[1-9]\d*)|latest)$'),
+                      'a compute microversion (2.1 to the newest, or latest)')],
+        errors=(400, 406), public=True)}}
 
 
 def _render(path, method, spec):
@@ -924,19 +931,26 @@ def _render(path, method, spec):
 
 def _microversion_parameters(min_version, max_version):
     minor = ['%d.%d' % (min_version[0], m) for m in range(min_version[1], max_version[1] + 1)]
+    latest = ['latest'] if max_version == api_version.MAX_VERSION else []
     return {
         'OpenStackAPIVersion': header('OpenStack-API-Version',
-                                      string(enum=['compute %s' % v for v in minor] + ['compute latest']),
+                                      string(enum=['compute %s' % v for v in minor + latest]),
                                       description='compute microversion, %s to %s' % (minor[0], minor[-1])),
-        'XOpenStackNovaAPIVersion': header('X-OpenStack-Nova-API-Version', string(enum=minor + ['latest']),
+        'XOpenStackNovaAPIVersion': header('X-OpenStack-Nova-API-Version', string(enum=minor + latest),
                                            description='the older form of the microversion header'),
     }
 
 
-def document(public_url=None):
-    """The whole OpenAPI document as a dict (a fresh copy each call)."""
+def document(public_url=None, version=None):
+    """The whole OpenAPI document as a dict (a fresh copy each call).
+
+    Without ``version`` the compute bodies are the newest microversion's and the microversion headers may name
+    any; with one (``(2, 37)``) the bodies are that microversion's schemas and the headers name only it.
+    """
+    pinned = version is not None
+    version = version or api_version.MAX_VERSION
     paths = {}
-    for group in (_identity_ops(), _compute_ops(), _image_ops(), _network_ops(), _own_ops()):
+    for group in (_identity_ops(), _compute_ops(version), _image_ops(), _network_ops(), _own_ops()):
         for path, methods in group.items():
             paths[path] = dict((method, _render(path, method, spec)) for method, spec in sorted(methods.items()))
     doc = {
@@ -946,8 +960,8 @@ def document(public_url=None):
                                 'collection.'},
         'paths': dict(sorted(paths.items())),
         'components': {
-            'schemas': _schemas(),
-            'parameters': _microversion_parameters(api_version.MIN_VERSION, api_version.MAX_VERSION),
+            'schemas': _schemas(version),
+            'parameters': _microversion_parameters(version if pinned else api_version.MIN_VERSION, version),
             'securitySchemes': {'keystoneToken': {'type': 'apiKey', 'in': 'header', 'name': 'X-Auth-Token',
                                                   'description': 'a project-scoped token from '
                                                                  'POST /identity/v3/auth/tokens'}},
@@ -956,13 +970,22 @@ def document(public_url=None):
         'tags': [{'name': 'identity'}, {'name': 'compute'}, {'name': 'image'}, {'name': 'network'},
                  {'name': 'openapi'}],
     }
+    doc['info']['x-compute-microversion'] = api_version.fmt(version)
     if public_url:
         doc['servers'] = [{'url': public_url}]
     return copy.deepcopy(doc)
 
 
 def show():
-    return flask.jsonify(document(flask.current_app.config['NOVALITE']['public_url']))
+    """``?microversion=2.37`` (or ``latest``): the document of that compute microversion; the newest without."""
+    params = flask.request.args
+    unknown = sorted(set(params) - {'microversion'})
+    if unknown:
+        raise InvalidInput(unknown[0], 'is not a query parameter of this document (microversion is)')
+    version = None
+    if 'microversion' in params:
+        version = api_version.requested_version({'OpenStack-API-Version': 'compute %s' % params['microversion']})
+    return flask.jsonify(document(flask.current_app.config['NOVALITE']['public_url'], version))
 
 
 ROUTES = (

@@ -149,6 +149,60 @@ def test_openapi_json_is_served_without_a_token(app):
     assert resp.get_json() == _openapi().document(app.config['NOVALITE']['public_url'])
 
 
+def _body_keys(doc, name):
+    schema = doc['components']['schemas'][name]
+    return set(schema['properties']['server']['properties'])
+
+
+def test_every_microversion_has_its_own_document_with_that_versions_bodies(app):
+    """?microversion=2.N: the compute bodies of that microversion (the handlers' schemas at 2.N), the
+    microversion headers pinned to it; each distinct document is valid OpenAPI 3."""
+    from openapi_spec_validator import validate
+    from novalite_api.compute import api_version
+    from novalite_api.compute.schemas import servers as server_schemas
+    openapi = _openapi()
+    client = app.test_client()
+    changed = 0
+    previous = None
+    for minor in range(api_version.MIN_VERSION[1], api_version.MAX_VERSION[1] + 1):
+        resp = client.get('/openapi.json?microversion=2.%d' % minor)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        doc = resp.get_json()
+        assert doc['info']['x-compute-microversion'] == '2.%d' % minor
+        latest = ['compute latest'] if (2, minor) == api_version.MAX_VERSION else []
+        assert doc['components']['parameters']['OpenStackAPIVersion']['schema']['enum'] == \
+            ['compute 2.%d' % minor] + latest
+        assert _body_keys(doc, 'ServerCreate') == set(server_schemas.create_server((2, minor))['properties'])
+        bodies = dict((name, doc['components']['schemas'][name])
+                      for name in ('ServerCreate', 'ServerUpdate', 'ServerAction', 'FlavorCreate', 'KeypairCreate',
+                                   'QuotaSetUpdate'))
+        if bodies != previous:   # a microversion whose bodies differ from the one before: a new document to check
+            validate(doc)
+            changed += previous is not None
+        previous = bodies
+    assert changed >= 15, changed   # Nova's bodies change at many microversions (2.19, 2.37, 2.52, 2.90, ...)
+    # what each changes, as Nova's schemas have it
+    at = lambda minor: openapi.document(version=(2, minor))   # noqa: E731
+    assert 'description' not in _body_keys(at(18), 'ServerCreate') and 'description' in _body_keys(at(19), 'ServerCreate')
+    assert 'tags' not in _body_keys(at(51), 'ServerCreate') and 'tags' in _body_keys(at(52), 'ServerCreate')
+    assert 'hostname' not in _body_keys(at(89), 'ServerUpdate') and 'hostname' in _body_keys(at(90), 'ServerUpdate')
+    rebuild = lambda minor: next(c for c in at(minor)['components']['schemas']['ServerAction']['oneOf']   # noqa: E731
+                                 if c['required'] == ['rebuild'])['properties']['rebuild']['properties']
+    assert 'key_name' not in rebuild(53) and 'key_name' in rebuild(54)
+    assert 'user_data' not in rebuild(56) and 'user_data' in rebuild(57)
+    # no parameter: the newest bodies and every microversion in the headers; latest is the newest
+    assert client.get('/openapi.json').get_json() == openapi.document(app.config['NOVALITE']['public_url'])
+    latest = client.get('/openapi.json?microversion=latest').get_json()
+    assert latest['info']['x-compute-microversion'] == api_version.fmt(api_version.MAX_VERSION)
+
+
+@pytest.mark.parametrize('query, status', [('microversion=3.0', 406), ('microversion=2.999', 406),
+                                           ('microversion=two', 400), ('version=2.1', 400)])
+def test_a_document_for_a_microversion_that_does_not_exist_is_refused(app, query, status):
+    resp = app.test_client().get('/openapi.json?' + query)
+    assert resp.status_code == status, resp.get_data(as_text=True)
+
+
 # ---- schemathesis against a dedicated service ---------------------------------------------------
 
 @pytest.fixture(scope='module', name='fuzz_service')
