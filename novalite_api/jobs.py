@@ -100,7 +100,7 @@ HOST_CALLS = os.path.join(PLAYBOOK_DIR, 'host_calls.yml')
 HEARTBEAT = os.path.join(PLAYBOOK_DIR, 'register_hosts.yml')
 # The play hosts of host_calls.yml: a run's lanes (see JobRunner._run).
 LANES_GROUP = 'novalite_host_call_lanes'
-JOB_EVENT = 'novalite_ansible_job'
+JOB_EVENT = instances.JOB_RUN_EVENT
 UNFINISHED = ('accepted', 'queued', 'running')
 STOPPED_BEFORE_QUEUED = 'the API service stopped before this action was handed to a job'
 # A skipped item is not a result: it is recorded as a call the run ended without.

@@ -107,6 +107,7 @@ DEFAULTS = {
     'os_compute_api:os-instance-actions:list': READER,
     'os_compute_api:os-instance-actions:show': READER,
     'os_compute_api:os-instance-actions:events': ADMIN,
+    'os_compute_api:os-instance-actions:events:details': ADMIN,
     # flavors
     'os_compute_api:os-flavor-manage:create': ADMIN,
     'os_compute_api:os-flavor-manage:delete': ADMIN,

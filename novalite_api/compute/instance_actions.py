@@ -63,6 +63,8 @@ def show(server_id, request_id):
                                 {'project_id': inst['project_id']})
     if privileged or since(51):
         project_id = action['project_id'] or inst['project_id']
-        out['events'] = [views.event(e, project_id, traceback=privileged, host=privileged)
+        details = since(84) and policy.allowed('os_compute_api:os-instance-actions:events:details', ctx(),
+                                               {'project_id': inst['project_id']})
+        out['events'] = [views.event(e, project_id, traceback=privileged, host=privileged, details=details)
                          for e in action['events']]
     return flask.jsonify({'instanceAction': out})

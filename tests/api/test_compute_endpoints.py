@@ -339,7 +339,8 @@ def test_instance_actions_from_2_51_2_58_2_62(api, http, project, admin_token):
     assert set(body['instanceAction']['events'][0]) == {'event', 'start_time', 'finish_time', 'result', 'traceback',
                                                         'host', 'hostId'}
     _s, _h, body = http.call('GET', '%s/%s' % (base, request_id), token=admin_token, headers=_at('2.84'))
-    assert body['instanceAction']['events'][0]['details'] is None   # 2.84, for admins
+    # 2.84, for admins (events:details): a failed event's message, never the run's artifacts directory
+    assert body['instanceAction']['events'][0]['details'] == 'Traceback: boom'
     _s, _h, body = http.call('GET', '%s/%s' % (base, request_id), token=project['token'], headers=_at('2.84'))
     assert 'details' not in body['instanceAction']['events'][0]
     # 2.58: updated_at, paging by request id, changes-since.

@@ -182,12 +182,18 @@ def test_every_microversion_has_its_own_document_with_that_versions_bodies(app):
         previous = bodies
     assert changed >= 15, changed   # Nova's bodies change at many microversions (2.19, 2.37, 2.52, 2.90, ...)
     # what each changes, as Nova's schemas have it
-    at = lambda minor: openapi.document(version=(2, minor))   # noqa: E731
+
+    def at(minor):
+        return openapi.document(version=(2, minor))
+
     assert 'description' not in _body_keys(at(18), 'ServerCreate') and 'description' in _body_keys(at(19), 'ServerCreate')
     assert 'tags' not in _body_keys(at(51), 'ServerCreate') and 'tags' in _body_keys(at(52), 'ServerCreate')
     assert 'hostname' not in _body_keys(at(89), 'ServerUpdate') and 'hostname' in _body_keys(at(90), 'ServerUpdate')
-    rebuild = lambda minor: next(c for c in at(minor)['components']['schemas']['ServerAction']['oneOf']   # noqa: E731
-                                 if c['required'] == ['rebuild'])['properties']['rebuild']['properties']
+
+    def rebuild(minor):
+        return next(c for c in at(minor)['components']['schemas']['ServerAction']['oneOf']
+                    if c['required'] == ['rebuild'])['properties']['rebuild']['properties']
+
     assert 'key_name' not in rebuild(53) and 'key_name' in rebuild(54)
     assert 'user_data' not in rebuild(56) and 'user_data' in rebuild(57)
     # no parameter: the newest bodies and every microversion in the headers; latest is the newest

@@ -10,6 +10,8 @@ __metaclass__ = type
 from novalite_api.compute.api_version import since
 from novalite_api.compute.common import host_id, usage_time
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute.instances import JOB_RUN_EVENT
+
 
 def action(row):
     out = {'action': row['action'], 'instance_uuid': row['instance_uuid'],
@@ -21,11 +23,11 @@ def action(row):
     return out
 
 
-def event(row, project_id, traceback=False, host=False):
+def event(row, project_id, traceback=False, host=False, details=False):
     """``traceback`` and (2.62) ``host`` for callers with the events policy; ``hostId`` for all from 2.62;
-    (2.84) ``details`` for the same privileged callers: novalite keeps no user-facing detail text for an
-    event (its details column names the ansible-runner artifacts, never shown), so it is null, as Nova's is
-    for an event without details."""
+    (2.84) ``details`` for callers with events:details: a failed event's message, as Nova keeps it. novalite's
+    own ``novalite_ansible_job`` event keeps the run's artifacts directory there, a path of the worker's
+    machine that no answer shows (null, as Nova's for an event without details)."""
     out = {'event': row['event'], 'start_time': usage_time(row['start_time']),
            'finish_time': usage_time(row['finish_time']), 'result': row['result']}
     if traceback:
@@ -34,6 +36,6 @@ def event(row, project_id, traceback=False, host=False):
         if host:
             out['host'] = row['host']
         out['hostId'] = host_id(project_id, row['host'])
-    if since(84) and host:
-        out['details'] = None
+    if since(84) and details:
+        out['details'] = None if row['event'] == JOB_RUN_EVENT else row['details']
     return out

@@ -265,6 +265,10 @@ def _action_id(conn, instance_uuid, request_id):
     return row.id
 
 
+# The event each job run of the REST shim is noted in; its details hold the run's artifacts directory.
+JOB_RUN_EVENT = 'novalite_ansible_job'
+
+
 def event_start(conn, instance_uuid, request_id, event, host=None, details=None):
     action_id = _action_id(conn, instance_uuid, request_id)
     conn.execute(table('instance_actions_events').insert().values(
@@ -273,7 +277,10 @@ def event_start(conn, instance_uuid, request_id, event, host=None, details=None)
 
 def event_finish(conn, instance_uuid, request_id, event, result='Success', traceback=None,
                  host=None, details=None):
-    """Finish the open event (or record a finished one) and stamp the action's finish time."""
+    """Finish the open event (or record a finished one) and stamp the action's finish time.
+
+    A failed event's ``details`` are its message, as Nova stores them (the fault's message, at most 255
+    characters; shown from 2.84 to callers with os-instance-actions:events:details)."""
     action_id = _action_id(conn, instance_uuid, request_id)
     t = table('instance_actions_events')
     now = utcnow()
@@ -282,6 +289,8 @@ def event_finish(conn, instance_uuid, request_id, event, result='Success', trace
     values = dict(finish_time=now, result=result, traceback=traceback)
     if host is not None:
         values['host'] = host
+    if details is None and result != 'Success' and traceback:
+        details = str(traceback)[:255]
     if details is not None:
         values['details'] = details
     if open_row is None:
