@@ -221,9 +221,6 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
     _sub(serial, 'log', file=console_log, append='off')
     if settings.get('serial_port'):
         _sub(serial, 'target', port=0)   # (libvirt numbers an unnumbered port after the numbered ones)
-    console = _sub(devices, 'console', type='pty')
-    _sub(console, 'target', type='serial', port=0)
-    if settings.get('serial_port'):
         # Nova's serial console (libvirt driver with [serial_console] enabled): a TCP listener on the host's
         # console address that the console proxy connects to; the guest sees it as its second port (ttyS1),
         # the first one keeps writing console.log.
@@ -232,6 +229,8 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
              service=_int(settings['serial_port'], 'serial_port', 1))
         _sub(tcp, 'protocol', type='raw')
         _sub(tcp, 'target', port=1)
+    console = _sub(devices, 'console', type='pty')
+    _sub(console, 'target', type='serial', port=0)
     _sub(devices, 'input', type='tablet', bus='usb')
     graphics = _sub(devices, 'graphics', type='vnc', autoport='yes',
                     listen=settings.get('vnc_listen') or DEFAULT_VNC_LISTEN)
