@@ -585,10 +585,10 @@ def _compute_ops():
             'or (until 2.5) get a VNC or serial console URL (os-getVNCConsole, os-getSerialConsole: 200)',
             both(ok(202, 'Accepted'), ok(200, 'Console output, a rescue accepted, a new image id or a console URL', {
                 'oneOf': [
-                wrapped('output', string()),
-                wrapped('console', obj({'type': string(), 'url': string()}, required=['type', 'url'])),
-                # rescue: Nova's {adminPass} when it sets guest passwords; novalite sets none and answers {}
-                obj({'adminPass': string()}, additional=False)]})),
+                    wrapped('output', string()),
+                    wrapped('console', obj({'type': string(), 'url': string()}, required=['type', 'url'])),
+                    # rescue: Nova's {adminPass} when it sets guest passwords; novalite sets none and answers {}
+                    obj({'adminPass': string()}, additional=False)]})),
             body=ref('ServerAction'), params=server_id, errors=(409,))},
         c + '/servers/{server_id}/remote-consoles': {'post': op(
             'A URL for the server\'s VNC (novnc) or serial console through the console proxy, with a new token '

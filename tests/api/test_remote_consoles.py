@@ -304,7 +304,7 @@ def _domain(guest_id):
 def test_twenty_sessions_at_once_each_see_the_guest_and_leave_nothing(live, guest):
     pid = _proxy_pid(live)
     name = _domain(guest['id'])[0]
-    urls = [_url(live) for _ in range(2)]
+    urls = [_url(live) for _url_index in range(2)]
     time.sleep(1)
     before = _threads_and_sockets(pid)
     clients = []
@@ -343,3 +343,32 @@ def test_direct_vnc_is_the_same_screen(live, guest):
     finally:
         direct.close()
         proxied.close()
+
+
+def test_playbook_prints_a_url_the_proxy_accepts(live, guest):
+    """playbooks/console.yml (the console module, the console_ports host read) against the same store."""
+    import json
+    import re
+    import subprocess
+    base = 'http://127.0.0.1:%d/vnc_lite.html' % live.cfg['console_proxy_port']
+    extra = {'server': guest['id'], 'type': 'novnc', 'base_url': base, 'project_id': 'demo', 'is_admin': False,
+             'novalite_database_url': live.cfg['database_url']}
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'collections'), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+               NOVALITE_INSTANCE_NAME_TEMPLATE=live.cfg['instance_name_template'])
+    cmd = [os.path.join(REPO, '.venv', 'bin', 'ansible-playbook'), '-i', live.cfg['inventory'],
+           os.path.join(REPO, 'playbooks', 'console.yml'), '-e', json.dumps(extra)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=REPO, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    url = re.search(r'novnc console: (http://\S+?)"', proc.stdout).group(1)
+    assert url.startswith(base + '?path=%3Ftoken%3D')
+    client = RfbClient(WebSocketTransport(_ws_url(live, _token(url)))).handshake()
+    try:
+        assert _domain(guest['id'])[0] in client.name
+    finally:
+        client.close()
+    # another project's server is not found; nothing is made
+    extra.update(project_id='other')
+    proc = subprocess.run(cmd[:-1] + [json.dumps(extra)], capture_output=True, text=True, env=env, timeout=300,
+                          cwd=REPO, check=False)
+    assert proc.returncode != 0 and 'could not be found' in proc.stdout, proc.stdout[-3000:]

@@ -113,7 +113,7 @@ class RfbClient(object):
             raise ValueError('unexpected RFB message %d' % kind)
         self._read(1)
         rects = {}
-        for _ in range(struct.unpack('>H', self._read(2))[0]):
+        for _rect in range(struct.unpack('>H', self._read(2))[0]):
             x, y, w, h, enc = struct.unpack('>HHHHi', self._read(12))
             if enc == -223:      # DesktopSize: the screen changed size
                 self.width, self.height = w, h

@@ -46,6 +46,9 @@ except ImportError:  # pragma: no cover - Python 2 has no place here
 # console type -> protocol (what the host's console_ports read gives: 'vnc' or 'serial')
 CONSOLE_TYPES = {'novnc': 'vnc', 'serial': 'serial'}
 DEFAULT_TOKEN_TTL = 600        # Nova's [consoleauth] token_ttl
+# the console proxy's URLs with its default address (novalite-api's novncproxy_base_url, serialproxy_base_url)
+DEFAULT_NOVNC_URL = 'http://127.0.0.1:6080/vnc_lite.html'
+DEFAULT_SERIAL_URL = 'ws://127.0.0.1:6080/'
 # Nova's compute API rejects these task states (reject_instance_state on get_*_console).
 REJECTED_TASK_STATES = (S.DELETING, 'migrating')
 # vm_states whose domain runs (a paused guest still has its VNC server); any other has no console.
