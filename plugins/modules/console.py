@@ -111,7 +111,7 @@ MODULE = NovaliteModule(spec(
     type=dict(type='str', default='novnc', choices=['novnc', 'serial']),
     ports=dict(type='dict'),
     base_url=dict(type='str'),
-    token_ttl=dict(type='int', default=600),
+    token_ttl=dict(type='int', default=600, no_log=False),
 ), handlers.console)
 
 
