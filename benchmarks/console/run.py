@@ -34,36 +34,11 @@ sys.path.insert(0, os.path.join(REPO, 'collections'))
 sys.path.insert(0, os.path.join(REPO, 'tests'))
 sys.path.insert(0, REPO)
 
+from lib.console_browser import BLUE_SHARE_JS, chromium, profile, token_of  # noqa: E402
 from lib.live_api import running  # noqa: E402
 from lib.rfb import RfbClient, TcpTransport, WebSocketTransport, blue_share, wait_for_screen  # noqa: E402
 
 LOCK = '/tmp/novalite-heavy.lock'
-SHARE_JS = '''
-    const c = document.querySelector('#screen canvas');
-    if (!c || !c.width) { return 0; }
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let blue = 0;
-    for (let i = 0; i < d.length; i += 4) { if (d[i + 2] > 120 && d[i] < 60 && d[i + 1] < 60) blue++; }
-    return blue / (d.length / 4);'''
-
-
-def _browser(root):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    options.binary_location = '/usr/bin/chromium'
-    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-                '--window-size=1024,768', '--no-proxy-server', '--user-data-dir=%s' % os.path.join(root, 'chromium')):
-        options.add_argument(arg)
-    return webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=options)
-
-
-def _token(url):
-    import urllib.parse
-    query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
-    if 'path' in query:
-        query = urllib.parse.parse_qs(urllib.parse.urlparse(query['path'][0]).query)
-    return query['token'][0]
 
 
 def _url_to_screen(live, driver):
@@ -75,7 +50,7 @@ def _url_to_screen(live, driver):
     WebDriverWait(driver, 60, poll_frequency=0.02).until(
         lambda d: d.find_element('id', 'status').text.startswith('Connected'))
     connected = time.perf_counter()
-    WebDriverWait(driver, 60, poll_frequency=0.02).until(lambda d: d.execute_script(SHARE_JS) > 0.5)
+    WebDriverWait(driver, 60, poll_frequency=0.02).until(lambda d: d.execute_script(BLUE_SHARE_JS) > 0.5)
     painted = time.perf_counter()
     driver.get('about:blank')
     return shown - started, connected - shown, painted - connected, painted - started
@@ -113,7 +88,7 @@ def main():
             server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image', '--wait',
                               'bench-console', cloud='novalite-demo')
             live.wait_console(server['id'], 'NOVALITE CONSOLES READY')
-            driver = _browser(live.root)
+            driver = chromium(profile(live.root))
             try:
                 timings = [_url_to_screen(live, driver) for _run in range(args.runs)]
             finally:
@@ -125,7 +100,7 @@ def main():
                 client = RfbClient(TcpTransport('127.0.0.1', port)).handshake()
                 direct.append(_throughput(client, args.updates))
                 client.close()
-                ws = 'ws://127.0.0.1:%d/?token=%s' % (live.cfg['console_proxy_port'], _token(url))
+                ws = 'ws://127.0.0.1:%d/?token=%s' % (live.cfg['console_proxy_port'], token_of(url))
                 client = RfbClient(WebSocketTransport(ws)).handshake()
                 proxied.append(_throughput(client, args.updates))
                 size = (client.width, client.height)

@@ -17,13 +17,13 @@ __metaclass__ = type
 import os
 import socket
 import time
-import urllib.parse
 import uuid
 
 import pytest
 import sqlalchemy as sa
 import websocket
 
+from lib.console_browser import BLUE_SHARE_JS, chromium, profile, token_of
 from lib.live_api import running
 from lib.rfb import RfbClient, TcpTransport, WebSocketTransport, blue_share, wait_for_screen
 
@@ -31,8 +31,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.store.schema impo
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARTIFACTS = os.path.join(REPO, 'artifacts', 'console')
-CHROMIUM = '/usr/bin/chromium'
-CHROMEDRIVER = '/usr/bin/chromedriver'
 READY = 'NOVALITE CONSOLES READY'
 
 
@@ -58,13 +56,6 @@ def guest(live):
 def _url(live, kind='--novnc', cloud='novalite-demo'):
     out = live.cli('console', 'url', 'show', kind, 'console-vm', cloud=cloud)
     return out['url']
-
-
-def _token(url):
-    query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
-    if 'path' in query:
-        query = urllib.parse.parse_qs(urllib.parse.urlparse(query['path'][0]).query)
-    return query['token'][0]
 
 
 def _ws_url(live, token):
@@ -128,7 +119,7 @@ def test_api_urls_microversions_errors_and_policy(live, guest):
     assert (console['protocol'], console['type']) == ('vnc', 'novnc')
     base = 'http://127.0.0.1:%d/vnc_lite.html?path=%%3Ftoken%%3D' % live.cfg['console_proxy_port']
     assert console['url'].startswith(base)
-    token = _token(console['url'])
+    token = token_of(console['url'])
     assert len(token) == 36 and uuid.UUID(token)
     status, _h, body = _post(live, ident, {'remote_console': {'protocol': 'serial', 'type': 'serial'}}, demo,
                              '2.99')
@@ -172,21 +163,12 @@ def test_api_urls_microversions_errors_and_policy(live, guest):
 
 
 def test_browser_shows_the_guest_screen_and_a_wrong_token_does_not_connect(live, guest):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.support.ui import WebDriverWait
 
     started = time.time()
     url = _url(live)
     url_shown = time.time()
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-                '--window-size=1024,768', '--no-proxy-server', '--user-data-dir=%s' % os.path.join(
-                    live.root, 'chromium')):
-        options.add_argument(arg)
-    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = chromium(profile(live.root))
     os.makedirs(ARTIFACTS, exist_ok=True)
     try:
         driver.get(url)
@@ -194,24 +176,17 @@ def test_browser_shows_the_guest_screen_and_a_wrong_token_does_not_connect(live,
         WebDriverWait(driver, 60).until(
             lambda d: d.find_element('id', 'status').text.startswith('Connected'))
         connected = time.time()
-        share_js = '''
-            const c = document.querySelector('#screen canvas');
-            if (!c || !c.width) { return 0; }
-            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            let blue = 0;
-            for (let i = 0; i < d.length; i += 4) { if (d[i + 2] > 120 && d[i] < 60 && d[i + 1] < 60) blue++; }
-            return blue / (d.length / 4);'''
-        WebDriverWait(driver, 60).until(lambda d: d.execute_script(share_js) > 0.5)
+        WebDriverWait(driver, 60).until(lambda d: d.execute_script(BLUE_SHARE_JS) > 0.5)
         painted = time.time()
         os.makedirs(ARTIFACTS, exist_ok=True)
         shot = os.path.join(ARTIFACTS, 'novnc-guest-screen.png')
         driver.save_screenshot(shot)
         print('\nconsole timing: url show %.2fs, noVNC connected %.2fs, guest screen painted %.2fs after the '
               'CLI started; screenshot %s' % (url_shown - started, connected - started, painted - started, shot))
-        assert driver.execute_script(share_js) > 0.5
+        assert driver.execute_script(BLUE_SHARE_JS) > 0.5
 
         # the same page with a wrong token: refused at the handshake, nothing drawn
-        bad = url.replace(_token(url), str(uuid.uuid4()))
+        bad = url.replace(token_of(url), str(uuid.uuid4()))
         driver.get(bad)
         # noVNC's words for a websocket refused at the handshake
         WebDriverWait(driver, 30).until(
@@ -219,7 +194,7 @@ def test_browser_shows_the_guest_screen_and_a_wrong_token_does_not_connect(live,
         assert any('Unexpected response code: 403' in entry['message'] for entry in driver.get_log('browser'))
         time.sleep(1)
         assert not driver.find_element('id', 'status').text.startswith('Connected')
-        assert driver.execute_script(share_js) == 0
+        assert driver.execute_script(BLUE_SHARE_JS) == 0
         driver.save_screenshot(os.path.join(ARTIFACTS, 'novnc-wrong-token.png'))
     except Exception:
         driver.save_screenshot(os.path.join(ARTIFACTS, 'novnc-failure.png'))
@@ -252,7 +227,7 @@ def test_serial_console_echoes_a_line(live, guest):
 
 def test_tokens_are_refused_before_anything_reaches_the_host(live, guest):
     url = _url(live)
-    token = _token(url)
+    token = token_of(url)
     port = live.cfg['console_proxy_port']
     assert _handshake_status(live, token) == 101
     # an unknown token, a token of another length, none: 403 at the handshake
@@ -269,7 +244,7 @@ def test_tokens_are_refused_before_anything_reaches_the_host(live, guest):
     with store.begin() as conn:
         conn.execute(t.update().where(t.c.token_hash == token_hash(token)).values(expires=int(time.time()) - 1))
     assert _handshake_status(live, token) == 403
-    short = _token(_url(live))
+    short = token_of(_url(live))
     with store.begin() as conn:
         conn.execute(t.update().where(t.c.token_hash == token_hash(short)).values(expires=int(time.time()) + 3))
     store.dispose()
@@ -311,7 +286,7 @@ def test_twenty_sessions_at_once_each_see_the_guest_and_leave_nothing(live, gues
     started = time.time()
     try:
         for i in range(20):
-            clients.append(RfbClient(WebSocketTransport(_ws_url(live, _token(urls[i % 2])))).handshake())
+            clients.append(RfbClient(WebSocketTransport(_ws_url(live, token_of(urls[i % 2])))).handshake())
         for client in clients:
             # QEMU names the VNC desktop after the domain: each session reached this guest, and sees its screen
             assert name in client.name, client.name
@@ -334,7 +309,7 @@ def test_direct_vnc_is_the_same_screen(live, guest):
     name, port, serial = _domain(guest['id'])
     assert serial.get('host') == '127.0.0.1' and 10000 <= int(serial.get('service')) < 20000
     direct = RfbClient(TcpTransport('127.0.0.1', port)).handshake()
-    proxied = RfbClient(WebSocketTransport(_ws_url(live, _token(_url(live))))).handshake()
+    proxied = RfbClient(WebSocketTransport(_ws_url(live, token_of(_url(live))))).handshake()
     try:
         assert name in direct.name and direct.name == proxied.name
         assert (direct.width, direct.height) == (proxied.width, proxied.height)
@@ -362,7 +337,7 @@ def test_playbook_prints_a_url_the_proxy_accepts(live, guest):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     url = re.search(r'novnc console: (http://\S+?)"', proc.stdout).group(1)
     assert url.startswith(base + '?path=%3Ftoken%3D')
-    client = RfbClient(WebSocketTransport(_ws_url(live, _token(url)))).handshake()
+    client = RfbClient(WebSocketTransport(_ws_url(live, token_of(url)))).handshake()
     try:
         assert _domain(guest['id'])[0] in client.name
     finally:
