@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""``python -m novalite_api --config FILE [serve|api|worker|bootstrap|project-create|user-create|role-add]``."""
+"""``python -m novalite_api --config FILE [serve|api|worker|console-proxy|bootstrap|project-create|user-create|
+role-add]``."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -26,6 +27,7 @@ def _parser():
     sub.add_parser('serve', help='run the API server and one job worker (the default)')
     sub.add_parser('api', help='run the API server alone (jobs are run by workers)')
     sub.add_parser('worker', help='run a job worker alone (any number share one database)')
+    sub.add_parser('console-proxy', help='run the console proxy alone (noVNC and serial websockets)')
     boot = sub.add_parser('bootstrap', help='create roles, project admin and user admin (idempotent)')
     boot.add_argument('--admin-password', required=True)
     proj = sub.add_parser('project-create', help='create a project')
@@ -50,6 +52,10 @@ def main(argv=None):
         if args.command in (None, 'serve', 'api'):
             from novalite_api.server import serve
             serve(cfg, args.config, with_worker=args.command != 'api')
+            return 0
+        if args.command == 'console-proxy':
+            from novalite_api import console_proxy
+            console_proxy.run(cfg)
             return 0
         if args.command == 'worker':
             from novalite_api.server import run_worker

@@ -65,6 +65,22 @@ DEFAULTS = {
     # (the given adminPass or a generated one; it reaches the guest on its config drive either way)
     'enable_instance_password': True,
     'password_length': 12,          # nova.conf's password_length: generated admin passwords
+    # Remote consoles (Nova's [consoleauth], [vnc] and [serial_console]): the console proxy
+    # (`python -m novalite_api console-proxy`, also started by `serve` when console_proxy is true)
+    # listens on console_proxy_host:console_proxy_port and serves noVNC and the serial websocket.
+    'console_proxy': True,
+    'console_proxy_host': '127.0.0.1',
+    'console_proxy_port': 6080,
+    'console_token_ttl': 600,                  # seconds a console URL's token is valid
+    'console_enforce_session_timeout': True,   # a session open at the token's expiry is closed then
+    # the URLs handed out (None: http://<console_proxy_host>:<port>/vnc_lite.html and ws://<host>:<port>/)
+    'novncproxy_base_url': None,
+    'serialproxy_base_url': None,
+    # Origins (host names, or scheme://host[:port]) a browser may open the websocket from besides the
+    # proxy's own host name (Nova's [console] allowed_origins)
+    'console_allowed_origins': [],
+    # where the noVNC client files are (Debian's novnc package)
+    'novnc_dir': '/usr/share/novnc',
 }
 _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads': (1, 64),
          'job_concurrency': (1, 64), 'artifacts_keep': (1, 100000), 'job_timeout': (10, 86400),
@@ -72,7 +88,7 @@ _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads'
          'reclaim_instance_interval': (0, 10 * 365 * 86400),
          'max_request_body_size': (1024, 1 << 30), 'image_size_cap': (1, 1 << 63), 'job_lease_seconds': (2, 3600),
          'job_lease_renew_seconds': (1, 1800), 'job_poll_ms': (10, 60000), 'accepted_grace_seconds': (30, 86400),
-         'password_length': (4, 255)}
+         'password_length': (4, 255), 'console_proxy_port': (1, 65535), 'console_token_ttl': (0, 7 * 86400)}
 # Glance's user_storage_quota units (1024-based); longest suffix first so "KB" is not read as "B".
 _SIZE_UNITS = (('TB', 1 << 40), ('GB', 1 << 30), ('MB', 1 << 20), ('KB', 1 << 10), ('B', 1))
 
@@ -129,7 +145,28 @@ def validate(raw):
         if not isinstance(cfg[key], bool):
             raise InvalidInput(key, 'must be true or false')
     cfg['user_storage_quota'] = _byte_size('user_storage_quota', cfg['user_storage_quota'])
+    _console_settings(cfg)
     return cfg
+
+
+def _console_settings(cfg):
+    for key in ('console_proxy', 'console_enforce_session_timeout'):
+        if not isinstance(cfg[key], bool):
+            raise InvalidInput(key, 'must be true or false')
+    for key in ('console_proxy_host', 'novnc_dir'):
+        if not isinstance(cfg[key], str) or not cfg[key]:
+            raise InvalidInput(key, 'must be a non-empty string')
+    where = '%s:%d' % (cfg['console_proxy_host'], cfg['console_proxy_port'])
+    for key, default, schemes in (('novncproxy_base_url', 'http://%s/vnc_lite.html' % where, ('http://', 'https://')),
+                                  ('serialproxy_base_url', 'ws://%s/' % where, ('ws://', 'wss://'))):
+        if cfg[key] is None:
+            cfg[key] = default
+        if not isinstance(cfg[key], str) or not cfg[key].startswith(schemes) or len(cfg[key]) > 255:
+            raise InvalidInput(key, 'must be a %s URL of at most 255 characters, got %r'
+                               % (' or '.join(schemes), cfg[key]))
+    origins = cfg['console_allowed_origins']
+    if not isinstance(origins, list) or not all(isinstance(o, str) and o for o in origins):
+        raise InvalidInput('console_allowed_origins', 'must be a list of host names or origins, got %r' % (origins,))
 
 
 def _byte_size(key, value):

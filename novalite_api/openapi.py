@@ -32,6 +32,7 @@ from novalite_api.compute.schemas import quota_sets as quota_sets_schemas
 from novalite_api.compute.schemas import aggregates as aggregates_schemas
 from novalite_api.compute.schemas import server_groups as server_groups_schemas
 from novalite_api.compute.schemas import services as services_schemas
+from novalite_api.compute.schemas import remote_consoles as remote_consoles_schemas
 from novalite_api.compute.server_shares import CREATE as server_shares_schema
 from novalite_api.compute.schemas import server_metadata as server_metadata_schemas
 from novalite_api.compute.schemas import server_tags as server_tags_schemas
@@ -585,12 +586,22 @@ def _compute_ops(version):
         c + '/servers/{server_id}/action': {'post': op(
             'Start, stop, reboot, pause, unpause, suspend, resume, lock, unlock, reset the state of, rebuild or '
             'unrescue a server (202; rebuild answers the server), snapshot or back it up (createImage, '
-            'createBackup: 202, from 2.45 with the new image id), rescue it (200), or read its console output (200)',
-            both(ok(202, 'Accepted'), ok(200, 'Console output, a rescue accepted, or a new image id', {'oneOf': [
-                wrapped('output', string()),
-                # rescue: Nova's {adminPass}; {} with enable_instance_password off
-                obj({'adminPass': string()}, additional=False)]})),
+            'createBackup: 202, from 2.45 with the new image id), rescue it (200), read its console output (200), '
+            'or (until 2.5) get a VNC or serial console URL (os-getVNCConsole, os-getSerialConsole: 200)',
+            both(ok(202, 'Accepted'), ok(200, 'Console output, a rescue accepted, a new image id or a console URL', {
+                'oneOf': [
+                    wrapped('output', string()),
+                    wrapped('console', obj({'type': string(), 'url': string()}, required=['type', 'url'])),
+                    # rescue: Nova's {adminPass}; {} with enable_instance_password off
+                    obj({'adminPass': string()}, additional=False)]})),
             body=ref('ServerAction'), params=server_id, errors=(409,))},
+        c + '/servers/{server_id}/remote-consoles': {'post': op(
+            'A URL for the server\'s VNC (novnc) or serial console through the console proxy, with a new token '
+            '(2.6+; spice, mks and rdp are not served: 400)',
+            ok(200, 'The console URL', wrapped('remote_console', obj(
+                {'protocol': string(), 'type': string(), 'url': string()}, required=['protocol', 'type', 'url']))),
+            body=from_jsonschema(remote_consoles_schemas.create(api_version.MAX_VERSION[1])), params=server_id,
+            errors=(409,))},
         c + '/servers/{server_id}/ips': {'get': op('A server\'s addresses by network', ok(200, 'Addresses', wrapped(
             'addresses', {'type': 'object', 'additionalProperties': array(ref('Address'))})), params=server_id)},
         c + '/servers/{server_id}/ips/{network_label}': {'get': op(

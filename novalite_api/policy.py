@@ -81,6 +81,7 @@ DEFAULTS = {
     'os_compute_api:servers:rebuild': MEMBER,
     'os_compute_api:servers:rebuild:trusted_certs': MEMBER,
     'os_compute_api:os-console-output': MEMBER,
+    'os_compute_api:os-remote-consoles': MEMBER,
     'os_compute_api:os-rescue': MEMBER,
     'os_compute_api:os-unrescue': MEMBER,
     'os_compute_api:servers:create_image': MEMBER,

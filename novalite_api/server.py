@@ -5,7 +5,7 @@
 
 The API process only validates, records and queues (jobs.JobQueue); workers
 (jobs.JobRunner) run the jobs. ``serve`` is the one-machine case: the API plus
-one worker, a child process stopped when the API stops. ``api`` and ``worker``
+one worker and the console proxy, child processes stopped when the API stops. ``api`` and ``worker``
 run each part alone, as many of each as wanted on one database.
 """
 
@@ -63,19 +63,24 @@ def serve(cfg, config_path, with_worker=True):
     """Run the API; with ``with_worker`` also one job worker (``worker`` on the same config) beside it."""
     if not HAS_GUNICORN:
         raise RuntimeError('the REST shim needs gunicorn (pip install -r requirements.txt)')
-    worker = None
+    children = []
     if with_worker:
-        worker = subprocess.Popen([sys.executable, '-m', 'novalite_api', '--config', config_path, 'worker'])
+        children.append(subprocess.Popen([sys.executable, '-m', 'novalite_api', '--config', config_path, 'worker']))
+        if cfg['console_proxy']:
+            # the one-machine case: the console proxy beside the API (`console-proxy` runs it alone)
+            children.append(subprocess.Popen([sys.executable, '-m', 'novalite_api', '--config', config_path,
+                                              'console-proxy']))
     try:
         NovaliteServer(cfg).run()
     finally:
-        if worker is not None:
-            worker.terminate()
+        for child in children:
+            child.terminate()
+        for child in children:
             try:
-                worker.wait(WORKER_STOP_TIMEOUT)
+                child.wait(WORKER_STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
-                worker.kill()   # its jobs' leases expire and another worker takes them over
-                worker.wait()
+                child.kill()   # a worker's jobs' leases expire and another worker takes them over
+                child.wait()
 
 
 def run_worker(cfg):

@@ -114,6 +114,7 @@ cat > "$work/manifest.json" <<JSON
     "no_config_drive": "NOVALITE NO CONFIG DRIVE",
     "markers": "NOVALITE MARKERS <disk>: <words written to it, or none, or unreadable>",
     "marker_written": "NOVALITE MARKER WRITTEN vda: <word> (user data line NOVALITE-MARKER <word>)",
+    "consoles_ready": "NOVALITE CONSOLES READY (tty0 shows a blue screen; ttyS1 answers a line with NOVALITE ECHO <line>)",
     "markers_done": "NOVALITE MARKERS DONE",
     "shutting_down": "NOVALITE TEST IMAGE SHUTTING DOWN"
   },

@@ -15,8 +15,8 @@ __metaclass__ = type
 from novalite_api import auth, routing
 from novalite_api.compute import (
     aggregates, api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
-    instance_actions, keypairs, limits, quota_sets, server_groups, server_ips, server_metadata, server_shares,
-    server_tags, server_topology, servers, services, simple_tenant_usage, versions)
+    instance_actions, keypairs, limits, quota_sets, remote_consoles, server_groups, server_ips, server_metadata,
+    server_shares, server_tags, server_topology, servers, services, simple_tenant_usage, versions)
 from novalite_api.compute.common import only_query_params
 
 SERVER = '/v2.1/servers/<server_id>'
@@ -65,6 +65,7 @@ ROUTES = (
     ('PUT', SERVER, servers.update),
     ('DELETE', SERVER, servers.delete),
     ('POST', SERVER + '/action', servers.action),
+    ('POST', SERVER + '/remote-consoles', remote_consoles.create),
     *_metadata_routes(SERVER, server_metadata),
     ('GET', SERVER + '/ips', server_ips.index),
     ('GET', SERVER + '/ips/<network_label>', server_ips.show),

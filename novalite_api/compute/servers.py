@@ -21,7 +21,7 @@ import ipaddress
 import re
 
 from novalite_api import policy, validation
-from novalite_api.compute import api_version
+from novalite_api.compute import api_version, remote_consoles
 from novalite_api.compute.api_version import since
 from novalite_api.compute.common import (
     ctx, get_server, jobs, limit_arg, links, next_link, only_query_params, request_body, store, strict_bool,
@@ -501,6 +501,8 @@ def action(server_id):
                                          if isinstance(body, dict) and body else
                                          'Malformed message body: cannot understand JSON')
     name, args = next(iter(body.items()))
+    if name in remote_consoles.ACTIONS:
+        return remote_consoles.action(server_id, name, args)
     if name not in ACTION_RULES:
         if name in schemas.NOVA_ACTIONS:
             get_server(server_id, 'os_compute_api:servers:show')   # 404 first, as Nova

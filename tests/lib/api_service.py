@@ -231,7 +231,8 @@ def service_config(workdir, **settings):
     port = free_port()
     cfg = {'database_url': 'sqlite:///%s/novalite.db' % workdir, 'image_store': os.path.join(workdir, 'images'),
            'bind_host': '127.0.0.1', 'bind_port': port, 'secret_key_file': os.path.join(workdir, 'token.key'),
-           'jobs_dir': os.path.join(workdir, 'jobs'), 'token_expiration': 3600, 'threads': 4}
+           'jobs_dir': os.path.join(workdir, 'jobs'), 'token_expiration': 3600, 'threads': 4,
+           'console_proxy_port': free_port()}
     cfg.update(settings)
     return cfg
 

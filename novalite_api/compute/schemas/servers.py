@@ -223,7 +223,9 @@ def action(version=None):
     """``POST /servers/{id}/action``: exactly one of the actions, with its argument (at ``version``; the
     newest when None)."""
     from novalite_api.compute.api_version import MAX_VERSION
+    from novalite_api.compute.schemas import remote_consoles
     arguments = dict(ACTIONS, rebuild=rebuild(version or MAX_VERSION))
+    arguments.update(remote_consoles.ACTIONS)   # the old console actions (until 2.5)
     return {'oneOf': [{'type': 'object', 'properties': {name: argument}, 'required': [name],
                        'additionalProperties': False} for name, argument in sorted(arguments.items())]}
 

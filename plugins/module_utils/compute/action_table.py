@@ -106,6 +106,10 @@ _ROWS = (
     # A read of the host (Nova's get_console_output): any state with a host, no lock, nothing recorded.
     Action('console_output', 'console_output', None, 'os-getConsoleOutput', 'os_compute_api:os-console-output',
            None, None, None, ('console_log', 'read'), None, False, False),
+    # A read of the host for a console URL (Nova's get_vnc_console / get_serial_console): where the running
+    # domain's VNC server and serial listener are; compute/consoles.py checks the state and makes the token.
+    Action('console_ports', None, None, None, 'os_compute_api:os-remote-consoles',
+           None, None, None, ('console_ports', 'read'), None, False, False),
 )
 
 # The actions that end with the server deleted (its row soft-deleted, its resources freed).

@@ -22,7 +22,9 @@ import base64
 import binascii
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
-from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, host_calls, instances, quotas
+from ansible_collections.novalite.compute.plugins.module_utils.compute import (
+    action_table, consoles, host_calls, instances, quotas,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import new_request_id
 from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
@@ -460,6 +462,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         if action in action_table.DELETE_ACTIONS:
             instance_ports.deallocate(conn, inst['uuid'])
             instances.mark_deleted(conn, inst['uuid'])
+            consoles.delete_for_instance(conn, inst['uuid'])   # Nova's _clean_instance_console_tokens
             _release(conn, inst['uuid'])
             conn.execute(table('server_group_members').delete().where(
                 table('server_group_members').c.instance_uuid == inst['uuid']))

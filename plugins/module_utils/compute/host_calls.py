@@ -5,7 +5,8 @@
 
 A host call is a dict::
 
-    host: compute host (inventory name)            module: instance | instance_action | console_log | host_facts
+    host: compute host (inventory name)            module: instance | instance_action | console_log | console_ports
+                                                   | host_facts
     instance: the instance spec (docs/architecture.md) state: desired state (module instance)
     libvirt_uri, instances_path: the host's settings   action: the action (create, stop, reboot_hard, sync, ...)
     server: uuid       request_id: the instance action's request id
@@ -119,7 +120,7 @@ def build(conn, instance, action, request_id, length=None):
         call['rescue'] = {'image': spec['image']}
     if action == 'unrescue':
         call['unrescue'] = True
-    if module == 'console_log':
+    if module in ('console_log', 'console_ports'):
         call['instance'] = dict((k, spec[k]) for k in ('uuid', 'name'))
         call['length'] = length
     if action == 'reboot_hard' and instance.get('domain_xml'):

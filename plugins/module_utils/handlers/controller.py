@@ -353,3 +353,26 @@ def reconcile(call):
     p = call.params
     return reconciler.apply(call.store, p['host'], p['domains'], p['instance_dirs'], check_mode=call.check_mode,
                             grace=p['task_state_grace'])
+
+
+def console(call):
+    """A console URL for a server (Nova's remote consoles): without ``ports`` the check and the host call to read
+    where its console listens; with ``ports`` (that call's result) a new token and the URL."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import consoles
+    p = call.params
+    protocol = consoles.CONSOLE_TYPES.get(p['type'])
+    inst, host_call = consoles.check(call.store, p['server'], call.context(), protocol, p['type'])
+    out = {'changed': False, 'server': {'uuid': inst['uuid'], 'name': inst['display_name'], 'host': inst['host']},
+           'type': p['type'], 'protocol': protocol, 'host_call': host_call, 'url': None, 'expires': None}
+    if p['ports'] is None:
+        return out
+    if p['ports'].get('failed') or p['ports'].get('unreachable'):
+        raise Failure('the console of %s could not be read on %s: %s'
+                      % (inst['uuid'], inst['host'], p['ports'].get('msg') or 'no answer'), **out)
+    out.update(changed=True, host_call=None)
+    if call.check_mode:
+        return out
+    base = p['base_url'] or (consoles.DEFAULT_NOVNC_URL if p['type'] == 'novnc' else consoles.DEFAULT_SERIAL_URL)
+    token = consoles.authorize(call.store, inst, p['type'], p['ports'], base, p['token_ttl'])
+    out.update(url=token['url'], expires=token['expires'])
+    return out

@@ -248,6 +248,19 @@ def console_log(call):
     return dict(out, changed=False)
 
 
+def console_ports(call):
+    """Read-only: where the instance's VNC and serial consoles listen now (Nova's get_vnc_console on the host)."""
+    p = call.params
+    _need_libvirt(lxml=True)
+    uuid = disk.validate_uuid(p['instance'])
+    conn = connection.open_connection(p['libvirt_uri'], readonly=True)
+    try:
+        out = driver.console_ports(conn, uuid)
+    finally:
+        conn.close()
+    return dict(out, changed=False)
+
+
 # -- disks and the image cache ----------------------------------------------
 
 def _ensure_disks(path, inst, force_raw):

@@ -441,6 +441,28 @@ def _build(metadata):
         info={'since': 4},
     )
     _network_tables(metadata)
+
+    # --- remote consoles, schema version 9 (with the network model: neither shipped on its own) ---
+    # Nova's console_auth_tokens (nova-consoleauth): a console URL's token, kept only as its SHA-256, with
+    # where the proxy connects (the host's console address and the guest's VNC or serial TCP port) and until
+    # when (epoch seconds). Rows go when they expire, when the server is deleted or moved (compute/consoles.py).
+    sa.Table(
+        'console_auth_tokens', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('token_hash', sa.String(64), nullable=False, unique=True),
+        sa.Column('console_type', sa.String(255), nullable=False),   # novnc / serial
+        sa.Column('host', sa.String(255), nullable=False),           # address the proxy connects to
+        sa.Column('port', sa.Integer, nullable=False),
+        sa.Column('internal_access_path', sa.String(255)),
+        sa.Column('instance_uuid', sa.String(36), nullable=False),
+        sa.Column('compute_host', sa.String(255)),                   # the compute host (inventory name)
+        sa.Column('access_url_base', sa.String(255)),
+        sa.Column('expires', sa.BigInteger, nullable=False),
+        _ts('created_at', nullable=False),
+        sa.Index('console_auth_tokens_instance_uuid_idx', 'instance_uuid'),
+        sa.Index('console_auth_tokens_expires_idx', 'expires'),
+        info={'since': 9},
+    )
     return metadata
 
 

@@ -28,6 +28,8 @@ PACKAGE_VERSION = '0.1.0'
 KERNEL_CMDLINE = 'root=/dev/vda console=tty0 console=ttyS0'
 DEFAULT_VNC_LISTEN = '127.0.0.1'
 VIDEO_MODELS = ('virtio', 'cirrus', 'vga', 'qxl', 'none')
+# Nova's [serial_console] port_range: the TCP ports a host gives its guests' serial consoles.
+SERIAL_PORT_RANGE = (10000, 20000)
 
 
 def _n(tag):
@@ -127,7 +129,7 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
 
     ``disks``: ``disk.create_instance_disks`` result (``disks`` list with path/target/format,
     optional ``kernel``/``ramdisk``, ``console_log``). ``settings``: host settings
-    (``vnc_listen``, ``video_model``). ``virt_type``: kvm or qemu.
+    (``vnc_listen``, ``video_model``, ``serial_port``: the serial console's TCP port, none without). ``virt_type``: kvm or qemu.
     ``cache_mode``: none, or writeback when the filesystem has no O_DIRECT.
     """
     if not HAS_LXML:
@@ -221,6 +223,16 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
     console_log = disks.get('console_log') or os.path.join(os.path.dirname(disks['disks'][0]['path']), 'console.log')
     serial = _sub(devices, 'serial', type='pty')
     _sub(serial, 'log', file=console_log, append='off')
+    if settings.get('serial_port'):
+        _sub(serial, 'target', port=0)   # (libvirt numbers an unnumbered port after the numbered ones)
+        # Nova's serial console (libvirt driver with [serial_console] enabled): a TCP listener on the host's
+        # console address that the console proxy connects to; the guest sees it as its second port (ttyS1),
+        # the first one keeps writing console.log.
+        tcp = _sub(devices, 'serial', type='tcp')
+        _sub(tcp, 'source', mode='bind', host=settings.get('vnc_listen') or DEFAULT_VNC_LISTEN,
+             service=_int(settings['serial_port'], 'serial_port', 1))
+        _sub(tcp, 'protocol', type='raw')
+        _sub(tcp, 'target', port=1)
     console = _sub(devices, 'console', type='pty')
     _sub(console, 'target', type='serial', port=0)
     _sub(devices, 'input', type='tablet', bus='usb')

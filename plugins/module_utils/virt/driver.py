@@ -189,6 +189,7 @@ def _undefine(dom):
 def render_for(conn, instance, settings, disks):
     """(domain XML, virt_type) exactly as ``spawn`` renders it, so re-rendering compares equal."""
     virt_type = settings.get('virt_type') or connection.detect_virt_type(conn)
+    settings = dict(settings, serial_port=serial_console_port(conn, instance['uuid'], settings.get('vnc_listen')))
     probe_dir = disks['instance_dir'] if os.path.isdir(disks['instance_dir']) else settings['instances_path']
     direct = domain_xml.supports_direct_io(probe_dir) if os.path.isdir(probe_dir) else True
     return domain_xml.render(instance, disks, settings, virt_type, 'none' if direct else 'writeback'), virt_type
@@ -747,3 +748,82 @@ def snapshot(conn, uuid, instances_path, image_id, live=True):
     """Nova's libvirt snapshot: the root disk flattened into a staging qcow2 (virt/snapshot.py)."""
     from ansible_collections.novalite.compute.plugins.module_utils.virt import snapshot as snap
     return snap.snapshot_disk(conn, uuid, instances_path, image_id, live)
+
+
+# -- remote consoles ---------------------------------------------------------
+
+def _serial_tcp_ports(doc):
+    """The TCP ports of a domain XML's serial consoles (``<serial type='tcp'>``)."""
+    out = []
+    for source in doc.xpath("/domain/devices/serial[@type='tcp']/source[@mode='bind']"):
+        try:
+            out.append(int(source.get('service')))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _port_free(address, port):
+    import socket
+    family = socket.AF_INET6 if ':' in (address or '') else socket.AF_INET
+    probe = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        probe.bind((address or domain_xml.DEFAULT_VNC_LISTEN, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+def serial_console_port(conn, uuid, listen=None):
+    """The serial console's TCP port for instance ``uuid`` (Nova's serial_console.acquire_port).
+
+    A domain that has one keeps it (re-rendering compares equal, a rescue or reboot keeps the URL's port);
+    otherwise the first port of SERIAL_PORT_RANGE, counted from a point the uuid picks, that no domain of
+    this host uses and that is free on the console address.
+    """
+    from lxml import etree
+    used = set()
+    for dom in conn.listAllDomains(0):
+        ports = _serial_tcp_ports(etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode('utf-8')))
+        if dom.UUIDString() == uuid and ports:
+            return ports[0]
+        used.update(ports)
+    low, high = domain_xml.SERIAL_PORT_RANGE
+    span = high - low
+    start = int(uuid.replace('-', '')[:8], 16) % span
+    for step in range(span):
+        port = low + (start + step) % span
+        if port not in used and _port_free(listen, port):
+            return port
+    raise HypervisorError('no free serial console port in %d-%d on %s' % (low, high, listen), field='instance')
+
+
+def console_ports(conn, uuid):
+    """Where the running guest's consoles listen, read from libvirt's live domain XML (Nova's libvirt
+    get_vnc_console / get_serial_console): {'power_state', 'vnc': {'host', 'port'} or None, 'serial': [...]}.
+
+    NotFound when this host has no such domain; a domain that is not running has no console (``vnc`` None).
+    """
+    from lxml import etree
+    disk.validate_uuid({'uuid': uuid})
+    dom = lookup(conn, uuid)
+    if dom is None:
+        raise NotFound('Instance', uuid, field='instance.uuid')
+    info = domain_info(dom)
+    out = {'power_state': info['power_state'], 'domain_state': info['domain_state'], 'vnc': None, 'serial': []}
+    if not dom.isActive():
+        return out
+    doc = etree.fromstring(dom.XMLDesc(0).encode('utf-8'))
+    graphics = doc.find("devices/graphics[@type='vnc']")
+    if graphics is not None and graphics.get('port') not in (None, '', '-1'):
+        listen = graphics.get('listen') or domain_xml.DEFAULT_VNC_LISTEN
+        out['vnc'] = {'host': listen, 'port': int(graphics.get('port'))}
+    for source in doc.xpath("/domain/devices/serial[@type='tcp']/source[@mode='bind']"):
+        try:
+            out['serial'].append({'host': source.get('host') or domain_xml.DEFAULT_VNC_LISTEN,
+                                  'port': int(source.get('service'))})
+        except (TypeError, ValueError):
+            continue
+    return out

@@ -144,6 +144,7 @@ def recorded(tmp_path_factory):
         rec('instance_action', {'libvirt_uri': 'test:///default', 'instance': instance, 'action': 'reboot_hard'},
             controller=False)
         rec('console_log', dict(host, instance=instance, length=5), controller=False)
+        rec('console_ports', dict(host, instance=instance), controller=False)
         snap = str(uuid.uuid4())
         rec('instance_snapshot', dict(host, instance=instance, image_id=snap), controller=False)
         rec('instance_snapshot', dict(host, instance=instance, image_id=snap, state='absent'), controller=False)
