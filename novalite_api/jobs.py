@@ -180,6 +180,23 @@ class JobQueue(object):
             started.append(inst['uuid'])
         return started
 
+    def offload_due(self, offload_time, now=None):
+        """Offload the shelved servers whose ``offload_time`` seconds have passed (Nova's _poll_shelved_instances).
+
+        Each is a shelveOffload as an admin: its compare-and-set on the task state lets one worker of several win.
+        """
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
+        started = []
+        for inst in shelve.offload_due(self.store, offload_time, now):
+            context = Context(project_id=inst['project_id'], is_admin=True)
+            try:
+                self.start_action(inst['uuid'], 'shelve_offload', context)
+            except (Conflict, NotFound, InstanceInvalidState) as exc:
+                LOG.info('offload of %s skipped: %s', inst['uuid'], exc)
+                continue
+            started.append(inst['uuid'])
+        return started
+
     def enqueue_boot(self, ident, instance_uuids):
         self._enqueue(ident, instance_uuids=list(instance_uuids))
 
@@ -423,7 +440,9 @@ class JobRunner(object):
             else:
                 self._finish([job], True)
         if ready:
-            self._finish(ready, self._run_calls([j['extravars']['host_call'] for j in ready]))
+            # a job taken over part way resumes at the step its instance reached (a shelve's offload)
+            self._finish(ready, self._run_calls([server_actions.resume_call(self.store, j['extravars']['host_call'])
+                                                 for j in ready]))
 
     def _run_calls(self, calls):
         """Run host calls (rounds: a failed boot comes back rescheduled); True when every run succeeded."""
@@ -615,6 +634,15 @@ class JobRunner(object):
             except Exception:  # pylint: disable=broad-except
                 LOG.exception('reclaiming soft-deleted servers failed')
 
+    def _offload_loop(self):
+        offload_time = self.cfg['shelved_offload_time']
+        queue = JobQueue(self.cfg, self.store)
+        while not self._stop.wait(self.cfg['shelved_poll_interval']):
+            try:
+                queue.offload_due(offload_time)
+            except Exception:  # pylint: disable=broad-except
+                LOG.exception('offloading shelved servers failed')
+
     # ---- start, stop ----------------------------------------------------------------------------
 
     def start(self):
@@ -632,6 +660,8 @@ class JobRunner(object):
             threading.Thread(target=self._heartbeat_loop, name='nl-heartbeat', daemon=True).start()
         if self.cfg['reclaim_instance_interval']:
             threading.Thread(target=self._reclaim_loop, name='nl-reclaim', daemon=True).start()
+        if self.cfg['shelved_offload_time'] > 0:
+            threading.Thread(target=self._offload_loop, name='nl-offload', daemon=True).start()
 
     def stop(self, wait=False):
         """Claim nothing more; with ``wait``, return when the jobs in hand are done (their leases renewed)."""
