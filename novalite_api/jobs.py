@@ -169,13 +169,18 @@ class JobQueue(object):
 
         Each is a forceDelete as an admin: its compare-and-set on the task state lets one worker of several win.
         """
+        due = instances.due_for_reclaim(self.store, (now or utcnow()) - datetime.timedelta(seconds=interval))
+        return self._as_admin(due, 'force_delete')
+
+    def _as_admin(self, servers, verb):
+        """Start ``verb`` on each server as an admin of its project (a periodic's work); the uuids started."""
         started = []
-        for inst in instances.due_for_reclaim(self.store, (now or utcnow()) - datetime.timedelta(seconds=interval)):
+        for inst in servers:
             context = Context(project_id=inst['project_id'], is_admin=True)
             try:
-                self.start_action(inst['uuid'], 'force_delete', context)
+                self.start_action(inst['uuid'], verb, context)
             except (Conflict, NotFound, InstanceInvalidState) as exc:
-                LOG.info('reclaim of %s skipped: %s', inst['uuid'], exc)
+                LOG.info('%s of %s skipped: %s', verb, inst['uuid'], exc)
                 continue
             started.append(inst['uuid'])
         return started
@@ -186,16 +191,7 @@ class JobQueue(object):
         Each is a shelveOffload as an admin: its compare-and-set on the task state lets one worker of several win.
         """
         from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
-        started = []
-        for inst in shelve.offload_due(self.store, offload_time, now):
-            context = Context(project_id=inst['project_id'], is_admin=True)
-            try:
-                self.start_action(inst['uuid'], 'shelve_offload', context)
-            except (Conflict, NotFound, InstanceInvalidState) as exc:
-                LOG.info('offload of %s skipped: %s', inst['uuid'], exc)
-                continue
-            started.append(inst['uuid'])
-        return started
+        return self._as_admin(shelve.offload_due(self.store, offload_time, now), 'shelve_offload')
 
     def enqueue_boot(self, ident, instance_uuids):
         self._enqueue(ident, instance_uuids=list(instance_uuids))

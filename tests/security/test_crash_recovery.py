@@ -322,6 +322,18 @@ def _wait_run_started(live, ident, task_states, timeout=60):
     return wait_for(probe, timeout)
 
 
+def _kill_mid_job_and_restart(live, ident, task_states, delay):
+    """SIGKILL the service ``delay`` s after the server's job started its run, restart it; the seconds until
+    nothing is in a task state. The job was taken over (a second attempt), not finished before the kill."""
+    job = _wait_run_started(live, ident, task_states)[0]
+    time.sleep(delay)
+    live.kill()
+    live.start()
+    settled = wait_settled(live, time.time())
+    assert [j['attempts'] for j in all_jobs(live) if j['ident'] == job['ident']] == [2]
+    return settled
+
+
 def instances_request(live, ident):
     from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
     store = live.store()
@@ -360,15 +372,9 @@ def test_worker_killed_during_a_snapshot_and_an_unshelve_leaves_clean_states(cap
         # (1) a snapshot: killed while its host call runs
         status, _h, body = live.action(ident, {'createImage': {'name': 'crash-snap'}}, demo, version='2.45')
         assert status == 202, body
-        job = _wait_run_started(live, ident, ('image_snapshot', 'image_pending_upload', 'image_uploading'))[0]
-        time.sleep(delays[0])
-        live.kill()
-        live.start()
-        restarted = time.time()
-        settled = wait_settled(live, restarted)
+        settled = _kill_mid_job_and_restart(live, ident, ('image_snapshot', 'image_pending_upload', 'image_uploading'),
+                                            delays[0])
         server = live.wait_status(ident, demo, ['ACTIVE', 'SHUTOFF'])
-        # the killed worker's job was taken over (a second attempt), not finished before the kill
-        assert [j['attempts'] for j in all_jobs(live) if j['ident'] == job['ident']] == [2]
         snap = image_states().get(body['image_id'], 'deleted')
         assert snap in ('active', 'deleted'), snap        # never queued, saving or killed
         assert_domains_match_servers(live)
@@ -379,15 +385,9 @@ def test_worker_killed_during_a_snapshot_and_an_unshelve_leaves_clean_states(cap
         live.wait_status(ident, demo, ['SHELVED_OFFLOADED'])
         shelved_image = [i for i, s in image_states().items() if i != body['image_id']]
         assert live.action(ident, {'unshelve': None}, demo)[0] == 202
-        job = _wait_run_started(live, ident, ('spawning',))[0]
-        time.sleep(delays[1])
-        live.kill()
-        live.start()
-        restarted = time.time()
-        settled = wait_settled(live, restarted)
+        settled = _kill_mid_job_and_restart(live, ident, ('spawning',), delays[1])
         server = live.wait_status(ident, demo, ['ACTIVE', 'SHELVED_OFFLOADED'])
         servers = assert_domains_match_servers(live)
-        assert [j['attempts'] for j in all_jobs(live) if j['ident'] == job['ident']] == [2]
         store = live.store()
         try:
             allocations = allocation_sums(store)

@@ -243,6 +243,21 @@ def test_offload_due_and_a_taken_over_shelve_resumes_at_its_offload(env):
     assert (done['vm_state'], done['task_state']) == (S.SHELVED, None)
 
 
+def test_the_worker_periodic_queues_one_offload_per_due_server(env):
+    from novalite_api.jobs import JobQueue
+    store, uuid = env['store'], env['inst']['uuid']
+    _shelve(env, offload_time=60)
+    later = utcnow() + datetime.timedelta(seconds=61)
+    cfg = {'accepted_grace_seconds': 300}
+    first, second = JobQueue(cfg, store), JobQueue(cfg, store)
+    assert first.offload_due(60, now=later) == [uuid]
+    assert second.offload_due(60, now=later) == []   # the first holds the task state
+    row = instances.get(store, uuid)
+    assert (row['vm_state'], row['task_state']) == (S.SHELVED, S.SHELVING_OFFLOADING)
+    event = [a for a in instances.list_actions(store, uuid) if a['action'] == 'shelveOffload'][-1]['events']
+    assert [e['event'] for e in event] == ['compute_shelve_offload_instance']
+
+
 def test_reconcile_finishes_an_interrupted_offload_whose_domain_is_gone(env):
     store, uuid = env['store'], env['inst']['uuid']
     out, row = _shelve(env)
