@@ -140,6 +140,10 @@ def _imported(store, pending, result):
     except NotFound:
         image = None
     if image is not None and image.get('status') == 'active':
+        # imported by a run that stopped before it recorded the shelve: the file fetched again is not needed
+        incoming = snapshot.incoming_path(pending['image_store'], pending['id'])
+        if os.path.exists(incoming):
+            os.unlink(incoming)
         return image
     return snapshot.import_snapshot(store, pending['image_store'], pending['id'], result, pending.get('limits'))
 

@@ -208,6 +208,21 @@ def test_refusals_change_nothing(env):
     assert (row['vm_state'], row['task_state']) == (S.SHELVED_OFFLOADED, None)
 
 
+def test_a_shelve_recorded_again_after_its_import_keeps_the_image_and_no_incoming_file(env):
+    store, uuid = env['store'], env['inst']['uuid']
+    out = server_actions.start(store, uuid, 'shelve', _ctx(), image_store=env['image_store'], offload_time=-1)
+    result = _host_snapshot(env, out['host_call'])
+    shelve._step_upload(store, uuid)
+    shelve._imported(store, instances.get(store, uuid)['system_metadata'][shelve.PENDING], result)
+    # (a worker died here) the job is run again: the host's file is fetched again, the image is active already
+    again = _host_snapshot(env, out['host_call'])
+    done = conductor.record_result(store, uuid, 'shelve', out['request_id'], again)
+    assert (done['vm_state'], done['task_state'], done['system_metadata']['shelved_image_id']) == (
+        S.SHELVED, None, out['image']['id'])
+    assert images.get(store, out['image']['id'])['status'] == 'active'
+    assert not [n for n in os.listdir(env['image_store']) if n.startswith('.incoming')]
+
+
 def test_a_failed_shelve_snapshot_leaves_no_image_and_keeps_the_vm_state(env):
     store, uuid = env['store'], env['inst']['uuid']
     out = server_actions.start(store, uuid, 'shelve', _ctx(), image_store=env['image_store'])
