@@ -339,7 +339,7 @@ def begin_unshelve(store, ident, context, request=None, enforce_quota=False, sch
             system.pop('requested_destination', None)   # Nova's reset_forced_destinations
         offloaded = inst['vm_state'] == S.SHELVED_OFFLOADED
         inst = instances.update(store, inst['uuid'], conn=conn, expected_task_state=[None], task_state=S.UNSHELVING,
-                                system_metadata=system, availability_zone=zone if offloaded else inst['availability_zone'])
+                                system_metadata=system)
         instances.action_start(conn, inst['uuid'], 'unshelve', rid, context.user_id, context.project_id)
         if not offloaded:
             # Nova's conductor: a server still on its host is only powered on (start_instance)
@@ -361,7 +361,8 @@ def begin_unshelve(store, ident, context, request=None, enforce_quota=False, sch
             instances.add_fault(conn, inst['uuid'], message, code=404)
             instances.event_finish(conn, inst['uuid'], rid, SCHEDULE_EVENT, result='Error', traceback=message)
         return instances.get(store, inst['uuid']), None
-    spec = conductor.request_spec(inst, [inst['uuid']], None)
+    # the scheduler looks in the zone the server is pinned to now (none: any), not where it ran before
+    spec = conductor.request_spec(dict(inst, availability_zone=zone), [inst['uuid']], None)
     try:
         result = manager.select_destinations(store, spec, scheduler_config or {}, claim=True, live=live_state)
     except NovaliteError as exc:

@@ -16,7 +16,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import (
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    Conflict, InstanceInvalidState, InstanceLocked, InvalidRequest, NotFound,
+    Conflict, Forbidden, InstanceInvalidState, InstanceLocked, InvalidRequest, NotFound,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 
@@ -140,6 +140,26 @@ def test_unshelve_schedules_spawns_from_the_shelve_image_and_deletes_it(env):
     events = [a for a in instances.list_actions(store, uuid) if a['action'] == 'unshelve'][-1]['events']
     assert [(e['event'], e['result']) for e in events] == [('schedule_instances', 'Success'),
                                                            ('compute_unshelve_instance', 'Success')]
+
+
+def test_unshelve_to_a_zone_or_a_host_of_an_offloaded_server(env):
+    store, uuid = env['store'], env['inst']['uuid']
+    add_host(store, 'h2', az='az2')
+    _offloaded(env)
+    with pytest.raises(Forbidden, match='unshelve_to_host'):
+        server_actions.start(store, uuid, 'unshelve', _ctx(), unshelve_request={'host': 'h2'}, host_allowed=False)
+    with pytest.raises(InvalidRequest, match='Compute host nowhere could not be found'):
+        server_actions.start(store, uuid, 'unshelve', _ctx(), unshelve_request={'host': 'nowhere'})
+    with pytest.raises(Conflict, match='is not in the availability zone "nova"'):
+        server_actions.start(store, uuid, 'unshelve', _ctx(),
+                             unshelve_request={'availability_zone': 'nova', 'host': 'h2'})
+    row = instances.get(store, uuid)
+    assert (row['vm_state'], row['task_state'], row['availability_zone']) == (S.SHELVED_OFFLOADED, None, 'nova')
+    started = server_actions.start(store, uuid, 'unshelve', _ctx(), unshelve_request={'availability_zone': 'az2'})
+    row = started['server']
+    assert (row['host'], row['availability_zone'], row['system_metadata']['pinned_availability_zone']) == (
+        'h2', 'az2', 'az2')
+    assert allocation_sums(store) == {'h2': (1, 512, 1)}
 
 
 def test_a_failed_unshelve_spawn_releases_the_claim_and_stays_offloaded(env):
