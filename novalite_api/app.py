@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""The WSGI application: one process serves /identity, /compute and /image.
+"""The WSGI application: one process serves /identity, /compute, /image and /network.
 
 ``create_app`` builds the app, installs the request hooks every service
 shares and registers each service's route table (``identity.ROUTES``,
-``compute/routes.py``, ``image.ROUTES``, ``openapi.ROUTES``). Every request
+``compute/routes.py``, ``image.ROUTES``, ``network/routes.py``, ``openapi.ROUTES``). Every request
 gets ``x-openstack-request-id`` (``req-<uuid>``); errors from the
 collection's code (``NovaliteError``: ``code`` is the HTTP status) are
 rendered in the body format of the service the path belongs to
@@ -21,6 +21,7 @@ import logging
 # Importing the package first put the collection on sys.path (novalite_api/__init__.py).
 from novalite_api import auth, config as config_mod, faults, identity, image, openapi, routing, validation
 from novalite_api.compute import routes as compute_routes
+from novalite_api.network import routes as network_routes
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
@@ -42,6 +43,8 @@ def _register_services(app):
                                              after_request=compute_routes.after_request), url_prefix='/compute')
     app.register_blueprint(routing.blueprint('image', image.ROUTES, before_request=image.before_request),
                            url_prefix='/image')
+    app.register_blueprint(routing.blueprint('network', network_routes.ROUTES,
+                                             before_request=network_routes.before_request), url_prefix='/network')
     app.register_blueprint(routing.blueprint('openapi', openapi.ROUTES))
 
 
@@ -92,7 +95,7 @@ def create_app(cfg, store=None):
         code = exc.code if 400 <= exc.code < 600 else 500
         if code >= 500:
             LOG.error('request %s failed: %s', flask.g.get('request_id'), exc)
-        return faults.error_response(code, exc.message)
+        return faults.error_response(code, exc.message, kind=getattr(exc, 'neutron_type', None))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc):

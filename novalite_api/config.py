@@ -65,6 +65,10 @@ DEFAULTS = {
     'user_storage_quota': 0,
     # nova.conf's instance_name_template for the domains the jobs define (None: instance-%08x)
     'instance_name_template': None,
+    # nova.conf's [api]enable_instance_password: create, rebuild and rescue answer the guest's admin password
+    # (the given adminPass or a generated one; it reaches the guest on its config drive either way)
+    'enable_instance_password': True,
+    'password_length': 12,          # nova.conf's password_length: generated admin passwords
 }
 _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads': (1, 64),
          'job_concurrency': (1, 64), 'artifacts_keep': (1, 100000), 'job_timeout': (10, 86400),
@@ -72,7 +76,8 @@ _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads'
          'reclaim_instance_interval': (0, 10 * 365 * 86400),
          'shelved_offload_time': (-1, 10 * 365 * 86400), 'shelved_poll_interval': (1, 86400),
          'max_request_body_size': (1024, 1 << 30), 'image_size_cap': (1, 1 << 63), 'job_lease_seconds': (2, 3600),
-         'job_lease_renew_seconds': (1, 1800), 'job_poll_ms': (10, 60000), 'accepted_grace_seconds': (30, 86400)}
+         'job_lease_renew_seconds': (1, 1800), 'job_poll_ms': (10, 60000), 'accepted_grace_seconds': (30, 86400),
+         'password_length': (4, 255)}
 # Glance's user_storage_quota units (1024-based); longest suffix first so "KB" is not read as "B".
 _SIZE_UNITS = (('TB', 1 << 40), ('GB', 1 << 30), ('MB', 1 << 20), ('KB', 1 << 10), ('B', 1))
 
@@ -125,8 +130,9 @@ def validate(raw):
     if cfg['job_lease_renew_seconds'] >= cfg['job_lease_seconds']:
         raise InvalidInput('job_lease_renew_seconds', 'must be less than job_lease_seconds (%d)'
                            % cfg['job_lease_seconds'])
-    if not isinstance(cfg['access_log'], bool):
-        raise InvalidInput('access_log', 'must be true or false')
+    for key in ('access_log', 'enable_instance_password'):
+        if not isinstance(cfg[key], bool):
+            raise InvalidInput(key, 'must be true or false')
     cfg['user_storage_quota'] = _byte_size('user_storage_quota', cfg['user_storage_quota'])
     return cfg
 

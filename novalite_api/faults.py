@@ -4,7 +4,7 @@
 """Error bodies as each OpenStack service writes them, and the error responses built from them.
 
 The service is told by the path's prefix (``/identity``, ``/compute``,
-``/image``); gunicorn's own answers to requests it cannot parse get a JSON
+``/image``, ``/network``); gunicorn's own answers to requests it cannot parse get a JSON
 body too (``answer_unparsable_requests_in_json``).
 """
 
@@ -71,17 +71,34 @@ def transport_response(code, reason, message):
     return head.encode('latin-1') + data
 
 
+# webob's exception names, the type of a NeutronError body for an error that is not one of Neutron's own
+NEUTRON_HTTP_TYPES = {
+    400: 'HTTPBadRequest', 401: 'HTTPUnauthorized', 403: 'HTTPForbidden', 404: 'HTTPNotFound',
+    405: 'HTTPMethodNotAllowed', 409: 'HTTPConflict', 413: 'HTTPRequestEntityTooLarge', 414: 'HTTPRequestURITooLong',
+    415: 'HTTPUnsupportedMediaType', 500: 'HTTPInternalServerError', 503: 'HTTPServiceUnavailable',
+}
+
+
+def neutron_body(code, message, kind=None):
+    """Neutron's fault body: the Neutron exception's class name as ``type`` (webob's for any other error)."""
+    return {'NeutronError': {'type': kind or NEUTRON_HTTP_TYPES.get(code, 'HTTPError'), 'message': message,
+                             'detail': ''}}
+
+
 def service_of(path):
-    for prefix in ('identity', 'compute', 'image'):
+    for prefix in ('identity', 'compute', 'image', 'network'):
         if path == '/' + prefix or path.startswith('/%s/' % prefix):
             return prefix
     return None
 
 
-def error_response(code, message, headers=None):
-    """The JSON error answer in the body format of the service the request's path belongs to."""
+def error_response(code, message, headers=None, kind=None):
+    """The JSON error answer in the body format of the service the request's path belongs to (``kind``: the
+    error's class name, Neutron's ``type``)."""
     service = service_of(flask.request.path)
-    if service == 'compute':
+    if service == 'network':
+        body = neutron_body(code, message, kind)
+    elif service == 'compute':
         body = nova_body(code, message)
     elif service == 'image':
         body = glance_body(code, message)

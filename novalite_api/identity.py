@@ -21,9 +21,10 @@ except ImportError:  # pragma: no cover
     flask = None
 
 V3_UPDATED = '2026-11-23T00:00:00Z'
-# Service type -> (name, path under public_url); one region, three interfaces each.
+# Service type -> (name, path under public_url); one region, three interfaces each. The network endpoint has no
+# version in it, as Neutron's (clients read its versions document).
 SERVICES = (('identity', 'keystone', '/identity'), ('compute', 'nova', '/compute/v2.1'),
-            ('image', 'glance', '/image'))
+            ('image', 'glance', '/image'), ('network', 'neutron', '/network'))
 
 
 def _cfg():

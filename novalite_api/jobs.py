@@ -53,7 +53,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import datetime
+import hashlib
 import itertools
 import json
 import logging
@@ -64,13 +66,13 @@ import threading
 import time
 from concurrent import futures
 
-from novalite_api import run_groups
+from novalite_api import config as config_mod, run_groups
 from novalite_api.ansible_data import unencodable_field, write_extravars
 from novalite_api.config import COLLECTION_ROOT
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
-    action_table, conductor, host_calls, instances, server_actions,
+    action_table, admin_password, conductor, host_calls, instances, server_actions,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
 from ansible_collections.novalite.compute.plugins.module_utils.errors import Conflict, InstanceInvalidState, NotFound
@@ -90,6 +92,8 @@ try:
 except ImportError:  # pragma: no cover - a requirement
     sa = None
 
+from cryptography.fernet import Fernet, InvalidToken
+
 LOG = logging.getLogger('novalite_api.jobs')
 PLAYBOOK_DIR = os.path.join(COLLECTION_ROOT, 'playbooks')
 HOST_CALLS = os.path.join(PLAYBOOK_DIR, 'host_calls.yml')
@@ -107,6 +111,33 @@ _RUN_SEQ = itertools.count(1)
 
 def _jobs_table():
     return table('api_jobs')
+
+
+def _sealer(cfg):
+    """Fernet keyed from the deployment's token key (``secret_key_file``, shared by API processes and workers).
+
+    Job secrets (admin passwords) cross the store sealed with it, so what a database keeps (rows, freed pages,
+    binary logs, backups) never holds one in the clear; a worker opens them just before the run that needs them.
+    """
+    secret = config_mod.read_secret(cfg['secret_key_file'])
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b'novalite job secrets\0' + secret).digest()))
+
+
+def _with_secrets(cfg, extravars, secrets):
+    if not secrets:
+        return extravars
+    return dict(extravars, secrets=_sealer(cfg).encrypt(json.dumps(secrets).encode('utf-8')).decode('ascii'))
+
+
+def _opened_secrets(cfg, sealed):
+    """The secrets of a job row ({} when it has none or they cannot be opened: the key changed)."""
+    if not sealed:
+        return {}
+    try:
+        return json.loads(_sealer(cfg).decrypt(sealed.encode('ascii')).decode('utf-8'))
+    except (InvalidToken, ValueError, AttributeError):
+        LOG.warning('a job\'s secrets cannot be opened (was secret_key_file replaced?): the guest gets no admin password')
+        return {}
 
 
 def apply_process_settings(cfg):
@@ -144,11 +175,12 @@ class JobQueue(object):
         with self.store.begin() as conn:
             conn.execute(_jobs_table().delete().where(_jobs_table().c.ident == ident))
 
-    def start_action(self, instance_uuid, verb, context, **options):
+    def start_action(self, instance_uuid, verb, context, secrets=None, **options):
         """Check and record a server action (task_state set) and hand its host call to a worker.
 
         The job row comes first: a crash after the task_state is set is then found at restart.
         Returns ``server_actions.start``'s answer; refusals (409, 403...) raise with nothing queued.
+        ``secrets`` ({uuid: {'admin_pass': ...}}) travel on the job for the host only (admin_password.py).
         """
         ident = self.accept(context.request_id, 'action', [instance_uuid],
                             action_table.action_for(verb, options.get('reboot_type', 'SOFT')))
@@ -161,7 +193,8 @@ class JobQueue(object):
             # done in the database (lock, unlock, a never-scheduled server's delete, a rebuild its check refused)
             self.forget(ident)
         else:
-            self.enqueue_action(ident, instance_uuid, dict(started['host_call'], request_id=context.request_id))
+            self.enqueue_action(ident, instance_uuid, dict(started['host_call'], request_id=context.request_id),
+                                secrets)
         return started
 
     def reclaim_due(self, interval, now=None):
@@ -193,12 +226,13 @@ class JobQueue(object):
         from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
         return self._as_admin(shelve.offload_due(self.store, offload_time, now), 'shelve_offload')
 
-    def enqueue_boot(self, ident, instance_uuids):
-        self._enqueue(ident, instance_uuids=list(instance_uuids))
+    def enqueue_boot(self, ident, instance_uuids, secrets=None):
+        self._enqueue(ident, instance_uuids=list(instance_uuids), extravars=_with_secrets(self.cfg, {}, secrets))
 
-    def enqueue_action(self, ident, instance_uuid, host_call):
+    def enqueue_action(self, ident, instance_uuid, host_call, secrets=None):
         self._enqueue(ident, instance_uuids=[instance_uuid],
-                      extravars={'action': host_call['action'], 'host_call': host_call})
+                      extravars=_with_secrets(self.cfg, {'action': host_call['action'], 'host_call': host_call},
+                                              secrets))
 
     def read_from_host(self, call):
         """Run a read-only host call (a console log) now, in this request: its result dict."""
@@ -258,6 +292,27 @@ class JobRunner(object):
         with self.store.begin() as conn:
             conn.execute(t.update().where(t.c.ident.in_(list(idents))).where(t.c.owner == self.owner)
                          .values(status=status, finished_at=utcnow(), lease_expires=None))
+            # a finished job's admin passwords are gone from the store (Nova never stores them)
+            for row in conn.execute(sa.select(t.c.ident, t.c.extravars).where(t.c.ident.in_(list(idents)))
+                                    .where(t.c.owner == self.owner)):
+                if (row.extravars or {}).get('secrets'):
+                    conn.execute(t.update().where(t.c.ident == row.ident).values(
+                        extravars=dict((k, v) for k, v in row.extravars.items() if k != 'secrets')))
+
+    def _secrets(self, calls):
+        """{server: {'admin_pass': ...}} of the calls that give their guest a fresh config drive, from their jobs."""
+        wanted = set(c['server'] for c in calls if c.get('action') in admin_password.ACTIONS_WITH_PASSWORD)
+        if not wanted:
+            return {}
+        t = _jobs_table()
+        out = {}
+        with self.store.read() as conn:
+            for row in conn.execute(sa.select(t.c.extravars).where(
+                    t.c.ident.in_(set(c['request_id'] for c in calls)))):
+                for server, secret in _opened_secrets(self.cfg, (row.extravars or {}).get('secrets')).items():
+                    if server in wanted:
+                        out[server] = secret
+        return out
 
     def _add_run(self, calls, record):
         """Note a run on its jobs before it starts, so a takeover can end it."""
@@ -509,12 +564,15 @@ class JobRunner(object):
                 failures.append('%s: %s' % (data.get('task') or 'task', res.get('msg') or kind))
             return True   # keep every event in the artifacts
 
+        secrets = {}
         try:
             lanes = _spread(calls, self.cfg['job_concurrency'])
             # env/extravars, every string wrapped unsafe: tenant data never becomes a template
-            write_extravars(data_dir, {'novalite_host_calls': [dict(call, lane=_lane_name(index))
-                                                               for index, lane in enumerate(lanes) for call in lane],
-                                       'novalite_database_url': self.cfg['database_url']})
+            extravars = {'novalite_host_calls': [dict(call, lane=_lane_name(index))
+                                                 for index, lane in enumerate(lanes) for call in lane],
+                         'novalite_database_url': self.cfg['database_url']}
+            secrets = self._secrets(calls)
+            write_extravars(data_dir, dict(extravars, **({admin_password.SECRETS_VAR: secrets} if secrets else {})))
             runner = ansible_runner.run(
                 private_data_dir=data_dir, ident=ident, playbook=HOST_CALLS,
                 inventory=[self.cfg['inventory'], _write_lanes(data_dir, len(lanes))],
@@ -529,6 +587,8 @@ class JobRunner(object):
             status, rc = 'error', None
             failures.append(str(exc))
         finally:
+            if secrets:   # the run dir is kept for its artifacts; the passwords are not
+                write_extravars(data_dir, extravars)
             with self._lock:
                 self._active.discard(data_dir)
         mine = self._mine(set(c['request_id'] for c in pending.values())) if pending else set()

@@ -335,6 +335,8 @@ def _schemas():
         'NovaError': _nova_error(),
         'KeystoneError': wrapped('error', obj({'code': integer(), 'title': string(), 'message': string()},
                                               required=['code', 'title', 'message'])),
+        'NeutronError': wrapped('NeutronError', obj(
+            {'type': string(), 'message': string(), 'detail': string()}, required=['type', 'message'])),
         'GlanceError': obj({'code': integer(), 'title': string(), 'message': string(),
                             'error': obj({'code': integer(), 'message': string()})},
                            required=['code', 'message']),
@@ -419,7 +421,8 @@ def _schemas():
 def _errors(service, codes):
     if not codes:
         return {}
-    schema = ref({'compute': 'NovaError', 'identity': 'KeystoneError', 'image': 'GlanceError'}[service])
+    schema = ref({'compute': 'NovaError', 'identity': 'KeystoneError', 'image': 'GlanceError',
+                  'network': 'NeutronError'}[service])
     descriptions = {400: 'Bad request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not found',
                     406: 'Microversion not supported', 409: 'Conflict', 413: 'Request too large',
                     415: 'Unsupported media type'}
@@ -584,7 +587,7 @@ def _compute_ops():
             'createBackup: 202, from 2.45 with the new image id), rescue it (200), or read its console output (200)',
             both(ok(202, 'Accepted'), ok(200, 'Console output, a rescue accepted, or a new image id', {'oneOf': [
                 wrapped('output', string()),
-                # rescue: Nova's {adminPass} when it sets guest passwords; novalite sets none and answers {}
+                # rescue: Nova's {adminPass}; {} with enable_instance_password off
                 obj({'adminPass': string()}, additional=False)]})),
             body=ref('ServerAction'), params=server_id, errors=(409,))},
         c + '/servers/{server_id}/ips': {'get': op('A server\'s addresses by network', ok(200, 'Addresses', wrapped(
@@ -795,10 +798,85 @@ def _image_ops():
     }
 
 
+# The Networking API's collections: (path, id parameter, member key, collection key, has update)
+_NETWORK_RESOURCES = (('networks', 'network_id', 'network', 'networks', True),
+                      ('subnets', 'subnet_id', 'subnet', 'subnets', True),
+                      ('ports', 'port_id', 'port', 'ports', True),
+                      ('security-groups', 'group_id', 'security_group', 'security_groups', True),
+                      ('security-group-rules', 'rule_id', 'security_group_rule', 'security_group_rules', False),
+                      ('floatingips', 'floatingip_id', 'floatingip', 'floatingips', True),
+                      ('routers', 'router_id', 'router', 'routers', True))
+
+
+def _network_ops():
+    """Neutron's v2.0 subset (novalite_api/network/): each resource's list/create/show/update/delete, the
+    router interface actions, quotas, extensions and the version documents. Bodies are Neutron's objects."""
+    item = obj({'id': string()}, required=['id'])
+    listing = [query('fields', description='repeat to pick the attributes answered'), query('sort_key'),
+               query('sort_dir', string(enum=['asc', 'desc']))] + _LIMIT_MARKER
+    ops = {
+        '/network/': {'get': op('Networking API versions', ok(200, 'Versions', obj(
+            {'versions': array(obj({'id': string(), 'status': string(), 'links': array(ref('Link'))}))},
+            required=['versions'])), public=True)},
+        '/network/v2.0': {'get': op('Networking v2.0 resources', ok(200, 'Resources', obj(
+            {'resources': array(obj())}, required=['resources'])), public=True)},
+        '/network/v2.0/extensions': {'get': op('List the extensions', ok(200, 'Extensions', obj(
+            {'extensions': array(obj({'alias': string(), 'name': string()}))}, required=['extensions'])))},
+        '/network/v2.0/extensions/{alias}': {'get': op('Show an extension', ok(200, 'Extension', obj(
+            {'extension': obj()}, required=['extension'])), params=[('alias', 'the extension alias')])},
+    }
+    for path, ident, member, collection, update in _NETWORK_RESOURCES:
+        base = '/network/v2.0/%s' % path
+        params = [(ident, 'the %s id' % member)]
+        body = wrapped(member, obj(), additional=True)
+        ops[base] = {
+            'get': op('List %s (any attribute filters)' % collection, ok(200, collection.title(), obj(
+                {collection: array(item), collection + '_links': array(ref('Link'))}, required=[collection])),
+                params=listing),
+            'post': op('Create a %s' % member, ok(201, 'Created', wrapped(member, item)), body=body,
+                       errors=(409,)),
+        }
+        ops[base + '/{%s}' % ident] = {
+            'get': op('Show a %s' % member, ok(200, member.title(), wrapped(member, item)),
+                      params=params + [query('fields')]),
+            'delete': op('Delete a %s' % member, ok(204, 'Deleted'), params=params, errors=(409,)),
+        }
+        if update:
+            ops[base + '/{%s}' % ident]['put'] = op('Update a %s' % member, ok(200, 'Updated', wrapped(
+                member, item)), body=body, params=params, errors=(409,))
+    interface = obj({'subnet_id': string(), 'port_id': string()})
+    answer = obj({'id': string(), 'port_id': string(), 'subnet_id': nullable(string()), 'subnet_ids': array(
+        string()), 'network_id': string()}, required=['id', 'port_id'])
+    router = [('router_id', 'the router id')]
+    ops['/network/v2.0/routers/{router_id}/add_router_interface'] = {'put': op(
+        'Add an interface on a subnet (its gateway address) or an existing port', ok(200, 'Interface', answer),
+        body=interface, params=router, errors=(409,))}
+    ops['/network/v2.0/routers/{router_id}/remove_router_interface'] = {'put': op(
+        'Remove a router interface', ok(200, 'Interface', answer), body=interface, params=router, errors=(409,))}
+    project = [('project_id', 'the project id')]
+    quota = obj({'quota': obj(additional=integer())}, required=['quota'])
+    ops['/network/v2.0/quotas'] = {'get': op('Projects with limits of their own (admin)', ok(
+        200, 'Quotas', obj({'quotas': array(obj())}, required=['quotas'])))}
+    ops['/network/v2.0/quotas/{project_id}'] = {
+        'get': op("A project's network quotas", ok(200, 'Quota', quota), params=project),
+        'put': op("Set a project's network quotas (admin)", ok(200, 'Quota', quota), body=quota, params=project),
+        'delete': op("Reset a project's network quotas (admin)", ok(204, 'Reset'), params=project),
+    }
+    ops['/network/v2.0/quotas/{project_id}/default'] = {'get': op(
+        'The default network quotas', ok(200, 'Quota', quota), params=project)}
+    details = obj({'quota': obj(additional=obj({'limit': integer(), 'used': integer(), 'reserved': integer()}))},
+                  required=['quota'])
+    for suffix in ('details', 'details.json'):
+        ops['/network/v2.0/quotas/{project_id}/%s' % suffix] = {'get': op(
+            "A project's network quotas with usage", ok(200, 'Quota details', details), params=project)}
+    return ops
+
+
 # Status codes any operation of a service may answer besides its own (auth, policy, microversion).
-_COMMON_ERRORS = {'compute': (400, 401, 403, 404, 406), 'image': (400, 401, 403, 404), 'identity': (400, 401)}
+_COMMON_ERRORS = {'compute': (400, 401, 403, 404, 406), 'image': (400, 401, 403, 404), 'identity': (400, 401),
+                  'network': (400, 401, 403, 404)}
 # 400 everywhere: a query string or path that is not UTF-8 or holds a NUL is refused before routing.
-_PUBLIC_ERRORS = {'compute': (400, 406), 'image': (400,), 'identity': (400,), 'openapi': ()}
+_PUBLIC_ERRORS = {'compute': (400, 406), 'image': (400,), 'identity': (400,), 'network': (400,), 'openapi': ()}
 
 
 def _service(path):
@@ -859,13 +937,14 @@ def _microversion_parameters(min_version, max_version):
 def document(public_url=None):
     """The whole OpenAPI document as a dict (a fresh copy each call)."""
     paths = {}
-    for group in (_identity_ops(), _compute_ops(), _image_ops(), _own_ops()):
+    for group in (_identity_ops(), _compute_ops(), _image_ops(), _network_ops(), _own_ops()):
         for path, methods in group.items():
             paths[path] = dict((method, _render(path, method, spec)) for method, spec in sorted(methods.items()))
     doc = {
         'openapi': '3.0.3',
         'info': {'title': 'novalite REST shim', 'version': '1.0',
-                 'description': 'Keystone v3, Nova v2.1 and Glance v2 subsets over the novalite collection.'},
+                 'description': 'Keystone v3, Nova v2.1, Glance v2 and Neutron v2.0 subsets over the novalite '
+                                'collection.'},
         'paths': dict(sorted(paths.items())),
         'components': {
             'schemas': _schemas(),
@@ -875,7 +954,8 @@ def document(public_url=None):
                                                                  'POST /identity/v3/auth/tokens'}},
         },
         'security': [{'keystoneToken': []}],
-        'tags': [{'name': 'identity'}, {'name': 'compute'}, {'name': 'image'}, {'name': 'openapi'}],
+        'tags': [{'name': 'identity'}, {'name': 'compute'}, {'name': 'image'}, {'name': 'network'},
+                 {'name': 'openapi'}],
     }
     if public_url:
         doc['servers'] = [{'url': public_url}]

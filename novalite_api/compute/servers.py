@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import base64
 import binascii
+import ipaddress
 import re
 
 from novalite_api import policy, validation
@@ -31,9 +32,10 @@ from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
-    action_table, conductor, instances, server_actions,
+    action_table, admin_password, conductor, instances, server_actions,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceInvalidState, InvalidInput, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
@@ -105,9 +107,8 @@ def _regex(name, raw):
 
 def _ip_predicate(pattern, version):
     def keep(network_info):
-        for vif in network_info or []:
-            ip = str(vif.get('ip') or '')
-            if ip and (6 if ':' in ip else 4) == version and pattern.search(ip):
+        for ip in instance_ports.ip_addresses(network_info):
+            if (6 if ':' in ip else 4) == version and pattern.search(ip):
                 return True
         return False
     return keep
@@ -329,14 +330,28 @@ def _count(spec, key, default):
 
 
 def _networks(spec):
+    """The create's networks as the conductor takes them: "auto", "none" or [{uuid, port, fixed_ip}] (before
+    2.37 no networks is as "auto": the project's one network, if it has one)."""
     requested = spec.get('networks')
-    if requested in (None, 'auto', 'none') or requested == []:
-        # No network service: "auto" allocates nothing, like a cloud with no network to give.
-        return []
-    first = requested[0]
-    what = first.get('uuid') or first.get('port')
-    raise validation.ValidationError('networks', 'Network %s could not be found.' % what if first.get('uuid')
-                                     else 'Port id %s could not be found.' % what)
+    if requested is None or requested == []:
+        return 'auto'
+    if isinstance(requested, str):
+        return requested
+    out = []
+    for item in requested:
+        if item.get('port'):
+            out.append({'port': item['port']})
+        elif item.get('uuid'):
+            out.append({'uuid': item['uuid'], 'fixed_ip': item.get('fixed_ip')})
+        else:
+            raise validation.ValidationError('networks', 'Bad networks format: network uuid is not in proper '
+                                                         'format (%s)' % item.get('uuid'))
+        if item.get('fixed_ip'):
+            try:
+                ipaddress.ip_address(item['fixed_ip'])
+            except ValueError:
+                raise validation.ValidationError('networks', 'Invalid fixed IP address (%s)' % item['fixed_ip'])
+    return out
 
 
 def _user_data(spec):
@@ -409,10 +424,7 @@ def create():
     if min_count > max_count:
         raise InvalidInput('min_count', 'min_count must be <= max_count')
     image_ref = _boot_image(spec)
-    for group in spec.get('security_groups') or []:
-        if group.get('name') != 'default':
-            raise InvalidInput('security_groups', 'Security group %s not found for project %s.'
-                               % (group.get('name'), caller.project_id))
+    groups = list(dict.fromkeys(g['name'] for g in spec.get('security_groups') or []))
     request = {
         'name': spec['name'], 'flavor': _ref(spec['flavorRef']), 'image': image_ref,
         'min_count': min_count, 'max_count': max_count,
@@ -421,7 +433,7 @@ def create():
         'description': spec.get('description'), 'scheduler_hints': hints, 'tags': spec.get('tags'),
         'trusted_image_certificates': spec.get('trusted_image_certificates'),
         'config_drive': spec.get('config_drive'),
-        'network_info': _networks(spec),
+        'networks': _networks(spec), 'security_groups': groups,
         'access_ip_v4': spec.get('accessIPv4'), 'access_ip_v6': spec.get('accessIPv6'),
         'injected_files': [{'path': f.get('path'), 'contents': f.get('contents')}
                            for f in spec.get('personality') or []],
@@ -443,17 +455,33 @@ def create():
     except Exception:
         jobs().forget(ident)
         raise
-    jobs().enqueue_boot(ident, [r['uuid'] for r in rows])
+    password = _admin_password(spec)
+    jobs().enqueue_boot(ident, [r['uuid'] for r in rows],
+                        secrets=dict((r['uuid'], {'admin_pass': password}) for r in rows))
     if as_bool(spec.get('return_reservation_id')):
         return flask.jsonify({'reservation_id': rows[0]['reservation_id']}), 202
-    # No adminPass: novalite sets no guest password (Nova with enable_instance_password = False answers
-    # the same); a password returned here would never reach the guest. Keys and user data do.
     out = {'id': rows[0]['uuid'], 'links': links('servers', rows[0]['uuid']), 'OS-DCF:diskConfig': 'MANUAL',
-           'security_groups': [{'name': 'default'}]}
+           'security_groups': [{'name': name} for name in groups or ['default']]}
+    _with_password(out, password)
     response = flask.jsonify({'server': out})
     response.status_code = 202
     response.headers['Location'] = out['links'][0]['href']
     return response
+
+
+def _admin_password(spec):
+    """Nova's: the adminPass given, else a generated one. Either reaches the guest's config drive (Nova passes
+    it to the compute host whether or not enable_instance_password lets the answer show it)."""
+    if spec and spec.get('adminPass') is not None:
+        return spec['adminPass']
+    return admin_password.generate(flask.current_app.config['NOVALITE']['password_length'])
+
+
+def _with_password(body, password):
+    """``body`` with Nova's ``adminPass`` when enable_instance_password is on."""
+    if flask.current_app.config['NOVALITE']['enable_instance_password']:
+        body['adminPass'] = password
+    return body
 
 
 # ---- actions and delete -----------------------------------------------------------------------
@@ -461,7 +489,7 @@ def create():
 def _start(inst, action_name, reboot_type='SOFT', **options):
     """Check and record the action, and hand its host call to a job (``JobQueue.start_action``).
 
-    ``options``: server_actions.start's (reason, rebuild_request, enforce_quota)."""
+    ``options``: server_actions.start's (reason, rebuild_request, enforce_quota), and ``secrets`` for the host only."""
     return jobs().start_action(inst['uuid'], action_name, ctx(), reboot_type=reboot_type, **options)
 
 
@@ -530,9 +558,11 @@ def _rebuild(inst, args):
     if 'trusted_image_certificates' in spec:
         policy.enforce('os_compute_api:servers:rebuild:trusted_certs', caller,
                        {'project_id': inst['project_id'], 'user_id': inst['user_id']})
-    _start(inst, 'rebuild', rebuild_request=request, enforce_quota=True)
+    password = _admin_password(spec)
+    _start(inst, 'rebuild', rebuild_request=request, enforce_quota=True,
+           secrets={inst['uuid']: {'admin_pass': password}})
     body = views.one(instances.get(store(), inst['uuid']), rebuild=True)
-    # No adminPass, as at create: novalite sets no guest password (enable_instance_password = False).
+    _with_password(body['server'], password)
     response = flask.jsonify(body)
     response.status_code = 202
     response.headers['Location'] = body['server']['links'][0]['href']
@@ -542,17 +572,19 @@ def _rebuild(inst, args):
 def _rescue(inst, name, args):
     """Nova's rescue (200) and unrescue (202) actions (nova/api/openstack/compute/rescue.py).
 
-    Rescue answers ``{}``: novalite sets no guest password (Nova with enable_instance_password = False), so an
-    ``adminPass`` is validated and not used. From 2.87 Nova may rescue a volume-backed server (stable device
-    rescue); novalite servers have no volumes, so the answer is the same at every microversion.
+    Rescue answers ``{"adminPass": ...}`` (the given one or a generated one; ``{}`` with enable_instance_password
+    off); the password is on the rescue guest's config drive when the server has one. From 2.87 Nova may rescue a
+    volume-backed server (stable device rescue); novalite servers have no volumes, so the answer is the same at
+    every microversion.
     """
     if name == 'unrescue':
         validation.validate(args, schemas.UNRESCUE, 'unrescue')
         _start(inst, 'unrescue')
         return '', 202
     spec = validation.validate(args, schemas.RESCUE, 'rescue') or {}
-    _start(inst, 'rescue', rescue_image=spec.get('rescue_image_ref'))
-    return flask.jsonify({}), 200
+    password = _admin_password(spec)
+    _start(inst, 'rescue', rescue_image=spec.get('rescue_image_ref'), secrets={inst['uuid']: {'admin_pass': password}})
+    return flask.jsonify(_with_password({}, password)), 200
 
 
 def _create_image(inst, name, args):

@@ -37,7 +37,7 @@ def _plain(value):
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
-    _VALID_ARGS = frozenset(('names', 'required', 'defaults', 'from_files'))
+    _VALID_ARGS = frozenset(('names', 'required', 'defaults', 'from_files', 'as_fact'))
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -68,7 +68,13 @@ class ActionModule(ActionBase):
         if missing:
             return self._fail(result, '%s: is required (pass it as an extra var, e.g. -e %s=...)'
                               % (missing[0], missing[0]))
-        result.update(changed=False, ansible_facts={RESULT_FACT: wrap_var(_plain(values))})
+        as_fact = args.get('as_fact', True)
+        if not isinstance(as_fact, bool):
+            return self._fail(result, 'as_fact: must be true or false')
+        taken = wrap_var(_plain(values))
+        # a fact lands in the fact cache; a secret is only registered (kept in memory for the run)
+        result.update({'changed': False, 'ansible_facts' if as_fact else RESULT_FACT: (
+            {RESULT_FACT: taken} if as_fact else taken)})
         return result
 
     def _load_file(self, path, task_vars):

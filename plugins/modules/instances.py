@@ -42,6 +42,13 @@ options:
       - How many calls run at once.
     type: int
     default: 10
+  secrets:
+    description:
+      - Per instance uuid, values the host side needs and no log may show (C(admin_pass), the guest's admin
+        password, written to its config drive as Nova's libvirt driver does). Given apart from I(calls) so
+        that loop items and events never carry them; hidden in the module's invocation and output.
+    type: dict
+    default: {}
   shutdown_timeout:
     description:
       - For every call that stops a domain, as I(shutdown_timeout) of M(novalite.compute.instance).
@@ -83,6 +90,7 @@ MODULE = NovaliteModule(spec(
     HOST_ARGS,
     calls=dict(type='list', elements='dict', required=True),
     parallel=dict(type='int', default=10),
+    secrets=dict(type='dict', default={}, no_log=True),
     shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
 ), handlers.instances)
 

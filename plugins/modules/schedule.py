@@ -92,7 +92,7 @@ options:
         C(image_props_weight_multiplier) (0.0) with C(image_props_weight_setting) (C(name=ratio) entries),
         C(soft_affinity_weight_multiplier) (1.0), C(soft_anti_affinity_weight_multiplier) (1.0),
         C(build_failure_weight_multiplier) (1000000.0); and C(host_subset_size), C(max_attempts),
-        C(max_instances_per_host), C(service_down_time).
+        C(max_instances_per_host), C(max_io_ops_per_host) (8, the IoOpsFilter's limit), C(service_down_time).
       - Each weigher's values are scaled to 0..1 across the candidate hosts as Nova's C(normalize) does (the
         RAM, CPU, disk and I/O weighers divide by the largest value), multiplied by its multiplier and summed;
         the highest total wins. A multiplier of 0 turns a weigher off.

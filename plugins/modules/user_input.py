@@ -46,6 +46,13 @@ options:
       - A key read from a file replaces the same key taken from I(names).
     type: dict
     default: {}
+  as_fact:
+    description:
+      - Set the fact C(novalite_input) (the default). With C(false) the values are only in the task's result,
+        under C(novalite_input), for a C(register) of a C(no_log) task. The host calls' admin passwords are
+        taken that way, so neither an event of the run nor the fact cache ever holds them.
+    type: bool
+    default: true
 attributes:
   check_mode:
     description: Reads only; runs the same in check mode.
@@ -76,13 +83,18 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+novalite_input:
+  description: With I(as_fact) false, the values the fact would hold (for C(register)).
+  returned: success and I(as_fact) is false
+  type: dict
 ansible_facts:
   description: The fact set by this action.
-  returned: success
+  returned: success and I(as_fact) is true
   type: dict
   contains:
     novalite_input:
-      description: Each given name (or I(from_files) key) with its value, every string marked unsafe.
+      description:
+        - Each given name (or I(from_files) key) with its value, every string marked unsafe.
       type: dict
       returned: success
 '''

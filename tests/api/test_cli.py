@@ -26,7 +26,7 @@ def test_token_issue_and_catalog_is_loopback_only(api, http, admin_token):
     status, _h, body = http.call('GET', '/identity/v3/auth/catalog', token=admin_token)
     assert status == 200
     urls = [e['url'] for s in body['catalog'] for e in s['endpoints']]
-    assert sorted(set(s['type'] for s in body['catalog'])) == ['compute', 'identity', 'image']
+    assert sorted(set(s['type'] for s in body['catalog'])) == ['compute', 'identity', 'image', 'network']
     assert urls and all(u.startswith('http://127.0.0.1:%d/' % api['port']) for u in urls)
 
 
@@ -214,6 +214,7 @@ def test_versions_show_discovers_every_service_on_loopback(api):
     assert (compute['Status'], compute['Min Microversion'], compute['Max Microversion']) == ('CURRENT', '2.1', '2.104')
     assert found[('identity', '3.14')]['Status'] == 'CURRENT'
     assert found[('image', '2.1')]['Status'] == 'CURRENT'
+    assert found[('network', '2.0')]['Status'] == 'CURRENT'
     assert all(v['Endpoint'].startswith('http://127.0.0.1:%d/' % api['port']) for v in out)
 
 

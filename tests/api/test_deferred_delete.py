@@ -22,7 +22,8 @@ RECLAIM_SECONDS = 15
 
 @pytest.fixture(scope='module')
 def live():
-    service = LiveApi(job_concurrency=2, reclaim_instance_interval=RECLAIM_SECONDS)
+    # enable_instance_password off as well: creates answer no adminPass (Nova's option)
+    service = LiveApi(job_concurrency=2, reclaim_instance_interval=RECLAIM_SECONDS, enable_instance_password=False)
     try:
         service.setup().start()
         yield service
@@ -43,6 +44,7 @@ def test_delete_restore_force_delete_and_reclaim(live):
                '--max', '2', 'dd')
     ids = sorted(s['ID'] for s in cli(live, 'server', 'list', '--name', '^dd-'))
     assert len(ids) == 2, made
+    assert not made.get('adminPass'), made   # enable_instance_password = False
     for ident in ids:
         wait_status(live, ident, token, ['ACTIVE'])
         live.wait_console(ident, BOOTED)   # a booting guest ignores the power button

@@ -23,6 +23,7 @@ import time
 import pytest
 
 from lib.api_service import openstack
+from lib.guests import config_drive_file
 from lib.novalite_env import libvirt_state
 from lib.live_api import LiveApi
 
@@ -351,20 +352,22 @@ def test_personality_files_reach_the_config_drive_before_2_57(live):
     """Nova's personality (file injection, gone in 2.57): each file on the guest's config drive under
     openstack/content, its path in meta_data.json; the guest boots from it."""
     import base64
-    from lib.guests import config_drive_file
     token = live.token('demo', 'demo')
     files = [{'path': '/etc/novalite-motd', 'contents': base64.b64encode(b'from the API\n').decode()}]
     status, _h, body = live.http.call('POST', '/compute/v2.1/servers', {'server': {
         'name': 'with-files', 'flavorRef': '42', 'imageRef': live.seeds['image']['id'], 'personality': files,
-        'networks': 'none'}},
+        'networks': 'none', 'adminPass': 'Given pass {{ 7*7 }}'}},
         token=token, headers={'OpenStack-API-Version': 'compute 2.56'})
     assert status == 202, body
+    assert body['server']['adminPass'] == 'Given pass {{ 7*7 }}'   # the one given (enable_instance_password)
     ident = body['server']['id']
     wait_status(live, ident, token, ['ACTIVE'])
     live.wait_console(ident, 'NOVALITE CONFIG DRIVE uuid=%s' % ident)   # the guest found and read the drive
     drive = os.path.join(os.path.dirname(live.console_log(ident)), 'disk.config')
     meta = json.loads(config_drive_file(drive, '/openstack/latest/meta_data.json'))
     assert meta['files'] == [{'path': '/etc/novalite-motd', 'content_path': '/content/0000'}]
+    assert meta['admin_pass'] == 'Given pass {{ 7*7 }}'   # as Nova's libvirt driver writes it, never templated
+    assert os.stat(drive).st_mode & 0o077 == 0   # the drive holds a password: its owner only
     assert config_drive_file(drive, '/openstack/content/0000') == b'from the API\n'
     assert live.http.call('DELETE', '/compute/v2.1/servers/%s' % ident, token=token)[0] == 204
     wait_status(live, ident, token, ['DELETED'])
@@ -374,14 +377,50 @@ def test_user_data_reaches_the_guest_on_a_config_drive(live):
     """Nova's config drive (ISO 9660, config-2): the guest reads its uuid and the user data the API was given."""
     import base64
     token = live.token('demo', 'demo')
-    status, _h, body = live.http.call('POST', '/compute/v2.1/servers', {'server': {
+    status, _headers, body = live.http.call('POST', '/compute/v2.1/servers', {'server': {
         'name': 'with-user-data', 'flavorRef': '42', 'imageRef': live.seeds['image']['id'], 'config_drive': True,
         'user_data': base64.b64encode(b'hello-from-the-api\n').decode('ascii')}}, token=token)
     assert status == 202, body
     ident = body['server']['id']
+    password = body['server']['adminPass']   # none given: Nova's generated one (password_length 12)
+    groups = ('23456789', 'ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz')
+    assert len(password) == 12 and set(password) <= set(''.join(groups)), password
     server = wait_status(live, ident, token, ['ACTIVE'])
     assert server['config_drive'] == 'True'
     live.wait_console(ident, 'NOVALITE CONFIG DRIVE uuid=%s' % ident)
     live.wait_console(ident, 'NOVALITE USER DATA hello-from-the-api')
+    drive = os.path.join(os.path.dirname(live.console_log(ident)), 'disk.config')
+    assert json.loads(config_drive_file(drive, '/openstack/latest/meta_data.json'))['admin_pass'] == password
+    _assert_password_kept_nowhere(live, password, request_id=_headers['x-openstack-request-id'])
     assert live.http.call('DELETE', '/compute/v2.1/servers/%s' % ident, token=token)[0] == 204
     wait_status(live, ident, token, ['DELETED'])
+
+
+def _assert_password_kept_nowhere(live, password, request_id):
+    """Once its job ended, the admin password is in no row of the store, no file of the job runs (events,
+    stdout, extra vars) and not in the service's log: only the guest's config drive has it (Nova keeps it
+    nowhere either)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+    import sqlalchemy as sa
+    store = live.store()
+    try:
+        deadline = time.time() + 60
+        while True:
+            with store.read() as conn:
+                job = conn.execute(sa.select(table('api_jobs')).where(table('api_jobs').c.ident == request_id)).first()
+            if job is not None and job.status not in ('accepted', 'queued', 'running'):
+                break
+            assert time.time() < deadline, 'job %s did not end: %r' % (request_id, job)
+            time.sleep(0.3)
+        assert job.status == 'successful' and 'secrets' not in (job.extravars or {}), job
+    finally:
+        store.dispose()
+    needle = password.encode('utf-8')
+    database = live.cfg['database_url'].split('sqlite:///', 1)[1]
+    places = [database, live.log_path] + [os.path.join(d, f) for d, _s, files in os.walk(live.cfg['jobs_dir'])
+                                          for f in files]
+    runs = [p for p in places if os.sep + 'artifacts' + os.sep in p]
+    assert runs, 'no job run artifacts found under %s' % live.cfg['jobs_dir']
+    for path in places:
+        with open(path, 'rb') as handle:
+            assert needle not in handle.read(), 'the admin password is in %s' % path

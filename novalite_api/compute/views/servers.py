@@ -15,6 +15,7 @@ from novalite_api.compute.common import base_url, ctx, host_id, links, store, us
 from novalite_api.compute.views import image_properties
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
 
@@ -27,17 +28,8 @@ EXT_COLUMNS = ('reservation_id', 'launch_index', 'hostname', 'user_data', 'image
 
 
 def addresses(network_info, extended=True):
-    """Nova's addresses view: per network label, each fixed IP (with its type and MAC when ``extended``)."""
-    out = {}
-    for vif in network_info or []:
-        if not vif.get('ip'):
-            continue
-        version = 6 if ':' in str(vif['ip']) else 4
-        entry = {'version': version, 'addr': vif['ip']}
-        if extended:
-            entry.update({'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': vif.get('mac')})
-        out.setdefault(vif.get('network') or 'private', []).append(entry)
-    return out
+    """Nova's addresses view, from the server's network info (its ports: network/instance_ports.py)."""
+    return instance_ports.addresses(network_info, extended=extended)
 
 
 def _host_id(inst):

@@ -24,12 +24,14 @@ import binascii
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, host_calls, instances, quotas
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import new_request_id
+from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     FlavorDiskSmallerThanImage, Forbidden, InstanceInvalidState, InvalidInput, InvalidRequest, NotFound, NoValidHost,
     NovaliteError,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler import build_failures
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import build_failures, request_spec
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import json_query
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
@@ -157,7 +159,8 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
     """Record ``min_count``..``max_count`` new servers in BUILD/scheduling; returns their rows.
 
     ``request``: name, flavor, image, availability_zone, key_name, user_data, access_ip_v4/v6,
-    metadata, server_group, scheduler_hints, min_count, max_count, network_info.
+    metadata, server_group, scheduler_hints, min_count, max_count, networks (None / "auto" / "none" /
+    [{uuid, port, fixed_ip}]: ports made or bound in the same transaction), security_groups (names or ids).
     Everything is validated before the first row is written.
     With ``enforce_quota`` (the REST API, Nova's nova-api) the project's quota is
     counted and checked in the same transaction and max_count reduced to what
@@ -181,6 +184,8 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
     hints = request.get('scheduler_hints') or {}
     if not isinstance(hints, dict):
         raise InvalidInput('scheduler_hints', 'must be a mapping')
+    if hints.get('query'):
+        json_query.parse(hints['query'])   # a bad query is the request's 400, not a server in ERROR later
     check_availability_zone(store, request.get('availability_zone'))
     injected = checked_injected_files(request.get('injected_files'))
     flavor, image, key_data, boot_files = _lookup_catalog(store, request, context, zero_disk_allowed)
@@ -193,6 +198,10 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
             group = _hinted_group(conn, context, hints['group']) if hints.get('group') else None
         # Counted and checked in this transaction (serialised per project), so parallel creates cannot overcommit.
         count = max_count
+        # the networks and security groups are checked before any row is written (Nova's validate_networks)
+        # (a request without "networks" - the playbooks' until they take networks - gets none)
+        planned = instance_ports.plan(conn, context, request.get('networks', 'none'), max_count)
+        group_ids = instance_ports.resolve_security_groups(conn, context, request.get('security_groups'))
         if enforce_quota:
             quotas.check_metadata(conn, context.project_id, len(metadata))
             quotas.check_injected_files(conn, context.project_id, injected)
@@ -221,6 +230,8 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                                                                   **_requested_destination(request),
                                                                   **_injected(injected)))),
             })
+            if planned:
+                inst['network_info'] = instance_ports.allocate_for_instance(conn, context, inst, planned, group_ids)
             if group is not None:
                 conn.execute(table('server_group_members').insert().values(
                     group_id=group.id, instance_uuid=inst['uuid']))
@@ -275,7 +286,7 @@ def _unique(items):
 
 # ---- scheduling and the host call ----------------------------------------
 
-def request_spec(instance, uuids, exclude_hosts):
+def scheduler_request(instance, uuids, exclude_hosts):
     """The scheduler's request for ``uuids`` (all made from one create request, like ``instance``)."""
     count = max(len(uuids), 1)
     return {
@@ -288,7 +299,10 @@ def request_spec(instance, uuids, exclude_hosts):
         'min_count': count,
         'max_count': count,
         'availability_zone': instance.get('availability_zone'),
-        'scheduler_hints': instance.get('scheduler_hints') or {},
+        # Nova keeps every hint with the request and its filters read the ones they know; the others
+        # (another deployment's filters, a client's own keys) are ignored
+        'scheduler_hints': dict((key, value) for key, value in (instance.get('scheduler_hints') or {}).items()
+                                if key in request_spec.HINT_KEYS),
         'exclude_hosts': list(exclude_hosts or []),
         'consumer_uuids': list(uuids),
         'requested_destination': (instance.get('system_metadata') or {}).get('requested_destination'),
@@ -311,7 +325,7 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
         if inst['vm_state'] != S.BUILDING or inst['task_state'] != S.SCHEDULING:
             raise InstanceInvalidState('instance %s is not waiting to be scheduled (vm_state %s, task_state %s)'
                                        % (inst['uuid'], inst['vm_state'], inst['task_state']), field='server')
-    spec = request_spec(pending[0], instance_uuids, exclude_hosts)
+    spec = scheduler_request(pending[0], instance_uuids, exclude_hosts)
     with store.begin() as conn:
         for inst in pending:
             instances.event_start(conn, inst['uuid'], request_id, 'conductor_schedule_and_build_instances')
@@ -331,6 +345,7 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
                              host=node['host'], node=node['hypervisor_hostname'],
                              availability_zone=inst['availability_zone'] or node['availability_zone'],
                              task_state=S.BLOCK_DEVICE_MAPPING)
+            instance_ports.bind_host(conn, inst['uuid'], node['host'])
             instances.event_finish(conn, inst['uuid'], request_id, 'conductor_schedule_and_build_instances',
                                    host=node['host'])
             builds.append((inst, node))
@@ -359,7 +374,7 @@ def plan_hosts(store, request, context, count, scheduler_config=None):
             'availability_zone': request.get('availability_zone'),
             'scheduler_hints': request.get('scheduler_hints') or {}, 'system_metadata': {},
             'project_id': context.project_id}
-    spec = request_spec(fake, ['planned'] * count, None)
+    spec = scheduler_request(fake, ['planned'] * count, None)
     spec['consumer_uuids'] = []
     result = manager.select_destinations(store, spec, scheduler_config or {}, claim=False)
     return [selection['host'] for selection in result['selections']]
@@ -448,6 +463,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
             return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
         if action in action_table.DELETE_ACTIONS:
             shelved = dict(inst, system_metadata=dict(inst.get('system_metadata') or {}))
+            instance_ports.deallocate(conn, inst['uuid'])
             instances.mark_deleted(conn, inst['uuid'])
             release_claims(conn, inst['uuid'])
             conn.execute(table('server_group_members').delete().where(

@@ -246,7 +246,6 @@ def set_limits(store, project_id, values, force=False, legacy=False):
     ``legacy``: the network-proxy quotas (below microversion 2.36) may be set too. Returns the limits.
     """
     values = validate_limits(values, tuple(DEFAULTS) + (tuple(LEGACY_NETWORK) if legacy else ()))
-    t = _t()
     with store.begin() as conn:
         lock_project(conn, project_id)
         if not force:
@@ -256,20 +255,37 @@ def set_limits(store, project_id, values, force=False, legacy=False):
                     raise InvalidInput('quota_set.%s' % resource,
                                        'Quota limit %d for %s must be greater than or equal to already used and '
                                        'reserved %d.' % (value, resource, used[resource]))
-        current = overrides(conn, project_id)
-        now = utcnow()
-        for resource, value in values.items():
-            if resource in current:
-                conn.execute(t.update().where(t.c.project_id == project_id).where(t.c.resource == resource)
-                             .values(hard_limit=value, updated_at=now))
-            else:
-                conn.execute(t.insert().values(project_id=project_id, resource=resource, hard_limit=value,
-                                               created_at=now))
+        _write(conn, project_id, values)
         return limits(conn, project_id, legacy=legacy)
 
 
-def reset(store, project_id):
-    """Nova's quota-set delete: the project goes back to the defaults."""
+def _write(conn, project_id, values):
+    t = _t()
+    current = overrides(conn, project_id)
+    now = utcnow()
+    for resource, value in values.items():
+        if resource in current:
+            conn.execute(t.update().where(t.c.project_id == project_id).where(t.c.resource == resource)
+                         .values(hard_limit=value, updated_at=now))
+        else:
+            conn.execute(t.insert().values(project_id=project_id, resource=resource, hard_limit=value,
+                                           created_at=now))
+
+
+def store_limits(store, project_id, values):
+    """Write already checked limits {resource: int} (the network service's quotas share the table)."""
+    with store.begin() as conn:
+        lock_project(conn, project_id)
+        _write(conn, project_id, values)
+
+
+def drop_limits(store, project_id, resources):
+    """Back to the defaults for ``resources`` of the project."""
     t = _t()
     with store.begin() as conn:
-        conn.execute(t.delete().where(t.c.project_id == project_id).where(t.c.resource.notin_(_SENTINELS)))
+        conn.execute(t.delete().where(t.c.project_id == project_id).where(t.c.resource.in_(resources)))
+
+
+def reset(store, project_id):
+    """Nova's quota-set delete: the project's compute quotas go back to the defaults (Neutron's stay)."""
+    drop_limits(store, project_id, tuple(DEFAULTS) + tuple(LEGACY_NETWORK))

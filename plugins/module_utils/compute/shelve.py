@@ -362,7 +362,7 @@ def begin_unshelve(store, ident, context, request=None, enforce_quota=False, sch
             instances.event_finish(conn, inst['uuid'], rid, SCHEDULE_EVENT, result='Error', traceback=message)
         return instances.get(store, inst['uuid']), None
     # the scheduler looks in the zone the server is pinned to now (none: any), not where it ran before
-    spec = conductor.request_spec(dict(inst, availability_zone=zone), [inst['uuid']], None)
+    spec = conductor.scheduler_request(dict(inst, availability_zone=zone), [inst['uuid']], None)
     try:
         result = manager.select_destinations(store, spec, scheduler_config or {}, claim=True, live=live_state)
     except NovaliteError as exc:

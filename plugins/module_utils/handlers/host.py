@@ -18,6 +18,7 @@ import traceback
 import uuid as uuidlib
 from concurrent import futures
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import admin_password
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import error_result, missing_library
 from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, disk, driver, imagecache
@@ -183,7 +184,8 @@ def _one_call(params, call, check_mode):
         settings = driver.settings_from_params(host)
         conn = connection.open_connection(settings['libvirt_uri'])
         try:
-            return _ensure(conn, call['instance'], settings, state, check_mode, params['shutdown_timeout'],
+            instance = admin_password.with_secret(call['instance'], params.get('secrets'))
+            return _ensure(conn, instance, settings, state, check_mode, params['shutdown_timeout'],
                            call.get('rebuild'), bool(call.get('preserve_ephemeral')), call.get('rescue'),
                            bool(call.get('unrescue')))
         finally:

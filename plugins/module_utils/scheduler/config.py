@@ -76,6 +76,7 @@ DEFAULTS = dict(
     host_subset_size=1,
     max_attempts=3,
     max_instances_per_host=50,
+    max_io_ops_per_host=8,
     service_down_time=60,
     # Nova's [filter_scheduler]/image_props_weight_setting: 'name=ratio' entries
     image_props_weight_setting=[],

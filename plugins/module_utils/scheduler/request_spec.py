@@ -16,6 +16,7 @@ import uuid as uuidlib
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import capacity
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import json_query
 
 try:
     import sqlalchemy as sa
@@ -23,7 +24,7 @@ try:
 except ImportError:  # pragma: no cover
     sa = None
 
-HINT_KEYS = ('same_host', 'different_host', 'group')
+HINT_KEYS = ('same_host', 'different_host', 'group', 'query')
 _FLAVOR_INT_FIELDS = (('vcpus', 1), ('memory_mb', 1), ('root_gb', 0), ('ephemeral_gb', 0), ('swap', 0))
 
 
@@ -51,6 +52,7 @@ class RequestSpec(object):
         self.requested_host = None   # Nova's requested_destination (2.74): only this host and/or node
         self.requested_node = None
         self.instance_uuids = []
+        self.json_query = None       # the parsed ``query`` hint (JsonFilter)
 
     @property
     def vcpus(self):
@@ -189,6 +191,8 @@ def build(flavor, image=None, num_instances=None, min_count=None, max_count=None
                            % (', '.join(sorted(unknown)), ', '.join(HINT_KEYS)))
     spec.same_host_uuids = _uuid_list('scheduler_hints.same_host', hints.get('same_host'))
     spec.different_host_uuids = _uuid_list('scheduler_hints.different_host', hints.get('different_host'))
+    if hints.get('query'):
+        spec.json_query = json_query.parse(hints['query'])
     group = server_group if server_group is not None else hints.get('group')
     if server_group is not None and hints.get('group') is not None and hints['group'] != server_group:
         raise InvalidInput('scheduler_hints.group', 'differs from server_group')

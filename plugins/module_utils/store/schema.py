@@ -440,7 +440,164 @@ def _build(metadata):
         sa.Index('api_jobs_status_idx', 'status'),
         info={'since': 4},
     )
+    _network_tables(metadata)
     return metadata
+
+
+def _network_tables(metadata):
+    """Neutron's model (schema version 9): networks, subnets, ports and their fixed IPs, security groups and
+    rules, routers and floating IPs (plugins/module_utils/network). Every row carries Neutron's project_id and
+    revision_number; the host side (bridges, DHCP reservations, filters, NAT) reads these tables."""
+    since = {'since': 9}
+
+    def uuid(name, *args, **kw):
+        return sa.Column(name, sa.String(36), *args, **kw)
+
+    def common(*cols, **kw):
+        return [uuid('id', primary_key=True),
+                sa.Column('project_id', sa.String(255), nullable=False),
+                sa.Column('name', sa.String(255), nullable=False, server_default=''),
+                sa.Column('description', sa.String(255), nullable=False, server_default='')] + list(cols) + [
+            sa.Column('revision_number', sa.Integer, nullable=False, server_default='0'),
+            _ts('created_at', nullable=False), _ts('updated_at')]
+
+    sa.Table(
+        'networks', metadata,
+        *common(
+            sa.Column('admin_state_up', sa.Boolean, nullable=False, default=True),
+            sa.Column('status', sa.String(16), nullable=False),
+            sa.Column('shared', sa.Boolean, nullable=False, default=False),
+            sa.Column('router_external', sa.Boolean, nullable=False, default=False),
+            sa.Column('mtu', sa.Integer, nullable=False),
+            sa.Column('port_security_enabled', sa.Boolean, nullable=False, default=True),
+            # provider:network_type (flat / vlan / vxlan / local), provider:physical_network, segmentation id
+            sa.Column('network_type', sa.String(32), nullable=False),
+            sa.Column('physical_network', sa.String(64)),
+            sa.Column('segmentation_id', sa.Integer)),
+        sa.Index('networks_project_idx', 'project_id'),
+        info=since,
+    )
+
+    sa.Table(
+        'subnets', metadata,
+        *common(
+            uuid('network_id', sa.ForeignKey('networks.id'), nullable=False),
+            sa.Column('ip_version', sa.Integer, nullable=False),
+            sa.Column('cidr', sa.String(64), nullable=False),
+            sa.Column('gateway_ip', sa.String(64)),
+            sa.Column('enable_dhcp', sa.Boolean, nullable=False, default=True),
+            sa.Column('allocation_pools', sa.JSON, nullable=False),     # [{start, end}]
+            sa.Column('dns_nameservers', sa.JSON, nullable=False),      # [address]
+            sa.Column('host_routes', sa.JSON, nullable=False)),         # [{destination, nexthop}]
+        sa.Index('subnets_network_idx', 'network_id'),
+        info=since,
+    )
+
+    sa.Table(
+        'ports', metadata,
+        *common(
+            uuid('network_id', sa.ForeignKey('networks.id'), nullable=False),
+            sa.Column('mac_address', sa.String(32), nullable=False, unique=True),
+            sa.Column('admin_state_up', sa.Boolean, nullable=False, default=True),
+            sa.Column('status', sa.String(16), nullable=False),
+            sa.Column('device_id', sa.String(255), nullable=False, server_default=''),
+            sa.Column('device_owner', sa.String(255), nullable=False, server_default=''),
+            sa.Column('port_security_enabled', sa.Boolean, nullable=False, default=True),
+            # binding:host_id / binding:vif_type / binding:vnic_type (the host side binds: vif_type bridge)
+            sa.Column('binding_host_id', sa.String(255), nullable=False, server_default=''),
+            sa.Column('binding_vif_type', sa.String(64), nullable=False, server_default='unbound'),
+            sa.Column('binding_vnic_type', sa.String(64), nullable=False, server_default='normal')),
+        sa.Index('ports_network_idx', 'network_id'),
+        sa.Index('ports_device_idx', 'device_id'),
+        info=since,
+    )
+
+    # A port's fixed IPs; an address is unique on its network (the database refuses a second holder).
+    sa.Table(
+        'ip_allocations', metadata,
+        uuid('port_id', sa.ForeignKey('ports.id', ondelete='CASCADE'), primary_key=True),
+        uuid('subnet_id', sa.ForeignKey('subnets.id'), primary_key=True),
+        sa.Column('ip_address', sa.String(64), primary_key=True),
+        uuid('network_id', nullable=False),
+        sa.UniqueConstraint('network_id', 'ip_address', name='uniq_ip_allocations0network_id0ip_address'),
+        sa.Index('ip_allocations_subnet_idx', 'subnet_id'),
+        info=since,
+    )
+
+    sa.Table(
+        'security_groups', metadata,
+        *common(sa.Column('stateful', sa.Boolean, nullable=False, default=True)),
+        sa.Index('security_groups_project_idx', 'project_id'),
+        info=since,
+    )
+
+    # The project's "default" group: one row per project, so two first uses cannot both make one.
+    sa.Table(
+        'default_security_groups', metadata,
+        sa.Column('project_id', sa.String(255), primary_key=True),
+        uuid('security_group_id', sa.ForeignKey('security_groups.id', ondelete='CASCADE'), nullable=False),
+        info=since,
+    )
+
+    sa.Table(
+        'security_group_rules', metadata,
+        uuid('id', primary_key=True),
+        sa.Column('project_id', sa.String(255), nullable=False),
+        uuid('security_group_id', sa.ForeignKey('security_groups.id', ondelete='CASCADE'), nullable=False),
+        uuid('remote_group_id', sa.ForeignKey('security_groups.id', ondelete='CASCADE')),
+        sa.Column('direction', sa.String(16), nullable=False),      # ingress / egress
+        sa.Column('ethertype', sa.String(8), nullable=False),       # IPv4 / IPv6
+        sa.Column('protocol', sa.String(40)),
+        sa.Column('port_range_min', sa.Integer),
+        sa.Column('port_range_max', sa.Integer),
+        sa.Column('remote_ip_prefix', sa.String(64)),
+        sa.Column('description', sa.String(255), nullable=False, server_default=''),
+        sa.Column('revision_number', sa.Integer, nullable=False, server_default='0'),
+        _ts('created_at', nullable=False), _ts('updated_at'),
+        sa.Index('security_group_rules_group_idx', 'security_group_id'),
+        info=since,
+    )
+
+    sa.Table(
+        'port_security_groups', metadata,
+        uuid('port_id', sa.ForeignKey('ports.id', ondelete='CASCADE'), primary_key=True),
+        uuid('security_group_id', sa.ForeignKey('security_groups.id'), primary_key=True),
+        sa.Index('port_security_groups_group_idx', 'security_group_id'),
+        info=since,
+    )
+
+    sa.Table(
+        'routers', metadata,
+        *common(
+            sa.Column('admin_state_up', sa.Boolean, nullable=False, default=True),
+            sa.Column('status', sa.String(16), nullable=False),
+            # external_gateway_info: the gateway port (device_owner network:router_gateway) on that network
+            uuid('gw_network_id', sa.ForeignKey('networks.id')),
+            uuid('gw_port_id', sa.ForeignKey('ports.id', ondelete='SET NULL')),
+            sa.Column('enable_snat', sa.Boolean, nullable=False, default=True)),
+        sa.Index('routers_project_idx', 'project_id'),
+        info=since,
+    )
+
+    sa.Table(
+        'floating_ips', metadata,
+        uuid('id', primary_key=True),
+        sa.Column('project_id', sa.String(255), nullable=False),
+        sa.Column('description', sa.String(255), nullable=False, server_default=''),
+        uuid('floating_network_id', sa.ForeignKey('networks.id'), nullable=False),
+        # the external network's port holding the address (device_owner network:floatingip)
+        uuid('floating_port_id', sa.ForeignKey('ports.id'), nullable=False),
+        sa.Column('floating_ip_address', sa.String(64), nullable=False),
+        uuid('fixed_port_id', sa.ForeignKey('ports.id', ondelete='SET NULL')),
+        sa.Column('fixed_ip_address', sa.String(64)),
+        uuid('router_id', sa.ForeignKey('routers.id')),
+        sa.Column('status', sa.String(16), nullable=False),
+        sa.Column('revision_number', sa.Integer, nullable=False, server_default='0'),
+        _ts('created_at', nullable=False), _ts('updated_at'),
+        sa.Index('floating_ips_project_idx', 'project_id'),
+        sa.Index('floating_ips_fixed_port_idx', 'fixed_port_id'),
+        info=since,
+    )
 
 
 metadata = _build(sa.MetaData()) if HAS_SQLALCHEMY else None

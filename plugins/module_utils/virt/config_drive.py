@@ -63,6 +63,8 @@ def meta_data(instance):
         'keys': keys,
         'devices': [],
     }
+    if instance.get('admin_pass'):
+        out['admin_pass'] = instance['admin_pass']   # Nova's libvirt driver puts the admin password here
     files = instance.get('injected_files') or []
     if files:
         # the guest's agent (cloud-init) writes each file's content to its path
@@ -102,7 +104,8 @@ def build(path, instance):
         if proc.returncode != 0:
             raise HypervisorError('config drive: genisoimage failed: %s' % (proc.stderr.strip() or proc.returncode),
                                   field='instance.config_drive')
-        os.chmod(partial, 0o644)
+        # the drive may hold the admin password: its owner only (libvirt hands it to the guest's user)
+        os.chmod(partial, 0o600)
         os.rename(partial, path)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -205,6 +205,10 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
         _sub(cdrom, 'target', dev='hdd', bus='ide')
         _sub(cdrom, 'readonly')
     for idx, vif in enumerate(instance.get('network_info') or []):
+        if isinstance(vif, dict) and isinstance(vif.get('network'), dict):
+            # A Neutron port (network/instance_ports.py, Nova's VIF shape): its NIC needs the host side's bridge,
+            # which plugs it and binds it (binding:vif_type "bridge"); an unbound port gives the guest no NIC.
+            continue
         if not isinstance(vif, dict) or not vif.get('mac'):
             raise InvalidInput('network_info[%d].mac' % idx, 'is required')
         if not vif.get('network'):

@@ -24,7 +24,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler import 
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.aggregates import Aggregate, AggregateData
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.aggregates import (
     AggregateImagePropertiesIsolation, AggregateInstanceExtraSpecsFilter, AggregateMultiTenancyIsolation,
-    TenantAggregateRequestFilter)
+    AggregateTypeAffinityFilter, TenantAggregateRequestFilter)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.compute import (
+    AggregateIoOpsFilter, AggregateNumInstancesFilter, AllHostsFilter, IoOpsFilter, NumInstancesFilter)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.isolated_hosts import (
     IsolatedHostsFilter)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostState
@@ -45,10 +47,10 @@ def state_with(aggregates, n=4, **columns):
     return state
 
 
-def spec_for(extra_specs=None, image=None, project_id='p1', image_id=None):
+def spec_for(extra_specs=None, image=None, project_id='p1', image_id=None, flavor_name='m1.tiny'):
     image_arg = {'id': image_id, 'properties': dict(image or {})} if image_id else dict(image or {})
-    return request_spec.build({'vcpus': 1, 'memory_mb': 64, 'root_gb': 1, 'extra_specs': extra_specs or {}},
-                              image=image_arg, project_id=project_id)
+    return request_spec.build({'name': flavor_name, 'vcpus': 1, 'memory_mb': 64, 'root_gb': 1,
+                               'extra_specs': extra_specs or {}}, image=image_arg, project_id=project_id)
 
 
 def passing(flt, state, spec):
@@ -189,15 +191,58 @@ def test_tenant_request_filter_runs_first_only_when_enabled():
 def test_new_filters_are_available_by_name():
     cfg = config_mod.from_dict({'enabled_filters': ['AggregateInstanceExtraSpecsFilter',
                                                     'AggregateMultiTenancyIsolation',
-                                                    'AggregateImagePropertiesIsolation', 'IsolatedHostsFilter']})
+                                                    'AggregateImagePropertiesIsolation', 'IsolatedHostsFilter',
+                                                    'AggregateTypeAffinityFilter', 'AllHostsFilter',
+                                                    'IoOpsFilter', 'AggregateIoOpsFilter',
+                                                    'AggregateNumInstancesFilter']})
     assert [f.name() for f in filters_mod.load_enabled(cfg)] == cfg.enabled_filters
+
+
+# ---- AggregateTypeAffinityFilter, the count limits and their aggregate variants -------------------------------
+
+def test_type_affinity_takes_only_the_listed_flavors_on_tagged_hosts():
+    state = state_with([({'instance_type': 'm1.small, m1.tiny'}, ['h0']), ({'instance_type': 'm1.large'}, ['h1']),
+                        ({'ssd': 'true'}, ['h2'])])
+    flt = AggregateTypeAffinityFilter()
+    assert passing(flt, state, spec_for(flavor_name='m1.tiny')) == ['h0', 'h2', 'h3']
+    assert passing(flt, state, spec_for(flavor_name='m1.large')) == ['h1', 'h2', 'h3']
+    # the name is compared whole, not as a prefix
+    assert passing(flt, state, spec_for(flavor_name='m1')) == ['h2', 'h3']
+
+
+def test_io_ops_filter_limits_concurrent_builds():
+    state = state_with([], n=3)
+    state.set_io_ops({'h0': 8, 'h1': 7})
+    assert passing(IoOpsFilter(config_mod.from_dict({})), state, spec_for()) == ['h1', 'h2']   # Nova's default 8
+    assert passing(IoOpsFilter(config_mod.from_dict({'max_io_ops_per_host': 1})), state, spec_for()) == ['h2']
+
+
+def test_aggregate_count_limits_take_the_smallest_aggregate_value_and_fall_back_on_bad_ones():
+    state = state_with([({'max_io_ops_per_host': '2'}, ['h0', 'h1']), ({'max_io_ops_per_host': '5'}, ['h1']),
+                        ({'max_io_ops_per_host': 'many'}, ['h2'])], n=4)
+    state.set_io_ops({'h0': 3, 'h1': 2, 'h2': 3, 'h3': 3})
+    cfg = config_mod.from_dict({'max_io_ops_per_host': 4})
+    # h0: 3 < 2 no; h1: min(2, 5) = 2, 2 < 2 no; h2: not an integer -> the option's 4; h3: no aggregate -> 4
+    assert passing(AggregateIoOpsFilter(cfg), state, spec_for()) == ['h2', 'h3']
+    assert passing(IoOpsFilter(cfg), state, spec_for()) == ['h0', 'h1', 'h2', 'h3']
+
+
+def test_aggregate_num_instances_can_raise_the_limit_on_its_hosts():
+    state = state_with([({'max_instances_per_host': '10'}, ['h0'])], n=2)
+    state.num_instances[:] = [3, 3]
+    cfg = config_mod.from_dict({'max_instances_per_host': 2})
+    assert passing(AggregateNumInstancesFilter(cfg), state, spec_for()) == ['h0']
+    assert passing(NumInstancesFilter(cfg), state, spec_for()) == []
+    assert passing(AllHostsFilter(), state, spec_for()) == ['h0', 'h1']
 
 
 # ---- vectorised == per host, on random aggregates ----------------------------------------------------------
 
 metadata_st = st.dictionaries(
-    st.sampled_from(['ssd', 'cores', 'filter_tenant_id', 'filter_tenant_id_b', 'os_distro', 'hw_disk_bus']),
-    st.sampled_from(['true', 'false', '4', '8, 16', 'p1', 'p1,p2', 'linux', 'windows', 'virtio']), max_size=3)
+    st.sampled_from(['ssd', 'cores', 'filter_tenant_id', 'filter_tenant_id_b', 'os_distro', 'hw_disk_bus',
+                     'instance_type', 'max_io_ops_per_host', 'max_instances_per_host']),
+    st.sampled_from(['true', 'false', '4', '8, 16', 'p1', 'p1,p2', 'linux', 'windows', 'virtio', 'm1.tiny',
+                     'm1.small,m1.tiny', '1', '0']), max_size=3)
 
 
 @settings(max_examples=120, deadline=None)
@@ -208,8 +253,12 @@ metadata_st = st.dictionaries(
 def test_vectorised_equals_per_host(aggs, extra, image, project):
     state = state_with([(meta, sorted(members)) for meta, members in aggs], n=5)
     spec = spec_for(extra, image, project)
+    state.set_io_ops({'h0': 1, 'h1': 4, 'h3': 9})
+    state.num_instances[:] = [0, 1, 3, 50, 60]
     for flt in (AggregateInstanceExtraSpecsFilter(), AggregateMultiTenancyIsolation(),
-                AggregateImagePropertiesIsolation(), TenantAggregateRequestFilter(config_mod.from_dict({}))):
+                AggregateImagePropertiesIsolation(), TenantAggregateRequestFilter(config_mod.from_dict({})),
+                AggregateTypeAffinityFilter(), AggregateIoOpsFilter(config_mod.from_dict({})),
+                AggregateNumInstancesFilter(config_mod.from_dict({}))):
         passing(flt, state, spec)
 
 
@@ -314,5 +363,5 @@ def test_conductor_requests_carry_project_and_image_id():
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor
     instance = {'flavor': {'vcpus': 1, 'memory_mb': 64, 'root_gb': 1}, 'project_id': 'p1',
                 'image': {'id': 'img-1', 'properties': {'os_distro': 'linux'}}}
-    spec = manager.build_spec(conductor.request_spec(instance, ['11111111-1111-1111-1111-111111111111'], None))
+    spec = manager.build_spec(conductor.scheduler_request(instance, ['11111111-1111-1111-1111-111111111111'], None))
     assert (spec.project_id, spec.image_id, spec.image_properties) == ('p1', 'img-1', {'os_distro': 'linux'})

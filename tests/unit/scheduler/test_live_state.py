@@ -474,6 +474,6 @@ def test_upgrade_installs_the_counter_and_triggers(db_url):
         assert len(host_changes.trigger_names(conn)) == 21
         # the node and its service, one number each
         assert host_changes.read_all(conn) == (2, 0, 1, 2, 0, 0)
-        assert migrations.current_version(conn) == migrations.head_version() == 8
+        assert migrations.current_version(conn) == migrations.head_version() >= 8
         assert sa.inspect(conn).has_table('aggregate_metadata')
     new.dispose()

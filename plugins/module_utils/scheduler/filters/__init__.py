@@ -19,16 +19,18 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import Inv
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import plugin_classes
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import affinity, capabilities, compute, resources
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import aggregates, isolated_hosts
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import aggregates, isolated_hosts, json_query
 
 BUILTIN = [
-    compute.RetryFilter, compute.AvailabilityZoneFilter, compute.ComputeFilter, compute.NumInstancesFilter,
+    compute.RetryFilter, compute.AvailabilityZoneFilter, compute.ComputeFilter, compute.AllHostsFilter,
+    compute.NumInstancesFilter, compute.AggregateNumInstancesFilter, compute.IoOpsFilter, compute.AggregateIoOpsFilter,
     resources.RamFilter, resources.DiskFilter, resources.CoreFilter,
     capabilities.ComputeCapabilitiesFilter, capabilities.ImagePropertiesFilter,
     affinity.ServerGroupAffinityFilter, affinity.ServerGroupAntiAffinityFilter,
     affinity.SameHostFilter, affinity.DifferentHostFilter,
     aggregates.AggregateInstanceExtraSpecsFilter, aggregates.AggregateMultiTenancyIsolation,
-    aggregates.AggregateImagePropertiesIsolation, isolated_hosts.IsolatedHostsFilter,
+    aggregates.AggregateImagePropertiesIsolation, aggregates.AggregateTypeAffinityFilter,
+    isolated_hosts.IsolatedHostsFilter, json_query.JsonFilter,
 ]
 ALL_FILTERS_NAMES = ('novalite.compute.scheduler.filters.all_filters', 'nova.scheduler.filters.all_filters')
 AVAILABLE_FIELD = 'scheduler.available_filters'

@@ -9,6 +9,8 @@
   those projects; other hosts take anyone.
 * AggregateImagePropertiesIsolation: an image property the host's aggregates name must have one of
   their values (only keys under the configured namespace, when one is set).
+* AggregateTypeAffinityFilter: a host in aggregates with ``instance_type`` metadata takes only the
+  flavors named there (comma lists).
 * TenantAggregateRequestFilter: Nova's ``require_tenant_aggregate`` request filter
   (``limit_tenants_to_placement_aggregate``): a project named in an aggregate's ``filter_tenant_id*``
   metadata lands only in those aggregates; with ``placement_aggregate_required_for_tenants`` a
@@ -181,3 +183,30 @@ class TenantAggregateRequestFilter(BaseHostFilter):
         if tenant_aggregates(state.aggregates.aggregates, spec.project_id):
             return 'outside the aggregates of project %s' % spec.project_id
         return 'No hosts available for tenant'
+
+
+# ---- AggregateTypeAffinityFilter ----------------------------------------------------------------
+
+def _type_passes(values, flavor_name):
+    for value in values:
+        if flavor_name in [name.strip() for name in value.split(',')]:
+            return True
+    return not values
+
+
+class AggregateTypeAffinityFilter(BaseHostFilter):
+    run_filter_for_each_instance = False
+
+    def host_passes(self, host_state, spec):
+        values = set(agg.metadata['instance_type'] for agg in host_state.aggregates if 'instance_type' in agg.metadata)
+        return _type_passes(values, spec.flavor.get('name'))
+
+    def filter_all(self, state, spec):
+        data = state.aggregates
+        if not data.any_key('instance_type'):
+            return np.ones(state.n, dtype=bool)
+        name = spec.flavor.get('name')
+        return data.per_host([_type_passes(data.values(g, 'instance_type'), name) for g in range(len(data.groups))])
+
+    def explain(self, state, spec, removed):
+        return 'aggregate instance_type does not list flavor %s' % spec.flavor.get('name')

@@ -1,0 +1,18 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Subnets (Neutron's /v2.0/subnets): list, create, show, update, delete."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from novalite_api.network import common
+
+from ansible_collections.novalite.compute.plugins.module_utils.network import subnets
+
+
+_HANDLERS = common.Handlers(
+    __name__, 'subnets', 'subnet', subnets.list_subnets, subnets.create, subnets.show, subnets.update, subnets.delete)
+index, create, show, update, delete = (
+    _HANDLERS.index, _HANDLERS.create, _HANDLERS.show, _HANDLERS.update, _HANDLERS.delete)
