@@ -45,6 +45,10 @@ DEFAULTS = {
     # nova.conf's reclaim_instance_interval: > 0 makes a delete a soft delete (the guest powered off and kept,
     # `restore` brings it back) reclaimed this many seconds later by a worker; 0 deletes at once.
     'reclaim_instance_interval': 0,
+    # nova.conf's shelved_offload_time: 0 offloads a shelved server at once (its host's resources freed), > 0
+    # after that many seconds (a worker looks every shelved_poll_interval seconds), < 0 never.
+    'shelved_offload_time': 0,
+    'shelved_poll_interval': 3600,
     # Workers hold the jobs they run with a lease renewed every job_lease_renew_seconds; a job whose
     # lease expired (or whose worker is gone, on the same machine) is taken over by another worker.
     'job_lease_seconds': 15,
@@ -86,6 +90,7 @@ _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads'
          'job_concurrency': (1, 64), 'artifacts_keep': (1, 100000), 'job_timeout': (10, 86400),
          'boot_batch_window_ms': (0, 10000), 'heartbeat_interval': (0, 86400),
          'reclaim_instance_interval': (0, 10 * 365 * 86400),
+         'shelved_offload_time': (-1, 10 * 365 * 86400), 'shelved_poll_interval': (1, 86400),
          'max_request_body_size': (1024, 1 << 30), 'image_size_cap': (1, 1 << 63), 'job_lease_seconds': (2, 3600),
          'job_lease_renew_seconds': (1, 1800), 'job_poll_ms': (10, 60000), 'accepted_grace_seconds': (30, 86400),
          'password_length': (4, 255), 'console_proxy_port': (1, 65535), 'console_token_ttl': (0, 7 * 86400)}

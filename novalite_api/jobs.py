@@ -202,16 +202,29 @@ class JobQueue(object):
 
         Each is a forceDelete as an admin: its compare-and-set on the task state lets one worker of several win.
         """
+        due = instances.due_for_reclaim(self.store, (now or utcnow()) - datetime.timedelta(seconds=interval))
+        return self._as_admin(due, 'force_delete')
+
+    def _as_admin(self, servers, verb):
+        """Start ``verb`` on each server as an admin of its project (a periodic's work); the uuids started."""
         started = []
-        for inst in instances.due_for_reclaim(self.store, (now or utcnow()) - datetime.timedelta(seconds=interval)):
+        for inst in servers:
             context = Context(project_id=inst['project_id'], is_admin=True)
             try:
-                self.start_action(inst['uuid'], 'force_delete', context)
+                self.start_action(inst['uuid'], verb, context)
             except (Conflict, NotFound, InstanceInvalidState) as exc:
-                LOG.info('reclaim of %s skipped: %s', inst['uuid'], exc)
+                LOG.info('%s of %s skipped: %s', verb, inst['uuid'], exc)
                 continue
             started.append(inst['uuid'])
         return started
+
+    def offload_due(self, offload_time, now=None):
+        """Offload the shelved servers whose ``offload_time`` seconds have passed (Nova's _poll_shelved_instances).
+
+        Each is a shelveOffload as an admin: its compare-and-set on the task state lets one worker of several win.
+        """
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
+        return self._as_admin(shelve.offload_due(self.store, offload_time, now), 'shelve_offload')
 
     def enqueue_boot(self, ident, instance_uuids, secrets=None):
         self._enqueue(ident, instance_uuids=list(instance_uuids), extravars=_with_secrets(self.cfg, {}, secrets))
@@ -478,7 +491,9 @@ class JobRunner(object):
             else:
                 self._finish([job], True)
         if ready:
-            self._finish(ready, self._run_calls([j['extravars']['host_call'] for j in ready]))
+            # a job taken over part way resumes at the step its instance reached (a shelve's offload)
+            self._finish(ready, self._run_calls([server_actions.resume_call(self.store, j['extravars']['host_call'])
+                                                 for j in ready]))
 
     def _run_calls(self, calls):
         """Run host calls (rounds: a failed boot comes back rescheduled); True when every run succeeded."""
@@ -675,6 +690,15 @@ class JobRunner(object):
             except Exception:  # pylint: disable=broad-except
                 LOG.exception('reclaiming soft-deleted servers failed')
 
+    def _offload_loop(self):
+        offload_time = self.cfg['shelved_offload_time']
+        queue = JobQueue(self.cfg, self.store)
+        while not self._stop.wait(self.cfg['shelved_poll_interval']):
+            try:
+                queue.offload_due(offload_time)
+            except Exception:  # pylint: disable=broad-except
+                LOG.exception('offloading shelved servers failed')
+
     # ---- start, stop ----------------------------------------------------------------------------
 
     def start(self):
@@ -692,6 +716,8 @@ class JobRunner(object):
             threading.Thread(target=self._heartbeat_loop, name='nl-heartbeat', daemon=True).start()
         if self.cfg['reclaim_instance_interval']:
             threading.Thread(target=self._reclaim_loop, name='nl-reclaim', daemon=True).start()
+        if self.cfg['shelved_offload_time'] > 0:
+            threading.Thread(target=self._offload_loop, name='nl-offload', daemon=True).start()
 
     def stop(self, wait=False):
         """Claim nothing more; with ``wait``, return when the jobs in hand are done (their leases renewed)."""

@@ -584,8 +584,9 @@ def _compute_ops(version):
             'delete': op('Delete a server', ok(204, 'Deletion accepted'), params=server_id, errors=(409,)),
         },
         c + '/servers/{server_id}/action': {'post': op(
-            'Start, stop, reboot, pause, unpause, suspend, resume, lock, unlock, reset the state of, rebuild or '
-            'unrescue a server (202; rebuild answers the server), snapshot or back it up (createImage, '
+            'Start, stop, reboot, pause, unpause, suspend, resume, lock, unlock, reset the state of, rebuild, '
+            'unrescue, shelve, shelve-offload or unshelve a server (202; rebuild answers the server; unshelve takes '
+            'an availability zone from 2.77 and a host from 2.91), snapshot or back it up (createImage, '
             'createBackup: 202, from 2.45 with the new image id), rescue it (200), read its console output (200), '
             'or (until 2.5) get a VNC or serial console URL (os-getVNCConsole, os-getSerialConsole: 200)',
             both(ok(202, 'Accepted'), ok(200, 'Console output, a rescue accepted, a new image id or a console URL', {

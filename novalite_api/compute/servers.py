@@ -517,6 +517,8 @@ def action(server_id):
         return _rescue(inst, name, args)
     if name in ('createImage', 'createBackup'):
         return _create_image(inst, name, args)
+    if name in ('shelve', 'shelveOffload', 'unshelve'):
+        return _shelve(inst, name, args)
     if name == 'os-resetState':
         # nova/api/openstack/compute/admin_actions.py _reset_state: done in the database, no host call
         validation.validate(args, schemas.RESET_STATE, 'os-resetState')
@@ -608,6 +610,36 @@ def _create_image(inst, name, args):
     if verb == 'snapshot' or request['rotation'] > 0:
         response.headers['Location'] = '%s/image/v2/images/%s' % (cfg['public_url'], image_id)
     return response
+
+
+def _shelve(inst, name, args):
+    """Nova's shelve, shelveOffload and unshelve (nova/api/openstack/compute/shelve.py): 202, no body.
+
+    Shelve's image lands in the image store under Glance's size cap and the owner's storage quota; an unshelve
+    from 2.77 may name an availability zone (from 2.91 null unpins the server, and an admin may name a host).
+    """
+    cfg = flask.current_app.config['NOVALITE']
+    if name == 'shelve':
+        _start(inst, 'shelve', image_store=cfg['image_store'], offload_time=cfg['shelved_offload_time'],
+               image_limits={'size_cap': cfg['image_size_cap'], 'storage_quota': cfg['user_storage_quota']})
+        return '', 202
+    if name == 'shelveOffload':
+        _start(inst, 'shelve_offload')
+        return '', 202
+    version = api_version.current()
+    schema = schemas.unshelve(version)
+    body = (validation.validate(args, schema, 'unshelve') if schema is not None else None) or {}
+    request = {}
+    if since(77) and 'availability_zone' in body:
+        request['availability_zone'] = body['availability_zone']
+    if since(91) and body.get('host'):
+        request['host'] = body['host']
+    caller = ctx()
+    allowed = policy.allowed('os_compute_api:os-shelve:unshelve_to_host', caller,
+                             {'project_id': inst['project_id'], 'user_id': inst['user_id']})
+    # a request for an offloaded server's cores and RAM meets the project's quota again (Nova's unshelve check)
+    _start(inst, 'unshelve', unshelve_request=request, enforce_quota=True, host_allowed=allowed)
+    return '', 202
 
 
 def _console_output(inst, args):

@@ -53,6 +53,12 @@ IMAGE_SNAPSHOT = 'image_snapshot'
 IMAGE_BACKUP = 'image_backup'
 IMAGE_PENDING_UPLOAD = 'image_pending_upload'
 IMAGE_UPLOADING = 'image_uploading'
+# shelve, shelveOffload, unshelve
+SHELVING = 'shelving'
+SHELVING_IMAGE_PENDING_UPLOAD = 'shelving_image_pending_upload'
+SHELVING_IMAGE_UPLOADING = 'shelving_image_uploading'
+SHELVING_OFFLOADING = 'shelving_offloading'
+UNSHELVING = 'unshelving'
 
 # power_state (nova/compute/power_state.py): integers as stored by Nova
 NOSTATE = 0

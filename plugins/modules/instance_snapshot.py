@@ -49,6 +49,18 @@ options:
       - Snapshot a running domain live (block copy); false pauses it for the copy.
     type: bool
     default: true
+  power_off:
+    description:
+      - Power the guest off first (Nova's shelve - an ACPI shutdown waiting up to I(shutdown_timeout), then
+        destroy; a paused guest is destroyed at once, a suspended one's saved memory discarded), then copy the
+        shut-off disk. The domain stays defined, shut off.
+    type: bool
+    default: false
+  shutdown_timeout:
+    description:
+      - Seconds to wait for a clean shutdown when I(power_off) is true (Nova's C(shutdown_timeout)).
+    type: int
+    default: 60
   dest:
     description:
       - A path on the Ansible controller to fetch the snapshot file to (then removed from the host).
@@ -91,7 +103,8 @@ disk_format:
   returned: state is present
   type: str
 method:
-  description: C(live) (block copy), C(paused) (paused for the copy) or C(cold) (the domain was not running).
+  description: C(live) (block copy), C(paused) (paused for the copy) or C(cold) (the domain was not running,
+    or was powered off first).
   returned: state is present
   type: str
 seconds:
@@ -102,6 +115,10 @@ power_state:
   description: Nova's power state of the domain afterwards.
   returned: state is present
   type: int
+clean_shutdown:
+  description: Whether the guest shut down cleanly (ACPI) before the copy.
+  returned: power_off was true and the guest was running
+  type: bool
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import HOST_ARGS, NovaliteModule, spec
@@ -113,6 +130,8 @@ MODULE = NovaliteModule(spec(
     image_id=dict(type='str', required=True),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     live=dict(type='bool', default=True),
+    power_off=dict(type='bool', default=False),
+    shutdown_timeout=dict(type='int', default=60),
     dest=dict(type='path'),
 ), handlers.instance_snapshot)
 

@@ -42,6 +42,15 @@ description:
     that type of the server are kept. A running server is snapshotted live. Allowed from ACTIVE, SHUTOFF, PAUSED
     and SUSPENDED, also when locked (as Nova). The result's C(image) is the new image (C(queued) until the host
     call's result is recorded).
+  - C(shelve) is Nova's shelve - the guest is powered off and its root disk copied into a new image
+    C(<name>-shelved) (the result's C(image)), the server goes SHELVED with C(shelved_image_id), C(shelved_at) and
+    C(shelved_host) in its system metadata; with I(shelved_offload_time) 0 (Nova's default) it is then offloaded
+    at once (the next host call, run by the same play). C(shelve_offload) (Nova's C(shelveOffload)) removes a
+    SHELVED server's domain and instance directory and releases its resources (SHELVED_OFFLOADED, no host).
+    C(unshelve) schedules an offloaded server again (to I(availability_zone) or I(host) when given), boots it from
+    the shelve image and deletes that image; a server still SHELVED on its host is only powered on. Allowed from
+    ACTIVE, SHUTOFF, PAUSED and SUSPENDED (shelve), SHELVED (shelve_offload) and SHELVED / SHELVED_OFFLOADED
+    (unshelve); a locked server refuses all three.
   - The rules (which states allow which action, the task_state it sets, the host call it makes)
     are the table in C(plugins/module_utils/compute/action_table.py).
   - In check mode only the checks run.
@@ -61,7 +70,8 @@ options:
     type: str
     required: true
     choices: [stop, start, reboot, pause, unpause, suspend, resume, lock, unlock, reset_state, soft_delete, restore,
-              force_delete, delete, rebuild, rescue, unrescue, console_output, snapshot, backup]
+              force_delete, delete, rebuild, rescue, unrescue, console_output, snapshot, backup, shelve,
+              shelve_offload, unshelve]
   reboot_type:
     description: C(SOFT) (clean shutdown and start, hard after a timeout) or C(HARD) (power cycle).
     type: str
@@ -92,9 +102,24 @@ options:
     description: C(backup) - how many backups of I(backup_type) of the server to keep (0 or more).
     type: int
   image_store:
-    description: C(snapshot), C(backup) - the image store directory on the controller (where the image file goes).
+    description:
+      - C(snapshot), C(backup), C(shelve) - the image store directory on the controller (where the image file goes).
     type: path
     default: /var/lib/novalite/images
+  shelved_offload_time:
+    description:
+      - C(shelve) - Nova's C(shelved_offload_time) - 0 offloads the server right after the shelve, any other value
+        leaves it on its host (an offload is then a C(shelve_offload), or the REST service's periodic one).
+    type: int
+    default: 0
+  availability_zone:
+    description:
+      - C(unshelve) - the zone an offloaded server is scheduled to (Nova's 2.77); an empty string unpins it (2.91's
+        null). Refused for a server that is not SHELVED_OFFLOADED.
+    type: str
+  host:
+    description: C(unshelve) - the compute host an offloaded server goes to (Nova's 2.91, an admin's choice).
+    type: str
   key_name:
     description: C(rebuild) - a keypair of the requesting user replacing the server's key; an empty string removes it.
     type: str
@@ -146,6 +171,19 @@ EXAMPLES = r'''
     rotation: 2
   delegate_to: localhost
 
+- name: Shelve vm1 (powered off, its disk kept as the image vm1-shelved, its host freed)
+  novalite.compute.server_action:
+    server: vm1
+    action: shelve
+  delegate_to: localhost
+
+- name: Unshelve vm1 in zone az2 (scheduled again, booted from its shelve image)
+  novalite.compute.server_action:
+    server: vm1
+    action: unshelve
+    availability_zone: az2
+  delegate_to: localhost
+
 - name: An admin puts vm1, stuck in a task state, back to ACTIVE
   novalite.compute.server_action:
     server: vm1
@@ -172,8 +210,8 @@ action:
   returned: success
   type: str
 image:
-  description: C(snapshot), C(backup) - the new image (C(queued) until the host call's result is recorded).
-  returned: action is snapshot or backup and not in check mode
+  description: C(snapshot), C(backup), C(shelve) - the new image (C(queued) until the host call's result is recorded).
+  returned: action is snapshot, backup or shelve and not in check mode
   type: dict
 '''
 
@@ -201,6 +239,9 @@ MODULE = NovaliteModule(spec(
     backup_type=dict(type='str'),
     rotation=dict(type='int'),
     image_store=dict(type='path', default='/var/lib/novalite/images'),
+    shelved_offload_time=dict(type='int', default=0),
+    availability_zone=dict(type='str'),
+    host=dict(type='str'),
 ), handlers.server_action, required_if=[('action', 'reset_state', ('state',)), ('action', 'rebuild', ('image',)),
                                         ('action', 'snapshot', ('name',)),
                                         ('action', 'backup', ('name', 'backup_type', 'rotation'))])

@@ -4,7 +4,10 @@ The server runs on a libvirt host of lib/test_hosts.py (its own mount, UTS and n
 at its own libvirt socket, as a remote compute host would be): server_action.yml snapshots it live, the
 image file travels from that host to the controller's image store, and a server booted from the snapshot
 shows the marker the first one wrote. Two backups with rotation 1 leave the newer; a bad rotation changes
-nothing. One SQLite store (the playbooks' store code is the same on MariaDB, tested elsewhere).
+nothing. Then the server is shelved (powered off, its disk into the shelve image, offloaded: its domain and
+directory gone from that host), its host is disabled, and unshelve boots it on the second namespaced host from
+the shelve image: the marker is there. One SQLite store (the playbooks' store code is the same on MariaDB,
+tested elsewhere).
 """
 
 import os
@@ -27,19 +30,21 @@ def _console(env, vm):
         return handle.read()
 
 
-def test_snapshot_and_backup_through_server_action_on_a_namespaced_host(tmp_path):
+def test_snapshot_backup_and_shelve_through_server_action_on_namespaced_hosts(tmp_path):
     from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
     from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
-    with libvirt_hosts(1, prefix='nlsnap') as hosts:
-        host = hosts[0]
-        env = NovaliteEnv('sqlite:///%s' % (tmp_path / 'novalite.db'), hosts=(host.name,),
-                          libvirt_uris={host.name: host.uri})
+    from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts as registry
+    with libvirt_hosts(2, prefix='nlsnap') as hosts:
+        env = NovaliteEnv('sqlite:///%s' % (tmp_path / 'novalite.db'), hosts=[h.name for h in hosts],
+                          libvirt_uris=dict((h.name, h.uri) for h in hosts))
         try:
             env.setup()
             env.must('server.yml', server_name='sn1', flavor='m1.tiny', image='novalite-test',
                      user_data=marker_user_data('nsword'))
             vm = env.server('sn1')
-            assert vm['host'] == host.name and libvirt_state(vm['uuid'], host.uri) == 'running'
+            host = [h for h in hosts if h.name == vm['host']][0]
+            other = [h for h in hosts if h is not host][0]
+            assert libvirt_state(vm['uuid'], host.uri) == 'running'
             assert libvirt_state(vm['uuid']) is None   # not on this machine's own libvirt
             env.wait_for_console(vm, MARKERS_DONE)
 
@@ -81,5 +86,24 @@ def test_snapshot_and_backup_through_server_action_on_a_namespaced_host(tmp_path
             assert bad.rc != 0 and 'rotation' in bad.output
             assert sorted(i['id'] for i in images.list_images(env.store())) == before
             assert env.server(vm['uuid'])['task_state'] is None
+
+            # shelve: offloaded at once (shelved_offload_time 0) - the image came from the namespaced host
+            env.must('server_action.yml', server='sn1', action='shelve')
+            off = env.server(vm['uuid'])
+            assert (off['vm_state'], off['task_state'], off['host']) == (S.SHELVED_OFFLOADED, None, None)
+            assert libvirt_state(vm['uuid'], host.uri) is None
+            assert not os.path.exists(os.path.join(env.instances_paths[host.name], vm['uuid']))
+            shelved = images.get(env.store(), off['system_metadata']['shelved_image_id'])
+            assert (shelved['name'], shelved['status']) == ('sn1-shelved', 'active')
+            # its host disabled, unshelve schedules it to the other one and boots it from the shelve image
+            registry.set_enabled(env.store(), host.name, False, reason='shelve test')
+            env.must('server_action.yml', server='sn1', action='unshelve')
+            back = env.server(vm['uuid'])
+            assert (back['vm_state'], back['host']) == (S.ACTIVE, other.name)
+            assert libvirt_state(vm['uuid'], other.uri) == 'running' and libvirt_state(vm['uuid'], host.uri) is None
+            env.wait_for_console(back, MARKERS_DONE)
+            assert markers_seen(_console(env, back)) == {'vda': ['nsword']}
+            assert shelved['id'] not in [i['id'] for i in images.list_images(env.store())]   # deleted
+            assert shelved['id'] not in os.listdir(env.image_store)
         finally:
             env.cleanup()

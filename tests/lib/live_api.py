@@ -168,6 +168,22 @@ class LiveApi(object):
         return self.http.call('POST', '/compute/v2.1/servers/%s/action' % server_id, body, token=token,
                               headers={'OpenStack-API-Version': 'compute %s' % version})
 
+    def playbook(self, playbook_name, **extra_vars):
+        """ansible-playbook of one of the collection's playbooks on this service's inventory and store (an
+        operator's run beside the API): a lib.novalite_env.PlaybookRun."""
+        import subprocess
+        import yaml
+        from lib.novalite_env import REPO, PlaybookRun
+        extra = dict({'novalite_database_url': self.cfg['database_url'], 'novalite_image_store': self.cfg['image_store']},
+                     **extra_vars)
+        cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', self.cfg['inventory'],
+               os.path.join(REPO, 'playbooks', playbook_name), '-e', yaml.safe_dump(extra, default_flow_style=True)]
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'collections'), ANSIBLE_NOCOLOR='1',
+                   ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_LOCALHOST_WARNING='0',
+                   NOVALITE_INSTANCE_NAME_TEMPLATE=self.cfg['instance_name_template'])
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=REPO, check=False)
+        return PlaybookRun(proc)
+
     def cleanup(self):
         from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
         self.stop()

@@ -19,6 +19,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import os
 import random
 import threading
@@ -29,7 +30,7 @@ import pytest
 
 from lib.api_service import DEMO_PASSWORD, Http, Processes
 from lib.guests import BOOTED
-from lib.live_api import LiveApi
+from lib.live_api import LiveApi, console_text
 
 pytestmark = pytest.mark.libvirt
 
@@ -300,5 +301,112 @@ def test_worker_killed_among_two_while_boots_spread_over_two_apis(mariadb_url, c
                   'all ACTIVE %.1f s after the first' % (victim.pid, kill_after, killed_at, len(held), settled))
     finally:
         processes.stop_all()
+        end_left_runs(live)
+        live.cleanup()
+
+
+def _wait_run_started(live, ident, task_states, timeout=60):
+    """Until the server is in one of ``task_states`` and its job's ansible run has started (a run recorded)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+
+    def probe():
+        store = live.store()
+        try:
+            inst = instances.get(store, ident)
+        finally:
+            store.dispose()
+        if inst['task_state'] not in task_states:
+            return None
+        request = instances_request(live, ident)
+        return [j for j in all_jobs(live) if j['request_id'] == request and j['runs']]
+    return wait_for(probe, timeout)
+
+
+def _kill_mid_job_and_restart(live, ident, task_states, delay):
+    """SIGKILL the service ``delay`` s after the server's job started its run, restart it; the seconds until
+    nothing is in a task state. The job was taken over (a second attempt), not finished before the kill."""
+    job = _wait_run_started(live, ident, task_states)[0]
+    time.sleep(delay)
+    live.kill()
+    live.start()
+    settled = wait_settled(live, time.time())
+    assert [j['attempts'] for j in all_jobs(live) if j['ident'] == job['ident']] == [2]
+    return settled
+
+
+def instances_request(live, ident):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    store = live.store()
+    try:
+        return instances.list_actions(store, ident)[-1]['request_id']
+    finally:
+        store.dispose()
+
+
+def test_worker_killed_during_a_snapshot_and_an_unshelve_leaves_clean_states(capsys):
+    """The service is SIGKILLed while a snapshot's and then an unshelve's host call runs, and restarted: the
+    jobs are taken over, the server ends at rest (ACTIVE, SHUTOFF or SHELVED_OFFLOADED), no image is left half
+    made and no domain is without its server."""
+    from lib.guests import MARKERS_DONE, marker_user_data, markers_seen
+    from lib.sched_rows import allocation_sums
+    rng = seeded_random('crash (c)')
+    delays = [rng.uniform(0.1, 1.2), rng.uniform(0.1, 1.2)]
+    live = LiveApi(job_concurrency=2, heartbeat_interval=20)
+    outcomes = []
+    try:
+        live.setup().start()
+        demo = live.token('demo', 'demo')
+        answer = post(live.http, '/compute/v2.1/servers', {'server': {
+            'name': 'crash-c', 'flavorRef': '42', 'imageRef': live.seeds['image']['id'],
+            'user_data': base64.b64encode(marker_user_data('crashword').encode()).decode()}}, demo)
+        ident = answer[1]['server']['id']
+        live.wait_status(ident, demo, ['ACTIVE'])
+        live.wait_console(ident, MARKERS_DONE)
+
+        def image_states():
+            status, _h, body = live.http.call('GET', '/image/v2/images?owner=%s' % live.show(ident, demo)['tenant_id'],
+                                              token=demo)
+            assert status == 200, body
+            return dict((i['id'], i['status']) for i in body['images'])
+
+        # (1) a snapshot: killed while its host call runs
+        status, _h, body = live.action(ident, {'createImage': {'name': 'crash-snap'}}, demo, version='2.45')
+        assert status == 202, body
+        settled = _kill_mid_job_and_restart(live, ident, ('image_snapshot', 'image_pending_upload', 'image_uploading'),
+                                            delays[0])
+        server = live.wait_status(ident, demo, ['ACTIVE', 'SHUTOFF'])
+        snap = image_states().get(body['image_id'], 'deleted')
+        assert snap in ('active', 'deleted'), snap        # never queued, saving or killed
+        assert_domains_match_servers(live)
+        outcomes.append(('snapshot', server['status'], snap, round(settled, 1)))
+
+        # (2) shelve (offloaded at once), then an unshelve killed while its spawn runs
+        assert live.action(ident, {'shelve': None}, demo)[0] == 202
+        live.wait_status(ident, demo, ['SHELVED_OFFLOADED'])
+        shelved_image = [i for i, s in image_states().items() if i != body['image_id']]
+        assert live.action(ident, {'unshelve': None}, demo)[0] == 202
+        settled = _kill_mid_job_and_restart(live, ident, ('spawning',), delays[1])
+        server = live.wait_status(ident, demo, ['ACTIVE', 'SHELVED_OFFLOADED'])
+        servers = assert_domains_match_servers(live)
+        store = live.store()
+        try:
+            allocations = allocation_sums(store)
+        finally:
+            store.dispose()
+        left = dict((i, s) for i, s in image_states().items() if i in shelved_image)
+        if server['status'] == 'ACTIVE':
+            # taken over and finished: the guest booted from the shelve image, which is gone now
+            assert left == {} and allocations == {live.host: (1, 128, 1)}
+            live.wait_console(ident, MARKERS_DONE)
+            assert markers_seen(console_text(live, ident)) == {'vda': ['crashword']}
+        else:
+            # ended: no domain, no claim, the shelve image kept for the next unshelve
+            assert list(left.values()) == ['active'] and allocations == {} and servers[ident]['host'] is None
+        outcomes.append(('unshelve', server['status'], left, round(settled, 1)))
+        with capsys.disabled():
+            print('\ncrash (c): kills %.1f s into a snapshot and %.1f s into an unshelve; outcomes %s'
+                  % (delays[0], delays[1], outcomes))
+    finally:
+        live.stop()
         end_left_runs(live)
         live.cleanup()

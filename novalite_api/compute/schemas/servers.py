@@ -144,6 +144,24 @@ ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'p
            'os-getConsoleOutput': CONSOLE_OUTPUT, 'rescue': RESCUE, 'unrescue': UNRESCUE}
 ACTIONS.update({'createImage': CREATE_IMAGE, 'createBackup': CREATE_BACKUP})
 
+# nova/api/openstack/compute/schemas/shelve.py: shelve and shelveOffload take any value (Nova has not restricted
+# them to null yet), so does unshelve before 2.77; from 2.77 null or {availability_zone} (a zone name, required);
+# from 2.91 null or {availability_zone (a name or null: unpin), host}, no other key.
+SHELVE = {}
+UNSHELVE_V277 = {'type': ['object', 'null'], 'properties': {'availability_zone': validation.NAME},
+                 'required': ['availability_zone'], 'additionalProperties': False}
+UNSHELVE_V291 = {'type': ['object', 'null'],
+                 'properties': {'availability_zone': {'type': ['string', 'null']}, 'host': {'type': 'string'}},
+                 'additionalProperties': False}
+ACTIONS.update({'shelve': SHELVE, 'shelveOffload': SHELVE, 'unshelve': UNSHELVE_V291})
+
+
+def unshelve(version):
+    """The unshelve argument's schema at ``version`` (None: anything, before 2.77)."""
+    if version >= (2, 91):
+        return UNSHELVE_V291
+    return UNSHELVE_V277 if version >= (2, 77) else None
+
 
 def _device_tags(version):
     """(network tag, block device tag) allowed at ``version``: 2.32 brought both, a bug kept the block

@@ -103,6 +103,16 @@ _ROWS = (
            _SNAPSHOT_STATES, [None], S.IMAGE_SNAPSHOT_PENDING, ('instance_snapshot', 'snapshot'), None, False, False),
     Action('backup', 'backup', 'createBackup', 'createBackup', 'os_compute_api:os-create-backup',
            _SNAPSHOT_STATES, [None], S.IMAGE_BACKUP, ('instance_snapshot', 'backup'), None, False, False),
+    # Nova's shelve, shelveOffload and unshelve (compute/shelve.py): shelve powers the guest off and snapshots its
+    # root disk into '<name>-shelved' (SHELVED), then, with shelved_offload_time 0, offloads it: the domain and
+    # instance directory go and the claim is released (SHELVED_OFFLOADED, no host). Unshelve schedules again and
+    # spawns from that image (or just starts a server still SHELVED on its host), then deletes the image.
+    Action('shelve', 'shelve', 'shelve', 'shelve', 'os_compute_api:os-shelve:shelve',
+           _SNAPSHOT_STATES, [None], S.SHELVING, ('instance_snapshot', 'shelve'), S.SHELVED, True, False),
+    Action('shelve_offload', 'shelve_offload', 'shelveOffload', 'shelveOffload', 'os_compute_api:os-shelve:shelve_offload',
+           [S.SHELVED], [None], S.SHELVING_OFFLOADING, ('instance', 'absent'), S.SHELVED_OFFLOADED, True, False),
+    Action('unshelve', 'unshelve', 'unshelve', 'unshelve', 'os_compute_api:os-shelve:unshelve',
+           [S.SHELVED, S.SHELVED_OFFLOADED], [None], S.UNSHELVING, ('instance', 'running'), S.ACTIVE, True, False),
     # A read of the host (Nova's get_console_output): any state with a host, no lock, nothing recorded.
     Action('console_output', 'console_output', None, 'os-getConsoleOutput', 'os_compute_api:os-console-output',
            None, None, None, ('console_log', 'read'), None, False, False),
@@ -131,7 +141,7 @@ RESET_STATES = {'active': S.ACTIVE, 'error': S.ERROR}
 
 # Actions whose host call does more than reach a power state (a new disk, a rescue domain): never a way to a
 # desired state, and their results (RESCUED) are no state a host is asked to confirm.
-NOT_A_POWER_STATE = ('rebuild', 'rescue', 'unrescue')
+NOT_A_POWER_STATE = ('rebuild', 'rescue', 'unrescue', 'shelve', 'shelve_offload', 'unshelve')
 
 # What the host is asked to confirm for a server at rest in each vm_state (drift is repaired there).
 HOST_STATE_FOR_VM_STATE = dict((r.result, r.host_call[1]) for r in _ROWS
@@ -151,11 +161,37 @@ ACTION_FOR_TASK_STATE.update({S.IMAGE_SNAPSHOT: 'snapshot', S.IMAGE_PENDING_UPLO
 # Actions whose host call makes an image (compute/snapshot.py records them).
 SNAPSHOT_ACTIONS = ('snapshot', 'backup')
 
+# shelve's later steps; its offload and unshelve (compute/shelve.py records all three)
+ACTION_FOR_TASK_STATE.update({S.SHELVING_IMAGE_PENDING_UPLOAD: 'shelve', S.SHELVING_IMAGE_UPLOADING: 'shelve'})
+SHELVE_ACTIONS = ('shelve', 'shelve_offload', 'unshelve')
+
+
+def action_in_flight(instance):
+    """The action whose host call was in flight for ``instance`` (its task_state), None when there is none.
+
+    An unshelve spawns (or powers on) in the same task states as a boot or a start: the vm_state tells them apart.
+    """
+    if instance['vm_state'] == S.BUILDING:
+        return 'create'
+    if instance['vm_state'] in (S.SHELVED, S.SHELVED_OFFLOADED) and instance['task_state'] in (
+            S.UNSHELVING, S.SPAWNING, S.POWERING_ON):
+        return 'unshelve'
+    return ACTION_FOR_TASK_STATE.get(instance['task_state'])
+
 
 def event_name(action):
     """Nova's instance action name for ``action`` (itself for the internal ``sync``)."""
     row = ACTIONS.get(action)
     return row.event if row else action
+
+
+# Nova's compute event names that are not 'compute_<instance action>_instance' (the compute manager's method)
+_COMPUTE_EVENTS = {'shelve_offload': 'compute_shelve_offload_instance'}
+
+
+def compute_event(action):
+    """The compute host's event of ``action`` (``openstack server event show``): compute_<method>."""
+    return _COMPUTE_EVENTS.get(action) or 'compute_%s_instance' % event_name(action)
 
 
 def result_vm_state(action):

@@ -288,7 +288,7 @@ def _unique(items):
 
 # ---- scheduling and the host call ----------------------------------------
 
-def _request_spec(instance, uuids, exclude_hosts):
+def scheduler_request(instance, uuids, exclude_hosts):
     """The scheduler's request for ``uuids`` (all made from one create request, like ``instance``)."""
     count = max(len(uuids), 1)
     return {
@@ -327,7 +327,7 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
         if inst['vm_state'] != S.BUILDING or inst['task_state'] != S.SCHEDULING:
             raise InstanceInvalidState('instance %s is not waiting to be scheduled (vm_state %s, task_state %s)'
                                        % (inst['uuid'], inst['vm_state'], inst['task_state']), field='server')
-    spec = _request_spec(pending[0], instance_uuids, exclude_hosts)
+    spec = scheduler_request(pending[0], instance_uuids, exclude_hosts)
     with store.begin() as conn:
         for inst in pending:
             instances.event_start(conn, inst['uuid'], request_id, 'conductor_schedule_and_build_instances')
@@ -376,7 +376,7 @@ def plan_hosts(store, request, context, count, scheduler_config=None):
             'availability_zone': request.get('availability_zone'),
             'scheduler_hints': request.get('scheduler_hints') or {}, 'system_metadata': {},
             'project_id': context.project_id}
-    spec = _request_spec(fake, ['planned'] * count, None)
+    spec = scheduler_request(fake, ['planned'] * count, None)
     spec['consumer_uuids'] = []
     result = manager.select_destinations(store, spec, scheduler_config or {}, claim=False)
     return [selection['host'] for selection in result['selections']]
@@ -392,10 +392,10 @@ def _fail_build(conn, inst, request_id, error, event):
     instances.add_fault(conn, inst['uuid'], message, code=getattr(error, 'code', 500), details=details,
                         host=inst.get('host'))
     instances.event_finish(conn, inst['uuid'], request_id, event, result='Error', traceback=message)
-    _release(conn, inst['uuid'])
+    release_claims(conn, inst['uuid'])
 
 
-def _release(conn, consumer_uuid):
+def release_claims(conn, consumer_uuid):
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import claims
     claims.release_in(conn, consumer_uuid)
 
@@ -429,6 +429,10 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         # the image it made is imported (or discarded) before the task state ends
         from ansible_collections.novalite.compute.plugins.module_utils.compute import snapshot
         return snapshot.finish(store, ident, action, request_id, host_result, error)
+    if action in action_table.SHELVE_ACTIONS:
+        # shelve's image import, offload's released claim, unshelve's image deletion (compute/shelve.py)
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
+        return shelve.finish(store, ident, action, request_id, host_result, error)
     if action in action_table.READ_ONLY:
         # a read of the host (console output): nothing to record
         result = instances.get(store, ident, include_deleted=True)
@@ -441,7 +445,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
                              scheduler_config, live_state)
     with store.begin() as conn:
         inst = instances.get(store, ident, include_deleted=True, conn=conn)
-        event = BUILD_EVENT if action == 'create' else 'compute_%s_instance' % action_table.event_name(action)
+        event = BUILD_EVENT if action == 'create' else action_table.compute_event(action)
         if failed:
             failure = error if error is not None else host_result
             if action == 'sync':
@@ -460,14 +464,22 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
                                        traceback=fault_message(failure))
             return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
         if action in action_table.DELETE_ACTIONS:
+            shelved = dict(inst, system_metadata=dict(inst.get('system_metadata') or {}))
             instance_ports.deallocate(conn, inst['uuid'])
             instances.mark_deleted(conn, inst['uuid'])
             consoles.delete_for_instance(conn, inst['uuid'])   # Nova's _clean_instance_console_tokens
-            _release(conn, inst['uuid'])
+            release_claims(conn, inst['uuid'])
             conn.execute(table('server_group_members').delete().where(
                 table('server_group_members').c.instance_uuid == inst['uuid']))
             instances.event_finish(conn, inst['uuid'], request_id, event, host=inst.get('host'))
-            return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
+            deleted = instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
+    if action in action_table.DELETE_ACTIONS:
+        # a shelved server's shelve image goes with it (Nova's API delete); after the row's transaction
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
+        shelve.drop_image(store, shelved)
+        return deleted
+    with store.begin() as conn:
+        inst = instances.get(store, ident, include_deleted=True, conn=conn)
         values = {'task_state': None}
         if action_table.result_vm_state(action):
             values['vm_state'] = action_table.result_vm_state(action)
@@ -515,7 +527,7 @@ def _build_failed(store, ident, request_id, failure, scheduler_config, live_stat
             return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
         instances.event_finish(conn, inst['uuid'], request_id, BUILD_EVENT, result='Error',
                                traceback='Build on %s failed, rescheduling: %s' % (host, message), host=host)
-        _release(conn, inst['uuid'])
+        release_claims(conn, inst['uuid'])
         retry = {'num_attempts': retry['num_attempts'] + 1, 'hosts': retry['hosts'] + [host]}
         system_metadata = dict(inst.get('system_metadata') or {}, retry=retry)
         instances.update(store, inst['uuid'], conn=conn, vm_state=S.BUILDING, task_state=S.SCHEDULING,

@@ -83,11 +83,14 @@ def usage(conn, project_id, user_id=None):
     """What the project uses now: live instances, their vCPUs and RAM (flavor snapshots), keypairs, groups."""
     inst = table('instances')
     # a soft-deleted server (waiting to be reclaimed) no longer counts, as Nova's queued_for_delete
-    rows = conn.execute(sa.select(inst.c.flavor).where(inst.c.project_id == project_id)
+    rows = conn.execute(sa.select(inst.c.flavor, inst.c.vm_state).where(inst.c.project_id == project_id)
                         .where(inst.c.deleted == 0).where(inst.c.vm_state != states.SOFT_DELETED)).fetchall()
+    # a shelved-offloaded server holds no host's resources: it counts as an instance, not its cores and RAM
+    # (Nova counting cores and RAM from placement, where its allocation is gone)
+    placed = [r for r in rows if r.vm_state != states.SHELVED_OFFLOADED]
     used = {'instances': len(rows),
-            'cores': sum(int((r.flavor or {}).get('vcpus') or 0) for r in rows),
-            'ram': sum(int((r.flavor or {}).get('memory_mb') or 0) for r in rows)}
+            'cores': sum(int((r.flavor or {}).get('vcpus') or 0) for r in placed),
+            'ram': sum(int((r.flavor or {}).get('memory_mb') or 0) for r in placed)}
     groups = table('server_groups')
     used['server_groups'] = conn.execute(sa.select(sa.func.count()).select_from(groups)
                                          .where(groups.c.project_id == project_id)).scalar() or 0
@@ -161,6 +164,17 @@ def check_create(conn, project_id, flavor, count, min_count=None):
             raise QuotaExceeded(_over_message(resource, wanted, used[resource], limit[resource]), field=resource)
     raise QuotaExceeded('Quota exceeded: cannot run %d more instances of this type.' % min_count,
                         field='instances')   # pragma: no cover - one of the resources is always over
+
+
+def check_unshelve(conn, project_id, flavor):
+    """An offloaded server's cores and RAM must fit again before it is unshelved (Nova's
+    _check_quota_unshelve_offloaded: deltas instances 0, cores and RAM of its flavor); QuotaExceeded (403)."""
+    lock_project(conn, project_id)
+    limit = limits(conn, project_id)
+    used = usage(conn, project_id)
+    for resource, wanted in (('cores', int(flavor.get('vcpus') or 0)), ('ram', int(flavor.get('memory_mb') or 0))):
+        if limit[resource] != UNLIMITED and wanted and used[resource] + wanted > limit[resource]:
+            raise QuotaExceeded(_over_message(resource, wanted, used[resource], limit[resource]), field=resource)
 
 
 def check_injected_files(conn, project_id, files):

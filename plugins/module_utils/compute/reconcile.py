@@ -57,6 +57,8 @@ DEFAULT_GRACE = 3600
 # the power state does not say which, so the server stays in ERROR (as Nova leaves a failed one), from which
 # a rescue (finding it rescued) or a hard reboot (the stored original domain) brings it back.
 _LAYOUT_UNKNOWN = ('rescue', 'unrescue')
+# A failed offload or unshelve leaves the server shelved (on its host, or offloaded with no host), as Nova.
+_KEEPS_VM_STATE = ('shelve_offload', 'unshelve')
 # The vm_state a domain's power state says the server is in (Nova's _sync_instance_power_state).
 _VM_STATE_FOR_POWER = {S.RUNNING: S.ACTIVE, S.PAUSED_POWER: S.PAUSED, S.SUSPENDED_POWER: S.SUSPENDED,
                        S.SHUTDOWN: S.STOPPED, S.CRASHED: S.STOPPED}
@@ -92,8 +94,7 @@ def stale_task_states(store, host, grace=DEFAULT_GRACE):
         with store.read() as conn:
             if request_id and _owned(conn, inst, request_id, horizon):
                 continue
-        action = 'create' if inst['vm_state'] == S.BUILDING else action_table.ACTION_FOR_TASK_STATE.get(
-            inst['task_state'])
+        action = action_table.action_in_flight(inst)
         out.append({'uuid': inst['uuid'], 'name': inst['display_name'], 'vm_state': inst['vm_state'],
                     'task_state': inst['task_state'], 'host': inst['host'], 'action': action,
                     'request_id': request_id})
@@ -123,11 +124,19 @@ def clear_stale(store, stale, by_uuid, host):
         elif item['action'] in action_table.DELETE_ACTIONS and dom is None and item['host'] in (host, None):
             conductor.record_result(store, item['uuid'], item['action'], item['request_id'],
                                     host_result={'changed': True})
+        elif item['action'] == 'shelve_offload' and dom is None and item['host'] == host:
+            # the domain is gone from its host: the offload was done (its claim is released now)
+            conductor.record_result(store, item['uuid'], item['action'], item['request_id'],
+                                    host_result={'changed': True})
+        elif item['action'] == 'unshelve' and dom is not None and dom['power_state'] == S.RUNNING:
+            # the guest runs: the unshelve was done (its shelve image is deleted now)
+            conductor.record_result(store, item['uuid'], item['action'], item['request_id'],
+                                    host_result={'changed': True, 'power_state': S.RUNNING})
         else:
             power = dom['power_state'] if dom else S.NOSTATE
             conductor.record_result(store, item['uuid'], item['action'], item['request_id'],
                                     host_result={'failed': True, 'msg': message, 'power_state': power})
-            if item['action'] not in action_table.DELETE_ACTIONS + _LAYOUT_UNKNOWN:
+            if item['action'] not in action_table.DELETE_ACTIONS + _LAYOUT_UNKNOWN + _KEEPS_VM_STATE:
                 vm_state = _VM_STATE_FOR_POWER.get(power, S.ERROR) if dom else S.ERROR
                 instances.update(store, item['uuid'], expected_task_state=None, vm_state=vm_state)
         done.append(dict(item, fault=message))

@@ -58,7 +58,7 @@ def begin_action(store, ident, action, context, reason=None):
         if action in action_table.DELETE_ACTIONS and not inst['host']:
             # Nova's local delete: never reached a host, nothing to tear down there.
             return inst, None
-        instances.event_start(conn, inst['uuid'], context.request_id, 'compute_%s_instance' % row.event,
+        instances.event_start(conn, inst['uuid'], context.request_id, action_table.compute_event(action),
                               host=inst['host'])
         return inst, host_calls.build(conn, inst, action, context.request_id)
 
@@ -106,11 +106,14 @@ def console_output(store, ident, context, length=None):
 
 def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=None, check_mode=False,
           rebuild_request=None, length=None, scheduler_config=None, enforce_quota=False, rescue_image=None,
-          image_request=None, image_store=None, image_limits=None):
+          image_request=None, image_store=None, image_limits=None, unshelve_request=None, offload_time=0,
+          host_allowed=True):
     """Check and record the action ``verb``; returns {server, host_call, request_id, action}.
 
     ``rebuild_request``: the rebuild's image and options (compute/rebuild.py FIELDS); ``length``: the
-    console output's lines; ``rescue_image``: the image a rescue boots (None: the server's own).
+    console output's lines; ``rescue_image``: the image a rescue boots (None: the server's own);
+    ``unshelve_request``: an unshelve's availability_zone / host; ``offload_time``: nova.conf's
+    shelved_offload_time for a shelve (0: offloaded at once); ``host_allowed``: an unshelve may name a host.
     """
     action = action_table.action_for(verb, reboot_type)
     out = {'server': None, 'host_call': None, 'request_id': context.request_id, 'action': action}
@@ -146,6 +149,22 @@ def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=No
         else:
             out['server'], out['host_call'], out['image'] = snapshot.begin(
                 store, ident, action, context, image_request, image_store, enforce_quota, image_limits)
+        return out
+    if action in ('shelve', 'unshelve'):
+        # compute/shelve.py: a shelve's image (``image_store``, ``image_limits``) is in the answer's ``image``;
+        # an unshelve of an offloaded server is scheduled (and claimed) here, as Nova's conductor
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
+        if action == 'shelve' and check_mode:
+            out['server'] = shelve.check_shelve(store, ident, context)
+        elif action == 'shelve':
+            out['server'], out['host_call'], out['image'] = shelve.begin_shelve(
+                store, ident, context, image_store, image_limits, offload_time)
+        elif check_mode:
+            out['server'] = shelve.check_unshelve(store, ident, context, unshelve_request, enforce_quota,
+                                                  host_allowed)[0]
+        else:
+            out['server'], out['host_call'] = shelve.begin_unshelve(
+                store, ident, context, unshelve_request, enforce_quota, scheduler_config, host_allowed)
         return out
     if check_mode:
         out['server'] = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
@@ -212,3 +231,11 @@ def reports_from_loop_result(loop_result, request_id=None):
         whole.setdefault('failed', True)
         results = [whole] * len(calls)
     return [report_from_loop_result(dict(result, item=call), request_id) for call, result in zip(calls, results)]
+
+
+def resume_call(store, call):
+    """The host call a taken-over job runs now: the step its instance reached (a shelve's offload), else ``call``."""
+    if call.get('action') in action_table.SHELVE_ACTIONS:
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
+        return shelve.resume_call(store, call)
+    return call

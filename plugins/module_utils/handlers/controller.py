@@ -281,12 +281,19 @@ def server_action(call):
     if p['action'] in ('snapshot', 'backup'):
         keys = ('name', 'metadata', 'backup_type', 'rotation') if p['action'] == 'backup' else ('name', 'metadata')
         image_request = dict((k, p[k]) for k in keys if p[k] is not None)
+    unshelve_request = {}
+    if p['action'] == 'unshelve':
+        if p['availability_zone'] is not None:
+            unshelve_request['availability_zone'] = p['availability_zone'] or None   # '': unpin (2.91's null)
+        if p['host']:
+            unshelve_request['host'] = p['host']
     result = server_actions.start(call.store, p['server'], p['action'], call.context(),
                                   reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['state'],
                                   check_mode=call.check_mode, rebuild_request=rebuild_request, length=p['length'],
                                   scheduler_config=p['scheduler'], image_request=image_request,
                                   image_store=p['image_store'],
-                                  rescue_image=p['image'] if p['action'] == 'rescue' else None)
+                                  rescue_image=p['image'] if p['action'] == 'rescue' else None,
+                                  unshelve_request=unshelve_request, offload_time=p['shelved_offload_time'])
     # a console read changes nothing
     return dict(result, changed=result['action'] != 'console_output')
 

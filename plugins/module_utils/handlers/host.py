@@ -323,12 +323,20 @@ def instance_snapshot(call):
         if call.check_mode:
             return {'changed': there}
         return {'changed': snapshot.remove_staging(settings['instances_path'], image_id)}
+    timeout = _shutdown_timeout(p)
     conn = connection.open_connection(settings['libvirt_uri'])
     try:
         if call.check_mode:
             driver.require_domain(conn, uuid)
             return {'changed': True}
+        stopped = {}
+        if p['power_off']:
+            # Nova's shelve: _power_off_instance, then the snapshot of the shut-off disk
+            driver.require_domain(conn, uuid)
+            stopped = driver.ensure_state(conn, {'uuid': uuid}, settings, 'stopped', False, timeout)
         out = driver.snapshot(conn, uuid, settings['instances_path'], image_id, p['live'])
+        if 'clean_shutdown' in stopped:
+            out['clean_shutdown'] = stopped['clean_shutdown']
     finally:
         conn.close()
     return dict(out, changed=True)

@@ -130,6 +130,12 @@ def _live_copy(dom, root, delta):
     _qemu_img(args + [delta, str(vsize)])
     os.chmod(delta, 0o666)   # QEMU (libvirt-qemu) writes it; the directory keeps others out
     dest_xml = "<disk type='file'><driver type='qcow2'/><source file='%s'/></disk>" % delta
+    try:
+        if dom.blockJobInfo(root['target'], 0):
+            # a mirror left by a snapshot whose process was killed (a crashed job worker): it is ended first
+            dom.blockJobAbort(root['target'], 0)
+    except libvirt.libvirtError:
+        pass
     flags = (libvirt.VIR_DOMAIN_BLOCK_COPY_SHALLOW | libvirt.VIR_DOMAIN_BLOCK_COPY_REUSE_EXT
              | libvirt.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB)
     dom.blockCopy(root['target'], dest_xml, None, flags)

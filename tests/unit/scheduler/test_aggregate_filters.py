@@ -363,5 +363,5 @@ def test_conductor_requests_carry_project_and_image_id():
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor
     instance = {'flavor': {'vcpus': 1, 'memory_mb': 64, 'root_gb': 1}, 'project_id': 'p1',
                 'image': {'id': 'img-1', 'properties': {'os_distro': 'linux'}}}
-    spec = manager.build_spec(conductor._request_spec(instance, ['11111111-1111-1111-1111-111111111111'], None))
+    spec = manager.build_spec(conductor.scheduler_request(instance, ['11111111-1111-1111-1111-111111111111'], None))
     assert (spec.project_id, spec.image_id, spec.image_properties) == ('p1', 'img-1', {'os_distro': 'linux'})
