@@ -601,7 +601,7 @@ def _compute_ops(version):
             '(2.6+; spice, mks and rdp are not served: 400)',
             ok(200, 'The console URL', wrapped('remote_console', obj(
                 {'protocol': string(), 'type': string(), 'url': string()}, required=['protocol', 'type', 'url']))),
-            body=from_jsonschema(remote_consoles_schemas.create(api_version.MAX_VERSION[1])), params=server_id,
+            body=from_jsonschema(remote_consoles_schemas.create(version[1])), params=server_id,
             errors=(409,))},
         c + '/servers/{server_id}/ips': {'get': op('A server\'s addresses by network', ok(200, 'Addresses', wrapped(
             'addresses', {'type': 'object', 'additionalProperties': array(ref('Address'))})), params=server_id)},

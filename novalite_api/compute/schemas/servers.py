@@ -242,7 +242,8 @@ def action(version=None):
     newest when None)."""
     from novalite_api.compute.api_version import MAX_VERSION
     from novalite_api.compute.schemas import remote_consoles
-    arguments = dict(ACTIONS, rebuild=rebuild(version or MAX_VERSION))
+    version = version or MAX_VERSION
+    arguments = dict(ACTIONS, rebuild=rebuild(version), unshelve=unshelve(version) or SHELVE)
     arguments.update(remote_consoles.ACTIONS)   # the old console actions (until 2.5)
     return {'oneOf': [{'type': 'object', 'properties': {name: argument}, 'required': [name],
                        'additionalProperties': False} for name, argument in sorted(arguments.items())]}
