@@ -103,6 +103,9 @@ def recorded(tmp_path_factory):
           'domain_xml': '<domain/>', 'invocation': {'module_args': {}}}
     rec('server_report', {'loop_results': [ok], 'request_id': call.get('request_id')})
     rec('server_report', {'loop_results': [ok]}, check_mode=True)
+    rec('console', {'server': 'vm1'})   # the check and the host call
+    rec('console', {'server': 'vm1', 'ports': {'changed': False, 'vnc': {'host': '127.0.0.1', 'port': 5900},
+                                               'serial': [{'host': '127.0.0.1', 'port': 10000}]}})
     rec('server_info', {'server': 'vm1'})
     rec('server_info', {})
     rec('server_action', {'server': 'vm1', 'action': 'console_output', 'length': 10})
