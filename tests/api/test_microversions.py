@@ -290,14 +290,18 @@ def test_invalid_status_filter_is_400_from_2_38(http, admin_token):
     assert len(body['servers']) >= 1
 
 
+def _vif(address, mac):
+    """A server's network info with one port on network 'private' (Nova's VIF shape, network/instance_ports.py)."""
+    return [{'id': 'port-%s' % mac[-2:], 'address': mac, 'network': {'label': 'private', 'subnets': [
+        {'ips': [{'address': address, 'type': 'fixed', 'floating_ips': []}]}]}}]
+
+
 def test_ip6_filter_for_members_from_2_5(api, http):
     from test_compute_endpoints import make_server, new_project, forget_servers
     project = new_project(api, http, unlimited=True)
     try:
-        v6 = make_server(api, project, network_info=[{'ip': 'fd00::42', 'mac': 'fa:16:3e:00:00:42',
-                                                      'network': 'private'}])
-        v4 = make_server(api, project, network_info=[{'ip': '10.9.8.7', 'mac': 'fa:16:3e:00:00:43',
-                                                      'network': 'private'}])
+        v6 = make_server(api, project, network_info=_vif('fd00::42', 'fa:16:3e:00:00:42'))
+        v4 = make_server(api, project, network_info=_vif('10.9.8.7', 'fa:16:3e:00:00:43'))
         _s, _h, body = http.call('GET', '/compute/v2.1/servers?ip6=fd00::4', headers=_v('2.5'),
                                  token=project['token'])
         assert [s['id'] for s in body['servers']] == [v6['uuid']]
