@@ -55,6 +55,7 @@ __metaclass__ = type
 
 import base64
 import datetime
+import functools
 import hashlib
 import itertools
 import json
@@ -119,7 +120,13 @@ def _sealer(cfg):
     Job secrets (admin passwords) cross the store sealed with it, so what a database keeps (rows, freed pages,
     binary logs, backups) never holds one in the clear; a worker opens them just before the run that needs them.
     """
-    secret = config_mod.read_secret(cfg['secret_key_file'])
+    return _sealer_for(cfg['secret_key_file'])
+
+
+@functools.lru_cache(maxsize=4)
+def _sealer_for(path):
+    # read once per process, as the app reads the token key once at start (not again for every boot)
+    secret = config_mod.read_secret(path)
     return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b'novalite job secrets\0' + secret).digest()))
 
 
