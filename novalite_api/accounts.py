@@ -24,6 +24,8 @@ import uuid
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     Conflict, InvalidInput, NotFound, NovaliteError)
 from ansible_collections.novalite.compute.plugins.module_utils.store import engine
+from ansible_collections.novalite.compute.plugins.module_utils.compute import context as playbook_context
+from ansible_collections.novalite.compute.plugins.module_utils.store import schema
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
 try:
@@ -207,6 +209,8 @@ def bootstrap(store, admin_password, project_name='admin', user_name='admin'):
     """keystone-manage bootstrap: the roles, project admin, user admin with role admin. Idempotent."""
     _check_password_value(admin_password)
     ensure_roles(store)
+    with store.read() as conn:
+        first = conn.execute(sa.select(table('projects').c.id).limit(1)).first() is None
     try:
         project = get_project(store, project_name)
     except NotFound:
@@ -216,7 +220,38 @@ def bootstrap(store, admin_password, project_name='admin', user_name='admin'):
     except NotFound:
         user = create_user(store, user_name, admin_password, default_project=project['id'])
     assign_role(store, user['id'], project['id'], 'admin')
+    if first:
+        adopt_playbook_rows(store, project['id'], user['id'])
     return {'project': project, 'user': user}
+
+
+# Columns that name a project or a user (images: Glance's owner); the identity tables are not among them, nor
+# api_jobs (its owner is a process).
+_PROJECT_COLUMNS = ('project_id', 'owner')
+_USER_COLUMNS = ('user_id',)
+_NOT_ADOPTED = ('projects', 'users', 'roles', 'role_assignments', 'revoked_tokens', 'api_jobs')
+
+
+def adopt_playbook_rows(store, project_id, user_id):
+    """Give the admin project and user their rows made before the first bootstrap.
+
+    Playbooks used without the REST shim act as the literal project and user id ``admin``
+    (compute/context.py); the bootstrap then makes the admin project with a new id. Rows still
+    naming ``admin`` become the new admin project's and user's, so the API's admin sees them in
+    its own project. Returns {table: rows changed}."""
+    renames = [(name, playbook_context.ADMIN_PROJECT, project_id) for name in _PROJECT_COLUMNS]
+    renames += [(name, playbook_context.ADMIN_USER, user_id) for name in _USER_COLUMNS]
+    changed = {}
+    with store.begin() as conn:
+        for tbl in schema.metadata.sorted_tables:
+            if tbl.name in _NOT_ADOPTED:
+                continue
+            for name, literal, new in renames:
+                if name in tbl.c:
+                    count = conn.execute(tbl.update().where(tbl.c[name] == literal).values({name: new})).rowcount
+                    if count:
+                        changed[tbl.name] = changed.get(tbl.name, 0) + count
+    return changed
 
 
 # ---- authentication and tokens -------------------------------------------------------------------

@@ -42,6 +42,9 @@ DEFAULTS = {
     'job_timeout': 1800,           # seconds before ansible-runner stops a job
     'boot_batch_window_ms': 150,   # boots queued within this window share one ansible run
     'heartbeat_interval': 30,      # seconds between register_hosts runs (0 = never)
+    # nova.conf's service_down_time: a compute host whose last heartbeat is older is down (os-services,
+    # os-hypervisors, availability zones, the scheduler of the jobs); keep it above the hosts' report interval
+    'service_down_time': 60,
     # nova.conf's reclaim_instance_interval: > 0 makes a delete a soft delete (the guest powered off and kept,
     # `restore` brings it back) reclaimed this many seconds later by a worker; 0 deletes at once.
     'reclaim_instance_interval': 0,
@@ -49,6 +52,12 @@ DEFAULTS = {
     # after that many seconds (a worker looks every shelved_poll_interval seconds), < 0 never.
     'shelved_offload_time': 0,
     'shelved_poll_interval': 3600,
+    # nova.conf's allow_resize_to_same_host: a resize may stay on its host (a cold migration never does)
+    'allow_resize_to_same_host': False,
+    # nova.conf's resize_confirm_window: > 0 confirms a resize left in VERIFY_RESIZE that many seconds (a worker
+    # looks every resize_poll_interval seconds); 0 never
+    'resize_confirm_window': 0,
+    'resize_poll_interval': 60,
     # Workers hold the jobs they run with a lease renewed every job_lease_renew_seconds; a job whose
     # lease expired (or whose worker is gone, on the same machine) is taken over by another worker.
     'job_lease_seconds': 15,
@@ -89,8 +98,10 @@ DEFAULTS = {
 _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads': (1, 64),
          'job_concurrency': (1, 64), 'artifacts_keep': (1, 100000), 'job_timeout': (10, 86400),
          'boot_batch_window_ms': (0, 10000), 'heartbeat_interval': (0, 86400),
+         'service_down_time': (1, 86400),
          'reclaim_instance_interval': (0, 10 * 365 * 86400),
          'shelved_offload_time': (-1, 10 * 365 * 86400), 'shelved_poll_interval': (1, 86400),
+         'resize_confirm_window': (0, 10 * 365 * 86400), 'resize_poll_interval': (1, 86400),
          'max_request_body_size': (1024, 1 << 30), 'image_size_cap': (1, 1 << 63), 'job_lease_seconds': (2, 3600),
          'job_lease_renew_seconds': (1, 1800), 'job_poll_ms': (10, 60000), 'accepted_grace_seconds': (30, 86400),
          'password_length': (4, 255), 'console_proxy_port': (1, 65535), 'console_token_ttl': (0, 7 * 86400)}

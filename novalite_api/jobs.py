@@ -233,6 +233,14 @@ class JobQueue(object):
         from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
         return self._as_admin(shelve.offload_due(self.store, offload_time, now), 'shelve_offload')
 
+    def confirm_due(self, window, now=None):
+        """Confirm the resizes left in VERIFY_RESIZE longer than ``window`` seconds (Nova's _poll_unconfirmed_resizes).
+
+        Each is a confirmResize as an admin: its compare-and-set on the task state lets one worker of several win.
+        """
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import resize
+        return self._as_admin(resize.confirm_due(self.store, window, now), 'confirm_resize')
+
     def enqueue_boot(self, ident, instance_uuids, secrets=None):
         self._enqueue(ident, instance_uuids=list(instance_uuids), extravars=_with_secrets(self.cfg, {}, secrets))
 
@@ -277,6 +285,7 @@ class JobRunner(object):
         self._stop = threading.Event()
         self._started = False
         self._claimer = None
+        self._renewer = None
         # The scheduler's host state, loaded once and then kept current from the store's change
         # counter (every worker's claims, reports, heartbeats): a decision costs the hosts that moved.
         self.host_state = LiveHostState()
@@ -411,7 +420,10 @@ class JobRunner(object):
     def _renew_loop(self):
         # Until stopped and idle: jobs still running after stop() keep their leases.
         while not (self._stop.is_set() and not self._owned):
-            time.sleep(self.cfg['job_lease_renew_seconds'])
+            if self._stop.is_set():
+                time.sleep(self.cfg['job_lease_renew_seconds'])
+            else:
+                self._stop.wait(self.cfg['job_lease_renew_seconds'])   # a stop with nothing in hand ends it at once
             try:
                 self.renew()
             except Exception:  # pylint: disable=broad-except
@@ -485,7 +497,8 @@ class JobRunner(object):
         if to_schedule:
             # Writes task_state scheduling -> block_device_mapping -> spawning, or ERROR + fault (NoValidHost).
             prepared = conductor.schedule_and_prepare(self.store, to_schedule, job['request_id'],
-                                                      live_state=self.host_state)
+                                                      live_state=self.host_state,
+                                                      scheduler_config={'service_down_time': self.cfg['service_down_time']})
             calls.extend(prepared['builds'])
         return calls
 
@@ -611,7 +624,8 @@ class JobRunner(object):
     def _record(self, call, result, reschedules, artifacts):
         try:
             row = conductor.record_result(self.store, call['server'], call['action'], call['request_id'],
-                                          host_result=result, live_state=self.host_state)
+                                          host_result=result, live_state=self.host_state,
+                                          scheduler_config={'service_down_time': self.cfg['service_down_time']})
         except Exception:  # pylint: disable=broad-except
             LOG.exception('recording %s of %s failed', call['action'], call['server'])
             row = {}
@@ -706,6 +720,15 @@ class JobRunner(object):
             except Exception:  # pylint: disable=broad-except
                 LOG.exception('offloading shelved servers failed')
 
+    def _confirm_loop(self):
+        window = self.cfg['resize_confirm_window']
+        queue = JobQueue(self.cfg, self.store)
+        while not self._stop.wait(min(self.cfg['resize_poll_interval'], window)):
+            try:
+                queue.confirm_due(window)
+            except Exception:  # pylint: disable=broad-except
+                LOG.exception('confirming resized servers failed')
+
     # ---- start, stop ----------------------------------------------------------------------------
 
     def start(self):
@@ -718,13 +741,16 @@ class JobRunner(object):
         LOG.info('worker %s started', self.owner)
         self._claimer = threading.Thread(target=self._claim_loop, name='nl-claim', daemon=True)
         self._claimer.start()
-        threading.Thread(target=self._renew_loop, name='nl-lease', daemon=True).start()
+        self._renewer = threading.Thread(target=self._renew_loop, name='nl-lease', daemon=True)
+        self._renewer.start()
         if self.cfg['heartbeat_interval']:
             threading.Thread(target=self._heartbeat_loop, name='nl-heartbeat', daemon=True).start()
         if self.cfg['reclaim_instance_interval']:
             threading.Thread(target=self._reclaim_loop, name='nl-reclaim', daemon=True).start()
         if self.cfg['shelved_offload_time'] > 0:
             threading.Thread(target=self._offload_loop, name='nl-offload', daemon=True).start()
+        if self.cfg['resize_confirm_window'] > 0:
+            threading.Thread(target=self._confirm_loop, name='nl-confirm', daemon=True).start()
 
     def stop(self, wait=False):
         """Claim nothing more; with ``wait``, return when the jobs in hand are done (their leases renewed)."""
@@ -734,6 +760,8 @@ class JobRunner(object):
                 self._claimer.join()
             self._work.shutdown(wait=True)
             self._runs.shutdown(wait=True)
+            if self._renewer is not None:
+                self._renewer.join()
 
 
 # ---- helpers ------------------------------------------------------------------------------------

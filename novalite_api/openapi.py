@@ -29,14 +29,23 @@ from novalite_api.compute.schemas import flavor_access as flavor_access_schemas
 from novalite_api.compute.schemas import flavors as flavors_schemas
 from novalite_api.compute.schemas import keypairs as keypairs_schemas
 from novalite_api.compute.schemas import quota_sets as quota_sets_schemas
+from novalite_api.compute.schemas import quota_classes as quota_classes_schemas
+from novalite_api.compute import removed as removed_apis
+from novalite_api.compute import hosts as hosts_api
+from novalite_api.compute import security_groups as sg_api
+from novalite_api.compute import floating_ips as fip_api
+from novalite_api.compute import server_migrations
 from novalite_api.compute.schemas import aggregates as aggregates_schemas
 from novalite_api.compute.schemas import server_groups as server_groups_schemas
 from novalite_api.compute.schemas import services as services_schemas
 from novalite_api.compute.schemas import remote_consoles as remote_consoles_schemas
 from novalite_api.compute.server_shares import CREATE as server_shares_schema
+from novalite_api.compute import volume_attachments
 from novalite_api.compute.schemas import server_metadata as server_metadata_schemas
 from novalite_api.compute.schemas import server_tags as server_tags_schemas
 from novalite_api.compute.schemas import servers as servers_schemas
+from novalite_api.compute.schemas import server_external_events as external_events_schemas
+from novalite_api.compute.instance_usage_audit_log import AUDIT_PERIOD
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
 
 try:
@@ -203,6 +212,10 @@ def from_jsonschema(schema):
     types = [types] if isinstance(types, str) else list(types)
     nullable = 'null' in types
     alternatives = [alt for alt in (_for_type(schema, t) for t in types if t != 'null') if alt is not None]
+    if not alternatives:
+        # only null (Nova's {"force_complete": null}): OpenAPI 3.0 has no null type
+        out.update(enum=[None], nullable=True)
+        return out
     if len(alternatives) == 1:
         out.update(alternatives[0])
     else:
@@ -452,6 +465,10 @@ def both(*dicts):
 
 _REQUEST_ID = {'x-openstack-request-id': {'schema': string(pattern='^req-'), 'description': 'req-<uuid>'}}
 _LIMIT_MARKER = [query('limit', integer(minimum=0)), query('marker')]
+# a migration row (os-migrations, servers/{id}/migrations): Nova's fields, some only at later microversions
+_MIGRATION = obj({'id': integer(), 'status': string(), 'source_compute': nullable(string()),
+                  'dest_compute': nullable(string()), 'created_at': string(), 'updated_at': nullable(string())})
+
 # os-simple-tenant-usage's period: Nova's three time spellings, missing = now
 _USAGE_PERIOD = [query('start', description='period start (UTC)'), query('end', description='period end (UTC)')]
 
@@ -516,6 +533,8 @@ def _compute_ops(version):
             'version', ref('VersionDocument'))), public=True)},
         c: {'get': op('Compute v2.1 version document', ok(200, 'Version', wrapped(
             'version', ref('VersionDocument'))), public=True)},
+        c + '/versions/{version_id}': {'get': op('One version document by id (v2.0, v2.1)', ok(200, 'Version', wrapped(
+            'version', ref('VersionDocument'))), params=[('version_id', 'v2.0 or v2.1')])},
         # flavors
         c + '/flavors': {
             'get': op('List flavors', ok(200, 'Flavors', wrapped('flavors', array(ref('FlavorSummary')))),
@@ -586,7 +605,9 @@ def _compute_ops(version):
         c + '/servers/{server_id}/action': {'post': op(
             'Start, stop, reboot, pause, unpause, suspend, resume, lock, unlock, reset the state of, rebuild, '
             'unrescue, shelve, shelve-offload or unshelve a server (202; rebuild answers the server; unshelve takes '
-            'an availability zone from 2.77 and a host from 2.91), snapshot or back it up (createImage, '
+            'an availability zone from 2.77 and a host from 2.91), resize it, revert a resize (202) or confirm it '
+            '(204), cold-migrate it (admin, 202; a host from 2.56) or live-migrate it (os-migrateLive, admin, 202), '
+            'snapshot or back it up (createImage, '
             'createBackup: 202, from 2.45 with the new image id), rescue it (200), read its console output (200), '
             'or (until 2.5) get a VNC or serial console URL (os-getVNCConsole, os-getSerialConsole: 200)',
             both(ok(202, 'Accepted'), ok(200, 'Console output, a rescue accepted, a new image id or a console URL', {
@@ -674,6 +695,24 @@ def _compute_ops(version):
             'delete': op('Detach a share (2.97+)', ok(200, 'Detached'),
                          params=server_id + [('share_id', 'the share id')], errors=(409,)),
         },
+        c + '/servers/{server_id}/os-volume_attachments': {
+            'get': op('A server\'s volume attachments (none: novalite has no block storage)', ok(
+                200, 'Attachments', wrapped('volumeAttachments', array(obj({})))),
+                params=server_id + [query('limit', integer(minimum=0)), query('offset', integer(minimum=0))]),
+            'post': op('Attach a volume: the body is checked as Nova checks it, then the volume is not found (404)',
+                       ok(200, 'Attached', wrapped('volumeAttachment', obj({}))),
+                       body=from_jsonschema(volume_attachments.create_schema(version[1])), params=server_id,
+                       errors=(409,)),
+        },
+        c + '/servers/{server_id}/os-volume_attachments/{volume_id}': {
+            'get': op('One volume attachment (none exists: 404)', ok(200, 'Attachment', wrapped(
+                'volumeAttachment', obj({}))), params=server_id + [('volume_id', 'the volume id')]),
+            'put': op('Update or swap an attachment (none exists: 404; a swap is for the volume service)',
+                      ok(202, 'Accepted'), body=from_jsonschema(volume_attachments.update_schema(version[1])),
+                      params=server_id + [('volume_id', 'the volume id')]),
+            'delete': op('Detach a volume (none is attached: 404)', ok(202, 'Detached'),
+                         params=server_id + [('volume_id', 'the volume id')], errors=(409,)),
+        },
         c + '/servers/{server_id}/tags': {
             'get': op('A server\'s tags (2.26+)', ok(200, 'Tags', ref('Tags')), params=server_id),
             'put': op('Replace all tags (2.26+)', ok(200, 'Tags', ref('Tags')), body=ref('Tags'), params=server_id,
@@ -732,6 +771,24 @@ def _compute_ops(version):
         c + '/os-hypervisors/{hypervisor_hostname_pattern}/servers': {'get': op(
             'Matching hypervisors with their servers (admin)', ok(200, 'Hypervisors', wrapped(
                 'hypervisors', array(ref('Hypervisor')))), params=[('hypervisor_hostname_pattern', 'substring')])},
+        c + '/os-migrations': {'get': op(
+            'Moves of servers, newest first (admin; migration_type from 2.23, uuid and paging from 2.59, user_id and '
+            'project_id from 2.80)', ok(200, 'Migrations', wrapped('migrations', array(_MIGRATION))),
+            params=[query('host'), query('status'), query('instance_uuid'), query('migration_type'),
+                    query('source_compute'), query('limit', integer(minimum=0)), query('marker')])},
+        c + '/servers/{server_id}/migrations': {'get': op(
+            'A server\'s in-progress live migrations (admin, 2.23+)', ok(200, 'Migrations', wrapped(
+                'migrations', array(_MIGRATION))), params=server_id)},
+        c + '/servers/{server_id}/migrations/{migration_id}': {
+            'get': op('One in-progress live migration of a server (admin, 2.23+)', ok(200, 'Migration', wrapped(
+                'migration', _MIGRATION)), params=server_id + [('migration_id', 'the migration id')]),
+            'delete': op('Abort a live migration (admin, 2.24+; queued or preparing ones too from 2.65)',
+                         ok(202, 'Abort accepted'), params=server_id + [('migration_id', 'the migration id')],
+                         errors=(400, 409))},
+        c + '/servers/{server_id}/migrations/{migration_id}/action': {'post': op(
+            'Force a running live migration to complete (admin, 2.22+: {"force_complete": null})',
+            ok(202, 'Accepted'), body=from_jsonschema(server_migrations.FORCE_COMPLETE),
+            params=server_id + [('migration_id', 'the migration id')], errors=(400, 409))},
         c + '/os-services': {'get': op('Compute services (admin)', ok(200, 'Services', wrapped(
             'services', array(ref('Service')))), params=[query('host'), query('binary')])},
         c + '/os-server-groups': {
@@ -780,8 +837,137 @@ def _compute_ops(version):
             'delete': op('Delete a compute service that hosts no instances (admin)', ok(204, 'Deleted'),
                          params=[('service_id', 'uuid (2.53+) or integer id')], errors=(404, 409)),
         },
+        c + '/os-quota-class-sets/{class_name}': {
+            'get': op('A quota class (admin); "default" holds every project\'s defaults', ok(
+                200, 'Quota class', wrapped('quota_class_set', obj(dict(
+                    [('id', string())] + [(key, integer()) for key in QUOTA_KEYS])))),
+                params=[('class_name', 'the class name')]),
+            'put': op('Update a quota class (admin)', ok(200, 'Quota class', wrapped('quota_class_set', obj(dict(
+                (key, integer()) for key in QUOTA_KEYS)))), body=from_jsonschema(quota_classes_schemas.update(version)),
+                params=[('class_name', 'the class name')]),
+        },
+        c + '/os-console-auth-tokens/{token}': {'get': op(
+            'What a console token connects to (admin, 2.31+)', ok(200, 'Connection', wrapped('console', obj({
+                'instance_uuid': UUID, 'host': string(), 'port': integer(),
+                'internal_access_path': nullable(string())}, required=['instance_uuid', 'host', 'port']))),
+            params=[('token', 'the console token')])},
     }
+    sg_rule = obj({'id': string(), 'parent_group_id': string(), 'ip_protocol': nullable(string()),
+                   'from_port': nullable(integer()), 'to_port': nullable(integer()), 'group': obj(),
+                   'ip_range': obj()})
+    sg = obj({'id': string(), 'name': string(), 'description': string(), 'tenant_id': string(),
+              'rules': array(sg_rule)})
+    group_id = [('group_id', 'the security group UUID')]
+    ops[c + '/os-security-groups'] = {
+        'get': op('The project\'s security groups, nova-network shape (until 2.35)', ok(200, 'Groups', wrapped(
+            'security_groups', array(sg))), params=[query('all_tenants'), query('limit'), query('offset')]),
+        'post': op('Create a security group (until 2.35)', ok(200, 'Group', wrapped('security_group', sg)),
+                   body=from_jsonschema(sg_api.GROUP_BODY), errors=(403,)),
+    }
+    ops[c + '/os-security-groups/{group_id}'] = {
+        'get': op('One security group (until 2.35)', ok(200, 'Group', wrapped('security_group', sg)),
+                  params=group_id),
+        'put': op('Rename a security group (until 2.35)', ok(200, 'Group', wrapped('security_group', sg)),
+                  body=from_jsonschema(sg_api.GROUP_BODY), params=group_id),
+        'delete': op('Delete a security group (until 2.35)', ok(202, 'Deleted'), params=group_id),
+    }
+    ops[c + '/os-security-group-rules'] = {'post': op(
+        'Add an ingress rule (until 2.35)', ok(200, 'Rule', wrapped('security_group_rule', sg_rule)),
+        body=from_jsonschema(sg_api.RULE_BODY), errors=(403,))}
+    ops[c + '/os-security-group-rules/{rule_id}'] = {'delete': op(
+        'Delete a rule (until 2.35)', ok(202, 'Deleted'), params=[('rule_id', 'the rule UUID')], errors=(409,))}
+    ops[c + '/servers/{server_id}/os-security-groups'] = {'get': op(
+        'The security groups of the server\'s ports', ok(200, 'Groups', wrapped('security_groups', array(sg))),
+        params=server_id)}
+    fip = obj({'id': string(), 'ip': string(), 'fixed_ip': nullable(string()), 'instance_id': nullable(string()),
+               'pool': string()})
+    fip_id = [('fip_id', 'the floating IP UUID')]
+    ops[c + '/os-floating-ip-pools'] = {'get': op('The external networks as pools (until 2.35)', ok(
+        200, 'Pools', wrapped('floating_ip_pools', array(obj({'name': string()})))))}
+    ops[c + '/os-floating-ips'] = {
+        'get': op('The project\'s floating IPs (until 2.35)', ok(200, 'Floating IPs', wrapped(
+            'floating_ips', array(fip)))),
+        'post': op('Allocate a floating IP from a pool (until 2.35)', ok(200, 'Floating IP', wrapped(
+            'floating_ip', fip)), body=from_jsonschema(fip_api.CREATE_BODY), errors=(403, 404)),
+    }
+    ops[c + '/os-floating-ips/{fip_id}'] = {
+        'get': op('One floating IP (until 2.35)', ok(200, 'Floating IP', wrapped('floating_ip', fip)),
+                  params=fip_id),
+        'delete': op('Release a floating IP (until 2.35)', ok(202, 'Released'), params=fip_id),
+    }
+    network = obj({'id': string(), 'label': string()}, required=['id', 'label'])
+    network_id = [('network_id', 'the network UUID')]
+    for path, what in (('/os-networks', 'Networks'), ('/os-tenant-networks', 'Tenant networks')):
+        ops[c + path] = {'get': op('%s the caller sees (until 2.35)' % what, ok(200, what, wrapped(
+            'networks', array(network))))}
+        ops[c + path + '/{network_id}'] = {'get': op('One of the %s (until 2.35)' % what.lower(), ok(
+            200, 'Network', wrapped('network', network)), params=network_id)}
+    ops[c + '/servers/{server_id}/diagnostics'] = {'get': op(
+        'The running server\'s counters, read from its host (admin): below 2.48 the libvirt driver\'s flat '
+        'form, from 2.48 Nova\'s standard one', ok(200, 'Diagnostics', obj()), params=server_id, errors=(409,))}
+    ops.update(_password_events_audit_extension_ops(version))
+    host = [('host_name', 'the compute host\'s name')]
+    resource = wrapped('resource', obj({'host': string(), 'project': string(), 'cpu': integer(),
+                                        'memory_mb': integer(), 'disk_gb': integer()}))
+    ops[c + '/os-hosts'] = {'get': op('Hosts of the enabled compute services (admin, until 2.42)', ok(
+        200, 'Hosts', wrapped('hosts', array(obj({'host_name': string(), 'service': string(),
+                                                  'zone': string()})))), params=[query('zone')])}
+    ops[c + '/os-hosts/{host_name}'] = {
+        'get': op('A host\'s resources: total, used now, its servers\' sum and per project (admin, until 2.42)',
+                  ok(200, 'Resources', wrapped('host', array(resource))), params=host),
+        'put': op('Enable/disable or maintenance mode (admin, until 2.42): not supported by the libvirt driver',
+                  ok(501, 'Not supported', ref('NovaError')), body=from_jsonschema(hosts_api.UPDATE), params=host),
+    }
+    for action in ('startup', 'shutdown', 'reboot'):
+        ops[c + '/os-hosts/{host_name}/' + action] = {'get': op(
+            'Host power action (admin, until 2.42): not supported by the libvirt driver',
+            ok(501, 'Not supported', ref('NovaError')), params=host)}
+    for method, path in removed_apis.GONE:
+        doc_path = c + path[len('/v2.1'):].replace('<', '{').replace('>', '}')
+        params = [(name.strip('{}'), 'identifier') for name in doc_path.split('/') if name.startswith('{')]
+        ops.setdefault(doc_path, {})[method.lower()] = op('Removed from Nova: always 410 Gone', ok(
+            410, 'Gone', ref('NovaError')), params=params)
     return ops
+
+
+def _password_events_audit_extension_ops(version):
+    """os-server-password, os-server-external-events, os-instance_usage_audit_log and extensions."""
+    c = COMPUTE
+    server_id = [('server_id', 'the server UUID')]
+    event = obj({'name': string(), 'server_uuid': string(), 'status': string(), 'tag': string(),
+                 'code': integer(enum=[200, 400, 404, 422])}, required=['name', 'server_uuid', 'status', 'code'],
+                additional=False)
+    events = wrapped('events', array(event))
+    audit = obj({'hosts_not_run': array(string()), 'log': obj(additional=obj({
+        'instances': integer(), 'errors': integer(), 'message': string(), 'state': string()})),
+        'num_hosts': integer(), 'num_hosts_done': integer(), 'num_hosts_not_run': integer(),
+        'num_hosts_running': integer(), 'overall_status': string(), 'period_beginning': string(),
+        'period_ending': string(), 'total_errors': integer(), 'total_instances': integer()}, additional=False)
+    extension = obj({'alias': string(), 'description': string(), 'links': array(ref('Link')), 'name': string(),
+                     'namespace': string(), 'updated': string()}, additional=False)
+    return {
+        c + '/servers/{server_id}/os-server-password': {
+            'get': op('The encrypted password the server\'s guest posted (\'\' when none)', ok(
+                200, 'Password', wrapped('password', string())), params=server_id),
+            'delete': op('Forget the posted password (the guest\'s password is unchanged)', ok(204, 'Cleared'),
+                         params=server_id)},
+        c + '/os-server-external-events': {'post': op(
+            'Events about servers from other services (service role or admin): 200 when every event reached '
+            'its server\'s host, 207 when one did not (each event\'s code: 404, 400 or 422)',
+            both(ok(200, 'All delivered', events), ok(207, 'Some not delivered', events)),
+            body=from_jsonschema(external_events_schemas.create(version[1])))},
+        c + '/os-instance_usage_audit_log': {'get': op(
+            'The usage audit of the last completed %s (admin): novalite hosts run none' % AUDIT_PERIOD,
+            ok(200, 'Audit', wrapped('instance_usage_audit_logs', audit)))},
+        c + '/os-instance_usage_audit_log/{before_timestamp}': {'get': op(
+            'The usage audit of the last %s completed before a time, "YYYY-MM-DD hh:mm:ss[.ffffff]" (admin)'
+            % AUDIT_PERIOD, ok(200, 'Audit', wrapped('instance_usage_audit_log', audit)),
+            params=[('before_timestamp', 'a UTC time')])},
+        c + '/extensions': {'get': op('The extensions novalite provides, by Nova\'s alias', ok(
+            200, 'Extensions', wrapped('extensions', array(extension))))},
+        c + '/extensions/{alias}': {'get': op('One extension by alias', ok(200, 'Extension', wrapped(
+            'extension', extension)), params=[('alias', 'the extension alias')])},
+    }
 
 
 def _image_ops():

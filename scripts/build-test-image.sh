@@ -76,6 +76,7 @@ mkdir -p "$root"/{bin,dev,etc,lib/modules,proc,sys,mnt,tmp}
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"  # for the #!/bin/sh of /init; /init installs the other applets
 install -m 0755 "$INPUTS/init" "$root/init"
+install -m 0755 "$INPUTS/udhcpc.script" "$root/etc/udhcpc.script"
 : > "$root/etc/modules.order"
 grep -v '^\s*\(#\|$\)' "$INPUTS/modules" | while read -r module; do
     if grep -q "/$module.ko\$" "$work/kernel/lib/modules/$kver/modules.builtin" 2>/dev/null; then
@@ -116,6 +117,8 @@ cat > "$work/manifest.json" <<JSON
     "marker_written": "NOVALITE MARKER WRITTEN vda: <word> (user data line NOVALITE-MARKER <word>)",
     "consoles_ready": "NOVALITE CONSOLES READY (tty0 shows a blue screen; ttyS1 answers a line with NOVALITE ECHO <line>)",
     "markers_done": "NOVALITE MARKERS DONE",
+    "ip": "NOVALITE IP <iface> <address> (a DHCP lease; NOVALITE NO IP <iface> when none came)",
+    "user_script": "NOVALITE USER SCRIPT START / its output / NOVALITE USER SCRIPT DONE rc=<rc> (user data starting with #!)",
     "shutting_down": "NOVALITE TEST IMAGE SHUTTING DOWN"
   },
   "files": {

@@ -27,10 +27,19 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "    installing: ${missing[*]}"
     # fresh lists: stale ones can name versions the mirror no longer has
     apt-get update -qq
+    sshd_before=$(cat /run/sshd.pid 2>/dev/null || true)
     # with recommends, as TESTING.md's verified recipe (libvirt's and QEMU's firmware and helpers)
     apt-get install -y -qq "${missing[@]}" >/dev/null
 else
     echo "    all present"
+fi
+# openssh-server is there for the namespaced test hosts' own sshds: none belongs in this machine's
+# namespace. Where policy-rc.d lets its postinst start one, stop that one (the one this install
+# started, by its PID file; an sshd that ran before is the machine owner's and stays).
+if [ ${#missing[@]} -gt 0 ] && [ -s /run/sshd.pid ] && [ "$(cat /run/sshd.pid)" != "${sshd_before:-}" ] \
+        && [ "$(readlink "/proc/$(cat /run/sshd.pid)/exe" 2>/dev/null)" = /usr/sbin/sshd ]; then
+    echo "    stopping the sshd openssh-server's install started (pid $(cat /run/sshd.pid))"
+    kill "$(cat /run/sshd.pid)"
 fi
 
 step "Python virtualenv (.venv)"

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from novalite_api import policy
-from novalite_api.compute.common import ctx, store, usage_time
+from novalite_api.compute.common import ctx, service_down_time, store, usage_time
 
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 
@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover
 
 def _zones():
     zones = {}
-    for node in hosts.list_nodes(store()):
+    for node in hosts.list_nodes(store(), service_down_time=service_down_time()):
         zones.setdefault(node['availability_zone'], []).append(node)
     return sorted(zones.items())
 

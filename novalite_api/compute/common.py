@@ -15,7 +15,8 @@ from novalite_api import policy
 from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceInvalidState, InstanceLocked, \
+    InvalidInput, NotFound
 
 try:
     import flask
@@ -35,6 +36,11 @@ def store():
 
 def jobs():
     return flask.current_app.config['NOVALITE_JOBS']
+
+
+def service_down_time():
+    """nova.conf's service_down_time from the service's config: seconds after a host's last heartbeat it is down."""
+    return flask.current_app.config['NOVALITE']['service_down_time']
 
 
 def base_url():
@@ -169,3 +175,15 @@ def get_server(server_id, rule, include_deleted=False):
         raise ApiError(404, 'Instance %s could not be found.' % server_id, field='server')
     policy.enforce(rule, caller, {'project_id': inst['project_id'], 'user_id': inst['user_id']})
     return inst
+
+
+def check_lock_and_state(inst, action, allowed):
+    """Nova's check_instance_lock (admins pass) then check_instance_state(vm_state in ``allowed``, no task)."""
+    if inst['locked'] and not ctx().is_admin:
+        raise InstanceLocked('Instance %s is locked' % inst['uuid'], field='server')
+    if inst['vm_state'] not in allowed:
+        raise InstanceInvalidState("Cannot '%s' instance %s while it is in vm_state %s"
+                                   % (action, inst['uuid'], inst['vm_state']), field='server')
+    if inst['task_state'] is not None:
+        raise InstanceInvalidState("Cannot '%s' instance %s while it is in task_state %s"
+                                   % (action, inst['uuid'], inst['task_state']), field='server')

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, jobs, only_query_params, page, store, strict_bool
+from novalite_api.compute.common import ctx, jobs, only_query_params, page, service_down_time, store, strict_bool
 from novalite_api.compute.views import hypervisors as views
 from novalite_api.faults import ApiError
 
@@ -45,7 +45,7 @@ def _with_servers():
 def _list(detail):
     only_query_params('limit', 'marker', 'hypervisor_hostname_pattern', 'with_servers', from_minor=102)
     args = flask.request.args
-    nodes = hosts.list_nodes(store())
+    nodes = hosts.list_nodes(store(), service_down_time=service_down_time())
     body = {}
     with_servers = _with_servers()
     pattern = args.get('hypervisor_hostname_pattern') if since(53) else None
@@ -90,7 +90,7 @@ def detail():
 def _find(hypervisor_id):
     if since(53) and not instances.is_uuid_like(hypervisor_id):
         raise ApiError(400, 'Invalid uuid %s' % hypervisor_id)
-    for node in hosts.list_nodes(store()):
+    for node in hosts.list_nodes(store(), service_down_time=service_down_time()):
         if str(_node_id(node)) == hypervisor_id:
             return node
     raise ApiError(404, "Hypervisor with ID '%s' could not be found." % hypervisor_id)
@@ -124,12 +124,12 @@ def statistics():
     if since(88):   # gone: placement answers this
         raise ApiError(404, 'The resource could not be found.')
     policy.enforce('os_compute_api:os-hypervisors:statistics', ctx())
-    return flask.jsonify({'hypervisor_statistics': views.statistics(hosts.list_nodes(store()))})
+    return flask.jsonify({'hypervisor_statistics': views.statistics(hosts.list_nodes(store(), service_down_time=service_down_time()))})
 
 
 def _matching(pattern, nodes=None):
     """Nodes whose hypervisor hostname contains ``pattern`` (Nova's search is a substring match)."""
-    nodes = hosts.list_nodes(store()) if nodes is None else nodes
+    nodes = hosts.list_nodes(store(), service_down_time=service_down_time()) if nodes is None else nodes
     found = [n for n in nodes if pattern in (n['hypervisor_hostname'] or '')]
     if not found:
         raise ApiError(404, "No hypervisor matching '%s' could be found." % pattern)

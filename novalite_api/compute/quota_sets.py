@@ -38,7 +38,8 @@ def show(project_id):
 
 def defaults(project_id):
     policy.enforce('os_compute_api:os-quota-sets:defaults', ctx(), {'project_id': project_id})
-    values = dict(quotas.DEFAULTS, **quotas.LEGACY_NETWORK)
+    with store().read() as conn:
+        values = quotas.class_limits(conn, quotas.DEFAULT_CLASS)
     return flask.jsonify(_quota_set(project_id, values))
 
 

@@ -15,8 +15,11 @@ __metaclass__ = type
 from novalite_api import auth, routing
 from novalite_api.compute import (
     aggregates, api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
-    instance_actions, keypairs, limits, quota_sets, remote_consoles, server_groups, server_ips, server_metadata,
-    server_shares, server_tags, server_topology, servers, services, simple_tenant_usage, versions)
+    console_auth_tokens, extension_info, floating_ips, hosts, instance_actions, instance_usage_audit_log, keypairs,
+    limits, migrations, networks, quota_classes, quota_sets, remote_consoles, removed, security_groups,
+    server_external_events, server_groups, server_ips, server_diagnostics, server_metadata, server_migrations,
+    server_password, server_shares, server_tags, server_topology, servers, services, simple_tenant_usage, versions,
+    volume_attachments)
 from novalite_api.compute.common import only_query_params
 
 SERVER = '/v2.1/servers/<server_id>'
@@ -38,6 +41,7 @@ ROUTES = (
     ('GET', '/', versions.index),
     ('GET', '/v2', versions.show_v20),
     ('GET', '/v2.1', versions.show),
+    ('GET', '/v2.1/versions/<version_id>', versions.show_version),
     # flavors
     ('GET', '/v2.1/flavors', flavors.index),
     ('POST', '/v2.1/flavors', flavors.create),
@@ -74,6 +78,11 @@ ROUTES = (
     ('POST', SERVER + '/shares', server_shares.create),
     ('GET', SERVER + '/shares/<share_id>', server_shares.show),
     ('DELETE', SERVER + '/shares/<share_id>', server_shares.delete),
+    ('GET', SERVER + '/os-volume_attachments', volume_attachments.index),
+    ('POST', SERVER + '/os-volume_attachments', volume_attachments.create),
+    ('GET', SERVER + '/os-volume_attachments/<volume_id>', volume_attachments.show),
+    ('PUT', SERVER + '/os-volume_attachments/<volume_id>', volume_attachments.update),
+    ('DELETE', SERVER + '/os-volume_attachments/<volume_id>', volume_attachments.delete),
     ('GET', SERVER + '/tags', server_tags.index),
     ('PUT', SERVER + '/tags', server_tags.update_all),
     ('DELETE', SERVER + '/tags', server_tags.delete_all),
@@ -81,6 +90,10 @@ ROUTES = (
     ('PUT', SERVER + '/tags/<tag>', server_tags.update),
     ('DELETE', SERVER + '/tags/<tag>', server_tags.delete),
     ('GET', SERVER + '/os-instance-actions', instance_actions.index),
+    ('GET', SERVER + '/migrations', server_migrations.index),
+    ('GET', SERVER + '/migrations/<migration_id>', server_migrations.show),
+    ('POST', SERVER + '/migrations/<migration_id>/action', server_migrations.action),
+    ('DELETE', SERVER + '/migrations/<migration_id>', server_migrations.delete),
     ('GET', SERVER + '/os-instance-actions/<request_id>', instance_actions.show),
     # limits and quotas
     ('GET', '/v2.1/limits', limits.index),
@@ -89,6 +102,41 @@ ROUTES = (
     ('DELETE', QUOTA_SET, quota_sets.delete),
     ('GET', QUOTA_SET + '/defaults', quota_sets.defaults),
     ('GET', QUOTA_SET + '/detail', quota_sets.detail),
+    ('GET', '/v2.1/os-quota-class-sets/<class_name>', quota_classes.show),
+    ('PUT', '/v2.1/os-quota-class-sets/<class_name>', quota_classes.update),
+    ('GET', '/v2.1/os-console-auth-tokens/<token>', console_auth_tokens.show),
+    # the network proxies (until 2.35) and a server's security groups
+    ('GET', '/v2.1/os-security-groups', security_groups.index),
+    ('POST', '/v2.1/os-security-groups', security_groups.create),
+    ('GET', '/v2.1/os-security-groups/<group_id>', security_groups.show),
+    ('PUT', '/v2.1/os-security-groups/<group_id>', security_groups.update),
+    ('DELETE', '/v2.1/os-security-groups/<group_id>', security_groups.delete),
+    ('POST', '/v2.1/os-security-group-rules', security_groups.create_rule),
+    ('DELETE', '/v2.1/os-security-group-rules/<rule_id>', security_groups.delete_rule),
+    ('GET', SERVER + '/os-security-groups', security_groups.server_index),
+    ('GET', SERVER + '/diagnostics', server_diagnostics.index),
+    ('GET', SERVER + '/os-server-password', server_password.index),
+    ('DELETE', SERVER + '/os-server-password', server_password.clear),
+    ('POST', '/v2.1/os-server-external-events', server_external_events.create),
+    ('GET', '/v2.1/os-instance_usage_audit_log', instance_usage_audit_log.index),
+    ('GET', '/v2.1/os-instance_usage_audit_log/<before_timestamp>', instance_usage_audit_log.show),
+    ('GET', '/v2.1/extensions', extension_info.index),
+    ('GET', '/v2.1/extensions/<alias>', extension_info.show),
+    ('GET', '/v2.1/os-floating-ip-pools', floating_ips.pools),
+    ('GET', '/v2.1/os-floating-ips', floating_ips.index),
+    ('POST', '/v2.1/os-floating-ips', floating_ips.create),
+    ('GET', '/v2.1/os-floating-ips/<fip_id>', floating_ips.show),
+    ('DELETE', '/v2.1/os-floating-ips/<fip_id>', floating_ips.delete),
+    ('GET', '/v2.1/os-networks', networks.index),
+    ('GET', '/v2.1/os-networks/<network_id>', networks.show),
+    ('GET', '/v2.1/os-tenant-networks', networks.tenant_index),
+    ('GET', '/v2.1/os-tenant-networks/<network_id>', networks.tenant_show),
+    ('GET', '/v2.1/os-hosts', hosts.index),
+    ('GET', '/v2.1/os-hosts/<host_name>', hosts.show),
+    ('PUT', '/v2.1/os-hosts/<host_name>', hosts.update),
+    ('GET', '/v2.1/os-hosts/<host_name>/startup', hosts.startup),
+    ('GET', '/v2.1/os-hosts/<host_name>/shutdown', hosts.shutdown),
+    ('GET', '/v2.1/os-hosts/<host_name>/reboot', hosts.reboot),
     # zones, hypervisors, services
     # the image proxy (until 2.35)
     ('GET', '/v2.1/images', images.index),
@@ -117,10 +165,13 @@ ROUTES = (
     ('POST', AGGREGATE + '/action', aggregates.action),
     ('POST', AGGREGATE + '/images', aggregates.images),
     ('GET', '/v2.1/os-services', services.index),
+    ('GET', '/v2.1/os-migrations', migrations.index),
     ('GET', '/v2.1/os-simple-tenant-usage', simple_tenant_usage.index),
     ('GET', '/v2.1/os-simple-tenant-usage/<tenant_id>', simple_tenant_usage.show),
     ('PUT', '/v2.1/os-services/<service_id>', services.update),
     ('DELETE', '/v2.1/os-services/<service_id>', services.delete),
+    # APIs Nova removed: 410 Gone
+    *removed.ROUTES,
 )
 # Answered without a token: how a client finds out which versions there are.
 PUBLIC = (versions.index, versions.show, versions.show_v20)
@@ -129,8 +180,10 @@ OWN_QUERY_PARAMETERS = frozenset((
     servers.index, servers.detail, flavors.index, flavors.detail, keypairs.index, keypairs.show, keypairs.delete,
     limits.index, quota_sets.show, quota_sets.detail, quota_sets.update, quota_sets.delete, services.index,
     hypervisors.index, hypervisors.detail, hypervisors.show, instance_actions.index, server_shares.index,
-    server_groups.index,
-    server_shares.show, simple_tenant_usage.index, simple_tenant_usage.show))
+    server_groups.index, migrations.index,
+    server_shares.show, volume_attachments.index, simple_tenant_usage.index, simple_tenant_usage.show, removed.gone,
+    hosts.index, security_groups.index, networks.index, networks.tenant_index, floating_ips.index,
+    floating_ips.pools))
 
 
 def before_request():

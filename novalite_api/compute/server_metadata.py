@@ -8,13 +8,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from novalite_api import validation
-from novalite_api.compute.common import ctx, get_server, request_body, store
+from novalite_api.compute.common import check_lock_and_state, get_server, request_body, store
 from novalite_api.compute.schemas import server_metadata as schemas
 from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances, quotas
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceInvalidState, InstanceLocked
 
 try:
     import flask
@@ -26,14 +25,7 @@ _CHANGEABLE_STATES = (S.ACTIVE, S.PAUSED, S.SUSPENDED, S.STOPPED)
 
 def _check_change(inst, action):
     """Nova's check_instance_lock + check_instance_state(ACTIVE/PAUSED/SUSPENDED/STOPPED, task None)."""
-    if inst['locked'] and not ctx().is_admin:
-        raise InstanceLocked('Instance %s is locked' % inst['uuid'], field='server')
-    if inst['vm_state'] not in _CHANGEABLE_STATES:
-        raise InstanceInvalidState("Cannot '%s' instance %s while it is in vm_state %s"
-                                   % (action, inst['uuid'], inst['vm_state']), field='server')
-    if inst['task_state'] is not None:
-        raise InstanceInvalidState("Cannot '%s' instance %s while it is in task_state %s"
-                                   % (action, inst['uuid'], inst['task_state']), field='server')
+    check_lock_and_state(inst, action, _CHANGEABLE_STATES)
 
 
 def _set_metadata(server_id, rule, new, replace):

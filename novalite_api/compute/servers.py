@@ -21,7 +21,7 @@ import ipaddress
 import re
 
 from novalite_api import policy, validation
-from novalite_api.compute import api_version, remote_consoles
+from novalite_api.compute import api_version, evacuate, floating_ips, remote_consoles, security_groups
 from novalite_api.compute.api_version import since
 from novalite_api.compute.common import (
     ctx, get_server, jobs, limit_arg, links, next_link, only_query_params, request_body, store, strict_bool,
@@ -34,7 +34,9 @@ from ansible_collections.novalite.compute.plugins.module_utils import states as 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, admin_password, conductor, instances, server_actions,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceInvalidState, InvalidInput, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    InstanceInvalidState, InvalidInput, NotFound, NoValidHost,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
@@ -503,6 +505,10 @@ def action(server_id):
     name, args = next(iter(body.items()))
     if name in remote_consoles.ACTIONS:
         return remote_consoles.action(server_id, name, args)
+    if name in security_groups.ACTIONS:
+        return security_groups.action(server_id, name, args)
+    if name in floating_ips.ACTIONS:
+        return floating_ips.action(server_id, name, args)
     if name not in ACTION_RULES:
         if name in schemas.NOVA_ACTIONS:
             get_server(server_id, 'os_compute_api:servers:show')   # 404 first, as Nova
@@ -519,6 +525,12 @@ def action(server_id):
         return _create_image(inst, name, args)
     if name in ('shelve', 'shelveOffload', 'unshelve'):
         return _shelve(inst, name, args)
+    if name in ('resize', 'migrate', 'confirmResize', 'revertResize'):
+        return _move(inst, name, args)
+    if name == 'os-migrateLive':
+        return _migrate_live(inst, args)
+    if name == 'evacuate':
+        return evacuate.action(inst, args)
     if name == 'os-resetState':
         # nova/api/openstack/compute/admin_actions.py _reset_state: done in the database, no host call
         validation.validate(args, schemas.RESET_STATE, 'os-resetState')
@@ -639,6 +651,55 @@ def _shelve(inst, name, args):
                              {'project_id': inst['project_id'], 'user_id': inst['user_id']})
     # a request for an offloaded server's cores and RAM meets the project's quota again (Nova's unshelve check)
     _start(inst, 'unshelve', unshelve_request=request, enforce_quota=True, host_allowed=allowed)
+    return '', 202
+
+
+def _move(inst, name, args):
+    """Nova's resize, confirmResize, revertResize (servers.py) and migrate (migrate_server.py): 202, no body.
+
+    A resize or migration is scheduled before the answer (compute/resize.py); no valid host is recorded on the
+    server (ACTIVE, a fault, the instance action's error) and still answers 202, as Nova's asynchronous conductor.
+    """
+    cfg = flask.current_app.config['NOVALITE']
+    if name == 'resize':
+        spec = validation.validate(args, schemas.RESIZE, 'resize')
+        _start(inst, 'resize', flavor=_ref(str(spec['flavorRef'])),
+               allow_resize_to_same_host=cfg['allow_resize_to_same_host'])
+        return '', 202
+    if name == 'migrate':
+        schema = schemas.migrate(api_version.current())
+        body = (validation.validate(args, schema, 'migrate') if schema is not None else None) or {}
+        host = body.get('host')
+        if host:
+            policy.enforce('os_compute_api:os-migrate-server:migrate:host', ctx(),
+                           {'project_id': inst['project_id'], 'user_id': inst['user_id']})
+        _start(inst, 'migrate', host=host or None)
+        return '', 202
+    _start(inst, 'confirm_resize' if name == 'confirmResize' else 'revert_resize')
+    return '', 204 if name == 'confirmResize' else 202
+
+
+def _migrate_live(inst, args):
+    """Nova's os-migrateLive (migrate_server.py): 202, no body; the checks, the schedule and the claim happen before
+    the answer (compute/live_migration.py). Before 2.34 a destination that cannot be had is the API's 400; from
+    2.34 it is recorded on the server (a fault, the migration ``error``) after a 202, as Nova's asynchronous call.
+    """
+    body = validation.validate(args, schemas.migrate_live(api_version.current()), 'os-migrateLive')
+    host = body.get('host')
+    if host:
+        policy.enforce('os_compute_api:os-migrate-server:migrate_live:host', ctx(), {'project_id': inst['project_id']})
+    force = None
+    if since(30) and not since(68):
+        force = as_bool(body.get('force'))
+        if force and not host:
+            raise ApiError(400, "Can't force to a non-provided destination")
+    raw = body['block_migration']
+    block = None if (since(25) and raw == 'auto') else as_bool(raw)
+    try:
+        _start(inst, 'live_migrate', host=host or None, block_migration=block, force=force,
+               raise_no_host=not since(34))
+    except NoValidHost as exc:
+        raise ApiError(400, exc.message)
     return '', 202
 
 

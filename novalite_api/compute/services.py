@@ -15,7 +15,7 @@ __metaclass__ = type
 from novalite_api import policy, validation
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, only_query_params, request_body, store, usage_time
+from novalite_api.compute.common import ctx, only_query_params, request_body, service_down_time, store, usage_time
 from novalite_api.compute.schemas import as_bool, services as schemas
 from novalite_api.faults import ApiError
 
@@ -34,7 +34,7 @@ COMPUTE_BINARY = 'nova-compute'
 def _services():
     """[(service view, its integer id)] of the nova-compute services."""
     ids = dict((n['host'], n['service_id']) for n in hosts.list_nodes(store()))
-    return [(s, ids.get(s['host'])) for s in hosts.list_services(store())]
+    return [(s, ids.get(s['host'])) for s in hosts.list_services(store(), service_down_time=service_down_time())]
 
 
 def _view(service, int_id):

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""The compute version documents: ``GET /compute`` and ``GET /compute/v2.1`` (no token needed)."""
+"""The compute version documents: ``GET /compute`` and ``GET /compute/v2.1`` (no token needed), and
+``GET /compute/v2.1/versions/{id}``."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,6 +10,7 @@ __metaclass__ = type
 
 from novalite_api.compute import api_version
 from novalite_api.compute.common import base_url
+from novalite_api.faults import ApiError
 
 try:
     import flask
@@ -52,3 +54,11 @@ def show():
 
 def show_v20():
     return flask.jsonify({'version': _v20_doc()})
+
+
+def show_version(version_id):
+    """``GET /v2.1/versions/{id}``: one version's document by its id, 404 for another id."""
+    docs = {'v2.0': _v20_doc, 'v2.1': _v21_doc}
+    if version_id not in docs:
+        raise ApiError(404, 'The resource could not be found.')
+    return flask.jsonify({'version': docs[version_id]()})

@@ -2,19 +2,56 @@
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
 """Security group rules (Neutron's /v2.0/security-group-rules): list, create, show, delete (rules are not
-updated, as in Neutron: a change is a new rule)."""
+updated, as in Neutron: a change is a new rule).
+
+A created or deleted rule reaches the running guests at once: the compute hosts with ports in the group (or
+allowed by it as a remote group) converge their filters (compute/host_calls.py ``network_call``, run through
+the one host-call path, playbooks/host_calls.yml) before the answer."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import logging
+
+import flask
+
+from novalite_api.compute.common import jobs
 from novalite_api.network import common
 
-from ansible_collections.novalite.compute.plugins.module_utils.network import security_groups
+from ansible_collections.novalite.compute.plugins.module_utils.compute import host_calls
+from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan, security_groups
+
+LOG = logging.getLogger(__name__)
 
 
 _HANDLERS = common.Handlers(
     __name__, 'security_group_rules', 'security_group_rule', security_groups.list_rules, security_groups.create_rule,
     security_groups.show_rule, None, security_groups.delete_rule, write_list=True)
-index, create, show, update, delete = (
-    _HANDLERS.index, _HANDLERS.create, _HANDLERS.show, _HANDLERS.update, _HANDLERS.delete)
+index, show, update = _HANDLERS.index, _HANDLERS.show, _HANDLERS.update
+
+
+def _apply_on_hosts(group_id):
+    """The hosts the group's rules apply on converge their network (filters) now, in one run."""
+    with common.store().begin() as conn:
+        calls = [host_calls.network_call(conn, host, common.ctx().request_id)
+                 for host in host_plan.hosts_of_groups(conn, [group_id])]
+    for call, result in zip(calls, jobs().read_from_hosts(calls)):
+        if result.get('failed'):
+            # the rule is stored; the host gets it on its next converge (reconcile re-plugs)
+            LOG.warning('security group %s: the filters of %s could not be updated: %s', group_id, call['host'],
+                        result.get('msg'))
+
+
+def create():
+    response = _HANDLERS.create()
+    _apply_on_hosts(flask.json.loads(response.get_data())['security_group_rule']['security_group_id'])
+    return response
+
+
+def delete(**ids):
+    with common.store().read() as conn:
+        group_id = security_groups.show_rule(conn, common.ctx(), next(iter(ids.values())))['security_group_id']
+    out = _HANDLERS.delete(**ids)
+    _apply_on_hosts(group_id)
+    return out

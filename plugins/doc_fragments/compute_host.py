@@ -45,3 +45,14 @@ requirements:
   - lxml
   - qemu-img
 '''
+
+    # A host's networks (novalite_module.HOST_NETWORK_ARGS): the modules that realise them
+    NETWORK = r'''
+options:
+  network_state_dir:
+    description:
+      - Where this host keeps its networks' files (each dnsmasq's config, reservations, leases and PID file,
+        the applied filters); the inventory's C(novalite_network_state_dir).
+    type: path
+    default: /run/novalite/network
+'''

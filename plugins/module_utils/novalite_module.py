@@ -63,6 +63,11 @@ HOST_ARGS = dict(
 )
 
 # What a new server is made of (the server and server_build modules).
+# Where a host keeps its networks' files (network/host_side.py; doc fragment compute_host.network)
+HOST_NETWORK_ARGS = dict(
+    network_state_dir=dict(type='path', default='/run/novalite/network'),
+)
+
 SERVER_CREATE_ARGS = dict(
     flavor=dict(type='str'),
     image=dict(type='str'),

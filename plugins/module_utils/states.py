@@ -59,6 +59,16 @@ SHELVING_IMAGE_PENDING_UPLOAD = 'shelving_image_pending_upload'
 SHELVING_IMAGE_UPLOADING = 'shelving_image_uploading'
 SHELVING_OFFLOADING = 'shelving_offloading'
 UNSHELVING = 'unshelving'
+# resize and cold migrate (nova/compute/task_states.py), confirm / revert
+RESIZE_PREP = 'resize_prep'
+RESIZE_MIGRATING = 'resize_migrating'
+RESIZE_MIGRATED = 'resize_migrated'
+RESIZE_FINISH = 'resize_finish'
+RESIZE_REVERTING = 'resize_reverting'
+RESIZE_CONFIRMING = 'resize_confirming'
+RESIZE_TASKS = (RESIZE_PREP, RESIZE_MIGRATING, RESIZE_MIGRATED, RESIZE_FINISH)
+# live migration (os-migrateLive): the whole move, the guest running throughout
+MIGRATING = 'migrating'
 
 # power_state (nova/compute/power_state.py): integers as stored by Nova
 NOSTATE = 0
@@ -90,12 +100,15 @@ _STATUS_MAP = {
     ACTIVE: {'default': 'ACTIVE', REBOOTING: 'REBOOT', REBOOT_PENDING: 'REBOOT',
              REBOOT_STARTED: 'REBOOT', REBOOTING_HARD: 'HARD_REBOOT',
              REBOOT_PENDING_HARD: 'HARD_REBOOT', REBOOT_STARTED_HARD: 'HARD_REBOOT',
-             REBUILDING: 'REBUILD', REBUILD_BLOCK_DEVICE_MAPPING: 'REBUILD', REBUILD_SPAWNING: 'REBUILD'},
+             REBUILDING: 'REBUILD', REBUILD_BLOCK_DEVICE_MAPPING: 'REBUILD', REBUILD_SPAWNING: 'REBUILD',
+             RESIZE_PREP: 'RESIZE', RESIZE_MIGRATING: 'RESIZE', RESIZE_MIGRATED: 'RESIZE', RESIZE_FINISH: 'RESIZE',
+             MIGRATING: 'MIGRATING'},
     BUILDING: {'default': 'BUILD'},
     STOPPED: {'default': 'SHUTOFF', REBUILDING: 'REBUILD', REBUILD_BLOCK_DEVICE_MAPPING: 'REBUILD',
-              REBUILD_SPAWNING: 'REBUILD'},
-    RESIZED: {'default': 'VERIFY_RESIZE'},
-    PAUSED: {'default': 'PAUSED'},
+              REBUILD_SPAWNING: 'REBUILD', RESIZE_PREP: 'RESIZE', RESIZE_MIGRATING: 'RESIZE',
+              RESIZE_MIGRATED: 'RESIZE', RESIZE_FINISH: 'RESIZE'},
+    RESIZED: {'default': 'VERIFY_RESIZE', RESIZE_REVERTING: 'REVERT_RESIZE'},
+    PAUSED: {'default': 'PAUSED', MIGRATING: 'MIGRATING'},
     SUSPENDED: {'default': 'SUSPENDED'},
     RESCUED: {'default': 'RESCUE'},
     ERROR: {'default': 'ERROR', REBUILDING: 'REBUILD', REBUILD_BLOCK_DEVICE_MAPPING: 'REBUILD',

@@ -25,6 +25,7 @@ version_added: 0.1.0
 author: novalite developers (@novalite)
 extends_documentation_fragment:
   - novalite.compute.compute_host
+  - novalite.compute.compute_host.network
 options:
   calls:
     description:
@@ -54,6 +55,16 @@ options:
       - For every call that stops a domain, as I(shutdown_timeout) of M(novalite.compute.instance).
     type: int
     default: 60
+  host_networking:
+    description:
+      - Whether this host realises the networks of its ports (M(novalite.compute.host_network)). When a call
+        carries C(host_network) (the host's network plan, compute/host_calls.py), the host's bridges, VXLANs,
+        DHCP reservations and filters are brought to it before the calls (nothing removed, so a boot finds
+        its bridge; the NICs of the calls' ports are put in their domains) and after them (what deleted
+        servers had is removed). False (a host without networking, e.g. a test host in the machine's own
+        network namespace) gives the ports' guests no NIC.
+    type: bool
+    default: true
 '''
 
 EXAMPLES = r'''
@@ -76,22 +87,29 @@ results:
   returned: always
   type: list
   elements: dict
+network:
+  description: What the host changed in its network around the calls (C(changed), C(actions)), when a call
+    carried a network plan.
+  returned: when a call carried C(host_network)
+  type: dict
 timing:
   description: Seconds the whole batch took inside the module.
   returned: always
   type: float
 '''
 
-from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import HOST_ARGS, NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    HOST_ARGS, HOST_NETWORK_ARGS, NovaliteModule, spec)
 from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
 from ansible_collections.novalite.compute.plugins.module_utils.virt import driver
 
 MODULE = NovaliteModule(spec(
-    HOST_ARGS,
+    HOST_ARGS, HOST_NETWORK_ARGS,
     calls=dict(type='list', elements='dict', required=True),
     parallel=dict(type='int', default=10),
     secrets=dict(type='dict', default={}, no_log=True),
     shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
+    host_networking=dict(type='bool', default=True),
 ), handlers.instances)
 
 

@@ -25,6 +25,8 @@ description:
   - Ends task states that no running job owns (see I(task_state_grace)), also those of servers
     that have no host yet.
   - Instances with a task in flight are skipped.
+  - Lists in I(evacuated) the guests of servers evacuated from I(host) that it still has, and completes the
+    evacuations whose guests are gone (I(evacuations_completed)).
 extends_documentation_fragment:
   - novalite.compute.state_store
 options:
@@ -62,6 +64,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+network_call:
+  description: The host call that re-plugs the host's networks (C(network) is the plan for
+    M(novalite.compute.host_network)); null when no port is bound to the host (or in check mode).
+  returned: always
+  type: dict
 power_fixes:
   description: Instances whose power_state was corrected (C(uuid), C(name), C(from), C(to)).
   returned: always
@@ -79,6 +86,21 @@ orphan_domains:
   elements: dict
 orphan_dirs:
   description: Instance directories of no live instance.
+  returned: always
+  type: list
+  elements: str
+evacuated:
+  description:
+    - Guests of servers evacuated from I(host) while it was down that are still there (C(uuid), C(name),
+      C(migration), C(domain), C(instance_dir)); the host destroys them with their directories (Nova's
+      C(_destroy_evacuated_instances); C(playbooks/reconcile.yml) does it always). Never a server of I(host).
+  returned: always
+  type: list
+  elements: dict
+evacuations_completed:
+  description:
+    - Evacuation migrations from I(host) whose guest is gone from it; the host's allocation for each is freed and
+      the migration is C(completed).
   returned: always
   type: list
   elements: str

@@ -29,6 +29,18 @@ extends_documentation_fragment:
   - novalite.compute.state_store.context
   - novalite.compute.state_store.server_create
 options:
+  networks:
+    description:
+      - For a new server, its networks as Nova's server create takes them (C(auto), C(none), or a list of
+        C(uuid) (a network), C(port) (an existing port) and C(fixed_ip)); each gets a port whose network
+        its compute host realises (M(novalite.compute.host_network)). Default none.
+    type: raw
+  security_groups:
+    description:
+      - For a new server, the security groups (names or ids) of the ports made for it (default the
+        project's C(default) group).
+    type: list
+    elements: str
   name:
     description:
       - Server name (Nova's display name). Must be unique among live servers for this module to address it.
@@ -139,6 +151,8 @@ MODULE = NovaliteModule(spec(
     name=dict(type='str'),
     uuid=dict(type='str'),
     state=dict(type='str', default='present', choices=list(STATES)),
+    networks=dict(type='raw'),
+    security_groups=dict(type='list', elements='str'),
 ), handlers.server, required_one_of=[('name', 'uuid')])
 
 

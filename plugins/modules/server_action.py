@@ -51,6 +51,22 @@ description:
     the shelve image and deletes that image; a server still SHELVED on its host is only powered on. Allowed from
     ACTIVE, SHUTOFF, PAUSED and SUSPENDED (shelve), SHELVED (shelve_offload) and SHELVED / SHELVED_OFFLOADED
     (unshelve); a locked server refuses all three.
+  - C(resize) is Nova's resize to I(flavor) - scheduled (the server's own host only with
+    I(allow_resize_to_same_host)), the destination claimed while the source stays held, the guest powered off,
+    its disk copied to the destination and grown to the new root_gb (a smaller root disk is refused), then the
+    guest defined there with the new flavor and started when it ran before (status RESIZE, then VERIFY_RESIZE).
+    C(migrate) (admin) is Nova's cold migration - the same with the server's own flavor, to another host (I(host)
+    when given). C(confirm_resize) frees the source (its domain and disk go); C(revert_resize) removes the guest
+    from the destination and starts it again on the source with the old flavor and disk. The next step's host
+    call is run by the same play. No valid host leaves the server as it was, with a fault.
+  - C(live_migrate) (admin) is Nova's live migration (os-migrateLive) of an ACTIVE or PAUSED server - scheduled
+    (or to I(host)), the destination claimed while the source stays held, the running guest moved by libvirt
+    (its disks too with I(block_migration)), status MIGRATING, then ACTIVE on the destination with the source
+    freed; a failure leaves it running on the source with the destination freed.
+  - C(evacuate) (admin) is Nova's evacuate of a server whose host's compute service is down or forced down
+    (refused while it is up) - rebuilt from its image on I(host) or the scheduler's choice (never its own host), its
+    ports and fixed IPs kept (an C(evacuation) migration record). When the failed host is back,
+    C(playbooks/reconcile.yml) destroys the guest it still has and completes the migration.
   - The rules (which states allow which action, the task_state it sets, the host call it makes)
     are the table in C(plugins/module_utils/compute/action_table.py).
   - In check mode only the checks run.
@@ -71,7 +87,8 @@ options:
     required: true
     choices: [stop, start, reboot, pause, unpause, suspend, resume, lock, unlock, reset_state, soft_delete, restore,
               force_delete, delete, rebuild, rescue, unrescue, console_output, snapshot, backup, shelve,
-              shelve_offload, unshelve]
+              shelve_offload, unshelve, resize, migrate, confirm_resize, revert_resize, live_migrate,
+              evacuate]
   reboot_type:
     description: C(SOFT) (clean shutdown and start, hard after a timeout) or C(HARD) (power cycle).
     type: str
@@ -117,9 +134,35 @@ options:
       - C(unshelve) - the zone an offloaded server is scheduled to (Nova's 2.77); an empty string unpins it (2.91's
         null). Refused for a server that is not SHELVED_OFFLOADED.
     type: str
-  host:
-    description: C(unshelve) - the compute host an offloaded server goes to (Nova's 2.91, an admin's choice).
+  flavor:
+    description: C(resize) - the new flavor (name or id); it must differ from the server's.
     type: str
+  allow_resize_to_same_host:
+    description: C(resize) - nova.conf's C(allow_resize_to_same_host); the server's own host may be chosen.
+    type: bool
+    default: false
+  host:
+    description:
+      - C(unshelve) - the compute host an offloaded server goes to (Nova's 2.91, an admin's choice).
+      - C(migrate) - the compute host to migrate to (Nova's 2.56); the scheduler still checks it.
+      - C(live_migrate) - the compute host to live-migrate to; the scheduler still checks it unless I(force).
+      - C(evacuate) - the compute host to rebuild the server on (the scheduler's choice when omitted).
+    type: str
+  block_migration:
+    description:
+      - C(live_migrate) - C(true) copies the disks with the memory (a block migration), C(false) needs a shared
+        instance directory, C(auto) picks by checking whether the directory is shared (Nova's 2.25).
+    type: str
+    default: auto
+  force:
+    description:
+      - C(live_migrate) - with I(host), skip the scheduler (Nova's C(force), up to 2.67).
+      - C(evacuate) - use I(host) without asking the scheduler (Nova's 2.29 C(force)); not forced when omitted.
+    type: bool
+  target_state:
+    description: C(evacuate) - C(stopped) leaves the evacuated server stopped (Nova's 2.95); else as it was.
+    type: str
+    choices: [stopped]
   key_name:
     description: C(rebuild) - a keypair of the requesting user replacing the server's key; an empty string removes it.
     type: str
@@ -184,6 +227,13 @@ EXAMPLES = r'''
     availability_zone: az2
   delegate_to: localhost
 
+- name: Evacuate vm1 from its failed host (its compute service down) to compute2
+  novalite.compute.server_action:
+    server: vm1
+    action: evacuate
+    host: compute2
+  delegate_to: localhost
+
 - name: An admin puts vm1, stuck in a task state, back to ACTIVE
   novalite.compute.server_action:
     server: vm1
@@ -242,7 +292,13 @@ MODULE = NovaliteModule(spec(
     shelved_offload_time=dict(type='int', default=0),
     availability_zone=dict(type='str'),
     host=dict(type='str'),
+    flavor=dict(type='str'),
+    allow_resize_to_same_host=dict(type='bool', default=False),
+    block_migration=dict(type='str', default='auto'),
+    force=dict(type='bool'),
+    target_state=dict(type='str', choices=['stopped']),
 ), handlers.server_action, required_if=[('action', 'reset_state', ('state',)), ('action', 'rebuild', ('image',)),
+                                        ('action', 'resize', ('flavor',)),
                                         ('action', 'snapshot', ('name',)),
                                         ('action', 'backup', ('name', 'backup_type', 'rotation'))])
 

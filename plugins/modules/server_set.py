@@ -31,6 +31,12 @@ description:
     A set with a I(name) marks the servers it creates (system metadata C(desired_state_set)); with
     I(prune) the servers so marked with this name that the set no longer lists are deleted. Servers made
     through the API, by hand or by other sets are never pruned.
+  - The set may declare its own I(networks) (with subnets) and I(security_groups) (with rules); they are
+    made or updated first (as M(novalite.compute.network), M(novalite.compute.subnet),
+    M(novalite.compute.security_group) and M(novalite.compute.security_group_rule) would), so the set's
+    servers can name them in C(networks) and C(security_groups). Those the set creates are marked with its
+    I(name); I(prune) removes the marked ones it no longer lists, once no port uses them (a network still
+    used by a server this run deletes is left for a later call, listed in I(networks_pending)).
   - In check mode nothing is written; the plan shows each new server's host (I(servers[].host)), and with
     C(--diff) the changed keys of each server that would change.
 extends_documentation_fragment:
@@ -47,7 +53,9 @@ options:
       - The servers, each a mapping with a unique C(name) and the keys C(state) (C(present), C(running),
         C(stopped), C(paused), C(suspended), C(absent); default C(present)), C(flavor), C(image),
         C(availability_zone), C(server_group), C(key_name), C(user_data), C(metadata), C(scheduler_hints),
-        with the meanings of the M(novalite.compute.server) options.
+        with the meanings of the M(novalite.compute.server) options, and
+      - C(networks) (C(auto), C(none) or a list of network names or ids, C({network, fixed_ip}) or
+        C({port})), and C(security_groups) (names or ids), used when the server is created.
     type: list
     elements: dict
     required: true
@@ -62,6 +70,24 @@ options:
         moving new servers asked C(stopped), C(paused) or C(suspended) there once they are booted.
     type: list
     elements: str
+  networks:
+    description:
+      - The set's networks, each a mapping with a unique C(name) and the options of M(novalite.compute.network)
+        (C(description), C(admin_state_up), C(shared), C(external), C(mtu), C(port_security_enabled),
+        C(provider_network_type), C(provider_physical_network), C(provider_segmentation_id)) and C(subnets),
+        a list of mappings with the options of M(novalite.compute.subnet) (C(name), C(cidr), C(gateway_ip),
+        C(no_gateway_ip), C(enable_dhcp), C(dns_nameservers), C(allocation_pool_start),
+        C(allocation_pool_end), C(host_routes), C(description)).
+    type: list
+    elements: dict
+  security_groups:
+    description:
+      - The set's security groups, each a mapping with a unique C(name), C(description), C(stateful) and
+        C(rules), a list of mappings with the options of M(novalite.compute.security_group_rule)
+        (C(direction), C(ethertype), C(protocol), C(port_range_min), C(port_range_max), C(remote_ip_prefix),
+        C(remote_group), C(description)). Rules the set does not list are left alone.
+    type: list
+    elements: dict
   host_sync:
     description:
       - Ask the hosts to confirm the servers that are already in their state (and repair drift).
@@ -128,6 +154,16 @@ failed_servers:
   returned: always
   type: list
   elements: dict
+networks:
+  description: The ids of the set's networks, by name (in check mode, of the ones that would be made).
+  returned: always
+  type: dict
+  sample: {web-net: 0b5a7a8e-6c1d-4c9e-9f0e-3d2a8a8c6b11}
+networks_pending:
+  description: What I(prune) left for a later call because ports still use it (C(network <name>), C(security group <name>)).
+  returned: always
+  type: list
+  elements: str
 project_id:
   description: The project id the set was resolved to.
   returned: always
@@ -152,6 +188,8 @@ MODULE = NovaliteModule(spec(
     servers=dict(type='list', elements='dict', required=True),
     prune=dict(type='bool', default=False),
     only=dict(type='list', elements='str'),
+    networks=dict(type='list', elements='dict'),
+    security_groups=dict(type='list', elements='dict'),
     host_sync=dict(type='bool', default=True),
     scheduler=dict(type='dict'),
 ), handlers.server_set)

@@ -42,6 +42,7 @@ try:
     from ansible_collections.novalite.compute.plugins.module_utils.store import engine as _engine
     from ansible_collections.novalite.compute.plugins.module_utils.store import migrations as _migrations  # noqa: F401
     from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as _handlers  # noqa: F401
+    from ansible_collections.novalite.compute.plugins.module_utils.handlers import network as _net_handlers  # noqa: F401
     from ansible_collections.novalite.compute.plugins.module_utils.compute import (  # noqa: F401
         conductor as _conductor, desired as _desired, instances as _instances, reconcile as _reconcile,
         server_actions as _server_actions)

@@ -153,3 +153,35 @@ def test_management_commands(tmp_path):
     with pytest.raises(NotFound):
         accounts.get_user(store, 'bob')
     store.dispose()
+
+
+def test_first_bootstrap_gives_the_admin_its_playbook_made_rows(store):
+    """Playbooks used before any bootstrap act as the literal project and user id ``admin``; the first
+    bootstrap hands those rows to the admin project and user it makes, and leaves every other row alone."""
+    import sqlalchemy as sa
+    from ansible_collections.novalite.compute.plugins.module_utils.catalog import images, keypairs
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import context
+    from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
+    assert context.resolve_project(store) == 'admin'     # no identity rows: the literal id
+    images.create(store, 'made-by-a-playbook', owner='admin', disk_format='qcow2', container_format='bare')
+    images.create(store, 'someone-elses', owner='other-project', disk_format='qcow2', container_format='bare')
+    keypairs.import_key(store, 'admin', 'ops', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBqF0tHg6fS2Bpz1HSuS3xl6kYzCvpWFwCpX3M3mGk3Q x')
+    with store.begin() as conn:
+        conn.execute(table('quotas').insert().values(project_id='admin', resource='instances', hard_limit=7,
+                                                     created_at=utcnow()))
+    made = accounts.bootstrap(store, 'correct horse')
+    project_id, user_id = made['project']['id'], made['user']['id']
+    assert project_id != 'admin'
+    with store.read() as conn:
+        owners = dict(conn.execute(sa.select(table('images').c.name, table('images').c.owner)).all())
+        keypair_users = [r.user_id for r in conn.execute(sa.select(table('keypairs').c.user_id))]
+        quota_projects = [r.project_id for r in conn.execute(sa.select(table('quotas').c.project_id))]
+    assert owners == {'made-by-a-playbook': project_id, 'someone-elses': 'other-project'}
+    assert keypair_users == [user_id] and quota_projects == [project_id]
+    assert context.resolve_project(store) == project_id
+    # a later bootstrap adopts nothing: a row naming "admin" then is not the playbooks' default any more
+    images.create(store, 'named-admin-later', owner='admin', disk_format='qcow2', container_format='bare')
+    accounts.bootstrap(store, 'correct horse')
+    with store.read() as conn:
+        assert conn.execute(sa.select(table('images').c.owner).where(
+            table('images').c.name == 'named-admin-later')).scalar() == 'admin'

@@ -31,7 +31,7 @@ with open(os.path.join(HERE, 'contracts', 'nova_shapes.json')) as _f:
     SHAPES = json.load(_f)
 
 # Objects whose keys are data (the user's, the image's, host names), not part of the API's shape.
-FREE_FORM = {'metadata', 'extra_specs', 'addresses', 'properties', 'scheduler_hints', 'hosts'}
+FREE_FORM = {'metadata', 'extra_specs', 'addresses', 'properties', 'scheduler_hints', 'hosts', 'log'}
 # Keys a sample shows because its data had something this fixture's has not, by key (anywhere or in the
 # objects at the given locations), with why.
 DATA_DEPENDENT = {
@@ -135,7 +135,7 @@ def contract(api, http, admin_token):
         'hypervisor_uuid': hypervisors['hypervisors'][0]['id'],
         'hypervisor_id': [h['id'] for h in legacy['hypervisors']
                           if h['hypervisor_hostname'] == api['server']['node']][0],
-        'hypervisor_hostname': api['server']['node'], 'project_id': project['id'], 'user_id': project['user_id'],
+        'hypervisor_hostname': api['server']['node'], 'host': api['host'], 'project_id': project['id'], 'user_id': project['user_id'],
         'image': api['public_image']['id'], 'public_key': made['keypair']['public_key'],
         'period_start': period_start}
     yield {'values': values, 'member': token, 'admin': admin_token}

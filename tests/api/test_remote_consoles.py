@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 import websocket
 
-from lib.console_browser import BLUE_SHARE_JS, chromium, profile, token_of
+from lib.console_browser import BLUE_SHARE_JS, chromium, profile, serial_echo, token_of
 from lib.live_api import running
 from lib.rfb import RfbClient, TcpTransport, WebSocketTransport, blue_share, wait_for_screen
 
@@ -210,17 +210,7 @@ def test_serial_console_echoes_a_line(live, guest):
     assert url.startswith('ws://127.0.0.1:%d/?token=' % live.cfg['console_proxy_port'])
     ws = websocket.create_connection(url, timeout=30, subprotocols=['binary'], suppress_origin=True)
     try:
-        word = 'hello-%s' % uuid.uuid4().hex[:8]
-        seen = b''
-        deadline = time.time() + 60
-        ws.send_binary(('%s\n' % word).encode('ascii'))
-        ws.settimeout(2)
-        while ('NOVALITE ECHO %s' % word).encode('ascii') not in seen:
-            assert time.time() < deadline, seen
-            try:
-                seen += ws.recv_data()[1]
-            except websocket.WebSocketTimeoutException:
-                ws.send_binary(('%s\n' % word).encode('ascii'))   # the guest may not read yet
+        serial_echo(ws, 'hello-%s' % uuid.uuid4().hex[:8])
     finally:
         ws.close()
 
@@ -347,3 +337,45 @@ def test_playbook_prints_a_url_the_proxy_accepts(live, guest):
     proc = subprocess.run(cmd[:-1] + [json.dumps(extra)], capture_output=True, text=True, env=env, timeout=300,
                           cwd=REPO, check=False)
     assert proc.returncode != 0 and 'could not be found' in proc.stdout, proc.stdout[-3000:]
+
+
+def test_diagnostics_of_the_running_guest_then_409_when_stopped(live, guest):
+    """GET /servers/{id}/diagnostics (admin), read from the guest's running domain; sharing this module's guest,
+    so it runs last: it stops the guest."""
+    import libvirt
+    ident = guest['id']
+    admin = live.token()
+    path = '/compute/v2.1/servers/%s/diagnostics' % ident
+    status, _h, legacy = live.http.call('GET', path, token=admin)
+    assert status == 200, legacy
+    conn = libvirt.open('qemu:///system')
+    try:
+        dom = conn.lookupByUUIDString(ident)
+        read_after = dom.blockStats('vda')[1]
+        max_kib = dom.maxMemory()
+    finally:
+        conn.close()
+    # the libvirt driver's flat form below 2.48: real counters of this guest
+    assert legacy['cpu0_time'] > 0 and legacy['memory'] == max_kib
+    assert 0 < legacy['vda_read'] <= read_after and legacy['vda_read_req'] > 0
+    status, _h, body = live.http.call('GET', path, token=admin, headers={'OpenStack-API-Version': 'compute 2.48'})
+    assert status == 200, body
+    assert set(body) == {'state', 'driver', 'hypervisor', 'hypervisor_os', 'uptime', 'config_drive', 'num_cpus',
+                         'num_nics', 'num_disks', 'disk_details', 'cpu_details', 'nic_details', 'memory_details'}
+    assert (body['state'], body['driver'], body['hypervisor_os']) == ('running', 'libvirt', 'linux')
+    assert body['hypervisor'] in ('qemu', 'kvm') and body['num_cpus'] == len(body['cpu_details']) >= 1
+    assert body['num_disks'] == len(body['disk_details']) >= 1 and body['disk_details'][0]['read_bytes'] > 0
+    assert body['memory_details']['maximum'] == max_kib // 1024 and body['uptime'] >= 0
+    # the unmodified CLI shows them too
+    shown = live.cli('server', 'show', '--diagnostics', ident)
+    # (the SDK asks 2.48: the standard form)
+    assert (shown.get('driver'), shown.get('state')) == ('libvirt', 'running'), shown
+    # admins only; a server that does not exist is 404
+    assert live.http.call('GET', path, token=live.token('demo', 'demo'))[0] == 403
+    assert live.http.call('GET', '/compute/v2.1/servers/%s/diagnostics' % uuid.uuid4(), token=admin)[0] == 404
+    # a stopped guest has none: Nova's 409 naming the power state
+    live.cli('server', 'stop', ident, as_json=False)
+    live.wait_status(ident, admin, ('SHUTOFF',))
+    status, _h, body = live.http.call('GET', path, token=admin)
+    assert status == 409 and body['conflictingRequest']['message'] == (
+        "Cannot 'get_diagnostics' instance %s while it is in power state shutdown" % ident)

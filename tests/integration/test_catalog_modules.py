@@ -1,11 +1,12 @@
 """The catalog modules through real ansible-playbook runs (temp SQLite DB, temp image store)."""
 
 import os
-import re
 import subprocess
 import sys
 
 import pytest
+
+from lib.local_playbook import env as _env, playbook
 
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images, keypairs
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
@@ -13,27 +14,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.store.engine impo
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV_BIN = os.path.dirname(sys.executable)
 MODULES = ('flavor', 'flavor_info', 'image', 'image_info', 'keypair')
-
-
-def _env():
-    env = dict(os.environ)
-    env.update(ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'collections'), ANSIBLE_NOCOLOR='1',
-               ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
-    env.pop('NOVALITE_DATABASE_URL', None)
-    return env
-
-
-def playbook(path, *args):
-    """Run ansible-playbook; returns (recap counts dict, full output)."""
-    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,',
-           '-e', 'ansible_python_interpreter=%s' % sys.executable, path] + list(args)
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=_env(), timeout=300, check=False)
-    out = proc.stdout.decode('utf-8', 'replace')
-    match = re.search(r'localhost\s*:\s*(.*)', out.split('PLAY RECAP')[-1])
-    assert match, out
-    recap = dict((k, int(v)) for k, v in re.findall(r'(\w+)=(\d+)', match.group(1)))
-    recap['rc'] = proc.returncode
-    return recap, out
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import subprocess
 
 import pytest
 
@@ -105,3 +106,56 @@ def test_guest_on_a_test_host_boots_and_is_gone_after_exit():
             conn.close()
     # leaving the context destroyed the guest with its host
     assert not process_running(qemu_pid)
+
+
+def test_fabric_joins_the_hosts_and_leaves_the_machine_network_alone():
+    def own_links():
+        return subprocess.run(['ip', '-o', 'link'], stdout=subprocess.PIPE, universal_newlines=True,
+                              check=True).stdout.count('\n')
+
+    links_before = own_links()
+    with libvirt_hosts(2, fabric=True) as hosts:
+        fabric = hosts.fabric
+        assert [host.address for host in hosts] == ['10.254.0.11', '10.254.0.12']
+        # each host reaches the other and the fabric over its eth0, and has its own hostname
+        for host, peer in ((hosts[0], hosts[1]), (hosts[1], hosts[0])):
+            assert host.run(['hostname']).stdout.strip() == host.name
+            assert host.run(['ping', '-c', '1', '-W', '2', peer.address], check=False).returncode == 0
+            assert host.run(['ping', '-c', '1', '-W', '2', fabric.address], check=False).returncode == 0
+        # the machine's own namespace got no new links (no traffic is sent from it: it may route off-box)
+        assert own_links() == links_before
+        holder = fabric.pid
+        assert process_running(holder)
+    assert not process_running(holder)
+    assert own_links() == links_before
+
+
+_ABANDONING_RUN = r'''
+import sys, time
+sys.path[:0] = [%(tests)r, %(collections)r]
+from lib.test_hosts import libvirt_hosts
+with libvirt_hosts(1, fabric=True) as hosts:
+    print(hosts[0].root, hosts[0].pid('libvirtd'), hosts[0].pid('virtlogd'), hosts.fabric.pid, flush=True)
+    time.sleep(600)
+'''
+
+
+def test_hosts_of_a_killed_run_are_stopped_by_the_next_run():
+    """A run killed by an outer timeout never reaches its ``finally``: the next run stops what it left."""
+    from lib.test_hosts import sweep_abandoned_hosts
+    tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = _ABANDONING_RUN % {'tests': tests_dir, 'collections': os.path.join(os.path.dirname(tests_dir),
+                                                                              'collections')}
+    run = subprocess.Popen([os.path.join(os.path.dirname(tests_dir), '.venv', 'bin', 'python'), '-c', code],
+                           stdout=subprocess.PIPE, universal_newlines=True)
+    try:
+        root, libvirtd, virtlogd, fabric = run.stdout.readline().split()
+        pids = [int(libvirtd), int(virtlogd), int(fabric)]
+    finally:
+        run.kill()                                  # SIGKILL, by PID: no cleanup of its own
+        run.wait()
+    assert all(process_running(pid) for pid in pids)   # left behind
+    swept = sweep_abandoned_hosts()
+    assert os.path.basename(root) in swept
+    assert [pid for pid in pids if process_running(pid)] == []
+    assert not os.path.exists(os.path.dirname(root))

@@ -48,3 +48,21 @@ def token_of(url):
 
 def profile(root):
     return os.path.join(root, 'chromium')
+
+
+def serial_echo(ws, word, timeout=60):
+    """Send ``word`` on a serial console websocket until the test image's ttyS1 answers ``NOVALITE ECHO <word>``
+    (the guest may not read yet: the line is sent again every 2 s); what was read."""
+    import time
+    import websocket
+    seen = b''
+    deadline = time.time() + timeout
+    ws.send_binary(('%s\n' % word).encode('ascii'))
+    ws.settimeout(2)
+    while ('NOVALITE ECHO %s' % word).encode('ascii') not in seen:
+        assert time.time() < deadline, seen
+        try:
+            seen += ws.recv_data()[1]
+        except websocket.WebSocketTimeoutException:
+            ws.send_binary(('%s\n' % word).encode('ascii'))
+    return seen

@@ -38,7 +38,15 @@ def running(**settings):
 
 
 class LiveApi(object):
-    def __init__(self, database_url=None, **settings):
+    def __init__(self, database_url=None, ssh_hosts=None, compute_hosts=None, **settings):
+        """``ssh_hosts``: LibvirtHosts started with ``ssh=True``: the service's compute hosts are those,
+        reached over SSH (lib.test_hosts.ssh_inventory) instead of this machine's qemu:///system.
+
+        ``compute_hosts``: lib/test_hosts.py hosts that are the inventory's compute hosts instead of this
+        machine's libvirt, reached by their libvirt URI (each with an instances directory of its own under
+        the service's root)."""
+        self.ssh_hosts = list(ssh_hosts or [])
+        self.compute_hosts = list(compute_hosts or [])
         self.id = uuid.uuid4().hex[:8]
         self.root = '/var/lib/novalite/test-api-%s' % self.id
         self.host = 'api-host-%s' % self.id
@@ -54,6 +62,8 @@ class LiveApi(object):
         self.port = self.cfg['bind_port']
         self.url = 'http://127.0.0.1:%d' % self.port
         self.instances_path = os.path.join(self.root, 'instances')
+        self.instances_paths = dict((h.name, os.path.join(self.root, 'instances-%s' % h.name))
+                                    for h in self.compute_hosts)
         self.clouds = os.path.join(self.root, 'clouds.yaml')
         self.proc = None
         self.log_path = None
@@ -67,14 +77,35 @@ class LiveApi(object):
         from novalite_api import accounts, config as config_mod, jobs
         from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
 
-        inventory = {'all': {'vars': {'ansible_python_interpreter': os.path.join(VENV_BIN, 'python')}, 'children': {
-            'controller': {'hosts': {'localhost': {'ansible_connection': 'local'}}},
-            'compute': {'hosts': {self.host: {
+        if self.ssh_hosts:
+            from lib.test_hosts import ssh_inventory
+            ssh_inventory(self.ssh_hosts, self.cfg['inventory'],
+                          host_vars=dict((h.name, {'novalite_vnc_listen': h.address}) for h in self.ssh_hosts))
+        else:
+            # this machine's own network namespace: no host realises its ports' networks here
+            compute = {self.host: {
                 'ansible_connection': 'local', 'novalite_libvirt_uri': 'qemu:///system',
                 'novalite_instances_path': self.instances_path, 'novalite_availability_zone': 'nova',
-                'novalite_vnc_listen': '127.0.0.1'}}}}}}
-        with open(self.cfg['inventory'], 'w') as handle:
-            json.dump(inventory, handle)   # JSON is YAML
+                'novalite_vnc_listen': '127.0.0.1', 'novalite_host_networking': False}}
+            if self.compute_hosts:
+                compute = dict((h.name, {
+                    'ansible_connection': 'local', 'novalite_libvirt_uri': h.uri,
+                    'novalite_instances_path': self.instances_paths[h.name], 'novalite_availability_zone': 'nova',
+                    'novalite_vnc_listen': '127.0.0.1', 'novalite_host_networking': False})
+                    for h in self.compute_hosts)
+                for h in self.compute_hosts:
+                    if h.address:
+                        # a host on the test's fabric (libvirt_hosts(fabric=True)) is reached there: a live
+                        # migration streams to this address
+                        compute[h.name]['novalite_host_ip'] = h.address
+                for path in self.instances_paths.values():
+                    os.makedirs(path)
+                    os.chmod(path, 0o755)
+            inventory = {'all': {'vars': {'ansible_python_interpreter': os.path.join(VENV_BIN, 'python')},
+                                 'children': {'controller': {'hosts': {'localhost': {'ansible_connection': 'local'}}},
+                                              'compute': {'hosts': compute}}}}
+            with open(self.cfg['inventory'], 'w') as handle:
+                json.dump(inventory, handle)   # JSON is YAML
         write_clouds(self.clouds, self.url, (('novalite', 'admin', 'admin'), ('novalite-demo', 'demo', 'demo'),
                                              ('novalite-other', 'other', 'other')))
         self.seeds = prepare_catalog(self.root, self.cfg)
@@ -131,7 +162,16 @@ class LiveApi(object):
         return Store(self.cfg['database_url'])
 
     def console_log(self, server_id):
-        return os.path.join(self.instances_path, server_id, 'console.log')
+        instances_path = self.instances_path
+        if self.ssh_hosts:
+            from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+            store = self.store()
+            try:
+                host = instances.get(store, server_id, include_deleted=True)['host']
+            finally:
+                store.dispose()
+            instances_path = [h.instances_path for h in self.ssh_hosts if h.name == host][0]
+        return os.path.join(instances_path, server_id, 'console.log')
 
     def wait_console(self, server_id, text, timeout=120):
         path = self.console_log(server_id)

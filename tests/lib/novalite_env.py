@@ -52,8 +52,22 @@ class PlaybookRun(object):
 
 
 class NovaliteEnv(object):
-    def __init__(self, db_url, hosts=('localhost',), zones=None, libvirt_uris=None):
-        """``libvirt_uris``: {host: URI} for hosts on another libvirt (lib/test_hosts.py), else qemu:///system."""
+    def __init__(self, db_url, hosts=('localhost',), zones=None, libvirt_uris=None, host_vars=None, ssh_hosts=None):
+        """``libvirt_uris``: {host: URI} for hosts on another libvirt (lib/test_hosts.py), else qemu:///system.
+
+        ``host_vars``: {host: inventory vars} (e.g. ``lib.test_hosts.inventory_vars``: modules run inside a
+        namespaced host, its networks realised there). Without them a host realises no networks
+        (``novalite_host_networking: false``): nothing is ever added to the machine's own network.
+
+        ``ssh_hosts``: LibvirtHosts started with ``ssh=True``: the compute hosts are those, reached over
+        SSH as in production (lib/test_hosts.ssh_inventory); ``libvirt_uris`` are then their URIs from
+        this machine, for the test's own look, and the reports go through register_hosts.yml.
+        """
+        self.ssh_hosts = list(ssh_hosts or [])
+        if self.ssh_hosts:
+            hosts = [h.name for h in self.ssh_hosts]
+            libvirt_uris = dict((h.name, h.uri) for h in self.ssh_hosts)
+        self.host_vars = dict((h, dict((host_vars or {}).get(h) or {})) for h in hosts)
         self.id = uuid.uuid4().hex[:10]
         self.libvirt_uris = dict((h, (libvirt_uris or {}).get(h) or 'qemu:///system') for h in hosts)
         self.root = '/var/lib/novalite/test-%s' % self.id
@@ -61,10 +75,19 @@ class NovaliteEnv(object):
         self.image_store = os.path.join(self.root, 'images')
         self.hosts = list(hosts)
         self.instances_paths = dict((h, os.path.join(self.root, 'instances-%s' % h)) for h in self.hosts)
+        self.instances_paths.update((h.name, h.instances_path) for h in self.ssh_hosts)
         os.makedirs(self.image_store)
         os.chmod(self.root, 0o755)
         for path in self.instances_paths.values():
-            os.makedirs(path)
+            os.makedirs(path, exist_ok=True)
+        self.inventory = os.path.join(self.root, 'inventory.yml')
+        if self.ssh_hosts:
+            from lib.test_hosts import ssh_inventory
+            ssh_inventory(self.ssh_hosts, self.inventory,
+                          all_vars={'novalite_database_url': db_url, 'novalite_image_store': self.image_store},
+                          host_vars=dict((h, dict({'novalite_availability_zone': (zones or {}).get(h, 'nova')},
+                                                  **self.host_vars[h])) for h in self.hosts))
+            return
         compute = {}
         for index, host in enumerate(self.hosts):
             compute[host] = {
@@ -72,13 +95,14 @@ class NovaliteEnv(object):
                 'novalite_libvirt_uri': self.libvirt_uris[host],
                 'novalite_instances_path': self.instances_paths[host],
                 'novalite_availability_zone': (zones or {}).get(host, 'nova'),
+                'novalite_host_networking': False,
             }
+            compute[host].update(self.host_vars[host])
         inventory = {'all': {
             'vars': {'ansible_python_interpreter': os.path.join(VENV_BIN, 'python'),
                      'novalite_database_url': db_url, 'novalite_image_store': self.image_store},
             'children': {'controller': {'hosts': {'localhost': {'ansible_connection': 'local'}}},
                          'compute': {'hosts': compute}}}}
-        self.inventory = os.path.join(self.root, 'inventory.yml')
         with open(self.inventory, 'w') as f:
             yaml.safe_dump(inventory, f)
 
@@ -121,12 +145,16 @@ class NovaliteEnv(object):
 
     def heartbeat(self):
         """The periodic resource report (register_hosts.yml's work): real facts, fresh heartbeats."""
+        if self.ssh_hosts:
+            self.must('register_hosts.yml')   # over SSH, each host reads its own libvirt
+            return
         from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
         from ansible_collections.novalite.compute.plugins.module_utils.virt import host_facts
         for host in self.hosts:
             facts = host_facts.gather(self.libvirt_uris[host], self.instances_paths[host])
-            cfg = settings.parse({'novalite_instances_path': self.instances_paths[host],
-                                  'novalite_libvirt_uri': self.libvirt_uris[host]})
+            cfg = settings.parse(dict({'novalite_instances_path': self.instances_paths[host],
+                                       'novalite_libvirt_uri': self.libvirt_uris[host]},
+                                      **dict((k, v) for k, v in self.host_vars[host].items() if k == 'novalite_host_ip')))
             hosts.record(self.store(), host, facts, cfg)
 
     def store(self):

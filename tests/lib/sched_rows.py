@@ -9,6 +9,7 @@ __metaclass__ = type
 
 
 import datetime
+import os
 import uuid
 
 import sqlalchemy as sa
@@ -58,9 +59,39 @@ def allocation_sums(store):
     return dict((r[0], (int(r[1]), int(r[2]), int(r[3]))) for r in rows)
 
 
+def moved_server(live, ident):
+    """(the server's row with its ``actions``, latest ``migration`` and ``fault``, allocation_sums) from a
+    lib.live_api service's store: a move's state in one read."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances, migration_records
+    store = live.store()
+    try:
+        inst = instances.get(store, ident)
+        inst['actions'] = instances.list_actions(store, ident)
+        with store.read() as conn:
+            inst['migration'] = migration_records.latest(conn, ident)
+        inst['fault'] = instances.latest_fault(store, ident)
+        return inst, allocation_sums(store)
+    finally:
+        store.dispose()
+
+
 def add_flavor(store, name, vcpus=1, memory_mb=512, root_gb=1, ephemeral_gb=0, swap=0, extra_specs=None):
     with store.begin() as conn:
         conn.execute(schema.table('flavors').insert().values(
             flavorid=name + '-id', name=name, vcpus=vcpus, memory_mb=memory_mb, root_gb=root_gb,
             ephemeral_gb=ephemeral_gb, swap=swap, rxtx_factor=1.0, is_public=True, disabled=False,
             extra_specs=extra_specs or {}, created_at=utcnow()))
+
+
+def host_uri(hosts, name):
+    """The libvirt URI of the test host called ``name`` (lib.test_hosts.LibvirtHosts)."""
+    return [h.uri for h in hosts if h.name == name][0]
+
+
+def console_text(live, host, ident):
+    """The guest's console log in its instance directory on ``host`` ('' while there is none)."""
+    try:
+        with open(os.path.join(live.instances_paths[host], ident, 'console.log'), errors='replace') as handle:
+            return handle.read()
+    except IOError:
+        return ''

@@ -35,7 +35,9 @@ ANSIBLE_NAMES = {'item', 'omit', 'playbook_dir', 'role_path', 'inventory_hostnam
 OPERATOR_SETTINGS = {'novalite_controller', 'novalite_database_url', 'database_url', 'novalite_scheduler',
                      'novalite_compute_group', 'novalite_libvirt_uri', 'novalite_instances_path',
                      'novalite_virt_type', 'image_cache_max_age', 'remove_orphans',
-                     'novalite_task_state_grace', 'novalite_image_store', 'novalite_shelved_offload_time'}
+                     'novalite_task_state_grace', 'novalite_image_store', 'novalite_shelved_offload_time',
+                     'novalite_host_networking', 'novalite_network_state_dir',
+                     'novalite_allow_resize_to_same_host'}
 USER_INPUT = 'novalite.compute.user_input'
 
 

@@ -26,9 +26,12 @@ def resources(version):
     return sorted(names)
 
 
+# One limit in an update body: Nova's parameter_types.non_negative_integer_with_minus_one style
+LIMIT = {'type': ['integer', 'string'], 'pattern': '^-?[0-9]+$', 'minimum': -1, 'maximum': quotas.MAX_LIMIT}
+
+
 def update(version):
-    limit = {'type': ['integer', 'string'], 'pattern': '^-?[0-9]+$', 'minimum': -1, 'maximum': quotas.MAX_LIMIT}
-    props = dict((name, limit) for name in resources(version))
+    props = dict((name, LIMIT) for name in resources(version))
     props['force'] = BOOLEAN
     return {'type': 'object',
             'properties': {'quota_set': {'type': 'object', 'properties': props, 'additionalProperties': False}},

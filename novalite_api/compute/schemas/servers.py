@@ -155,6 +155,48 @@ UNSHELVE_V291 = {'type': ['object', 'null'],
                  'additionalProperties': False}
 ACTIONS.update({'shelve': SHELVE, 'shelveOffload': SHELVE, 'unshelve': UNSHELVE_V291})
 
+# nova/api/openstack/compute/schemas/servers.py resize (flavorRef: an id or a link; diskConfig accepted, unused),
+# confirmResize / revertResize (any value, as Nova); migrate_server.py migrate from 2.56 (null or {host}), before
+# it any value
+RESIZE = {'type': 'object',
+          'properties': {'flavorRef': {'type': ['string', 'integer'], 'minLength': 1},
+                         'OS-DCF:diskConfig': {'type': 'string', 'enum': ['AUTO', 'MANUAL']}},
+          'required': ['flavorRef'], 'additionalProperties': False}
+MIGRATE_V256 = {'type': ['object', 'null'],
+                'properties': {'host': {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255}},
+                'additionalProperties': False}
+ACTIONS.update({'resize': RESIZE, 'confirmResize': {}, 'revertResize': {}, 'migrate': MIGRATE_V256})
+
+
+def migrate(version):
+    """The migrate argument's schema at ``version`` (None: anything, before 2.56)."""
+    return MIGRATE_V256 if version >= (2, 56) else None
+
+
+# migrate_server.py os-migrateLive: up to 2.24 block_migration and disk_over_commit (booleans) and host, all
+# required; from 2.25 block_migration may be "auto" and disk_over_commit is gone; 2.30-2.67 add force
+_LIVE_HOST = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255}
+MIGRATE_LIVE = {'type': 'object',
+                'properties': {'block_migration': BOOLEAN, 'disk_over_commit': BOOLEAN, 'host': _LIVE_HOST},
+                'required': ['block_migration', 'disk_over_commit', 'host'], 'additionalProperties': False}
+MIGRATE_LIVE_V225 = {'type': 'object',
+                     'properties': {'block_migration': {'type': ['boolean', 'string'],
+                                                        'enum': BOOLEAN['enum'] + ['auto']},
+                                    'host': _LIVE_HOST},
+                     'required': ['block_migration', 'host'], 'additionalProperties': False}
+MIGRATE_LIVE_V230 = copy.deepcopy(MIGRATE_LIVE_V225)
+MIGRATE_LIVE_V230['properties']['force'] = BOOLEAN
+ACTIONS['os-migrateLive'] = MIGRATE_LIVE_V230
+
+
+def migrate_live(version):
+    """The os-migrateLive argument's schema at ``version``."""
+    if version >= (2, 68):
+        return MIGRATE_LIVE_V225
+    if version >= (2, 30):
+        return MIGRATE_LIVE_V230
+    return MIGRATE_LIVE_V225 if version >= (2, 25) else MIGRATE_LIVE
+
 
 def unshelve(version):
     """The unshelve argument's schema at ``version`` (None: anything, before 2.77)."""
@@ -243,8 +285,15 @@ def action(version=None):
     from novalite_api.compute.api_version import MAX_VERSION
     from novalite_api.compute.schemas import remote_consoles
     version = version or MAX_VERSION
-    arguments = dict(ACTIONS, rebuild=rebuild(version), unshelve=unshelve(version) or SHELVE)
+    arguments = dict(ACTIONS, rebuild=rebuild(version), unshelve=unshelve(version) or SHELVE,
+                     migrate=migrate(version) or {})
+    from novalite_api.compute.schemas import evacuate
+    arguments['evacuate'] = evacuate.evacuate(version)
     arguments.update(remote_consoles.ACTIONS)   # the old console actions (until 2.5)
+    from novalite_api.compute import floating_ips, security_groups
+    arguments.update((name, security_groups.ACTION_BODY) for name in security_groups.ACTIONS)
+    if version < (2, 44):
+        arguments.update(floating_ips.ACTIONS)
     return {'oneOf': [{'type': 'object', 'properties': {name: argument}, 'required': [name],
                        'additionalProperties': False} for name, argument in sorted(arguments.items())]}
 

@@ -89,6 +89,7 @@ class ViewContext(object):
                                  and policy.allowed('os_compute_api:servers:show:host_status', caller))
         self.host_status = _host_statuses() if self.show_host_status else {}
         self.faults = {}
+        self.security_groups = {}
 
     def columns(self):
         """Only what this microversion shows: decoding unused JSON columns is most of a long list's cost."""
@@ -98,8 +99,14 @@ class ViewContext(object):
         return tuple(sorted(set(VIEW_COLUMNS + extra + (EXT_COLUMNS if self.ext_attrs else ()))))
 
     def load_faults(self, rows):
+        """The faults of the failed servers and (where the view shows them) the security groups of the
+        servers with ports."""
         failed = [r['uuid'] for r in rows if r['status'] in ('ERROR', 'DELETED')]
         self.faults = instances.latest_faults(store(), failed) if failed else {}
+        with_ports = [r['uuid'] for r in rows if r.get('network_info')]
+        if not self.update and with_ports:
+            with store().read() as conn:
+                self.security_groups = instance_ports.security_group_names(conn, with_ports)
         return self
 
 
@@ -191,6 +198,8 @@ def show(inst, view):
         out['image']['properties'] = image_properties.of(inst.get('image'))
     if since_[100]:
         out['scheduler_hints'] = _scheduler_hints(inst.get('scheduler_hints'))
+    if view.security_groups.get(uuid):
+        out['security_groups'] = view.security_groups[uuid]
     fault = view.faults.get(uuid)
     if fault and inst['status'] in ('ERROR', 'DELETED'):
         out['fault'] = {'code': fault['code'], 'created': fault['created_at'], 'message': fault['message']}

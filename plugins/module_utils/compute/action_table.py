@@ -113,6 +113,29 @@ _ROWS = (
            [S.SHELVED], [None], S.SHELVING_OFFLOADING, ('instance', 'absent'), S.SHELVED_OFFLOADED, True, False),
     Action('unshelve', 'unshelve', 'unshelve', 'unshelve', 'os_compute_api:os-shelve:unshelve',
            [S.SHELVED, S.SHELVED_OFFLOADED], [None], S.UNSHELVING, ('instance', 'running'), S.ACTIVE, True, False),
+    # Nova's evacuate (compute/evacuate.py, admin): a server of a down compute host rebuilt from its image on another
+    # host (no lock check, as Nova); its result follows the request (2.95: stopped) and the server's state.
+    Action('evacuate', 'evacuate', 'evacuate', 'evacuate', 'os_compute_api:os-evacuate',
+           [S.ACTIVE, S.STOPPED, S.ERROR], [None], S.REBUILDING, ('instance', 'running'), None, False, True),
+    # Nova's resize and cold migrate (compute/resize.py): scheduled with a move claim on the destination while the
+    # source stays held, the guest powered off and its disk copied to the destination and grown there
+    # (``instance_move`` host calls: migrate_out on the source, then finish_in on the destination), VERIFY_RESIZE;
+    # confirmResize frees the source (confirm), revertResize goes back to it (revert_dest, then revert_source).
+    Action('resize', 'resize', 'resize', 'resize', 'os_compute_api:servers:resize',
+           [S.ACTIVE, S.STOPPED], [None], S.RESIZE_PREP, ('instance_move', 'migrate_out'), S.RESIZED, True, False),
+    Action('migrate', 'migrate', 'migrate', 'migrate', 'os_compute_api:os-migrate-server:migrate',
+           [S.ACTIVE, S.STOPPED], [None], S.RESIZE_PREP, ('instance_move', 'migrate_out'), S.RESIZED, True, True),
+    Action('confirm_resize', 'confirm_resize', 'confirmResize', 'confirmResize',
+           'os_compute_api:servers:confirm_resize', [S.RESIZED], [None], S.RESIZE_CONFIRMING,
+           ('instance_move', 'confirm'), S.ACTIVE, True, False),
+    Action('revert_resize', 'revert_resize', 'revertResize', 'revertResize', 'os_compute_api:servers:revert_resize',
+           [S.RESIZED], [None], S.RESIZE_REVERTING, ('instance_move', 'revert_dest'), S.ACTIVE, True, False),
+    # Nova's live migration (compute/live_migration.py): scheduled with a move claim on the destination, the running
+    # guest moved by libvirt (``instance_live_migrate`` host calls: checks on both hosts, pre_live_migration on the
+    # destination, live_migration on the source), ACTIVE (or PAUSED) on the destination; admin only.
+    Action('live_migrate', 'live_migrate', 'live-migration', 'os-migrateLive',
+           'os_compute_api:os-migrate-server:migrate_live', [S.ACTIVE, S.PAUSED], [None], S.MIGRATING,
+           ('instance_live_migrate', 'check_destination'), S.ACTIVE, True, True),
     # A read of the host (Nova's get_console_output): any state with a host, no lock, nothing recorded.
     Action('console_output', 'console_output', None, 'os-getConsoleOutput', 'os_compute_api:os-console-output',
            None, None, None, ('console_log', 'read'), None, False, False),
@@ -120,6 +143,9 @@ _ROWS = (
     # domain's VNC server and serial listener are; compute/consoles.py checks the state and makes the token.
     Action('console_ports', None, None, None, 'os_compute_api:os-remote-consoles',
            None, None, None, ('console_ports', 'read'), None, False, False),
+    # A read of the host (Nova's get_diagnostics): the running domain's counters.
+    Action('diagnostics', None, None, None, 'os_compute_api:os-server-diagnostics',
+           None, None, None, ('domain_diagnostics', 'read'), None, False, False),
 )
 
 # The actions that end with the server deleted (its row soft-deleted, its resources freed).
@@ -141,7 +167,9 @@ RESET_STATES = {'active': S.ACTIVE, 'error': S.ERROR}
 
 # Actions whose host call does more than reach a power state (a new disk, a rescue domain): never a way to a
 # desired state, and their results (RESCUED) are no state a host is asked to confirm.
-NOT_A_POWER_STATE = ('rebuild', 'rescue', 'unrescue', 'shelve', 'shelve_offload', 'unshelve')
+NOT_A_POWER_STATE = ('rebuild', 'rescue', 'unrescue', 'shelve', 'shelve_offload', 'unshelve', 'resize', 'migrate',
+                     'confirm_resize', 'revert_resize', 'live_migrate',
+                     'evacuate')
 
 # What the host is asked to confirm for a server at rest in each vm_state (drift is repaired there).
 HOST_STATE_FOR_VM_STATE = dict((r.result, r.host_call[1]) for r in _ROWS
@@ -149,7 +177,7 @@ HOST_STATE_FOR_VM_STATE = dict((r.result, r.host_call[1]) for r in _ROWS
                                and r.name not in NOT_A_POWER_STATE)
 
 # The action whose host call was in flight in each task_state (reconcile, job recovery).
-ACTION_FOR_TASK_STATE = dict((r.task_state, r.name) for r in _ROWS if r.task_state and r.name != 'create')
+ACTION_FOR_TASK_STATE = dict((r.task_state, r.name) for r in _ROWS if r.task_state and r.name not in ('create', 'evacuate'))
 ACTION_FOR_TASK_STATE.update({S.SCHEDULING: 'create', S.BLOCK_DEVICE_MAPPING: 'create', S.SPAWNING: 'create',
                               S.REBOOT_PENDING: 'reboot_soft', S.REBOOT_STARTED: 'reboot_soft',
                               S.REBOOT_PENDING_HARD: 'reboot_hard', S.REBOOT_STARTED_HARD: 'reboot_hard',
@@ -164,6 +192,13 @@ SNAPSHOT_ACTIONS = ('snapshot', 'backup')
 # shelve's later steps; its offload and unshelve (compute/shelve.py records all three)
 ACTION_FOR_TASK_STATE.update({S.SHELVING_IMAGE_PENDING_UPLOAD: 'shelve', S.SHELVING_IMAGE_UPLOADING: 'shelve'})
 SHELVE_ACTIONS = ('shelve', 'shelve_offload', 'unshelve')
+
+# resize / cold migrate and their ends (compute/resize.py records all four; a migrate's steps are a resize's)
+MOVE_ACTIONS = ('resize', 'migrate', 'confirm_resize', 'revert_resize')
+ACTION_FOR_TASK_STATE.update((task, 'resize') for task in S.RESIZE_TASKS)
+
+# live migration and its force_complete / abort (compute/live_migration.py records them)
+LIVE_MIGRATION_ACTIONS = ('live_migrate', 'live_migrate_force_complete', 'live_migrate_abort')
 
 
 def action_in_flight(instance):
@@ -186,7 +221,9 @@ def event_name(action):
 
 
 # Nova's compute event names that are not 'compute_<instance action>_instance' (the compute manager's method)
-_COMPUTE_EVENTS = {'shelve_offload': 'compute_shelve_offload_instance'}
+_COMPUTE_EVENTS = {'shelve_offload': 'compute_shelve_offload_instance', 'resize': 'compute_resize_instance',
+                   'migrate': 'compute_resize_instance', 'confirm_resize': 'compute_confirm_resize',
+                   'revert_resize': 'compute_revert_resize'}
 
 
 def compute_event(action):

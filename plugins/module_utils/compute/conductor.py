@@ -26,7 +26,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, consoles, host_calls, instances, quotas,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import new_request_id
-from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
+from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan, instance_ports
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     FlavorDiskSmallerThanImage, Forbidden, InstanceInvalidState, InvalidInput, InvalidRequest, NotFound, NoValidHost,
     NovaliteError,
@@ -433,6 +433,18 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         # shelve's image import, offload's released claim, unshelve's image deletion (compute/shelve.py)
         from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
         return shelve.finish(store, ident, action, request_id, host_result, error)
+    if action in action_table.LIVE_MIGRATION_ACTIONS:
+        # a live migration's steps: each one's record and the next one's call (compute/live_migration.py)
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import live_migration
+        return live_migration.finish(store, ident, action, request_id, host_result, error)
+    if action in action_table.MOVE_ACTIONS:
+        # resize / cold migrate and their confirm / revert: each step's record, the next step's call (compute/resize.py)
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import resize
+        return resize.finish(store, ident, action, request_id, host_result, error)
+    if action == 'evacuate':
+        # the destination's rebuild of an evacuated server (compute/evacuate.py)
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import evacuate
+        return evacuate.finish(store, ident, request_id, host_result, error)
     if action in action_table.READ_ONLY:
         # a read of the host (console output): nothing to record
         result = instances.get(store, ident, include_deleted=True)
@@ -499,6 +511,10 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
             values['launched_at'] = utcnow()   # as Nova's rescue_instance
         if action == 'create':
             build_failures.note_build_result(conn, inst.get('host'), success=True)
+        if (host_result or {}).get('plugged') and inst.get('host'):
+            # the host plugged the server's ports: binding:vif_type bridge, ACTIVE (network/host_side.py)
+            host_plan.mark_plugged(conn, inst['host'], host_result['plugged'])
+            instance_ports.refresh(conn, inst['uuid'])
         changed = any(inst.get(k) != v for k, v in values.items())
         if changed:
             instances.update(store, inst['uuid'], conn=conn, **values)

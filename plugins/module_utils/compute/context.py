@@ -14,8 +14,9 @@ project id the API's users see:
 * no project given: the admin project (name ``admin``), when it exists;
 * no identity rows at all (playbook-only use, no REST shim bootstrapped):
   the project is taken as given, and the default is the literal id
-  ``admin``. ``novalite_api bootstrap`` later creates the admin project with
-  a new id; servers made before keep ``admin`` as their project id.
+  ``admin``. The first ``novalite_api bootstrap`` then creates the admin
+  project with a new id and gives it (and the admin user) every row that
+  still names ``admin`` (``novalite_api.accounts.adopt_playbook_rows``).
 
 Users resolve the same way (default: the user ``admin``).
 """

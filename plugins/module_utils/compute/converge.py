@@ -35,7 +35,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import (
 
 SET_KEY = 'desired_state_set'    # system_metadata key naming the set that created a server
 SERVER_KEYS = ('name', 'state', 'flavor', 'image', 'availability_zone', 'server_group', 'key_name', 'user_data',
-               'metadata', 'scheduler_hints')
+               'metadata', 'scheduler_hints', 'networks', 'security_groups')
 _TEXT_KEYS = ('name', 'state', 'flavor', 'image', 'availability_zone', 'server_group', 'key_name', 'user_data')
 _MAP_KEYS = ('metadata', 'scheduler_hints')
 
@@ -70,6 +70,9 @@ def validate(servers, name=None, prune=False):
         for key in _MAP_KEYS:
             if spec.get(key) is not None and not isinstance(spec[key], dict):
                 raise InvalidInput('%s.%s' % (where, key), '%s: must be a mapping' % label)
+        groups = spec.get('security_groups')
+        if groups is not None and (not isinstance(groups, list) or not all(isinstance(g, str) for g in groups)):
+            raise InvalidInput('%s.security_groups' % where, '%s: must be a list of group names or ids' % label)
         state = spec.get('state') or 'present'
         if state not in D.STATES:
             raise InvalidInput('%s.state' % where, 'server %s: bad state %r (one of %s)'
@@ -83,16 +86,23 @@ def _group_key(inst):
 
 
 def converge(store, servers, context, name=None, prune=False, only=None, host_sync=True, check_mode=False,
-             scheduler_config=None):
+             scheduler_config=None, networks=None, security_groups=None):
     """Decide, check and record the whole set; returns the plan and every host call.
+
+    ``networks`` and ``security_groups``: the set's own (network/declared.py ``converge_set``), made first,
+    so that its servers can name them; with ``prune``, the ones this set made and no longer lists go (those
+    still used by ports, e.g. of servers this run deletes, are left for a later call: ``networks_pending``).
 
     Returns {changed, servers: [{name, uuid, state, action, host, followup}], host_calls,
     followup: [names of new servers to move on once booted], failed: [{name, error}],
-    warnings, diff: {before, after}} (diff keyed by server name, changed servers only).
+    warnings, networks: {name: id}, networks_pending: [what is left to prune],
+    diff: {before, after}} (diff keyed by server name, changed servers only; networks and groups by
+    "network <name>" / "subnet <name>" / "security group <name>").
     """
     validate(servers, name, prune)
-    listed = [dict(spec, state=spec.get('state') or 'present') for spec in servers
-              if only is None or spec['name'] in only]
+    net = _converge_networks(store, servers, context, name, prune, check_mode, networks, security_groups)
+    listed = [dict(spec, state=spec.get('state') or 'present', **net['requests'].get(spec['name'], {}))
+              for spec in servers if only is None or spec['name'] in only]
     live = instances.list_instances(store, project_id=context.project_id)
     by_name = {}
     for inst in live:
@@ -123,8 +133,9 @@ def converge(store, servers, context, name=None, prune=False, only=None, host_sy
         # nothing is changed when any server cannot be brought to its state now
         raise InvalidInput('servers', '; '.join(problems))
 
-    out = {'changed': False, 'servers': [], 'host_calls': [], 'followup': [], 'failed': [], 'warnings': warnings,
-           'diff': {'before': {}, 'after': {}}}
+    out = {'changed': net['changed'], 'servers': [], 'host_calls': [], 'followup': [], 'failed': [],
+           'warnings': warnings, 'networks': net['networks'], 'networks_pending': net['pending'],
+           'diff': {'before': dict(net['diff']['before']), 'after': dict(net['diff']['after'])}}
     creates = []
     for spec, inst, decision in plan:
         entry = {'name': spec['name'], 'uuid': inst['uuid'] if inst else None, 'state': spec['state'],
@@ -187,6 +198,27 @@ def _create(store, context, creates, set_name, check_mode, scheduler_config, out
                 out['failed'].append({'name': spec['name'], 'uuid': entry['uuid'],
                                       'error': errors.get(entry['uuid']) or 'not scheduled'})
             out['diff']['after'][spec['name']] = D.summary(None, target, entry['host'], spec)
+
+
+def _converge_networks(store, servers, context, name, prune, check_mode, nets, groups):
+    """The set's networks and groups (one transaction, rolled back in check mode) and each server's
+    ``networks`` in Nova's request shape ({server name: {networks}})."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import declared
+    out = {'changed': False, 'networks': {}, 'pending': [], 'diff': {'before': {}, 'after': {}}, 'requests': {}}
+    asking = [spec for spec in servers if spec.get('networks') is not None and (spec.get('state') or 'present')
+              != 'absent']
+    if not (nets or groups or asking or (prune and name)):
+        return out
+    with declared.transaction(store, check_mode) as conn:
+        out.update(declared.converge_set(conn, context, nets, groups, name, prune))
+        for spec in asking:
+            where = 'servers[%d].networks' % servers.index(spec)
+            try:
+                out['requests'][spec['name']] = {'networks': declared.server_networks(
+                    conn, context, spec['networks'], where, out['networks'])}
+            except NovaliteError as exc:
+                raise InvalidInput(where, 'server %s: %s' % (spec['name'], exc.message))
+    return out
 
 
 def _request(spec):

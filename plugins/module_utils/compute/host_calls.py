@@ -5,7 +5,7 @@
 
 A host call is a dict::
 
-    host: compute host (inventory name)            module: instance | instance_action | console_log | console_ports
+    host: compute host (inventory name)            module: instance | instance_action | console_log | console_ports | domain_diagnostics
                                                    | host_facts
     instance: the instance spec (docs/architecture.md) state: desired state (module instance)
     libvirt_uri, instances_path: the host's settings   action: the action (create, stop, reboot_hard, sync, ...)
@@ -29,6 +29,7 @@ __metaclass__ = type
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, instances
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
@@ -108,6 +109,10 @@ def build(conn, instance, action, request_id, length=None):
     }
     if module == 'instance':
         call['state'] = arg
+        plan = network_plan(conn, instance, node['host'], action in action_table.DELETE_ACTIONS)
+        if plan is not None:
+            call['host_network'] = plan
+            call['network_leaving'] = action in action_table.DELETE_ACTIONS
     if action == 'rebuild':
         # Recreate the domain and root disk once per rebuild request (a repeated call finds it done),
         # then bring it to the state the server had (a stopped server stays stopped).
@@ -120,13 +125,33 @@ def build(conn, instance, action, request_id, length=None):
         call['rescue'] = {'image': spec['image']}
     if action == 'unrescue':
         call['unrescue'] = True
-    if module in ('console_log', 'console_ports'):
+    if module in ('console_log', 'console_ports', 'domain_diagnostics'):
         call['instance'] = dict((k, spec[k]) for k in ('uuid', 'name'))
         call['length'] = length
     if action == 'reboot_hard' and instance.get('domain_xml'):
         # Nova's hard reboot redefines the domain from what the store knows.
         call['domain_xml'] = instance['domain_xml']
     return call
+
+
+def network_plan(conn, instance, host, leaving=False):
+    """The host's whole network (network/host_plan.py) for an instance call, when the host or the server has
+    ports: the host side makes it so around the call (plugs before a boot, unplugs after a delete)."""
+    has_vifs = any(isinstance(v, dict) and isinstance(v.get('network'), dict)
+                   for v in instance.get('network_info') or [])
+    if not has_vifs and not host_plan.host_has_ports(conn, host):
+        return None
+    return host_plan.desired(conn, host, leaving=[instance['uuid']] if leaving else ())
+
+
+def network_call(conn, host, request_id):
+    """The call that converges compute host ``host``'s network (bridges, DHCP, filters): after a security
+    group rule changes, and ``reconcile``'s re-plug."""
+    node = node_settings(conn, host)
+    return {'host': node['host'], 'module': 'host_network', 'action': 'network', 'request_id': request_id,
+            'network': host_plan.desired(conn, node['host']),
+            'libvirt_uri': node.get('libvirt_uri') or 'qemu:///system',
+            'instances_path': node.get('instances_path') or '/var/lib/novalite/instances'}
 
 
 def host_facts_call(conn, host, request_id):

@@ -68,15 +68,37 @@ def overrides(conn, project_id):
     return dict((r.resource, r.hard_limit) for r in rows)
 
 
-def limits(conn, project_id, legacy=False):
-    """Effective limits of ``project_id``: Nova's defaults overlaid with its overrides."""
+DEFAULT_CLASS = 'default'
+
+
+def class_limits(conn, class_name, legacy=True):
+    """A quota class's limits: the configured defaults overlaid with what the class sets (Nova's
+    get_class_quotas). The ``default`` class's are every project's defaults."""
     out = dict(DEFAULTS)
     if legacy:
         out.update(LEGACY_NETWORK)
+    t = table('quota_classes')
+    for row in conn.execute(sa.select(t.c.resource, t.c.hard_limit).where(t.c.class_name == class_name)):
+        if row.resource in out:
+            out[row.resource] = row.hard_limit
+    return out
+
+
+def limits(conn, project_id, legacy=False):
+    """Effective limits of ``project_id``: the defaults (with the ``default`` class) overlaid with its own."""
+    out = class_limits(conn, DEFAULT_CLASS, legacy=legacy)
     for resource, value in overrides(conn, project_id).items():
         if resource in out:
             out[resource] = value
     return out
+
+
+def set_class_limits(store, class_name, values):
+    """Nova's quota-class update: no usage check (a class has no usage). Returns the class's limits."""
+    values = validate_limits(values, tuple(DEFAULTS) + tuple(LEGACY_NETWORK), prefix='quota_class_set')
+    with store.begin() as conn:
+        _upsert(conn, table('quota_classes'), 'class_name', class_name, values)
+        return class_limits(conn, class_name)
 
 
 def usage(conn, project_id, user_id=None):
@@ -168,7 +190,8 @@ def check_create(conn, project_id, flavor, count, min_count=None):
 
 def check_unshelve(conn, project_id, flavor):
     """An offloaded server's cores and RAM must fit again before it is unshelved (Nova's
-    _check_quota_unshelve_offloaded: deltas instances 0, cores and RAM of its flavor); QuotaExceeded (403)."""
+    _check_quota_unshelve_offloaded: deltas instances 0, cores and RAM of its flavor); QuotaExceeded (403).
+    Also a resize's growth (``flavor``: the deltas of vcpus and memory_mb, Nova's _check_quota_for_upsize)."""
     lock_project(conn, project_id)
     limit = limits(conn, project_id)
     used = usage(conn, project_id)
@@ -218,21 +241,22 @@ def check_metadata(conn, project_id, count):
         raise QuotaExceeded('Maximum number of metadata items exceeds %d' % allowed, field='metadata')
 
 
-def validate_limits(values, settable=None):
+def validate_limits(values, settable=None, prefix='quota_set'):
     """A PUT body's limits as ints: each -1 (unlimited) or 0..MAX_LIMIT, a known resource."""
     known = settable if settable is not None else tuple(DEFAULTS)
     out = {}
     for resource, value in values.items():
+        field = '%s.%s' % (prefix, resource)
         if resource not in known:
-            raise InvalidInput('quota_set.%s' % resource, 'unknown quota resource (known: %s)' % ', '.join(known))
+            raise InvalidInput(field, 'unknown quota resource (known: %s)' % ', '.join(known))
         if isinstance(value, bool):
-            raise InvalidInput('quota_set.%s' % resource, 'must be an integer, got %r' % (value,))
+            raise InvalidInput(field, 'must be an integer, got %r' % (value,))
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise InvalidInput('quota_set.%s' % resource, 'must be an integer, got %r' % (value,))
+            raise InvalidInput(field, 'must be an integer, got %r' % (value,))
         if number < UNLIMITED or number > MAX_LIMIT:
-            raise InvalidInput('quota_set.%s' % resource, 'Quota limit %s for %s must be -1 or greater.'
+            raise InvalidInput(field, 'Quota limit %s for %s must be -1 or greater.'
                                % (value, resource) if number < UNLIMITED else
                                'Quota limit %s for %s must be less than or equal to %d.'
                                % (value, resource, MAX_LIMIT))
@@ -260,16 +284,21 @@ def set_limits(store, project_id, values, force=False, legacy=False):
 
 
 def _write(conn, project_id, values):
-    t = _t()
-    current = overrides(conn, project_id)
+    _upsert(conn, _t(), 'project_id', project_id, values)
+
+
+def _upsert(conn, t, owner_column, owner, values):
+    """Set ``{resource: limit}`` rows of ``owner`` in ``t`` (quotas by project, quota classes by name)."""
+    owned = t.c[owner_column] == owner
+    current = set(r.resource for r in conn.execute(sa.select(t.c.resource).where(owned)))
     now = utcnow()
     for resource, value in values.items():
         if resource in current:
-            conn.execute(t.update().where(t.c.project_id == project_id).where(t.c.resource == resource)
+            conn.execute(t.update().where(owned).where(t.c.resource == resource)
                          .values(hard_limit=value, updated_at=now))
         else:
-            conn.execute(t.insert().values(project_id=project_id, resource=resource, hard_limit=value,
-                                           created_at=now))
+            conn.execute(t.insert().values(**{owner_column: owner, 'resource': resource, 'hard_limit': value,
+                                              'created_at': now}))
 
 
 def store_limits(store, project_id, values):

@@ -23,6 +23,11 @@ database is the truth for what should exist. Here:
   (``api_jobs``) is unfinished and its lease did not lapse more than
   ``grace`` seconds ago; a request with no job (the playbooks run host calls
   themselves) owns it for ``grace`` seconds after its last change;
+* the guests of servers evacuated from this host while it was down (an
+  ``evacuation`` migration from it, the server now elsewhere) are listed in
+  ``evacuated`` for the host to destroy with their directories (Nova's
+  ``_destroy_evacuated_instances``); once they are gone, a later reconcile
+  frees the host's allocation and completes the migrations;
 * domains and instance directories that belong to no live instance are
   orphans: reported, and removed only when asked. A domain libvirt holds that
   is not novalite's (no novalite metadata), or whose disks are not under this
@@ -95,10 +100,18 @@ def stale_task_states(store, host, grace=DEFAULT_GRACE):
             if request_id and _owned(conn, inst, request_id, horizon):
                 continue
         action = action_table.action_in_flight(inst)
+        if action == 'rebuild' and _evacuating(store, inst['uuid']):
+            action = 'evacuate'   # a rebuild on the destination of an evacuation (compute/evacuate.py)
         out.append({'uuid': inst['uuid'], 'name': inst['display_name'], 'vm_state': inst['vm_state'],
                     'task_state': inst['task_state'], 'host': inst['host'], 'action': action,
                     'request_id': request_id})
     return out
+
+
+def _evacuating(store, instance_uuid):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import migration_records
+    with store.read() as conn:
+        return migration_records.latest(conn, instance_uuid, statuses=['pre-migrating'], types=['evacuation']) is not None
 
 
 def clear_stale(store, stale, by_uuid, host):
@@ -136,11 +149,20 @@ def clear_stale(store, stale, by_uuid, host):
             power = dom['power_state'] if dom else S.NOSTATE
             conductor.record_result(store, item['uuid'], item['action'], item['request_id'],
                                     host_result={'failed': True, 'msg': message, 'power_state': power})
-            if item['action'] not in action_table.DELETE_ACTIONS + _LAYOUT_UNKNOWN + _KEEPS_VM_STATE:
+            # (a failed evacuation is in ERROR on its failed host again: compute/evacuate.py)
+            if item['action'] not in action_table.DELETE_ACTIONS + _LAYOUT_UNKNOWN + _KEEPS_VM_STATE + ('evacuate',):
                 vm_state = _VM_STATE_FOR_POWER.get(power, S.ERROR) if dom else S.ERROR
                 instances.update(store, item['uuid'], expected_task_state=None, vm_state=vm_state)
         done.append(dict(item, fault=message))
     return done
+
+
+def _moving_here(store, host):
+    """Servers with a resize / migration in progress from or to ``host`` (compute/migration_records.py)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import migration_records
+    with store.read() as conn:
+        return set(row['instance_uuid'] for row in migration_records.list_migrations(conn, {'host': host})
+                   if row['status'] in migration_records.IN_PROGRESS)
 
 
 def plan(store, host, domains, instance_dirs):
@@ -161,15 +183,31 @@ def plan(store, host, domains, instance_dirs):
         elif dom['power_state'] != inst['power_state']:
             power_fixes.append({'uuid': uuid, 'name': inst['display_name'], 'from': inst['power_state'],
                                 'to': dom['power_state'], 'vm_state': inst['vm_state']})
+    # a server being moved keeps its old domain on the other host until the move is confirmed or reverted
+    moving = _moving_here(store, host)
     ours = [d for d in domains if d.get('novalite') and d.get('managed_here', True)]
+    evacuated = _evacuated(store, host, ours, instance_dirs, live)
+    moving = moving | set(e['uuid'] for e in evacuated)
     orphan_domains = [{'uuid': d['uuid'], 'name': d['name'],
                        'reason': 'deleted in the state store' if d['uuid'] in known else 'unknown to the state store'}
-                      for d in ours if d['uuid'] not in live]
+                      for d in ours if d['uuid'] not in live and d['uuid'] not in moving]
     foreign = [{'uuid': d['uuid'], 'name': d['name']} for d in domains
-               if d not in ours and d['uuid'] not in live]
-    orphan_dirs = sorted(u for u in instance_dirs if u not in live)
+               if d not in ours and d['uuid'] not in live and d['uuid'] not in moving]
+    orphan_dirs = sorted(u for u in instance_dirs if u not in live and u not in moving)
     return {'power_fixes': power_fixes, 'vanished': vanished, 'orphan_domains': orphan_domains,
-            'orphan_dirs': orphan_dirs, 'foreign_domains': foreign}
+            'orphan_dirs': orphan_dirs, 'foreign_domains': foreign, 'evacuated': evacuated}
+
+
+def _evacuated(store, host, ours, instance_dirs, live):
+    """Nova's _destroy_evacuated_instances: the guests (novalite domains, instance directories) still on ``host``
+    of servers evacuated from it (compute/evacuate.py), to destroy there; never one of the host's own servers."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import evacuate
+    pending = evacuate.source_cleanup(store, host)
+    names = dict((d['uuid'], d['name']) for d in ours)
+    present = set(names) | set(instance_dirs)
+    return [{'uuid': uuid, 'name': names.get(uuid), 'migration': migration['uuid'],
+             'domain': uuid in names, 'instance_dir': uuid in instance_dirs}
+            for uuid, migration in sorted(pending.items()) if uuid in present and uuid not in live]
 
 
 def apply(store, host, domains, instance_dirs, check_mode=False, grace=DEFAULT_GRACE):
@@ -178,9 +216,15 @@ def apply(store, host, domains, instance_dirs, check_mode=False, grace=DEFAULT_G
     stale = stale_task_states(store, host, grace)
     result['stale_task_states'] = stale
     changed = bool(result['power_fixes'] or result['vanished'] or stale)
+    result['evacuations_completed'] = []
     if check_mode:
         result['changed'] = changed
         return result
+    # the evacuations whose guests are gone from the host: the source allocation freed, the migration completed
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import evacuate
+    completed = evacuate.complete(store, host, present=set(e['uuid'] for e in result['evacuated']))
+    result['evacuations_completed'] = [m['uuid'] for m in completed]
+    changed = changed or bool(completed)
     result['stale_task_states'] = clear_stale(store, stale, dict((d['uuid'], d) for d in domains), host)
     for fix in result['power_fixes']:
         conductor.sync_power_state(store, fix['uuid'], fix['to'])

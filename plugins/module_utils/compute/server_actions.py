@@ -107,13 +107,19 @@ def console_output(store, ident, context, length=None):
 def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=None, check_mode=False,
           rebuild_request=None, length=None, scheduler_config=None, enforce_quota=False, rescue_image=None,
           image_request=None, image_store=None, image_limits=None, unshelve_request=None, offload_time=0,
-          host_allowed=True):
+          host_allowed=True, flavor=None, host=None, allow_resize_to_same_host=False, block_migration=None,
+          force=None, raise_no_host=False, evacuate_request=None):
     """Check and record the action ``verb``; returns {server, host_call, request_id, action}.
 
     ``rebuild_request``: the rebuild's image and options (compute/rebuild.py FIELDS); ``length``: the
     console output's lines; ``rescue_image``: the image a rescue boots (None: the server's own);
     ``unshelve_request``: an unshelve's availability_zone / host; ``offload_time``: nova.conf's
-    shelved_offload_time for a shelve (0: offloaded at once); ``host_allowed``: an unshelve may name a host.
+    shelved_offload_time for a shelve (0: offloaded at once); ``host_allowed``: an unshelve may name a host;
+    ``flavor``: a resize's new flavor, ``host``: a cold migration's target host (2.56),
+    ``allow_resize_to_same_host``: nova.conf's option (a resize may stay on its host); a live migration's
+    ``block_migration`` (True, False, None: auto), ``host`` and ``force`` (``raise_no_host``: NoValidHost raised
+    once recorded, the API's 400 before 2.34); ``evacuate_request``: an evacuation's host, force and
+    target_state (compute/evacuate.py).
     """
     action = action_table.action_for(verb, reboot_type)
     out = {'server': None, 'host_call': None, 'request_id': context.request_id, 'action': action}
@@ -165,6 +171,36 @@ def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=No
         else:
             out['server'], out['host_call'] = shelve.begin_unshelve(
                 store, ident, context, unshelve_request, enforce_quota, scheduler_config, host_allowed)
+        return out
+    if action == 'live_migrate':
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import live_migration
+        if check_mode:
+            out['server'] = live_migration.check(store, ident, context, host)
+        else:
+            out['server'], out['host_call'] = live_migration.begin(
+                store, ident, context, block_migration, host, force, scheduler_config, raise_no_host)
+        return out
+    if action == 'evacuate':
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import evacuate
+        request = dict(evacuate_request or {}, scheduler_config=scheduler_config)
+        if check_mode:
+            out['server'] = evacuate.check(store, ident, context, **request)
+        else:
+            out['server'], out['host_call'] = evacuate.begin(store, ident, context, **request)
+        return out
+    if action in action_table.MOVE_ACTIONS:
+        # compute/resize.py: a resize / cold migration is scheduled (a move claim) here, as Nova's conductor
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import resize
+        moving = action in ('resize', 'migrate')
+        if check_mode and moving:
+            out['server'] = resize.check(store, ident, action, context, flavor, host)[0]
+        elif check_mode:
+            out['server'] = resize.check_end(store, ident, action, context)[0]
+        elif moving:
+            out['server'], out['host_call'] = resize.begin_move(store, ident, action, context, flavor, host,
+                                                                scheduler_config, allow_resize_to_same_host)
+        else:
+            out['server'], out['host_call'] = resize.begin_end(store, ident, action, context)
         return out
     if check_mode:
         out['server'] = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
@@ -234,7 +270,11 @@ def reports_from_loop_result(loop_result, request_id=None):
 
 
 def resume_call(store, call):
-    """The host call a taken-over job runs now: the step its instance reached (a shelve's offload), else ``call``."""
+    """The host call a taken-over job runs now: the step its instance reached (a shelve's offload, a resize's
+    finish), else ``call``."""
+    if call.get('action') in action_table.MOVE_ACTIONS:
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import resize
+        return resize.resume_call(store, call)
     if call.get('action') in action_table.SHELVE_ACTIONS:
         from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
         return shelve.resume_call(store, call)

@@ -244,10 +244,30 @@ SERVER_SPEC_KEYS = ('name', 'uuid', 'flavor', 'image', 'availability_zone', 'ser
                     'metadata', 'scheduler_hints')
 
 
+def _requested_networks(value):
+    """``networks`` as Nova's API takes it: "auto", "none" or [{uuid | port, fixed_ip}] (checked: data only)."""
+    if value in ('auto', 'none'):
+        return value
+    if not isinstance(value, list):
+        raise InvalidInput('networks', 'must be "auto", "none" or a list of {uuid, port, fixed_ip}')
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - set(('uuid', 'port', 'fixed_ip', 'tag')) or \
+                bool(item.get('uuid')) == bool(item.get('port')) or \
+                not all(isinstance(item.get(k), str) for k in item if item.get(k) is not None):
+            raise InvalidInput('networks', 'each item needs exactly one of uuid and port (and may have fixed_ip)')
+        out.append(dict((k, v) for k, v in item.items() if v is not None))
+    return out
+
+
 def server(call):
     from ansible_collections.novalite.compute.plugins.module_utils.compute import desired
     p = call.params
-    result = desired.ensure(call.store, dict((k, p[k]) for k in SERVER_SPEC_KEYS), p['state'], call.context(),
+    server_spec = dict((k, p[k]) for k in SERVER_SPEC_KEYS)
+    server_spec.update((k, p[k]) for k in ('networks', 'security_groups') if p.get(k) is not None)
+    if 'networks' in server_spec:
+        server_spec['networks'] = _requested_networks(server_spec['networks'])
+    result = desired.ensure(call.store, server_spec, p['state'], call.context(),
                             check_mode=call.check_mode, scheduler_config=p['scheduler'])
     for warning in result.pop('warnings', []):
         call.warn(warning)
@@ -259,12 +279,14 @@ def server_set(call):
     p = call.params
     context = call.context()
     result = converge.converge(call.store, p['servers'], context, name=p['name'], prune=p['prune'], only=p['only'],
-                               host_sync=p['host_sync'], check_mode=call.check_mode, scheduler_config=p['scheduler'])
+                               host_sync=p['host_sync'], check_mode=call.check_mode, scheduler_config=p['scheduler'],
+                               networks=p['networks'], security_groups=p['security_groups'])
     for warning in result.pop('warnings'):
         call.warn(warning)
     return dict(changed=result['changed'], servers=result['servers'], host_calls=result['host_calls'],
                 followup=result['followup'], failed_servers=result['failed'], project_id=context.project_id,
-                request_id=context.request_id, diff=result['diff'])
+                request_id=context.request_id, networks=result['networks'],
+                networks_pending=result['networks_pending'], diff=result['diff'])
 
 
 def server_action(call):
@@ -293,9 +315,21 @@ def server_action(call):
                                   scheduler_config=p['scheduler'], image_request=image_request,
                                   image_store=p['image_store'],
                                   rescue_image=p['image'] if p['action'] == 'rescue' else None,
-                                  unshelve_request=unshelve_request, offload_time=p['shelved_offload_time'])
+                                  unshelve_request=unshelve_request, offload_time=p['shelved_offload_time'],
+                                  flavor=p['flavor'],
+                                  host=p['host'] if p['action'] in ('migrate', 'live_migrate') else None,
+                                  allow_resize_to_same_host=p['allow_resize_to_same_host'],
+                                  block_migration=_block_migration(p.get('block_migration')), force=p.get('force'),
+                                  evacuate_request=_evacuate_request(p))
     # a console read changes nothing
     return dict(result, changed=result['action'] != 'console_output')
+
+
+def _evacuate_request(p):
+    """An evacuation's host, force and target_state (compute/evacuate.py), None for any other action."""
+    if p['action'] != 'evacuate':
+        return None
+    return {'host': p['host'] or None, 'force': bool(p['force']), 'target_state': p['target_state']}
 
 
 # The server_action options a rebuild takes (compute/rebuild.py FIELDS).
@@ -358,8 +392,18 @@ def server_report(call):
 def reconcile(call):
     from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile as reconciler
     p = call.params
-    return reconciler.apply(call.store, p['host'], p['domains'], p['instance_dirs'], check_mode=call.check_mode,
-                            grace=p['task_state_grace'])
+    result = reconciler.apply(call.store, p['host'], p['domains'], p['instance_dirs'], check_mode=call.check_mode,
+                              grace=p['task_state_grace'])
+    # the host's networks as the store has them, for the host to re-plug (novalite.compute.host_network)
+    result['network_call'] = None
+    if not call.check_mode:
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import host_calls
+        from ansible_collections.novalite.compute.plugins.module_utils.compute.context import new_request_id
+        from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan
+        with call.store.begin() as conn:
+            if host_plan.host_has_ports(conn, p['host']):
+                result['network_call'] = host_calls.network_call(conn, p['host'], new_request_id())
+    return result
 
 
 def console(call):
@@ -383,3 +427,15 @@ def console(call):
     token = consoles.authorize(call.store, inst, p['type'], p['ports'], base, p['token_ttl'])
     out.update(url=token['url'], expires=token['expires'])
     return out
+
+
+def _block_migration(value):
+    """A live migration's block_migration: true, false or auto (None: let the shared-storage check decide)."""
+    text = str(value if value is not None else 'auto').strip().lower()
+    if text == 'auto':
+        return None
+    if text in ('true', 'yes', '1', 'on'):
+        return True
+    if text in ('false', 'no', '0', 'off'):
+        return False
+    raise InvalidInput('block_migration', 'must be true, false or auto, got %r' % (value,))

@@ -21,7 +21,7 @@ from concurrent import futures
 from ansible_collections.novalite.compute.plugins.module_utils.compute import admin_password
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import error_result, missing_library
-from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, disk, driver, imagecache
+from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, diagnostics, disk, driver, imagecache
 
 try:
     from lxml import etree
@@ -207,13 +207,65 @@ def instances(call):
         raise missing_library('libvirt-python')
     started = time.time()
     calls = p['calls']
+    network = _plug(p, calls, call.check_mode)
     if len(calls) <= 1 or p['parallel'] == 1:
         results = [_one_call(p, c, call.check_mode) for c in calls]
     else:
         with futures.ThreadPoolExecutor(max_workers=min(p['parallel'], len(calls))) as pool:
             results = list(pool.map(lambda c: _one_call(p, c, call.check_mode), calls))
-    return {'changed': any(r.get('changed') for r in results), 'results': results,
-            'timing': round(time.time() - started, 3)}
+    out = {'changed': any(r.get('changed') for r in results), 'results': results}
+    if network is not None:
+        out['network'] = _unplug(p, calls, network, results, call.check_mode)
+        out['changed'] = out['changed'] or out['network']['changed']
+    out['timing'] = round(time.time() - started, 3)
+    return out
+
+
+def _plug(params, calls, check_mode):
+    """Before the calls: the host's networks as the calls' plans say, nothing removed yet (network/host_side.py);
+    each call's ports get their bridge (its NIC in the domain XML). None when no call carries a plan."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_side
+    plans = [c['host_network'] for c in calls if isinstance(c, dict) and isinstance(c.get('host_network'), dict)]
+    if not plans or not params.get('host_networking', True):
+        return None
+    plan = host_side.merge(plans)
+    result = host_side.converge(plan, prune=False, check_mode=check_mode, state_dir=params.get('network_state_dir'))
+    bridges = dict((port['id'], port['bridge']) for port in plan['ports'])
+    for c in calls:
+        if isinstance(c, dict) and isinstance(c.get('instance'), dict) and not c.get('network_leaving'):
+            vifs = []
+            for vif in c['instance'].get('network_info') or []:
+                if isinstance(vif, dict) and isinstance(vif.get('network'), dict) and vif.get('id') in bridges:
+                    vif = dict(vif, network=dict(vif['network'], bridge=bridges[vif['id']]))
+                vifs.append(vif)
+            c['instance'] = dict(c['instance'], network_info=vifs)
+    return dict(result, plan=plan, bridges=bridges)
+
+
+def _unplug(params, calls, network, results, check_mode):
+    """After the calls: the host's networks without the ports of deleted servers (pruned); each successful call's
+    result names its plugged ports (the controller binds them: binding:vif_type bridge)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_side
+    leaving = [c['instance'].get('uuid') for c, r in zip(calls, results)
+               if c.get('network_leaving') and not r.get('failed')]
+    plans = [c['host_network'] for c in calls if isinstance(c.get('host_network'), dict)]
+    after = host_side.converge(host_side.merge(plans, leaving=leaving), prune=True, check_mode=check_mode,
+                               state_dir=params.get('network_state_dir'))
+    for c, r in zip(calls, results):
+        if not r.get('failed') and not c.get('network_leaving'):
+            r['plugged'] = [v.get('id') for v in c['instance'].get('network_info') or []
+                            if isinstance(v, dict) and v.get('id') in network['bridges']]
+    return {'changed': bool(network['actions'] or after['actions']),
+            'actions': network['actions'] + after['actions']}
+
+
+def host_network(call):
+    """A host's whole network (bridges, VXLANs, DHCP, filters) as ``network`` says (network/host_side.py)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_side
+    p = call.params
+    result = host_side.converge(p['network'], prune=p['prune'], check_mode=call.check_mode,
+                                state_dir=p['network_state_dir'])
+    return result
 
 
 def instance_action(call):
@@ -248,17 +300,27 @@ def console_log(call):
     return dict(out, changed=False)
 
 
-def console_ports(call):
-    """Read-only: where the instance's VNC and serial consoles listen now (Nova's get_vnc_console on the host)."""
+def _read_domain(call, reader):
+    """A read-only look at the instance's domain: ``reader(conn, uuid)`` on a read-only connection."""
     p = call.params
     _need_libvirt(lxml=True)
     uuid = disk.validate_uuid(p['instance'])
     conn = connection.open_connection(p['libvirt_uri'], readonly=True)
     try:
-        out = driver.console_ports(conn, uuid)
+        out = reader(conn, uuid)
     finally:
         conn.close()
     return dict(out, changed=False)
+
+
+def console_ports(call):
+    """Read-only: where the instance's VNC and serial consoles listen now (Nova's get_vnc_console on the host)."""
+    return _read_domain(call, driver.console_ports)
+
+
+def domain_diagnostics(call):
+    """Read-only: the running domain's counters (Nova's get_diagnostics / get_instance_diagnostics)."""
+    return _read_domain(call, diagnostics.read)
 
 
 # -- disks and the image cache ----------------------------------------------
@@ -340,3 +402,37 @@ def instance_snapshot(call):
     finally:
         conn.close()
     return dict(out, changed=True)
+
+
+def instance_move(call):
+    """One step of a resize / cold migration on this host (virt/move.py)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.virt import move
+    p = call.params
+    timeout = _shutdown_timeout(p)
+    _need_libvirt()
+    settings = driver.settings_from_params(p)
+    disk.validate_uuid(p['instance'])
+    if call.check_mode:
+        return {'changed': True, 'step': p['move'].get('step')}
+    conn = connection.open_connection(settings['libvirt_uri'])
+    try:
+        return move.run_step(conn, p['instance'], settings, p['move'], timeout)
+    finally:
+        conn.close()
+
+
+def instance_live_migrate(call):
+    """One step of a live migration on this host (virt/live_migration.py)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.virt import live_migration
+    p = call.params
+    _need_libvirt()
+    settings = driver.settings_from_params(p)
+    disk.validate_uuid(p['instance'])
+    step = (p['live_migration'] or {}).get('step')
+    if call.check_mode:
+        return {'changed': step not in ('force_complete', 'abort'), 'step': step}
+    conn = connection.open_connection(settings['libvirt_uri'])
+    try:
+        return live_migration.run_step(conn, p['instance'], settings, p['live_migration'])
+    finally:
+        conn.close()

@@ -216,7 +216,8 @@ def deallocate(conn, instance_uuid):
     cached = conn.execute(sa.select(inst.c.network_info).where(inst.c.uuid == instance_uuid)).scalar() or []
     preserved = set(v.get('id') for v in cached if isinstance(v, dict) and v.get('preserve_on_delete'))
     t = table('ports')
-    for row in _ports_of(conn, instance_uuid):
+    rows = _ports_of(conn, instance_uuid)
+    for row in rows:
         if row.id in preserved:
             conn.execute(t.update().where(t.c.id == row.id).values(
                 device_id='', device_owner='', binding_host_id='', status='DOWN', updated_at=model.now(),
@@ -224,15 +225,40 @@ def deallocate(conn, instance_uuid):
         else:
             ports.remove(conn, row)
     conn.execute(inst.update().where(inst.c.uuid == instance_uuid).values(network_info=[]))
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan
+    for host in set(r.binding_host_id for r in rows if r.binding_host_id):
+        host_plan.unbind(conn, host)   # a host's DHCP port goes with its last port on the network
 
 
 def bind_host(conn, instance_uuid, host):
     """binding:host_id of the server's ports = its host (the host side plugs exactly the ports bound to it)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan
     t = table('ports')
+    rows = _ports_of(conn, instance_uuid)
     conn.execute(t.update().where(t.c.device_id == instance_uuid)
                  .where(t.c.device_owner.like(model.COMPUTE_OWNER_PREFIX + '%'))
                  .values(binding_host_id=host or '', updated_at=model.now(), revision_number=t.c.revision_number + 1))
+    # the host's DHCP port on each network and the networks' VNIs; the previous host's DHCP ports it needs no more
+    host_plan.bind(conn, host, [r.network_id for r in rows])
+    for old in set(r.binding_host_id for r in rows if r.binding_host_id and r.binding_host_id != host):
+        host_plan.unbind(conn, old)
     refresh(conn, instance_uuid)
+
+
+def security_group_names(conn, instance_uuids):
+    """{instance uuid: [{'name': group name (its id when unnamed)}, ...]} over the servers' ports, one entry
+    per port and group (Nova's get_instances_security_groups_bindings); servers without ports are left out."""
+    if not instance_uuids:
+        return {}
+    t, members, groups = table('ports'), table('port_security_groups'), table('security_groups')
+    query = (sa.select(t.c.device_id, groups.c.id, groups.c.name)
+             .select_from(t.join(members, members.c.port_id == t.c.id)
+                          .join(groups, groups.c.id == members.c.security_group_id))
+             .where(t.c.device_id.in_(list(instance_uuids))).order_by(t.c.device_id, t.c.created_at, t.c.id))
+    out = {}
+    for row in conn.execute(query):
+        out.setdefault(row.device_id, []).append({'name': row.name or row.id})
+    return out
 
 
 # ---- reading the network info (server views, /ips, the ip filter) -----------------------------------

@@ -121,13 +121,18 @@ def create(conn, context, body):
         raise errors.invalid_attribute('mtu', "'%s' is too small - must be at least '68'" % mtu)
     security_groups.ensure_default(conn, project_id)
     quotas.check(conn, project_id, {'network': 1})
+    segmentation_id = spec.get('provider:segmentation_id')
+    if network_type == 'vxlan' and segmentation_id is None:
+        # a tenant network's VNI (the hosts' VXLAN between them: network/host_plan.py), as ML2 allocates it
+        from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan
+        segmentation_id = host_plan.allocate_vni(conn)
     network_id = model.new_id()
     conn.execute(table('networks').insert().values(
         id=network_id, project_id=project_id, name=spec['name'], description=spec['description'],
         admin_state_up=spec['admin_state_up'], status='ACTIVE', shared=spec['shared'],
         router_external=spec['router:external'], mtu=mtu, port_security_enabled=spec['port_security_enabled'],
         network_type=network_type, physical_network=spec.get('provider:physical_network'),
-        segmentation_id=spec.get('provider:segmentation_id'), created_at=model.now()))
+        segmentation_id=segmentation_id, created_at=model.now()))
     return show(conn, context, network_id)
 
 

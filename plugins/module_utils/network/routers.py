@@ -145,6 +145,14 @@ def _interfaces(conn, router_id):
                         .where(t.c.device_owner == model.ROUTER_INTERFACE)).all()
 
 
+def interface_subnet_ids(conn, router_id):
+    """The subnets the router has an interface on (oldest interface first)."""
+    out = []
+    for port in ports.views(conn, _interfaces(conn, router_id)):
+        out.extend(ip['subnet_id'] for ip in port['fixed_ips'] if ip['subnet_id'] not in out)
+    return out
+
+
 def delete(conn, context, router_id):
     row = get_row(conn, context, router_id)
     if _interfaces(conn, router_id):

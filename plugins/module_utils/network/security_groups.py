@@ -302,7 +302,13 @@ def _network_of(prefix):
         raise errors.invalid_attribute('remote_ip_prefix', "'%s' is not a valid IP subnet" % (prefix,))
 
 
-def create_rule(conn, context, body):
+_RULE_KEYS = ('direction', 'ethertype', 'protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix',
+              'remote_group_id')
+
+
+def _rule_spec(conn, context, body):
+    """A rule create's checked and normalised attributes, its group's row, its project, and the same rule if the
+    group has it (in the order of the API's checks)."""
     spec = model.parse('security_group_rule', body, RULE_ATTRS, create=True)
     for required in ('security_group_id', 'direction'):
         if required not in spec:
@@ -315,12 +321,26 @@ def create_rule(conn, context, body):
         get_row(conn, context, spec['remote_group_id'], field='remote_group_id')
     _check_rule(spec)
     rules = table('security_group_rules')
-    keys = ('direction', 'ethertype', 'protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix',
-            'remote_group_id')
+    same = None
     for existing in conn.execute(sa.select(rules).where(rules.c.security_group_id == group.id)):
-        if all(getattr(existing, k) == spec.get(k) for k in keys):
-            raise errors.Conflict('Security group rule already exists. Rule id is %s.' % existing.id,
-                                  field='security_group_rule', kind='SecurityGroupRuleExists')
+        if all(getattr(existing, k) == spec.get(k) for k in _RULE_KEYS):
+            same = existing
+            break
+    return spec, group, project_id, same
+
+
+def find_rule(conn, context, body):
+    """The rule of the group that is the one ``body`` would create (Neutron's duplicate check), or None."""
+    same = _rule_spec(conn, context, body)[3]
+    return None if same is None else _with_default_flag(conn, [rule_view(same)])[0]
+
+
+def create_rule(conn, context, body):
+    spec, group, project_id, existing = _rule_spec(conn, context, body)
+    keys = _RULE_KEYS
+    if existing is not None:
+        raise errors.Conflict('Security group rule already exists. Rule id is %s.' % existing.id,
+                              field='security_group_rule', kind='SecurityGroupRuleExists')
     quotas.check(conn, project_id, {'security_group_rule': 1})
     values = dict((k, spec.get(k)) for k in keys if k not in ('direction', 'ethertype', 'remote_group_id'))
     rule_id = _insert_rule(conn, project_id, group.id, spec['direction'], spec['ethertype'],

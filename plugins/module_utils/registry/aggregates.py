@@ -199,7 +199,9 @@ def get(store, aggregate_id):
 def find_by_name(conn, name):
     """The aggregate called ``name`` (compared without case, as Nova's MySQL does), or None."""
     aggs = _tables()[0]
-    row = conn.execute(sa.select(aggs.c.id).where(sa.func.lower(aggs.c.name) == name.lower())).first()
+    # the exact name too: SQLite's lower() folds ASCII only, so 'Ⱦ' would miss its own row (a 500 on insert)
+    row = conn.execute(sa.select(aggs.c.id).where(sa.or_(aggs.c.name == name,
+                                                         sa.func.lower(aggs.c.name) == name.lower()))).first()
     return None if row is None else _load_all(conn, [row[0]])[row[0]]
 
 

@@ -414,6 +414,20 @@ def _build(metadata):
         info={'since': 4},
     )
 
+    # Nova's quota classes (os-quota-class-sets): the "default" class overrides the configured defaults
+    # of every project; other classes are kept and shown, and used by nothing, as in Nova.
+    sa.Table(
+        'quota_classes', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('class_name', sa.String(255), nullable=False),
+        sa.Column('resource', sa.String(255), nullable=False),
+        sa.Column('hard_limit', sa.Integer, nullable=False),
+        _ts('created_at', nullable=False),
+        _ts('updated_at'),
+        sa.UniqueConstraint('class_name', 'resource', name='uniq_quota_classes0class_name0resource'),
+        info={'since': 11},
+    )
+
     # One ansible-runner job per accepted request: what survives a restart of the shim.
     sa.Table(
         'api_jobs', metadata,
@@ -462,6 +476,37 @@ def _build(metadata):
         sa.Index('console_auth_tokens_instance_uuid_idx', 'instance_uuid'),
         sa.Index('console_auth_tokens_expires_idx', 'expires'),
         info={'since': 9},
+    )
+
+    # --- moves, schema version 10: Nova's migrations table (resize, cold migration; live migration and
+    # evacuation later). One row per move, its status Nova's (compute/migration_records.py); the old and new
+    # flavors are the flavors table's ids as Nova's old/new_instance_type_id. Kept after the server is deleted.
+    sa.Table(
+        'migrations', metadata,
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column('uuid', sa.String(36), nullable=False, unique=True),
+        sa.Column('instance_uuid', sa.String(36), nullable=False),
+        sa.Column('migration_type', sa.String(32), nullable=False),   # resize, migration, live-migration, evacuation
+        sa.Column('status', sa.String(255), nullable=False),
+        sa.Column('source_compute', sa.String(255)),
+        sa.Column('source_node', sa.String(255)),
+        sa.Column('dest_compute', sa.String(255)),
+        sa.Column('dest_node', sa.String(255)),
+        sa.Column('dest_host', sa.String(255)),                       # the destination's address (its host ip)
+        sa.Column('old_instance_type_id', sa.Integer),
+        sa.Column('new_instance_type_id', sa.Integer),
+        sa.Column('hidden', sa.Boolean, nullable=False, default=False),
+        sa.Column('project_id', sa.String(255)),
+        sa.Column('user_id', sa.String(255)),
+        sa.Column('request_id', sa.String(255)),
+        sa.Column('old_flavor', sa.JSON),                             # the flavor snapshots of the move
+        sa.Column('new_flavor', sa.JSON),
+        sa.Column('old_vm_state', sa.String(255)),
+        _ts('created_at', nullable=False), _ts('updated_at'),
+        sa.Index('migrations_instance_uuid_idx', 'instance_uuid'),
+        sa.Index('migrations_status_idx', 'status'),
+        sa.Index('migrations_source_compute_idx', 'source_compute'),
+        info={'since': 10},
     )
     return metadata
 
@@ -619,6 +664,17 @@ def _network_tables(metadata):
         sa.Index('floating_ips_project_idx', 'project_id'),
         sa.Index('floating_ips_fixed_port_idx', 'fixed_port_id'),
         info=since,
+    )
+
+    # the networks and security groups a desired-state set created (network/declared.py): what its prune may remove
+    sa.Table(
+        'network_marks', metadata,
+        sa.Column('resource', sa.String(32), primary_key=True),     # network / security_group
+        uuid('resource_id', primary_key=True),
+        sa.Column('set_name', sa.String(255), nullable=False),
+        sa.Column('project_id', sa.String(255), nullable=False),
+        sa.Index('network_marks_set_idx', 'project_id', 'set_name'),
+        info={'since': 12},
     )
 
 

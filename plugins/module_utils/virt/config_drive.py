@@ -72,6 +72,42 @@ def meta_data(instance):
     return out
 
 
+def network_data(instance):
+    """openstack/latest/network_data.json (nova/virt/netutils.py get_network_metadata): a link per port, a
+    network per subnet (``ipv4_dhcp`` where DHCP serves it, else the static address and routes), DNS services."""
+    links, networks, services = [], [], []
+    for vif in instance.get('network_info') or []:
+        if not isinstance(vif, dict) or not isinstance(vif.get('network'), dict):
+            continue
+        net = vif['network']
+        link_id = vif.get('devname') or ('tap' + str(vif.get('id')))[:14]
+        links.append({'id': link_id, 'vif_id': vif.get('id'), 'type': vif.get('type') or 'bridge',
+                      'mtu': net.get('mtu'), 'ethernet_mac_address': vif.get('address')})
+        for subnet in net.get('subnets') or []:
+            for ip in subnet.get('ips') or []:
+                entry = {'id': 'network%d' % len(networks), 'link': link_id, 'network_id': net.get('id')}
+                if subnet.get('enable_dhcp'):
+                    entry['type'] = 'ipv4_dhcp'
+                else:
+                    cidr = str(subnet.get('cidr') or '')
+                    prefix = int(cidr.split('/')[1]) if '/' in cidr else 32
+                    mask = (0xffffffff << (32 - prefix)) & 0xffffffff
+                    routes = []
+                    if subnet.get('gateway'):
+                        routes.append({'network': '0.0.0.0', 'netmask': '0.0.0.0', 'gateway': subnet['gateway']})
+                    for route in subnet.get('routes') or []:
+                        routes.append({'network': route.get('destination'), 'gateway': route.get('nexthop')})
+                    entry.update({'type': 'ipv4', 'ip_address': ip.get('address'),
+                                  'netmask': '.'.join(str((mask >> s) & 0xff) for s in (24, 16, 8, 0)),
+                                  'routes': routes,
+                                  'services': [{'type': 'dns', 'address': d} for d in subnet.get('dns') or []]})
+                networks.append(entry)
+            for address in subnet.get('dns') or []:
+                if {'type': 'dns', 'address': address} not in services:
+                    services.append({'type': 'dns', 'address': address})
+    return {'links': links, 'networks': networks, 'services': services}
+
+
 def build(path, instance):
     """Write the config drive ISO for ``instance`` to ``path`` (atomically: a partial one never stays)."""
     work = tempfile.mkdtemp(prefix='.config-drive-', dir=os.path.dirname(path))
@@ -82,8 +118,7 @@ def build(path, instance):
             json.dump(meta_data(instance), handle)
         for name in ('vendor_data.json', 'vendor_data2.json', 'network_data.json'):
             with open(os.path.join(latest, name), 'w') as handle:
-                json.dump({'links': [], 'networks': [], 'services': []} if name == 'network_data.json' else {},
-                          handle)
+                json.dump(network_data(instance) if name == 'network_data.json' else {}, handle)
         for index, item in enumerate(instance.get('injected_files') or []):
             # written under a fixed name: the guest's path is data in meta_data.json, never a path here
             content = os.path.join(work, 'tree', 'openstack', 'content')

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
 
@@ -30,6 +31,10 @@ DEFAULT_VNC_LISTEN = '127.0.0.1'
 VIDEO_MODELS = ('virtio', 'cirrus', 'vga', 'qxl', 'none')
 # Nova's [serial_console] port_range: the TCP ports a host gives its guests' serial consoles.
 SERIAL_PORT_RANGE = (10000, 20000)
+# a port's NIC: names made from ids (network/host_plan.py), never from what users name things
+_BRIDGE_NAME = re.compile(r'^brq[0-9a-f-]{11}$')
+_TAP_NAME = re.compile(r'^tap[0-9a-f-]{11}$')
+_MAC = re.compile(r'^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$')
 
 
 def _n(tag):
@@ -208,8 +213,23 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
         _sub(cdrom, 'readonly')
     for idx, vif in enumerate(instance.get('network_info') or []):
         if isinstance(vif, dict) and isinstance(vif.get('network'), dict):
-            # A Neutron port (network/instance_ports.py, Nova's VIF shape): its NIC needs the host side's bridge,
-            # which plugs it and binds it (binding:vif_type "bridge"); an unbound port gives the guest no NIC.
+            # A Neutron port (network/instance_ports.py, Nova's VIF shape): a virtio NIC with the port's MAC on the
+            # bridge the host side made for its network (network/host_side.py fills ``network.bridge`` once the
+            # host has it); a port the host did not plug gives the guest no NIC.
+            bridge = vif['network'].get('bridge')
+            if not bridge:
+                continue
+            if not _BRIDGE_NAME.match(str(bridge)) or not _TAP_NAME.match(str(vif.get('devname') or '')):
+                raise InvalidInput('network_info[%d]' % idx, 'bridge and devname must be the names derived from ids')
+            if not _MAC.match(str(vif.get('address') or '')):
+                raise InvalidInput('network_info[%d].address' % idx, 'must be a MAC address')
+            iface = _sub(devices, 'interface', type='bridge')
+            _sub(iface, 'mac', address=str(vif['address']).lower())
+            _sub(iface, 'source', bridge=bridge)
+            _sub(iface, 'target', dev=vif['devname'])
+            _sub(iface, 'model', type='virtio')
+            if vif['network'].get('mtu'):
+                _sub(iface, 'mtu', size=_int(vif['network']['mtu'], 'network_info[%d].network.mtu' % idx, 68))
             continue
         if not isinstance(vif, dict) or not vif.get('mac'):
             raise InvalidInput('network_info[%d].mac' % idx, 'is required')

@@ -52,7 +52,8 @@ def test_user_storage_quota_units(value, expected):
 
 @pytest.mark.parametrize('key,value', [('user_storage_quota', '1.5GB'), ('user_storage_quota', -1),
                                        ('user_storage_quota', True), ('user_storage_quota', 'GB'),
-                                       ('image_size_cap', 0), ('image_size_cap', '1TB')])
+                                       ('image_size_cap', 0), ('image_size_cap', '1TB'),
+                                       ('service_down_time', 0), ('service_down_time', 'soon')])
 def test_bad_limits_name_the_setting(key, value):
     with pytest.raises(config.InvalidInput) as err:
         config.validate({key: value})
@@ -62,3 +63,8 @@ def test_bad_limits_name_the_setting(key, value):
 def test_defaults_are_glances():
     cfg = config.validate({})
     assert cfg['image_size_cap'] == 1 << 40 and cfg['user_storage_quota'] == 0
+
+
+def test_service_down_time_is_novas():
+    assert config.validate({})['service_down_time'] == 60
+    assert config.validate({'service_down_time': 5})['service_down_time'] == 5

@@ -226,6 +226,98 @@ def test_set_with_a_busy_server_asked_to_change_fails_before_anything(cloud):
     assert out['host_calls'][0]['action'] == 'create'
 
 
+NETS = [{'name': 'web-net', 'mtu': 1400, 'subnets': [{'name': 'web-sub', 'cidr': '10.40.0.0/24'}]}]
+GROUPS = [{'name': 'web', 'rules': [{'protocol': 'icmp'},
+                                    {'protocol': 'tcp', 'port_range_min': 22, 'port_range_max': 22}]}]
+
+
+def _network_rows(store):
+    from ansible_collections.novalite.compute.plugins.module_utils.network import networks, security_groups
+    with store.begin() as conn:
+        admin = Context(project_id='p1')
+        return (sorted(n['name'] for n in networks.list_networks(conn, admin)),
+                sorted(g['name'] for g in security_groups.list_groups(conn, admin) if g['project_id'] == 'p1'))
+
+
+def test_set_networks_made_first_servers_on_them_then_pruned(cloud, db_url):
+    """A set's networks, subnets and groups: check mode writes nothing, made once, servers get ports on them,
+    a second run changes nothing, and prune removes only what the set made, once its servers' ports are gone."""
+    ctx = Context(project_id='p1')
+    servers = [_server('a', networks=['web-net'], security_groups=['web']),
+               _server('b', networks=[{'network': 'web-net', 'fixed_ip': '10.40.0.50'}])]
+    plan = converge.converge(cloud, servers, ctx, name='web', networks=NETS, security_groups=GROUPS,
+                             check_mode=True)
+    assert plan['changed'] and set(plan['diff']['after']) >= {
+        'network web-net', 'subnet web-sub', 'security group web', 'a', 'b'}
+    assert _network_rows(cloud) == ([], ['default'])
+    # a network made by hand in the project: never pruned by the set
+    converge.converge(cloud, [], ctx, name='other', networks=[{'name': 'hand-made'}])
+    out = converge.converge(cloud, servers, ctx, name='web', networks=NETS, security_groups=GROUPS)
+    assert out['changed'] and not out['failed'] and out['networks']['web-net']
+    assert _network_rows(cloud) == (['hand-made', 'web-net'], ['default', 'web'])
+    _booted(cloud, out['host_calls'])
+    by_name = dict((i['display_name'], i) for i in instances.list_instances(cloud))
+    from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports, ports
+    assert instance_ports.ip_addresses(by_name['b']['network_info']) == ['10.40.0.50']
+    with cloud.read() as conn:
+        held = dict((p['device_id'], p) for p in ports.list_ports(conn, ctx) if p['device_id'])
+    assert held[by_name['b']['uuid']]['fixed_ips'][0]['ip_address'] == '10.40.0.50'
+    assert held[by_name['a']['uuid']]['fixed_ips'][0]['ip_address'].startswith('10.40.0.')
+    assert len(held[by_name['a']['uuid']]['security_groups']) == 1
+    again = converge.converge(cloud, servers, ctx, name='web', networks=NETS, security_groups=GROUPS,
+                              host_sync=False)
+    assert not again['changed'] and again['host_calls'] == []
+    # the floating_ip module finds a server's port by the server's name
+    from ansible_collections.novalite.compute.plugins.plugin_utils.in_process import module_definition, run_in_process
+
+    def module(module_name, **args):
+        out = run_in_process(module_name, module_definition(module_name),
+                             dict(args, database_url=db_url, project_id='p1'))
+        assert not out.get('failed'), out
+        return out
+    module('network', name='public', external=True)
+    module('subnet', name='public-sub', network='public', cidr='192.0.2.0/24')
+    module('router', name='r', network='public', interfaces=['web-sub'])
+    fip = module('floating_ip', network='public', server='b')
+    assert fip['changed'] and fip['floating_ip']['fixed_ip_address'] == '10.40.0.50'
+    assert not module('floating_ip', network='public', server='b')['changed']
+    moved = module('floating_ip', floating_ip_address=fip['floating_ip']['floating_ip_address'], server='a')
+    assert moved['changed'] and moved['floating_ip']['port_id'] == held[by_name['a']['uuid']]['id']
+    module('floating_ip', server='a', state='absent')
+    module('router', name='r', state='absent')
+    module('subnet', name='public-sub', state='absent')
+    module('network', name='public', state='absent')
+    # the set drops its servers and networks: the servers go now, their network once their ports are released
+    pruned = converge.converge(cloud, [], ctx, name='web', prune=True)
+    assert sorted(pruned['networks_pending']) == ['network web-net', 'security group web']
+    assert _network_rows(cloud) == (['hand-made', 'web-net'], ['default', 'web'])
+    _booted(cloud, pruned['host_calls'])
+    final = converge.converge(cloud, [], ctx, name='web', prune=True, only=[])
+    assert final['changed'] and final['networks_pending'] == []
+    assert final['diff']['after'] == {'network web-net': {}, 'security group web': {}}
+    assert _network_rows(cloud) == (['hand-made'], ['default'])
+
+
+def test_set_networks_refusals_name_the_entry_and_change_nothing(cloud):
+    ctx = Context(project_id='p1')
+    cases = [
+        (dict(networks=[{'name': 'n', 'subnets': [{'name': 's', 'cidr': '10.0.0.7/24'}]}]), 'cidr'),
+        (dict(networks=[{'name': 'n', 'colour': 'blue'}]), 'networks[0]'),
+        (dict(networks=[{'name': 'n'}, {'name': 'n'}]), 'networks'),
+        (dict(security_groups=[{'name': 'g', 'rules': [
+            {'protocol': 'tcp', 'port_range_min': 9, 'port_range_max': 1}]}]), 'port_range_min'),
+    ]
+    for kwargs, field in cases:
+        with pytest.raises(Exception) as err:
+            converge.converge(cloud, [_server('x')], ctx, name='web', **kwargs)
+        assert getattr(err.value, 'field', None) == field, (kwargs, err.value)
+    with pytest.raises(InvalidInput) as err:
+        converge.converge(cloud, [_server('x', networks=['nowhere'])], ctx, name='web')
+    assert err.value.field == 'servers[0].networks' and 'nowhere' in err.value.message
+    assert instances.list_instances(cloud) == []
+    assert _network_rows(cloud) == ([], ['default'])
+
+
 # ---- host results of a host's group of calls ------------------------------------------------------
 
 def test_reports_from_a_hosts_group_of_calls():

@@ -121,6 +121,23 @@ def recorded(tmp_path_factory):
     rec('server_set', {'name': 'set1', 'servers': [{'name': 'vm4', 'flavor': 'm1.tiny', 'image': 'tiny'}]},
         check_mode=True)
     rec('server_set', {'name': 'set1', 'servers': [{'name': 'vm4', 'flavor': 'm1.tiny', 'image': 'tiny'}]})
+    # the network resources
+    rec('network', {'name': 'n1'}, check_mode=True)
+    rec('network', {'name': 'n1'})
+    rec('network', {'name': 'public', 'external': True})
+    rec('subnet', {'name': 's1', 'network': 'n1', 'cidr': '10.0.0.0/24'})
+    rec('subnet', {'name': 'ps1', 'network': 'public', 'cidr': '192.0.2.0/24'})
+    rec('security_group', {'name': 'sg1'})
+    rec('security_group_rule', {'security_group': 'sg1', 'protocol': 'icmp'})
+    rec('port', {'name': 'p1', 'network': 'n1', 'security_groups': ['sg1']})
+    rec('router', {'name': 'r1', 'network': 'public', 'interfaces': ['s1']})
+    rec('floating_ip', {'network': 'public', 'port': 'p1'})
+    rec('network_info', {'resources': ['networks', 'subnets', 'ports', 'security_groups', 'security_group_rules',
+                                       'routers', 'floating_ips']})
+    for name, args in (('floating_ip', {'port': 'p1'}), ('router', {'name': 'r1'}), ('port', {'name': 'p1'}),
+                       ('security_group_rule', {'security_group': 'sg1', 'protocol': 'icmp'}),
+                       ('security_group', {'name': 'sg1'})):
+        rec(name, dict(args, state='absent'))
 
     # the host side, on libvirt's test driver
     if connection.HAS_LIBVIRT:
@@ -148,9 +165,34 @@ def recorded(tmp_path_factory):
             controller=False)
         rec('console_log', dict(host, instance=instance, length=5), controller=False)
         rec('console_ports', dict(host, instance=instance), controller=False)
+        rec('domain_diagnostics', dict(host, instance=instance), controller=False)
         snap = str(uuid.uuid4())
         rec('instance_snapshot', dict(host, instance=instance, image_id=snap), controller=False)
         rec('instance_snapshot', dict(host, instance=instance, image_id=snap, state='absent'), controller=False)
+        # a resize there and back (the test driver is one hypervisor: the domain moves between two directories)
+        other = dict(host, instances_path=str(tmp / 'instances2'))
+        rec('instance_move', dict(host, instance=instance, virt_type='qemu', shutdown_timeout=0, move={
+            'step': 'migrate_out', 'dest': {'instances_path': other['instances_path'], 'transfer': 'local'}}),
+            controller=False)
+        rec('instance_move', dict(other, instance=instance, virt_type='qemu',
+                                  move={'step': 'finish_in', 'power_on': True}), controller=False)
+        rec('instance_move', dict(other, instance=instance, move={'step': 'revert_dest'}), controller=False)
+        rec('instance_move', dict(host, instance=instance, virt_type='qemu',
+                                  move={'step': 'revert_source', 'power_on': True}), controller=False)
+        rec('instance_move', dict(host, instance=instance, move={'step': 'confirm', 'same_host': True}),
+            controller=False, check_mode=True)
+        # a live migration's checks and preparation, its rollback and controls (the test driver migrates nothing)
+        rec('instance_live_migrate', dict(other, instance=instance, live_migration={'step': 'check_destination'}),
+            controller=False)
+        rec('instance_live_migrate', dict(host, instance=instance, live_migration={
+            'step': 'check_source', 'shared_file': '.novalite-shared-check-none'}), controller=False)
+        rec('instance_live_migrate', dict(other, instance=instance, live_migration={
+            'step': 'pre_live_migration', 'shared': False, 'disks': [
+                {'name': 'disk', 'format': 'qcow2', 'size': 1024 ** 3, 'backing': None}]}), controller=False)
+        rec('instance_live_migrate', dict(other, instance=instance, live_migration={'step': 'rollback_dest'}),
+            controller=False)
+        rec('instance_live_migrate', dict(host, instance=instance, live_migration={'step': 'abort'}),
+            controller=False, check_mode=True)
         rec('instance', dict(host, instance=instance, virt_type='qemu', state='running', rebuild='req-r1'),
             controller=False)
         rec('instance', dict(host, instance=instance, virt_type='qemu', state='absent'), controller=False)
@@ -159,6 +201,9 @@ def recorded(tmp_path_factory):
         rec('instances', dict(host, virt_type='qemu', calls=[dict(host, instance=instance, state='absent')]),
             controller=False)
         keep.close()
+    # a host's network: read-only in check mode (nothing is added to this machine's network)
+    rec('host_network', {'network': {'local_ip': None, 'networks': [], 'ports': []},
+                         'network_state_dir': str(tmp / 'network')}, controller=False, check_mode=True)
     return rec.results
 
 

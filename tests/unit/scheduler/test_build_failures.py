@@ -10,6 +10,7 @@ __metaclass__ = type
 import json
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import build_failures, manager
@@ -41,6 +42,7 @@ def test_failures_count_up_reset_on_success_and_sink_the_host(store):
     assert manager.select_destinations(store, {'flavor': SMALL}, claim=False)['selections'][0]['host'] == 'roomy'
 
 
+@pytest.mark.fresh_database
 def test_version_6_moves_the_count_out_of_capabilities(db_url):
     old = Store(db_url, migrate=False)
     assert old.upgrade(5) == (0, 5)

@@ -463,6 +463,7 @@ def test_without_claims_a_live_state_is_not_touched(store):
     assert live.stats['syncs'] == 1
 
 
+@pytest.mark.fresh_database
 def test_upgrade_installs_the_counter_and_triggers(db_url):
     old = Store(db_url, migrate=False)
     old.upgrade(6)

@@ -1,0 +1,581 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Host side of the network: make a compute host's bridges, VXLANs, DHCP and filters what its plan says.
+
+``converge(plan)`` takes ``host_plan.desired``'s answer (data from the controller, checked
+here again: names must be the id-derived ones, MACs and addresses must parse with netaddr)
+and, on this host:
+
+* a Linux bridge per network (``brq...``), up, holding the host's DHCP address;
+* a VXLAN device per network (``vxlan-<VNI>``, UDP 4789, from the host's ``local_ip``) in the
+  bridge, with one all-zeros FDB entry per peer host (head-end replication of broadcasts;
+  unicast MACs are learned): guests on different hosts share the network's L2;
+* one dnsmasq per network (PID file, config and hosts file under ``STATE_DIR/<network id>``)
+  listening only on that bridge, handing out exactly the reservations of the ports on this host
+  and ignoring every other MAC; a new reservation is read on SIGHUP, a changed config restarts
+  it, a network that goes stops it (by its PID);
+* the security groups as nftables: ``bridge novalite_mark`` marks each bridged packet with the
+  port it comes from (high 16 bits) and goes to (low 16 bits), and ``inet novalite_sg`` (the
+  bridge's IPv4 passes netfilter's inet hooks with ``bridge-nf-call-iptables``, so conntrack
+  sees it) sends it through the source port's egress chain and the destination port's ingress
+  chain: established traffic passes, new traffic needs a rule, DHCP and the port's own
+  addresses are allowed out, anything else is dropped. The whole ruleset is replaced in one
+  nft transaction when it differs, so a rule change reaches running guests at once.
+
+``prune`` False adds and never removes (before a boot); True also removes what the plan no
+longer has (a deleted port's reservation and filter, a network without ports here).
+Returns ``{changed, actions, plugged}``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+try:
+    import netaddr
+    HAS_NETADDR = True
+except ImportError:  # pragma: no cover
+    netaddr = None
+    HAS_NETADDR = False
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
+
+STATE_DIR = '/run/novalite/network'
+VXLAN_PORT = 4789
+MARK_TABLE = 'novalite_mark'
+SG_TABLE = 'novalite_sg'
+LEASE_SECONDS = 86400
+_UUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
+_BRIDGE = re.compile(r'^brq[0-9a-f-]{11}$')
+_TAP = re.compile(r'^tap[0-9a-f-]{11}$')
+_HOSTNAME = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
+_PROTOCOLS = {'icmp': 'icmp', '1': 'icmp', 'tcp': 'tcp', '6': 'tcp', 'udp': 'udp', '17': 'udp'}
+
+
+class HostNetworkError(NovaliteError):
+    kind = 'HostNetworkError'
+
+
+# ---- checking the plan ---------------------------------------------------------------------------
+
+def _uuid(value, field):
+    if not isinstance(value, str) or not _UUID.match(value):
+        raise InvalidInput(field, 'must be a lowercase UUID')
+    return value
+
+
+def _ip(value, field):
+    try:
+        return str(netaddr.IPAddress(value, version=4, flags=netaddr.INET_PTON))
+    except (netaddr.AddrFormatError, TypeError, ValueError):
+        raise InvalidInput(field, 'must be an IPv4 address')
+
+
+def _mac(value, field):
+    try:
+        return str(netaddr.EUI(value, dialect=netaddr.mac_unix_expanded)).lower()
+    except (netaddr.AddrFormatError, TypeError, ValueError):
+        raise InvalidInput(field, 'must be a MAC address')
+
+
+def _cidr(value, field):
+    try:
+        net = netaddr.IPNetwork(value, version=4)
+    except (netaddr.AddrFormatError, TypeError, ValueError):
+        raise InvalidInput(field, 'must be an IPv4 CIDR')
+    return net
+
+
+def _name(value, pattern, derived, field):
+    if value != derived or not pattern.match(value):
+        raise InvalidInput(field, 'must be the name derived from the id (%s)' % derived)
+    return value
+
+
+def _int(value, field, low, high):
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(field, 'must be an integer from %d to %d' % (low, high))
+    return value
+
+
+def check_plan(plan):
+    """The plan with every name, id, MAC and address checked; InvalidInput for anything else."""
+    if not HAS_NETADDR:
+        raise HostNetworkError('netaddr is needed on the compute host')
+    if not isinstance(plan, dict):
+        raise InvalidInput('network', 'must be a dict')
+    local_ip = _ip(plan['local_ip'], 'network.local_ip') if plan.get('local_ip') else None
+    networks = []
+    for i, n in enumerate(plan.get('networks') or []):
+        f = 'network.networks[%d]' % i
+        nid = _uuid(n.get('id'), f + '.id')
+        entry = {'id': nid, 'bridge': _name(n.get('bridge'), _BRIDGE, ('brq' + nid)[:14], f + '.bridge'),
+                 'mtu': _int(n.get('mtu') or 1500, f + '.mtu', 68, 9000), 'vxlan': None, 'subnets': [],
+                 'dhcp': None}
+        vx = n.get('vxlan')
+        if vx:
+            vni = _int(vx.get('vni'), f + '.vxlan.vni', 1, 2 ** 24 - 1)
+            if not local_ip:
+                raise InvalidInput('network.local_ip', 'is needed for a VXLAN network (novalite_host_ip)')
+            entry['vxlan'] = {'name': _name(vx.get('name'), re.compile(r'^vxlan-\d{1,8}$'), 'vxlan-%d' % vni,
+                                            f + '.vxlan.name'),
+                              'vni': vni, 'local_ip': local_ip,
+                              'peers': sorted(set(_ip(p, f + '.vxlan.peers') for p in vx.get('peers') or [])
+                                              - set([local_ip]))}
+        for j, s in enumerate(n.get('subnets') or []):
+            sf = '%s.subnets[%d]' % (f, j)
+            net = _cidr(s.get('cidr'), sf + '.cidr')
+            entry['subnets'].append({'id': _uuid(s.get('id'), sf + '.id'), 'net': net,
+                                     'gateway_ip': _ip(s['gateway_ip'], sf + '.gateway_ip')
+                                     if s.get('gateway_ip') else None,
+                                     'enable_dhcp': bool(s.get('enable_dhcp')),
+                                     'dns': [_ip(d, sf + '.dns_nameservers') for d in s.get('dns_nameservers') or []]})
+        d = n.get('dhcp')
+        if d:
+            subnets = dict((s['id'], s) for s in entry['subnets'])
+            addresses = []
+            for a in d.get('addresses') or []:
+                sub = subnets.get(a.get('subnet_id'))
+                if sub is None:
+                    raise InvalidInput(f + '.dhcp.addresses', 'names a subnet the network lacks')
+                ip = _ip(a.get('ip'), f + '.dhcp.addresses')
+                addresses.append({'subnet': sub, 'ip': ip})
+            reservations = []
+            for k, r in enumerate(d.get('reservations') or []):
+                rf = '%s.dhcp.reservations[%d]' % (f, k)
+                host = r.get('hostname') or ''
+                reservations.append({'mac': _mac(r.get('mac'), rf + '.mac'), 'ip': _ip(r.get('ip'), rf + '.ip'),
+                                     # a hostname dnsmasq could not take is left out (the lease still comes)
+                                     'hostname': host if isinstance(host, str) and _HOSTNAME.match(host) else ''})
+            entry['dhcp'] = {'addresses': addresses, 'reservations': reservations}
+        networks.append(entry)
+    ports = []
+    for i, p in enumerate(plan.get('ports') or []):
+        f = 'network.ports[%d]' % i
+        pid = _uuid(p.get('id'), f + '.id')
+        nid = _uuid(p.get('network_id'), f + '.network_id')
+        rules = [_rule(r, '%s.rules[%d]' % (f, j)) for j, r in enumerate(p.get('rules') or [])]
+        ports.append({'id': pid, 'network_id': nid, 'device_id': p.get('device_id') or '',
+                      'tap': _name(p.get('tap'), _TAP, ('tap' + pid)[:14], f + '.tap'),
+                      'bridge': _name(p.get('bridge'), _BRIDGE, ('brq' + nid)[:14], f + '.bridge'),
+                      'mac': _mac(p.get('mac'), f + '.mac'), 'ips': [_ip(a, f + '.ips') for a in p.get('ips') or []],
+                      'port_security': bool(p.get('port_security', True)), 'rules': rules})
+    return {'local_ip': local_ip, 'networks': networks, 'ports': ports}
+
+
+def _rule(r, field):
+    direction = r.get('direction')
+    if direction not in ('ingress', 'egress'):
+        raise InvalidInput(field + '.direction', 'must be ingress or egress')
+    proto = r.get('protocol')
+    if proto is not None:
+        proto = str(proto).lower()
+        if proto in _PROTOCOLS:
+            proto = _PROTOCOLS[proto]
+        elif proto.isdigit() and 0 <= int(proto) <= 255:
+            proto = int(proto)
+        elif proto in ('any', ''):
+            proto = None
+        else:
+            raise InvalidInput(field + '.protocol', 'is not a protocol the host filters')
+    low, high = r.get('port_range_min'), r.get('port_range_max')
+    low = None if low is None else _int(low, field + '.port_range_min', 0, 65535)
+    high = None if high is None else _int(high, field + '.port_range_max', 0, 65535)
+    out = {'direction': direction, 'protocol': proto, 'min': low, 'max': high, 'remote': None}
+    if r.get('remote_ip_prefix'):
+        out['remote'] = [str(_cidr(r['remote_ip_prefix'], field + '.remote_ip_prefix').cidr)]
+    if 'remote_ips' in r:
+        out['remote'] = sorted(set(_ip(a, field + '.remote_ips') for a in r.get('remote_ips') or []))
+    return out
+
+
+# ---- running commands ----------------------------------------------------------------------------
+
+def _run(argv, check=True, data=None):
+    proc = subprocess.run(argv, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, check=False)
+    if check and proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip()[-500:]
+        raise HostNetworkError('%s failed (rc %d): %s' % (' '.join(argv[:4]), proc.returncode, detail))
+    return proc
+
+
+def _links():
+    """{name: link} of this host's links (ip -details -json)."""
+    out = _run(['ip', '-d', '-j', 'link', 'show']).stdout
+    return dict((link['ifname'], link) for link in json.loads(out or '[]'))
+
+
+def _kind(link):
+    return ((link or {}).get('linkinfo') or {}).get('info_kind')
+
+
+def _addresses(dev):
+    out = json.loads(_run(['ip', '-j', 'addr', 'show', 'dev', dev]).stdout or '[]')
+    found = set()
+    for link in out:
+        for a in link.get('addr_info') or []:
+            if a.get('family') == 'inet':
+                found.add('%s/%s' % (a['local'], a['prefixlen']))
+    return found
+
+
+class _Work(object):
+    def __init__(self, check_mode, state_dir):
+        self.check_mode = check_mode
+        self.state_dir = state_dir
+        self.actions = []
+
+    def do(self, what, *argvs):
+        self.actions.append(what)
+        if not self.check_mode:
+            for argv in argvs:
+                _run(argv)
+
+
+# ---- bridges and VXLANs --------------------------------------------------------------------------
+
+def _bridge_nf(work):
+    path = '/proc/sys/net/bridge/bridge-nf-call-iptables'
+    if not os.path.exists(path):
+        _run(['modprobe', 'br_netfilter'], check=False)
+    try:
+        with open(path) as handle:
+            if handle.read().strip() == '1':
+                return
+    except (IOError, OSError):
+        raise HostNetworkError('bridged traffic cannot be filtered: br_netfilter is missing (%s)' % path)
+    work.actions.append('bridge-nf-call-iptables=1')
+    if not work.check_mode:
+        with open(path, 'w') as handle:
+            handle.write('1\n')
+
+
+def _network_links(work, net, links, prune):
+    bridge = net['bridge']
+    if bridge not in links:
+        work.do('add bridge %s' % bridge, ['ip', 'link', 'add', 'name', bridge, 'type', 'bridge'])
+    elif _kind(links[bridge]) != 'bridge':
+        raise HostNetworkError('%s exists and is not a bridge' % bridge)
+    if 'UP' not in (links.get(bridge) or {}).get('flags', []):
+        work.do('up %s' % bridge, ['ip', 'link', 'set', bridge, 'up'])
+    have = _addresses(bridge) if bridge in links else set()
+    want = set('%s/%d' % (a['ip'], a['subnet']['net'].prefixlen) for a in (net['dhcp'] or {}).get('addresses', []))
+    for addr in sorted(want - have):
+        work.do('address %s on %s' % (addr, bridge), ['ip', 'addr', 'add', addr, 'dev', bridge])
+    if prune:
+        for addr in sorted(have - want):
+            work.do('remove address %s from %s' % (addr, bridge), ['ip', 'addr', 'del', addr, 'dev', bridge])
+    vx = net['vxlan']
+    if not vx:
+        return
+    name = vx['name']
+    link = links.get(name)
+    info = ((link or {}).get('linkinfo') or {}).get('info_data') or {}
+    if link is not None and (_kind(link) != 'vxlan' or info.get('id') != vx['vni'] or info.get('local') != vx['local_ip']):
+        work.do('recreate %s' % name, ['ip', 'link', 'del', name])
+        link = None
+    if link is None:
+        # MTU: the network's (Neutron's 1450 for VXLAN: 50 bytes of headers on a 1500 underlay)
+        work.do('add %s (VNI %d from %s)' % (name, vx['vni'], vx['local_ip']),
+                ['ip', 'link', 'add', name, 'type', 'vxlan', 'id', str(vx['vni']), 'local', vx['local_ip'],
+                 'dstport', str(VXLAN_PORT)],
+                ['ip', 'link', 'set', name, 'mtu', str(net['mtu'])])
+    if link is None or link.get('master') != net['bridge']:
+        work.do('%s into %s' % (name, net['bridge']), ['ip', 'link', 'set', name, 'master', net['bridge']])
+    if link is None or 'UP' not in link.get('flags', []):
+        work.do('up %s' % name, ['ip', 'link', 'set', name, 'up'])
+    have = set()
+    if link is not None:
+        for entry in json.loads(_run(['bridge', '-j', 'fdb', 'show', 'dev', name]).stdout or '[]'):
+            if entry.get('mac') == '00:00:00:00:00:00' and entry.get('dst'):
+                have.add(entry['dst'])
+    for peer in vx['peers']:
+        if peer not in have:
+            work.do('flood %s to %s' % (name, peer),
+                    ['bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', name, 'dst', peer])
+    if prune:
+        for peer in sorted(have - set(vx['peers'])):
+            work.do('stop flooding %s to %s' % (name, peer),
+                    ['bridge', 'fdb', 'del', '00:00:00:00:00:00', 'dev', name, 'dst', peer])
+
+
+def _remove_network_links(work, links, keep_bridges, keep_vxlans):
+    for name, link in sorted(links.items()):
+        if _BRIDGE.match(name) and _kind(link) == 'bridge' and name not in keep_bridges:
+            work.do('remove bridge %s' % name, ['ip', 'link', 'del', name])
+        elif re.match(r'^vxlan-\d{1,8}$', name) and _kind(link) == 'vxlan' and name not in keep_vxlans:
+            work.do('remove %s' % name, ['ip', 'link', 'del', name])
+
+
+def _plug_taps(work, ports, links):
+    """A tap libvirt made is in its bridge (again, after a host's bridges were rebuilt)."""
+    plugged = []
+    for p in ports:
+        link = links.get(p['tap'])
+        if link is None:
+            continue
+        if link.get('master') != p['bridge']:
+            work.do('plug %s into %s' % (p['tap'], p['bridge']), ['ip', 'link', 'set', p['tap'], 'master', p['bridge']])
+        plugged.append(p['id'])
+    return plugged
+
+
+# ---- dnsmasq -------------------------------------------------------------------------------------
+
+def _dnsmasq_files(net, state_dir):
+    """(config text, hosts text) of the network's dnsmasq: only its reservations' MACs get an answer."""
+    d = os.path.join(state_dir, _uuid(net['id'], 'network id'))
+    lines = ['# novalite: DHCP of network %s on this host' % net['id'],
+             'port=0', 'interface=%s' % net['bridge'], 'bind-interfaces', 'except-interface=lo',
+             'no-resolv', 'no-hosts', 'dhcp-ignore=tag:!known', 'dhcp-authoritative',
+             'dhcp-hostsfile=%s' % os.path.join(d, 'hosts'), 'dhcp-leasefile=%s' % os.path.join(d, 'leases'),
+             'pid-file=%s' % os.path.join(d, 'pid'), 'dhcp-option-force=option:mtu,%d' % net['mtu']]
+    served = set(a['subnet']['id'] for a in net['dhcp']['addresses'])
+    for index, s in enumerate(net['subnets']):
+        if not s['enable_dhcp'] or s['id'] not in served:
+            continue
+        tag = 'subnet%d' % index
+        lines.append('dhcp-range=set:%s,%s,static,%s,%ds' % (tag, s['net'].network, s['net'].netmask, LEASE_SECONDS))
+        lines.append('dhcp-option=tag:%s,option:router%s' % (tag, (',' + s['gateway_ip']) if s['gateway_ip'] else ''))
+        if s['dns']:
+            lines.append('dhcp-option=tag:%s,option:dns-server,%s' % (tag, ','.join(s['dns'])))
+    hosts = ['%s,%s%s' % (r['mac'], r['ip'], (',' + r['hostname']) if r['hostname'] else '')
+             for r in net['dhcp']['reservations']]
+    return '\n'.join(lines) + '\n', '\n'.join(hosts) + ('\n' if hosts else '')
+
+
+def _dnsmasq_pid(directory):
+    try:
+        with open(os.path.join(directory, 'pid')) as handle:
+            pid = int(handle.read().strip())
+        with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+            argv = handle.read().split(b'\0')
+    except (IOError, OSError, ValueError):
+        return None
+    conf = ('--conf-file=%s' % os.path.join(directory, 'dnsmasq.conf')).encode()
+    return pid if argv and os.path.basename(argv[0]) == b'dnsmasq' and conf in argv else None
+
+
+def _stop_pid(pid):
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        return
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _write(path, text):
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as handle:
+        handle.write(text)
+    os.rename(tmp, path)
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def _dnsmasq(work, net):
+    directory = os.path.join(work.state_dir, _uuid(net['id'], 'network id'))
+    conf, hosts = _dnsmasq_files(net, work.state_dir)
+    conf_path, hosts_path = os.path.join(directory, 'dnsmasq.conf'), os.path.join(directory, 'hosts')
+    pid = _dnsmasq_pid(directory)
+    conf_changed, hosts_changed = _read(conf_path) != conf, _read(hosts_path) != hosts
+    if pid and not conf_changed and not hosts_changed:
+        return
+    if work.check_mode:
+        work.actions.append('dnsmasq of %s' % net['id'])
+        return
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    if hosts_changed:
+        _write(hosts_path, hosts)
+        work.actions.append('DHCP reservations of %s: %d' % (net['id'], len(net['dhcp']['reservations'])))
+    if conf_changed:
+        _write(conf_path, conf)
+    if pid and conf_changed:
+        _stop_pid(pid)
+        pid = None
+    if pid:
+        os.kill(pid, signal.SIGHUP)   # dnsmasq reads its dhcp-hostsfile again
+        return
+    work.actions.append('start dnsmasq of %s' % net['id'])
+    _run(['dnsmasq', '--conf-file=%s' % conf_path])
+
+
+def _stop_dnsmasqs(work, keep):
+    if not os.path.isdir(work.state_dir):
+        return
+    for name in sorted(os.listdir(work.state_dir)):
+        directory = os.path.join(work.state_dir, name)
+        if not _UUID.match(name) or name in keep or not os.path.isdir(directory):
+            continue
+        work.actions.append('stop dnsmasq of %s' % name)
+        if not work.check_mode:
+            pid = _dnsmasq_pid(directory)
+            if pid:
+                _stop_pid(pid)
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+# ---- nftables ------------------------------------------------------------------------------------
+
+def _match(rule):
+    parts = []
+    remote = rule['remote']
+    if remote is not None:
+        if not remote:
+            return None        # a remote group without members allows nothing
+        parts.append('ip %s { %s }' % ('saddr' if rule['direction'] == 'ingress' else 'daddr', ', '.join(remote)))
+    proto = rule['protocol']
+    if proto == 'icmp':
+        parts.append('ip protocol icmp')
+        if rule['min'] is not None:
+            parts.append('icmp type %d' % rule['min'])
+            if rule['max'] is not None:
+                parts.append('icmp code %d' % rule['max'])
+    elif proto in ('tcp', 'udp'):
+        parts.append('ip protocol %s' % proto)
+        if rule['min'] is not None or rule['max'] is not None:
+            low = rule['min'] if rule['min'] is not None else 1
+            high = rule['max'] if rule['max'] is not None else 65535
+            parts.append('%s dport %s' % (proto, low if low == high else '%d-%d' % (low, high)))
+    elif proto is not None:
+        parts.append('ip protocol %d' % proto)
+    return ' '.join(parts) or 'meta nfproto ipv4'
+
+
+def ruleset(ports):
+    """The nft script of the ports' filters (both tables replaced in one transaction)."""
+    filtered = [p for p in ports if p['port_security']]
+    mark = ['table bridge %s {' % MARK_TABLE, '  chain forward {',
+            '    type filter hook forward priority -200; policy accept;', '    meta mark set 0x0']
+    sg = ['table inet %s {' % SG_TABLE, '  chain forward {',
+          '    type filter hook forward priority 0; policy accept;']
+    chains = []
+    for index, p in enumerate(filtered, 1):
+        mark.append('    iifname "%s" meta mark set meta mark or 0x%08x' % (p['tap'], index << 16))
+        mark.append('    oifname "%s" meta mark set meta mark or 0x%08x' % (p['tap'], index))
+        sg.append('    meta mark and 0xffff0000 == 0x%08x jump out-%d' % (index << 16, index))
+        sg.append('    meta mark and 0x0000ffff == 0x%08x jump in-%d' % (index, index))
+        own = ', '.join(p['ips'])
+        out = ['  chain out-%d {' % index, '    # port %s egress' % p['id'],
+               '    ct state invalid drop', '    ct state established,related return',
+               '    udp sport 68 udp dport 67 return']
+        if own:
+            out.append('    ip saddr != { %s } drop' % own)
+        else:
+            out.append('    meta nfproto ipv4 drop')
+        inp = ['  chain in-%d {' % index, '    # port %s ingress' % p['id'],
+               '    ct state invalid drop', '    ct state established,related return']
+        for rule in p['rules']:
+            match = _match(rule)
+            if match is not None:
+                (inp if rule['direction'] == 'ingress' else out).append('    %s return' % match)
+        chains.extend(out + ['    drop', '  }'] + inp + ['    drop', '  }'])
+    return '\n'.join(mark + ['  }', '}'] + sg + ['  }'] + chains + ['}']) + '\n'
+
+
+def _tables_present():
+    out = _run(['nft', 'list', 'tables'], check=False).stdout
+    return ('table bridge %s' % MARK_TABLE) in out and ('table inet %s' % SG_TABLE) in out
+
+
+def _filters(work, ports):
+    text = ruleset(ports)
+    path = os.path.join(work.state_dir, 'filters.nft')
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if _read(path + '.sha256') == digest and _tables_present():
+        return
+    work.actions.append('security group filters (%d ports)' % len([p for p in ports if p['port_security']]))
+    if work.check_mode:
+        return
+    if not os.path.isdir(work.state_dir):
+        os.makedirs(work.state_dir, 0o755)
+    # one transaction: the old tables go and the new ones come at once
+    script = ('table bridge %s\ndelete table bridge %s\ntable inet %s\ndelete table inet %s\n'
+              % (MARK_TABLE, MARK_TABLE, SG_TABLE, SG_TABLE)) + text
+    _write(path, script)
+    _run(['nft', '-f', path])
+    _write(path + '.sha256', digest)
+
+
+def remove_filters():
+    """Drop both tables (a host leaving novalite's networking)."""
+    for family, name in (('bridge', MARK_TABLE), ('inet', SG_TABLE)):
+        _run(['nft', 'delete', 'table', family, name], check=False)
+
+
+# ---- the whole host ------------------------------------------------------------------------------
+
+def merge(plans, leaving=()):
+    """One plan out of several calls' plans for this host (the last one's networks win; ``leaving``: servers
+    whose ports are dropped)."""
+    if not plans:
+        return None
+    out = {'local_ip': None, 'networks': [], 'ports': []}
+    nets, ports = {}, {}
+    for plan in plans:
+        out['local_ip'] = plan.get('local_ip') or out['local_ip']
+        for n in plan.get('networks') or []:
+            nets[n.get('id')] = n
+        for p in plan.get('ports') or []:
+            ports[p.get('id')] = p
+    out['ports'] = [p for p in ports.values() if p.get('device_id') not in set(leaving)]
+    used = set(p.get('network_id') for p in out['ports'])
+    out['networks'] = [n for n in nets.values() if n.get('id') in used]
+    return out
+
+
+def converge(plan, prune=True, check_mode=False, state_dir=STATE_DIR):
+    """Make this host's network what ``plan`` says; ``{changed, actions, plugged}``.
+
+    ``state_dir``: where this host keeps its dnsmasq files and applied filters (one per host)."""
+    plan = check_plan(plan)
+    work = _Work(check_mode, state_dir or STATE_DIR)
+    if plan['networks'] or prune:
+        if plan['networks']:
+            _bridge_nf(work)
+        links = _links()
+        for net in plan['networks']:
+            _network_links(work, net, links, prune)
+        if not check_mode:
+            links = _links()
+        for net in plan['networks']:
+            if net['dhcp'] and net['dhcp']['addresses']:
+                _dnsmasq(work, net)
+        _filters(work, plan['ports'])
+        if prune:
+            keep = set(n['id'] for n in plan['networks'] if n['dhcp'] and n['dhcp']['addresses'])
+            _stop_dnsmasqs(work, keep)
+            _remove_network_links(work, links, set(n['bridge'] for n in plan['networks']),
+                                  set(n['vxlan']['name'] for n in plan['networks'] if n['vxlan']))
+        plugged = _plug_taps(work, plan['ports'], links)
+    else:
+        plugged = []
+    return {'changed': bool(work.actions), 'actions': work.actions, 'plugged': plugged}

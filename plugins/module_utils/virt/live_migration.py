@@ -1,0 +1,334 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""A running server's live migration between compute hosts, host side (Nova's libvirt live migration).
+
+The steps, each one host call of the ``instance_live_migrate`` module (compute/live_migration.py sends them):
+
+* ``check_destination`` (destination; Nova's ``check_can_live_migrate_destination``): a temporary file made in
+  this host's instances path; its name goes to the source.
+* ``check_source`` (source; ``check_can_live_migrate_source``): whether that file is visible in the source's
+  instances path - the instance directory is shared - and what its disks are (format, size, backing file), for
+  the destination to make them.
+* ``pre_live_migration`` (destination): the temporary file removed; without shared storage the instance
+  directory made here with every disk pre-created as an empty overlay of the same size on this host's own copy
+  of the same base (the image fetched into this host's cache as a boot does; ephemeral and swap bases made again),
+  the config drive made again from the instance (Nova copies it: the same content, read-only, never migrated)
+  and disk.info naming this host's paths.
+* ``live_migration`` (source): ``virDomainMigrateToURI3`` to the destination's libvirt (peer to peer) with
+  ``VIR_MIGRATE_LIVE | PEER2PEER | PERSIST_DEST | UNDEFINE_SOURCE`` (plus ``NON_SHARED_INC`` and the writable
+  disks for a block migration), the memory (and disks) streamed to the destination's ``host_ip``, the domain
+  XML re-pointed at the destination's instance directory when the paths differ. On success the source's
+  instance directory goes (not with shared storage) and the destination's domain is read back (resumed when a
+  forced completion paused it). A failure leaves the guest running here.
+* ``rollback_dest`` (destination; ``rollback_live_migration_at_destination``): a half-made domain and, without
+  shared storage, the instance directory removed.
+* ``force_complete`` / ``abort`` (source, while ``live_migration`` runs): Nova's
+  ``live_migration_force_complete`` (the guest paused so the last pages converge; it runs again on the
+  destination) and ``live_migration_abort`` (``virDomainAbortJob``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import shutil
+import tempfile
+
+from ansible_collections.novalite.compute.plugins.module_utils import states
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    HypervisorError, InvalidInput, NovaliteError,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt import (
+    config_drive, connection, disk, driver, imagecache, move,
+)
+
+try:
+    import libvirt
+except ImportError:  # pragma: no cover - reported by the module
+    libvirt = None
+
+STEPS = ('check_destination', 'check_source', 'pre_live_migration', 'live_migration', 'rollback_dest',
+         'force_complete', 'abort')
+SHARED_CHECK_PREFIX = '.novalite-shared-check-'
+# what a step reports (the instance_live_migrate module's RETURN)
+RESULT_KEYS = ('changed', 'step', 'shared_file', 'shared', 'disks', 'created', 'power_state', 'domain_xml',
+               'block_migration', 'aborted', 'paused', 'seconds', 'dest_state')
+
+
+def _check_file_name(name):
+    if not isinstance(name, str) or not name.startswith(SHARED_CHECK_PREFIX) or '/' in name or '..' in name:
+        raise InvalidInput('live_migration.shared_file', 'must be a name check_destination made')
+    return name
+
+
+def check_destination(settings):
+    """A temporary file in this host's instances path (Nova's _create_shared_storage_test_file)."""
+    path = settings['instances_path']
+    imagecache.ensure_dir(path)
+    handle, name = tempfile.mkstemp(prefix=SHARED_CHECK_PREFIX, dir=path)
+    os.close(handle)
+    return {'changed': True, 'shared_file': os.path.basename(name)}
+
+
+def _disks(path, uuid):
+    layout = disk.existing_disks(path, uuid)
+    if layout is None:
+        raise NovaliteError('instance %s has no disks on this host' % uuid, field='instance.uuid')
+    out = []
+    with open(layout['disk_info']) as f:
+        info = json.load(f)
+    for full, fmt in sorted(info.items()):
+        name = os.path.basename(full)
+        item = {'name': name, 'format': fmt, 'size': imagecache.probe(full)[1] if os.path.exists(full) else 0}
+        backing = imagecache.qcow2_backing_file(full) if fmt == 'qcow2' else None
+        item['backing'] = os.path.basename(backing) if backing else None
+        out.append(item)
+    return out
+
+
+def check_source(conn, instance, settings, shared_file):
+    """Whether the destination's test file is seen here (a shared instances path), and the instance's disks."""
+    uuid = disk.validate_uuid(instance)
+    driver.require_domain(conn, uuid)
+    probe = os.path.join(settings['instances_path'], _check_file_name(shared_file))
+    shared = os.path.exists(probe)
+    if shared:
+        os.unlink(probe)   # one file on both hosts: the check is over
+    return {'changed': shared, 'shared': shared, 'disks': _disks(settings['instances_path'], uuid)}
+
+
+def pre_live_migration(instance, settings, shared_file, shared, disks):
+    """The destination made ready: the check file gone; without shared storage the disks pre-created."""
+    uuid = disk.validate_uuid(instance)
+    path = settings['instances_path']
+    if shared_file:
+        try:
+            os.unlink(os.path.join(path, _check_file_name(shared_file)))
+        except OSError:
+            pass
+    if shared:
+        return {'changed': bool(shared_file), 'created': False}
+    idir = disk.instance_dir(path, uuid)
+    if os.path.isfile(os.path.join(idir, 'disk.info')):
+        return {'changed': bool(shared_file), 'created': False}   # a repeated call: made already
+    if os.path.isdir(idir):
+        shutil.rmtree(idir)   # a half-made one (disk.info is written last)
+    image_base = imagecache.ensure_base(path, instance['image'], settings['force_raw_images'])
+    imagecache.ensure_dir(path)
+    os.mkdir(idir, imagecache.DIR_MODE)
+    os.chmod(idir, imagecache.DIR_MODE)
+    try:
+        info = {}
+        for item in disks or []:
+            name = item.get('name')
+            if name not in ('disk', 'disk.local', 'disk.swap', config_drive.FILE_NAME):
+                raise InvalidInput('live_migration.disks', 'unknown disk %r' % (name,))
+            target = os.path.join(idir, name)
+            if name == config_drive.FILE_NAME:
+                config_drive.build(target, instance)
+            elif item.get('backing'):
+                base, fmt = move._local_base(path, instance, item['backing'], image_base, settings['force_raw_images'])
+                disk.create_overlay(target, base, fmt, int(item['size']))
+            else:
+                move._run(['qemu-img', 'create', '-q', '-f', item.get('format') or 'qcow2', target,
+                           str(int(item['size']))])
+            info[target] = item.get('format') or 'qcow2'
+        for kind in ('kernel', 'ramdisk'):
+            if instance.get(kind):
+                made = imagecache.ensure_base(path, instance[kind], convert=False, what=kind)
+                imagecache.link_or_copy(made['path'], os.path.join(idir, kind))
+        open(os.path.join(idir, 'console.log'), 'w').close()
+        with open(os.path.join(idir, 'disk.info.tmp'), 'w') as f:
+            json.dump(info, f)
+        os.rename(os.path.join(idir, 'disk.info.tmp'), os.path.join(idir, 'disk.info'))
+    except BaseException:
+        shutil.rmtree(idir, ignore_errors=True)
+        raise
+    return {'changed': True, 'created': True}
+
+
+def _rewrite_paths(xml_text, src_dir, dest_dir, src_base, dest_base):
+    """The domain XML with the source's instance directory (and cache) replaced by the destination's, and no
+    backingStore chains (the destination's disks name their own)."""
+    from lxml import etree
+    root = etree.fromstring(xml_text.encode('utf-8'))
+    for store in root.findall('.//disk/backingStore'):
+        store.getparent().remove(store)
+    for el in root.iter():
+        for attr in ('file', 'path'):
+            value = el.get(attr)
+            if value is None:
+                continue
+            for old, new in ((src_dir, dest_dir), (src_base, dest_base)):
+                if value == old or value.startswith(old + '/'):
+                    el.set(attr, new + value[len(old):])
+                    break
+        if el.tag in ('kernel', 'initrd') and el.text:
+            if el.text.startswith(src_dir + '/'):
+                el.text = dest_dir + el.text[len(src_dir):]
+    return etree.tostring(root, encoding='unicode')
+
+
+def dest_uris(dest):
+    """(the destination libvirt's URI as the source's libvirtd reaches it, the migration stream's URI)."""
+    uri = dest.get('libvirt_uri') or connection.DEFAULT_URI
+    ip = dest.get('host_ip')
+    if uri == connection.DEFAULT_URI:
+        if not ip:
+            raise InvalidInput('live_migration.dest.host_ip', 'is needed to reach the destination\'s libvirt')
+        uri = 'qemu+tcp://%s/system' % ip   # Nova's live_migration_scheme default
+    return uri, ('tcp://%s' % ip if ip else None)
+
+
+def _writable_targets(xml_text):
+    from lxml import etree
+    root = etree.fromstring(xml_text.encode('utf-8'))
+    out = []
+    for el in root.findall('./devices/disk'):
+        target = el.find('target')
+        if el.get('device') == 'disk' and el.find('readonly') is None and target is not None:
+            out.append(target.get('dev'))
+    return out
+
+
+def live_migration(conn, instance, settings, dest, block, shared):
+    """Migrate the running domain to ``dest`` ({libvirt_uri, host_ip, instances_path}); see the module doc."""
+    import time
+    uuid = disk.validate_uuid(instance)
+    dom = driver.require_domain(conn, uuid)
+    if not dom.isActive():
+        raise NovaliteError('instance %s is not running on this host' % uuid, field='instance.uuid')
+    path = settings['instances_path']
+    dest_path = dest.get('instances_path') or path
+    src_dir, dest_dir = disk.instance_dir(path, uuid), disk.instance_dir(dest_path, uuid)
+    flags_xml = libvirt.VIR_DOMAIN_XML_SECURE | libvirt.VIR_DOMAIN_XML_MIGRATABLE
+    live_xml = dom.XMLDesc(flags_xml)
+    persistent_xml = dom.XMLDesc(flags_xml | libvirt.VIR_DOMAIN_XML_INACTIVE)
+    bases = (imagecache.base_dir(path), imagecache.base_dir(dest_path))
+    if not shared and src_dir != dest_dir:
+        live_xml = _rewrite_paths(live_xml, src_dir, dest_dir, *bases)
+        persistent_xml = _rewrite_paths(persistent_xml, src_dir, dest_dir, *bases)
+    uri, migrate_uri = dest_uris(dest)
+    params = {libvirt.VIR_MIGRATE_PARAM_DEST_XML: live_xml, libvirt.VIR_MIGRATE_PARAM_PERSIST_XML: persistent_xml}
+    if migrate_uri:
+        params[libvirt.VIR_MIGRATE_PARAM_URI] = migrate_uri
+    flags = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER | libvirt.VIR_MIGRATE_PERSIST_DEST
+             | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE)
+    if block:
+        flags |= libvirt.VIR_MIGRATE_NON_SHARED_INC
+        params[libvirt.VIR_MIGRATE_PARAM_MIGRATE_DISKS] = _writable_targets(live_xml)
+    was_paused = dom.state()[0] == libvirt.VIR_DOMAIN_PAUSED   # a PAUSED server stays paused
+    started = time.monotonic()
+    try:
+        dom.migrateToURI3(uri, params, flags)
+    except libvirt.libvirtError as exc:
+        aborted = exc.get_error_code() == libvirt.VIR_ERR_OPERATION_ABORTED or 'canceled by client' in str(exc)
+        how = 'aborted' if aborted else 'failed'
+        raise HypervisorError('live migration of %s to %s %s: %s' % (uuid, uri, how, exc.get_error_message()),
+                              field='live_migration')
+    seconds = round(time.monotonic() - started, 3)
+    # the guest runs on the destination now: the source's files go (never a shared directory)
+    if not shared and os.path.isdir(src_dir) and src_dir != dest_dir:
+        shutil.rmtree(src_dir, ignore_errors=True)
+    out = {'changed': True, 'seconds': seconds, 'block_migration': bool(block), 'domain_xml': persistent_xml}
+    try:
+        dest_conn = connection.open_connection(uri)
+    except NovaliteError:
+        return out
+    try:
+        moved = driver.lookup(dest_conn, uuid)
+        if moved is not None:
+            state = moved.state()[0]
+            if state == libvirt.VIR_DOMAIN_PAUSED and not was_paused:
+                moved.resume()   # a forced completion paused it on the source
+                state = moved.state()[0]
+            out['dest_state'] = driver.STATE_NAMES.get(state)
+            out['power_state'] = states.LIBVIRT_POWER_STATE.get(state, states.NOSTATE)
+    finally:
+        dest_conn.close()
+    return out
+
+
+def rollback_dest(conn, instance, settings, shared, shared_file=None):
+    """The destination's part after a failure: the check file, a half-made domain and (not shared) the instance
+    directory."""
+    uuid = disk.validate_uuid(instance)
+    changed = False
+    if shared_file:
+        try:
+            os.unlink(os.path.join(settings['instances_path'], _check_file_name(shared_file)))
+            changed = True
+        except OSError:
+            pass
+    dom = driver.lookup(conn, uuid)
+    if dom is not None:
+        driver._destroy_if_active(dom)
+        driver._undefine(dom)
+        changed = True
+    if not shared and disk.delete_instance_files(settings['instances_path'], uuid):
+        changed = True
+    return {'changed': changed}
+
+
+def _migration_job_active(dom):
+    try:
+        info = dom.jobInfo()
+    except libvirt.libvirtError:
+        return False
+    return bool(info) and info[0] not in (libvirt.VIR_DOMAIN_JOB_NONE,)
+
+
+def force_complete(conn, instance):
+    """Nova's live_migration_force_complete without post-copy: the guest paused so the migration converges."""
+    uuid = disk.validate_uuid(instance)
+    dom = driver.require_domain(conn, uuid)
+    if not _migration_job_active(dom):
+        return {'changed': False, 'paused': False}
+    dom.suspend()
+    return {'changed': True, 'paused': True}
+
+
+def abort(conn, instance):
+    """Nova's live_migration_abort: the running migration job cancelled (the guest stays here)."""
+    uuid = disk.validate_uuid(instance)
+    dom = driver.require_domain(conn, uuid)
+    if not _migration_job_active(dom):
+        return {'changed': False, 'aborted': False}
+    try:
+        dom.abortJob()
+    except libvirt.libvirtError as exc:
+        raise HypervisorError('aborting the live migration of %s failed: %s' % (uuid, exc.get_error_message()),
+                              field='live_migration')
+    return {'changed': True, 'aborted': True}
+
+
+def run_step(conn, instance, settings, lm):
+    """One step of ``STEPS`` (``lm``: the call's ``live_migration`` dict); the module's result."""
+    lm = lm or {}
+    step = lm.get('step')
+    if step not in STEPS:
+        raise InvalidInput('live_migration.step', 'must be one of %s' % ', '.join(STEPS))
+    if step == 'check_destination':
+        out = check_destination(settings)
+    elif step == 'check_source':
+        out = check_source(conn, instance, settings, lm.get('shared_file'))
+    elif step == 'pre_live_migration':
+        out = pre_live_migration(instance, settings, lm.get('shared_file'), bool(lm.get('shared')),
+                                 lm.get('disks') or [])
+    elif step == 'live_migration':
+        dest = lm.get('dest') or {}
+        if dest.get('instances_path') and not os.path.isabs(dest['instances_path']):
+            raise InvalidInput('live_migration.dest.instances_path', 'must be an absolute path')
+        out = live_migration(conn, instance, settings, dest, bool(lm.get('block_migration')),
+                             bool(lm.get('shared')))
+    elif step == 'rollback_dest':
+        out = rollback_dest(conn, instance, settings, bool(lm.get('shared')), lm.get('shared_file'))
+    elif step == 'force_complete':
+        out = force_complete(conn, instance)
+    else:
+        out = abort(conn, instance)
+    out['step'] = step
+    return dict((k, v) for k, v in out.items() if k in RESULT_KEYS)

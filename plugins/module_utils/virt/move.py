@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""A server's move between compute hosts, host side (Nova's libvirt resize / cold migration).
+
+The steps, each one host call of the ``instance_move`` module (compute/resize.py sends them):
+
+* ``migrate_out`` (on the source; Nova's ``migrate_disk_and_power_off``): the guest powered off (its domain
+  stays defined), its instance directory renamed ``<uuid>_resize`` and copied from there to the destination's
+  instance directory (``transfer``). On the same host (``allow_resize_to_same_host``) that is a copy within
+  the host. A failure puts the directory back and the guest on again (Nova's InstanceFaultRollback).
+* ``finish_in`` (on the destination; ``finish_migration``): disk.info re-pointed at this host's directory,
+  every overlay rebased onto this host's own cache (the image fetched as a boot does; ephemeral and swap bases
+  made again), the root disk grown to the new flavor's root_gb (never shrunk), then the domain defined with
+  the new flavor and started when the guest ran before.
+* ``confirm`` (on the source; ``confirm_migration`` / ``_cleanup_resize``): ``<uuid>_resize`` removed and,
+  on another host than the destination, the old domain undefined. The instance directory ``<uuid>`` is never
+  touched there (with shared storage it is the destination's).
+* ``revert_dest`` (on the destination; ``destroy`` of the resized guest): its domain and directory removed.
+* ``revert_source`` (on the source; ``finish_revert_migration``): ``<uuid>_resize`` renamed back and the old
+  domain started again when it ran before.
+
+``transfer`` is the one place the disk crosses hosts. Today's hosts (the libvirt-URI shape: every module
+runs on the controller machine, the hosts' instance directories on its filesystem) take the ``local`` copy;
+hosts reached by SSH get an ``ssh`` variant there (rsync from the source host to the destination's
+``novalite_host_ip``), chosen by the call's ``transfer``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import shutil
+import subprocess
+
+from ansible_collections.novalite.compute.plugins.module_utils import states
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    HypervisorError, InvalidInput, NovaliteError,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt import disk, driver, imagecache
+
+RESIZE_SUFFIX = '_resize'   # Nova's inst_base_resize
+STEPS = ('migrate_out', 'finish_in', 'confirm', 'revert_dest', 'revert_source')
+TRANSFERS = ('local', 'ssh')
+
+
+def kept_dir(instances_path, uuid):
+    """Where the source keeps the instance's files until the move is confirmed or reverted."""
+    return disk.instance_dir(instances_path, uuid) + RESIZE_SUFFIX
+
+
+def _run(cmd, field='disk'):
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    if proc.returncode != 0:
+        raise HypervisorError('%s failed: %s' % (' '.join(cmd[:2]), proc.stdout.decode('utf-8', 'replace').strip()),
+                              field=field)
+
+
+def transfer(src_dir, dest_dir, dest):
+    """Copy the instance directory ``src_dir`` to ``dest_dir`` on the destination host ``dest``.
+
+    ``dest``: {transfer: local | ssh, host_ip}. The copy lands in ``<dest_dir>.part`` and is renamed into place,
+    so a directory at ``dest_dir`` is always complete (a repeated call finds it and copies nothing). Returns
+    True when it copied.
+    """
+    mode = (dest or {}).get('transfer') or 'local'
+    if mode not in TRANSFERS:
+        raise InvalidInput('move.dest.transfer', 'must be one of %s' % ', '.join(TRANSFERS))
+    if os.path.isdir(dest_dir) and os.path.isfile(os.path.join(dest_dir, 'disk.info')):
+        return False
+    if mode == 'ssh':
+        # The SSH-reached hosts' variant goes here: from this (source) host,
+        # rsync -a --sparse <src_dir>/ <host_ip>:<dest_dir>.part/ then a rename there over ssh.
+        raise NovaliteError('moving disks between SSH-reached hosts is not available yet', field='move.dest.transfer')
+    part = dest_dir + '.part'
+    if os.path.exists(part):
+        shutil.rmtree(part)
+    imagecache.ensure_dir(os.path.dirname(dest_dir))
+    try:
+        _run(['cp', '-a', '--sparse=always', src_dir, part])
+        os.rename(part, dest_dir)
+    except BaseException:
+        shutil.rmtree(part, ignore_errors=True)
+        raise
+    return True
+
+
+def migrate_out(conn, instance, settings, dest, timeout):
+    """The source's part: power off, keep the directory as ``<uuid>_resize``, copy it to the destination."""
+    uuid = disk.validate_uuid(instance)
+    path = settings['instances_path']
+    idir, kept = disk.instance_dir(path, uuid), kept_dir(path, uuid)
+    dom = driver.lookup(conn, uuid)
+    was_running = dom is not None and dom.isActive()
+    out = {'changed': True, 'clean_shutdown': None}
+    if was_running:
+        out['clean_shutdown'] = driver.power_off(conn, uuid, timeout)['clean']
+    if not os.path.isdir(kept):
+        if not os.path.isdir(idir):
+            raise NovaliteError('instance %s has no instance directory on this host' % uuid, field='instance.uuid')
+        os.rename(idir, kept)
+    try:
+        out['copied'] = transfer(kept, disk.instance_dir(dest['instances_path'], uuid), dest)
+    except BaseException:
+        if not os.path.exists(idir):
+            os.rename(kept, idir)
+        if was_running:
+            driver.power_on(conn, uuid)
+        raise
+    out['power_state'] = states.SHUTDOWN
+    return out
+
+
+def _relocate_disk_info(idir):
+    """disk.info names its disks by path: make them this directory's (the copy names the source's)."""
+    info_path = os.path.join(idir, 'disk.info')
+    with open(info_path) as f:
+        info = json.load(f)
+    moved = dict((os.path.join(idir, os.path.basename(p)), fmt) for p, fmt in info.items())
+    if moved != info:
+        with open(info_path + '.tmp', 'w') as f:
+            json.dump(moved, f)
+        os.rename(info_path + '.tmp', info_path)
+
+
+def _local_base(path, instance, backing, image_base, force_raw):
+    """This host's copy of the base an overlay was made on (the image's, or an ephemeral / swap one)."""
+    name = os.path.basename(backing)
+    if name == os.path.basename(image_base['path']):
+        return image_base['path'], image_base['format']
+    bdir = imagecache.base_dir(path)
+    if os.path.exists(os.path.join(bdir, name)):
+        return os.path.join(bdir, name), 'raw'
+    parts = name.split('_')
+    if parts[0] == 'ephemeral' and len(parts) == 3 and parts[1].isdigit():
+        gb, fs = int(parts[1]), parts[2]
+        return disk._ensure_formatted_base(path, name, gb * disk.GiB, disk._mkfs_cmd(fs), 'flavor.ephemeral_gb'), 'raw'
+    if parts[0] == 'swap' and len(parts) == 2 and parts[1].isdigit():
+        return disk._ensure_formatted_base(path, name, int(parts[1]) * disk.MiB, ['mkswap', '-q'], 'flavor.swap'), 'raw'
+    raise NovaliteError('no base %s for the moved disk on this host' % name, field='instance.image')
+
+
+def _rebase_and_grow(path, instance, force_raw):
+    uuid = instance['uuid']
+    idir = disk.instance_dir(path, uuid)
+    _relocate_disk_info(idir)
+    image_base = imagecache.ensure_base(path, instance['image'], force_raw)
+    layout = disk.existing_disks(path, uuid)
+    for item in layout['disks']:
+        backing = imagecache.qcow2_backing_file(item['path'])
+        if not backing:
+            continue
+        base, fmt = _local_base(path, instance, backing, image_base, force_raw)
+        if backing != base:
+            _run(['qemu-img', 'rebase', '-u', '-b', base, '-F', fmt, item['path']])
+    root = os.path.join(idir, 'disk')
+    want = disk.root_size(instance, image_base)
+    have = imagecache.probe(root)[1]
+    if want < have:
+        # Nova's libvirt driver: "Unable to resize disk down."
+        raise InvalidInput('flavor.root_gb', 'Unable to resize disk down.')
+    grown = want > have
+    if grown:
+        _run(['qemu-img', 'resize', '-q', root, str(int(want))])
+    return {'bases_copied': image_base['copied_bytes'], 'grown': grown, 'root_bytes': max(want, have)}
+
+
+def finish_in(conn, instance, settings, power_on, timeout):
+    """The destination's part: the copied disks made this host's, grown, and the domain defined (and started)."""
+    uuid = disk.validate_uuid(instance)
+    path = settings['instances_path']
+    if not os.path.isfile(os.path.join(disk.instance_dir(path, uuid), 'disk.info')):
+        raise NovaliteError('instance %s: its disks were not copied to this host' % uuid, field='instance.uuid')
+    dom = driver.lookup(conn, uuid)
+    if dom is not None and not dom.isActive():
+        # the same host's old domain (shut off by migrate_out), or a repeated call's: defined again as resized
+        driver._undefine(dom)
+        dom = None
+    out = _rebase_and_grow(path, instance, settings['force_raw_images'])
+    if dom is None:
+        spawned = driver.spawn(conn, instance, settings, start=power_on)
+        out['virt_type'] = spawned['virt_type']
+    dom = driver.require_domain(conn, uuid)
+    out.update(driver.domain_info(dom))
+    out['domain_xml'] = dom.XMLDesc(driver.libvirt.VIR_DOMAIN_XML_INACTIVE)
+    out['changed'] = True
+    return out
+
+
+def confirm(conn, instance, settings, same_host):
+    """The source's clean-up once the move stays: the kept directory, and the old domain on another host."""
+    uuid = disk.validate_uuid(instance)
+    changed = False
+    kept = kept_dir(settings['instances_path'], uuid)
+    if os.path.isdir(kept):
+        shutil.rmtree(kept)
+        changed = True
+    if not same_host:
+        dom = driver.lookup(conn, uuid)
+        if dom is not None:
+            driver._destroy_if_active(dom)
+            driver._undefine(dom)
+            changed = True
+    return {'changed': changed}
+
+
+def revert_dest(conn, instance, settings):
+    """The destination's part of a revert: the resized guest's domain and directory go."""
+    uuid = disk.validate_uuid(instance)
+    return {'changed': driver.destroy(conn, uuid, settings['instances_path']), 'power_state': states.NOSTATE}
+
+
+def revert_source(conn, instance, settings, power_on, timeout):
+    """The source's part of a revert: the kept directory back in place, the old domain as it was."""
+    uuid = disk.validate_uuid(instance)
+    path = settings['instances_path']
+    idir, kept = disk.instance_dir(path, uuid), kept_dir(path, uuid)
+    if os.path.isdir(kept):
+        if os.path.exists(idir):
+            shutil.rmtree(idir)
+        os.rename(kept, idir)
+    if driver.lookup(conn, uuid) is None:
+        spawned = driver.spawn(conn, instance, settings, start=power_on)
+        out = dict(spawned)
+        out.pop('disks', None)
+    else:
+        out = driver.ensure_state(conn, instance, settings, 'running' if power_on else 'stopped', False, timeout)
+    out['changed'] = True
+    return out
+
+
+def run_step(conn, instance, settings, move, timeout):
+    """One step of ``STEPS`` (``move``: {step, dest, same_host, power_on}); the module's result."""
+    move = move or {}
+    step = move.get('step')
+    if step not in STEPS:
+        raise InvalidInput('move.step', 'must be one of %s' % ', '.join(STEPS))
+    power_on = bool(move.get('power_on'))
+    if step == 'migrate_out':
+        dest = move.get('dest') or {}
+        if not dest.get('instances_path') or not os.path.isabs(dest['instances_path']):
+            raise InvalidInput('move.dest.instances_path', 'must be an absolute path')
+        out = migrate_out(conn, instance, settings, dest, timeout)
+    elif step == 'finish_in':
+        out = finish_in(conn, instance, settings, power_on, timeout)
+    elif step == 'confirm':
+        out = confirm(conn, instance, settings, bool(move.get('same_host')))
+    elif step == 'revert_dest':
+        out = revert_dest(conn, instance, settings)
+    else:
+        out = revert_source(conn, instance, settings, power_on, timeout)
+    out['step'] = step
+    return dict((k, v) for k, v in out.items() if k in RESULT_KEYS)
+
+
+# what a step reports (the instance_move module's RETURN)
+RESULT_KEYS = ('changed', 'step', 'power_state', 'domain_xml', 'grown', 'root_bytes', 'copied', 'clean_shutdown',
+               'bases_copied')

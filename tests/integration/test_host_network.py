@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Issue 12 on real guests: two servers on one tenant network on two namespaced compute hosts, all declared in
+one desired-state file (converge.yml: the network, its subnet, the security group and the servers).
+
+The hosts (lib/test_hosts.py, ``fabric=True``) reach each other only over the test's own fabric
+namespace; the network's bridges, VXLAN, dnsmasqs and filters live in the hosts' namespaces
+(their modules run there: ``inventory_vars``). Each guest gets exactly its fixed IP by DHCP (its
+console line), pings the other (its user data script), and a security group without ICMP stops
+that until a rule is added - which reaches the running guests through ``reconcile.yml``'s
+re-plug, without a reboot.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import time
+
+import pytest
+import yaml
+
+from lib.novalite_env import TEST_IMAGE, VENV_BIN, NovaliteEnv
+from lib.test_hosts import inventory_vars, libvirt_hosts
+
+pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
+              pytest.mark.skipif(not os.path.exists(TEST_IMAGE), reason='test image not built (make image)')]
+
+CIDR = '10.77.0.0/24'
+IPS = {'na': '10.77.0.21', 'nb': '10.77.0.22'}
+
+
+def _ping_script(peer):
+    # one line per attempt, so the test sees the ping fail and then pass without a reboot
+    return ('#!/bin/sh\nwhile true; do\n  if ping -c 1 -W 1 %s >/dev/null 2>&1; then echo "NOVALITE PING %s ok"; '
+            'else echo "NOVALITE PING %s fail"; fi\n  sleep 1\ndone\n' % (peer, peer, peer))
+
+
+def _console(env, vm):
+    try:
+        with open(env.console_log(vm), errors='replace') as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return ''
+
+
+def _wait(env, vm, pattern, timeout=120, after=0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        text = _console(env, vm)
+        if re.search(pattern, text[after:]):
+            return text
+        time.sleep(0.5)
+    raise AssertionError('%r not on the console of %s after %ss:\n%s' % (pattern, vm['display_name'], timeout,
+                                                                         _console(env, vm)[-3000:]))
+
+
+def _replug_task(run):
+    """The host_network task's per-host lines of a reconcile.yml run."""
+    part = run.output.split('Re-plug the host', 1)[1].split('TASK [', 1)[0]
+    return re.findall(r'^(ok|changed|skipping|failed|fatal): \[([^\]]+)\]', part, re.M)
+
+
+def test_two_guests_on_two_hosts_dhcp_ping_and_a_security_group_rule_without_reboot(tmp_path):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute.context import for_playbook
+    from ansible_collections.novalite.compute.plugins.module_utils.network import declared, host_plan, security_groups
+    from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+    import sqlalchemy as sa
+
+    python = os.path.join(VENV_BIN, 'python')
+    with libvirt_hosts(2, prefix='nlnet', fabric=True) as hosts:
+        names = [h.name for h in hosts]
+        env = NovaliteEnv('sqlite:///%s' % (tmp_path / 'novalite.db'), hosts=names,
+                          libvirt_uris=dict((h.name, h.uri) for h in hosts),
+                          host_vars=dict((h.name, inventory_vars(h, python)) for h in hosts))
+        try:
+            store = env.setup()
+            from ansible_collections.novalite.compute.plugins.module_utils.registry import aggregates
+            for index, name in enumerate(names, 1):   # one zone per host: the two guests land apart
+                aggregates.ensure(store, 'rack%d' % index, hosts=[name], availability_zone='az%d' % index)
+            ctx = for_playbook(store)
+            # one desired-state file declares the network, its subnet, the group and the two servers on them
+            # (a network name that would be a disaster as an interface name or in a dnsmasq file: data only)
+            net_name = 'net;$(reboot)\nx'
+            desired = {'name': 'net-proof', 'security_groups': [{'name': 'no-icmp'}],
+                       'networks': [{'name': net_name, 'subnets': [{'name': 'sub', 'cidr': CIDR}]}],
+                       'servers': [{'name': name, 'flavor': 'm1.tiny', 'image': 'novalite-test',
+                                    'availability_zone': zone, 'networks': [{'network': net_name, 'fixed_ip': IPS[name]}],
+                                    'security_groups': ['no-icmp'], 'user_data': _ping_script(peer)}
+                                   for name, zone, peer in (('na', 'az1', IPS['nb']), ('nb', 'az2', IPS['na']))]}
+            desired_file = tmp_path / 'desired.yml'
+            desired_file.write_text(yaml.safe_dump(desired))
+            env.must('converge.yml', desired_state_file=str(desired_file))
+            with store.begin() as conn:
+                net = declared.find(conn, ctx, 'network', net_name)
+                group = declared.find(conn, ctx, 'security_group', 'no-icmp')
+            assert net['provider:segmentation_id'] is not None   # its VNI
+            vms = dict((name, env.server(name)) for name in IPS)
+            assert {vms['na']['host'], vms['nb']['host']} == set(names)
+
+            # each guest gets exactly its fixed IP from its own host's dnsmasq
+            for name, vm in vms.items():
+                text = _wait(env, vm, r'NOVALITE (NO )?IP eth0')
+                assert 'NOVALITE IP eth0 %s' % IPS[name] in text, text[-2000:]
+            # no ICMP allowed in: both pings fail (three times each) ...
+            marks = {}
+            for name, vm in vms.items():
+                peer = IPS['nb' if name == 'na' else 'na']
+                text = _wait(env, vm, r'(NOVALITE PING %s fail[\s\S]*){3}' % re.escape(peer), timeout=60)
+                assert 'NOVALITE PING %s ok' % peer not in text
+                marks[name] = len(text)
+
+            # the store: ports bound and plugged on their hosts, addresses in the server views
+            with store.read() as conn:
+                ports = conn.execute(sa.select(table('ports'))).all()
+            compute = [p for p in ports if p.device_owner.startswith('compute:')]
+            assert sorted((p.binding_host_id, p.binding_vif_type, p.status) for p in compute) == sorted(
+                (vms[n]['host'], 'bridge', 'ACTIVE') for n in vms)
+            dhcp = [p for p in ports if p.device_owner == 'network:dhcp']
+            assert sorted(p.binding_host_id for p in dhcp) == sorted(names)   # one DHCP port per host
+            for name in vms:
+                info = env.server(name)['network_info']
+                assert [ip['address'] for s in info[0]['network']['subnets'] for ip in s['ips']] == [IPS[name]]
+            # the file again: networks, group and servers as they are, nothing changes
+            again = env.must('converge.yml', desired_state_file=str(desired_file))
+            assert again.changed == 0, again.output[-4000:]
+
+            # on each host, in its own namespace: the bridge, the VXLAN to the other host, one dnsmasq
+            bridge = host_plan.bridge_name(net['id'])
+            vxlan = host_plan.vxlan_name(net['provider:segmentation_id'])
+            for host in hosts:
+                links = host.run(['ip', '-o', 'link', 'show']).stdout
+                assert bridge in links and vxlan in links
+                other = [h.address for h in hosts if h is not host][0]
+                floods = re.findall(r'^00:00:00:00:00:00 dst (\S+)', host.run(['bridge', 'fdb', 'show', 'dev', vxlan]).stdout,
+                                    re.M)
+                assert floods == [other]   # head-end replication to the other host's fabric address
+                pid_file = os.path.join(host.root, 'network', net['id'], 'pid')
+                assert os.path.exists('/proc/%s' % open(pid_file).read().strip())
+            import subprocess
+            assert bridge not in subprocess.run(['ip', '-o', 'link', 'show'], capture_output=True,
+                                                text=True, check=True).stdout   # nothing in the machine's own namespace
+
+            # a rule: ICMP in; reconcile re-plugs (the filters are replaced); the running guests ping
+            with store.begin() as conn:
+                security_groups.create_rule(conn, ctx, {'security_group_rule': {
+                    'security_group_id': group['id'], 'direction': 'ingress', 'ethertype': 'IPv4',
+                    'protocol': 'icmp'}})
+            started = time.time()
+            run = env.must('reconcile.yml')
+            assert sorted(h for state, h in _replug_task(run) if state == 'changed') == sorted(names), run.output[-3000:]
+            for name, vm in vms.items():
+                peer = IPS['nb' if name == 'na' else 'na']
+                _wait(env, vm, r'NOVALITE PING %s ok' % re.escape(peer), timeout=60, after=marks[name])
+            print('rule to effect: %.1fs (reconcile included)' % (time.time() - started))
+            for name, vm in vms.items():   # no reboot: one boot line each
+                assert _console(env, vm).count('NOVALITE TEST IMAGE BOOTED') == 1
+
+            # desired state: a second re-plug changes nothing
+            run = env.must('reconcile.yml')
+            assert sorted(h for state, h in _replug_task(run) if state == 'ok') == sorted(names), run.output[-3000:]
+
+            # a delete takes its host's reservation, bridge, VXLAN and dnsmasq away
+            gone = [h for h in hosts if h.name == vms['nb']['host']][0]
+            env.must('server.yml', server_name='nb', server_state='absent')
+            assert bridge not in gone.run(['ip', '-o', 'link', 'show']).stdout
+            assert not os.path.exists(os.path.join(gone.root, 'network', net['id']))
+            with store.read() as conn:
+                left = conn.execute(sa.select(table('ports'))).all()
+            assert sorted(p.binding_host_id for p in left) == [vms['na']['host']] * 2   # na's port + its DHCP port
+        finally:
+            env.cleanup()
