@@ -295,8 +295,33 @@ def power_on(conn, uuid):
     try:
         dom.create()
     except libvirt.libvirtError as exc:
+        if _started_by_another_call(dom, exc):
+            return False
         raise _err(exc, 'starting %s' % dom.name())
     return True
+
+
+# How long a start that another call left to libvirtd may take to finish (a TCG host under load).
+START_IN_FLIGHT_SECONDS = 60
+
+
+def _started_by_another_call(dom, exc):
+    """Whether a failed start met a start that another call had begun, and the domain is now running.
+
+    A call killed mid-start (a crashed job worker's run) leaves libvirtd starting the domain. The resumed
+    call saw it shut off and starts it too: libvirt answers that second start, once it holds the domain's
+    job, with "domain is already running", or times out waiting for the job while a slow start goes on.
+    """
+    deadline = time.time() + START_IN_FLIGHT_SECONDS
+    while True:
+        try:
+            if dom.isActive():
+                return True
+        except libvirt.libvirtError:
+            return False
+        if exc.get_error_code() != libvirt.VIR_ERR_OPERATION_TIMEOUT or time.time() > deadline:
+            return False
+        time.sleep(0.5)
 
 
 def pause(conn, uuid):

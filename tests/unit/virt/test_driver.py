@@ -114,3 +114,56 @@ def test_rebuild_once_per_request_keeps_ephemeral_on_ask_and_console_tail(tmp_pa
     finally:
         driver.destroy(conn, inst['uuid'], settings['instances_path'])
         conn.close()
+
+
+class _SeenShutOff(object):
+    """A domain as a resumed call saw it: shut off, while a start that a killed call began was still going on."""
+
+    def __init__(self, dom):
+        self.dom, self.looked = dom, False
+
+    def isActive(self):
+        if not self.looked:
+            self.looked = True
+            return False
+        return self.dom.isActive()
+
+    def __getattr__(self, name):
+        return getattr(self.dom, name)
+
+
+def test_power_on_of_a_domain_another_call_started_meanwhile_is_no_change(monkeypatch):
+    """libvirt answers the second start "domain is already running": the domain is up, so power_on is done."""
+    conn = connection.open_connection('test:///default')
+    try:
+        dom = conn.lookupByName('test')
+        assert dom.isActive()
+        monkeypatch.setattr(driver, 'require_domain', lambda _conn, _uuid: _SeenShutOff(dom))
+        assert driver.power_on(conn, dom.UUIDString()) is False
+    finally:
+        conn.close()
+
+
+def test_power_on_failure_of_a_domain_still_shut_off_is_raised(monkeypatch):
+    import libvirt
+    conn = connection.open_connection('test:///default')
+    try:
+        dom = conn.lookupByName('test')
+        dom.destroy()
+
+        class FailingStart(object):
+            def isActive(self):
+                return dom.isActive()
+
+            def name(self):
+                return dom.name()
+
+            def create(self):
+                raise libvirt.libvirtError('Requested operation is not valid: no disk')
+
+        monkeypatch.setattr(driver, 'require_domain', lambda _conn, _uuid: FailingStart())
+        with pytest.raises(errors.NovaliteError) as raised:
+            driver.power_on(conn, dom.UUIDString())
+        assert 'starting test' in str(raised.value)
+    finally:
+        conn.close()
