@@ -339,7 +339,13 @@ def unpause(conn, uuid):
     dom = require_domain(conn, uuid)
     if dom.state()[0] != libvirt.VIR_DOMAIN_PAUSED:
         return False
-    dom.resume()
+    try:
+        dom.resume()
+    except libvirt.libvirtError as exc:
+        # Paused is also how a domain looks while libvirtd starts it: a start another call began ends running.
+        if dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING:
+            return False
+        raise _err(exc, 'unpausing %s' % dom.name())
     return True
 
 

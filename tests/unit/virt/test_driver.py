@@ -166,4 +166,34 @@ def test_power_on_failure_of_a_domain_still_shut_off_is_raised(monkeypatch):
             driver.power_on(conn, dom.UUIDString())
         assert 'starting test' in str(raised.value)
     finally:
+        # test:///default is one per process: the next test finds its domain running again
+        if not dom.isActive():
+            dom.create()
+        conn.close()
+
+
+def test_unpause_of_a_domain_seen_paused_while_another_call_started_it_is_no_change(monkeypatch):
+    """A domain being started looks paused (starting up); its resume then meets a running domain."""
+    import libvirt
+    conn = connection.open_connection('test:///default')
+    try:
+        dom = conn.lookupByName('test')
+        assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+
+        class SeenPaused(object):
+            def __init__(self):
+                self.looked = False
+
+            def state(self):
+                if not self.looked:
+                    self.looked = True
+                    return [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_STARTING_UP]
+                return dom.state()
+
+            def __getattr__(self, name):
+                return getattr(dom, name)
+
+        monkeypatch.setattr(driver, 'require_domain', lambda _conn, _uuid: SeenPaused())
+        assert driver.unpause(conn, dom.UUIDString()) is False
+    finally:
         conn.close()
