@@ -333,6 +333,7 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
             instances.event_start(conn, inst['uuid'], request_id, 'conductor_schedule_and_build_instances')
     try:
         result = manager.select_destinations(store, spec, scheduler_config or {}, claim=True, live=live_state)
+        _require_a_selection_each(pending, result['selections'])
     except NovaliteError as exc:
         with store.begin() as conn:
             for inst in pending:
@@ -361,6 +362,20 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
             # The request id travels with each call so one batch may carry several requests.
             out.append(host_calls.build(conn, fresh, 'create', request_id))
     return {'builds': out, 'failed': [], 'explanation': result.get('explanation')}
+
+
+def _require_a_selection_each(pending, selections):
+    """Raise NoValidHost unless the scheduler chose a host for every instance of the request.
+
+    Nova places every instance a request created or none. The request asks for
+    min_count = max_count = len(pending), so a shorter list means the scheduler
+    broke that promise; pairing the two lists would leave the unplaced instances
+    in BUILD for ever. The caller's failure path puts every instance of the
+    request into ERROR with this text and releases every claim made for it.
+    """
+    if len(selections) != len(pending):
+        raise NoValidHost('No valid host: the scheduler chose hosts for %d of the request\'s %d instances '
+                          '(a request places all %d or none)' % (len(selections), len(pending), len(pending)))
 
 
 def plan(store, request, context, scheduler_config=None):
