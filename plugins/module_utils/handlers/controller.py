@@ -162,6 +162,7 @@ def image_info(call):
 
 def keypair(call):
     from ansible_collections.novalite.compute.plugins.module_utils.catalog import keypairs
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import context
     p = call.params
     public_key = p['public_key']
     if p['public_key_file']:
@@ -170,10 +171,12 @@ def keypair(call):
                 public_key = handle.read()
         except (IOError, OSError) as exc:
             raise InvalidInput('public_key_file', 'cannot read %s: %s' % (p['public_key_file'], exc))
+    # by name or id, as the server module's user (compute/context.py), so its key_name finds the key
+    user_id = context.resolve_user(call.store, p['user'], field='user')
     if p['state'] == 'absent':
-        result = keypairs.ensure_absent(call.store, p['user'], p['name'], check_mode=call.check_mode)
+        result = keypairs.ensure_absent(call.store, user_id, p['name'], check_mode=call.check_mode)
     else:
-        result = keypairs.ensure_present(call.store, p['user'], p['name'], public_key=public_key,
+        result = keypairs.ensure_present(call.store, user_id, p['name'], public_key=public_key,
                                          check_mode=call.check_mode)
     return dict(changed=result['changed'], keypair=result['keypair'], diff=result['diff'])
 
@@ -208,15 +211,18 @@ def schedule(call):
 
 
 def server_group(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import context
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
     p = call.params
+    # the project and user by name or id, the admin project and user when not given (as servers)
+    owner = context.for_playbook(call.store, p['project_id'], p['user_id'])
     if p['state'] == 'present':
         changed, group = server_groups.ensure(call.store, p['name'], p['policy'], p['rules'],
-                                              project_id=p['project_id'], user_id=p['user_id'],
+                                              project_id=owner.project_id, user_id=owner.user_id,
                                               check_mode=call.check_mode)
         diff = {'before': {} if changed else _public_group(group), 'after': _public_group(group)}
     else:
-        changed, group = server_groups.remove(call.store, p['name'], project_id=p['project_id'],
+        changed, group = server_groups.remove(call.store, p['name'], project_id=owner.project_id,
                                               check_mode=call.check_mode)
         diff = {'before': _public_group(group) or {}, 'after': {}}
     return dict(changed=changed, server_group=_public_group(group), diff=diff)
@@ -357,15 +363,17 @@ def server_build(call):
 
 
 def server_info(call):
-    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import context, instances
     p = call.params
+    # a project by name or id; none given: every project's servers
+    project_id = context.resolve_project(call.store, p['project_id']) if p['project_id'] else None
     if p['server']:
-        inst = instances.get(call.store, p['server'], project_id=p['project_id'], include_deleted=p['include_deleted'])
+        inst = instances.get(call.store, p['server'], project_id=project_id, include_deleted=p['include_deleted'])
         inst['fault'] = instances.latest_fault(call.store, inst['uuid'])
         inst['actions'] = instances.list_actions(call.store, inst['uuid'])
         servers = [inst]
     else:
-        servers = instances.list_instances(call.store, project_id=p['project_id'], host=p['host'],
+        servers = instances.list_instances(call.store, project_id=project_id, host=p['host'],
                                            include_deleted=p['include_deleted'])
     return dict(changed=False, servers=servers)
 
