@@ -296,8 +296,13 @@ def server_set(call):
 
 
 def server_action(call):
-    from ansible_collections.novalite.compute.plugins.module_utils.compute import server_actions
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import desired, instances, server_actions
     p = call.params
+    context = call.context()
+    before = None
+    if call.diff_mode:
+        # the same lookup the action makes (a missing server fails there the same way)
+        before = instances.get(call.store, p['server'], project_id=None if context.is_admin else context.project_id)
     rebuild_request = None
     if p['action'] == 'rebuild':
         if not p['image']:
@@ -315,7 +320,7 @@ def server_action(call):
             unshelve_request['availability_zone'] = p['availability_zone'] or None   # '': unpin (2.91's null)
         if p['host']:
             unshelve_request['host'] = p['host']
-    result = server_actions.start(call.store, p['server'], p['action'], call.context(),
+    result = server_actions.start(call.store, p['server'], p['action'], context,
                                   reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['state'],
                                   check_mode=call.check_mode, rebuild_request=rebuild_request, length=p['length'],
                                   scheduler_config=p['scheduler'], image_request=image_request,
@@ -327,6 +332,8 @@ def server_action(call):
                                   allow_resize_to_same_host=p['allow_resize_to_same_host'],
                                   block_migration=_block_migration(p.get('block_migration')), force=p.get('force'),
                                   evacuate_request=_evacuate_request(p))
+    if before is not None:
+        result['diff'] = desired.action_diff(before, result['server'], result['action'], call.check_mode, p['state'])
     # a console read changes nothing
     return dict(result, changed=result['action'] != 'console_output')
 

@@ -90,11 +90,12 @@ def test_servers_made_by_playbooks_carry_the_real_project_id(cloud):
     assert [i['display_name'] for i in instances.list_instances(cloud, project_id=ids['admin'])] == ['vm1']
 
 
-def _module(module, db_url, **args):
-    """The controller-side ``module`` run as its action plugin runs it (validated options, its handler)."""
+def _module(module, db_url, modes=None, **args):
+    """The controller-side ``module`` run as its action plugin runs it (validated options, its handler);
+    ``modes``: check_mode / diff_mode."""
     from ansible_collections.novalite.compute.plugins.plugin_utils.in_process import (
         module_definition, run_in_process)
-    return run_in_process(module, module_definition(module), dict(args, database_url=db_url))
+    return run_in_process(module, module_definition(module), dict(args, database_url=db_url), **(modes or {}))
 
 
 def test_playbook_keypair_is_the_admin_users_and_found_by_the_server_module(cloud, db_url):
@@ -199,6 +200,32 @@ def test_ensure_looks_names_up_in_its_project_only(cloud):
     b = desired.ensure(cloud, _server('same'), 'running', ctx_b)
     assert a['action'] == b['action'] == 'create'
     assert a['server']['uuid'] != b['server']['uuid']
+
+
+def test_server_action_diff_shows_status_and_task_state(cloud, db_url):
+    booted = _module('server', db_url, name='vm1', flavor='m1.tiny', image='img', state='running')
+    _booted(cloud, [booted['host_call']])
+    plain = _module('server_action', db_url, server='vm1', action='lock', modes={'check_mode': True})
+    assert plain['changed'] and 'diff' not in plain
+    locking = _module('server_action', db_url, server='vm1', action='lock',
+                      modes={'check_mode': True, 'diff_mode': True})['diff']
+    assert (locking['before']['locked'], locking['after']['locked']) == (False, True)
+    assert instances.get(cloud, 'vm1')['locked'] is False      # check mode wrote nothing
+    stop = _module('server_action', db_url, server='vm1', action='stop', modes={'diff_mode': True})
+    before, after = stop['diff']['before'], stop['diff']['after']
+    assert (before['state'], before['status'], before['task_state']) == ('running', 'ACTIVE', None)
+    assert (after['state'], after['task_state']) == ('stopped', S.POWERING_OFF)
+    # only what the action changes differs, the rest is the server module's summary
+    assert dict(after, state='running', task_state=None) == before
+    assert set(before) == set(desired.summary(instances.get(cloud, 'vm1'))) | {'status', 'task_state', 'locked'}
+    # check mode shows the task state it would set
+    _booted(cloud, [stop['host_call']])
+    dry = _module('server_action', db_url, server='vm1', action='start', modes={'check_mode': True, 'diff_mode': True})
+    assert (dry['diff']['before']['state'], dry['diff']['after']['state']) == ('stopped', 'running')
+    assert (dry['diff']['before']['status'], dry['diff']['after']['task_state']) == ('SHUTOFF', S.POWERING_ON)
+    reset = _module('server_action', db_url, server='vm1', action='reset_state', state='error',
+                    modes={'check_mode': True, 'diff_mode': True})['diff']
+    assert (reset['before']['status'], reset['after']['status']) == ('SHUTOFF', 'ERROR')
 
 
 # ---- a desired-state set as one batch ------------------------------------------------------------
