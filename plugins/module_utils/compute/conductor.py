@@ -51,7 +51,9 @@ IMAGE_FIELDS = ('id', 'name', 'disk_format', 'container_format', 'size', 'virtua
 
 # ---- create (API side of a boot) -----------------------------------------
 
-def _flavor_snapshot(flavor):
+def flavor_snapshot(flavor):
+    """The flavor as an instance keeps it (Nova's instance.flavor: FLAVOR_FIELDS, a copy the flavor's later
+    changes or deletion do not touch); also what a resize records as the new flavor."""
     return dict((k, flavor.get(k)) for k in FLAVOR_FIELDS)
 
 
@@ -214,7 +216,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                 'display_name': display, 'project_id': context.project_id, 'user_id': context.user_id,
                 'hostname': request.get('hostname'),
                 'reservation_id': reservation_id, 'launch_index': index,
-                'flavor': _flavor_snapshot(flavor), 'image': image_snapshot(image),
+                'flavor': flavor_snapshot(flavor), 'image': image_snapshot(image),
                 'availability_zone': request.get('availability_zone'),
                 'key_name': request.get('key_name'), 'key_data': key_data,
                 'user_data': request.get('user_data'), 'metadata': metadata,
@@ -387,7 +389,7 @@ def plan_hosts(store, request, context, count, scheduler_config=None):
     """Where ``count`` new servers of one request would go (each placed on what the previous left), no writes."""
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import manager
     flavor, image, _key, _files = _lookup_catalog(store, request, context)
-    fake = {'flavor': _flavor_snapshot(flavor), 'image': image_snapshot(image),
+    fake = {'flavor': flavor_snapshot(flavor), 'image': image_snapshot(image),
             'availability_zone': request.get('availability_zone'),
             'scheduler_hints': request.get('scheduler_hints') or {}, 'system_metadata': {},
             'project_id': context.project_id}
