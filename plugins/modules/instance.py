@@ -134,6 +134,19 @@ spawn_timing:
   description: Seconds per boot step (ensure_base, create_disks, define, start, total).
   returned: when the instance was booted
   type: dict
+virt_type:
+  description:
+    - The libvirt domain type the new domain was defined with, C(kvm) or C(qemu) (the host's I(virt_type),
+      or what the host supports when it is not set).
+  returned: when the instance was booted (the C(spawn) step)
+  type: str
+  sample: kvm
+clean_shutdown:
+  description:
+    - Whether the guest shut down by itself after the ACPI request within I(shutdown_timeout); false when it
+      had to be destroyed (timeout 0, a paused guest, or no answer in time).
+  returned: when the instance was powered off (the C(power_off) step)
+  type: bool
 rebuilt:
   description: Whether this call rebuilt the instance (false when the same rebuild was done before).
   returned: with rebuild, not check mode

@@ -27,9 +27,13 @@ options:
     type: str
     required: true
   user:
-    description: The user (Nova's C(user_id)) that owns the keypair.
+    description:
+      - The user (Nova's C(user_id)) that owns the keypair, by name or id.
+      - When the identity tables exist (the REST shim is bootstrapped on the same store), a name is resolved to
+        the user's id, so the key is the one the server module's I(key_name) finds for the same user. Without
+        identity rows the value is taken as given.
+      - Default the user C(admin) (its id when the identity tables exist), the user the server module acts as.
     type: str
-    default: admin
     aliases: [user_id]
   state:
     description: Whether the keypair should exist.
@@ -114,7 +118,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.handlers import c
 MODULE = NovaliteModule(spec(
     DATABASE_ARGS,
     name=dict(type='str', required=True),
-    user=dict(type='str', default='admin', aliases=['user_id']),
+    user=dict(type='str', aliases=['user_id']),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
     # Public keys are not secrets.
     public_key=dict(type='str', no_log=False),

@@ -70,6 +70,10 @@ description:
   - The rules (which states allow which action, the task_state it sets, the host call it makes)
     are the table in C(plugins/module_utils/compute/action_table.py).
   - In check mode only the checks run.
+  - With C(--diff) the server is shown before and after as the M(novalite.compute.server) module shows it
+    (C(name), C(uuid), C(state), C(host), C(flavor), C(image)) plus its API C(status), C(task_state) and C(locked).
+    After the action C(state) is where it leads and C(task_state) the one it set (in check mode, would set),
+    for example C(state=running, task_state=null) to C(state=stopped, task_state=powering-off).
 extends_documentation_fragment:
   - novalite.compute.state_store
   - novalite.compute.state_store.context
@@ -262,6 +266,12 @@ action:
 image:
   description: C(snapshot), C(backup), C(shelve) - the new image (C(queued) until the host call's result is recorded).
   returned: action is snapshot, backup or shelve and not in check mode
+  type: dict
+diff:
+  description:
+    - With C(--diff), the server's C(name), C(uuid), C(state), C(host), C(flavor), C(image), C(status),
+      C(task_state) and C(locked) before and after the action.
+  returned: in diff mode
   type: dict
 '''
 

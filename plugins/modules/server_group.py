@@ -19,7 +19,7 @@ description:
   - The scheduler applies the policy to members (M(novalite.compute.schedule) with I(server_group)).
   - As in Nova a group cannot be changed; asking for a different policy or rules for an existing group fails
     naming the field. Delete it first.
-  - The group is found by name (within I(project_id) when given) or by UUID.
+  - The group is found by UUID, or by name within I(project_id).
   - Runs on the controller (the node that holds the state store).
 extends_documentation_fragment:
   - novalite.compute.state_store
@@ -42,10 +42,13 @@ options:
       - Policy rules. Only C(max_server_per_host) (a positive integer), only with I(policy=anti-affinity).
     type: dict
   project_id:
-    description: Owning project.
+    description:
+      - Owning project, by name or id, resolved against the identity tables when they exist (as the server
+        module does). Default the C(admin) project.
     type: str
   user_id:
-    description: Owning user.
+    description:
+      - Owning user, by name or id, resolved the same way. Default the C(admin) user.
     type: str
 notes:
   - The state store is chosen by I(database_url), else C($NOVALITE_DATABASE_URL), else the SQLite default.
@@ -77,8 +80,8 @@ server_group:
     policy: anti-affinity
     rules: {max_server_per_host: 2}
     members: []
-    project_id: null
-    user_id: null
+    project_id: 4b1d3c0e9f8a4c2b8e7d6f5a4b3c2d1e
+    user_id: 9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5d
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (

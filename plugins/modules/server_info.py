@@ -24,7 +24,9 @@ options:
     description: One server (name or uuid); all live servers when omitted.
     type: str
   project_id:
-    description: Only this project's servers.
+    description:
+      - Only this project's servers. A project name or id, resolved against the identity tables when they exist
+        (as the server module does). Every project's servers when omitted.
     type: str
   host:
     description: Only servers on this compute host.

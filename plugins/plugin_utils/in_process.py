@@ -44,8 +44,8 @@ try:
     from ansible_collections.novalite.compute.plugins.module_utils.handlers import controller as _handlers  # noqa: F401
     from ansible_collections.novalite.compute.plugins.module_utils.handlers import network as _net_handlers  # noqa: F401
     from ansible_collections.novalite.compute.plugins.module_utils.compute import (  # noqa: F401
-        conductor as _conductor, desired as _desired, instances as _instances, reconcile as _reconcile,
-        server_actions as _server_actions)
+        conductor as _conductor, consoles as _consoles, desired as _desired, instances as _instances,
+        reconcile as _reconcile, server_actions as _server_actions)
     from ansible_collections.novalite.compute.plugins.module_utils.catalog import (  # noqa: F401
         flavors as _flavors, images as _images, keypairs as _keypairs)
     from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts as _hosts  # noqa: F401

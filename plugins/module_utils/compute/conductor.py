@@ -51,7 +51,9 @@ IMAGE_FIELDS = ('id', 'name', 'disk_format', 'container_format', 'size', 'virtua
 
 # ---- create (API side of a boot) -----------------------------------------
 
-def _flavor_snapshot(flavor):
+def flavor_snapshot(flavor):
+    """The flavor as an instance keeps it (Nova's instance.flavor: FLAVOR_FIELDS, a copy the flavor's later
+    changes or deletion do not touch); also what a resize records as the new flavor."""
     return dict((k, flavor.get(k)) for k in FLAVOR_FIELDS)
 
 
@@ -214,7 +216,7 @@ def create_servers(store, context, request, enforce_quota=False, zero_disk_allow
                 'display_name': display, 'project_id': context.project_id, 'user_id': context.user_id,
                 'hostname': request.get('hostname'),
                 'reservation_id': reservation_id, 'launch_index': index,
-                'flavor': _flavor_snapshot(flavor), 'image': image_snapshot(image),
+                'flavor': flavor_snapshot(flavor), 'image': image_snapshot(image),
                 'availability_zone': request.get('availability_zone'),
                 'key_name': request.get('key_name'), 'key_data': key_data,
                 'user_data': request.get('user_data'), 'metadata': metadata,
@@ -333,6 +335,7 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
             instances.event_start(conn, inst['uuid'], request_id, 'conductor_schedule_and_build_instances')
     try:
         result = manager.select_destinations(store, spec, scheduler_config or {}, claim=True, live=live_state)
+        _require_a_selection_each(pending, result['selections'])
     except NovaliteError as exc:
         with store.begin() as conn:
             for inst in pending:
@@ -363,6 +366,20 @@ def schedule_and_prepare(store, instance_uuids, request_id, scheduler_config=Non
     return {'builds': out, 'failed': [], 'explanation': result.get('explanation')}
 
 
+def _require_a_selection_each(pending, selections):
+    """Raise NoValidHost unless the scheduler chose a host for every instance of the request.
+
+    Nova places every instance a request created or none. The request asks for
+    min_count = max_count = len(pending), so a shorter list means the scheduler
+    broke that promise; pairing the two lists would leave the unplaced instances
+    in BUILD for ever. The caller's failure path puts every instance of the
+    request into ERROR with this text and releases every claim made for it.
+    """
+    if len(selections) != len(pending):
+        raise NoValidHost('No valid host: the scheduler chose hosts for %d of the request\'s %d instances '
+                          '(a request places all %d or none)' % (len(selections), len(pending), len(pending)))
+
+
 def plan(store, request, context, scheduler_config=None):
     """Where a new server would go, without writing anything (check mode)."""
     return plan_hosts(store, request, context, 1, scheduler_config)[0]
@@ -372,7 +389,7 @@ def plan_hosts(store, request, context, count, scheduler_config=None):
     """Where ``count`` new servers of one request would go (each placed on what the previous left), no writes."""
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import manager
     flavor, image, _key, _files = _lookup_catalog(store, request, context)
-    fake = {'flavor': _flavor_snapshot(flavor), 'image': image_snapshot(image),
+    fake = {'flavor': flavor_snapshot(flavor), 'image': image_snapshot(image),
             'availability_zone': request.get('availability_zone'),
             'scheduler_hints': request.get('scheduler_hints') or {}, 'system_metadata': {},
             'project_id': context.project_id}

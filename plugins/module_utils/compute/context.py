@@ -77,6 +77,12 @@ def resolve_project(store, ref=None, field='project_id'):
         return _resolve(conn, 'projects', ref, ADMIN_PROJECT, field)
 
 
+def resolve_user(store, ref=None, field='user_id'):
+    """The user id for ``ref`` (a user name or id; None: the user ``admin``). See the module doc."""
+    with store.read() as conn:
+        return _resolve(conn, 'users', ref, ADMIN_USER, field)
+
+
 def for_playbook(store, project=None, user=None, is_admin=True, request_id=None):
     """The Context a playbook acts with: project and user resolved against the identity tables."""
     with store.read() as conn:

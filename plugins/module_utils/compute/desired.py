@@ -98,6 +98,36 @@ def summary(inst, state=None, host=None, spec=None):
             'image': (inst.get('image') or {}).get('name')}
 
 
+def action_diff(before, after, action, check_mode=False, reset_to=None):
+    """What ``--diff`` shows of a server action (the ``server_action`` module): ``summary`` of the server
+    before and after, with its API ``status``, ``task_state`` and ``locked``; the after side's ``state`` is
+    where the action leads (as the server module shows the asked state), its task state the one in flight.
+
+    ``after`` is the row as the action left it; in check mode (nothing written) it is the row as it is,
+    shown with what the action would set: its task state (``reset_state``: the vm_state ``reset_to`` names).
+    """
+    row = action_table.ACTIONS.get(action)
+    after = after or before
+    if check_mode and row is not None:
+        if action == 'reset_state' and reset_to in action_table.RESET_STATES:
+            after = dict(after, vm_state=action_table.RESET_STATES[reset_to], task_state=None)
+        elif row.task_state:
+            after = dict(after, task_state=row.task_state)
+        if action in ('lock', 'unlock'):
+            after = dict(after, locked=action == 'lock')
+    leads_to = None
+    if action in action_table.DELETE_ACTIONS:
+        leads_to = 'absent'
+    elif row is not None and row.result:
+        leads_to = state_of({'vm_state': row.result})
+    return {'before': _with_status(summary(before), before), 'after': _with_status(summary(after, leads_to), after)}
+
+
+def _with_status(out, inst):
+    return dict(out, status=S.api_status(inst['vm_state'], inst['task_state']), task_state=inst['task_state'],
+                locked=bool(inst.get('locked')))
+
+
 def mismatches(inst, spec):
     """Warnings for what a listed existing server was asked to be made of but is not (no resize/rebuild)."""
     out = []

@@ -128,8 +128,8 @@ def _destination(store, inst, migration_uuid, host, forced, scheduler_config):
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import capacity, claims
     flavor = inst['flavor'] or {}
     if not forced:
-        return resize._choose_and_claim(store, inst, flavor, migration_uuid, [inst['host']], host,
-                                        scheduler_config, None)[0]
+        return resize.choose_and_claim(store, inst, flavor, migration_uuid, [inst['host']], host,
+                                       scheduler_config, None)[0]
     try:
         claims.claim_move(store, inst['uuid'], migration_uuid, host, int(flavor['vcpus']), int(flavor['memory_mb']),
                           capacity.flavor_disk_gb(flavor))

@@ -75,7 +75,7 @@ def _flavor(store, ref, context):
     if row.get('disabled') or (not row.get('is_public', True) and not context.is_admin
                                and context.project_id not in (row.get('projects') or [])):
         raise InvalidRequest('Flavor %s could not be found.' % ref, field='flavorRef')
-    return conductor._flavor_snapshot(row)
+    return conductor.flavor_snapshot(row)
 
 
 def check(store, ident, action, context, flavor=None, host=None):
@@ -122,7 +122,7 @@ def _spec(inst, new_flavor, migration_uuid, exclude, host):
     return spec
 
 
-def _choose_and_claim(store, inst, new_flavor, migration_uuid, exclude, host, scheduler_config, live_state):
+def choose_and_claim(store, inst, new_flavor, migration_uuid, exclude, host, scheduler_config, live_state):
     """The scheduler's choice for the move, claimed with claim_move (alternates tried): (node row, explanation)."""
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import capacity, claims, manager
     result = manager.select_destinations(store, _spec(inst, new_flavor, migration_uuid, exclude, host),
@@ -183,8 +183,8 @@ def begin_move(store, ident, action, context, flavor=None, host=None, scheduler_
     # Nova: a cold migration never stays on its host (libvirt cannot); a resize may when the operator allows it
     exclude = [] if (action == 'resize' and allow_same_host) else [inst['host']]
     try:
-        node, _explanation = _choose_and_claim(store, inst, new_flavor, migration_uuid, exclude, host,
-                                               scheduler_config, live_state)
+        node, _explanation = choose_and_claim(store, inst, new_flavor, migration_uuid, exclude, host,
+                                              scheduler_config, live_state)
     except NovaliteError as exc:
         return _no_host(store, inst, action, new_flavor, rid, context, exc), None
     mtype = 'resize' if action == 'resize' else 'migration'

@@ -162,6 +162,7 @@ def image_info(call):
 
 def keypair(call):
     from ansible_collections.novalite.compute.plugins.module_utils.catalog import keypairs
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import context
     p = call.params
     public_key = p['public_key']
     if p['public_key_file']:
@@ -170,10 +171,12 @@ def keypair(call):
                 public_key = handle.read()
         except (IOError, OSError) as exc:
             raise InvalidInput('public_key_file', 'cannot read %s: %s' % (p['public_key_file'], exc))
+    # by name or id, as the server module's user (compute/context.py), so its key_name finds the key
+    user_id = context.resolve_user(call.store, p['user'], field='user')
     if p['state'] == 'absent':
-        result = keypairs.ensure_absent(call.store, p['user'], p['name'], check_mode=call.check_mode)
+        result = keypairs.ensure_absent(call.store, user_id, p['name'], check_mode=call.check_mode)
     else:
-        result = keypairs.ensure_present(call.store, p['user'], p['name'], public_key=public_key,
+        result = keypairs.ensure_present(call.store, user_id, p['name'], public_key=public_key,
                                          check_mode=call.check_mode)
     return dict(changed=result['changed'], keypair=result['keypair'], diff=result['diff'])
 
@@ -208,15 +211,18 @@ def schedule(call):
 
 
 def server_group(call):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import context
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import server_groups
     p = call.params
+    # the project and user by name or id, the admin project and user when not given (as servers)
+    owner = context.for_playbook(call.store, p['project_id'], p['user_id'])
     if p['state'] == 'present':
         changed, group = server_groups.ensure(call.store, p['name'], p['policy'], p['rules'],
-                                              project_id=p['project_id'], user_id=p['user_id'],
+                                              project_id=owner.project_id, user_id=owner.user_id,
                                               check_mode=call.check_mode)
         diff = {'before': {} if changed else _public_group(group), 'after': _public_group(group)}
     else:
-        changed, group = server_groups.remove(call.store, p['name'], project_id=p['project_id'],
+        changed, group = server_groups.remove(call.store, p['name'], project_id=owner.project_id,
                                               check_mode=call.check_mode)
         diff = {'before': _public_group(group) or {}, 'after': {}}
     return dict(changed=changed, server_group=_public_group(group), diff=diff)
@@ -290,8 +296,13 @@ def server_set(call):
 
 
 def server_action(call):
-    from ansible_collections.novalite.compute.plugins.module_utils.compute import server_actions
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import desired, instances, server_actions
     p = call.params
+    context = call.context()
+    before = None
+    if call.diff_mode:
+        # the same lookup the action makes (a missing server fails there the same way)
+        before = instances.get(call.store, p['server'], project_id=None if context.is_admin else context.project_id)
     rebuild_request = None
     if p['action'] == 'rebuild':
         if not p['image']:
@@ -309,7 +320,7 @@ def server_action(call):
             unshelve_request['availability_zone'] = p['availability_zone'] or None   # '': unpin (2.91's null)
         if p['host']:
             unshelve_request['host'] = p['host']
-    result = server_actions.start(call.store, p['server'], p['action'], call.context(),
+    result = server_actions.start(call.store, p['server'], p['action'], context,
                                   reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['state'],
                                   check_mode=call.check_mode, rebuild_request=rebuild_request, length=p['length'],
                                   scheduler_config=p['scheduler'], image_request=image_request,
@@ -321,6 +332,8 @@ def server_action(call):
                                   allow_resize_to_same_host=p['allow_resize_to_same_host'],
                                   block_migration=_block_migration(p.get('block_migration')), force=p.get('force'),
                                   evacuate_request=_evacuate_request(p))
+    if before is not None:
+        result['diff'] = desired.action_diff(before, result['server'], result['action'], call.check_mode, p['state'])
     # a console read changes nothing
     return dict(result, changed=result['action'] != 'console_output')
 
@@ -357,15 +370,17 @@ def server_build(call):
 
 
 def server_info(call):
-    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import context, instances
     p = call.params
+    # a project by name or id; none given: every project's servers
+    project_id = context.resolve_project(call.store, p['project_id']) if p['project_id'] else None
     if p['server']:
-        inst = instances.get(call.store, p['server'], project_id=p['project_id'], include_deleted=p['include_deleted'])
+        inst = instances.get(call.store, p['server'], project_id=project_id, include_deleted=p['include_deleted'])
         inst['fault'] = instances.latest_fault(call.store, inst['uuid'])
         inst['actions'] = instances.list_actions(call.store, inst['uuid'])
         servers = [inst]
     else:
-        servers = instances.list_instances(call.store, project_id=p['project_id'], host=p['host'],
+        servers = instances.list_instances(call.store, project_id=project_id, host=p['host'],
                                            include_deleted=p['include_deleted'])
     return dict(changed=False, servers=servers)
 

@@ -172,7 +172,7 @@ def _parsed(kind, wanted):
     if kind == 'router' and out.get('external_gateway_info'):
         info = out['external_gateway_info']
         if info.get('external_fixed_ips'):
-            info['external_fixed_ips'] = ports._fixed_ips('external_gateway_info', info['external_fixed_ips'])
+            info['external_fixed_ips'] = ports.fixed_ips('external_gateway_info', info['external_fixed_ips'])
     return out
 
 

@@ -29,7 +29,9 @@ except ImportError:  # pragma: no cover
     IntegrityError = Exception
 
 
-def _fixed_ips(attr, value):
+def fixed_ips(attr, value):
+    """Neutron's ``fixed_ips`` list checked and normalised (``attr``: the attribute named in errors, e.g. a
+    router's ``external_gateway_info``)."""
     if not isinstance(value, list):
         raise errors.invalid_attribute(attr, "'%s' is not a list" % (value,))
     out = []
@@ -64,7 +66,7 @@ def _mac(attr, value):
 ATTRS = {
     'name': Attr(model.text, default=''), 'description': Attr(model.text, default=''),
     'network_id': Attr(model.uuid_value, put=False), 'admin_state_up': Attr(model.boolean, default=True),
-    'mac_address': Attr(_mac), 'fixed_ips': Attr(_fixed_ips), 'device_id': Attr(model.text, default=''),
+    'mac_address': Attr(_mac), 'fixed_ips': Attr(fixed_ips), 'device_id': Attr(model.text, default=''),
     'device_owner': Attr(model.text, default=''), 'security_groups': Attr(_uuid_list),
     'port_security_enabled': Attr(model.boolean), 'binding:host_id': Attr(model.text),
     'binding:vnic_type': Attr(lambda a, v: v if v == 'normal' else _bad_vnic(a, v)),

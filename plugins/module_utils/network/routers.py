@@ -39,7 +39,7 @@ def _gateway_info(attr, value):
     if 'enable_snat' in value:
         out['enable_snat'] = model.boolean(attr, value['enable_snat'])
     if value.get('external_fixed_ips') is not None:
-        out['external_fixed_ips'] = ports._fixed_ips(attr, value['external_fixed_ips'])
+        out['external_fixed_ips'] = ports.fixed_ips(attr, value['external_fixed_ips'])
     return out
 
 

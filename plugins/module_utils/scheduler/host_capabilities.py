@@ -59,18 +59,22 @@ _MASKS = '\0masks'
 
 
 def forget(state):
-    """Drop every cached column (a new state, or hosts were added to it)."""
-    state._capability_cache = {}
-    state._capability_lookups = {}   # {path: (names, {value: code})}, for host_changed
+    """Drop every cached column (a new state, or hosts were added to it).
+
+    The caches live on the state (``state.capability_cache``: {key: column}, ``state.capability_lookups``),
+    made here and read and kept up to date only by this module's functions.
+    """
+    state.capability_cache = {}
+    state.capability_lookups = {}   # {path: (names, {value: code})}, for host_changed
 
 
 def _static(state, name, compute):
     """A column derived from the hosts' totals, reserved amounts and ratios, computed once per state (a live
     state drops it when one of them moves: host_changed)."""
     key = (_STATIC, name)
-    found = state._capability_cache.get(key)
+    found = state.capability_cache.get(key)
     if found is None:
-        found = state._capability_cache[key] = compute()
+        found = state.capability_cache[key] = compute()
     return found
 
 
@@ -84,9 +88,9 @@ def static_masks(state, key, compute):
     the state for the next request with the same ``key`` (requests mostly repeat a few flavors and images),
     dropped when a host's static columns move (host_changed) or the aggregates are read again."""
     key = (_MASKS,) + key
-    found = state._capability_cache.get(key)
+    found = state.capability_cache.get(key)
     if found is None or found[0] is not state.aggregates:
-        found = state._capability_cache[key] = (state.aggregates, compute())
+        found = state.capability_cache[key] = (state.aggregates, compute())
     return found[1]
 
 
@@ -263,7 +267,7 @@ def column(state, path):
     once. Cached on the state unless the value moves with claims."""
     key = tuple(path)
     cacheable = key[0] not in _USAGE
-    cached = state._capability_cache.get(key) if cacheable else None
+    cached = state.capability_cache.get(key) if cacheable else None
     if cached is not None:
         return cached
     found = _fast_column(state, key[0]) if len(key) == 1 else None
@@ -273,7 +277,7 @@ def column(state, path):
     if found is None:
         found = _codes([value(state, i, key) for i in range(state.n)])
     if cacheable:
-        state._capability_cache[key] = found
+        state.capability_cache[key] = found
     return found
 
 
@@ -283,9 +287,9 @@ def checked(state, key):
     if key in NOVA_ATTRIBUTES or key in TRACKER_STATS:
         return np.ones(state.n, dtype=bool)
     cache_key = (_CHECKED, key)
-    cached = state._capability_cache.get(cache_key)
+    cached = state.capability_cache.get(cache_key)
     if cached is None:
-        cached = state._capability_cache[cache_key] = np.fromiter(
+        cached = state.capability_cache[cache_key] = np.fromiter(
             (key in caps for caps in state.capabilities), dtype=bool, count=state.n)
     return cached
 
@@ -307,7 +311,7 @@ def host_changed(state, pos):
     capabilities changed in place (a live host state). Columns from whole numpy columns are dropped (made
     again when next asked); columns built host by host are re-coded at ``pos`` only, which at 100,000 hosts
     is what keeps a report from costing a walk over every host."""
-    cache = state._capability_cache
+    cache = state.capability_cache
     for key in list(cache):
         if _whole_column(key):
             del cache[key]
@@ -315,9 +319,9 @@ def host_changed(state, pos):
             cache[key][pos] = key[1] in state.capabilities[pos]
         else:
             codes, names = cache[key]
-            known = state._capability_lookups.get(key)
+            known = state.capability_lookups.get(key)
             if known is None or known[0] is not names:
-                known = state._capability_lookups[key] = (names, dict((v, i) for i, v in enumerate(names)))
+                known = state.capability_lookups[key] = (names, dict((v, i) for i, v in enumerate(names)))
             found = value(state, pos, key)
             code = known[1].get(found)
             if code is None:

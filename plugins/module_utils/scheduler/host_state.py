@@ -542,48 +542,52 @@ class LiveHostState(object):
 
 
 class HostView(object):
-    """One host, with Nova's HostState attribute names, for per-host (third-party) filters."""
+    """One host, with Nova's HostState attribute names, for per-host (third-party) filters.
 
-    __slots__ = ('_state', 'index')
+    ``state`` is the whole host state it is a view of (e.g. ``state.aggregates``: every aggregate, for a
+    filter that compares the host's with all of them), ``index`` the host's position in it.
+    """
+
+    __slots__ = ('state', 'index')
 
     def __init__(self, state, index):
-        self._state = state
+        self.state = state
         self.index = index
 
-    host = property(lambda self: self._state.hosts[self.index])
-    nodename = property(lambda self: self._state.nodenames[self.index])
-    uuid = property(lambda self: self._state.uuids[self.index])
-    availability_zone = property(lambda self: self._state.az_names[self._state.az_codes[self.index]])
-    vcpus_total = property(lambda self: int(self._state.vcpus[self.index]))
-    vcpus_used = property(lambda self: float(host_capabilities.vcpus_used(self._state, self.index)))
-    total_usable_ram_mb = property(lambda self: int(self._state.memory_mb[self.index]))
-    total_usable_disk_gb = property(lambda self: int(self._state.local_gb[self.index]))
+    host = property(lambda self: self.state.hosts[self.index])
+    nodename = property(lambda self: self.state.nodenames[self.index])
+    uuid = property(lambda self: self.state.uuids[self.index])
+    availability_zone = property(lambda self: self.state.az_names[self.state.az_codes[self.index]])
+    vcpus_total = property(lambda self: int(self.state.vcpus[self.index]))
+    vcpus_used = property(lambda self: float(host_capabilities.vcpus_used(self.state, self.index)))
+    total_usable_ram_mb = property(lambda self: int(self.state.memory_mb[self.index]))
+    total_usable_disk_gb = property(lambda self: int(self.state.local_gb[self.index]))
     # Nova's HostState fields follow the resource tracker (reserved counts as used, no allocation ratio)
-    free_ram_mb = property(lambda self: float(host_capabilities.free_ram_mb(self._state, self.index)))
-    free_disk_mb = property(lambda self: float(host_capabilities.free_disk_mb(self._state, self.index)))
+    free_ram_mb = property(lambda self: float(host_capabilities.free_ram_mb(self.state, self.index)))
+    free_disk_mb = property(lambda self: float(host_capabilities.free_disk_mb(self.state, self.index)))
     # what Placement would still allocate (the RAM/Disk/Core filters' test)
-    free_vcpus = property(lambda self: float(self._state.free_vcpus()[self.index]))
-    placement_free_ram_mb = property(lambda self: float(self._state.free_ram_mb()[self.index]))
-    placement_free_disk_gb = property(lambda self: float(self._state.free_disk_gb()[self.index]))
-    num_instances = property(lambda self: int(self._state.num_instances[self.index]))
-    num_io_ops = property(lambda self: int(self._state.num_io_ops[self.index]))
-    failed_builds = property(lambda self: int(self._state.failed_builds[self.index]))
-    cpu_arch = property(lambda self: self._state.arch_names[self._state.arch_codes[self.index]] or None)
-    hypervisor_type = property(lambda self: self._state.hv_type_names[self._state.hv_type_codes[self.index]] or None)
-    virt_type = property(lambda self: self._state.virt_names[self._state.virt_codes[self.index]] or None)
-    hypervisor_version = property(lambda self: int(self._state.hypervisor_version[self.index]))
-    traits = property(lambda self: self._state.traits[self.index])
-    cpu_info = property(lambda self: self._state.cpu_info[self.index])
-    capabilities = property(lambda self: self._state.capabilities[self.index])
-    up = property(lambda self: bool(self._state.service_up[self.index]))
-    enabled = property(lambda self: bool(self._state.service_enabled[self.index]))
+    free_vcpus = property(lambda self: float(self.state.free_vcpus()[self.index]))
+    placement_free_ram_mb = property(lambda self: float(self.state.free_ram_mb()[self.index]))
+    placement_free_disk_gb = property(lambda self: float(self.state.free_disk_gb()[self.index]))
+    num_instances = property(lambda self: int(self.state.num_instances[self.index]))
+    num_io_ops = property(lambda self: int(self.state.num_io_ops[self.index]))
+    failed_builds = property(lambda self: int(self.state.failed_builds[self.index]))
+    cpu_arch = property(lambda self: self.state.arch_names[self.state.arch_codes[self.index]] or None)
+    hypervisor_type = property(lambda self: self.state.hv_type_names[self.state.hv_type_codes[self.index]] or None)
+    virt_type = property(lambda self: self.state.virt_names[self.state.virt_codes[self.index]] or None)
+    hypervisor_version = property(lambda self: int(self.state.hypervisor_version[self.index]))
+    traits = property(lambda self: self.state.traits[self.index])
+    cpu_info = property(lambda self: self.state.cpu_info[self.index])
+    capabilities = property(lambda self: self.state.capabilities[self.index])
+    up = property(lambda self: bool(self.state.service_up[self.index]))
+    enabled = property(lambda self: bool(self.state.service_enabled[self.index]))
     # Nova's host_state.aggregates: objects with id, uuid, name, hosts, metadata
-    aggregates = property(lambda self: self._state.aggregates.of_host(self.index))
+    aggregates = property(lambda self: self.state.aggregates.of_host(self.index))
 
     def capability(self, path):
         """The capability at ``path`` (a tuple such as ('cpu_info', 'arch')) as a string, or None."""
-        return self._state.capability(self.index, path)
+        return self.state.capability(self.index, path)
 
     def knows_capability(self, key):
         """Would Nova check an unscoped extra spec ``key`` on this host (a HostState attribute or a stat)?"""
-        return host_capabilities.checked_on(self._state, self.index, key)
+        return host_capabilities.checked_on(self.state, self.index, key)

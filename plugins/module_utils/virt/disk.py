@@ -92,7 +92,7 @@ def create_overlay(path, backing, backing_format, size_bytes):
           path, str(int(size_bytes))], 'disk')
 
 
-def _ensure_formatted_base(instances_path, name, size_bytes, make_cmd, field):
+def ensure_formatted_base(instances_path, name, size_bytes, make_cmd, field):
     """A raw base made once (under the base lock) and then only reused, like Nova's ephemeral bases."""
     bdir = imagecache.base_dir(instances_path)
     imagecache.ensure_dir(bdir)
@@ -122,7 +122,8 @@ def _ephemeral_fs(instance):
     return fs
 
 
-def _mkfs_cmd(fs):
+def mkfs_cmd(fs):
+    """The command (without the target) that formats an ephemeral disk with ``fs``, labelled as Nova labels it."""
     if fs == 'vfat':
         return ['mkfs.vfat', '-n', 'EPHEMERAL0']
     return ['mkfs.%s' % fs, '-F', '-q', '-L', 'ephemeral0']
@@ -257,14 +258,14 @@ def create_instance_disks(instances_path, instance, base, kernel_base=None, ramd
         create_overlay(root, base['path'], base['format'], size)
         info[root] = 'qcow2'
         if ephemeral_gb:
-            ebase = _ensure_formatted_base(instances_path, 'ephemeral_%d_%s' % (ephemeral_gb, fs),
-                                           ephemeral_gb * GiB, _mkfs_cmd(fs), 'flavor.ephemeral_gb')
+            ebase = ensure_formatted_base(instances_path, 'ephemeral_%d_%s' % (ephemeral_gb, fs),
+                                          ephemeral_gb * GiB, mkfs_cmd(fs), 'flavor.ephemeral_gb')
             local = os.path.join(idir, 'disk.local')
             create_overlay(local, ebase, 'raw', ephemeral_gb * GiB)
             info[local] = 'qcow2'
         if swap_mb:
-            sbase = _ensure_formatted_base(instances_path, 'swap_%d' % swap_mb, swap_mb * MiB,
-                                           ['mkswap', '-q'], 'flavor.swap')
+            sbase = ensure_formatted_base(instances_path, 'swap_%d' % swap_mb, swap_mb * MiB,
+                                          ['mkswap', '-q'], 'flavor.swap')
             swap = os.path.join(idir, 'disk.swap')
             create_overlay(swap, sbase, 'raw', swap_mb * MiB)
             info[swap] = 'qcow2'

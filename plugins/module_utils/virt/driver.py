@@ -161,7 +161,8 @@ def _clean_shutdown(dom, timeout):
     return not dom.isActive()
 
 
-def _destroy_if_active(dom):
+def destroy_if_active(dom):
+    """Hard power-off of ``dom`` when it runs (a domain that stopped or vanished meanwhile is not an error)."""
     try:
         if dom.isActive():
             dom.destroy()
@@ -170,7 +171,8 @@ def _destroy_if_active(dom):
             raise _err(exc, 'destroying %s' % dom.name())
 
 
-def _undefine(dom):
+def undefine(dom):
+    """Undefine ``dom`` with its managed save, snapshot metadata and NVRAM (gone already: nothing to do)."""
     flags = (libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
              | getattr(libvirt, 'VIR_DOMAIN_UNDEFINE_NVRAM', 0))
     try:
@@ -252,8 +254,8 @@ def spawn(conn, instance, settings, start=True):
             timing['start'] = round(time.time() - t3, 3)
     except BaseException:
         if dom is not None:
-            _destroy_if_active(dom)
-            _undefine(dom)
+            destroy_if_active(dom)
+            undefine(dom)
         if disks.get('created'):
             disk.delete_instance_files(path, uuid)
         raise
@@ -283,7 +285,7 @@ def power_off(conn, uuid, timeout=DEFAULT_SHUTDOWN_TIMEOUT):
     if timeout > 0 and dom.state()[0] != libvirt.VIR_DOMAIN_PAUSED:
         clean = _clean_shutdown(dom, timeout)
     if not clean:
-        _destroy_if_active(dom)
+        destroy_if_active(dom)
     return {'clean': clean, 'changed': True}
 
 
@@ -395,7 +397,7 @@ def reboot(conn, uuid, reboot_type='SOFT', domain_xml_text=None, timeout=DEFAULT
         result = reboot(conn, uuid, 'HARD', domain_xml_text, timeout)
         result['fell_back'] = True
         return result
-    _destroy_if_active(dom)
+    destroy_if_active(dom)
     if domain_xml_text:
         try:
             dom = conn.defineXML(domain_xml_text)
@@ -417,8 +419,8 @@ def destroy(conn, uuid, instances_path=DEFAULT_INSTANCES_PATH):
     changed = False
     dom = lookup(conn, uuid)
     if dom is not None:
-        _destroy_if_active(dom)
-        _undefine(dom)
+        destroy_if_active(dom)
+        undefine(dom)
         changed = True
     if disk.delete_instance_files(instances_path, uuid):
         changed = True
@@ -459,8 +461,8 @@ def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, star
     if dom is not None:
         if dom.isActive():
             clean = power_off(conn, uuid, shutdown_timeout)['clean']
-        _destroy_if_active(dom)
-        _undefine(dom)
+        destroy_if_active(dom)
+        undefine(dom)
     local = os.path.join(idir, 'disk.local')
     kept = os.path.join(path, '.%s.disk.local' % uuid) if preserve_ephemeral and os.path.isfile(local) else None
     if kept:
@@ -572,7 +574,7 @@ def rescue(conn, instance, settings, image, shutdown_timeout=DEFAULT_SHUTDOWN_TI
     except BaseException:
         current = lookup(conn, uuid)
         if current is not None:
-            _destroy_if_active(current)
+            destroy_if_active(current)
         try:
             conn.defineXML(original)
         except libvirt.libvirtError:
@@ -601,7 +603,7 @@ def unrescue(conn, instance, settings):
         return {'unrescued': False}
     with open(saved) as handle:
         original = handle.read()
-    _destroy_if_active(dom)
+    destroy_if_active(dom)
     try:
         dom = conn.defineXML(original)
         dom.create()

@@ -130,11 +130,11 @@ def pre_live_migration(instance, settings, shared_file, shared, disks):
             if name == config_drive.FILE_NAME:
                 config_drive.build(target, instance)
             elif item.get('backing'):
-                base, fmt = move._local_base(path, instance, item['backing'], image_base, settings['force_raw_images'])
+                base, fmt = move.local_base(path, instance, item['backing'], image_base, settings['force_raw_images'])
                 disk.create_overlay(target, base, fmt, int(item['size']))
             else:
-                move._run(['qemu-img', 'create', '-q', '-f', item.get('format') or 'qcow2', target,
-                           str(int(item['size']))])
+                move.run(['qemu-img', 'create', '-q', '-f', item.get('format') or 'qcow2', target,
+                          str(int(item['size']))])
             info[target] = item.get('format') or 'qcow2'
         for kind in ('kernel', 'ramdisk'):
             if instance.get(kind):
@@ -265,8 +265,8 @@ def rollback_dest(conn, instance, settings, shared, shared_file=None):
             pass
     dom = driver.lookup(conn, uuid)
     if dom is not None:
-        driver._destroy_if_active(dom)
-        driver._undefine(dom)
+        driver.destroy_if_active(dom)
+        driver.undefine(dom)
         changed = True
     if not shared and disk.delete_instance_files(settings['instances_path'], uuid):
         changed = True

@@ -51,7 +51,8 @@ def kept_dir(instances_path, uuid):
     return disk.instance_dir(instances_path, uuid) + RESIZE_SUFFIX
 
 
-def _run(cmd, field='disk'):
+def run(cmd, field='disk'):
+    """Run ``cmd``; a failure raises HypervisorError naming the command and ``field`` with its output."""
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:
         raise HypervisorError('%s failed: %s' % (' '.join(cmd[:2]), proc.stdout.decode('utf-8', 'replace').strip()),
@@ -79,7 +80,7 @@ def transfer(src_dir, dest_dir, dest):
         shutil.rmtree(part)
     imagecache.ensure_dir(os.path.dirname(dest_dir))
     try:
-        _run(['cp', '-a', '--sparse=always', src_dir, part])
+        run(['cp', '-a', '--sparse=always', src_dir, part])
         os.rename(part, dest_dir)
     except BaseException:
         shutil.rmtree(part, ignore_errors=True)
@@ -125,7 +126,7 @@ def _relocate_disk_info(idir):
         os.rename(info_path + '.tmp', info_path)
 
 
-def _local_base(path, instance, backing, image_base, force_raw):
+def local_base(path, instance, backing, image_base, force_raw):
     """This host's copy of the base an overlay was made on (the image's, or an ephemeral / swap one)."""
     name = os.path.basename(backing)
     if name == os.path.basename(image_base['path']):
@@ -136,9 +137,9 @@ def _local_base(path, instance, backing, image_base, force_raw):
     parts = name.split('_')
     if parts[0] == 'ephemeral' and len(parts) == 3 and parts[1].isdigit():
         gb, fs = int(parts[1]), parts[2]
-        return disk._ensure_formatted_base(path, name, gb * disk.GiB, disk._mkfs_cmd(fs), 'flavor.ephemeral_gb'), 'raw'
+        return disk.ensure_formatted_base(path, name, gb * disk.GiB, disk.mkfs_cmd(fs), 'flavor.ephemeral_gb'), 'raw'
     if parts[0] == 'swap' and len(parts) == 2 and parts[1].isdigit():
-        return disk._ensure_formatted_base(path, name, int(parts[1]) * disk.MiB, ['mkswap', '-q'], 'flavor.swap'), 'raw'
+        return disk.ensure_formatted_base(path, name, int(parts[1]) * disk.MiB, ['mkswap', '-q'], 'flavor.swap'), 'raw'
     raise NovaliteError('no base %s for the moved disk on this host' % name, field='instance.image')
 
 
@@ -152,9 +153,9 @@ def _rebase_and_grow(path, instance, force_raw):
         backing = imagecache.qcow2_backing_file(item['path'])
         if not backing:
             continue
-        base, fmt = _local_base(path, instance, backing, image_base, force_raw)
+        base, fmt = local_base(path, instance, backing, image_base, force_raw)
         if backing != base:
-            _run(['qemu-img', 'rebase', '-u', '-b', base, '-F', fmt, item['path']])
+            run(['qemu-img', 'rebase', '-u', '-b', base, '-F', fmt, item['path']])
     root = os.path.join(idir, 'disk')
     want = disk.root_size(instance, image_base)
     have = imagecache.probe(root)[1]
@@ -163,7 +164,7 @@ def _rebase_and_grow(path, instance, force_raw):
         raise InvalidInput('flavor.root_gb', 'Unable to resize disk down.')
     grown = want > have
     if grown:
-        _run(['qemu-img', 'resize', '-q', root, str(int(want))])
+        run(['qemu-img', 'resize', '-q', root, str(int(want))])
     return {'bases_copied': image_base['copied_bytes'], 'grown': grown, 'root_bytes': max(want, have)}
 
 
@@ -176,7 +177,7 @@ def finish_in(conn, instance, settings, power_on, timeout):
     dom = driver.lookup(conn, uuid)
     if dom is not None and not dom.isActive():
         # the same host's old domain (shut off by migrate_out), or a repeated call's: defined again as resized
-        driver._undefine(dom)
+        driver.undefine(dom)
         dom = None
     out = _rebase_and_grow(path, instance, settings['force_raw_images'])
     if dom is None:
@@ -200,8 +201,8 @@ def confirm(conn, instance, settings, same_host):
     if not same_host:
         dom = driver.lookup(conn, uuid)
         if dom is not None:
-            driver._destroy_if_active(dom)
-            driver._undefine(dom)
+            driver.destroy_if_active(dom)
+            driver.undefine(dom)
             changed = True
     return {'changed': changed}
 

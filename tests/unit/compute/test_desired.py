@@ -19,6 +19,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.store.engine impo
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
 
 RUNNING_POWER = 1
+TINY = {'flavorid': '1', 'name': 'm1.tiny', 'vcpus': 1, 'memory_mb': 512, 'root_gb': 1}
 
 
 @pytest.fixture
@@ -89,6 +90,62 @@ def test_servers_made_by_playbooks_carry_the_real_project_id(cloud):
     assert [i['display_name'] for i in instances.list_instances(cloud, project_id=ids['admin'])] == ['vm1']
 
 
+def _module(module, db_url, modes=None, **args):
+    """The controller-side ``module`` run as its action plugin runs it (validated options, its handler);
+    ``modes``: check_mode / diff_mode."""
+    from ansible_collections.novalite.compute.plugins.plugin_utils.in_process import (
+        module_definition, run_in_process)
+    return run_in_process(module, module_definition(module), dict(args, database_url=db_url), **(modes or {}))
+
+
+def test_playbook_keypair_is_the_admin_users_and_found_by_the_server_module(cloud, db_url):
+    _identity(cloud, 'admin')
+    made = _module('keypair', db_url, name='k1')
+    assert made['changed'] and made['keypair']['user_id'] == 'id-admin-user'
+    # the same user by name and by id: the same key, nothing to change
+    for user in ('admin', 'id-admin-user'):
+        again = _module('keypair', db_url, name='k1', user=user, public_key=made['keypair']['public_key'])
+        assert not again.get('failed') and again['changed'] is False, again
+    nobody = _module('keypair', db_url, name='k2', user='nobody')
+    assert nobody['failed'] and nobody['field'] == 'user'
+    # the server module acts as the same user, so its key_name finds the playbook's key
+    server = desired.ensure(cloud, _server('vm1', key_name='k1'), 'running', context_mod.for_playbook(cloud))
+    assert server['server']['key_name'] == 'k1'
+
+
+def test_playbook_keypair_without_identity_rows_is_taken_as_given(store, db_url):
+    assert _module('keypair', db_url, name='k1')['keypair']['user_id'] == 'admin'
+
+
+def test_playbook_server_group_carries_real_project_and_user_ids(store, db_url):
+    ids = _identity(store, 'admin', 'demo')
+    made = _module('server_group', db_url, name='g1', policy='affinity')['server_group']
+    assert (made['project_id'], made['user_id']) == (ids['admin'], 'id-admin-user')
+    in_demo = _module('server_group', db_url, name='g1', policy='anti-affinity', project_id='demo')
+    assert in_demo['changed'] and in_demo['server_group']['project_id'] == ids['demo']
+    # a name is looked up in its project: the demo group by the project's name or id
+    gone = _module('server_group', db_url, name='g1', state='absent', project_id=ids['demo'])
+    assert gone['changed'] and gone['server_group']['policy'] == 'anti-affinity'
+    missing = _module('server_group', db_url, name='g1', policy='affinity', project_id='nope')
+    assert missing['failed'] and missing['field'] == 'project_id'
+
+
+def test_server_info_project_by_name_or_id(store, db_url):
+    ids = _identity(store, 'admin', 'demo')
+    with store.begin() as conn:
+        for name, project in (('a1', ids['admin']), ('d1', ids['demo'])):
+            instances.create(conn, {'display_name': name, 'project_id': project, 'user_id': 'id-admin-user',
+                                    'flavor': TINY, 'image': {'id': 'img'}})
+
+    def names(**args):
+        return sorted(s['display_name'] for s in _module('server_info', db_url, **args)['servers'])
+
+    assert names() == ['a1', 'd1']
+    assert names(project_id='demo') == names(project_id=ids['demo']) == ['d1']
+    assert _module('server_info', db_url, server='d1', project_id='demo')['servers'][0]['display_name'] == 'd1'
+    assert _module('server_info', db_url, project_id='nope')['field'] == 'project_id'
+
+
 # ---- the server module's states ----------------------------------------------------------------
 
 def _row(vm_state, task_state=None, host='node1'):
@@ -143,6 +200,32 @@ def test_ensure_looks_names_up_in_its_project_only(cloud):
     b = desired.ensure(cloud, _server('same'), 'running', ctx_b)
     assert a['action'] == b['action'] == 'create'
     assert a['server']['uuid'] != b['server']['uuid']
+
+
+def test_server_action_diff_shows_status_and_task_state(cloud, db_url):
+    booted = _module('server', db_url, name='vm1', flavor='m1.tiny', image='img', state='running')
+    _booted(cloud, [booted['host_call']])
+    plain = _module('server_action', db_url, server='vm1', action='lock', modes={'check_mode': True})
+    assert plain['changed'] and 'diff' not in plain
+    locking = _module('server_action', db_url, server='vm1', action='lock',
+                      modes={'check_mode': True, 'diff_mode': True})['diff']
+    assert (locking['before']['locked'], locking['after']['locked']) == (False, True)
+    assert instances.get(cloud, 'vm1')['locked'] is False      # check mode wrote nothing
+    stop = _module('server_action', db_url, server='vm1', action='stop', modes={'diff_mode': True})
+    before, after = stop['diff']['before'], stop['diff']['after']
+    assert (before['state'], before['status'], before['task_state']) == ('running', 'ACTIVE', None)
+    assert (after['state'], after['task_state']) == ('stopped', S.POWERING_OFF)
+    # only what the action changes differs, the rest is the server module's summary
+    assert dict(after, state='running', task_state=None) == before
+    assert set(before) == set(desired.summary(instances.get(cloud, 'vm1'))) | {'status', 'task_state', 'locked'}
+    # check mode shows the task state it would set
+    _booted(cloud, [stop['host_call']])
+    dry = _module('server_action', db_url, server='vm1', action='start', modes={'check_mode': True, 'diff_mode': True})
+    assert (dry['diff']['before']['state'], dry['diff']['after']['state']) == ('stopped', 'running')
+    assert (dry['diff']['before']['status'], dry['diff']['after']['task_state']) == ('SHUTOFF', S.POWERING_ON)
+    reset = _module('server_action', db_url, server='vm1', action='reset_state', state='error',
+                    modes={'check_mode': True, 'diff_mode': True})['diff']
+    assert (reset['before']['status'], reset['after']['status']) == ('SHUTOFF', 'ERROR')
 
 
 # ---- a desired-state set as one batch ------------------------------------------------------------

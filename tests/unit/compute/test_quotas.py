@@ -185,3 +185,30 @@ def test_a_request_is_placed_whole_or_not_at_all(store, tmp_path):
         fault = instances.latest_fault(store, row['uuid'])['message']
         assert 'instance 3 of 3 (a request places all 3 or none)' in fault and 'CoreFilter removed 1' in fault
     assert allocation_sums(store) == {}
+
+
+def test_fewer_selections_than_instances_fail_the_whole_request(store, tmp_path, monkeypatch):
+    """Should the scheduler ever return fewer selections than the instances it was asked for, the
+    conductor does not pair what it got and leave the rest in BUILD: the request is NoValidHost."""
+    from ansible_collections.novalite.compute.plugins.module_utils.scheduler import manager
+    image_id = _catalog(store, tmp_path)
+    add_host(store, 'big', memory_mb=65536)
+    ctx = Context('u1', 'p1', is_admin=False)
+    made = conductor.create_servers(store, ctx, {'name': 'many', 'flavor': '1', 'image': image_id,
+                                                 'min_count': 3, 'max_count': 3})
+    real = manager.select_destinations
+
+    def short(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result['selections'] = result['selections'][:2]
+        return result
+
+    monkeypatch.setattr(manager, 'select_destinations', short)
+    result = conductor.schedule_and_prepare(store, [m['uuid'] for m in made], ctx.request_id)
+    assert result['builds'] == [] and len(result['failed']) == 3
+    assert 'chose hosts for 2 of the request\'s 3 instances' in result['explanation']
+    for row in made:
+        inst = instances.get(store, row['uuid'])
+        assert (inst['vm_state'], inst['task_state'], inst['host']) == ('error', None, None)
+        assert 'a request places all 3 or none' in instances.latest_fault(store, row['uuid'])['message']
+    assert allocation_sums(store) == {}

@@ -59,6 +59,7 @@ def run_module(name, args, tmp_path, check_mode=False, diff=False):
     ('flavor', {'name': 'f', 'vcpus': '2', 'ram': '512', 'disk': 1}),        # coerced, then created
     ('compute_node', {'host': 'nowhere', 'enabled': 'no'}),                   # NovaliteError (NotFound)
     ('keypair', {'name': 'k', 'public_key_file': '/nonexistent/key.pub'}),   # handler's InvalidInput
+    ('console', {'server': 'nowhere', 'type': 'novnc'}),                     # NotFound from the store
 ])
 def test_answers_like_the_module(name, args, db, tmp_path):
     # each on its own store: the first must not change what the second finds
@@ -67,6 +68,30 @@ def test_answers_like_the_module(name, args, db, tmp_path):
     for key in ('failed', 'changed', 'msg', 'error', 'field'):
         assert by_runner.get(key) == by_module.get(key), (key, by_runner, by_module)
     assert by_runner['invocation'] == by_module['invocation']
+
+
+def _opens_the_state_store(definition):
+    """What makes a module controller-side: its spec takes DATABASE_ARGS, the store ``Call.store`` opens."""
+    return set(DATABASE_ARGS) <= set(definition.argument_spec)
+
+
+def test_every_state_store_module_has_its_action_plugin():
+    """A module whose handler opens the state store runs in ansible-playbook's process when its target is
+    local: plugins/action/<module>.py binds ControllerAction to it (a missing one costs a module start)."""
+    import importlib
+    names = sorted(n[:-3] for n in os.listdir(os.path.join(REPO, 'plugins', 'modules'))
+                   if n.endswith('.py') and n != 'user_input.py')
+    controller_side = [n for n in names if _opens_the_state_store(module_definition(n))]
+    assert 'server' in controller_side and 'console' in controller_side and 'instance' not in controller_side
+    missing = []
+    for name in controller_side:
+        try:
+            plugin = importlib.import_module('ansible_collections.novalite.compute.plugins.action.%s' % name)
+        except ImportError:
+            missing.append(name)
+            continue
+        assert issubclass(plugin.ActionModule, ControllerAction) and plugin.ActionModule.MODULE == name, name
+    assert not missing, 'state-store modules without an action plugin: %s' % missing
 
 
 def test_validation_error_changes_nothing(db):

@@ -195,6 +195,12 @@ def recorded(tmp_path_factory):
             controller=False, check_mode=True)
         rec('instance', dict(host, instance=instance, virt_type='qemu', state='running', rebuild='req-r1'),
             controller=False)
+        # a stop (power_off: clean_shutdown) and a boot of a new instance (spawn: virt_type, spawn_timing)
+        rec('instance', dict(host, instance=instance, state='stopped', shutdown_timeout=0), controller=False)
+        fresh = str(uuid.uuid4())
+        new_instance = dict(instance, uuid=fresh, name='instance-t%s' % fresh[:8])
+        rec('instance', dict(host, instance=new_instance, virt_type='qemu', state='running'), controller=False)
+        rec('instance', dict(host, instance=new_instance, virt_type='qemu', state='absent'), controller=False)
         rec('instance', dict(host, instance=instance, virt_type='qemu', state='absent'), controller=False)
         rec('instances', dict(host, virt_type='qemu', calls=[dict(host, instance=instance, state='running')]),
             controller=False)
@@ -219,3 +225,22 @@ def test_returned_keys_are_documented(name, recorded):
         seen |= keys
     always = set(k for k, returned in docs.items() if returned == 'always')
     assert always <= seen, '%s documents as always returned but never returned %s' % (name, sorted(always - seen))
+
+
+# What a failed call of ``instances`` carries (error_result, a crash's traceback) and what the batch adds
+# to a call's result (the ports it plugged) besides the instance module's own keys.
+INSTANCES_CALL_EXTRA = {'error', 'field', 'details', 'exception', 'plugged'}
+
+
+def test_instances_results_are_instance_results(recorded):
+    """``instances`` passes each call's instance-module result through in ``results``: those keys must be
+    in the instance module's RETURN too (a key only a batch boot returns would escape the check above)."""
+    docs = set(documented('instance'))
+    seen = set()
+    for result in recorded.get('instances', []):
+        for one in result['results']:
+            keys = set(one) - COMMON - INSTANCES_CALL_EXTRA
+            assert keys <= docs, 'instances results carry keys undocumented in instance: %s' % sorted(keys - docs)
+            seen |= keys
+    if connection.HAS_LIBVIRT:
+        assert 'virt_type' in seen   # the batch's boot spawned a domain

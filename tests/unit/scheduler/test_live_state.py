@@ -74,11 +74,11 @@ def assert_same_caches(live, loaded):
     for formula in (host_capabilities.free_disk_mb, host_capabilities.free_ram_mb, host_capabilities.free_vcpus,
                     host_capabilities.vcpus_used):
         formula(loaded, everyone)   # fills the fresh state's per-host constants
-    for key, cached in list(live._capability_cache.items()):
+    for key, cached in list(live.capability_cache.items()):
         if key[0] == '\0checked':
             np.testing.assert_array_equal(cached, host_capabilities.checked(loaded, key[1]), err_msg=repr(key))
         elif key[0] == '\0static':
-            np.testing.assert_array_equal(cached, loaded._capability_cache[key], err_msg=repr(key))
+            np.testing.assert_array_equal(cached, loaded.capability_cache[key], err_msg=repr(key))
         elif key[0] == '\0masks':
             # a filter's kept masks (the next request's answer unless the aggregates were read again)
             if cached[0] is live.aggregates:

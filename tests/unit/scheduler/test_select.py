@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils import errors
+from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import claims, manager, server_groups
 
 from lib.sched_rows import add_flavor, add_host, allocation_sums, node
@@ -87,14 +88,21 @@ def test_min_count_all_or_nothing(store):
     request = {'flavor': SMALL, 'min_count': 3, 'max_count': 3, 'consumer_uuids': uuids(3)}
     with pytest.raises(errors.NoValidHost) as caught:
         manager.select_destinations(store, request)
-    assert 'instance 3 of 3' in caught.value.message
+    assert 'instance 3 of 3 (a request places all 3 or none)' in caught.value.message
     assert 'CoreFilter removed 1' in caught.value.message
     assert allocation_sums(store) == {}
     assert node(store, 'a')['vcpus_used'] == 0
-    # between min and max: as many as fit
-    got = manager.select_destinations(store, {'flavor': SMALL, 'min_count': 1, 'max_count': 3,
-                                              'consumer_uuids': uuids(3)})
-    assert len(got['selections']) == 2
+    # A create request's min_count is spent at create time (the quota check): the conductor asks the
+    # scheduler for every instance it created, min = max = that number, so 3 created with room for 2
+    # is NoValidHost for all 3, never 2 placed and 1 left in BUILD.
+    created = {'flavor': SMALL, 'image': {'id': 'img'}, 'availability_zone': None, 'system_metadata': {}}
+    spec = conductor.scheduler_request(created, uuids(3), None)
+    assert (spec['min_count'], spec['max_count']) == (3, 3)
+    with pytest.raises(errors.NoValidHost) as caught:
+        manager.select_destinations(store, spec)
+    assert 'instance 3 of 3 (a request places all 3 or none)' in caught.value.message
+    assert allocation_sums(store) == {}
+    assert node(store, 'a')['vcpus_used'] == 0
 
 
 def test_compute_filter_down_disabled_and_missing_service(store):

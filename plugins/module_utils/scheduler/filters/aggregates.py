@@ -173,7 +173,7 @@ class TenantAggregateRequestFilter(BaseHostFilter):
     def host_passes(self, host_state, spec):
         aggregates = host_state.aggregates
         mine = set(agg.id for agg in aggregates)
-        all_aggregates = host_state._state.aggregates.aggregates
+        all_aggregates = host_state.state.aggregates.aggregates
         ids = tenant_aggregates(all_aggregates, spec.project_id)
         if ids:
             return bool(mine & set(ids))
