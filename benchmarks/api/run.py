@@ -11,9 +11,10 @@ of ``--runs``:
 * ten servers created at once (ten concurrent POSTs) until all are ACTIVE;
 * ``GET /servers/detail`` with ``--list-servers`` servers of the caller's
   project in the store (rows written directly; Nova's page limit is 1000);
-* the floor, in the same run: ``qemu-img create`` of the overlay plus
+* the floors, in the same run: ``qemu-img create`` of the overlay plus
   ``virsh create`` of the very XML novalite defined for one of the servers
-  (until virsh returns with the domain running).
+  (until virsh returns with the domain running), and the same for the ten
+  servers' XMLs started all at once (the floor of the ten-at-once row).
 """
 
 import argparse
@@ -93,6 +94,20 @@ def floor(live, ident):
     return took
 
 
+def floor_ten(live, ids):
+    """Ten raw boots at once: the ten domains novalite defined, copied and started by hand in parallel."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    store = live.store()
+    xmls = [instances.get(store, ident)['domain_xml'] for ident in ids]
+    store.dispose()
+    start = time.time()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(xmls)) as pool:
+        started = list(pool.map(lambda xml: start_floor_copy(xml, live.root), xmls))
+    took = time.time() - start
+    destroy_domains([uuid for uuid, _log, _took in started])
+    return took
+
+
 def seed_servers(live, project_id, user_id, count):
     """``count`` ACTIVE server rows of one project, written straight into the store (no guests)."""
     from ansible_collections.novalite.compute.plugins.module_utils import states
@@ -138,17 +153,18 @@ def main():
         _took, ident = one_server(live, token, image)
         floors = [floor(live, ident)]
         _delete_all(live, token, [ident])
-        ones, tens = [], []
+        ones, tens, ten_floors = [], [], []
         for run in range(args.runs):
             took, ident = one_server(live, token, image)
             floors.append(floor(live, ident))
             _delete_all(live, token, [ident])
             ones.append(took)
             took, ids = ten_at_once(live, token, image)
+            ten_floors.append(floor_ten(live, ids))
             _delete_all(live, token, ids)
             tens.append(took)
-            print('run %d: one server ACTIVE %.2fs, ten at once %.2fs, floor %.2fs' % (run + 1, ones[-1], took,
-                                                                                       floors[-1]), flush=True)
+            print('run %d: one server ACTIVE %.2fs (floor %.2fs), ten at once %.2fs (floor %.2fs)'
+                  % (run + 1, ones[-1], floors[-1], took, ten_floors[-1]), flush=True)
         store = live.store()
         project = accounts.create_project(store, 'bench-list')
         user = accounts.create_user(store, 'bench-list', 'bench-list-secret', default_project='bench-list')
@@ -165,12 +181,17 @@ def main():
     print('REST shim on this machine (SQLite store, TCG guests, m1.nano, image cached), median of %d' % args.runs)
     print('| measure | novalite | floor (qemu-img create + virsh create) | ratio | target |')
     print('|---|---:|---:|---:|---:|')
-    print('| POST /servers -> ACTIVE, one server | %.2f s | %.2f s | %.1fx | <= 3 s |'
-          % (med(ones), floor_s, med(ones) / floor_s))
-    print('| 10 servers at once -> all ACTIVE | %.2f s | %.2f s (x10 = %.2f s) | %.1fx | <= 10 s |' % (
-        med(tens), floor_s, 10 * floor_s, med(tens) / (10 * floor_s)))
-    print('| GET /servers/detail, %d servers | %.1f ms | | | <= 100 ms |'
-          % (min(args.list_servers, 1000), detail * 1000))
+    ten_floor = med(ten_floors)
+    print('| POST /servers -> ACTIVE, one server | %.2f s | %.2f s | %.1fx | <= 3 s: %s |'
+          % (med(ones), floor_s, med(ones) / floor_s, _verdict(med(ones) <= 3)))
+    print('| 10 servers at once -> all ACTIVE | %.2f s | %.2f s (ten at once) | %.1fx | <= 2x: %s |' % (
+        med(tens), ten_floor, med(tens) / ten_floor, _verdict(med(tens) <= 2 * ten_floor)))
+    print('| GET /servers/detail, %d servers | %.1f ms | | | <= 100 ms: %s |'
+          % (min(args.list_servers, 1000), detail * 1000, _verdict(detail <= 0.1)))
+
+
+def _verdict(met):
+    return 'met' if met else 'MISSED'
 
 
 if __name__ == '__main__':
