@@ -219,7 +219,16 @@ def destroy_domains(uuids, uri='qemu:///system'):
         conn.close()
 
 
-def start_floor_copy(domain_xml, workdir):
+def overlay_backing(domain_xml):
+    """The backing file of a domain's root disk overlay (read while the overlay exists)."""
+    from lxml import etree
+    disk = etree.fromstring(domain_xml.encode()).find("devices/disk[@device='disk']/source").get('file')
+    info = subprocess.run(['qemu-img', 'info', '-U', '--output=json', disk], capture_output=True, text=True,
+                          check=True)
+    return json.loads(info.stdout)['backing-filename']
+
+
+def start_floor_copy(domain_xml, workdir, backing=None):
     """The benchmarks' floor: a copy of a domain novalite defined, started by hand.
 
     ``qemu-img create`` of a new overlay on the same base + ``virsh create`` of
@@ -234,9 +243,7 @@ def start_floor_copy(domain_xml, workdir):
     work = os.path.join(workdir, 'floor-%s' % new_uuid[:8])
     os.makedirs(work)
     disk_el = xml.find("devices/disk[@device='disk']/source")
-    info = subprocess.run(['qemu-img', 'info', '-U', '--output=json', disk_el.get('file')], capture_output=True,
-                          text=True, check=True)
-    backing = json.loads(info.stdout)['backing-filename']
+    backing = backing or overlay_backing(domain_xml)
     xml.find('uuid').text = new_uuid
     xml.find('name').text = 'floor-%s' % new_uuid[:8]
     disk_path = os.path.join(work, 'disk')
@@ -247,10 +254,15 @@ def start_floor_copy(domain_xml, workdir):
     for entry in xml.iter('entry'):
         if entry.get('name') in ('serial', 'uuid'):
             entry.text = new_uuid
+    from lib.api_service import free_port
+    for source in xml.xpath("devices/serial[@type='tcp']/source"):
+        source.set('service', str(free_port()))   # the original's port is still taken
     xml_path = os.path.join(work, 'domain.xml')
     with open(xml_path, 'wb') as handle:
         handle.write(etree.tostring(xml))
     start = time.time()
     subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', backing, '-F', 'raw', disk_path], check=True)
-    subprocess.run(['virsh', '-q', '-c', 'qemu:///system', 'create', xml_path], check=True, capture_output=True)
+    made = subprocess.run(['virsh', '-q', '-c', 'qemu:///system', 'create', xml_path], capture_output=True, text=True)
+    if made.returncode != 0:
+        raise RuntimeError('virsh create %s: %s' % (xml_path, made.stderr.strip()))
     return new_uuid, log, time.time() - start
