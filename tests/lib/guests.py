@@ -262,7 +262,8 @@ def start_floor_copy(domain_xml, workdir, backing=None):
         handle.write(etree.tostring(xml))
     start = time.time()
     subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', backing, '-F', 'raw', disk_path], check=True)
-    made = subprocess.run(['virsh', '-q', '-c', 'qemu:///system', 'create', xml_path], capture_output=True, text=True)
+    made = subprocess.run(['virsh', '-q', '-c', 'qemu:///system', 'create', xml_path], capture_output=True, text=True,
+                          check=False)
     if made.returncode != 0:
         raise RuntimeError('virsh create %s: %s' % (xml_path, made.stderr.strip()))
     return new_uuid, log, time.time() - start
