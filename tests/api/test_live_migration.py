@@ -27,7 +27,7 @@ import time
 import pytest
 
 from lib.guests import BOOTED
-from lib.live_api import running
+from lib.live_api import action_events, running
 from lib.novalite_env import libvirt_state
 from lib.sched_rows import console_text, host_uri, moved_server
 from lib.test_hosts import libvirt_hosts
@@ -87,11 +87,6 @@ def _eventually(predicate, what, timeout=60):
     while not predicate():
         assert time.time() < deadline, what
         time.sleep(0.5)
-
-
-def _events(inst, action):
-    act = [a for a in inst['actions'] if a['action'] == action][-1]
-    return [(e['event'], e['result']) for e in act['events'] if e['event'] != 'novalite_ansible_job']
 
 
 @pytest.fixture(scope='module')
@@ -180,7 +175,7 @@ def test_block_live_migration_keeps_the_guest_running(live, hosts, guest):
     after = _wait_tick(live, dest, ident, after=before[0])
     assert after[1] == [WORD]
     assert BOOTED not in console_text(live, dest, ident)
-    assert _events(inst, 'live-migration') == [
+    assert action_events(inst, 'live-migration') == [
         ('conductor_live_migrate_instance', 'Success'), ('compute_check_can_live_migrate_destination', 'Success'),
         ('compute_check_can_live_migrate_source', 'Success'), ('compute_pre_live_migration', 'Success'),
         ('compute_live_migration', 'Success')]

@@ -26,7 +26,7 @@ import time
 import pytest
 
 from lib.guests import BOOTED, MARKERS_DONE, marker_user_data, markers_seen
-from lib.live_api import running
+from lib.live_api import action_events, running
 from lib.novalite_env import libvirt_state
 from lib.sched_rows import console_text, host_uri, moved_server
 from lib.test_hosts import libvirt_hosts
@@ -66,11 +66,6 @@ def _virtual_size(path):
     return json.loads(out.stdout)['virtual-size']
 
 
-def _events(inst, action):
-    act = [a for a in inst['actions'] if a['action'] == action][-1]
-    return [(e['event'], e['result']) for e in act['events'] if e['event'] != 'novalite_ansible_job']
-
-
 @pytest.fixture(scope='module')
 def guest(live, tmp_path_factory):
     data = tmp_path_factory.mktemp('userdata') / 'marker.txt'
@@ -106,7 +101,7 @@ def test_no_valid_host_leaves_the_server_on_its_source(live, hosts, guest):
         before['host'], 'active', None, 'm1.tiny')
     assert after == alloc and inst['migration']['status'] == 'error'
     assert libvirt_state(ident, host_uri(hosts, before['host'])) == 'running'
-    assert _events(inst, 'resize') == [('cold_migrate', 'Error')]
+    assert action_events(inst, 'resize') == [('cold_migrate', 'Error')]
     # Nova's 400s and 409s change nothing either
     for body, code in (({'resize': {'flavorRef': '1'}}, 400), ({'confirmResize': None}, 409),
                        ({'revertResize': None}, 409), ({'migrate': None}, 403)):
@@ -132,8 +127,9 @@ def test_resize_then_revert_by_cli(live, hosts, guest):
     assert _virtual_size(disk) == 2 * 1024 ** 3   # grown to the new root_gb
     assert os.path.isdir(os.path.join(live.instances_paths[source], ident + '_resize'))
     assert _last_boot_markers(live, dest, ident, 1) == {'vda': [WORD]}
-    assert _events(inst, 'resize') == [('cold_migrate', 'Success'), ('compute_prep_resize', 'Success'),
-                                       ('compute_resize_instance', 'Success'), ('compute_finish_resize', 'Success')]
+    assert action_events(inst, 'resize') == [('cold_migrate', 'Success'), ('compute_prep_resize', 'Success'),
+                                             ('compute_resize_instance', 'Success'),
+                                             ('compute_finish_resize', 'Success')]
 
     live.cli('server', 'resize', 'revert', ident, as_json=False, cloud='novalite-demo')
     server = live.wait_status(ident, demo, ['ACTIVE'])

@@ -22,7 +22,7 @@ import os
 import pytest
 
 from lib.guests import MARKERS_DONE, marker_user_data, markers_seen
-from lib.live_api import console_text, running
+from lib.live_api import action_events, console_text, running
 from lib.novalite_env import libvirt_state
 from lib.sched_rows import allocation_sums
 
@@ -49,11 +49,6 @@ def _row(live, ident):
 def _image_status(live, image_id, token):
     status, _h, body = live.http.call('GET', '/image/v2/images/%s' % image_id, token=token)
     return body['status'] if status == 200 else status
-
-
-def _events(inst, action):
-    act = [a for a in inst['actions'] if a['action'] == action][-1]
-    return [(e['event'], e['result']) for e in act['events'] if e['event'] != 'novalite_ansible_job']
 
 
 @pytest.fixture(scope='module')
@@ -104,7 +99,7 @@ def test_shelve_offload_and_unshelve_by_cli_keep_the_disk_and_free_the_host(live
     assert status == 200 and (image['name'], image['image_type'], image['instance_uuid'], image['owner']) == (
         'shelve-vm-shelved', 'snapshot', ident, server['tenant_id'])
     assert inst['system_metadata']['shelved_host'] == live.host
-    assert _events(inst, 'shelve') == [('compute_shelve_instance', 'Success')]
+    assert action_events(inst, 'shelve') == [('compute_shelve_instance', 'Success')]
     # quota: an offloaded server is an instance without cores or RAM
     status, _h, limits = live.http.call('GET', '/compute/v2.1/limits', token=demo)
     absolute = limits['limits']['absolute']
@@ -126,7 +121,7 @@ def test_shelve_offload_and_unshelve_by_cli_keep_the_disk_and_free_the_host(live
 
     live.cli('server', 'unshelve', '--wait', 'shelve-vm', as_json=False, cloud='novalite-demo')
     inst = _assert_unshelved(live, ident, demo, image_id)
-    assert _events(inst, 'unshelve') == [('schedule_instances', 'Success'), ('compute_unshelve_instance', 'Success')]
+    assert action_events(inst, 'unshelve') == [('schedule_instances', 'Success'), ('compute_unshelve_instance', 'Success')]
 
 
 def test_refusals_of_an_active_server(live, guest):
@@ -165,5 +160,5 @@ def test_shelve_and_offload_by_playbook(live, guest):
     run = live.playbook('server_action.yml', server=ident, action='shelveOffload')
     assert run.rc == 0 and run.failed == 0, run.output[-4000:]
     _server, inst, same = _assert_offloaded(live, ident, demo)
-    assert same == image_id and _events(inst, 'shelveOffload') == [('compute_shelve_offload_instance', 'Success')]
+    assert same == image_id and action_events(inst, 'shelveOffload') == [('compute_shelve_offload_instance', 'Success')]
     # (server_action.yml's unshelve onto another host, with the marker, is tests/integration/test_snapshot.py's)

@@ -251,6 +251,12 @@ def server_action(live, ident, body, token, version='2.1'):
     return live.action(ident, body, token, version)
 
 
+def action_events(inst, action):
+    """(event, result) of a server's last instance action ``action``, without the ansible job's link."""
+    act = [a for a in inst['actions'] if a['action'] == action][-1]
+    return [(e['event'], e['result']) for e in act['events'] if e['event'] != 'novalite_ansible_job']
+
+
 def console_text(live, ident):
     with open(live.console_log(ident), errors='replace') as handle:
         return handle.read()
