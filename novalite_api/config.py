@@ -67,6 +67,10 @@ DEFAULTS = {
     # process is gone (same machine) or after this long (longer than any API request).
     'accepted_grace_seconds': 300,
     'max_request_body_size': 114688,   # nova's [wsgi] max_request_body_size: 413 above it
+    # nova's [wsgi] client_socket_timeout: seconds an idle kept-alive connection stays open. Longer than
+    # any client's polling interval (openstacksdk's waits poll every 2 s, gunicorn's own default): a
+    # connection closed just as the client reuses it fails that request.
+    'client_socket_timeout': 900,
     # Glance's image_size_cap: the largest image upload in bytes (1 TiB), 413 above it.
     'image_size_cap': 1099511627776,
     # Glance's user_storage_quota: bytes of image data each project may store, as bytes or a
@@ -102,7 +106,7 @@ _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads'
          'reclaim_instance_interval': (0, 10 * 365 * 86400),
          'shelved_offload_time': (-1, 10 * 365 * 86400), 'shelved_poll_interval': (1, 86400),
          'resize_confirm_window': (0, 10 * 365 * 86400), 'resize_poll_interval': (1, 86400),
-         'max_request_body_size': (1024, 1 << 30), 'image_size_cap': (1, 1 << 63), 'job_lease_seconds': (2, 3600),
+         'max_request_body_size': (1024, 1 << 30), 'client_socket_timeout': (1, 86400), 'image_size_cap': (1, 1 << 63), 'job_lease_seconds': (2, 3600),
          'job_lease_renew_seconds': (1, 1800), 'job_poll_ms': (10, 60000), 'accepted_grace_seconds': (30, 86400),
          'password_length': (4, 255), 'console_proxy_port': (1, 65535), 'console_token_ttl': (0, 7 * 86400)}
 # Glance's user_storage_quota units (1024-based); longest suffix first so "KB" is not read as "B".

@@ -42,6 +42,7 @@ class NovaliteServer(BaseApplication):
             'worker_class': 'gthread',
             'threads': cfg['threads'],
             'timeout': 120,
+            'keepalive': cfg['client_socket_timeout'],
             'accesslog': '-' if cfg['access_log'] else None,
             'errorlog': '-',
             'proc_name': 'novalite-api',

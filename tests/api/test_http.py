@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import datetime
 import os
+import time
 import uuid
 
 import pytest
@@ -520,3 +521,21 @@ def test_image_proxy_metadata_and_delete(api, http, admin_token, demo_token):
         assert http.call('GET', base, token=admin_token)[0] == 404
     finally:
         store.dispose()
+
+
+def test_a_kept_alive_connection_outlives_a_clients_polling_interval(api):
+    # openstacksdk's waits poll every 2 s on one connection: gunicorn's default keep-alive (2 s) closed it
+    # just as the next poll went out ("Remote end closed connection without response" in `server delete --wait`)
+    import http.client   # here: the module-level name ``http`` is the fixture
+    conn = http.client.HTTPConnection('127.0.0.1', api['port'], timeout=10)
+    try:
+        for _poll in range(2):
+            conn.request('GET', '/compute/')
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200 and not response.will_close
+            time.sleep(3.5)
+        conn.request('GET', '/compute/')
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
