@@ -239,11 +239,12 @@ def spawn(conn, instance, settings, start=True):
     dom = None
     try:
         t2 = time.time()
-        xml, virt_type = render_for(conn, instance, settings, disks)
-        try:
-            dom = conn.defineXML(xml)
-        except libvirt.libvirtError as exc:
-            raise _err(exc, 'defining domain %s' % instance['name'])
+        with serial_ports_held(path):
+            xml, virt_type = render_for(conn, instance, settings, disks)
+            try:
+                dom = conn.defineXML(xml)
+            except libvirt.libvirtError as exc:
+                raise _err(exc, 'defining domain %s' % instance['name'])
         timing['define'] = round(time.time() - t2, 3)
         if start:
             t3 = time.time()
@@ -807,6 +808,16 @@ def _port_free(address, port):
         return False
     finally:
         probe.close()
+
+
+def serial_ports_held(instances_path):
+    """A host-wide lock from choosing a new domain's serial console port until that domain is defined.
+
+    The port chosen is one no defined domain uses: two spawns at once on one host (the instances module runs a
+    host's boots in parallel) would otherwise both choose it before either defines its domain.
+    """
+    imagecache.ensure_dir(instances_path)
+    return imagecache.locked(os.path.join(instances_path, '.serial-console-ports.lock'))
 
 
 def serial_console_port(conn, uuid, listen=None):
