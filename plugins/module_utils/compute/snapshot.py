@@ -32,6 +32,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import (
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     Conflict, ImageError, InstanceInvalidState, InvalidInput, NotFound, NovaliteError,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.files import leftovers
 
 KINDS = {'snapshot': 'snapshot', 'backup': 'backup'}   # action -> image_type
 EVENTS = {'snapshot': 'compute_snapshot_instance', 'backup': 'compute_backup_instance'}
@@ -152,9 +153,10 @@ def discard_image(store, image_store, image_id):
         images.delete(store, image_store, image_id)
     except (NotFound, InvalidInput):
         pass
-    for path in (incoming_path(image_store, image_id), incoming_path(image_store, image_id) + '.part'):
+    incoming = incoming_path(image_store, image_id)
+    for path in [incoming] + leftovers(incoming):
         try:
-            os.unlink(path)   # the fetched file, or a fetch cut short (the action plugin's .part)
+            os.unlink(path)   # the fetched file, or a fetch cut short (the action plugin's temporary file)
         except OSError:
             pass
 
