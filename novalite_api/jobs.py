@@ -72,6 +72,7 @@ from novalite_api.ansible_data import unencodable_field, write_extravars
 from novalite_api.config import COLLECTION_ROOT
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
+from ansible_collections.novalite.compute.plugins.module_utils.compute import all_actions as _all  # noqa: F401 (registers the result handlers)
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, admin_password, conductor, host_calls, instances, server_actions,
 )

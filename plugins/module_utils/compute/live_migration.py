@@ -37,6 +37,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states as 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, host_calls, instances, migration_records as records,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.result_handlers import result_handler
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     InstanceInvalidState, InvalidInput, InvalidRequest, NotFound, NoValidHost, NovaliteError,
 )
@@ -195,6 +196,7 @@ def _failure(result, error):
     return result if result.get('failed') or result.get('unreachable') else None
 
 
+@result_handler(*action_table.LIVE_MIGRATION_ACTIONS)
 def finish(store, ident, action, request_id, host_result=None, error=None):
     """conductor.record_result for a live migration's steps: the migration's status says which one came back."""
     del action   # every step is the live migration's (the status tells them apart)

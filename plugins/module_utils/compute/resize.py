@@ -41,6 +41,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states as 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, host_calls, instances, migration_records as records, quotas,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.result_handlers import result_handler
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     InstanceInvalidState, InvalidInput, InvalidRequest, NotFound, NoValidHost, NovaliteError,
 )
@@ -291,6 +292,7 @@ def _values_from(result):
     return values
 
 
+@result_handler(*action_table.MOVE_ACTIONS)
 def finish(store, ident, action, request_id, host_result=None, error=None):
     """conductor.record_result for the move actions: the step the server is in decides what was done."""
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor

@@ -49,6 +49,7 @@ except ImportError:  # pragma: no cover
     HAS_NETADDR = False
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
+from ansible_collections.novalite.compute.plugins.module_utils.files import write_atomically
 
 STATE_DIR = '/run/novalite/network'
 VXLAN_PORT = 4789
@@ -385,13 +386,6 @@ def _stop_pid(pid):
         pass
 
 
-def _write(path, text):
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as handle:
-        handle.write(text)
-    os.rename(tmp, path)
-
-
 def _read(path):
     try:
         with open(path) as handle:
@@ -414,10 +408,10 @@ def _dnsmasq(work, net):
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
     if hosts_changed:
-        _write(hosts_path, hosts)
+        write_atomically(hosts_path, hosts)
         work.actions.append('DHCP reservations of %s: %d' % (net['id'], len(net['dhcp']['reservations'])))
     if conf_changed:
-        _write(conf_path, conf)
+        write_atomically(conf_path, conf)
     if pid and conf_changed:
         _stop_pid(pid)
         pid = None
@@ -520,9 +514,9 @@ def _filters(work, ports):
     # one transaction: the old tables go and the new ones come at once
     script = ('table bridge %s\ndelete table bridge %s\ntable inet %s\ndelete table inet %s\n'
               % (MARK_TABLE, MARK_TABLE, SG_TABLE, SG_TABLE)) + text
-    _write(path, script)
+    write_atomically(path, script)
     _run(['nft', '-f', path])
-    _write(path + '.sha256', digest)
+    write_atomically(path + '.sha256', digest)
 
 
 def remove_filters():

@@ -22,6 +22,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import rescue_dev
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     Conflict, HypervisorError, InvalidInput, NotFound, NovaliteError,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.files import write_atomically
 from ansible_collections.novalite.compute.plugins.module_utils.virt import (
     config_drive, connection, disk, domain_xml, imagecache,
 )
@@ -496,13 +497,6 @@ def _is_rescue_domain(dom, rescue_disk):
     return rescue_disk in doc.xpath('/domain/devices/disk/source/@file')
 
 
-def _write_atomically(path, text):
-    part = path + '.part'
-    with open(part, 'w') as handle:
-        handle.write(text)
-    os.rename(part, path)
-
-
 def _remove(paths):
     for path in paths:
         try:
@@ -544,7 +538,7 @@ def rescue(conn, instance, settings, image, shutdown_timeout=DEFAULT_SHUTDOWN_TI
                             % (uuid, disk.RESCUE_DISK, UNRESCUE_XML), field='instance.uuid')
     t0 = time.time()
     original = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
-    _write_atomically(saved, original)
+    write_atomically(saved, original)
     clean = None
     made = [saved]
     try:

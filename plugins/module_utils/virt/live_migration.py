@@ -41,6 +41,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     HypervisorError, InvalidInput, NovaliteError,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.files import write_atomically
 from ansible_collections.novalite.compute.plugins.module_utils.virt import (
     config_drive, connection, disk, driver, imagecache, move,
 )
@@ -141,9 +142,7 @@ def pre_live_migration(instance, settings, shared_file, shared, disks):
                 made = imagecache.ensure_base(path, instance[kind], convert=False, what=kind)
                 imagecache.link_or_copy(made['path'], os.path.join(idir, kind))
         open(os.path.join(idir, 'console.log'), 'w').close()
-        with open(os.path.join(idir, 'disk.info.tmp'), 'w') as f:
-            json.dump(info, f)
-        os.rename(os.path.join(idir, 'disk.info.tmp'), os.path.join(idir, 'disk.info'))
+        write_atomically(os.path.join(idir, 'disk.info'), json.dumps(info))
     except BaseException:
         shutil.rmtree(idir, ignore_errors=True)
         raise

@@ -39,6 +39,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     HypervisorError, InvalidInput, NovaliteError,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.files import write_atomically
 from ansible_collections.novalite.compute.plugins.module_utils.virt import disk, driver, imagecache
 
 RESIZE_SUFFIX = '_resize'   # Nova's inst_base_resize
@@ -121,9 +122,7 @@ def _relocate_disk_info(idir):
         info = json.load(f)
     moved = dict((os.path.join(idir, os.path.basename(p)), fmt) for p, fmt in info.items())
     if moved != info:
-        with open(info_path + '.tmp', 'w') as f:
-            json.dump(moved, f)
-        os.rename(info_path + '.tmp', info_path)
+        write_atomically(info_path, json.dumps(moved))
 
 
 def local_base(path, instance, backing, image_base, force_raw):
