@@ -37,6 +37,22 @@ def running(**settings):
         service.cleanup()
 
 
+@contextlib.contextmanager
+def one_server_on_hosts(count, prefix, fabric=False, **settings):
+    """``count`` namespaced hosts (lib/test_hosts.py), a started LiveApi on them and one m1.tiny server of the
+    test image (the demo project's), ACTIVE: yields (live, hosts, server id). What the move benchmarks share."""
+    from lib.test_hosts import libvirt_hosts
+    with libvirt_hosts(count, prefix=prefix, fabric=fabric) as hosts:
+        with running(compute_hosts=hosts, **settings) as live:
+            token = live.token('demo', 'demo')
+            status, _h, body = live.http.call('POST', '/compute/v2.1/servers', {'server': {
+                'name': prefix + '-server', 'flavorRef': '1', 'imageRef': live.seeds['image']['id']}}, token=token)
+            if status != 202:
+                raise RuntimeError('server create: %s %s' % (status, body))
+            live.wait_status(body['server']['id'], token, ['ACTIVE'], timeout=300)
+            yield live, hosts, body['server']['id']
+
+
 class LiveApi(object):
     def __init__(self, database_url=None, ssh_hosts=None, compute_hosts=None, **settings):
         """``ssh_hosts``: LibvirtHosts started with ``ssh=True``: the service's compute hosts are those,
