@@ -11,7 +11,7 @@ LiveMigrationTask and the compute manager's steps, each recorded as its host cal
   instance while the source's allocation passes to the migration: both hosts held. No valid host: the task
   ends, the server stays as it was with a fault and the migration ``error`` (before 2.34 the API answers 400).
 * The host calls (``instance_live_migrate``, virt/live_migration.py), two rounds, each recorded by ``finish``
-  with the migration's status telling which one came back: ``prepare_destination`` (destination; migration
+  (the step in flight is kept): ``prepare_destination`` (destination; migration
   ``preparing``; Nova's check_can_live_migrate_destination and pre_live_migration: the disks pre-created there
   unless the instance directory is shared, read from the source's running domain) then ``migrate`` (source;
   ``running``; check_can_live_migrate_source and live_migration: Nova's shared-storage test decides
@@ -27,8 +27,8 @@ LiveMigrationTask and the compute manager's steps, each recorded as its host cal
   the source that pauses the guest or cancels the job while ``live_migration`` runs.
 
 What the steps carry from one to the next (the request's block migration choice, the step in flight, the test
-file's name, whether the destination made the directory) is kept in the server's system_metadata under ``live_migration`` until the
-migration ends.
+file's name, whether the destination made the directory) is kept in the server's system_metadata under
+``live_migration`` until the migration ends.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -212,8 +212,10 @@ def finish(store, ident, action, request_id, host_result=None, error=None):
     message = conductor.fault_message(failure) if failure is not None else None
     result = host_result or {}
     status = migration['status']
-    if inst['task_state'] != S.MIGRATING:
-        if status in ENDED:
+    if inst['task_state'] != S.MIGRATING or migration.get('request_id') != request_id:
+        # not a step of the migration in flight: the destination's clean-up of an ended one, maybe of an earlier
+        # request that comes back while the next one runs (recorded on its own action, the new one untouched)
+        if status in ENDED or migration.get('request_id') != request_id:
             return _rolled_back(store, inst, request_id, message)
         inst['changed'] = False
         return inst

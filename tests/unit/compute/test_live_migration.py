@@ -206,3 +206,20 @@ def test_checks(env):
     _start(env)
     with pytest.raises(NotFound):
         live_migration.control(store, uuid_, 99999, 'abort', _ctx())
+
+
+def test_a_late_rollback_of_an_earlier_migration_leaves_the_next_one_alone(env):
+    """A refused migration's rollback_dest comes back while the next migration's destination prepares: it is
+    recorded on its own action, and the new migration waits for its own step."""
+    store, uuid_ = env['store'], env['uuid']
+    rollback = _failed(env, _start(env), 'qemu-img: no space left')
+    call = _start(env)
+    row = _record(store, uuid_, rollback, {'changed': False, 'step': 'rollback_dest'})
+    assert not row.get('reschedule')
+    assert _migration(store, uuid_)['status'] == 'preparing'
+    assert instances.get(store, uuid_)['task_state'] == S.MIGRATING
+    first = [a for a in instances.list_actions(store, uuid_) if a['request_id'] == rollback['request_id']][-1]
+    assert ('compute_rollback_live_migration_at_destination', 'Success') in [
+        (e['event'], e['result']) for e in first['events']]
+    row = _record(store, uuid_, call, {'changed': True, 'step': 'prepare_destination', 'created': True})
+    assert _step(row['reschedule']) == ('instance_live_migrate', env['source'], 'migrate')
