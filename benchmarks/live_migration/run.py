@@ -12,8 +12,8 @@ and runs. Each run, in the same process, with the same guest between the same tw
 
 * ``novalite``: ``POST os-migrateLive`` (block_migration auto: a block migration, the hosts share nothing) until
   the server is ACTIVE on the other host with no task state (polled every 50 ms): the scheduler's choice and
-  claim, the shared-storage checks on both hosts, the destination's disks pre-created, the migration itself,
-  the store updated;
+  claim, the destination's check and pre-created disks (one host call), the source's check and the migration
+  itself (one host call), the store updated;
 * ``virsh``: ``virsh migrate --live --p2p --persistent --undefinesource --copy-storage-inc`` of the guest to the
   other host and back (the mean of the two), each with the destination's disks pre-created beforehand (not
   timed) and the same destination XML novalite sends: what the migration costs at least.
@@ -78,11 +78,10 @@ def _raw(live, hosts, ident, src, dst):
     inst = _row(live, ident)
     spec = host_calls.instance_spec(inst)
     src_path, dst_path = live.instances_paths[src.name], live.instances_paths[dst.name]
-    disks = live_migration._disks(src_path, ident)
     settings = {'instances_path': dst_path, 'force_raw_images': True}
-    live_migration.pre_live_migration(spec, settings, None, False, disks)
     conn = connection.open_connection(src.uri)
     try:
+        live_migration.pre_live_migration(spec, settings, live_migration.source_disks(conn, ident))
         dom = conn.lookupByUUIDString(ident)
         import libvirt
         flags = libvirt.VIR_DOMAIN_XML_SECURE | libvirt.VIR_DOMAIN_XML_MIGRATABLE
