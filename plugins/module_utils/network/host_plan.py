@@ -304,15 +304,23 @@ def _l3(conn, rows):
     return out
 
 
+def _hosts(conn, *where):
+    """The compute hosts that compute ports matching ``where`` are bound to."""
+    p = table('ports')
+    return sorted(set(x[0] for x in conn.execute(
+        sa.select(p.c.binding_host_id).where(*where).where(p.c.binding_host_id != '')
+        .where(p.c.binding_host_id.isnot(None)).where(p.c.device_owner.like(model.COMPUTE_OWNER_PREFIX + '%')))))
+
+
 def hosts_of_ports(conn, port_ids):
     """The compute hosts ``port_ids`` (compute ports) are bound to."""
     ids = [i for i in port_ids if i]
-    if not ids:
-        return []
-    p = table('ports')
-    return sorted(set(x[0] for x in conn.execute(
-        sa.select(p.c.binding_host_id).where(p.c.id.in_(ids)).where(p.c.binding_host_id != '')
-        .where(p.c.binding_host_id.isnot(None)).where(p.c.device_owner.like(model.COMPUTE_OWNER_PREFIX + '%')))))
+    return _hosts(conn, table('ports').c.id.in_(ids)) if ids else []
+
+
+def hosts_of_network(conn, network_id):
+    """The compute hosts with a compute port on ``network_id``."""
+    return _hosts(conn, table('ports').c.network_id == network_id)
 
 
 def hosts_of_groups(conn, group_ids):

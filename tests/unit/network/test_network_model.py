@@ -219,7 +219,8 @@ def test_server_ports_floating_ip_and_release(store, monkeypatch):
         assert set(p['binding:host_id'] for p in ports.list_ports(conn, ADMIN) if p['device_id'] == server['uuid'])\
             == {'host-1'}
         # the host's plan has the router's part: the gateway it holds, the external network, the floating IP
-        assert floating_ips.hosts(conn, fip['id']) == ['host-1']
+        assert floating_ips.hosts(conn, fip['id']) == ['host-1'] == host_plan.hosts_of_network(conn, net['id'])
+        assert host_plan.hosts_of_network(conn, ext['id']) == []     # the floating IP's own port is no compute port
         plan = host_plan.desired(conn, 'host-1')
         tenant = [n for n in plan['networks'] if n['id'] == net['id']][0]
         assert tenant['gateways'] == [{'subnet_id': sub['id'], 'ip': '10.0.0.1'}]
