@@ -319,6 +319,37 @@ def stop_host(host):
 
 def start_fabric():
     """A new network namespace with bridge ``fabric`` at FABRIC_ADDRESS/24, up."""
+    fabric = start_namespace()
+    try:
+        for argv in (['ip', 'link', 'add', 'fabric', 'type', 'bridge'],
+                     ['ip', 'addr', 'add', FABRIC_ADDRESS + '/24', 'dev', 'fabric'],
+                     ['ip', 'link', 'set', 'fabric', 'up']):
+            fabric.run(argv)
+    except BaseException:
+        stop_fabric(fabric)
+        raise
+    return fabric
+
+
+def external_network(host, interface, address):
+    """A namespace of the test's own standing for an external network on ``host``: a veth whose end on the
+    host is ``interface`` (the host's novalite_physical_interface_mappings names it) and whose end here has
+    ``address`` (CIDR). A Fabric: ``run`` inside, ``stop_fabric`` ends it."""
+    outside = start_namespace()
+    try:
+        outside.run(['ip', 'link', 'add', 'uplink', 'type', 'veth', 'peer', 'name', 'nlext%d' % outside.pid])
+        outside.run(['ip', 'link', 'set', 'nlext%d' % outside.pid, 'netns', str(host.ns_pid)])
+        host.run(['ip', 'link', 'set', 'nlext%d' % outside.pid, 'name', interface])
+        outside.run(['ip', 'addr', 'add', address, 'dev', 'uplink'])
+        outside.run(['ip', 'link', 'set', 'uplink', 'up'])
+    except BaseException:
+        stop_fabric(outside)
+        raise
+    return outside
+
+
+def start_namespace():
+    """A new network namespace (lo up) held by a process of ours: a Fabric without its bridge."""
     holder = subprocess.Popen(['unshare', '--net', '--fork', 'sleep', 'infinity'],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # unshare forks: the sleeper (its child) holds the namespace
@@ -337,14 +368,10 @@ def start_fabric():
     fabric = Fabric(holder)
     if sleeper is None:
         stop_fabric(fabric)
-        raise RuntimeError('the fabric namespace did not start')
+        raise RuntimeError('the namespace did not start')
     fabric.pid = sleeper
     try:
-        for argv in (['ip', 'link', 'set', 'lo', 'up'],
-                     ['ip', 'link', 'add', 'fabric', 'type', 'bridge'],
-                     ['ip', 'addr', 'add', FABRIC_ADDRESS + '/24', 'dev', 'fabric'],
-                     ['ip', 'link', 'set', 'fabric', 'up']):
-            fabric.run(argv)
+        fabric.run(['ip', 'link', 'set', 'lo', 'up'])
     except BaseException:
         stop_fabric(fabric)
         raise

@@ -43,7 +43,8 @@ def compute_heartbeat(call):
 
 COMPUTE_NODE_SETTINGS = ('availability_zone', 'cpu_allocation_ratio', 'ram_allocation_ratio', 'disk_allocation_ratio',
                          'reserved_host_memory_mb', 'reserved_host_disk_mb', 'reserved_host_cpus', 'enabled',
-                         'disabled_reason', 'traits', 'libvirt_uri', 'instances_path', 'virt_type', 'host_ip')
+                         'disabled_reason', 'traits', 'libvirt_uri', 'instances_path', 'virt_type', 'host_ip',
+                         'physical_interface_mappings')
 
 
 def compute_node(call):
