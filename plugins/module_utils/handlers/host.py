@@ -423,7 +423,7 @@ def instance_move(call):
         return {'changed': True, 'step': p['move'].get('step')}
     conn = connection.open_connection(settings['libvirt_uri'])
     try:
-        return move.run_step(conn, p['instance'], settings, p['move'], timeout)
+        return move.run_step(conn, p['instance'], settings, p['move'], timeout, p.get('migration_ssh'))
     finally:
         conn.close()
 
