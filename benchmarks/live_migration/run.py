@@ -116,7 +116,7 @@ def main():
     rows = {'novalite': [], 'virsh': []}
     with open(LOCK, 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        with one_server_on_hosts(2, 'nlbench', fabric=True, job_concurrency=2, heartbeat_interval=60) as (
+        with one_server_on_hosts(2, 'nlbench', fabric=True, job_concurrency=2) as (
                 live, hosts, ident):
             admin = live.token()
             deadline = time.time() + 300

@@ -155,7 +155,7 @@ def main():
     rows = dict((k, []) for k in ('migrate', 'migrate_confirm', 'resize', 'resize_confirm', 'raw'))
     with open(LOCK, 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        with one_server_on_hosts(2, 'nlbench', job_concurrency=2, heartbeat_interval=60) as (live, hosts, ident):
+        with one_server_on_hosts(2, 'nlbench', job_concurrency=2) as (live, hosts, ident):
             admin = live.token()
             boots = dict((h.name, 0) for h in hosts)
 
