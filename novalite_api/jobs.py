@@ -72,6 +72,7 @@ from novalite_api.ansible_data import unencodable_field, write_extravars
 from novalite_api.config import COLLECTION_ROOT
 
 from ansible_collections.novalite.compute.plugins.module_utils import states
+from ansible_collections.novalite.compute.plugins.module_utils.compute import all_actions as _all  # noqa: F401 (registers the result handlers)
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, admin_password, conductor, host_calls, instances, server_actions,
 )
@@ -600,7 +601,7 @@ class JobRunner(object):
                 forks=min(len(lanes), self.cfg['job_concurrency']),
                 envvars=_ansible_env(self.cfg), quiet=True, event_handler=on_event,
                 timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True},
-                binary=binary, cmdline=cmdline)
+                binary=binary, cmdline=cmdline, cancel_callback=_not_cancelled)
             status, rc = runner.status, runner.rc
         except Exception as exc:  # pylint: disable=broad-except
             LOG.exception('ansible run %s could not run', ident)
@@ -685,7 +686,7 @@ class JobRunner(object):
                 private_data_dir=data_dir, ident=ident, playbook=HEARTBEAT, inventory=self.cfg['inventory'],
                 envvars=_ansible_env(self.cfg),
                 quiet=True, timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True},
-                binary=binary, cmdline=cmdline)
+                binary=binary, cmdline=cmdline, cancel_callback=_not_cancelled)
             if runner.status != 'successful':
                 LOG.warning('heartbeat run %s ended %s (rc %s)', ident, runner.status, runner.rc)
         finally:
@@ -825,7 +826,7 @@ def run_host_reads(cfg, calls):
             private_data_dir=data_dir, ident=ident, playbook=HOST_CALLS,
             inventory=[cfg['inventory'], _write_lanes(data_dir, 1)], forks=1, envvars=_ansible_env(cfg),
             quiet=True, event_handler=on_event, timeout=min(cfg['job_timeout'], HOST_READ_TIMEOUT),
-            settings={'suppress_ansible_output': True})
+            settings={'suppress_ansible_output': True}, cancel_callback=_not_cancelled)
         status = runner.status
     except Exception:  # pylint: disable=broad-except
         LOG.exception('host read %s could not run', ident)
@@ -834,6 +835,13 @@ def run_host_reads(cfg, calls):
     missing = 'the read of %s on %s ended %s without a result'
     return [results.get(_read_key(call)) or {'failed': True, 'msg': missing % (call['action'], call['host'], status)}
             for call in calls]
+
+
+def _not_cancelled():
+    """ansible-runner's cancel callback for every run: none is cancelled from outside. Without one, a run
+    started in a process's main thread replaces that process's SIGTERM and SIGINT handlers with its own
+    (which only cancel that run), and the process no longer stops on them."""
+    return False
 
 
 def _lane_name(index):

@@ -12,8 +12,8 @@ and runs. Each run, in the same process, with the same guest between the same tw
 
 * ``novalite``: ``POST os-migrateLive`` (block_migration auto: a block migration, the hosts share nothing) until
   the server is ACTIVE on the other host with no task state (polled every 50 ms): the scheduler's choice and
-  claim, the shared-storage checks on both hosts, the destination's disks pre-created, the migration itself,
-  the store updated;
+  claim, the destination's check and pre-created disks (one host call), the source's check and the migration
+  itself (one host call), the store updated;
 * ``virsh``: ``virsh migrate --live --p2p --persistent --undefinesource --copy-storage-inc`` of the guest to the
   other host and back (the mean of the two), each with the destination's disks pre-created beforehand (not
   timed) and the same destination XML novalite sends: what the migration costs at least.
@@ -39,21 +39,15 @@ sys.path.insert(0, REPO)
 
 import novalite_api  # noqa: E402,F401  pylint: disable=unused-import
 from lib.guests import BOOTED  # noqa: E402
-from lib.live_api import LiveApi  # noqa: E402
-from lib.test_hosts import libvirt_hosts  # noqa: E402
+from lib.live_api import one_server_on_hosts  # noqa: E402
 
 LOCK = '/tmp/novalite-heavy.lock'
-
-
-def _server(live, token, ident):
-    _s, _h, body = live.http.call('GET', '/compute/v2.1/servers/%s' % ident, token=token)
-    return (body or {}).get('server') or {}
 
 
 def _until_on(live, token, ident, host, timeout=600):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        server = _server(live, token, ident)
+        server = live.show(ident, token)
         if server.get('status') == 'ACTIVE' and server.get('OS-EXT-STS:task_state') is None \
                 and server.get('OS-EXT-SRV-ATTR:host') == host:
             return time.time()
@@ -84,11 +78,10 @@ def _raw(live, hosts, ident, src, dst):
     inst = _row(live, ident)
     spec = host_calls.instance_spec(inst)
     src_path, dst_path = live.instances_paths[src.name], live.instances_paths[dst.name]
-    disks = live_migration._disks(src_path, ident)
     settings = {'instances_path': dst_path, 'force_raw_images': True}
-    live_migration.pre_live_migration(spec, settings, None, False, disks)
     conn = connection.open_connection(src.uri)
     try:
+        live_migration.pre_live_migration(spec, settings, live_migration.source_disks(conn, ident))
         dom = conn.lookupByUUIDString(ident)
         import libvirt
         flags = libvirt.VIR_DOMAIN_XML_SECURE | libvirt.VIR_DOMAIN_XML_MIGRATABLE
@@ -123,45 +116,29 @@ def main():
     rows = {'novalite': [], 'virsh': []}
     with open(LOCK, 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        with libvirt_hosts(2, prefix='nlbench', fabric=True) as hosts:
-            live = LiveApi(job_concurrency=2, heartbeat_interval=60, compute_hosts=hosts)
-            try:
-                live.setup().start()
-                token = live.token('demo', 'demo')
-                admin = live.token()
-                status, _h, body = live.http.call('POST', '/compute/v2.1/servers', {'server': {
-                    'name': 'bench-live', 'flavorRef': '1', 'imageRef': live.seeds['image']['id']}}, token=token)
+        with one_server_on_hosts(2, 'nlbench', fabric=True, job_concurrency=2, heartbeat_interval=60) as (
+                live, hosts, ident):
+            admin = live.token()
+            deadline = time.time() + 300
+            host = _row(live, ident)['host']
+            console = os.path.join(live.instances_paths[host], ident, 'console.log')
+            while BOOTED not in open(console, errors='replace').read():
+                if time.time() > deadline:
+                    raise RuntimeError('no boot line')
+                time.sleep(0.2)
+            for _run in range(args.runs):
+                here = _row(live, ident)['host']
+                src = [h for h in hosts if h.name == here][0]
+                dst = [h for h in hosts if h.name != here][0]
+                there_and_back = [(src, dst), (dst, src)]
+                raw = [_raw(live, hosts, ident, a, b) for a, b in there_and_back]
+                rows['virsh'].append(statistics.mean(raw))
+                started = time.time()
+                status, _h, body = live.action(ident, {'os-migrateLive': {'block_migration': 'auto', 'host': None}},
+                                               admin, version='2.80')
                 if status != 202:
-                    raise RuntimeError('create: %s %s' % (status, body))
-                ident = body['server']['id']
-                deadline = time.time() + 300
-                while _server(live, token, ident).get('status') != 'ACTIVE':
-                    if time.time() > deadline:
-                        raise RuntimeError('no boot')
-                    time.sleep(0.2)
-                host = _row(live, ident)['host']
-                console = os.path.join(live.instances_paths[host], ident, 'console.log')
-                while BOOTED not in open(console, errors='replace').read():
-                    if time.time() > deadline:
-                        raise RuntimeError('no boot line')
-                    time.sleep(0.2)
-                for _run in range(args.runs):
-                    here = _row(live, ident)['host']
-                    src = [h for h in hosts if h.name == here][0]
-                    dst = [h for h in hosts if h.name != here][0]
-                    there_and_back = [(src, dst), (dst, src)]
-                    raw = [_raw(live, hosts, ident, a, b) for a, b in there_and_back]
-                    rows['virsh'].append(statistics.mean(raw))
-                    started = time.time()
-                    status, _h, body = live.http.call(
-                        'POST', '/compute/v2.1/servers/%s/action' % ident,
-                        {'os-migrateLive': {'block_migration': 'auto', 'host': None}}, token=admin,
-                        headers={'OpenStack-API-Version': 'compute 2.80'})
-                    if status != 202:
-                        raise RuntimeError('os-migrateLive: %s %s' % (status, body))
-                    rows['novalite'].append(_until_on(live, admin, ident, dst.name) - started)
-            finally:
-                live.cleanup()
+                    raise RuntimeError('os-migrateLive: %s %s' % (status, body))
+                rows['novalite'].append(_until_on(live, admin, ident, dst.name) - started)
     med = dict((k, statistics.median(v)) for k, v in rows.items())
     print('live (block) migration of a running m1.tiny server (test image, 512 MB) between two namespaced hosts, '
           'median of %d runs' % args.runs)

@@ -17,6 +17,7 @@ from novalite_api import policy, validation
 from novalite_api.compute.api_version import since
 from novalite_api.compute.common import ctx, get_server, store
 from novalite_api.faults import ApiError
+from novalite_api.network import floatingips as network_floatingips
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
 from ansible_collections.novalite.compute.plugins.module_utils.network import errors as net_errors
@@ -138,12 +139,14 @@ def create():
 
 def delete(fip_id):
     _proxy(RULE % 'delete')
+    before = network_floatingips.hosts_of(fip_id)
     try:
         with store().begin() as conn:
             _find(conn, fip_id)
             floating_ips.delete(conn, ctx(), fip_id)
     except net_errors.NeutronError as exc:
         raise ApiError(404 if isinstance(exc, net_errors.NotFound) else 400, exc.message)
+    network_floatingips.applied(fip_id, before)
     return '', 202
 
 
@@ -195,6 +198,7 @@ def _associate(server_id, args):
         except net_errors.NeutronError as exc:
             raise ApiError(400, 'Unable to associate floating IP %s to fixed IP %s for instance %s. Error: %s'
                            % (address, fixed, server_id, exc.message))
+    network_floatingips.applied(fip['id'], [])
     return '', 202
 
 
@@ -210,5 +214,7 @@ def _disassociate(server_id, address):
             policy.enforce(RULE % 'remove', ctx(), {})
         if inst is None or inst['uuid'] != server_id:
             raise ApiError(409, 'Floating IP %s is not associated with instance %s.' % (address, server_id))
+        before = floating_ips.hosts(conn, fip['id'])
         floating_ips.update(conn, ctx(), fip['id'], {'floatingip': {'port_id': None}})
+    network_floatingips.applied(fip['id'], before)
     return '', 202

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import logging
 from urllib.parse import urlencode
 
 from ansible_collections.novalite.compute.plugins.module_utils.network import errors, model
@@ -21,6 +22,8 @@ try:
     import flask
 except ImportError:  # pragma: no cover
     flask = None
+
+LOG = logging.getLogger(__name__)
 
 _PAGING = ('fields', 'limit', 'marker', 'sort_key', 'sort_dir', 'page_reverse')
 
@@ -181,6 +184,21 @@ class Handlers(object):
         for handler in (index, create, show, update, delete):
             handler.__module__ = module   # routing.endpoint_name: "<resource module>_<handler>"
             setattr(self, handler.__name__, handler)
+
+
+def converge_hosts(hosts, what):
+    """Compute hosts ``hosts`` converge their network now, in one run through the one host-call path
+    (compute/host_calls.py ``network_call``), before the answer: a change of ``what`` reaches running guests."""
+    from novalite_api.compute.common import jobs
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import host_calls
+    if not hosts:
+        return
+    with store().begin() as conn:
+        calls = [host_calls.network_call(conn, host, ctx().request_id) for host in hosts]
+    for call, result in zip(calls, jobs().read_from_hosts(calls)):
+        if result.get('failed'):
+            # the change is stored; the host gets it on its next converge (reconcile re-plugs)
+            LOG.warning('%s: the network of %s could not be converged: %s', what, call['host'], result.get('msg'))
 
 
 def _the_id(ids):

@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""Routers (Neutron's /v2.0/routers): list, create, show, update, delete."""
+"""Routers (Neutron's /v2.0/routers): list, create, show, update, delete.
+
+An interface added or removed converges the compute hosts with ports on its network before the answer: they
+hold (or drop) the router's gateway address, which their guests route by."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,7 +12,7 @@ __metaclass__ = type
 
 from novalite_api.network import common
 
-from ansible_collections.novalite.compute.plugins.module_utils.network import routers
+from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan, routers
 
 
 _HANDLERS = common.Handlers(
@@ -18,12 +21,19 @@ index, create, show, update, delete = (
     _HANDLERS.index, _HANDLERS.create, _HANDLERS.show, _HANDLERS.update, _HANDLERS.delete)
 
 
+def _interface(change, router_id):
+    with common.store().begin() as conn:
+        info = change(conn, common.ctx(), router_id, common.body())
+    with common.store().read() as conn:
+        hosts = host_plan.hosts_of_network(conn, info['network_id'])
+    common.converge_hosts(hosts, 'router %s' % router_id)
+    return common.flask.jsonify(info)
+
+
 def add_interface(router_id):
     """PUT /v2.0/routers/{id}/add_router_interface {subnet_id | port_id}: 200 with the interface's ids."""
-    with common.store().begin() as conn:
-        return common.flask.jsonify(routers.add_interface(conn, common.ctx(), router_id, common.body()))
+    return _interface(routers.add_interface, router_id)
 
 
 def remove_interface(router_id):
-    with common.store().begin() as conn:
-        return common.flask.jsonify(routers.remove_interface(conn, common.ctx(), router_id, common.body()))
+    return _interface(routers.remove_interface, router_id)

@@ -12,17 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import logging
-
 import flask
 
-from novalite_api.compute.common import jobs
 from novalite_api.network import common
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute import host_calls
 from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan, security_groups
-
-LOG = logging.getLogger(__name__)
 
 
 _HANDLERS = common.Handlers(
@@ -33,14 +27,9 @@ index, show, update = _HANDLERS.index, _HANDLERS.show, _HANDLERS.update
 
 def _apply_on_hosts(group_id):
     """The hosts the group's rules apply on converge their network (filters) now, in one run."""
-    with common.store().begin() as conn:
-        calls = [host_calls.network_call(conn, host, common.ctx().request_id)
-                 for host in host_plan.hosts_of_groups(conn, [group_id])]
-    for call, result in zip(calls, jobs().read_from_hosts(calls)):
-        if result.get('failed'):
-            # the rule is stored; the host gets it on its next converge (reconcile re-plugs)
-            LOG.warning('security group %s: the filters of %s could not be updated: %s', group_id, call['host'],
-                        result.get('msg'))
+    with common.store().read() as conn:
+        hosts = host_plan.hosts_of_groups(conn, [group_id])
+    common.converge_hosts(hosts, 'security group %s' % group_id)
 
 
 def create():

@@ -5,8 +5,8 @@
 
 The module flattens the root disk into a staging file on the host the task is delegated to; with ``dest``
 this plugin fetches that file over the task's own connection (SSH, or local for a host on this machine) to
-``dest`` on the Ansible controller (written as ``dest.part`` and renamed, so a half copy is never at
-``dest``), then runs the module again with ``state: absent`` to remove the staging file from the host.
+``dest`` on the Ansible controller (written beside it and renamed, so a half copy is never at ``dest``),
+then runs the module again with ``state: absent`` to remove the staging file from the host.
 Its result is the module's plus ``dest``: one task, one result per call, which the controller records
 (compute/snapshot.py ``finish`` imports ``dest`` into the image store, verifying the host's sha256).
 """
@@ -18,6 +18,8 @@ __metaclass__ = type
 import os
 
 from ansible.plugins.action import ActionBase
+
+from ansible_collections.novalite.compute.plugins.module_utils.files import replacing
 
 MODULE = 'novalite.compute.instance_snapshot'
 
@@ -35,20 +37,17 @@ class ActionModule(ActionBase):
         if not os.path.isabs(dest):
             result.update(failed=True, msg='dest must be an absolute path on the controller, got %r' % (dest,))
         else:
-            part = dest + '.part'
             try:
                 os.makedirs(os.path.dirname(dest), 0o755, exist_ok=True)
-                self._connection.fetch_file(result['path'], part)
-                if os.path.getsize(part) != result.get('size'):
-                    raise IOError('fetched %d of %s bytes' % (os.path.getsize(part), result.get('size')))
-                os.rename(part, dest)
+                with replacing(dest) as part:
+                    self._connection.fetch_file(result['path'], part)
+                    if os.path.getsize(part) != result.get('size'):
+                        raise IOError('fetched %d of %s bytes' % (os.path.getsize(part), result.get('size')))
                 result['dest'] = dest
             except Exception as exc:  # pylint: disable=broad-except
                 # reported as this call's failure
                 result.update(failed=True, msg='fetching the snapshot %s from the host failed: %s'
                               % (result.get('path'), exc))
-                if os.path.exists(part):
-                    os.unlink(part)
         cleanup = self._execute_module(module_name=MODULE, module_args=dict(args, state='absent'),
                                        task_vars=task_vars)
         if cleanup.get('failed') and not result.get('failed'):

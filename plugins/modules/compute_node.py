@@ -97,6 +97,13 @@ options:
   host_ip:
     description: The host's IP (Nova's my_ip, C(novalite_host_ip)); default what the host reported.
     type: str
+  physical_interface_mappings:
+    description:
+      - The host interface each flat physical network is bridged to, a dict of physical network name to
+        interface name (C(novalite_physical_interface_mappings), Neutron's linuxbridge agent
+        C(physical_interface_mappings); the string form C(physnet1:eth1,physnet2:eth2) is taken too); default
+        none.
+    type: raw
 requirements:
   - SQLAlchemy
   - PyMySQL (for MySQL/MariaDB)
@@ -215,6 +222,7 @@ MODULE = NovaliteModule(spec(
     instances_path=dict(type='str'),
     virt_type=dict(type='str', choices=['kvm', 'qemu']),
     host_ip=dict(type='str'),
+    physical_interface_mappings=dict(type='raw'),
 ), handlers.compute_node)
 
 

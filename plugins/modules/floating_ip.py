@@ -21,6 +21,9 @@ description:
     A missing one is allocated on I(network); with I(port) or I(server) it is associated there, and an
     existing one given another port or server moves there at once.
   - I(state=absent) releases it.
+  - This module writes the state store only; the compute hosts' NAT and floating addresses
+    (M(novalite.compute.host_network)) follow on their next converge - C(playbooks/reconcile.yml) re-plugs every
+    host, and the REST shim converges the hosts at once.
 extends_documentation_fragment:
   - novalite.compute.state_store
   - novalite.compute.state_store.context

@@ -25,7 +25,14 @@ description:
     PID), answering only the MACs of this host's ports with their fixed IP and hostname.
   - Security groups as nftables (tables C(bridge novalite_mark) and C(inet novalite_sg), stateful through
     C(br_netfilter)), replaced in one transaction when they differ, so a rule change reaches running guests.
-  - With I(prune) (the default), what the plan no longer has goes (bridges, VXLANs, dnsmasqs, reservations).
+  - Routers, DVR-like - each host routes its own guests. The router interface addresses of a network are held
+    on its bridge (ARP for them kept off the VXLANs, table C(bridge novalite_gw)); a C(flat) external network's
+    bridge holds the host interface the plan names (the inventory's C(novalite_physical_interface_mappings));
+    each floating IP of a port here is bound (/32) on the external bridge, DNATed to the fixed IP and the
+    fixed IP SNATed to it (table C(ip novalite_nat), replaced in one transaction); the router's tenant subnets
+    leave by a routing table of their own (C(ip rule from <subnet> lookup 20044+n)), and C(ip_forward) is on.
+  - With I(prune) (the default), what the plan no longer has goes (bridges, VXLANs, dnsmasqs, reservations,
+    floating IP addresses, routing tables and rules).
 version_added: 0.1.0
 author: novalite developers (@novalite)
 extends_documentation_fragment:
@@ -34,8 +41,8 @@ extends_documentation_fragment:
 options:
   network:
     description:
-      - The host's network plan (C(local_ip), C(networks), C(ports)) as network/host_plan.py C(desired) returns
-        it. Every name, id, MAC and address is checked again here.
+      - The host's network plan (C(local_ip), C(networks), C(ports), C(external)) as network/host_plan.py
+        C(desired) returns it. Every name, id, MAC and address is checked again here.
     type: dict
     required: true
   prune:

@@ -12,17 +12,17 @@ DOCUMENTATION = r'''
 module: instance_live_migrate
 short_description: One host-side step of a novalite server's live migration
 description:
-  - Runs on a compute host (Nova's libvirt C(check_can_live_migrate_destination),
-    C(check_can_live_migrate_source), C(pre_live_migration), C(live_migration),
-    C(rollback_live_migration_at_destination), C(live_migration_force_complete) and
-    C(live_migration_abort)); the controller side (novalite.compute.server_action, the REST shim) sends the
-    steps in order.
-  - C(check_destination) (destination) makes a test file in its instances path; C(check_source) (source) says
-    whether it sees that file (a shared instance directory) and what the instance's disks are.
-  - C(pre_live_migration) (destination) pre-creates the disks on its own copy of the same base when the storage
-    is not shared.
-  - C(live_migration) (source) migrates the running domain peer to peer (C(VIR_MIGRATE_LIVE), C(PEER2PEER),
-    C(PERSIST_DEST), C(UNDEFINE_SOURCE), and C(NON_SHARED_INC) for a block migration); the guest keeps running.
+  - Runs on a compute host (Nova's libvirt C(check_can_live_migrate_destination) with C(pre_live_migration),
+    C(check_can_live_migrate_source) with C(live_migration), C(rollback_live_migration_at_destination),
+    C(live_migration_force_complete) and C(live_migration_abort)); the controller side
+    (novalite.compute.server_action, the REST shim) sends the steps in order, two rounds for a migration.
+  - C(prepare_destination) (destination) pre-creates the disks on its own copy of the same base when it does not
+    see the instance's directory (not shared storage; the disks read from the running domain on the source's
+    libvirt), else makes a test file in that directory for the source.
+  - C(migrate) (source) says whether it sees that file (a shared instance directory), refuses a block migration
+    over shared storage or a shared one without it, then migrates the running domain peer to peer
+    (C(VIR_MIGRATE_LIVE), C(PEER2PEER), C(PERSIST_DEST), C(UNDEFINE_SOURCE), and C(NON_SHARED_INC) for a block
+    migration); the guest keeps running.
   - C(rollback_dest) (destination) removes what a failed migration left there; C(force_complete) and C(abort)
     (source) pause the guest so the migration converges, or cancel it.
   - Never opens the state store.
@@ -38,10 +38,11 @@ options:
     required: true
   live_migration:
     description:
-      - The step - C(step) (check_destination, check_source, pre_live_migration, live_migration, rollback_dest,
-        force_complete, abort), C(shared_file) (the test file's name), C(shared) (the instance directory is
-        shared), C(disks) (check_source's list, for pre_live_migration), C(block_migration), and for
-        C(live_migration) C(dest) - the destination's C(libvirt_uri), C(host_ip) and C(instances_path).
+      - The step - C(step) (prepare_destination, migrate, rollback_dest, force_complete, abort),
+        C(block_migration) (true, false, or null for auto), for C(prepare_destination) C(source) - the source's
+        C(libvirt_uri) and C(host_ip), for C(migrate) and C(rollback_dest) C(shared_file) (the test file's
+        name), for C(rollback_dest) C(shared) (keep the instance directory), and for C(migrate) C(dest) - the
+        destination's C(libvirt_uri), C(host_ip) and C(instances_path).
     type: dict
     required: true
 '''
@@ -51,7 +52,7 @@ EXAMPLES = r'''
   novalite.compute.instance_live_migrate:
     instance: {uuid: 0b7c2b1e-8f9e-4a53-9d0e-2f6a1b4c5d6e, name: instance-00000001}
     live_migration:
-      step: live_migration
+      step: migrate
       block_migration: true
       dest: {libvirt_uri: 'qemu+tcp://10.0.0.12/system', host_ip: 10.0.0.12,
              instances_path: /var/lib/novalite/instances}
@@ -64,41 +65,36 @@ step:
   returned: always
   type: str
 shared_file:
-  description: The test file made in the instances path.
-  returned: check_destination
+  description: The test file made in the instance directory seen here (none when it is not seen).
+  returned: prepare_destination
   type: str
+created:
+  description: Whether the instance directory and its disks were pre-created here.
+  returned: prepare_destination
+  type: bool
 shared:
   description: Whether the source sees the destination's test file (the instance directory is shared).
-  returned: check_source
-  type: bool
-disks:
-  description: The instance's disks (name, format, size in bytes, backing file name).
-  returned: check_source
-  type: list
-  elements: dict
-created:
-  description: Whether the disks were pre-created here.
-  returned: pre_live_migration
+  returned: migrate
   type: bool
 power_state:
   description: Nova's power state of the domain on the destination afterwards.
-  returned: live_migration
+  returned: migrate
   type: int
 domain_xml:
   description: The domain as defined on the destination.
-  returned: live_migration
+  returned: migrate
   type: str
 dest_state:
   description: The domain's state on the destination (running).
-  returned: live_migration
+  returned: migrate
   type: str
 block_migration:
   description: Whether the disks were copied (a block migration).
-  returned: live_migration
+  returned: migrate
   type: bool
 seconds:
   description: How long the migration itself took.
-  returned: live_migration
+  returned: migrate
   type: float
 paused:
   description: Whether the guest was paused so the migration completes.

@@ -38,10 +38,31 @@ options:
     description:
       - The step - C(step) (migrate_out, finish_in, confirm, revert_dest, revert_source), C(power_on) (start the
         guest at the end), C(same_host) (source and destination are one host), and for C(migrate_out)
-        C(dest) - the destination's C(instances_path), C(host_ip) and C(transfer) (C(local) - the hosts share
-        this machine's filesystem; C(ssh) is not available yet).
+        C(dest) - the destination's C(instances_path), C(host_ip) and C(transfer) (C(local) - the destination's
+        instance directory is on this machine's filesystem; C(ssh) - rsync over ssh from this host to C(host_ip),
+        into C(<uuid>.part) renamed into place there).
     type: dict
     required: true
+  migration_ssh:
+    description:
+      - How this host logs in to another compute host for an C(ssh) transfer (Nova's compute hosts' own SSH keys
+        between each other). From the host's inventory - C(novalite_migration_ssh_key),
+        C(novalite_migration_known_hosts), C(novalite_migration_ssh_user).
+      - The destination's host key is always checked (C(StrictHostKeyChecking=yes), batch mode) - an unknown or
+        changed key fails the move.
+    type: dict
+    suboptions:
+      key:
+        description: Private key file on this host; unset - ssh's default identities of the user the module runs as.
+        type: str
+      known_hosts:
+        description:
+          - known_hosts file on this host listing the other hosts' keys by their C(novalite_host_ip); unset - the
+            user's C(~/.ssh/known_hosts) and C(/etc/ssh/ssh_known_hosts).
+        type: str
+      user:
+        description: User to log in as on the destination; unset - the user the module runs as.
+        type: str
   shutdown_timeout:
     description:
       - Seconds to wait for a clean shutdown before the disk is copied (Nova's C(shutdown_timeout)).
@@ -55,7 +76,8 @@ EXAMPLES = r'''
     instance: {uuid: 0b7c2b1e-8f9e-4a53-9d0e-2f6a1b4c5d6e, name: instance-00000001}
     move:
       step: migrate_out
-      dest: {instances_path: /var/lib/novalite/instances, host_ip: 10.0.0.12, transfer: local}
+      dest: {instances_path: /var/lib/novalite/instances, host_ip: 10.0.0.12, transfer: ssh}
+    migration_ssh: {key: /var/lib/novalite/.ssh/id_ed25519, known_hosts: /etc/novalite/migration_known_hosts}
   delegate_to: compute-1
 '''
 
@@ -102,6 +124,8 @@ MODULE = NovaliteModule(spec(
     instance=dict(type='dict', required=True),
     move=dict(type='dict', required=True),
     shutdown_timeout=dict(type='int', default=60),
+    migration_ssh=dict(type='dict', options=dict(key=dict(type='str', no_log=False), known_hosts=dict(type='str'),
+                                                 user=dict(type='str'))),
 ), handlers.instance_move)
 
 

@@ -21,7 +21,7 @@ description:
     which complete in the store, and for deleting a server that never reached a host).
     Record the host's outcome with M(novalite.compute.server_report).
   - C(reset_state) is Nova's admin C(os-resetState) (C(openstack server set --state)). Admin only,
-    any state and lock; it sets the vm_state to I(state), clears the task_state and records a
+    any state and lock; it sets the vm_state to I(vm_state), clears the task_state and records a
     C(resetState) instance action, and asks nothing of the host.
   - C(rebuild) is Nova's rebuild - a new root disk from I(image) (the same image or another), keeping the
     server's uuid, host, flavor and project, optionally with a new I(name), I(metadata), I(key_name),
@@ -101,10 +101,13 @@ options:
   locked_reason:
     description: Reason recorded with C(lock).
     type: str
-  state:
-    description: The vm_state C(reset_state) sets (Nova's os-resetState states).
+  vm_state:
+    description:
+      - C(reset_state) - the vm_state it sets (Nova's os-resetState C(state), C(openstack server set --state)).
+      - Not named C(state) (kept as an alias) - in Ansible C(state) is the desired state of the module's object.
     type: str
     choices: [active, error]
+    aliases: [state]
   image:
     description:
       - C(rebuild) - the image (name or id) of the new root disk.
@@ -242,7 +245,7 @@ EXAMPLES = r'''
   novalite.compute.server_action:
     server: vm1
     action: reset_state
-    state: active
+    vm_state: active
   delegate_to: localhost
 '''
 
@@ -286,7 +289,7 @@ MODULE = NovaliteModule(spec(
     action=dict(type='str', required=True, choices=list(action_table.VERBS)),
     reboot_type=dict(type='str', default='SOFT', choices=['SOFT', 'HARD']),
     locked_reason=dict(type='str'),
-    state=dict(type='str', choices=sorted(action_table.RESET_STATES)),
+    vm_state=dict(type='str', choices=sorted(action_table.RESET_STATES), aliases=['state']),
     image=dict(type='str'),
     name=dict(type='str'),
     metadata=dict(type='dict'),
@@ -307,7 +310,7 @@ MODULE = NovaliteModule(spec(
     block_migration=dict(type='str', default='auto'),
     force=dict(type='bool'),
     target_state=dict(type='str', choices=['stopped']),
-), handlers.server_action, required_if=[('action', 'reset_state', ('state',)), ('action', 'rebuild', ('image',)),
+), handlers.server_action, required_if=[('action', 'reset_state', ('vm_state',)), ('action', 'rebuild', ('image',)),
                                         ('action', 'resize', ('flavor',)),
                                         ('action', 'snapshot', ('name',)),
                                         ('action', 'backup', ('name', 'backup_type', 'rotation'))])

@@ -177,7 +177,7 @@ def test_block_live_migration_keeps_the_guest_running(live, hosts, guest):
     assert BOOTED not in console_text(live, dest, ident)
     assert action_events(inst, 'live-migration') == [
         ('conductor_live_migrate_instance', 'Success'), ('compute_check_can_live_migrate_destination', 'Success'),
-        ('compute_check_can_live_migrate_source', 'Success'), ('compute_pre_live_migration', 'Success'),
+        ('compute_pre_live_migration', 'Success'), ('compute_check_can_live_migrate_source', 'Success'),
         ('compute_live_migration', 'Success')]
     act = [a for a in inst['actions'] if a['action'] == 'live-migration'][-1]
     print('\nlive migration (API 202 -> ACTIVE on the destination): %.1fs; events: %s' % (elapsed, [

@@ -85,8 +85,13 @@ def test_reset_state_playbook_is_admin_only(store, db_url, tmp_path):
     assert rc != 0 and 'reset_state' in out, out[-3000:]
     assert instances.get(store, inst['uuid'])['task_state'] == S.REBOOTING
     rc, out = _playbook(tmp_path, db_url, 'server_action.yml', server=inst['uuid'], action='reset_state',
-                        state='error')
+                        vm_state='error')
     assert rc == 0, out[-3000:]
     after = instances.get(store, inst['uuid'])
     assert (after['vm_state'], after['task_state'], after['status']) == (S.ERROR, None, 'ERROR')
+    # `state`, the option's earlier name, is taken too
+    rc, out = _playbook(tmp_path, db_url, 'server_action.yml', server=inst['uuid'], action='reset_state',
+                        state='active')
+    assert rc == 0, out[-3000:]
+    assert instances.get(store, inst['uuid'])['vm_state'] == S.ACTIVE
     assert instances.list_actions(store, inst['uuid'])[-1]['action'] == 'resetState'

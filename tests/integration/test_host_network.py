@@ -10,6 +10,11 @@ namespace; the network's bridges, VXLAN, dnsmasqs and filters live in the hosts'
 console line), pings the other (its user data script), and a security group without ICMP stops
 that until a rule is added - which reaches the running guests through ``reconcile.yml``'s
 re-plug, without a reboot.
+
+Then a floating IP on the same guest: a namespace of the test's own stands for the external network (a flat
+provider network on ``ext0`` in the first host's namespace); it pings the floating IP and the guest answers
+(TTL 63: one routed hop, the DNAT to the guest - the host itself would answer with 64); disassociated, nothing
+answers.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,13 +29,14 @@ import pytest
 import yaml
 
 from lib.novalite_env import TEST_IMAGE, VENV_BIN, NovaliteEnv
-from lib.test_hosts import inventory_vars, libvirt_hosts
+from lib.test_hosts import external_network, inventory_vars, libvirt_hosts, stop_fabric
 
 pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(TEST_IMAGE), reason='test image not built (make image)')]
 
 CIDR = '10.77.0.0/24'
 IPS = {'na': '10.77.0.21', 'nb': '10.77.0.22'}
+EXT_CIDR, EXT_GATEWAY, FLOATING_IP = '203.0.113.0/24', '203.0.113.1', '203.0.113.50'
 
 
 def _ping_script(peer):
@@ -66,16 +72,20 @@ def _replug_task(run):
 
 def test_two_guests_on_two_hosts_dhcp_ping_and_a_security_group_rule_without_reboot(tmp_path):
     from ansible_collections.novalite.compute.plugins.module_utils.compute.context import for_playbook
-    from ansible_collections.novalite.compute.plugins.module_utils.network import declared, host_plan, security_groups
+    from ansible_collections.novalite.compute.plugins.module_utils.network import (
+        declared, floating_ips, host_plan, networks, routers, security_groups, subnets)
     from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
     import sqlalchemy as sa
 
     python = os.path.join(VENV_BIN, 'python')
     with libvirt_hosts(2, prefix='nlnet', fabric=True) as hosts:
         names = [h.name for h in hosts]
+        # the external network reaches the first host (na's) on its ext0
+        outside = external_network(hosts[0], 'ext0', '%s/24' % EXT_GATEWAY)
+        host_vars = dict((h.name, dict(inventory_vars(h, python), novalite_physical_interface_mappings={'physnet1': 'ext0'}))
+                         for h in hosts)
         env = NovaliteEnv('sqlite:///%s' % (tmp_path / 'novalite.db'), hosts=names,
-                          libvirt_uris=dict((h.name, h.uri) for h in hosts),
-                          host_vars=dict((h.name, inventory_vars(h, python)) for h in hosts))
+                          libvirt_uris=dict((h.name, h.uri) for h in hosts), host_vars=host_vars)
         try:
             store = env.setup()
             from ansible_collections.novalite.compute.plugins.module_utils.registry import aggregates
@@ -163,6 +173,41 @@ def test_two_guests_on_two_hosts_dhcp_ping_and_a_security_group_rule_without_reb
             run = env.must('reconcile.yml')
             assert sorted(h for state, h in _replug_task(run) if state == 'ok') == sorted(names), run.output[-3000:]
 
+            # a floating IP for na: an external flat network, a router with its gateway there and an interface on
+            # the tenant subnet (the host holds its gateway address), the floating IP associated with na's port
+            with store.begin() as conn:
+                ext = networks.create(conn, ctx, {'network': {
+                    'name': 'ext', 'router:external': True, 'provider:network_type': 'flat',
+                    'provider:physical_network': 'physnet1'}})
+                subnets.create(conn, ctx, {'subnet': {'network_id': ext['id'], 'cidr': EXT_CIDR, 'ip_version': 4,
+                                                      'gateway_ip': EXT_GATEWAY, 'enable_dhcp': False}})
+                router = routers.create(conn, ctx, {'router': {'name': 'r', 'external_gateway_info': {
+                    'network_id': ext['id']}}})
+                routers.add_interface(conn, ctx, router['id'], {'subnet_id': net['subnets'][0]})
+                na_port = [p for p in compute if p.device_id == vms['na']['uuid']][0]
+                fip = floating_ips.create(conn, ctx, {'floatingip': {
+                    'floating_network_id': ext['id'], 'floating_ip_address': FLOATING_IP, 'port_id': na_port.id}})
+            started = time.time()
+            env.must('reconcile.yml')
+            ping = outside.run(['ping', '-c', '3', '-W', '2', FLOATING_IP], check=False)
+            assert ping.returncode == 0 and 'ttl=63' in ping.stdout, ping.stdout + ping.stderr
+            print('floating IP to effect: %.1fs (reconcile included)' % (time.time() - started))
+            na_host = hosts[0]
+            assert '%s/32' % FLOATING_IP in na_host.run(['ip', '-o', 'addr', 'show', 'dev',
+                                                         host_plan.bridge_name(ext['id'])]).stdout
+            assert 'dnat to 10.77.0.21' in na_host.run(['nft', 'list', 'table', 'ip', 'novalite_nat']).stdout
+            # desired state: converged again, nothing changes
+            run = env.must('reconcile.yml')
+            assert sorted(h for state, h in _replug_task(run) if state == 'ok') == sorted(names), run.output[-3000:]
+            # disassociated: the address and the NAT leave the host, nothing answers
+            with store.begin() as conn:
+                floating_ips.update(conn, ctx, fip['id'], {'floatingip': {'port_id': None}})
+            env.must('reconcile.yml')
+            ping = outside.run(['ping', '-c', '2', '-W', '1', FLOATING_IP], check=False)
+            assert ping.returncode != 0, ping.stdout
+            assert FLOATING_IP not in na_host.run(['ip', '-o', 'addr', 'show']).stdout
+            assert 'dnat' not in na_host.run(['nft', 'list', 'ruleset']).stdout
+
             # a delete takes its host's reservation, bridge, VXLAN and dnsmasq away
             gone = [h for h in hosts if h.name == vms['nb']['host']][0]
             env.must('server.yml', server_name='nb', server_state='absent')
@@ -170,6 +215,8 @@ def test_two_guests_on_two_hosts_dhcp_ping_and_a_security_group_rule_without_reb
             assert not os.path.exists(os.path.join(gone.root, 'network', net['id']))
             with store.read() as conn:
                 left = conn.execute(sa.select(table('ports'))).all()
+            left = [p for p in left if p.device_owner.startswith('compute:') or p.device_owner == 'network:dhcp']
             assert sorted(p.binding_host_id for p in left) == [vms['na']['host']] * 2   # na's port + its DHCP port
         finally:
             env.cleanup()
+            stop_fabric(outside)

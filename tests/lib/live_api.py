@@ -37,16 +37,34 @@ def running(**settings):
         service.cleanup()
 
 
+@contextlib.contextmanager
+def one_server_on_hosts(count, prefix, fabric=False, **settings):
+    """``count`` namespaced hosts (lib/test_hosts.py), a started LiveApi on them and one m1.tiny server of the
+    test image (the demo project's), ACTIVE: yields (live, hosts, server id). What the move benchmarks share."""
+    from lib.test_hosts import libvirt_hosts
+    with libvirt_hosts(count, prefix=prefix, fabric=fabric) as hosts:
+        with running(compute_hosts=hosts, **settings) as live:
+            token = live.token('demo', 'demo')
+            status, _h, body = live.http.call('POST', '/compute/v2.1/servers', {'server': {
+                'name': prefix + '-server', 'flavorRef': '1', 'imageRef': live.seeds['image']['id']}}, token=token)
+            if status != 202:
+                raise RuntimeError('server create: %s %s' % (status, body))
+            live.wait_status(body['server']['id'], token, ['ACTIVE'], timeout=300)
+            yield live, hosts, body['server']['id']
+
+
 class LiveApi(object):
-    def __init__(self, database_url=None, ssh_hosts=None, compute_hosts=None, **settings):
+    def __init__(self, database_url=None, ssh_hosts=None, compute_hosts=None, host_vars=None, **settings):
         """``ssh_hosts``: LibvirtHosts started with ``ssh=True``: the service's compute hosts are those,
         reached over SSH (lib.test_hosts.ssh_inventory) instead of this machine's qemu:///system.
 
         ``compute_hosts``: lib/test_hosts.py hosts that are the inventory's compute hosts instead of this
         machine's libvirt, reached by their libvirt URI (each with an instances directory of its own under
-        the service's root)."""
+        the service's root). ``host_vars``: {host name: inventory vars} added to those hosts' (e.g.
+        lib.test_hosts.inventory_vars: their modules run in the host's namespaces, which realise networks)."""
         self.ssh_hosts = list(ssh_hosts or [])
         self.compute_hosts = list(compute_hosts or [])
+        self.host_vars = dict(host_vars or {})
         self.id = uuid.uuid4().hex[:8]
         self.root = '/var/lib/novalite/test-api-%s' % self.id
         self.host = 'api-host-%s' % self.id
@@ -98,6 +116,8 @@ class LiveApi(object):
                         # a host on the test's fabric (libvirt_hosts(fabric=True)) is reached there: a live
                         # migration streams to this address
                         compute[h.name]['novalite_host_ip'] = h.address
+                for h in self.compute_hosts:
+                    compute[h.name].update(self.host_vars.get(h.name) or {})
                 for path in self.instances_paths.values():
                     os.makedirs(path)
                     os.chmod(path, 0o755)

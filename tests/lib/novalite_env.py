@@ -154,7 +154,8 @@ class NovaliteEnv(object):
             facts = host_facts.gather(self.libvirt_uris[host], self.instances_paths[host])
             cfg = settings.parse(dict({'novalite_instances_path': self.instances_paths[host],
                                        'novalite_libvirt_uri': self.libvirt_uris[host]},
-                                      **dict((k, v) for k, v in self.host_vars[host].items() if k == 'novalite_host_ip')))
+                                      **dict((k, v) for k, v in self.host_vars[host].items()
+                                             if k in ('novalite_host_ip', 'novalite_physical_interface_mappings'))))
             hosts.record(self.store(), host, facts, cfg)
 
     def store(self):

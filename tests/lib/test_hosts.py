@@ -35,7 +35,9 @@ compute hosts are reached over SSH through a ProxyCommand that enters the
 fabric's network namespace (``nsenter -t <fabric pid> -n nc %h %p``): nothing
 listens or is routed in the machine's own namespace. Over SSH, modules run
 inside the host's mount namespace, where ``qemu:///system`` is that host's
-libvirtd. ``host.ssh([...])`` runs a command there the same way.
+libvirtd. ``host.ssh([...])`` runs a command there the same way. The hosts reach
+each other directly on the fabric with a migration key every sshd authorizes
+(``SshAccess``), as a resize or cold migration's disk copy does.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -319,6 +321,37 @@ def stop_host(host):
 
 def start_fabric():
     """A new network namespace with bridge ``fabric`` at FABRIC_ADDRESS/24, up."""
+    fabric = start_namespace()
+    try:
+        for argv in (['ip', 'link', 'add', 'fabric', 'type', 'bridge'],
+                     ['ip', 'addr', 'add', FABRIC_ADDRESS + '/24', 'dev', 'fabric'],
+                     ['ip', 'link', 'set', 'fabric', 'up']):
+            fabric.run(argv)
+    except BaseException:
+        stop_fabric(fabric)
+        raise
+    return fabric
+
+
+def external_network(host, interface, address):
+    """A namespace of the test's own standing for an external network on ``host``: a veth whose end on the
+    host is ``interface`` (the host's novalite_physical_interface_mappings names it) and whose end here has
+    ``address`` (CIDR). A Fabric: ``run`` inside, ``stop_fabric`` ends it."""
+    outside = start_namespace()
+    try:
+        outside.run(['ip', 'link', 'add', 'uplink', 'type', 'veth', 'peer', 'name', 'nlext%d' % outside.pid])
+        outside.run(['ip', 'link', 'set', 'nlext%d' % outside.pid, 'netns', str(host.ns_pid)])
+        host.run(['ip', 'link', 'set', 'nlext%d' % outside.pid, 'name', interface])
+        outside.run(['ip', 'addr', 'add', address, 'dev', 'uplink'])
+        outside.run(['ip', 'link', 'set', 'uplink', 'up'])
+    except BaseException:
+        stop_fabric(outside)
+        raise
+    return outside
+
+
+def start_namespace():
+    """A new network namespace (lo up) held by a process of ours: a Fabric without its bridge."""
     holder = subprocess.Popen(['unshare', '--net', '--fork', 'sleep', 'infinity'],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # unshare forks: the sleeper (its child) holds the namespace
@@ -337,14 +370,10 @@ def start_fabric():
     fabric = Fabric(holder)
     if sleeper is None:
         stop_fabric(fabric)
-        raise RuntimeError('the fabric namespace did not start')
+        raise RuntimeError('the namespace did not start')
     fabric.pid = sleeper
     try:
-        for argv in (['ip', 'link', 'set', 'lo', 'up'],
-                     ['ip', 'link', 'add', 'fabric', 'type', 'bridge'],
-                     ['ip', 'addr', 'add', FABRIC_ADDRESS + '/24', 'dev', 'fabric'],
-                     ['ip', 'link', 'set', 'fabric', 'up']):
-            fabric.run(argv)
+        fabric.run(['ip', 'link', 'set', 'lo', 'up'])
     except BaseException:
         stop_fabric(fabric)
         raise
@@ -396,7 +425,12 @@ def stop_fabric(fabric):
 
 
 class SshAccess(object):
-    """The controller's way in: a key pair, the hosts' known keys, the ProxyCommand into the fabric."""
+    """The controller's way in: a key pair, the hosts' known keys, the ProxyCommand into the fabric.
+
+    Also the hosts' way to each other for moving disks (a deployer's nova-user keys between computes): a
+    migration key pair every host's sshd authorizes and a known_hosts file of the hosts' keys by fabric address
+    (the hosts' inventory ``novalite_migration_ssh_key`` and ``novalite_migration_known_hosts``).
+    """
 
     def __init__(self, root, fabric):
         self.root = root
@@ -407,9 +441,14 @@ class SshAccess(object):
         # ansible's ControlMaster sockets: in the run's dir, so the masters can be found and stopped
         self.control_dir = os.path.join(root, 'cp')
         os.makedirs(self.control_dir, mode=0o700)
-        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'novalite-test-controller',
-                        '-f', self.private_key], check=True, stdin=subprocess.DEVNULL)
-        open(self.known_hosts, 'a').close()
+        self.migration_key = os.path.join(root, 'migration_ed25519')
+        self.migration_known_hosts = os.path.join(root, 'migration_known_hosts')
+        for path, comment in ((self.private_key, 'novalite-test-controller'),
+                              (self.migration_key, 'novalite-test-migration')):
+            subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path],
+                           check=True, stdin=subprocess.DEVNULL)
+        for path in (self.known_hosts, self.migration_known_hosts):
+            open(path, 'a').close()
         # the controller stays in its own namespace: only this relay enters the fabric's
         self.proxy_command = 'nsenter -t %d -n nc %%h %%p' % fabric.pid
 
@@ -444,7 +483,10 @@ def start_sshd(host, access, timeout=15.0):
     subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', host.name, '-f', host_key],
                    check=True, stdin=subprocess.DEVNULL)
     authorized_keys = os.path.join(ssh_dir, 'authorized_keys')
-    shutil.copyfile(access.public_key, authorized_keys)
+    with open(authorized_keys, 'w') as out:
+        for public in (access.public_key, access.migration_key + '.pub'):   # the controller's, the other hosts'
+            with open(public) as handle:
+                out.write(handle.read())
     config = os.path.join(ssh_dir, 'sshd_config')
     with open(config, 'w') as handle:
         handle.write(_SSHD_CONFIG % {'name': host.name, 'address': host.address, 'host_key': host_key,
@@ -452,8 +494,9 @@ def start_sshd(host, access, timeout=15.0):
                                      'authorized_keys': authorized_keys})
     with open(host_key + '.pub') as handle:
         key_type, key_data = handle.read().split()[:2]
-    with open(access.known_hosts, 'a') as handle:
-        handle.write('%s %s %s\n' % (host.address, key_type, key_data))
+    for known_hosts in (access.known_hosts, access.migration_known_hosts):
+        with open(known_hosts, 'a') as handle:
+            handle.write('%s %s %s\n' % (host.address, key_type, key_data))
     # sshd's privilege separation directory (/run is the machine's: only /run/libvirt is the host's)
     os.makedirs('/run/sshd', mode=0o755, exist_ok=True)
     host.access = access
@@ -500,7 +543,10 @@ def ssh_inventory(hosts, path, all_vars=None, host_vars=None, python=VENV_PYTHON
                  'compute_host_config_file': os.path.join(host.root, 'novalite', 'compute-report.json'),
                  'compute_host_pid_file': os.path.join(host.root, 'novalite', 'compute-report.pid'),
                  'compute_host_log_file': os.path.join(host.root, 'novalite', 'compute-report.log'),
-                 'compute_host_collections_path': os.path.join(REPO, 'collections')}
+                 'compute_host_collections_path': os.path.join(REPO, 'collections'),
+                 # how it reaches the other hosts to move a server's disk (one key all hosts authorize)
+                 'novalite_migration_ssh_key': access.migration_key,
+                 'novalite_migration_known_hosts': access.migration_known_hosts}
         entry.update((host_vars or {}).get(host.name, {}))
         compute[host.name] = entry
     inventory = {'all': {

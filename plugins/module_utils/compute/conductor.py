@@ -9,7 +9,8 @@
   schedule_and_build_instances), then hand back for each instance its host
   call (``host_calls.build``).
 * ``record_result``: write what the host reported (states, XML, faults) and
-  release claims when a boot failed or a server is gone.
+  release claims when a boot failed or a server is gone; an action with steps
+  of its own is recorded by its module's handler (compute/result_handlers.py).
 
 Playbooks call these through thin modules; the REST shim calls them directly.
 """
@@ -23,7 +24,7 @@ import binascii
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
-    action_table, consoles, host_calls, instances, quotas,
+    action_table, consoles, host_calls, instances, quotas, result_handlers,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import new_request_id
 from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan, instance_ports
@@ -442,26 +443,10 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
     clears task_state and records a fault (Nova's reverts_task_state +
     wrap_instance_fault). ``live_state`` is handed to a reschedule (see schedule_and_prepare).
     """
-    if action in action_table.SNAPSHOT_ACTIONS:
-        # the image it made is imported (or discarded) before the task state ends
-        from ansible_collections.novalite.compute.plugins.module_utils.compute import snapshot
-        return snapshot.finish(store, ident, action, request_id, host_result, error)
-    if action in action_table.SHELVE_ACTIONS:
-        # shelve's image import, offload's released claim, unshelve's image deletion (compute/shelve.py)
-        from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
-        return shelve.finish(store, ident, action, request_id, host_result, error)
-    if action in action_table.LIVE_MIGRATION_ACTIONS:
-        # a live migration's steps: each one's record and the next one's call (compute/live_migration.py)
-        from ansible_collections.novalite.compute.plugins.module_utils.compute import live_migration
-        return live_migration.finish(store, ident, action, request_id, host_result, error)
-    if action in action_table.MOVE_ACTIONS:
-        # resize / cold migrate and their confirm / revert: each step's record, the next step's call (compute/resize.py)
-        from ansible_collections.novalite.compute.plugins.module_utils.compute import resize
-        return resize.finish(store, ident, action, request_id, host_result, error)
-    if action == 'evacuate':
-        # the destination's rebuild of an evacuated server (compute/evacuate.py)
-        from ansible_collections.novalite.compute.plugins.module_utils.compute import evacuate
-        return evacuate.finish(store, ident, request_id, host_result, error)
+    handler = result_handlers.handler(action)
+    if handler is not None:
+        # an action with steps of its own (snapshot, shelve, a migration...) is recorded by its module
+        return handler(store, ident, action, request_id, host_result, error)
     if action in action_table.READ_ONLY:
         # a read of the host (console output): nothing to record
         result = instances.get(store, ident, include_deleted=True)
@@ -493,7 +478,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
                                        traceback=fault_message(failure))
             return instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
         if action in action_table.DELETE_ACTIONS:
-            shelved = dict(inst, system_metadata=dict(inst.get('system_metadata') or {}))
+            before = dict(inst, system_metadata=dict(inst.get('system_metadata') or {}))
             instance_ports.deallocate(conn, inst['uuid'])
             instances.mark_deleted(conn, inst['uuid'])
             consoles.delete_for_instance(conn, inst['uuid'])   # Nova's _clean_instance_console_tokens
@@ -503,9 +488,9 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
             instances.event_finish(conn, inst['uuid'], request_id, event, host=inst.get('host'))
             deleted = instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
     if action in action_table.DELETE_ACTIONS:
-        # a shelved server's shelve image goes with it (Nova's API delete); after the row's transaction
-        from ansible_collections.novalite.compute.plugins.module_utils.compute import shelve
-        shelve.drop_image(store, shelved)
+        # what goes with the server outside its row's transaction (a shelved server's image: compute/shelve.py)
+        for hook in result_handlers.delete_hooks():
+            hook(store, before)
         return deleted
     with store.begin() as conn:
         inst = instances.get(store, ident, include_deleted=True, conn=conn)

@@ -33,6 +33,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states as 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, host_calls, instances, migration_records as records,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.result_handlers import result_handler
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     InvalidInput, InvalidRequest, NotFound, NoValidHost, NovaliteError,
 )
@@ -151,8 +152,10 @@ def _no_host(store, inst, migration, rid, exc):
     return out
 
 
-def finish(store, ident, request_id, host_result=None, error=None):
+@result_handler('evacuate')
+def finish(store, ident, action, request_id, host_result=None, error=None):
     """Record the destination's rebuild (conductor.record_result for ``evacuate``)."""
+    del action   # evacuate's only
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, consoles
     from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import claims

@@ -10,23 +10,25 @@ LiveMigrationTask and the compute manager's steps, each recorded as its host cal
   else the scheduler's choice (the named host as its only candidate); ``claims.claim_move`` claims it for the
   instance while the source's allocation passes to the migration: both hosts held. No valid host: the task
   ends, the server stays as it was with a fault and the migration ``error`` (before 2.34 the API answers 400).
-* The host calls (``instance_live_migrate``, virt/live_migration.py), each recorded by ``finish`` with the
-  migration's status telling which one came back: ``check_destination`` (destination; migration ``accepted``)
-  then ``check_source`` (source; ``queued``): whether the instance directory is shared, which decides
-  ``block_migration: auto`` and refuses a block migration over shared storage or a shared one without it
-  (Nova's InvalidLocalStorage / InvalidSharedStorage); ``pre_live_migration`` (destination; ``preparing``);
-  ``live_migration`` (source; ``running``). Success: the server is the destination's (host, node, its domain,
-  its ports bound there), the source's allocation released (``claims.confirm_move``), migration ``completed``,
-  ACTIVE (or PAUSED) with no task. A failure at any step: the destination's claim dropped and the source given
-  back to the instance (``claims.revert_move``), the server as it was on the source with a fault, migration
-  ``error`` (``cancelled`` after an abort), and ``rollback_dest`` on the destination when it was touched.
+* The host calls (``instance_live_migrate``, virt/live_migration.py), two rounds, each recorded by ``finish``
+  (the step in flight is kept): ``prepare_destination`` (destination; migration
+  ``preparing``; Nova's check_can_live_migrate_destination and pre_live_migration: the disks pre-created there
+  unless the instance directory is shared, read from the source's running domain) then ``migrate`` (source;
+  ``running``; check_can_live_migrate_source and live_migration: Nova's shared-storage test decides
+  ``block_migration: auto`` and refuses a block migration over shared storage or a shared one without it, then
+  libvirt moves the guest). Success: the server is the destination's (host, node, its domain, its ports bound
+  there), the source's allocation released (``claims.confirm_move``), migration ``completed``, ACTIVE (or PAUSED)
+  with no task. A failure at either step: the destination's claim dropped and the source given back to the
+  instance (``claims.revert_move``), the server as it was on the source with a fault, migration ``error``
+  (``cancelled`` after an abort), and ``rollback_dest`` on the destination (the test file, a half-made domain,
+  the directory when ``prepare_destination`` made it).
 * ``force_complete`` and ``abort`` (``/servers/{id}/migrations/{mid}``): Nova's checks (the migration of this
   server, ``running`` - or, for an abort from 2.65, ``queued`` / ``preparing``) and a read-like host call on
   the source that pauses the guest or cancels the job while ``live_migration`` runs.
 
-What the steps carry from one to the next (the request's block migration choice, the test file's name, whether
-the directory is shared, the disks) is kept in the server's system_metadata under ``live_migration`` until the
-migration ends.
+What the steps carry from one to the next (the request's block migration choice, the step in flight, the test
+file's name, whether the destination made the directory) is kept in the server's system_metadata under
+``live_migration`` until the migration ends.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -37,6 +39,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states as 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, host_calls, instances, migration_records as records,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.result_handlers import result_handler
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     InstanceInvalidState, InvalidInput, InvalidRequest, NotFound, NoValidHost, NovaliteError,
 )
@@ -53,11 +56,8 @@ MIGRATE_EVENT = 'compute_live_migration'
 ROLLBACK_EVENT = 'compute_rollback_live_migration_at_destination'
 KEY = 'live_migration'   # the server's system_metadata key while a live migration runs
 ENDED = ('completed', 'error', 'cancelled', 'failed')
-# nova/exception.py's messages
+# nova/exception.py's messages (the shared-storage refusals are the source's: virt/live_migration.py)
 SELF = 'Unable to migrate instance (%s) to current host (%s).'
-NOT_SHARED = ('%s is not on shared storage: Shared storage live-migration requires either shared storage or '
-              'boot-from-volume with no local disks.')
-SHARED = '%s is not on local storage: Block migration can not be used with shared storage.'
 BAD_STATE = ('Migration %s state of instance %s is %s. Cannot %s while the migration is in this state.')
 NOT_FOUND = 'Migration %s not found for instance %s'
 
@@ -158,30 +158,34 @@ def begin(store, ident, context, block_migration=None, host=None, force=None, sc
     except NovaliteError as exc:
         from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor
         with store.begin() as conn:
-            out = _ended(conn, store, inst, migration, rid, CONDUCTOR_EVENT,
+            out = _ended(conn, store, inst, migration, rid, [CONDUCTOR_EVENT],
                          'No valid host was found. %s' % conductor.fault_message(exc), getattr(exc, 'code', 400))
         if raise_no_host:
             raise
         return out, None
     with store.begin() as conn:
-        migration = records.set_status(conn, migration['uuid'], 'accepted', dest_compute=node['host'],
+        migration = records.set_status(conn, migration['uuid'], 'preparing', dest_compute=node['host'],
                                        dest_node=node['hypervisor_hostname'],
                                        dest_host=node.get('host_ip') or node['host'])
-        inst = _keep(conn, store, inst, block_migration=block_migration, migration=migration['uuid'])
-        instances.event_start(conn, inst['uuid'], rid, CHECK_DEST_EVENT, host=node['host'])
-        return inst, _call(conn, inst, node['host'], 'check_destination', rid)
+        inst = _keep(conn, store, inst, block_migration=block_migration, migration=migration['uuid'],
+                     step='prepare_destination')
+        for event in (CHECK_DEST_EVENT, PRE_EVENT):
+            instances.event_start(conn, inst['uuid'], rid, event, host=node['host'])
+        source = host_calls.node_settings(conn, inst['host'])
+        return inst, _call(conn, inst, node['host'], 'prepare_destination', rid, block_migration=block_migration,
+                           source={'libvirt_uri': source.get('libvirt_uri') or 'qemu:///system',
+                                   'host_ip': source.get('host_ip')})
 
 
-def _ended(conn, store, inst, migration, request_id, event, message, code=500, status='error'):
-    """The migration over without moving: the server as it was on its source, a fault, the event's error."""
+def _ended(conn, store, inst, migration, request_id, events, message, code=500, status='error'):
+    """The migration over without moving: the server as it was on its source, a fault, the events' error."""
     records.set_status(conn, migration['uuid'], status)
     current = instances.get(store, inst['uuid'], conn=conn)
     instances.update(store, inst['uuid'], conn=conn, task_state=None, system_metadata=_dropped(current))
     if status != 'cancelled':
         instances.add_fault(conn, inst['uuid'], message, code=code, host=inst.get('host'))
-    instances.event_finish(conn, inst['uuid'], request_id, event, result='Error', traceback=message)
-    if event != CONDUCTOR_EVENT:
-        instances.event_finish(conn, inst['uuid'], request_id, CONDUCTOR_EVENT, result='Error', traceback=message)
+    for event in events:
+        instances.event_finish(conn, inst['uuid'], request_id, event, result='Error', traceback=message)
     out = instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
     out['changed'] = True
     out['migration'] = records.get(conn, migration['uuid'])
@@ -195,9 +199,10 @@ def _failure(result, error):
     return result if result.get('failed') or result.get('unreachable') else None
 
 
+@result_handler(*action_table.LIVE_MIGRATION_ACTIONS)
 def finish(store, ident, action, request_id, host_result=None, error=None):
-    """conductor.record_result for a live migration's steps: the migration's status says which one came back."""
-    del action   # every step is the live migration's (the status tells them apart)
+    """conductor.record_result for a live migration's steps (the one in flight is kept in system_metadata)."""
+    del action   # every step is the live migration's
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor
     inst = instances.get(store, ident, include_deleted=True)
     with store.read() as conn:
@@ -209,116 +214,58 @@ def finish(store, ident, action, request_id, host_result=None, error=None):
     message = conductor.fault_message(failure) if failure is not None else None
     result = host_result or {}
     status = migration['status']
-    if inst['task_state'] != S.MIGRATING:
-        if status in ENDED:
+    if inst['task_state'] != S.MIGRATING or migration.get('request_id') != request_id:
+        # not a step of the migration in flight: the destination's clean-up of an ended one, maybe of an earlier
+        # request that comes back while the next one runs (recorded on its own action, the new one untouched)
+        if status in ENDED or migration.get('request_id') != request_id:
             return _rolled_back(store, inst, request_id, message)
         inst['changed'] = False
         return inst
     kept = (inst.get('system_metadata') or {}).get(KEY) or {}
-    if status == 'cancelled':
-        return _cancelled(store, inst, migration, request_id, result, message, kept)
-    if status == 'accepted':
-        return _checked_destination(store, inst, migration, request_id, result, message)
-    if status == 'queued':
-        return _checked_source(store, inst, migration, request_id, result, message, kept)
-    if status == 'preparing':
-        return _prepared(store, inst, migration, request_id, result, message, kept)
+    if kept.get('step') == 'prepare_destination':
+        if status == 'cancelled':   # aborted while the destination prepared (2.65): it ends here
+            return _prepared(store, inst, migration, request_id, result,
+                             message or 'Live migration %s was cancelled' % migration['uuid'], status='cancelled')
+        return _prepared(store, inst, migration, request_id, result, message)
     return _migrated(store, inst, migration, request_id, result, message, kept)
 
 
-def _fail(store, inst, migration, request_id, event, message, rollback=None, status='error'):
+def _fail(store, inst, migration, request_id, events, message, rollback=None, status='error'):
     """A step failed: the destination's claim dropped, the server as it was; ``rollback``: the destination's
     clean-up call's extra (None: nothing to clean there)."""
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import claims
     claims.revert_move(store, inst['uuid'], migration['uuid'])
     with store.begin() as conn:
-        out = _ended(conn, store, inst, migration, request_id, event, message, status=status)
+        out = _ended(conn, store, inst, migration, request_id, events, message, status=status)
         if rollback is not None:
             instances.event_start(conn, inst['uuid'], request_id, ROLLBACK_EVENT, host=migration['dest_compute'])
             out['reschedule'] = _call(conn, out, migration['dest_compute'], 'rollback_dest', request_id, **rollback)
     return out
 
 
-def _cancelled(store, inst, migration, request_id, result, message, kept):
-    """The step that came back belongs to a migration aborted meanwhile: it ends here, the destination cleaned."""
-    step = result.get('step') or ('pre_live_migration' if 'shared' in kept else
-                                  'check_source' if kept.get('shared_file') else 'check_destination')
-    if step == 'live_migration' and message is None:
-        # the abort came too late: the guest runs on the destination, the migration completed
-        return _migrated(store, inst, migration, request_id, result, None, kept)
-    if step == 'check_destination' and message is None:
-        rollback = {'shared': True, 'shared_file': result.get('shared_file')}
-    elif step == 'check_destination':
-        rollback = None
-    else:
-        rollback = {'shared': bool(kept.get('shared', True)), 'shared_file': kept.get('shared_file')}
-    return _fail(store, inst, migration, request_id, _EVENTS[step],
-                 message or 'Live migration %s was cancelled' % migration['uuid'], rollback=rollback,
-                 status='cancelled')
-
-
-_EVENTS = {'check_destination': CHECK_DEST_EVENT, 'check_source': CHECK_SOURCE_EVENT, 'pre_live_migration': PRE_EVENT,
-           'live_migration': MIGRATE_EVENT}
-
-
-def _checked_destination(store, inst, migration, request_id, result, message):
+def _prepared(store, inst, migration, request_id, result, message, status='error'):
+    """The destination's step came back: on to the source's, or the migration over (``status``: cancelled when
+    aborted meanwhile)."""
     if message is not None:
-        return _fail(store, inst, migration, request_id, CHECK_DEST_EVENT, message)
-    with store.begin() as conn:
-        records.set_status(conn, migration['uuid'], 'queued')
-        instances.event_finish(conn, inst['uuid'], request_id, CHECK_DEST_EVENT, host=migration['dest_compute'])
-        instances.event_start(conn, inst['uuid'], request_id, CHECK_SOURCE_EVENT, host=inst['host'])
-        fresh = _keep(conn, store, inst, shared_file=result.get('shared_file'))
-        out = instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
-        nxt = _call(conn, fresh, inst['host'], 'check_source', request_id, shared_file=result.get('shared_file'))
-        out.update(changed=True, reschedule=nxt)
-    return out
-
-
-def _checked_source(store, inst, migration, request_id, result, message, kept):
-    cleanup = {'shared': True, 'shared_file': kept.get('shared_file')}   # the test file only: nothing else is there
-    if message is not None:
-        return _fail(store, inst, migration, request_id, CHECK_SOURCE_EVENT, message, rollback=cleanup)
-    shared = bool(result.get('shared'))
-    requested = kept.get('block_migration')
-    block = (not shared) if requested is None else bool(requested)
-    path = (host_calls_path(store, inst['host']))
-    if block and shared:
-        return _fail(store, inst, migration, request_id, CHECK_SOURCE_EVENT, SHARED % path, rollback=cleanup)
-    if not block and not shared:
-        return _fail(store, inst, migration, request_id, CHECK_SOURCE_EVENT, NOT_SHARED % path, rollback=cleanup)
-    with store.begin() as conn:
-        records.set_status(conn, migration['uuid'], 'preparing')
-        instances.event_finish(conn, inst['uuid'], request_id, CHECK_SOURCE_EVENT, host=inst['host'])
-        instances.event_finish(conn, inst['uuid'], request_id, CONDUCTOR_EVENT)
-        instances.event_start(conn, inst['uuid'], request_id, PRE_EVENT, host=migration['dest_compute'])
-        fresh = _keep(conn, store, inst, shared=shared, block=block)
-        out = instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
-        out.update(changed=True, reschedule=_call(
-            conn, fresh, migration['dest_compute'], 'pre_live_migration', request_id,
-            shared_file=kept.get('shared_file'), shared=shared, block_migration=block,
-            disks=result.get('disks') or []))
-    return out
-
-
-def host_calls_path(store, host):
-    with store.read() as conn:
-        return host_calls.node_settings(conn, host).get('instances_path') or '/var/lib/novalite/instances'
-
-
-def _prepared(store, inst, migration, request_id, _result, message, kept):
-    rollback = {'shared': bool(kept.get('shared'))}
-    if message is not None:
-        return _fail(store, inst, migration, request_id, PRE_EVENT, message, rollback=rollback)
+        # the step removed what it made, but for what it could not tell (an unreachable host, a cancel):
+        # Nova's rollback_live_migration_at_destination, the directory kept unless this step made it
+        made = bool(result.get('created')) and not result.get('failed')
+        return _fail(store, inst, migration, request_id, [CHECK_DEST_EVENT, PRE_EVENT, CONDUCTOR_EVENT], message,
+                     rollback={'shared': not made, 'shared_file': result.get('shared_file')}, status=status)
     with store.begin() as conn:
         records.set_status(conn, migration['uuid'], 'running')
-        instances.event_finish(conn, inst['uuid'], request_id, PRE_EVENT, host=migration['dest_compute'])
-        instances.event_start(conn, inst['uuid'], request_id, MIGRATE_EVENT, host=inst['host'])
+        for event in (CHECK_DEST_EVENT, PRE_EVENT):
+            instances.event_finish(conn, inst['uuid'], request_id, event, host=migration['dest_compute'])
+        instances.event_finish(conn, inst['uuid'], request_id, CONDUCTOR_EVENT)
+        for event in (CHECK_SOURCE_EVENT, MIGRATE_EVENT):
+            instances.event_start(conn, inst['uuid'], request_id, event, host=inst['host'])
+        kept = {'step': 'migrate', 'created': bool(result.get('created')), 'shared_file': result.get('shared_file')}
+        fresh = _keep(conn, store, inst, **kept)
         dest = host_calls.node_settings(conn, migration['dest_compute'])
         out = instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
         out.update(changed=True, reschedule=_call(
-            conn, inst, inst['host'], 'live_migration', request_id, shared=bool(kept.get('shared')),
-            block_migration=bool(kept.get('block')), migration=migration['uuid'],
+            conn, fresh, inst['host'], 'migrate', request_id, shared_file=result.get('shared_file'),
+            block_migration=(fresh['system_metadata'][KEY] or {}).get('block_migration'), migration=migration['uuid'],
             dest={'libvirt_uri': dest.get('libvirt_uri') or 'qemu:///system', 'host_ip': dest.get('host_ip'),
                   'instances_path': dest.get('instances_path') or '/var/lib/novalite/instances'}))
     return out
@@ -329,12 +276,14 @@ def _migrated(store, inst, migration, request_id, result, message, kept):
     from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
     from ansible_collections.novalite.compute.plugins.module_utils.scheduler import claims
     if message is not None:
-        # the guest still runs on the source (libvirt leaves it there): the destination is cleaned and freed
+        # the guest still runs on the source (libvirt leaves it there, or it never started): the destination
+        # is cleaned and freed
         with store.read() as conn:
             aborted = (records.get(conn, migration['uuid']).get('status') == 'cancelled'
                        or ' aborted: ' in message or 'canceled by client' in message)
-        return _fail(store, inst, migration, request_id, MIGRATE_EVENT, message,
-                     rollback={'shared': bool(kept.get('shared'))}, status='cancelled' if aborted else 'error')
+        return _fail(store, inst, migration, request_id, [CHECK_SOURCE_EVENT, MIGRATE_EVENT], message,
+                     rollback={'shared': not kept.get('created'), 'shared_file': kept.get('shared_file')},
+                     status='cancelled' if aborted else 'error')
     claims.confirm_move(store, migration['uuid'])   # Nova's post_live_migration: the source's allocation goes
     with store.begin() as conn:
         records.set_status(conn, migration['uuid'], 'completed')
@@ -348,7 +297,8 @@ def _migrated(store, inst, migration, request_id, result, message, kept):
             values['domain_xml'] = result['domain_xml']
         instances.update(store, inst['uuid'], conn=conn, expected_task_state=S.MIGRATING, **values)
         instance_ports.bind_host(conn, inst['uuid'], migration['dest_compute'])
-        instances.event_finish(conn, inst['uuid'], request_id, MIGRATE_EVENT, host=inst['host'])
+        for event in (CHECK_SOURCE_EVENT, MIGRATE_EVENT):
+            instances.event_finish(conn, inst['uuid'], request_id, event, host=inst['host'])
         out = instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
     out['changed'] = True
     return out

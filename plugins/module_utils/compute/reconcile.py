@@ -42,6 +42,7 @@ __metaclass__ = type
 import datetime
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
+from ansible_collections.novalite.compute.plugins.module_utils.compute import all_actions as _all  # noqa: F401 (registers the result handlers)
 from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, conductor, instances
 from ansible_collections.novalite.compute.plugins.module_utils.errors import Conflict, InvalidInput, NotFound
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow

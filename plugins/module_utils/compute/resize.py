@@ -41,6 +41,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states as 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, host_calls, instances, migration_records as records, quotas,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.result_handlers import result_handler
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     InstanceInvalidState, InvalidInput, InvalidRequest, NotFound, NoValidHost, NovaliteError,
 )
@@ -141,6 +142,22 @@ def choose_and_claim(store, inst, new_flavor, migration_uuid, exclude, host, sch
     raise NoValidHost('every host chosen lost its claim: %s' % '; '.join(lost))
 
 
+def transfer_for(source, dest):
+    """How migrate_out's copy reaches the destination (virt/move.py ``transfer``), from the two compute_nodes rows.
+
+    ``ssh`` between two hosts whose modules run on the host itself (their libvirt the host's own qemu:///system:
+    reached by SSH, as a real deployment's) at different addresses: the source rsyncs to the destination's
+    ``host_ip``. ``local`` for a move within one host, for the libvirt-URI shape (another URI: every module runs on
+    the controller machine, the instance directories on its filesystem), and for hosts that report one address
+    (one machine's libvirt under several host names).
+    """
+    from ansible_collections.novalite.compute.plugins.module_utils.virt.connection import DEFAULT_URI
+    if source['host'] == dest['host']:
+        return 'local'
+    own = [(node.get('libvirt_uri') or DEFAULT_URI) == DEFAULT_URI for node in (source, dest)]
+    return 'ssh' if all(own) and source.get('host_ip') != dest.get('host_ip') else 'local'
+
+
 def move_call(conn, inst, action, step, migration, request_id, power_on=False):
     """The ``instance_move`` host call of ``step`` for ``inst`` (whose ``host`` is where the step runs)."""
     call = host_calls.build(conn, inst, action, request_id)
@@ -150,7 +167,8 @@ def move_call(conn, inst, action, step, migration, request_id, power_on=False):
             'same_host': migration['source_compute'] == migration['dest_compute']}
     if step == 'migrate_out':
         dest = host_calls.node_settings(conn, migration['dest_compute'])
-        move['dest'] = {'host': dest['host'], 'host_ip': dest.get('host_ip'), 'transfer': 'local',
+        source = host_calls.node_settings(conn, migration['source_compute'])
+        move['dest'] = {'host': dest['host'], 'host_ip': dest.get('host_ip'), 'transfer': transfer_for(source, dest),
                         'instances_path': dest.get('instances_path') or '/var/lib/novalite/instances'}
     call['move'] = move
     return call
@@ -291,6 +309,7 @@ def _values_from(result):
     return values
 
 
+@result_handler(*action_table.MOVE_ACTIONS)
 def finish(store, ident, action, request_id, host_result=None, error=None):
     """conductor.record_result for the move actions: the step the server is in decides what was done."""
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor

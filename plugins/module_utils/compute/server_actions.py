@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import all_actions as _all  # noqa: F401 (registers the result handlers)
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, conductor, host_calls, instances, quotas, rebuild, rescue,
 )

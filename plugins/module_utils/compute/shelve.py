@@ -37,6 +37,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states as 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, host_calls, instances, quotas, snapshot,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.result_handlers import after_delete, result_handler
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     Conflict, InstanceInvalidState, InvalidInput, InvalidRequest, NotFound, NovaliteError,
 )
@@ -436,6 +437,7 @@ def finish_unshelve(store, ident, request_id, host_result=None, error=None):
     return out
 
 
+@after_delete
 def drop_image(store, inst):
     """Delete a shelved server's shelve image (unshelved or deleted); quiet when it is gone already."""
     system = inst.get('system_metadata') or {}
@@ -446,6 +448,7 @@ def drop_image(store, inst):
 
 # ---- the recorder and the resumed job --------------------------------------------------------------
 
+@result_handler(*action_table.SHELVE_ACTIONS)
 def finish(store, ident, action, request_id, host_result=None, error=None):
     """conductor.record_result for shelve, shelve_offload and unshelve."""
     if action == 'shelve':

@@ -32,6 +32,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import (
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     Conflict, ImageError, InstanceInvalidState, InvalidInput, NotFound, NovaliteError,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.result_handlers import result_handler
+from ansible_collections.novalite.compute.plugins.module_utils.files import leftovers
 
 KINDS = {'snapshot': 'snapshot', 'backup': 'backup'}   # action -> image_type
 EVENTS = {'snapshot': 'compute_snapshot_instance', 'backup': 'compute_backup_instance'}
@@ -152,9 +154,10 @@ def discard_image(store, image_store, image_id):
         images.delete(store, image_store, image_id)
     except (NotFound, InvalidInput):
         pass
-    for path in (incoming_path(image_store, image_id), incoming_path(image_store, image_id) + '.part'):
+    incoming = incoming_path(image_store, image_id)
+    for path in [incoming] + leftovers(incoming):
         try:
-            os.unlink(path)   # the fetched file, or a fetch cut short (the action plugin's .part)
+            os.unlink(path)   # the fetched file, or a fetch cut short (the action plugin's temporary file)
         except OSError:
             pass
 
@@ -268,6 +271,7 @@ def begin(store, ident, action, context, request, image_store, enforce_quota=Fal
     return inst, call, image
 
 
+@result_handler(*action_table.SNAPSHOT_ACTIONS)
 def finish(store, ident, action, request_id, host_result=None, error=None):
     """Record the host's outcome of a snapshot/backup (see the module docstring); returns the server row."""
     inst = instances.get(store, ident, include_deleted=True)

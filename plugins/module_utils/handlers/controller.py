@@ -43,7 +43,8 @@ def compute_heartbeat(call):
 
 COMPUTE_NODE_SETTINGS = ('availability_zone', 'cpu_allocation_ratio', 'ram_allocation_ratio', 'disk_allocation_ratio',
                          'reserved_host_memory_mb', 'reserved_host_disk_mb', 'reserved_host_cpus', 'enabled',
-                         'disabled_reason', 'traits', 'libvirt_uri', 'instances_path', 'virt_type', 'host_ip')
+                         'disabled_reason', 'traits', 'libvirt_uri', 'instances_path', 'virt_type', 'host_ip',
+                         'physical_interface_mappings')
 
 
 def compute_node(call):
@@ -321,7 +322,7 @@ def server_action(call):
         if p['host']:
             unshelve_request['host'] = p['host']
     result = server_actions.start(call.store, p['server'], p['action'], context,
-                                  reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['state'],
+                                  reboot_type=p['reboot_type'], reason=p['locked_reason'], state=p['vm_state'],
                                   check_mode=call.check_mode, rebuild_request=rebuild_request, length=p['length'],
                                   scheduler_config=p['scheduler'], image_request=image_request,
                                   image_store=p['image_store'],
@@ -333,7 +334,7 @@ def server_action(call):
                                   block_migration=_block_migration(p.get('block_migration')), force=p.get('force'),
                                   evacuate_request=_evacuate_request(p))
     if before is not None:
-        result['diff'] = desired.action_diff(before, result['server'], result['action'], call.check_mode, p['state'])
+        result['diff'] = desired.action_diff(before, result['server'], result['action'], call.check_mode, p['vm_state'])
     # a console read changes nothing
     return dict(result, changed=result['action'] != 'console_output')
 

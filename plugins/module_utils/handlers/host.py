@@ -97,14 +97,21 @@ def domain_xml(call):
         path = settings['instances_path']
         uuid = disk.validate_uuid(instance)
         disks = disk.existing_disks(path, uuid) or disk.planned_disks(path, instance)
-        xml, virt_type = driver.render_for(conn, instance, settings, disks)
-        out = {'xml': xml, 'virt_type': virt_type, 'changed': False}
-        if call.params['define']:
-            res = driver.define(conn, xml, call.check_mode)
-            out.update(changed=res['changed'], diff=res['diff'], defined_xml=res['domain_xml'])
-        return out
+        if call.params['define'] and not call.check_mode:
+            with driver.serial_ports_held(path):   # the port it picks stays free until the domain is defined
+                return _render_and_define(conn, instance, settings, disks, call)
+        return _render_and_define(conn, instance, settings, disks, call)
     finally:
         conn.close()
+
+
+def _render_and_define(conn, instance, settings, disks, call):
+    xml, virt_type = driver.render_for(conn, instance, settings, disks)
+    out = {'xml': xml, 'virt_type': virt_type, 'changed': False}
+    if call.params['define']:
+        res = driver.define(conn, xml, call.check_mode)
+        out.update(changed=res['changed'], diff=res['diff'], defined_xml=res['domain_xml'])
+    return out
 
 
 def _rescue(conn, inst, settings, state, check_mode, timeout, rescue, unrescue):
@@ -416,7 +423,7 @@ def instance_move(call):
         return {'changed': True, 'step': p['move'].get('step')}
     conn = connection.open_connection(settings['libvirt_uri'])
     try:
-        return move.run_step(conn, p['instance'], settings, p['move'], timeout)
+        return move.run_step(conn, p['instance'], settings, p['move'], timeout, p.get('migration_ssh'))
     finally:
         conn.close()
 

@@ -7,7 +7,8 @@ The address is held by a port on the external network (device_owner
 ``network:floatingip``, no project) from the one allocator. Associating needs
 a router of the project with a gateway on that external network and an
 interface on the port's subnet (Neutron's rule); the server's network info
-then shows the floating address. The NAT on the host is the host side's.
+then shows the floating address. The NAT on the host is the host side's
+(network/host_plan.py, host_side.py): the callers converge ``hosts`` before and after a change.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,7 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.network import (
-    errors, ipam, model, networks, ports, quotas, routers,
+    errors, host_plan, ipam, model, networks, ports, quotas, routers,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.network.model import Attr
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
@@ -156,6 +157,13 @@ def update(conn, context, fip_id, body):
     model.touch(conn, 'floating_ips', fip_id, **values)
     ports.device_changed(conn, before, after)
     return show(conn, context, fip_id)
+
+
+def hosts(conn, fip_id):
+    """The compute hosts where the floating IP's port is bound (none when it is not associated, or gone)."""
+    t = table('floating_ips')
+    port_id = conn.execute(sa.select(t.c.fixed_port_id).where(t.c.id == fip_id)).scalar()
+    return host_plan.hosts_of_ports(conn, [port_id])
 
 
 def delete(conn, context, fip_id):

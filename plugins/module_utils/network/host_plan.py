@@ -16,7 +16,16 @@
   dnsmasq listens) and the reservations (MAC, IP, hostname) of exactly this host's ports;
 * one entry per port on the host: its tap (Nova's devname ``tap`` + port id[:11]), MAC,
   addresses and the security group rules that apply to it (remote groups resolved to the
-  members' addresses).
+  members' addresses);
+* the L3 of the routers, "DVR-like" (Neutron's distributed router without its namespaces,
+  nova-network's multi_host): a tenant network's entry lists its subnets' router interface
+  addresses (``gateways``: the subnet's gateway IP, held on this host's bridge so its guests
+  route through the host they run on); ``external``: one entry per external network a
+  local port reaches through a router's external gateway - its bridge (in ``networks`` too, a
+  ``flat`` one on the host interface ``physical_interface_mappings`` names), its subnets, the
+  routing table (``EXTERNAL_TABLE`` + its index) that the router's tenant subnets leave by, and
+  the floating IPs of this host's ports (DNAT floating -> fixed, SNAT fixed -> floating, the
+  floating address bound on the external bridge).
 
 Interface names come from ids only, never from names users give. ``leaving``: servers
 whose ports are about to go (a delete): left out, so the host drops them.
@@ -38,6 +47,9 @@ except ImportError:  # pragma: no cover
 
 DHCP_OWNER = 'network:dhcp'
 MAX_VNI = 2 ** 24 - 1
+# routing tables of the external networks on a host (this + index) and the priority of their ip rules
+EXTERNAL_TABLE = 20044
+MAX_EXTERNAL = 64
 
 
 def bridge_name(network_id):
@@ -178,11 +190,15 @@ def desired(conn, host, leaving=()):
     """The network of compute host ``host`` as data (see the module's doc); only reads (``bind`` made the DHCP
     ports and VNIs when the ports were bound)."""
     nodes = table('compute_nodes')
-    node = conn.execute(sa.select(nodes.c.host, nodes.c.host_ip).where(nodes.c.host == host)).first()
+    node = conn.execute(sa.select(nodes.c.host, nodes.c.host_ip, nodes.c.physical_interface_mappings)
+                        .where(nodes.c.host == host)).first()
     local_ip = node.host_ip if node is not None else None
+    mappings = (node.physical_interface_mappings if node is not None else None) or {}
     p = table('ports')
     rows = [r for r in _compute_ports(conn, [p.c.binding_host_id == host]) if r.device_id not in set(leaving)]
-    network_ids = sorted(set(r.network_id for r in rows))
+    l3 = _l3(conn, rows)
+    needed = set(e for e in l3['external'] if l3['external'][e]['floating_ips'])
+    network_ids = sorted(set(r.network_id for r in rows) | needed)
     nets, subs, inst = table('networks'), table('subnets'), table('instances')
     networks = dict((n.id, n) for n in conn.execute(sa.select(nets).where(nets.c.id.in_(network_ids))))
     subnets = {}
@@ -200,7 +216,11 @@ def desired(conn, host, leaving=()):
     for network_id in network_ids:
         network = networks[network_id]
         entry = {'id': network_id, 'bridge': bridge_name(network_id), 'mtu': network.mtu,
-                 'network_type': network.network_type, 'vxlan': None, 'subnets': [], 'dhcp': None}
+                 'network_type': network.network_type, 'vxlan': None, 'subnets': [], 'dhcp': None,
+                 'physical_interface': None, 'gateways': []}
+        if network.network_type == 'flat':
+            # the uplink: None when this host maps no interface to the physical network (a bridge of its own)
+            entry['physical_interface'] = mappings.get(network.physical_network)
         if network.network_type in ('vxlan', 'local'):
             vni = network.segmentation_id if network.network_type == 'vxlan' else None
             if vni is not None:
@@ -210,6 +230,8 @@ def desired(conn, host, leaving=()):
             entry['subnets'].append({'id': s.id, 'cidr': s.cidr, 'gateway_ip': s.gateway_ip,
                                      'enable_dhcp': bool(s.enable_dhcp),
                                      'dns_nameservers': list(s.dns_nameservers or [])})
+            if s.id in l3['gateways']:
+                entry['gateways'].append({'subnet_id': s.id, 'ip': l3['gateways'][s.id]})
         dhcp_subnets = set(s['id'] for s in entry['subnets'] if s['enable_dhcp'])
         dport = _dhcp_port(conn, host, network_id) if dhcp_subnets else None
         if dport is not None:
@@ -237,7 +259,68 @@ def desired(conn, host, leaving=()):
                           'mac': r.mac_address, 'tap': tap_name(r.id), 'bridge': bridge_name(r.network_id),
                           'ips': [ip for _sid, ip in addresses.get(r.id, [])],
                           'port_security': bool(r.port_security_enabled), 'rules': port_rules})
-    return {'host': host, 'local_ip': local_ip, 'networks': out_networks, 'ports': out_ports}
+    subnet_rows = dict((s.id, s) for ss in subnets.values() for s in ss)
+    external = []
+    # an external network is realised where a floating IP needs it (no SNAT of a router's other traffic yet)
+    for index, ext_id in enumerate(sorted(needed)):
+        ext = l3['external'][ext_id]
+        external.append({
+            'network_id': ext_id, 'bridge': bridge_name(ext_id), 'table': EXTERNAL_TABLE + index,
+            'subnets': [{'cidr': s.cidr, 'gateway_ip': s.gateway_ip} for s in subnets.get(ext_id, [])],
+            # the router's tenant subnets with a port here: they leave by this network
+            'sources': [{'cidr': subnet_rows[sid].cidr, 'bridge': bridge_name(subnet_rows[sid].network_id)}
+                        for sid in sorted(ext['sources']) if sid in subnet_rows],
+            'floating_ips': ext['floating_ips']})
+    return {'host': host, 'local_ip': local_ip, 'networks': out_networks, 'ports': out_ports,
+            'external': external[:MAX_EXTERNAL]}
+
+
+def _l3(conn, rows):
+    """The routers' part for the host's compute ports ``rows``: ``gateways`` {subnet id: router interface address}
+    of their subnets, ``external`` {external network id: {sources: tenant subnet ids leaving by it, floating_ips}}."""
+    port_ids = [r.id for r in rows]
+    out = {'gateways': {}, 'external': {}}
+    if not port_ids:
+        return out
+    a, p, routers, fips = table('ip_allocations'), table('ports'), table('routers'), table('floating_ips')
+    local_subnets = set(sid for sid, _ip in
+                        conn.execute(sa.select(a.c.subnet_id, a.c.ip_address).where(a.c.port_id.in_(port_ids))))
+    if not local_subnets:
+        return out
+    # router interfaces on those subnets (oldest first: one address per subnet), with the router's gateway network
+    for row in conn.execute(sa.select(a.c.subnet_id, a.c.ip_address, routers.c.gw_network_id)
+                            .where(a.c.port_id == p.c.id).where(p.c.device_owner == model.ROUTER_INTERFACE)
+                            .where(p.c.device_id == routers.c.id).where(a.c.subnet_id.in_(list(local_subnets)))
+                            .order_by(p.c.created_at, p.c.id)):
+        out['gateways'].setdefault(row.subnet_id, row.ip_address)
+        if row.gw_network_id:
+            out['external'].setdefault(row.gw_network_id, {'sources': set(), 'floating_ips': []})['sources'].add(
+                row.subnet_id)
+    for row in conn.execute(sa.select(fips).where(fips.c.fixed_port_id.in_(port_ids))
+                            .where(fips.c.router_id.isnot(None)).order_by(fips.c.floating_ip_address)):
+        ext = out['external'].setdefault(row.floating_network_id, {'sources': set(), 'floating_ips': []})
+        ext['floating_ips'].append({'id': row.id, 'floating_ip': row.floating_ip_address,
+                                    'fixed_ip': row.fixed_ip_address, 'port_id': row.fixed_port_id})
+    return out
+
+
+def _hosts(conn, *where):
+    """The compute hosts that compute ports matching ``where`` are bound to."""
+    p = table('ports')
+    return sorted(set(x[0] for x in conn.execute(
+        sa.select(p.c.binding_host_id).where(*where).where(p.c.binding_host_id != '')
+        .where(p.c.binding_host_id.isnot(None)).where(p.c.device_owner.like(model.COMPUTE_OWNER_PREFIX + '%')))))
+
+
+def hosts_of_ports(conn, port_ids):
+    """The compute hosts ``port_ids`` (compute ports) are bound to."""
+    ids = [i for i in port_ids if i]
+    return _hosts(conn, table('ports').c.id.in_(ids)) if ids else []
+
+
+def hosts_of_network(conn, network_id):
+    """The compute hosts with a compute port on ``network_id``."""
+    return _hosts(conn, table('ports').c.network_id == network_id)
 
 
 def hosts_of_groups(conn, group_ids):

@@ -49,15 +49,21 @@ except ImportError:  # pragma: no cover
     HAS_NETADDR = False
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
+from ansible_collections.novalite.compute.plugins.module_utils.files import write_atomically
 
 STATE_DIR = '/run/novalite/network'
 VXLAN_PORT = 4789
 MARK_TABLE = 'novalite_mark'
 SG_TABLE = 'novalite_sg'
+NAT_TABLE = 'novalite_nat'
+GW_TABLE = 'novalite_gw'
+EXTERNAL_TABLE = 20044     # host_plan.EXTERNAL_TABLE: the first external network's routing table, the rules' priority
+MAX_EXTERNAL = 64
 LEASE_SECONDS = 86400
 _UUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 _BRIDGE = re.compile(r'^brq[0-9a-f-]{11}$')
 _TAP = re.compile(r'^tap[0-9a-f-]{11}$')
+_IFNAME = re.compile(r'^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$')
 _HOSTNAME = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
 _PROTOCOLS = {'icmp': 'icmp', '1': 'icmp', 'tcp': 'tcp', '6': 'tcp', 'udp': 'udp', '17': 'udp'}
 
@@ -121,7 +127,13 @@ def check_plan(plan):
         nid = _uuid(n.get('id'), f + '.id')
         entry = {'id': nid, 'bridge': _name(n.get('bridge'), _BRIDGE, ('brq' + nid)[:14], f + '.bridge'),
                  'mtu': _int(n.get('mtu') or 1500, f + '.mtu', 68, 9000), 'vxlan': None, 'subnets': [],
-                 'dhcp': None}
+                 'dhcp': None, 'physical_interface': None, 'gateways': []}
+        uplink = n.get('physical_interface')
+        if uplink:
+            if not isinstance(uplink, str) or not _IFNAME.match(uplink) or _BRIDGE.match(uplink) or \
+                    _TAP.match(uplink) or uplink.startswith('vxlan-'):
+                raise InvalidInput(f + '.physical_interface', 'must be the name of a host interface')
+            entry['physical_interface'] = uplink
         vx = n.get('vxlan')
         if vx:
             vni = _int(vx.get('vni'), f + '.vxlan.vni', 1, 2 ** 24 - 1)
@@ -140,9 +152,17 @@ def check_plan(plan):
                                      if s.get('gateway_ip') else None,
                                      'enable_dhcp': bool(s.get('enable_dhcp')),
                                      'dns': [_ip(d, sf + '.dns_nameservers') for d in s.get('dns_nameservers') or []]})
+        subnets = dict((s['id'], s) for s in entry['subnets'])
+        for g in n.get('gateways') or []:
+            sub = subnets.get(g.get('subnet_id'))
+            if sub is None:
+                raise InvalidInput(f + '.gateways', 'names a subnet the network lacks')
+            ip = _ip(g.get('ip'), f + '.gateways')
+            if netaddr.IPAddress(ip) not in sub['net']:
+                raise InvalidInput(f + '.gateways', '%s is not in subnet %s' % (ip, sub['net']))
+            entry['gateways'].append({'subnet': sub, 'ip': ip})
         d = n.get('dhcp')
         if d:
-            subnets = dict((s['id'], s) for s in entry['subnets'])
             addresses = []
             for a in d.get('addresses') or []:
                 sub = subnets.get(a.get('subnet_id'))
@@ -170,7 +190,39 @@ def check_plan(plan):
                       'bridge': _name(p.get('bridge'), _BRIDGE, ('brq' + nid)[:14], f + '.bridge'),
                       'mac': _mac(p.get('mac'), f + '.mac'), 'ips': [_ip(a, f + '.ips') for a in p.get('ips') or []],
                       'port_security': bool(p.get('port_security', True)), 'rules': rules})
-    return {'local_ip': local_ip, 'networks': networks, 'ports': ports}
+    bridges = set(n['bridge'] for n in networks)
+    fixed = dict((ip, p['id']) for p in ports for ip in p['ips'])
+    external = []
+    for i, e in enumerate((plan.get('external') or [])[:MAX_EXTERNAL]):
+        f = 'network.external[%d]' % i
+        nid = _uuid(e.get('network_id'), f + '.network_id')
+        bridge = _name(e.get('bridge'), _BRIDGE, ('brq' + nid)[:14], f + '.bridge')
+        if bridge not in bridges:
+            raise InvalidInput(f + '.network_id', 'is not one of the plan\'s networks')
+        entry = {'network_id': nid, 'bridge': bridge,
+                 'table': _int(e.get('table'), f + '.table', EXTERNAL_TABLE, EXTERNAL_TABLE + MAX_EXTERNAL - 1),
+                 'subnets': [], 'sources': [], 'floating_ips': []}
+        for j, sub in enumerate(e.get('subnets') or []):
+            sf = '%s.subnets[%d]' % (f, j)
+            entry['subnets'].append({'net': _cidr(sub.get('cidr'), sf + '.cidr').cidr,
+                                     'gateway_ip': _ip(sub['gateway_ip'], sf + '.gateway_ip')
+                                     if sub.get('gateway_ip') else None})
+        for j, src in enumerate(e.get('sources') or []):
+            sf = '%s.sources[%d]' % (f, j)
+            if src.get('bridge') not in bridges:
+                raise InvalidInput(sf + '.bridge', 'is not the bridge of one of the plan\'s networks')
+            entry['sources'].append({'net': _cidr(src.get('cidr'), sf + '.cidr').cidr, 'bridge': src['bridge']})
+        for j, fip in enumerate(e.get('floating_ips') or []):
+            sf = '%s.floating_ips[%d]' % (f, j)
+            address, fixed_ip = _ip(fip.get('floating_ip'), sf + '.floating_ip'), _ip(fip.get('fixed_ip'), sf + '.fixed_ip')
+            port_id = _uuid(fip.get('port_id'), sf + '.port_id')
+            if fixed.get(fixed_ip) != port_id:
+                raise InvalidInput(sf + '.fixed_ip', 'is not an address of the plan\'s port %s' % port_id)
+            entry['floating_ips'].append({'floating_ip': address, 'fixed_ip': fixed_ip, 'port_id': port_id})
+        external.append(entry)
+    if len(set(e['table'] for e in external)) != len(external):
+        raise InvalidInput('network.external', 'gives two external networks one routing table')
+    return {'local_ip': local_ip, 'networks': networks, 'ports': ports, 'external': external}
 
 
 def _rule(r, field):
@@ -261,7 +313,8 @@ def _bridge_nf(work):
             handle.write('1\n')
 
 
-def _network_links(work, net, links, prune):
+def _network_links(work, net, links, prune, extra=()):
+    """The network's bridge (holding its DHCP address, router gateways and ``extra`` addresses), uplink, VXLAN."""
     bridge = net['bridge']
     if bridge not in links:
         work.do('add bridge %s' % bridge, ['ip', 'link', 'add', 'name', bridge, 'type', 'bridge'])
@@ -269,8 +322,28 @@ def _network_links(work, net, links, prune):
         raise HostNetworkError('%s exists and is not a bridge' % bridge)
     if 'UP' not in (links.get(bridge) or {}).get('flags', []):
         work.do('up %s' % bridge, ['ip', 'link', 'set', bridge, 'up'])
+    uplink = net['physical_interface']
+    if uplink:
+        link = links.get(uplink)
+        if link is None:
+            raise HostNetworkError('the physical interface %s of network %s is not on this host '
+                                   '(novalite_physical_interface_mappings)' % (uplink, net['id']))
+        if link.get('master') != bridge:
+            work.do('%s into %s' % (uplink, bridge), ['ip', 'link', 'set', uplink, 'master', bridge])
+        if 'UP' not in link.get('flags', []):
+            work.do('up %s' % uplink, ['ip', 'link', 'set', uplink, 'up'])
+    # a router gateway and the DHCP address share the subnet: removing the first one must not take the other
+    promote = '/proc/sys/net/ipv4/conf/%s/promote_secondaries' % bridge
+    if (bridge in links or not work.check_mode) and (_read(promote) or '').strip() != '1':
+        work.actions.append('promote_secondaries on %s' % bridge)
+        if not work.check_mode:
+            with open(promote, 'w') as handle:
+                handle.write('1\n')
     have = _addresses(bridge) if bridge in links else set()
     want = set('%s/%d' % (a['ip'], a['subnet']['net'].prefixlen) for a in (net['dhcp'] or {}).get('addresses', []))
+    # the router interfaces' addresses: this host routes its guests (DVR-like)
+    want.update('%s/%d' % (g['ip'], g['subnet']['net'].prefixlen) for g in net['gateways'])
+    want.update(extra)
     for addr in sorted(want - have):
         work.do('address %s on %s' % (addr, bridge), ['ip', 'addr', 'add', addr, 'dev', bridge])
     if prune:
@@ -385,13 +458,6 @@ def _stop_pid(pid):
         pass
 
 
-def _write(path, text):
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as handle:
-        handle.write(text)
-    os.rename(tmp, path)
-
-
 def _read(path):
     try:
         with open(path) as handle:
@@ -414,10 +480,10 @@ def _dnsmasq(work, net):
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
     if hosts_changed:
-        _write(hosts_path, hosts)
+        write_atomically(hosts_path, hosts)
         work.actions.append('DHCP reservations of %s: %d' % (net['id'], len(net['dhcp']['reservations'])))
     if conf_changed:
-        _write(conf_path, conf)
+        write_atomically(conf_path, conf)
     if pid and conf_changed:
         _stop_pid(pid)
         pid = None
@@ -475,14 +541,22 @@ def ruleset(ports):
     filtered = [p for p in ports if p['port_security']]
     mark = ['table bridge %s {' % MARK_TABLE, '  chain forward {',
             '    type filter hook forward priority -200; policy accept;', '    meta mark set 0x0']
+    # what a guest sends to its router (the bridge's own address: routed, not bridged) is marked on the way in
+    mark_in = ['  chain input {', '    type filter hook input priority -200; policy accept;', '    meta mark set 0x0']
     sg = ['table inet %s {' % SG_TABLE, '  chain forward {',
           '    type filter hook forward priority 0; policy accept;']
+    routed = []
     chains = []
     for index, p in enumerate(filtered, 1):
         mark.append('    iifname "%s" meta mark set meta mark or 0x%08x' % (p['tap'], index << 16))
         mark.append('    oifname "%s" meta mark set meta mark or 0x%08x' % (p['tap'], index))
+        mark_in.append('    iifname "%s" meta mark set meta mark or 0x%08x' % (p['tap'], index << 16))
         sg.append('    meta mark and 0xffff0000 == 0x%08x jump out-%d' % (index << 16, index))
         sg.append('    meta mark and 0x0000ffff == 0x%08x jump in-%d' % (index, index))
+        if p['ips']:
+            # routed to the port (a floating IP's DNAT): not bridged from another port, so no mark says where to
+            routed.append('    meta mark and 0x0000ffff == 0x00000000 oifname "%s" ip daddr { %s } jump in-%d'
+                          % (p['bridge'], ', '.join(p['ips']), index))
         own = ', '.join(p['ips'])
         out = ['  chain out-%d {' % index, '    # port %s egress' % p['id'],
                '    ct state invalid drop', '    ct state established,related return',
@@ -498,37 +572,153 @@ def ruleset(ports):
             if match is not None:
                 (inp if rule['direction'] == 'ingress' else out).append('    %s return' % match)
         chains.extend(out + ['    drop', '  }'] + inp + ['    drop', '  }'])
-    return '\n'.join(mark + ['  }', '}'] + sg + ['  }'] + chains + ['}']) + '\n'
+    return '\n'.join(mark + ['  }'] + mark_in + ['  }', '}'] + sg + routed + ['  }'] + chains + ['}']) + '\n'
 
 
-def _tables_present():
-    out = _run(['nft', 'list', 'tables'], check=False).stdout
-    return ('table bridge %s' % MARK_TABLE) in out and ('table inet %s' % SG_TABLE) in out
-
-
-def _filters(work, ports):
-    text = ruleset(ports)
-    path = os.path.join(work.state_dir, 'filters.nft')
+def _replace_tables(work, filename, tables, text, action):
+    """nft tables ``tables`` ((family, name)) become what ``text`` declares, in one transaction (the old ones go
+    and the new ones come at once), when the applied text (its digest in ``filename``.sha256) or the tables
+    present differ."""
+    path = os.path.join(work.state_dir, filename)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    if _read(path + '.sha256') == digest and _tables_present():
+    listed = _run(['nft', 'list', 'tables'], check=False).stdout.splitlines()
+    present = sorted(t for t in ('table %s %s' % pair for pair in tables) if t in listed)
+    wanted = sorted(line.rstrip(' {') for line in text.splitlines() if line.startswith('table '))
+    if wanted == present and (not text or _read(path + '.sha256') == digest):
         return
-    work.actions.append('security group filters (%d ports)' % len([p for p in ports if p['port_security']]))
+    work.actions.append(action)
     if work.check_mode:
         return
     if not os.path.isdir(work.state_dir):
         os.makedirs(work.state_dir, 0o755)
     # one transaction: the old tables go and the new ones come at once
-    script = ('table bridge %s\ndelete table bridge %s\ntable inet %s\ndelete table inet %s\n'
-              % (MARK_TABLE, MARK_TABLE, SG_TABLE, SG_TABLE)) + text
-    _write(path, script)
+    script = ''.join('table %s %s\ndelete table %s %s\n' % (family, name, family, name) for family, name in tables)
+    write_atomically(path, script + text)
     _run(['nft', '-f', path])
-    _write(path + '.sha256', digest)
+    write_atomically(path + '.sha256', digest)
+
+
+def _filters(work, ports):
+    _replace_tables(work, 'filters.nft', (('bridge', MARK_TABLE), ('inet', SG_TABLE)), ruleset(ports),
+                    'security group filters (%d ports)' % len([p for p in ports if p['port_security']]))
 
 
 def remove_filters():
     """Drop both tables (a host leaving novalite's networking)."""
     for family, name in (('bridge', MARK_TABLE), ('inet', SG_TABLE)):
         _run(['nft', 'delete', 'table', family, name], check=False)
+
+
+# ---- routers: floating IPs, gateways, the way out -----------------------------------------------
+
+def nat_ruleset(networks, external):
+    """The nft script of the routers on this host, or '' when it has none.
+
+    ``ip novalite_nat``: each floating IP DNATed to its fixed IP on the way in and the fixed IP SNATed to it on
+    the way out by the external bridge. ``bridge novalite_gw``: every host holds its networks' router gateway
+    addresses (DVR-like), so ARP for them never crosses a VXLAN: each guest's router is the host it runs on."""
+    gateways = sorted(set(g['ip'] for n in networks for g in n['gateways']), key=netaddr.IPAddress)
+    fips = [(e['bridge'], f) for e in external for f in e['floating_ips']]
+    if not gateways and not fips:
+        return ''
+    pre = ['table ip %s {' % NAT_TABLE, '  chain prerouting {', '    type nat hook prerouting priority -100; policy accept;']
+    post = ['  chain postrouting {', '    type nat hook postrouting priority 100; policy accept;']
+    # only a floating IP's port leaves by the external network (no SNAT of a router's other traffic yet)
+    fwd = ['  chain forward {', '    type filter hook forward priority 10; policy accept;']
+    for bridge, f in fips:
+        pre.append('    ip daddr %s dnat to %s' % (f['floating_ip'], f['fixed_ip']))
+        post.append('    oifname "%s" ip saddr %s snat to %s' % (bridge, f['fixed_ip'], f['floating_ip']))
+    for e in external:
+        if e['sources'] and e['floating_ips']:
+            fwd.append('    oifname "%s" ip saddr { %s } ip saddr != { %s } drop' % (
+                e['bridge'], ', '.join(str(src['net']) for src in e['sources']),
+                ', '.join(sorted(set(f['fixed_ip'] for f in e['floating_ips']), key=netaddr.IPAddress))))
+    lines = pre + ['  }'] + post + ['  }'] + fwd + ['  }', '}']
+    if gateways:
+        held = ', '.join(gateways)
+        lines += ['table bridge %s {' % GW_TABLE]
+        for hook, sides in (('forward', ('iifname', 'oifname')), ('input', ('iifname',)), ('output', ('oifname',))):
+            lines += ['  chain %s {' % hook, '    type filter hook %s priority -190; policy accept;' % hook]
+            for side in sides:
+                for field in ('saddr', 'daddr'):
+                    lines.append('    %s "vxlan-*" arp %s ip { %s } drop' % (side, field, held))
+            lines.append('  }')
+        lines.append('}')
+    return '\n'.join(lines) + '\n'
+
+
+def _nat(work, networks, external):
+    _replace_tables(work, 'nat.nft', (('ip', NAT_TABLE), ('bridge', GW_TABLE)), nat_ruleset(networks, external),
+                    'routers: %d floating IP(s), %d gateway(s)' % (
+                        sum(len(e['floating_ips']) for e in external), sum(len(n['gateways']) for n in networks)))
+
+
+def _ip_forward(work):
+    path = '/proc/sys/net/ipv4/ip_forward'
+    if (_read(path) or '').strip() == '1':
+        return
+    work.actions.append('ip_forward=1')
+    if not work.check_mode:
+        with open(path, 'w') as handle:
+            handle.write('1\n')
+
+
+def _routes_wanted(ext):
+    """(dst, gateway, dev) of the external network's routing table: what its router's subnets reach."""
+    out = set((str(sub['net']), '', ext['bridge']) for sub in ext['subnets'])
+    out.update((str(src['net']), '', src['bridge']) for src in ext['sources'])
+    gateway = next((sub['gateway_ip'] for sub in ext['subnets'] if sub['gateway_ip']), None)
+    if gateway:
+        out.add(('default', gateway, ext['bridge']))
+    return out
+
+
+def _routes_have(table_id):
+    out = set()
+    proc = _run(['ip', '-j', 'route', 'show', 'table', str(table_id)], check=False)
+    if proc.returncode != 0:
+        return out      # a table never used: "FIB table does not exist"
+    for r in json.loads(proc.stdout or '[]'):
+        dst = r.get('dst')
+        if dst and dst != 'default' and '/' not in dst:
+            dst += '/32'
+        out.add((dst, r.get('gateway') or '', r.get('dev')))
+    return out
+
+
+def _routing(work, external, prune):
+    """Each router's tenant subnets leave by their external network: ``ip rule from <subnet> lookup <table>``
+    (priority EXTERNAL_TABLE) and that table's routes; the host's own routing is left alone."""
+    tables = dict((e['table'], e) for e in external)
+    for table_id, ext in sorted(tables.items()):
+        want = _routes_wanted(ext)
+        have = _routes_have(table_id)
+        if have == want:
+            continue
+        argvs = [['ip', 'route', 'flush', 'table', str(table_id)]] if have else []
+        for dst, gateway, dev in sorted(want, key=lambda r: (r[0] == 'default', r)):
+            argvs.append(['ip', 'route', 'replace', dst] + (['via', gateway] if gateway else []) +
+                         ['dev', dev, 'table', str(table_id)])
+        work.do('routes of external network %s (table %d)' % (ext['network_id'], table_id), *argvs)
+    want_rules = set((str(src['net']), e['table']) for e in external for src in e['sources'])
+    have_rules = set()
+    for r in json.loads(_run(['ip', '-j', 'rule', 'show'], check=False).stdout or '[]'):
+        if r.get('priority') == EXTERNAL_TABLE and r.get('src'):
+            try:
+                have_rules.add(('%s/%s' % (r['src'], r.get('srclen', 32)), int(r.get('table'))))
+            except (TypeError, ValueError):
+                continue
+    for src, table_id in sorted(want_rules - have_rules):
+        work.do('rule from %s lookup %d' % (src, table_id),
+                ['ip', 'rule', 'add', 'from', src, 'lookup', str(table_id), 'priority', str(EXTERNAL_TABLE)])
+    if not prune:
+        return
+    for src, table_id in sorted(have_rules - want_rules):
+        work.do('remove rule from %s lookup %d' % (src, table_id),
+                ['ip', 'rule', 'del', 'from', src, 'lookup', str(table_id), 'priority', str(EXTERNAL_TABLE)])
+    for table_id in range(EXTERNAL_TABLE, EXTERNAL_TABLE + MAX_EXTERNAL):
+        if table_id not in tables and _routes_have(table_id):
+            work.do('flush table %d' % table_id, ['ip', 'route', 'flush', 'table', str(table_id)])
 
 
 # ---- the whole host ------------------------------------------------------------------------------
@@ -538,16 +728,27 @@ def merge(plans, leaving=()):
     whose ports are dropped)."""
     if not plans:
         return None
-    out = {'local_ip': None, 'networks': [], 'ports': []}
-    nets, ports = {}, {}
+    out = {'local_ip': None, 'networks': [], 'ports': [], 'external': []}
+    nets, ports, external = {}, {}, {}
     for plan in plans:
         out['local_ip'] = plan.get('local_ip') or out['local_ip']
         for n in plan.get('networks') or []:
             nets[n.get('id')] = n
         for p in plan.get('ports') or []:
             ports[p.get('id')] = p
+        for e in plan.get('external') or []:
+            external[e.get('network_id')] = e
     out['ports'] = [p for p in ports.values() if p.get('device_id') not in set(leaving)]
     used = set(p.get('network_id') for p in out['ports'])
+    kept = set(p.get('id') for p in out['ports'])
+    bridges = set(n.get('bridge') for n in nets.values() if n.get('id') in used)
+    for e in external.values():
+        # a leaving port's floating IPs go, and an external network no local port needs any more
+        e = dict(e, floating_ips=[f for f in e.get('floating_ips') or [] if f.get('port_id') in kept],
+                 sources=[s for s in e.get('sources') or [] if s.get('bridge') in bridges])
+        if e['floating_ips']:
+            out['external'].append(e)
+            used.add(e.get('network_id'))
     out['networks'] = [n for n in nets.values() if n.get('id') in used]
     return out
 
@@ -562,14 +763,22 @@ def converge(plan, prune=True, check_mode=False, state_dir=STATE_DIR):
         if plan['networks']:
             _bridge_nf(work)
         links = _links()
+        # the floating IPs are bound on their external network's bridge (answered there, then DNATed)
+        extra = {}
+        for ext in plan['external']:
+            extra.setdefault(ext['bridge'], set()).update('%s/32' % f['floating_ip'] for f in ext['floating_ips'])
         for net in plan['networks']:
-            _network_links(work, net, links, prune)
+            _network_links(work, net, links, prune, extra.get(net['bridge'], ()))
         if not check_mode:
             links = _links()
         for net in plan['networks']:
             if net['dhcp'] and net['dhcp']['addresses']:
                 _dnsmasq(work, net)
         _filters(work, plan['ports'])
+        if plan['external']:
+            _ip_forward(work)
+        _routing(work, plan['external'], prune)
+        _nat(work, plan['networks'], plan['external'])
         if prune:
             keep = set(n['id'] for n in plan['networks'] if n['dhcp'] and n['dhcp']['addresses'])
             _stop_dnsmasqs(work, keep)

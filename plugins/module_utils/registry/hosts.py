@@ -47,7 +47,7 @@ CONFIG_FIELDS = (
     'cpu_allocation_ratio', 'ram_allocation_ratio', 'disk_allocation_ratio',
     'reserved_host_memory_mb', 'reserved_host_disk_mb', 'reserved_host_cpus',
     'cpu_arch', 'hypervisor_type', 'hypervisor_version', 'virt_type', 'host_ip',
-    'cpu_info', 'traits', 'capabilities',
+    'cpu_info', 'traits', 'capabilities', 'physical_interface_mappings',
 )
 # Observed by the host on every report; refreshed but not a "change".
 OBSERVED_FIELDS = ('free_disk_gb', 'running_vms')
@@ -129,6 +129,7 @@ def _node_values(host, facts, cfg):
         'hypervisor_version': _int_fact(facts, 'hypervisor_version', required=False),
         'virt_type': virt_type,
         'host_ip': cfg['host_ip'] or facts.get('host_ip'),
+        'physical_interface_mappings': cfg.get('physical_interface_mappings') or {},
         'cpu_info': cpu_info,
         'traits': traits,
         'capabilities': capabilities,

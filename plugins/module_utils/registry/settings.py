@@ -39,6 +39,9 @@ DEFAULTS = {
     'vnc_listen': '127.0.0.1',
     'virt_type': None,          # None: detected from libvirt on the host
     'host_ip': None,            # Nova's my_ip; None: what the host reports
+    # Neutron's linuxbridge agent physical_interface_mappings: the host interface each flat physical
+    # network is bridged to (an external network's uplink)
+    'physical_interface_mappings': {},
 }
 
 NAMES = tuple(DEFAULTS)
@@ -159,6 +162,38 @@ def _virt_type(field, value):
     return value
 
 
+_PHYSNET_RE = re.compile(r'^[A-Za-z0-9_.:-]{1,64}$')
+# a Linux interface name: at most 15 characters, no '/' or blanks
+_IFNAME_RE = re.compile(r'^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$')
+
+
+def _interface_mappings(field, value):
+    """{physical network: host interface}, from a dict or Neutron's ``physnet1:eth1,physnet2:eth2``."""
+    if isinstance(value, str):
+        pairs = []
+        for part in (p.strip() for p in value.split(',')):
+            if part:
+                if ':' not in part:
+                    raise InvalidInput(field, 'must be physnet:interface pairs separated by commas, got %r' % (part,))
+                pairs.append(tuple(x.strip() for x in part.rsplit(':', 1)))
+    elif isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        raise InvalidInput(field, 'must be a dict of physical network: interface, got %r' % (value,))
+    out = {}
+    for physnet, interface in pairs:
+        if not isinstance(physnet, str) or not _PHYSNET_RE.match(physnet):
+            raise InvalidInput(field, '%r is not a physical network name' % (physnet,))
+        if not isinstance(interface, str) or not _IFNAME_RE.match(interface):
+            raise InvalidInput(field, '%r is not an interface name (at most 15 letters, digits, _ . -)' % (interface,))
+        if physnet in out:
+            raise InvalidInput(field, 'names physical network %s twice' % physnet)
+        out[physnet] = interface
+    if len(set(out.values())) != len(out):
+        raise InvalidInput(field, 'maps two physical networks to one interface')
+    return dict(sorted(out.items()))
+
+
 def _disabled_reason(field, value):
     return _text(field, value, allow_empty=True) or None
 
@@ -179,6 +214,7 @@ _PARSERS = {
     'vnc_listen': _ip,
     'virt_type': _virt_type,
     'host_ip': _ip,
+    'physical_interface_mappings': _interface_mappings,
 }
 
 
@@ -205,6 +241,7 @@ def parse(values=None, **overrides):
 
     settings = dict(DEFAULTS)
     settings['traits'] = list(DEFAULTS['traits'])
+    settings['physical_interface_mappings'] = {}
     for name, value in given.items():
         settings[name] = _PARSERS[name](var_name(name), value)
     if settings['enabled']:

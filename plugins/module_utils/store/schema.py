@@ -148,6 +148,8 @@ def _build(metadata):
         sa.Column('hypervisor_version', sa.Integer),    # e.g. 7002022 for 7.2.22
         sa.Column('virt_type', sa.String(16)),          # kvm / qemu
         sa.Column('host_ip', sa.String(64)),
+        # {physical network: host interface} (novalite_physical_interface_mappings): a flat network's uplink
+        sa.Column('physical_interface_mappings', sa.JSON, info={'since': 13}),
         sa.Column('cpu_info', sa.JSON),
         sa.Column('traits', sa.JSON, nullable=False),
         sa.Column('capabilities', sa.JSON, nullable=False),

@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import HypervisorError
+from ansible_collections.novalite.compute.plugins.module_utils.files import replacing
 
 FILE_NAME = 'disk.config'
 VOLUME_LABEL = 'config-2'
@@ -129,19 +130,18 @@ def build(path, instance):
         if data is not None:
             with open(os.path.join(latest, 'user_data'), 'wb') as handle:
                 handle.write(data)
-        partial = os.path.join(work, 'disk.config')
-        cmd = ['genisoimage', '-o', partial, '-ldots', '-allow-lowercase', '-allow-multidot', '-l',
-               '-publisher', 'novalite', '-quiet', '-J', '-r', '-V', VOLUME_LABEL, os.path.join(work, 'tree')]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        except OSError as exc:
-            raise HypervisorError('config drive: cannot run genisoimage: %s' % exc, field='instance.config_drive')
-        if proc.returncode != 0:
-            raise HypervisorError('config drive: genisoimage failed: %s' % (proc.stderr.strip() or proc.returncode),
-                                  field='instance.config_drive')
         # the drive may hold the admin password: its owner only (libvirt hands it to the guest's user)
-        os.chmod(partial, 0o600)
-        os.rename(partial, path)
+        with replacing(path, 0o600) as partial:
+            cmd = ['genisoimage', '-o', partial, '-ldots', '-allow-lowercase', '-allow-multidot', '-l',
+                   '-publisher', 'novalite', '-quiet', '-J', '-r', '-V', VOLUME_LABEL, os.path.join(work, 'tree')]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            except OSError as exc:
+                raise HypervisorError('config drive: cannot run genisoimage: %s' % exc,
+                                      field='instance.config_drive')
+            if proc.returncode != 0:
+                raise HypervisorError('config drive: genisoimage failed: %s'
+                                      % (proc.stderr.strip() or proc.returncode), field='instance.config_drive')
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return path

@@ -25,6 +25,7 @@ import subprocess
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     FlavorDiskSmallerThanImage, HypervisorError, InvalidInput,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.files import replacing, write_atomically
 from ansible_collections.novalite.compute.plugins.module_utils.virt import config_drive, imagecache
 
 GiB = 1024 ** 3
@@ -101,16 +102,10 @@ def ensure_formatted_base(instances_path, name, size_bytes, make_cmd, field):
         if os.path.exists(path):
             os.utime(path, None)
             return path
-        part = '%s.part-%d' % (path, os.getpid())
-        try:
+        with replacing(path, imagecache.FILE_MODE) as part:
             with open(part, 'wb') as f:
                 f.truncate(size_bytes)  # sparse: formatting writes only metadata
             _run(make_cmd + [part], field)
-            os.chmod(part, imagecache.FILE_MODE)
-            os.rename(part, path)
-        finally:
-            if os.path.exists(part):
-                os.unlink(part)
     return path
 
 
@@ -276,10 +271,7 @@ def create_instance_disks(instances_path, instance, base, kernel_base=None, ramd
         if config_drive.wanted(instance):
             info[config_drive.build(os.path.join(idir, config_drive.FILE_NAME), instance)] = 'raw'
         open(os.path.join(idir, 'console.log'), 'w').close()
-        info_tmp = os.path.join(idir, 'disk.info.tmp')
-        with open(info_tmp, 'w') as f:
-            json.dump(info, f)
-        os.rename(info_tmp, os.path.join(idir, 'disk.info'))
+        write_atomically(os.path.join(idir, 'disk.info'), json.dumps(info))
     except BaseException:
         shutil.rmtree(idir, ignore_errors=True)
         raise

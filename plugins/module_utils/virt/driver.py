@@ -22,6 +22,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import rescue_dev
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     Conflict, HypervisorError, InvalidInput, NotFound, NovaliteError,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.files import write_atomically
 from ansible_collections.novalite.compute.plugins.module_utils.virt import (
     config_drive, connection, disk, domain_xml, imagecache,
 )
@@ -239,11 +240,12 @@ def spawn(conn, instance, settings, start=True):
     dom = None
     try:
         t2 = time.time()
-        xml, virt_type = render_for(conn, instance, settings, disks)
-        try:
-            dom = conn.defineXML(xml)
-        except libvirt.libvirtError as exc:
-            raise _err(exc, 'defining domain %s' % instance['name'])
+        with serial_ports_held(path):
+            xml, virt_type = render_for(conn, instance, settings, disks)
+            try:
+                dom = conn.defineXML(xml)
+            except libvirt.libvirtError as exc:
+                raise _err(exc, 'defining domain %s' % instance['name'])
         timing['define'] = round(time.time() - t2, 3)
         if start:
             t3 = time.time()
@@ -495,13 +497,6 @@ def _is_rescue_domain(dom, rescue_disk):
     return rescue_disk in doc.xpath('/domain/devices/disk/source/@file')
 
 
-def _write_atomically(path, text):
-    part = path + '.part'
-    with open(part, 'w') as handle:
-        handle.write(text)
-    os.rename(part, path)
-
-
 def _remove(paths):
     for path in paths:
         try:
@@ -543,7 +538,7 @@ def rescue(conn, instance, settings, image, shutdown_timeout=DEFAULT_SHUTDOWN_TI
                             % (uuid, disk.RESCUE_DISK, UNRESCUE_XML), field='instance.uuid')
     t0 = time.time()
     original = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
-    _write_atomically(saved, original)
+    write_atomically(saved, original)
     clean = None
     made = [saved]
     try:
@@ -807,6 +802,16 @@ def _port_free(address, port):
         return False
     finally:
         probe.close()
+
+
+def serial_ports_held(instances_path):
+    """A host-wide lock from choosing a new domain's serial console port until that domain is defined.
+
+    The port chosen is one no defined domain uses: two spawns at once on one host (the instances module runs a
+    host's boots in parallel) would otherwise both choose it before either defines its domain.
+    """
+    imagecache.ensure_dir(instances_path)
+    return imagecache.locked(os.path.join(instances_path, '.serial-console-ports.lock'))
 
 
 def serial_console_port(conn, uuid, listen=None):

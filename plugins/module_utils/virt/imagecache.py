@@ -29,6 +29,7 @@ import time
 
 from ansible_collections.novalite.compute.plugins.module_utils import image_io
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ImageError, InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.files import TEMP_MARK, replacing
 
 from urllib.parse import urlparse
 
@@ -122,19 +123,20 @@ def _fetch(location, dest, field):
 
 
 def _convert_to_raw(src, dest, field):
-    """Nova's force_raw_images: qemu-img convert once per base, not per instance."""
+    """Nova's force_raw_images: qemu-img convert once per base, not per instance. Whether it wrote ``dest``
+    (not when ``src`` is raw already)."""
     try:
         out = subprocess.check_output(['qemu-img', 'info', '--output=json', src], stderr=subprocess.STDOUT)
         fmt = json.loads(out.decode('utf-8')).get('format')
     except (subprocess.CalledProcessError, ValueError) as exc:
         raise ImageError(field, 'qemu-img cannot read the image: %s' % exc)
     if fmt == 'raw':
-        os.rename(src, dest)
-        return
+        return False
     proc = subprocess.run(['qemu-img', 'convert', '-f', fmt, '-O', 'raw', src, dest],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:
         raise ImageError(field, 'converting to raw failed: %s' % proc.stdout.decode('utf-8', 'replace').strip())
+    return True
 
 
 def _remove(*paths):
@@ -164,24 +166,20 @@ def ensure_base(instances_path, image, force_raw=True, convert=True, what='image
     copied = 0
     with locked(path + '.lock'):
         if not os.path.exists(path):
-            part = '%s.part-%d' % (path, os.getpid())
-            conv = part + '.raw'
-            try:
+            # atomic publish: readers never see a half-written base
+            with replacing(path, FILE_MODE) as part:
                 copied, sha256, md5 = _fetch(str(image['location']), part, '%s.location' % what)
                 want = image.get('sha256')
                 if want and want.lower() != sha256:
                     raise ImageError('%s.sha256' % what, 'checksum mismatch: expected %s, got %s' % (want, sha256))
                 if not want and image.get('md5') and image['md5'].lower() != md5:
                     raise ImageError('%s.md5' % what, 'checksum mismatch: expected %s, got %s' % (image['md5'], md5))
-                if convert and force_raw:
-                    _convert_to_raw(part, conv, '%s.location' % what)
-                    final = conv if os.path.exists(conv) else part
-                else:
-                    final = part
-                os.chmod(final, FILE_MODE)
-                os.rename(final, path)  # atomic publish: readers never see a half-written base
-            finally:
-                _remove(part, conv)
+                conv = part + '.raw'
+                try:
+                    if convert and force_raw and _convert_to_raw(part, conv, '%s.location' % what):
+                        os.rename(conv, part)
+                finally:
+                    _remove(conv)
         else:
             os.utime(path, None)  # last-use time for ageing
     fmt, vsize = probe(path) if convert else ('raw', os.path.getsize(path))
@@ -246,7 +244,7 @@ def age(instances_path, max_age_seconds, dry_run=False, now=None):
     now = time.time() if now is None else now
     for name in sorted(os.listdir(bdir)):
         path = os.path.join(bdir, name)
-        if name.endswith('.lock') or '.part-' in name or not os.path.isfile(path):
+        if name.endswith('.lock') or TEMP_MARK in name or not os.path.isfile(path):
             continue
         with locked(path + '.lock'):
             # Re-checked under the lock: an instance may have been created meanwhile.

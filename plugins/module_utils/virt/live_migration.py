@@ -3,29 +3,32 @@
 # Apache License 2.0 (see LICENSE)
 """A running server's live migration between compute hosts, host side (Nova's libvirt live migration).
 
-The steps, each one host call of the ``instance_live_migrate`` module (compute/live_migration.py sends them):
+Two steps move the guest, each one host call of the ``instance_live_migrate`` module (compute/live_migration.py
+sends them), so a migration costs two host-call rounds where Nova's four RPCs would be four:
 
-* ``check_destination`` (destination; Nova's ``check_can_live_migrate_destination``): a temporary file made in
-  this host's instances path; its name goes to the source.
-* ``check_source`` (source; ``check_can_live_migrate_source``): whether that file is visible in the source's
-  instances path - the instance directory is shared - and what its disks are (format, size, backing file), for
-  the destination to make them.
-* ``pre_live_migration`` (destination): the temporary file removed; without shared storage the instance
-  directory made here with every disk pre-created as an empty overlay of the same size on this host's own copy
-  of the same base (the image fetched into this host's cache as a boot does; ephemeral and swap bases made again),
-  the config drive made again from the instance (Nova copies it: the same content, read-only, never migrated)
-  and disk.info naming this host's paths.
-* ``live_migration`` (source): ``virDomainMigrateToURI3`` to the destination's libvirt (peer to peer) with
+* ``prepare_destination`` (destination; Nova's ``check_can_live_migrate_destination`` and ``pre_live_migration``):
+  whether this host sees the instance's directory. Not seen: the instance path is not shared (the source has
+  it), and unless a shared-storage migration was asked for the directory is made here with every disk
+  pre-created as an empty overlay of the same size on this host's own copy of the same base (the image fetched
+  into this host's cache as a boot does; ephemeral and swap bases made again), the config drive made again from
+  the instance (Nova copies it: the same content, read-only, never migrated) and disk.info naming this host's
+  paths. The disks (format, size, backing file) are read from the running domain on the source's libvirt, as
+  Nova's source hands its disk info over. Seen: a temporary file is made in it, for the source to tell a shared
+  directory from a stale one here (Nova's shared-storage test). A failure removes what the step made.
+* ``migrate`` (source; Nova's ``check_can_live_migrate_source`` and ``live_migration``): the shared-storage
+  test (the destination's file seen here: shared; removed), which decides ``block_migration: auto`` and refuses a
+  block migration over shared storage or a shared one without it (Nova's InvalidLocalStorage /
+  InvalidSharedStorage); then ``virDomainMigrateToURI3`` to the destination's libvirt (peer to peer) with
   ``VIR_MIGRATE_LIVE | PEER2PEER | PERSIST_DEST | UNDEFINE_SOURCE`` (plus ``NON_SHARED_INC`` and the writable
   disks for a block migration), the memory (and disks) streamed to the destination's ``host_ip``, the domain
   XML re-pointed at the destination's instance directory when the paths differ. On success the source's
   instance directory goes (not with shared storage) and the destination's domain is read back (resumed when a
   forced completion paused it). A failure leaves the guest running here.
-* ``rollback_dest`` (destination; ``rollback_live_migration_at_destination``): a half-made domain and, without
-  shared storage, the instance directory removed.
-* ``force_complete`` / ``abort`` (source, while ``live_migration`` runs): Nova's
-  ``live_migration_force_complete`` (the guest paused so the last pages converge; it runs again on the
-  destination) and ``live_migration_abort`` (``virDomainAbortJob``).
+* ``rollback_dest`` (destination; ``rollback_live_migration_at_destination``): the test file, a half-made domain
+  and, when the destination made it, the instance directory removed.
+* ``force_complete`` / ``abort`` (source, while ``migrate`` runs): Nova's ``live_migration_force_complete`` (the
+  guest paused so the last pages converge; it runs again on the destination) and ``live_migration_abort``
+  (``virDomainAbortJob``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -41,6 +44,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     HypervisorError, InvalidInput, NovaliteError,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.files import write_atomically
 from ansible_collections.novalite.compute.plugins.module_utils.virt import (
     config_drive, connection, disk, driver, imagecache, move,
 )
@@ -50,70 +54,103 @@ try:
 except ImportError:  # pragma: no cover - reported by the module
     libvirt = None
 
-STEPS = ('check_destination', 'check_source', 'pre_live_migration', 'live_migration', 'rollback_dest',
-         'force_complete', 'abort')
+STEPS = ('prepare_destination', 'migrate', 'rollback_dest', 'force_complete', 'abort')
 SHARED_CHECK_PREFIX = '.novalite-shared-check-'
 # what a step reports (the instance_live_migrate module's RETURN)
-RESULT_KEYS = ('changed', 'step', 'shared_file', 'shared', 'disks', 'created', 'power_state', 'domain_xml',
+RESULT_KEYS = ('changed', 'step', 'shared_file', 'shared', 'created', 'power_state', 'domain_xml',
                'block_migration', 'aborted', 'paused', 'seconds', 'dest_state')
+# nova/exception.py's InvalidSharedStorage / InvalidLocalStorage messages
+NOT_SHARED = ('%s is not on shared storage: Shared storage live-migration requires either shared storage or '
+              'boot-from-volume with no local disks.')
+SHARED = '%s is not on local storage: Block migration can not be used with shared storage.'
+# the disks a live migration carries (a rescue's are never migrated: it needs ACTIVE or PAUSED)
+DISK_NAMES = ('disk', 'disk.local', 'disk.swap', config_drive.FILE_NAME)
 
 
 def _check_file_name(name):
     if not isinstance(name, str) or not name.startswith(SHARED_CHECK_PREFIX) or '/' in name or '..' in name:
-        raise InvalidInput('live_migration.shared_file', 'must be a name check_destination made')
+        raise InvalidInput('live_migration.shared_file', 'must be a name prepare_destination made')
     return name
 
 
-def check_destination(settings):
-    """A temporary file in this host's instances path (Nova's _create_shared_storage_test_file)."""
-    path = settings['instances_path']
-    imagecache.ensure_dir(path)
-    handle, name = tempfile.mkstemp(prefix=SHARED_CHECK_PREFIX, dir=path)
-    os.close(handle)
-    return {'changed': True, 'shared_file': os.path.basename(name)}
-
-
-def _disks(path, uuid):
-    layout = disk.existing_disks(path, uuid)
-    if layout is None:
-        raise NovaliteError('instance %s has no disks on this host' % uuid, field='instance.uuid')
+def source_disks(conn, uuid):
+    """The running domain's disks on the source's libvirt (``conn``): name, format, virtual size, backing file
+    name - what the destination pre-creates (Nova's get_instance_disk_info, read where the guest runs)."""
+    from lxml import etree
+    dom = driver.require_domain(conn, uuid)
+    root = etree.fromstring(dom.XMLDesc(0).encode('utf-8'))
     out = []
-    with open(layout['disk_info']) as f:
-        info = json.load(f)
-    for full, fmt in sorted(info.items()):
-        name = os.path.basename(full)
-        item = {'name': name, 'format': fmt, 'size': imagecache.probe(full)[1] if os.path.exists(full) else 0}
-        backing = imagecache.qcow2_backing_file(full) if fmt == 'qcow2' else None
-        item['backing'] = os.path.basename(backing) if backing else None
-        out.append(item)
-    return out
+    for el in root.findall('./devices/disk'):
+        source = el.find('source')
+        path = source.get('file') if source is not None else None
+        if not path:
+            continue
+        fmt = el.find('driver')
+        backing = el.find('backingStore/source')
+        out.append({'name': os.path.basename(path), 'format': (fmt.get('type') if fmt is not None else None) or 'raw',
+                    'size': dom.blockInfo(path)[0],
+                    'backing': os.path.basename(backing.get('file')) if backing is not None and backing.get('file')
+                    else None})
+    return sorted(out, key=lambda d: d['name'])
 
 
-def check_source(conn, instance, settings, shared_file):
-    """Whether the destination's test file is seen here (a shared instances path), and the instance's disks."""
+def prepare_destination(instance, settings, block_migration, source):
+    """The destination's checks and preparation (see the module doc): {shared_file, created}.
+
+    ``block_migration``: as asked (True, False, None for auto); ``source``: {libvirt_uri, host_ip} of the source
+    (its libvirt as this host reaches it), for the disks."""
     uuid = disk.validate_uuid(instance)
-    driver.require_domain(conn, uuid)
-    probe = os.path.join(settings['instances_path'], _check_file_name(shared_file))
-    shared = os.path.exists(probe)
-    if shared:
-        os.unlink(probe)   # one file on both hosts: the check is over
-    return {'changed': shared, 'shared': shared, 'disks': _disks(settings['instances_path'], uuid)}
+    idir = disk.instance_dir(settings['instances_path'], uuid)
+    if os.path.isfile(os.path.join(idir, 'disk.info')):
+        # the source's own directory (shared storage) or one left here: the source's test tells
+        handle, name = tempfile.mkstemp(prefix=SHARED_CHECK_PREFIX, dir=idir)
+        os.close(handle)
+        return {'changed': True, 'shared_file': os.path.basename(name), 'created': False}
+    if block_migration is False:
+        # not shared, and a shared-storage migration asked: the source refuses it; nothing to make
+        return {'changed': False, 'shared_file': None, 'created': False}
+    conn = connection.open_connection(peer_uris(source, 'live_migration.source')[0])
+    try:
+        disks = source_disks(conn, uuid)
+    finally:
+        conn.close()
+    pre_live_migration(instance, settings, disks)
+    return {'changed': True, 'shared_file': None, 'created': True}
 
 
-def pre_live_migration(instance, settings, shared_file, shared, disks):
-    """The destination made ready: the check file gone; without shared storage the disks pre-created."""
+def _shared(settings, uuid, shared_file):
+    """The source's side of the shared-storage test: the destination's file seen (and removed) here."""
+    if not shared_file:
+        return False   # the destination did not see this instance's directory
+    probe = os.path.join(disk.instance_dir(settings['instances_path'], uuid), _check_file_name(shared_file))
+    if not os.path.exists(probe):
+        return False
+    os.unlink(probe)   # one file on both hosts: the test is over
+    return True
+
+
+def requested_block(lm):
+    block = lm.get('block_migration')
+    if block not in (True, False, None):
+        raise InvalidInput('live_migration.block_migration', 'must be true, false or null (auto)')
+    return block
+
+
+def decide_block(requested, shared, path):
+    """Whether to copy the disks: ``requested`` (True, False, None: auto, by the test), or Nova's refusal."""
+    block = (not shared) if requested is None else bool(requested)
+    if block and shared:
+        raise NovaliteError(SHARED % path)   # Nova's fault message as it is
+    if not block and not shared:
+        raise NovaliteError(NOT_SHARED % path)
+    return block
+
+
+def pre_live_migration(instance, settings, disks):
+    """The instance directory made here with ``disks`` (source_disks) pre-created; a failure removes it."""
     uuid = disk.validate_uuid(instance)
     path = settings['instances_path']
-    if shared_file:
-        try:
-            os.unlink(os.path.join(path, _check_file_name(shared_file)))
-        except OSError:
-            pass
-    if shared:
-        return {'changed': bool(shared_file), 'created': False}
     idir = disk.instance_dir(path, uuid)
-    if os.path.isfile(os.path.join(idir, 'disk.info')):
-        return {'changed': bool(shared_file), 'created': False}   # a repeated call: made already
     if os.path.isdir(idir):
         shutil.rmtree(idir)   # a half-made one (disk.info is written last)
     image_base = imagecache.ensure_base(path, instance['image'], settings['force_raw_images'])
@@ -124,7 +161,7 @@ def pre_live_migration(instance, settings, shared_file, shared, disks):
         info = {}
         for item in disks or []:
             name = item.get('name')
-            if name not in ('disk', 'disk.local', 'disk.swap', config_drive.FILE_NAME):
+            if name not in DISK_NAMES:
                 raise InvalidInput('live_migration.disks', 'unknown disk %r' % (name,))
             target = os.path.join(idir, name)
             if name == config_drive.FILE_NAME:
@@ -141,13 +178,10 @@ def pre_live_migration(instance, settings, shared_file, shared, disks):
                 made = imagecache.ensure_base(path, instance[kind], convert=False, what=kind)
                 imagecache.link_or_copy(made['path'], os.path.join(idir, kind))
         open(os.path.join(idir, 'console.log'), 'w').close()
-        with open(os.path.join(idir, 'disk.info.tmp'), 'w') as f:
-            json.dump(info, f)
-        os.rename(os.path.join(idir, 'disk.info.tmp'), os.path.join(idir, 'disk.info'))
+        write_atomically(os.path.join(idir, 'disk.info'), json.dumps(info))
     except BaseException:
         shutil.rmtree(idir, ignore_errors=True)
         raise
-    return {'changed': True, 'created': True}
 
 
 def _rewrite_paths(xml_text, src_dir, dest_dir, src_base, dest_base):
@@ -172,13 +206,13 @@ def _rewrite_paths(xml_text, src_dir, dest_dir, src_base, dest_base):
     return etree.tostring(root, encoding='unicode')
 
 
-def dest_uris(dest):
-    """(the destination libvirt's URI as the source's libvirtd reaches it, the migration stream's URI)."""
-    uri = dest.get('libvirt_uri') or connection.DEFAULT_URI
-    ip = dest.get('host_ip')
+def peer_uris(peer, field='live_migration.dest'):
+    """(the other host's libvirt URI as this host's libvirtd reaches it, the migration stream's URI)."""
+    uri = peer.get('libvirt_uri') or connection.DEFAULT_URI
+    ip = peer.get('host_ip')
     if uri == connection.DEFAULT_URI:
         if not ip:
-            raise InvalidInput('live_migration.dest.host_ip', 'is needed to reach the destination\'s libvirt')
+            raise InvalidInput(field + '.host_ip', 'is needed to reach the other host\'s libvirt')
         uri = 'qemu+tcp://%s/system' % ip   # Nova's live_migration_scheme default
     return uri, ('tcp://%s' % ip if ip else None)
 
@@ -211,7 +245,7 @@ def live_migration(conn, instance, settings, dest, block, shared):
     if not shared and src_dir != dest_dir:
         live_xml = _rewrite_paths(live_xml, src_dir, dest_dir, *bases)
         persistent_xml = _rewrite_paths(persistent_xml, src_dir, dest_dir, *bases)
-    uri, migrate_uri = dest_uris(dest)
+    uri, migrate_uri = peer_uris(dest)
     params = {libvirt.VIR_MIGRATE_PARAM_DEST_XML: live_xml, libvirt.VIR_MIGRATE_PARAM_PERSIST_XML: persistent_xml}
     if migrate_uri:
         params[libvirt.VIR_MIGRATE_PARAM_URI] = migrate_uri
@@ -252,14 +286,29 @@ def live_migration(conn, instance, settings, dest, block, shared):
     return out
 
 
+def migrate(conn, instance, settings, lm):
+    """The source's check, then the migration (see the module doc); ``lm``: the call's ``live_migration``."""
+    uuid = disk.validate_uuid(instance)
+    dest = lm.get('dest') or {}
+    if dest.get('instances_path') and not os.path.isabs(dest['instances_path']):
+        raise InvalidInput('live_migration.dest.instances_path', 'must be an absolute path')
+    driver.require_domain(conn, uuid)
+    shared = _shared(settings, uuid, lm.get('shared_file'))
+    block = decide_block(requested_block(lm), shared, settings['instances_path'])
+    out = live_migration(conn, instance, settings, dest, block, shared)
+    out['shared'] = shared
+    return out
+
+
 def rollback_dest(conn, instance, settings, shared, shared_file=None):
-    """The destination's part after a failure: the check file, a half-made domain and (not shared) the instance
-    directory."""
+    """The destination's part after a failure: the test file, a half-made domain and (``shared`` false: the
+    directory is the one prepare_destination made) the instance directory."""
     uuid = disk.validate_uuid(instance)
     changed = False
     if shared_file:
         try:
-            os.unlink(os.path.join(settings['instances_path'], _check_file_name(shared_file)))
+            os.unlink(os.path.join(disk.instance_dir(settings['instances_path'], uuid),
+                                   _check_file_name(shared_file)))
             changed = True
         except OSError:
             pass
@@ -311,19 +360,10 @@ def run_step(conn, instance, settings, lm):
     step = lm.get('step')
     if step not in STEPS:
         raise InvalidInput('live_migration.step', 'must be one of %s' % ', '.join(STEPS))
-    if step == 'check_destination':
-        out = check_destination(settings)
-    elif step == 'check_source':
-        out = check_source(conn, instance, settings, lm.get('shared_file'))
-    elif step == 'pre_live_migration':
-        out = pre_live_migration(instance, settings, lm.get('shared_file'), bool(lm.get('shared')),
-                                 lm.get('disks') or [])
-    elif step == 'live_migration':
-        dest = lm.get('dest') or {}
-        if dest.get('instances_path') and not os.path.isabs(dest['instances_path']):
-            raise InvalidInput('live_migration.dest.instances_path', 'must be an absolute path')
-        out = live_migration(conn, instance, settings, dest, bool(lm.get('block_migration')),
-                             bool(lm.get('shared')))
+    if step == 'prepare_destination':
+        out = prepare_destination(instance, settings, requested_block(lm), lm.get('source') or {})
+    elif step == 'migrate':
+        out = migrate(conn, instance, settings, lm)
     elif step == 'rollback_dest':
         out = rollback_dest(conn, instance, settings, bool(lm.get('shared')), lm.get('shared_file'))
     elif step == 'force_complete':

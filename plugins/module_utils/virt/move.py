@@ -20,18 +20,24 @@ The steps, each one host call of the ``instance_move`` module (compute/resize.py
 * ``revert_source`` (on the source; ``finish_revert_migration``): ``<uuid>_resize`` renamed back and the old
   domain started again when it ran before.
 
-``transfer`` is the one place the disk crosses hosts. Today's hosts (the libvirt-URI shape: every module
-runs on the controller machine, the hosts' instance directories on its filesystem) take the ``local`` copy;
-hosts reached by SSH get an ``ssh`` variant there (rsync from the source host to the destination's
-``novalite_host_ip``), chosen by the call's ``transfer``.
+``transfer`` is the one place the disk crosses hosts, as the call's ``dest.transfer`` says
+(compute/resize.py chooses): ``local`` where the destination's instance directory is on this machine's
+filesystem (the same host, or the libvirt-URI shape where every module runs on the controller machine), ``ssh``
+between hosts reached by SSH (Nova's ``copy_image`` over ssh/rsync): from the source host, ``rsync`` over ``ssh``
+to the destination's ``host_ip`` with this host's migration key (``migration_ssh``: {key, known_hosts, user},
+the host's inventory ``novalite_migration_ssh_key`` / ``novalite_migration_known_hosts`` /
+``novalite_migration_ssh_user``), the destination's host key always checked.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 
@@ -39,6 +45,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     HypervisorError, InvalidInput, NovaliteError,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.files import write_atomically
 from ansible_collections.novalite.compute.plugins.module_utils.virt import disk, driver, imagecache
 
 RESIZE_SUFFIX = '_resize'   # Nova's inst_base_resize
@@ -51,30 +58,29 @@ def kept_dir(instances_path, uuid):
     return disk.instance_dir(instances_path, uuid) + RESIZE_SUFFIX
 
 
-def run(cmd, field='disk'):
-    """Run ``cmd``; a failure raises HypervisorError naming the command and ``field`` with its output."""
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+def run(cmd, field='disk', what=None):
+    """Run ``cmd``; a failure raises HypervisorError naming ``what`` (the command) and ``field`` with its output."""
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          check=False)
     if proc.returncode != 0:
-        raise HypervisorError('%s failed: %s' % (' '.join(cmd[:2]), proc.stdout.decode('utf-8', 'replace').strip()),
-                              field=field)
+        raise HypervisorError('%s failed: %s' % (what or ' '.join(cmd[:2]),
+                                                 proc.stdout.decode('utf-8', 'replace').strip()), field=field)
 
 
-def transfer(src_dir, dest_dir, dest):
+def transfer(src_dir, dest_dir, dest, ssh=None):
     """Copy the instance directory ``src_dir`` to ``dest_dir`` on the destination host ``dest``.
 
-    ``dest``: {transfer: local | ssh, host_ip}. The copy lands in ``<dest_dir>.part`` and is renamed into place,
-    so a directory at ``dest_dir`` is always complete (a repeated call finds it and copies nothing). Returns
-    True when it copied.
+    ``dest``: {transfer: local | ssh, host_ip}; ``ssh``: this host's migration_ssh settings (the ``ssh`` variant).
+    The copy lands in ``<dest_dir>.part`` and is renamed into place, so a directory at ``dest_dir`` is always
+    complete (a repeated call finds it and copies nothing). Returns True when it copied.
     """
     mode = (dest or {}).get('transfer') or 'local'
     if mode not in TRANSFERS:
         raise InvalidInput('move.dest.transfer', 'must be one of %s' % ', '.join(TRANSFERS))
+    if mode == 'ssh':
+        return ssh_transfer(src_dir, dest_dir, dest, ssh or {})
     if os.path.isdir(dest_dir) and os.path.isfile(os.path.join(dest_dir, 'disk.info')):
         return False
-    if mode == 'ssh':
-        # The SSH-reached hosts' variant goes here: from this (source) host,
-        # rsync -a --sparse <src_dir>/ <host_ip>:<dest_dir>.part/ then a rename there over ssh.
-        raise NovaliteError('moving disks between SSH-reached hosts is not available yet', field='move.dest.transfer')
     part = dest_dir + '.part'
     if os.path.exists(part):
         shutil.rmtree(part)
@@ -88,7 +94,78 @@ def transfer(src_dir, dest_dir, dest):
     return True
 
 
-def migrate_out(conn, instance, settings, dest, timeout):
+# A path ssh and rsync's -e take as one word: ssh splits UserKnownHostsFile on spaces, rsync splits -e on them
+_SSH_PATH = re.compile(r'^/[A-Za-z0-9_@%+=:,./-]*$')
+_SSH_USER = re.compile(r'^[A-Za-z_][A-Za-z0-9_.-]{0,31}$')
+
+
+def ssh_settings(ssh):
+    """This host's migration_ssh settings checked: {key, known_hosts, user}, each None (or empty: an unset
+    inventory variable) for ssh's own default."""
+    ssh = dict(ssh or {})
+    unknown = sorted(set(ssh) - {'key', 'known_hosts', 'user'})
+    if unknown:
+        raise InvalidInput('migration_ssh', 'unknown setting(s) %s (key, known_hosts, user)' % ', '.join(unknown))
+    out = dict((name, str(ssh[name]) if ssh.get(name) else None) for name in ('key', 'known_hosts', 'user'))
+    for name in ('key', 'known_hosts'):
+        if out[name] and not _SSH_PATH.match(out[name]):
+            raise InvalidInput('migration_ssh.%s' % name, 'must be an absolute path of letters, digits and _@%+=:,./-')
+    if out['user'] and not _SSH_USER.match(out['user']):
+        raise InvalidInput('migration_ssh.user', 'must be a user name')
+    return out
+
+
+def ssh_command(ssh):
+    """The ssh client argv (without its destination) a move uses: no prompts, the destination's host key checked
+    against known_hosts (never skipped: an unknown key fails the move), a dead peer noticed within a minute."""
+    argv = ['ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10',
+            '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=4']
+    if ssh.get('known_hosts'):
+        argv += ['-o', 'UserKnownHostsFile=%s' % ssh['known_hosts']]
+    if ssh.get('key'):
+        argv += ['-i', ssh['key'], '-o', 'IdentitiesOnly=yes']
+    return argv
+
+
+def ssh_transfer(src_dir, dest_dir, dest, ssh):
+    """The ``ssh`` transfer, run on the source host: rsync into ``<dest_dir>.part`` on ``dest['host_ip']``, then a
+    rename there; a failure removes the ``.part`` there. Every path reaches the remote shell quoted as one word."""
+    ssh = ssh_settings(ssh)
+    try:
+        ip = ipaddress.ip_address(str((dest or {}).get('host_ip') or ''))
+    except ValueError:
+        raise InvalidInput('move.dest.host_ip', 'must be the destination\'s IP address (novalite_host_ip)')
+    if not os.path.isabs(dest_dir) or '\n' in dest_dir:
+        raise InvalidInput('move.dest.instances_path', 'must be an absolute path')
+    login = '%s@%s' % (ssh['user'], ip) if ssh['user'] else str(ip)
+    # rsync's host part takes an IPv6 address in brackets (ssh's does not)
+    rsync_host = '[%s]' % ip if ip.version == 6 else str(ip)
+    target = '%s%s:%s/' % ('%s@' % ssh['user'] if ssh['user'] else '', rsync_host, dest_dir + '.part')
+    base = ssh_command(ssh)
+    part = dest_dir + '.part'
+
+    def remote(argv):
+        return base + [login, '--', shlex.join(argv)]
+    probe = subprocess.run(remote(['test', '-f', os.path.join(dest_dir, 'disk.info')]), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    if probe.returncode == 0:
+        return False    # copied and renamed into place by an earlier call
+    if probe.returncode == 255:   # ssh's own failure (the command's status is 0 or 1)
+        raise HypervisorError('ssh to %s failed: %s' % (ip, probe.stdout.decode('utf-8', 'replace').strip()),
+                              field='move.dest.host_ip')
+    try:
+        # --delete: a .part left by a killed copy becomes exactly the source; --sparse keeps the disks thin
+        run(['rsync', '-a', '--sparse', '--delete', '-e', shlex.join(base), '--', src_dir.rstrip('/') + '/', target],
+            what='copying the instance directory to %s' % ip)
+        run(remote(['mv', '-T', '--', part, dest_dir]), what='renaming the copy into place on %s' % ip)
+    except BaseException:
+        subprocess.run(remote(['rm', '-rf', '--', part]), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+        raise
+    return True
+
+
+def migrate_out(conn, instance, settings, dest, timeout, ssh=None):
     """The source's part: power off, keep the directory as ``<uuid>_resize``, copy it to the destination."""
     uuid = disk.validate_uuid(instance)
     path = settings['instances_path']
@@ -103,7 +180,7 @@ def migrate_out(conn, instance, settings, dest, timeout):
             raise NovaliteError('instance %s has no instance directory on this host' % uuid, field='instance.uuid')
         os.rename(idir, kept)
     try:
-        out['copied'] = transfer(kept, disk.instance_dir(dest['instances_path'], uuid), dest)
+        out['copied'] = transfer(kept, disk.instance_dir(dest['instances_path'], uuid), dest, ssh)
     except BaseException:
         if not os.path.exists(idir):
             os.rename(kept, idir)
@@ -121,9 +198,7 @@ def _relocate_disk_info(idir):
         info = json.load(f)
     moved = dict((os.path.join(idir, os.path.basename(p)), fmt) for p, fmt in info.items())
     if moved != info:
-        with open(info_path + '.tmp', 'w') as f:
-            json.dump(moved, f)
-        os.rename(info_path + '.tmp', info_path)
+        write_atomically(info_path, json.dumps(moved))
 
 
 def local_base(path, instance, backing, image_base, force_raw):
@@ -232,8 +307,9 @@ def revert_source(conn, instance, settings, power_on, timeout):
     return out
 
 
-def run_step(conn, instance, settings, move, timeout):
-    """One step of ``STEPS`` (``move``: {step, dest, same_host, power_on}); the module's result."""
+def run_step(conn, instance, settings, move, timeout, ssh=None):
+    """One step of ``STEPS`` (``move``: {step, dest, same_host, power_on}); the module's result. ``ssh``: this
+    host's migration_ssh settings, for an ``ssh`` transfer."""
     move = move or {}
     step = move.get('step')
     if step not in STEPS:
@@ -243,7 +319,7 @@ def run_step(conn, instance, settings, move, timeout):
         dest = move.get('dest') or {}
         if not dest.get('instances_path') or not os.path.isabs(dest['instances_path']):
             raise InvalidInput('move.dest.instances_path', 'must be an absolute path')
-        out = migrate_out(conn, instance, settings, dest, timeout)
+        out = migrate_out(conn, instance, settings, dest, timeout, ssh)
     elif step == 'finish_in':
         out = finish_in(conn, instance, settings, power_on, timeout)
     elif step == 'confirm':

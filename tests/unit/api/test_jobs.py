@@ -332,6 +332,20 @@ def test_boot_records_each_result_and_fails_a_call_without_one(store, catalog, m
     assert stats['full_loads'] == 1 and stats['syncs'] >= 2
 
 
+def test_runs_never_take_over_the_process_signal_handlers(store, catalog, make_runner):
+    # Without a cancel callback ansible-runner puts its own SIGTERM/SIGINT handlers on a process whose main
+    # thread starts a run; they only cancel that run, so the process (a pytest run, a benchmark) no longer stops.
+    import signal
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    runner, fake = make_runner(lambda call: ('ok', SPAWNED))
+    context = ctx()
+    ident = runner.accept(context.request_id, 'boot')
+    runner.submit_boot(ident, [r['uuid'] for r in create(store, context, catalog, count=1)])
+    wait_finished(store, ident)
+    assert fake.runs and all(run['cancel_callback']() is False for run in fake.runs)
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
 def test_boot_with_no_valid_host_runs_nothing(store, catalog, make_runner):
     runner, fake = make_runner()
     context = ctx()

@@ -9,6 +9,7 @@ from lib.sched_rows import add_host
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import images
+from ansible_collections.novalite.compute.plugins.module_utils.compute import all_actions as _all  # noqa: F401 (record_result)
 from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, consoles, instances
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (

@@ -223,7 +223,7 @@ def test_server_action_diff_shows_status_and_task_state(cloud, db_url):
     dry = _module('server_action', db_url, server='vm1', action='start', modes={'check_mode': True, 'diff_mode': True})
     assert (dry['diff']['before']['state'], dry['diff']['after']['state']) == ('stopped', 'running')
     assert (dry['diff']['before']['status'], dry['diff']['after']['task_state']) == ('SHUTOFF', S.POWERING_ON)
-    reset = _module('server_action', db_url, server='vm1', action='reset_state', state='error',
+    reset = _module('server_action', db_url, server='vm1', action='reset_state', vm_state='error',
                     modes={'check_mode': True, 'diff_mode': True})['diff']
     assert (reset['before']['status'], reset['after']['status']) == ('SHUTOFF', 'ERROR')
 

@@ -194,7 +194,7 @@ def test_an_interrupted_snapshot_ended_by_reconcile_leaves_no_image(env):
         'backup', 'snapshot', 'snapshot', 'snapshot', 'snapshot']
     # reconcile (compute/reconcile.py clear_stale): the task state cleared first, then the failure recorded
     instances.update(store, inst['uuid'], expected_task_state=S.IMAGE_BACKUP, task_state=None)
-    with open(out['host_call']['snapshot']['dest'] + '.part', 'w') as half:
+    with open(out['host_call']['snapshot']['dest'] + '.part-5f3a9c', 'w') as half:
         half.write('a fetch cut short')
     done = conductor.record_result(store, inst['uuid'], 'snapshot', out['request_id'],
                                    {'failed': True, 'msg': 'interrupted', 'power_state': S.RUNNING})

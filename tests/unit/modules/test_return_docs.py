@@ -182,13 +182,10 @@ def recorded(tmp_path_factory):
         rec('instance_move', dict(host, instance=instance, move={'step': 'confirm', 'same_host': True}),
             controller=False, check_mode=True)
         # a live migration's checks and preparation, its rollback and controls (the test driver migrates nothing)
-        rec('instance_live_migrate', dict(other, instance=instance, live_migration={'step': 'check_destination'}),
-            controller=False)
-        rec('instance_live_migrate', dict(host, instance=instance, live_migration={
-            'step': 'check_source', 'shared_file': '.novalite-shared-check-none'}), controller=False)
         rec('instance_live_migrate', dict(other, instance=instance, live_migration={
-            'step': 'pre_live_migration', 'shared': False, 'disks': [
-                {'name': 'disk', 'format': 'qcow2', 'size': 1024 ** 3, 'backing': None}]}), controller=False)
+            'step': 'prepare_destination', 'source': {'libvirt_uri': host['libvirt_uri']}}), controller=False)
+        rec('instance_live_migrate', dict(host, instance=instance, live_migration={
+            'step': 'migrate', 'dest': {'libvirt_uri': 'test:///default'}}), controller=False, check_mode=True)
         rec('instance_live_migrate', dict(other, instance=instance, live_migration={'step': 'rollback_dest'}),
             controller=False)
         rec('instance_live_migrate', dict(host, instance=instance, live_migration={'step': 'abort'}),

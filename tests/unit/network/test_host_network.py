@@ -78,7 +78,12 @@ def test_the_plan_is_checked_and_normalised():
     (('ports', 0, 'rules', 3, 'remote_ips', 0), '1.2.3.4 } accept #'),
 ])
 def test_anything_else_is_refused(path, value):
-    bad = copy.deepcopy(plan())
+    refused(plan(), path, value)
+
+
+def refused(good, path, value):
+    """``good`` with the item at ``path`` set to ``value`` is refused by the host's checks."""
+    bad = copy.deepcopy(good)
     target = bad
     for key in path[:-1]:
         target = target[key]
@@ -132,7 +137,7 @@ def test_a_port_without_port_security_is_not_filtered():
 
 def test_merge_drops_leaving_servers_and_their_networks():
     p = plan()
-    assert host_side.merge([p], leaving=['d']) == {'local_ip': '10.254.0.11', 'networks': [], 'ports': []}
+    assert host_side.merge([p], leaving=['d']) == {'local_ip': '10.254.0.11', 'networks': [], 'ports': [], 'external': []}
     assert host_side.merge([p, p])['ports'] == p['ports']
 
 

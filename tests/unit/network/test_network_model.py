@@ -10,7 +10,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import co
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
 from ansible_collections.novalite.compute.plugins.module_utils.errors import Conflict, InvalidRequest
 from ansible_collections.novalite.compute.plugins.module_utils.network import (
-    errors, floating_ips, instance_ports, networks, ports, quotas, routers, security_groups, subnets,
+    errors, floating_ips, host_plan, instance_ports, networks, ports, quotas, routers, security_groups, subnets,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import Store
 
@@ -218,6 +218,18 @@ def test_server_ports_floating_ip_and_release(store, monkeypatch):
         instance_ports.bind_host(conn, server['uuid'], 'host-1')
         assert set(p['binding:host_id'] for p in ports.list_ports(conn, ADMIN) if p['device_id'] == server['uuid'])\
             == {'host-1'}
+        # the host's plan has the router's part: the gateway it holds, the external network, the floating IP
+        assert floating_ips.hosts(conn, fip['id']) == ['host-1'] == host_plan.hosts_of_network(conn, net['id'])
+        assert host_plan.hosts_of_network(conn, ext['id']) == []     # the floating IP's own port is no compute port
+        plan = host_plan.desired(conn, 'host-1')
+        tenant = [n for n in plan['networks'] if n['id'] == net['id']][0]
+        assert tenant['gateways'] == [{'subnet_id': sub['id'], 'ip': '10.0.0.1'}]
+        assert ext['id'] in [n['id'] for n in plan['networks']]
+        assert [(e['network_id'], e['table'], e['sources'], e['floating_ips']) for e in plan['external']] == [(
+            ext['id'], host_plan.EXTERNAL_TABLE, [{'cidr': '10.0.0.0/24', 'bridge': host_plan.bridge_name(net['id'])}],
+            [{'id': fip['id'], 'floating_ip': fip['floating_ip_address'], 'fixed_ip': '10.0.0.50',
+              'port_id': info[0]['id']}])]
+        assert host_plan.desired(conn, 'host-1', leaving=[server['uuid']])['external'] == []
     # the server's delete removes the port it made (its floating IP disassociated) and unbinds the given one
     server_actions.start(store, server['uuid'], 'delete', DEMO)   # never on a host: deleted at once
     with store.read() as conn:

@@ -15,7 +15,14 @@ def test_defaults_match_the_architecture_table():
     assert (cfg['reserved_host_memory_mb'], cfg['reserved_host_disk_mb'], cfg['reserved_host_cpus']) == (512, 0, 0)
     assert cfg['enabled'] is True and cfg['disabled_reason'] is None
     assert cfg['traits'] == [] and cfg['vnc_listen'] == '127.0.0.1' and cfg['virt_type'] is None
-    assert cfg['explicit'] == []
+    assert cfg['explicit'] == [] and cfg['physical_interface_mappings'] == {}
+
+
+def test_interface_mappings_as_neutron_writes_them_or_as_a_dict():
+    assert settings.parse({'novalite_physical_interface_mappings': 'physnet2:eth2, physnet1:eth1'})[
+        'physical_interface_mappings'] == {'physnet1': 'eth1', 'physnet2': 'eth2'}
+    assert settings.parse({'novalite_physical_interface_mappings': {'physnet1': 'ext0'}})[
+        'physical_interface_mappings'] == {'physnet1': 'ext0'}
 
 
 def test_hostvars_strings_are_converted_and_unrelated_vars_ignored():
@@ -68,6 +75,11 @@ def test_enabled_host_has_no_disabled_reason():
     ('novalite_vnc_listen', '300.1.1.1', 'IP address'),
     ('novalite_virt_type', 'xen', 'one of kvm, qemu'),
     ('novalite_host_ip', 'not-an-ip', 'IP address'),
+    ('novalite_physical_interface_mappings', 'physnet1', 'physnet:interface pairs'),
+    ('novalite_physical_interface_mappings', {'physnet1': 'eth0; reboot'}, 'not an interface name'),
+    ('novalite_physical_interface_mappings', {'physnet1': 'a' * 16}, 'not an interface name'),
+    ('novalite_physical_interface_mappings', 'a:eth1,b:eth1', 'two physical networks to one interface'),
+    ('novalite_physical_interface_mappings', ['eth1'], 'must be a dict'),
 ])
 def test_bad_value_names_the_host_var(var, value, reason):
     with pytest.raises(InvalidInput) as info:

@@ -197,3 +197,50 @@ def test_unpause_of_a_domain_seen_paused_while_another_call_started_it_is_no_cha
         assert driver.unpause(conn, dom.UUIDString()) is False
     finally:
         conn.close()
+
+
+def test_two_spawns_at_once_on_one_host_get_different_serial_console_ports(tmp_path, tiny_image, monkeypatch):
+    """The instances module spawns a host's boots in parallel: a serial port is chosen among those no defined
+    domain uses, so two spawns choosing before either defined its domain took the same one."""
+    import threading
+    import time
+    from lxml import etree
+    from virt_testlib import image_spec, instance_spec
+    from ansible_collections.novalite.compute.plugins.module_utils.virt import domain_xml
+    settings = {'instances_path': str(tmp_path / 'instances'), 'libvirt_uri': 'test:///default',
+                'virt_type': 'qemu', 'force_raw_images': False}
+    image = image_spec(tiny_image)
+    pair = [instance_spec(image), instance_spec(image)]
+    for index, inst in enumerate(pair):   # the same first eight hex digits: both count from the same port
+        inst['uuid'] = 'abcdef01-0000-4000-8000-00000000000%d' % (index + 1)
+        inst['name'] = 'instance-serial-%d' % index
+    render = domain_xml.render
+
+    def slow_render(*args, **kwargs):
+        time.sleep(0.3)   # the moment between choosing the port and defining the domain, made long
+        return render(*args, **kwargs)
+    monkeypatch.setattr(domain_xml, 'render', slow_render)
+    errors_seen = []
+    conn = connection.open_connection('test:///default')   # (each test:///default connection is its own host)
+
+    def spawn(inst):
+        try:
+            driver.spawn(conn, inst, settings, start=False)
+        except Exception as exc:  # pylint: disable=broad-except
+            errors_seen.append(exc)
+    try:
+        threads = [threading.Thread(target=spawn, args=(inst,)) for inst in pair]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors_seen == []
+        ports = []
+        for inst in pair:
+            doc = etree.fromstring(conn.lookupByUUIDString(inst['uuid']).XMLDesc(0).encode())
+            ports.append(doc.find("devices/serial[@type='tcp']/source").get('service'))
+        assert len(set(ports)) == 2, ports
+    finally:
+        for inst in pair:
+            driver.destroy(conn, inst['uuid'], settings['instances_path'])
+        conn.close()

@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, novalite developers
+# Apache License 2.0 (see LICENSE)
+"""Resize and cold migration between compute hosts reached over SSH (issue 14), as a real deployment's.
+
+Two namespaced hosts (tests/lib/test_hosts.py, ``ssh=True``) behind the REST shim, its jobs reaching them over
+SSH (the shape of test_ssh_hosts.py). The disk crosses from host to host the way Nova's does: the source host
+rsyncs it over ssh to the destination's address with the hosts' migration key (the inventory's
+``novalite_migration_ssh_key`` / ``novalite_migration_known_hosts``); the destination's sshd log shows that
+login from the source's address. One guest, through the unmodified CLI: it writes a marker; a resize to a
+bigger root disk (VERIFY_RESIZE on the other host, both hosts held), confirmed (the source cleaned); a cold
+migration back, reverted (back where it was, the destination cleaned). After each move the guest's boot shows
+its marker, each host's own libvirt (virsh over SSH) has the domain where the store says, and the scheduler's
+allocations are exactly the flavors on the hosts held.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from lib.guests import BOOTED, MARKERS_DONE, marker_user_data, markers_seen
+from lib.novalite_env import TEST_IMAGE
+from lib.sched_rows import allocation_sums, moved_server
+from lib.test_hosts import libvirt_hosts
+
+pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
+              pytest.mark.skipif(not os.path.exists(TEST_IMAGE), reason='test image not built (make image)'),
+              pytest.mark.skipif(not os.path.exists('/usr/sbin/sshd'), reason='openssh-server (bindep.txt)')]
+
+WORD = 'sshmoveword'
+TINY = (1, 512, 1)
+BIGGER = (1, 512, 2)
+
+
+@pytest.fixture(scope='module')
+def cloud():
+    from lib.live_api import running
+    with libvirt_hosts(2, prefix='nlsshmv', ssh=True) as hosts, \
+            running(ssh_hosts=hosts, console_proxy=False) as live:
+        yield hosts, live
+
+
+def _ssh_state(host, uuid):
+    """The domain's state as the host's own qemu:///system reports it, asked over SSH (None: no domain)."""
+    result = host.ssh(['virsh', '-c', 'qemu:///system', 'domstate', uuid], check=False)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _states(hosts, uuid):
+    return dict((h.name, _ssh_state(h, uuid)) for h in hosts)
+
+
+def _console(host, uuid):
+    try:
+        with open(os.path.join(host.instances_path, uuid, 'console.log'), errors='replace') as handle:
+            return handle.read()
+    except IOError:
+        return ''
+
+
+def _boot_markers(host, uuid, timeout=150):
+    """The markers the guest's latest boot on ``host`` found (its console log starts afresh on each host)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        text = _console(host, uuid)
+        if BOOTED in text and MARKERS_DONE in text[text.rindex(BOOTED):]:
+            return markers_seen(text[text.rindex(BOOTED):])
+        time.sleep(0.5)
+    raise AssertionError('no boot of %s seen on %s:\n%s' % (uuid, host.name, _console(host, uuid)[-2000:]))
+
+
+def _migration_logins(hosts, dest, source):
+    """Logins with the hosts' migration key from ``source``'s address that ``dest``'s sshd accepted."""
+    fingerprint = subprocess.run(['ssh-keygen', '-l', '-f', hosts.access.migration_key + '.pub'], check=True,
+                                 capture_output=True, text=True).stdout.split()[1]
+    with open(os.path.join(dest.root, 'ssh', 'sshd.log'), errors='replace') as handle:
+        log = handle.read()
+    return len(re.findall(r'Accepted publickey for \S+ from %s port \d+ ssh2: \S+ %s' % (
+        re.escape(source.address), re.escape(fingerprint)), log))
+
+
+def _wait(live, ident, status):
+    """The server in ``status``, or the failure with the store's fault and migration (what a host said)."""
+    try:
+        return live.wait_status(ident, live.token(), [status])
+    except AssertionError:
+        inst = moved_server(live, ident)[0]
+        raise AssertionError('%s: not %s: %r %r' % (ident, status, inst['fault'], inst['migration']))
+
+
+def _moved(live, hosts, ident, argv, source, dest, kind, held):
+    """A resize / cold migration by the CLI from ``source`` to ``dest``: VERIFY_RESIZE there with ``kind``
+    (migration type, flavor), the disk copied by the source's ssh login to ``dest``, ``held`` allocated."""
+    logins = _migration_logins(hosts, dest, source)
+    started = time.time()
+    live.cli(*argv, as_json=False)
+    _wait(live, ident, 'VERIFY_RESIZE')
+    print('\n%s %s over ssh: VERIFY_RESIZE after %.1fs' % (kind[0], ident, time.time() - started))
+    inst, alloc = moved_server(live, ident)
+    assert (inst['host'], inst['vm_state'], inst['migration']['migration_type'], inst['flavor']['name'],
+            inst['migration']['status']) == (dest.name, 'resized') + kind + ('finished',)
+    assert alloc == held
+    assert _states(hosts, ident) == {source.name: 'shut off', dest.name: 'running'}
+    assert _migration_logins(hosts, dest, source) > logins   # dest's sshd let the source's migration key in
+    assert os.path.isdir(os.path.join(source.instances_path, ident + '_resize'))
+    assert not os.path.exists(os.path.join(dest.instances_path, ident + '.part'))
+    assert _boot_markers(dest, ident) == {'vda': [WORD]}
+
+
+def _ended(live, hosts, ident, argv, stays, cleaned, status, held):
+    """A confirm / revert by the CLI: ACTIVE on ``stays``, nothing of the guest left on ``cleaned``."""
+    live.cli(*argv, as_json=False)
+    _wait(live, ident, 'ACTIVE')
+    inst, alloc = moved_server(live, ident)
+    assert (inst['host'], inst['vm_state'], inst['migration']['status']) == (stays.name, 'active', status)
+    assert alloc == held
+    for leftover in ('', '_resize', '.part'):
+        assert not os.path.exists(os.path.join(cleaned.instances_path, ident + leftover))
+    assert not os.path.exists(os.path.join(stays.instances_path, ident + '_resize'))
+    assert _states(hosts, ident) == {stays.name: 'running', cleaned.name: None}
+
+
+def test_resize_confirm_then_cold_migrate_revert_over_ssh(cloud, tmp_path):
+    hosts, live = cloud
+    data = tmp_path / 'marker.txt'
+    data.write_text(marker_user_data(WORD))
+    live.cli('flavor', 'create', '--vcpus', '1', '--ram', '512', '--disk', '2', '--id', '911', 'm1.tiny2')
+    server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
+                      '--user-data', str(data), '--wait', 'ssh-move')
+    ident = server['id']
+    a = [h for h in hosts if h.name == server['OS-EXT-SRV-ATTR:host']][0]
+    b = [h for h in hosts if h is not a][0]
+    deadline = time.time() + 150
+    while MARKERS_DONE not in _console(a, ident):
+        assert time.time() < deadline, _console(a, ident)[-2000:]
+        time.sleep(0.5)
+    assert 'NOVALITE MARKER WRITTEN vda: %s' % WORD in _console(a, ident)
+    assert moved_server(live, ident)[1] == {a.name: TINY}
+
+    # resize: the disk rsynced over ssh from A to B, grown there; both hosts held
+    _moved(live, hosts, ident, ('server', 'resize', '--flavor', 'm1.tiny2', '--wait', ident), a, b,
+           ('resize', 'm1.tiny2'), {a.name: TINY, b.name: BIGGER})
+    # confirm: A's kept directory and old domain go, its allocation is freed
+    _ended(live, hosts, ident, ('server', 'resize', 'confirm', ident), b, a, 'confirmed', {b.name: BIGGER})
+    # a cold migration back to A (admin), reverted: the server on B as it was, A cleaned
+    _moved(live, hosts, ident, ('server', 'migrate', ident), b, a, ('migration', 'm1.tiny2'),
+           {a.name: BIGGER, b.name: BIGGER})
+    _ended(live, hosts, ident, ('server', 'resize', 'revert', ident), b, a, 'reverted', {b.name: BIGGER})
+    assert _boot_markers(b, ident) == {'vda': [WORD]}
+
+    live.cli('server', 'delete', '--wait', ident, as_json=False)
+    assert _states(hosts, ident) == {a.name: None, b.name: None}
+    store = live.store()
+    try:
+        assert allocation_sums(store) == {}
+    finally:
+        store.dispose()
