@@ -19,8 +19,9 @@ description:
     per instance.
   - One call failing does not fail the others; each call's outcome is in I(results), in the order of
     I(calls). The module itself fails only when it cannot run at all.
-  - This is the task C(roles/server/tasks/host_calls.yml) runs for each host's C(instance) host calls
-    (compute/host_calls.py builds them), for the playbooks and the REST shim's jobs alike.
+  - This is the task C(roles/server/tasks/host_calls_instances.yml) runs for each host's C(instance) host
+    calls (compute/host_calls.py builds them; C(host_calls.yml) includes it), for the playbooks and the REST
+    shim's jobs alike.
 version_added: 0.1.0
 author: novalite developers (@novalite)
 extends_documentation_fragment:

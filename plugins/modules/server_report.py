@@ -53,7 +53,7 @@ options:
       - The C(results) of a looped host task whose loop items are host calls (as returned by
         M(novalite.compute.server_build), M(novalite.compute.server) and M(novalite.compute.server_action)),
         or groups of one host's calls (C([host, calls]), with one result per call in C(results), as the
-        M(novalite.compute.instances) loop of host_calls.yml registers them);
+        M(novalite.compute.instances) loop of host_calls_instances.yml registers them);
         each is recorded under its call's C(request_id), else I(request_id).
     type: list
     elements: dict

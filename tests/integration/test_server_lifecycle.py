@@ -4,11 +4,13 @@ Each step checks both sides: libvirt's own domain state and the stored
 vm_state / task_state / power_state (and the instance actions recorded).
 """
 
+import glob
 import os
 
 import pytest
+import yaml
 
-from lib.novalite_env import TEST_IMAGE, has_managed_save, libvirt_state
+from lib.novalite_env import REPO, TEST_IMAGE, has_managed_save, libvirt_state
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 
@@ -21,8 +23,20 @@ def _states(env, name):
     return s, (s['vm_state'], s['task_state'], s['power_state'], s['status'])
 
 
+def _host_call_task_names(kind_file):
+    with open(os.path.join(REPO, 'roles', 'server', 'tasks', kind_file)) as handle:
+        return [task['name'] for task in yaml.safe_load(handle)]
+
+
 def test_boot_and_every_action(env):
-    env.must('server.yml', server_name='vm1', flavor='m1.tiny', image='novalite-test')
+    boot = env.must('server.yml', server_name='vm1', flavor='m1.tiny', image='novalite-test')
+    # a boot carries only `instance` calls: the run starts their task and no task of another kind's file
+    others = [name for path in glob.glob(os.path.join(REPO, 'roles', 'server', 'tasks', 'host_calls_*.yml'))
+              if os.path.basename(path) not in ('host_calls_instances.yml', 'host_calls_record.yml')
+              for name in _host_call_task_names(os.path.basename(path))]
+    assert len(others) >= 9
+    assert 'TASK [novalite.compute.server : %s]' % _host_call_task_names('host_calls_instances.yml')[0] in boot.output
+    assert [name for name in others if name in boot.output] == []
     vm, got = _states(env, 'vm1')
     assert got == (S.ACTIVE, None, S.RUNNING, 'ACTIVE')
     assert libvirt_state(vm['uuid']) == 'running'
