@@ -586,12 +586,13 @@ class JobRunner(object):
             return True   # keep every event in the artifacts
 
         secrets = {}
+        masters = run_groups.ssh_master_dir()
         try:
             lanes = _spread(calls, self.cfg['job_concurrency'])
             # env/extravars, every string wrapped unsafe: tenant data never becomes a template
             extravars = {'novalite_host_calls': [dict(call, lane=_lane_name(index))
                                                  for index, lane in enumerate(lanes) for call in lane],
-                         'novalite_database_url': self.cfg['database_url']}
+                         'novalite_database_url': self.cfg['database_url'], 'ansible_control_path_dir': masters}
             secrets = self._secrets(calls)
             write_extravars(data_dir, dict(extravars, **({admin_password.SECRETS_VAR: secrets} if secrets else {})))
             runner = ansible_runner.run(
@@ -608,6 +609,7 @@ class JobRunner(object):
             status, rc = 'error', None
             failures.append(str(exc))
         finally:
+            run_groups.remove_ssh_master_dir(masters)
             if secrets:   # the run dir is kept for its artifacts; the passwords are not
                 write_extravars(data_dir, extravars)
             with self._lock:
@@ -680,8 +682,10 @@ class JobRunner(object):
             self._active.add(data_dir)
         # Started like job runs (its processes end together), though nobody takes a heartbeat over.
         binary, cmdline = run_groups.wrapped(['ansible-playbook', HEARTBEAT], data_dir)
+        masters = run_groups.ssh_master_dir()
         try:
-            write_extravars(data_dir, {'novalite_database_url': self.cfg['database_url']})
+            write_extravars(data_dir, {'novalite_database_url': self.cfg['database_url'],
+                                       'ansible_control_path_dir': masters})
             runner = ansible_runner.run(
                 private_data_dir=data_dir, ident=ident, playbook=HEARTBEAT, inventory=self.cfg['inventory'],
                 envvars=_ansible_env(self.cfg),
@@ -690,6 +694,7 @@ class JobRunner(object):
             if runner.status != 'successful':
                 LOG.warning('heartbeat run %s ended %s (rc %s)', ident, runner.status, runner.rc)
         finally:
+            run_groups.remove_ssh_master_dir(masters)
             with self._lock:
                 self._active.discard(data_dir)
         self._rotate()

@@ -27,8 +27,10 @@ __metaclass__ = type
 import errno
 import os
 import shlex
+import shutil
 import signal
 import socket
+import tempfile
 import time
 
 BOOT_ID = '/proc/sys/kernel/random/boot_id'
@@ -42,6 +44,19 @@ _WRAPPER = ('set -C; f="$1"; shift; '
             'exec unshare --pid --fork --kill-child %s-- /bin/sh -c '
             '\'read -r p c s pp pg se t tp fl a b cc d e g h i pr n th it st x < /proc/self/stat; '
             'echo "$p $st" >> "$0"; exec "$@"\' "$f" "$@"')
+
+
+def ssh_master_dir():
+    """A ControlPath directory for one wrapped run alone: extra var ``ansible_control_path_dir`` (it wins over the
+    inventory's). ansible's ssh ControlPersist masters are processes of the run's PID namespace and die with it;
+    in a directory other runs or an operator's playbook share, one of them could be using such a master when it
+    dies and fail that host as unreachable. Short (a socket path holds about 100 bytes); remove it after the run
+    with ``remove_ssh_master_dir``."""
+    return tempfile.mkdtemp(prefix='nlcp-')
+
+
+def remove_ssh_master_dir(path):
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def boot_id():

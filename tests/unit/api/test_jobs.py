@@ -346,6 +346,20 @@ def test_runs_never_take_over_the_process_signal_handlers(store, catalog, make_r
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
 
 
+def test_each_run_has_ssh_masters_of_its_own(store, catalog, make_runner):
+    # A run's ssh ControlPersist masters die with its PID namespace: in a directory another run (or an
+    # operator's playbook) shares, that one could be using the master when it dies, and fail the host.
+    runner, fake = make_runner(lambda call: ('ok', SPAWNED))
+    for _boot in range(2):
+        context = ctx()   # a request of its own
+        ident = runner.accept(context.request_id, 'boot')
+        runner.submit_boot(ident, [r['uuid'] for r in create(store, context, catalog, count=1)])
+        wait_finished(store, ident)
+    dirs = [run['extravars']['ansible_control_path_dir'] for run in fake.runs]
+    assert len(dirs) == 2 and len(set(dirs)) == 2, dirs
+    assert not any(os.path.exists(d) for d in dirs)   # removed after the run
+
+
 def test_boot_with_no_valid_host_runs_nothing(store, catalog, make_runner):
     runner, fake = make_runner()
     context = ctx()
