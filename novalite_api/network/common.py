@@ -174,13 +174,13 @@ class Handlers(object):
             return created(member, maker)
 
         def show(**ids):
-            return shown(member, getter, _the_id(ids))
+            return shown(member, getter, the_id(ids))
 
         def update(**ids):
-            return updated(member, changer, _the_id(ids))
+            return updated(member, changer, the_id(ids))
 
         def delete(**ids):
-            return deleted(remover, _the_id(ids))
+            return deleted(remover, the_id(ids))
         for handler in (index, create, show, update, delete):
             handler.__module__ = module   # routing.endpoint_name: "<resource module>_<handler>"
             setattr(self, handler.__name__, handler)
@@ -201,5 +201,6 @@ def converge_hosts(hosts, what):
             LOG.warning('%s: the network of %s could not be converged: %s', what, call['host'], result.get('msg'))
 
 
-def _the_id(ids):
+def the_id(ids):
+    """The one path id a member route (``/<collection>/<id>``) was called with."""
     return next(iter(ids.values()))

@@ -41,7 +41,7 @@ def create():
 
 
 def _changing(handler, ids):
-    fip_id = next(iter(ids.values()))
+    fip_id = common.the_id(ids)
     before = hosts_of(fip_id)
     out = handler(**ids)
     applied(fip_id, before)

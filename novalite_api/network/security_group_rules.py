@@ -40,7 +40,7 @@ def create():
 
 def delete(**ids):
     with common.store().read() as conn:
-        group_id = security_groups.show_rule(conn, common.ctx(), next(iter(ids.values())))['security_group_id']
+        group_id = security_groups.show_rule(conn, common.ctx(), common.the_id(ids))['security_group_id']
     out = _HANDLERS.delete(**ids)
     _apply_on_hosts(group_id)
     return out
