@@ -56,6 +56,21 @@ options:
       - With I(rebuild), keep the ephemeral disk (C(disk.local)) instead of making a new one.
     type: bool
     default: false
+  evacuate:
+    description:
+      - With I(rebuild), the rebuild is an evacuation's on this destination host. When the instance's disks are
+        already here and it has no domain here, its directory is on storage shared with the failed host
+        (Nova's C(instance_on_disk)) - the guest is recreated from those disks and keeps its data
+        (C(on_shared_storage) true); otherwise the rebuild makes new disks from C(instance.image).
+    type: bool
+    default: false
+  destroy_disks:
+    description:
+      - With I(state=absent), remove the instance directory too (Nova's C(destroy_disks)). False keeps it,
+        for a directory on shared storage that another host now runs the guest from (an evacuated guest's
+        failed host, back).
+    type: bool
+    default: true
   rescue:
     description:
       - Rescue the instance first (Nova's rescue) - keep its domain definition in C(unrescue.xml), power it off,
@@ -94,6 +109,13 @@ EXAMPLES = r'''
   novalite.compute.instance:
     instance: "{{ instance_spec }}"
     state: absent
+
+- name: Destroy a guest evacuated from this host, keeping its directory on shared storage
+  novalite.compute.instance:
+    instance:
+      uuid: "{{ evacuated_uuid }}"
+    state: absent
+    destroy_disks: false
 '''
 
 RETURN = r'''
@@ -155,6 +177,11 @@ rebuild_timing:
   description: Seconds the rebuild took (power off, destroy, new disks, define, start).
   returned: with rebuild, not check mode
   type: float
+on_shared_storage:
+  description: Whether an evacuation's rebuild (I(evacuate)) found the instance's disks here on shared storage and
+    kept them.
+  returned: with rebuild, not check mode
+  type: bool
 rescued:
   description: Whether this call rescued the instance (false when it was rescued already).
   returned: with rescue, not check mode
@@ -196,6 +223,8 @@ MODULE = NovaliteModule(spec(
     shutdown_timeout=dict(type='int', default=driver.DEFAULT_SHUTDOWN_TIMEOUT),
     rebuild=dict(type='str'),
     preserve_ephemeral=dict(type='bool', default=False),
+    evacuate=dict(type='bool', default=False),
+    destroy_disks=dict(type='bool', default=True),
     rescue=dict(type='dict'),
     unrescue=dict(type='bool', default=False),
 ), handlers.instance)

@@ -85,15 +85,18 @@ orphan_domains:
   type: list
   elements: dict
 orphan_dirs:
-  description: Instance directories of no live instance.
+  description: Instance directories of no live instance (a live server's on another host is on storage shared
+    with it, not an orphan).
   returned: always
   type: list
   elements: str
 evacuated:
   description:
     - Guests of servers evacuated from I(host) while it was down that are still there (C(uuid), C(name),
-      C(migration), C(domain), C(instance_dir)); the host destroys them with their directories (Nova's
-      C(_destroy_evacuated_instances); C(playbooks/reconcile.yml) does it always). Never a server of I(host).
+      C(migration), C(domain), C(instance_dir), C(shared_storage)); the host destroys them with their
+      directories (Nova's C(_destroy_evacuated_instances); C(playbooks/reconcile.yml) does it always), except a
+      directory on storage shared with the destination (C(shared_storage) true), which the server runs from
+      now. Never a server of I(host).
   returned: always
   type: list
   elements: dict

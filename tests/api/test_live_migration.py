@@ -21,7 +21,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import re
 import time
 
 import pytest
@@ -31,27 +30,10 @@ from lib.live_api import action_events, running
 from lib.novalite_env import libvirt_state
 from lib.sched_rows import console_text, host_uri, moved_server
 from lib.test_hosts import libvirt_hosts
+from lib.ticking import boot_ticking_guest, eventually, wait_tick
 
 WORD = 'liveword'
 TINY = (1, 512, 1)
-TICK = re.compile(r'NOVALITE TICK (\d+\.\d+) (.*?)\s*$', re.M)
-# user data: the marker written at boot (the image's NOVALITE-MARKER line), then a script that ticks
-USER_DATA = '''#!/bin/sh
-NOVALITE-MARKER %s
-mkdir -p /mnt/tick
-while true; do
-    sync
-    echo 3 > /proc/sys/vm/drop_caches
-    if mount -o ro /dev/vda /mnt/tick 2>/dev/null; then
-        m=$(cat /mnt/tick/NOVALITE.MRK 2>/dev/null | tr '\\n' ' ')
-        umount /mnt/tick
-    else
-        m=unreadable
-    fi
-    echo "NOVALITE TICK $(cut -d' ' -f1 /proc/uptime) $m"
-    sleep 1
-done
-''' % WORD
 
 
 @pytest.fixture(scope='module')
@@ -66,39 +48,9 @@ def live(hosts):
         yield service
 
 
-def _ticks(live, host, ident):
-    return [(float(up), words.split()) for up, words in TICK.findall(console_text(live, host, ident))]
-
-
-def _wait_tick(live, host, ident, after=0.0, timeout=120):
-    """The guest's first tick on ``host`` with an uptime above ``after``: (uptime, words)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        later = [t for t in _ticks(live, host, ident) if t[0] > after]
-        if later:
-            return later[0]
-        time.sleep(0.5)
-    raise AssertionError('no tick after %s on %s:\n%s' % (after, host, console_text(live, host, ident)[-2000:]))
-
-
-def _eventually(predicate, what, timeout=60):
-    """Wait for ``predicate()`` (a destination's clean-up runs after the server is back to ACTIVE, as Nova's)."""
-    deadline = time.time() + timeout
-    while not predicate():
-        assert time.time() < deadline, what
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope='module')
 def guest(live, tmp_path_factory):
-    data = tmp_path_factory.mktemp('userdata') / 'ticks.sh'
-    data.write_text(USER_DATA)
-    server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
-                      '--user-data', str(data), '--wait', 'live-vm', cloud='novalite-demo')
-    assert server['status'] == 'ACTIVE'
-    inst, _alloc = moved_server(live, server['id'])
-    assert _wait_tick(live, inst['host'], server['id'])[1] == [WORD]
-    return server
+    return boot_ticking_guest(live, tmp_path_factory.mktemp('userdata'), WORD, 'live-vm')
 
 
 def _live_migrate(live, ident, body, version='2.80'):
@@ -141,7 +93,7 @@ def test_block_live_migration_keeps_the_guest_running(live, hosts, guest):
     ident = guest['id']
     source = moved_server(live, ident)[0]['host']
     dest = [h.name for h in hosts if h.name != source][0]
-    before = _wait_tick(live, source, ident)
+    before = wait_tick(live, source, ident)
     started = time.time()
     status, _h, body = _live_migrate(live, ident, {'block_migration': 'auto', 'host': None})
     assert status == 202, body
@@ -172,7 +124,7 @@ def test_block_live_migration_keeps_the_guest_running(live, hosts, guest):
     assert live.instances_paths[dest] in inst['domain_xml']
     # the guest never stopped: the destination's console goes on ticking from where it was, no boot line,
     # and the marker is read from the migrated disk
-    after = _wait_tick(live, dest, ident, after=before[0])
+    after = wait_tick(live, dest, ident, after=before[0])
     assert after[1] == [WORD]
     assert BOOTED not in console_text(live, dest, ident)
     assert action_events(inst, 'live-migration') == [
@@ -197,8 +149,8 @@ def test_shared_migration_without_shared_storage_is_refused(live, hosts, guest):
     assert alloc == {source: TINY}
     assert libvirt_state(ident, host_uri(hosts, source)) == 'running'
     # the destination's test file is gone with the check
-    _eventually(lambda: not [n for n in os.listdir(live.instances_paths[dest])
-                             if n.startswith('.novalite-shared-check-')], 'the check file is left on %s' % dest)
+    eventually(lambda: not [n for n in os.listdir(live.instances_paths[dest])
+                            if n.startswith('.novalite-shared-check-')], 'the check file is left on %s' % dest)
 
 
 def test_a_refusing_destination_leaves_the_guest_on_its_source(live, hosts, guest):
@@ -212,7 +164,7 @@ def test_a_refusing_destination_leaves_the_guest_on_its_source(live, hosts, gues
     try:
         squatter = conn.defineXML('<domain type="qemu"><name>%s</name><memory unit="MiB">64</memory>'
                                   '<os><type>hvm</type></os></domain>' % name)
-        before = _wait_tick(live, source, ident)
+        before = wait_tick(live, source, ident)
         live.cli('server', 'migrate', '--live-migration', '--block-migration', '--host', dest, ident,
                  as_json=False)
         live.wait_status(ident, live.token(), ['ACTIVE'])
@@ -220,10 +172,10 @@ def test_a_refusing_destination_leaves_the_guest_on_its_source(live, hosts, gues
         assert (inst['host'], inst['vm_state'], inst['migration']['status']) == (source, 'active', 'error')
         assert alloc == {source: TINY}
         assert libvirt_state(ident, host_uri(hosts, source)) == 'running'
-        _eventually(lambda: not os.path.exists(os.path.join(live.instances_paths[dest], ident)),
-                    'the pre-created directory is left on %s' % dest)
+        eventually(lambda: not os.path.exists(os.path.join(live.instances_paths[dest], ident)),
+                   'the pre-created directory is left on %s' % dest)
         # still the same boot, still ticking
-        assert _wait_tick(live, source, ident, after=before[0] + 1)[1] == [WORD]
+        assert wait_tick(live, source, ident, after=before[0] + 1)[1] == [WORD]
         assert BOOTED not in console_text(live, source, ident)
         squatter.undefine()
     finally:
@@ -234,18 +186,18 @@ def test_live_migrate_back_by_cli_and_playbook(live, hosts, guest):
     ident = guest['id']
     source = moved_server(live, ident)[0]['host']
     dest = [h.name for h in hosts if h.name != source][0]
-    before = _wait_tick(live, source, ident)
+    before = wait_tick(live, source, ident)
     live.cli('server', 'migrate', '--live-migration', '--wait', ident, as_json=False)
     inst, alloc = moved_server(live, ident)
     assert (inst['host'], inst['vm_state'], alloc) == (dest, 'active', {dest: TINY})
-    middle = _wait_tick(live, dest, ident, after=before[0])
+    middle = wait_tick(live, dest, ident, after=before[0])
     assert middle[1] == [WORD]
     run = live.playbook('server_action.yml', server=ident, action='live_migrate', block_migration='true',
                         is_admin=True)
     assert run.rc == 0 and run.failed == 0, run.output[-4000:]
     inst, alloc = moved_server(live, ident)
     assert (inst['host'], inst['vm_state'], inst['task_state'], alloc) == (source, 'active', None, {source: TINY})
-    assert _wait_tick(live, source, ident, after=middle[0])[1] == [WORD]
+    assert wait_tick(live, source, ident, after=middle[0])[1] == [WORD]
     assert BOOTED not in console_text(live, source, ident)   # a new console log on the source: no boot since
     listed = live.cli('server', 'migration', 'list', '--server', ident)
     assert sorted(m['Status'] for m in listed) == ['completed', 'completed', 'completed', 'error', 'error']

@@ -17,42 +17,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import subprocess
 import time
 
 import pytest
 
 from lib.novalite_env import BOOT_LINE, TEST_IMAGE, libvirt_state
 from lib.sched_rows import allocation_sums
-from lib.test_hosts import libvirt_hosts, process_running
+from lib.test_hosts import libvirt_hosts
 
 pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(TEST_IMAGE), reason='test image not built (make image)'),
               pytest.mark.skipif(not os.path.exists('/usr/sbin/sshd'), reason='openssh-server (bindep.txt)')]
-
-
-def _stop_libvirtd(host):
-    pid = host.pid('libvirtd')
-    os.kill(pid, 15)
-    deadline = time.time() + 30
-    while process_running(pid):
-        assert time.time() < deadline, 'libvirtd of %s did not stop' % host.name
-        time.sleep(0.1)
-
-
-def _start_libvirtd(host):
-    """libvirtd again in the host's namespaces (entered through its virtlogd, which kept running)."""
-    import libvirt
-    subprocess.run(['nsenter', '-t', str(host.pid('virtlogd')), '-m', '-u', '-n', '--',
-                    'libvirtd', '-d', '-p', '/run/libvirt/libvirtd.pid'], check=True, stdin=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while True:
-        try:
-            libvirt.open(host.uri).close()
-            return
-        except libvirt.libvirtError:
-            assert time.time() < deadline, 'libvirtd of %s does not answer' % host.name
-            time.sleep(0.2)
 
 
 def _migration(live, uuid):
@@ -108,7 +83,7 @@ def test_evacuate_a_failed_host_and_clean_it_up_when_it_is_back():
 
         # A fails: its libvirtd stops (its guests keep running), its service is forced down (2.11)
         started = time.time()
-        _stop_libvirtd(a)
+        a.stop_libvirtd()
         live.cli('--os-compute-api-version', '2.11', 'compute', 'service', 'set', '--down', a.name, 'nova-compute',
                  as_json=False)
         states = dict((s['Host'], s['State']) for s in live.cli('compute', 'service', 'list'))
@@ -133,7 +108,7 @@ def test_evacuate_a_failed_host_and_clean_it_up_when_it_is_back():
         assert _allocations(live) == {a.name: (2, 1024, 2), b.name: (1, 512, 1)}
 
         # A is back: libvirtd again (the stale guest still runs there), the service up
-        _start_libvirtd(a)
+        a.start_libvirtd()
         assert libvirt_state(evacuee, a.uri) == 'running'
         live.cli('--os-compute-api-version', '2.11', 'compute', 'service', 'set', '--up', a.name, 'nova-compute',
                  as_json=False)

@@ -54,13 +54,15 @@ def one_server_on_hosts(count, prefix, fabric=False, **settings):
 
 
 class LiveApi(object):
-    def __init__(self, database_url=None, ssh_hosts=None, compute_hosts=None, host_vars=None, **settings):
+    def __init__(self, database_url=None, ssh_hosts=None, compute_hosts=None, host_vars=None, shared_instances=False,
+                 **settings):
         """``ssh_hosts``: LibvirtHosts started with ``ssh=True``: the service's compute hosts are those,
         reached over SSH (lib.test_hosts.ssh_inventory) instead of this machine's qemu:///system.
 
         ``compute_hosts``: lib/test_hosts.py hosts that are the inventory's compute hosts instead of this
         machine's libvirt, reached by their libvirt URI (each with an instances directory of its own under
-        the service's root). ``host_vars``: {host name: inventory vars} added to those hosts' (e.g.
+        the service's root; with ``shared_instances`` one directory for all of them, as storage the hosts
+        share). ``host_vars``: {host name: inventory vars} added to those hosts' (e.g.
         lib.test_hosts.inventory_vars: their modules run in the host's namespaces, which realise networks)."""
         self.ssh_hosts = list(ssh_hosts or [])
         self.compute_hosts = list(compute_hosts or [])
@@ -80,8 +82,8 @@ class LiveApi(object):
         self.port = self.cfg['bind_port']
         self.url = 'http://127.0.0.1:%d' % self.port
         self.instances_path = os.path.join(self.root, 'instances')
-        self.instances_paths = dict((h.name, os.path.join(self.root, 'instances-%s' % h.name))
-                                    for h in self.compute_hosts)
+        self.instances_paths = dict((h.name, os.path.join(self.root, 'instances-%s' % (
+            'shared' if shared_instances else h.name))) for h in self.compute_hosts)
         self.clouds = os.path.join(self.root, 'clouds.yaml')
         self.proc = None
         self.log_path = None
@@ -118,7 +120,7 @@ class LiveApi(object):
                         compute[h.name]['novalite_host_ip'] = h.address
                 for h in self.compute_hosts:
                     compute[h.name].update(self.host_vars.get(h.name) or {})
-                for path in self.instances_paths.values():
+                for path in set(self.instances_paths.values()):
                     os.makedirs(path)
                     os.chmod(path, 0o755)
             inventory = {'all': {'vars': {'ansible_python_interpreter': os.path.join(VENV_BIN, 'python')},

@@ -177,6 +177,30 @@ class LibvirtHost(object):
         except (IOError, OSError, ValueError):
             return None
 
+    def qemu_pid(self, domain_name):
+        """PID of a running guest's QEMU on this host (libvirt's pid file), or None."""
+        try:
+            with open(os.path.join(self.run_dir, 'qemu', '%s.pid' % domain_name)) as handle:
+                return int(handle.read().strip())
+        except (IOError, OSError, ValueError):
+            return None
+
+    def stop_libvirtd(self, timeout=30.0):
+        """Stop the host's libvirtd by PID (its guests' QEMU keep running, as on a host whose management died)."""
+        pid = self.pid('libvirtd')
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while process_running(pid):
+            if time.monotonic() > deadline:
+                raise RuntimeError('libvirtd of %s did not stop' % self.name)
+            time.sleep(0.1)
+
+    def start_libvirtd(self, timeout=30.0):
+        """libvirtd again in the host's namespaces (entered through its virtlogd, which kept running)."""
+        subprocess.run(['nsenter', '-t', str(self.pid('virtlogd')), '-m', '-u', '-n', '--',
+                        'libvirtd', '-d', '-p', '/run/libvirt/libvirtd.pid'], check=True, stdin=subprocess.DEVNULL)
+        _wait_until_answering(self, timeout)
+
     def __repr__(self):
         return 'LibvirtHost(%r, %r)' % (self.name, self.uri)
 

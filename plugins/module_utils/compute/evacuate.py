@@ -16,13 +16,16 @@
 * Then the server is the destination's (host, node, its ports bound there; migration ``pre-migrating``,
   task ``rebuild_spawning``) and one host call there rebuilds it from its image: a new domain and root disk
   (``instance`` module with ``rebuild``), running, or stopped when the server was STOPPED or when the
-  request asks for ``target_state`` stopped (2.95).
+  request asks for ``target_state`` stopped (2.95). When the destination finds the server's disks already
+  there (its instance directory on storage shared with the failed host: Nova's ``instance_on_disk``) the
+  guest is recreated from them, its data kept; the migration records it (``shared_storage``).
 * ``finish`` records it: migration ``done``, the server ACTIVE (or SHUTOFF). A failure: the migration
   ``failed``, the destination freed and the server back on its (failed) host in ERROR, from where it can be
   evacuated again.
 * ``source_cleanup`` is the failed host's part when it is back (Nova's ``_destroy_evacuated_instances`` in
   ``init_host``): the evacuations from it whose server has left it; reconcile destroys their guests and
-  directories there, then ``complete`` frees the source allocation and sets the migration ``completed``.
+  directories there (a directory on shared storage stays: the server runs from it), then ``complete``
+  frees the source allocation and sets the migration ``completed``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -119,7 +122,7 @@ def begin(store, ident, context, host=None, force=None, target_state=None, sched
         inst = instances.get(store, inst['uuid'], conn=conn)
         call = host_calls.build(conn, inst, 'evacuate', rid)
     stopped = target_state == 'stopped' or inst['vm_state'] == S.STOPPED
-    call.update(state='stopped' if stopped else 'running', rebuild=rid, preserve_ephemeral=False)
+    call.update(state='stopped' if stopped else 'running', rebuild=rid, preserve_ephemeral=False, evacuate=True)
     return inst, call
 
 
@@ -189,7 +192,9 @@ def finish(store, ident, action, request_id, host_result=None, error=None):
     if result.get('domain_xml'):
         values['domain_xml'] = result['domain_xml']
     with store.begin() as conn:
-        records.set_status(conn, migration['uuid'], 'done')
+        # on storage shared with the failed host (the guest recreated from its disks): that host, back, must
+        # destroy its stale guest but keep the directory (Nova's destroy_disks=False)
+        records.set_status(conn, migration['uuid'], 'done', shared_storage=bool(result.get('on_shared_storage')))
         consoles.delete_for_instance(conn, inst['uuid'])   # its consoles were on the failed host
         vm_state = S.ACTIVE if power in (None, S.RUNNING) else S.STOPPED
         instances.update(store, inst['uuid'], conn=conn, expected_task_state=S.REBUILD_SPAWNING, task_state=None,

@@ -12,6 +12,7 @@ A host call is a dict::
     server: uuid       request_id: the instance action's request id
     domain_xml: (hard reboot only) the domain as the store knows it
     rebuild, preserve_ephemeral: (rebuild only) the rebuild's request id; keep disk.local
+    evacuate: (an evacuation's rebuild) disks found on shared storage are kept
     rescue: (rescue only) {image: the rescue image's spec}; unrescue: (unrescue only) true
     length: (console_output only) how many lines of the console log
 

@@ -25,11 +25,13 @@ database is the truth for what should exist. Here:
   themselves) owns it for ``grace`` seconds after its last change;
 * the guests of servers evacuated from this host while it was down (an
   ``evacuation`` migration from it, the server now elsewhere) are listed in
-  ``evacuated`` for the host to destroy with their directories (Nova's
+  ``evacuated`` for the host to destroy with their directories, unless the
+  destination ran the server from them on shared storage (Nova's
   ``_destroy_evacuated_instances``); once they are gone, a later reconcile
   frees the host's allocation and completes the migrations;
 * domains and instance directories that belong to no live instance are
-  orphans: reported, and removed only when asked. A domain libvirt holds that
+  orphans: reported, and removed only when asked (a directory of a server
+  on another host is not: the hosts share the storage). A domain libvirt holds that
   is not novalite's (no novalite metadata), or whose disks are not under this
   host's instances path (another deployment sharing the daemon), is never
   touched.
@@ -194,9 +196,20 @@ def plan(store, host, domains, instance_dirs):
                       for d in ours if d['uuid'] not in live and d['uuid'] not in moving]
     foreign = [{'uuid': d['uuid'], 'name': d['name']} for d in domains
                if d not in ours and d['uuid'] not in live and d['uuid'] not in moving]
-    orphan_dirs = sorted(u for u in instance_dirs if u not in live and u not in moving)
+    # a directory of a server that lives on another host is that host's on storage they share, never an orphan
+    elsewhere = _live_elsewhere(store, host, instance_dirs)
+    orphan_dirs = sorted(u for u in instance_dirs if u not in live and u not in moving and u not in elsewhere)
     return {'power_fixes': power_fixes, 'vanished': vanished, 'orphan_domains': orphan_domains,
             'orphan_dirs': orphan_dirs, 'foreign_domains': foreign, 'evacuated': evacuated}
+
+
+def _live_elsewhere(store, host, uuids):
+    """Of ``uuids``, the live servers on a host other than ``host``."""
+    t = table('instances')
+    with store.read() as conn:
+        query = sa.select(t.c.uuid).where(t.c.deleted == 0, t.c.uuid.in_(list(uuids)), t.c.host.isnot(None),
+                                          t.c.host != host)
+        return set(conn.execute(query).scalars())
 
 
 def _evacuated(store, host, ours, instance_dirs, live):
@@ -205,10 +218,15 @@ def _evacuated(store, host, ours, instance_dirs, live):
     from ansible_collections.novalite.compute.plugins.module_utils.compute import evacuate
     pending = evacuate.source_cleanup(store, host)
     names = dict((d['uuid'], d['name']) for d in ours)
-    present = set(names) | set(instance_dirs)
-    return [{'uuid': uuid, 'name': names.get(uuid), 'migration': migration['uuid'],
-             'domain': uuid in names, 'instance_dir': uuid in instance_dirs}
-            for uuid, migration in sorted(pending.items()) if uuid in present and uuid not in live]
+    out = []
+    for uuid, migration in sorted(pending.items()):
+        # on shared storage the directory is the one the server now runs from: only the domain is the host's
+        shared = bool(migration.get('shared_storage'))
+        if uuid in live or not (uuid in names or (uuid in instance_dirs and not shared)):
+            continue
+        out.append({'uuid': uuid, 'name': names.get(uuid), 'migration': migration['uuid'], 'domain': uuid in names,
+                    'instance_dir': uuid in instance_dirs and not shared, 'shared_storage': shared})
+    return out
 
 
 def apply(store, host, domains, instance_dirs, check_mode=False, grace=DEFAULT_GRACE):

@@ -142,24 +142,27 @@ def _rescue(conn, inst, settings, state, check_mode, timeout, rescue, unrescue):
 
 
 def _ensure(conn, inst, settings, state, check_mode, timeout, rebuild_id=None, preserve_ephemeral=False,
-            rescue=None, unrescue=False):
-    """One instance to ``state``; with ``rebuild_id`` first Nova's rebuild (new disks from its image), with
-    ``rescue`` ({image}) Nova's rescue, with ``unrescue`` its unrescue."""
+            rescue=None, unrescue=False, evacuate=False, destroy_disks=True):
+    """One instance to ``state``; with ``rebuild_id`` first Nova's rebuild (new disks from its image; with
+    ``evacuate`` the disks found on shared storage), with ``rescue`` ({image}) Nova's rescue, with
+    ``unrescue`` its unrescue."""
     if rescue is not None or unrescue:
         if rebuild_id:
             raise InvalidInput('rebuild', 'a call either rebuilds or rescues')
         return _rescue(conn, inst, settings, state, check_mode, timeout, rescue, unrescue)
     if not rebuild_id:
-        return driver.ensure_state(conn, inst, settings, state, check_mode, timeout)
+        return driver.ensure_state(conn, inst, settings, state, check_mode, timeout, destroy_disks)
     if state not in ('running', 'stopped'):
         raise InvalidInput('state', 'a rebuild ends running or stopped, not %s' % state)
     if check_mode:
         return {'changed': True, 'actions': ['rebuild'], 'rebuilt': False}
-    rebuilt = driver.rebuild(conn, inst, settings, rebuild_id, preserve_ephemeral, state == 'running', timeout)
+    rebuilt = driver.rebuild(conn, inst, settings, rebuild_id, preserve_ephemeral, state == 'running', timeout,
+                             evacuate=evacuate)
     result = driver.ensure_state(conn, inst, settings, state, False, timeout)
     result['actions'] = (['rebuild'] if rebuilt['rebuilt'] else []) + result['actions']
     result['changed'] = bool(rebuilt['rebuilt'] or result['changed'])
-    result.update(rebuilt=rebuilt['rebuilt'], rebuild_timing=rebuilt['timing'])
+    result.update(rebuilt=rebuilt['rebuilt'], rebuild_timing=rebuilt['timing'],
+                  on_shared_storage=rebuilt['on_shared_storage'])
     result['bases_copied'] += rebuilt['bases_copied']
     return result
 
@@ -173,7 +176,8 @@ def instance(call):
     conn = connection.open_connection(settings['libvirt_uri'])
     try:
         return _ensure(conn, p['instance'], settings, p['state'], call.check_mode, timeout, p['rebuild'],
-                       p['preserve_ephemeral'], p['rescue'], p['unrescue'])
+                       p['preserve_ephemeral'], p['rescue'], p['unrescue'], p['evacuate'],
+                       p['destroy_disks'])
     finally:
         conn.close()
 
@@ -194,7 +198,7 @@ def _one_call(params, call, check_mode):
             instance = admin_password.with_secret(call['instance'], params.get('secrets'))
             return _ensure(conn, instance, settings, state, check_mode, params['shutdown_timeout'],
                            call.get('rebuild'), bool(call.get('preserve_ephemeral')), call.get('rescue'),
-                           bool(call.get('unrescue')))
+                           bool(call.get('unrescue')), bool(call.get('evacuate')))
         finally:
             conn.close()
     except NovaliteError as exc:

@@ -504,6 +504,8 @@ def _build(metadata):
         sa.Column('old_flavor', sa.JSON),                             # the flavor snapshots of the move
         sa.Column('new_flavor', sa.JSON),
         sa.Column('old_vm_state', sa.String(255)),
+        # an evacuation whose destination found the disks on storage shared with the failed host
+        sa.Column('shared_storage', sa.Boolean, info={'since': 14}),
         _ts('created_at', nullable=False), _ts('updated_at'),
         sa.Index('migrations_instance_uuid_idx', 'instance_uuid'),
         sa.Index('migrations_status_idx', 'status'),

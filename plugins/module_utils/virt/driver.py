@@ -414,9 +414,10 @@ def reboot(conn, uuid, reboot_type='SOFT', domain_xml_text=None, timeout=DEFAULT
     return {'type': 'HARD', 'fell_back': False}
 
 
-def destroy(conn, uuid, instances_path=DEFAULT_INSTANCES_PATH):
+def destroy(conn, uuid, instances_path=DEFAULT_INSTANCES_PATH, destroy_disks=True):
     """Nova's delete on the host: destroy + undefine (managed save, snapshot metadata, NVRAM)
-    and remove the instance directory; the cached base stays. Idempotent."""
+    and remove the instance directory (kept without ``destroy_disks``: Nova's flag, for a directory on
+    shared storage another host now runs the guest from); the cached base stays. Idempotent."""
     disk.validate_uuid({'uuid': uuid})
     changed = False
     dom = lookup(conn, uuid)
@@ -424,7 +425,7 @@ def destroy(conn, uuid, instances_path=DEFAULT_INSTANCES_PATH):
         destroy_if_active(dom)
         undefine(dom)
         changed = True
-    if disk.delete_instance_files(instances_path, uuid):
+    if destroy_disks and disk.delete_instance_files(instances_path, uuid):
         changed = True
     return changed
 
@@ -441,14 +442,17 @@ def _read_mark(path):
 
 
 def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, start=True,
-            shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT):
+            shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT, evacuate=False):
     """Nova's rebuild on the host: power off (cleanly, up to ``shutdown_timeout`` s), destroy and undefine
     the domain, remove the instance's disks, then spawn it again from ``instance['image']`` (new overlay,
     new config drive, empty console log), started when ``start``.
 
-    ``preserve_ephemeral`` keeps disk.local. Done once per ``rebuild_id``: a repeated call (a resumed job)
-    finds the mark its first run left and does nothing. Returns {'rebuilt', 'clean_shutdown', 'timing',
-    'bases_copied'}.
+    ``evacuate``: the rebuild of an evacuation on this (destination) host. When the instance's disks are
+    already here with no domain of it, its directory is on storage shared with the failed host (Nova's
+    ``instance_on_disk``): the guest is recreated from those disks, its data kept, nothing removed
+    (``on_shared_storage`` true). ``preserve_ephemeral`` keeps disk.local. Done once per ``rebuild_id``: a
+    repeated call (a resumed job) finds the mark its first run left and does nothing. Returns {'rebuilt',
+    'clean_shutdown', 'timing', 'bases_copied', 'on_shared_storage'}.
     """
     settings = host_settings(**settings)
     uuid = disk.validate_uuid(instance)
@@ -456,10 +460,13 @@ def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, star
     idir = disk.instance_dir(path, uuid)
     mark = os.path.join(idir, REBUILD_MARK)
     if rebuild_id and _read_mark(mark) == rebuild_id and lookup(conn, uuid) is not None:
-        return {'rebuilt': False, 'clean_shutdown': None, 'bases_copied': 0, 'timing': 0.0}
+        return {'rebuilt': False, 'clean_shutdown': None, 'bases_copied': 0, 'timing': 0.0,
+                'on_shared_storage': bool(evacuate) and _read_mark(os.path.join(idir, EVACUATED_ON_SHARED)) == rebuild_id}
     t0 = time.time()
     clean = None
     dom = lookup(conn, uuid)
+    if evacuate and dom is None and disk.existing_disks(path, uuid) is not None:
+        return _recreate_on_shared_storage(conn, instance, settings, idir, mark, rebuild_id, start, t0)
     if dom is not None:
         if dom.isActive():
             clean = power_off(conn, uuid, shutdown_timeout)['clean']
@@ -484,7 +491,21 @@ def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, star
     with open(mark, 'w') as handle:
         handle.write(rebuild_id or '')
     return {'rebuilt': True, 'clean_shutdown': clean, 'bases_copied': out['bases_copied'],
-            'timing': round(time.time() - t0, 3), 'spawn_timing': out['timing']}
+            'timing': round(time.time() - t0, 3), 'spawn_timing': out['timing'], 'on_shared_storage': False}
+
+
+# in a shared instance directory: an evacuation recreated the guest from these disks (a repeated call says so)
+EVACUATED_ON_SHARED = 'evacuated.id'
+
+
+def _recreate_on_shared_storage(conn, instance, settings, idir, mark, rebuild_id, start, t0):
+    """An evacuation onto storage shared with the failed host: define and start the guest from its disks."""
+    out = spawn(conn, instance, settings, start=start)   # create_instance_disks reuses the disks it finds
+    for name in (mark, os.path.join(idir, EVACUATED_ON_SHARED)):
+        with open(name, 'w') as handle:
+            handle.write(rebuild_id or '')
+    return {'rebuilt': True, 'clean_shutdown': None, 'bases_copied': out['bases_copied'],
+            'timing': round(time.time() - t0, 3), 'spawn_timing': out['timing'], 'on_shared_storage': True}
 
 
 UNRESCUE_XML = 'unrescue.xml'   # in the instance directory while rescued: the original definition (Nova's)
@@ -707,8 +728,10 @@ def plan(info, state):
     return steps + ['suspend']
 
 
-def ensure_state(conn, instance, settings, state, check_mode=False, shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT):
-    """Make the instance's domain match ``state`` (the ``instance`` module's logic).
+def ensure_state(conn, instance, settings, state, check_mode=False, shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT,
+                 destroy_disks=True):
+    """Make the instance's domain match ``state`` (the ``instance`` module's logic); ``absent`` without
+    ``destroy_disks`` keeps the instance directory (see ``destroy``).
 
     Returns {'changed', 'actions', ...domain_info, 'domain_xml', 'instance_dir',
     'bases_copied', 'timing'}. In check mode only ``actions`` says what would happen.
@@ -726,7 +749,7 @@ def ensure_state(conn, instance, settings, state, check_mode=False, shutdown_tim
             result.update(info)
         elif steps == ['destroy'] or not steps:
             # Nothing there: make sure a leftover directory would still be removed.
-            result['changed'] = state == 'absent' and os.path.isdir(result['instance_dir'])
+            result['changed'] = state == 'absent' and destroy_disks and os.path.isdir(result['instance_dir'])
         return result
     for step in steps:
         if step == 'spawn':
@@ -735,7 +758,7 @@ def ensure_state(conn, instance, settings, state, check_mode=False, shutdown_tim
             result['spawn_timing'] = out['timing']
             result['virt_type'] = out['virt_type']
         elif step == 'destroy':
-            destroy(conn, uuid, settings['instances_path'])
+            destroy(conn, uuid, settings['instances_path'], destroy_disks)
         elif step == 'power_off':
             result['clean_shutdown'] = power_off(conn, uuid, shutdown_timeout)['clean']
         elif step == 'power_on':
@@ -752,7 +775,7 @@ def ensure_state(conn, instance, settings, state, check_mode=False, shutdown_tim
             require_domain(conn, uuid).managedSaveRemove(0)
     if state == 'absent':
         # A directory left by an earlier failure goes too (no domain, no steps).
-        if not steps and disk.delete_instance_files(settings['instances_path'], uuid):
+        if not steps and destroy_disks and disk.delete_instance_files(settings['instances_path'], uuid):
             result['changed'] = True
         result.update({'power_state': states.NOSTATE, 'domain_state': None, 'status': 'absent',
                        'domain_xml': None})

@@ -111,6 +111,34 @@ def test_evacuate_rebuilds_on_another_host_and_the_source_cleans_up_when_back(en
     assert reconcile.apply(store, source, [], [])['evacuated'] == []
 
 
+def test_on_shared_storage_the_failed_host_destroys_its_stale_guest_and_keeps_the_directory(env):
+    store, uuid_ = env['store'], env['uuids'][0]
+    source = _on(store, uuid_)
+    hosts.force_down(store, source)
+    out = _evacuate(store, uuid_)
+    assert out['host_call']['evacuate'] is True   # the destination looks for the disks on shared storage
+    dest = out['server']['host']
+    conductor.record_result(store, uuid_, 'evacuate', out['request_id'],
+                            {'changed': True, 'power_state': S.RUNNING, 'on_shared_storage': True})
+    with store.read() as conn:
+        mig = migration_records.latest(conn, uuid_)
+    assert (mig['status'], mig['shared_storage']) == ('done', True)
+    others = [u for u in env['uuids'][1:] if _on(store, u) == source]
+    # back, the failed host sees its stale domain and the shared directory, which the server runs from
+    domain = {'uuid': uuid_, 'name': 'x', 'novalite': True, 'power_state': S.SHUTDOWN}
+    first = reconcile.apply(store, source, [domain], [uuid_] + others)
+    assert first['evacuated'] == [{'uuid': uuid_, 'name': 'x', 'migration': mig['uuid'], 'domain': True,
+                                   'instance_dir': False, 'shared_storage': True}]
+    assert uuid_ not in first['orphan_dirs'] and first['evacuations_completed'] == []
+    # the domain gone, the directory still there: completed, and never an orphan of the failed host
+    second = reconcile.apply(store, source, [], [uuid_] + others)
+    assert second['evacuated'] == [] and second['evacuations_completed'] == [mig['uuid']]
+    assert uuid_ not in second['orphan_dirs']
+    # nor of a third host sharing the storage; the destination's own server it is, not an orphan there either
+    assert uuid_ not in reconcile.plan(store, 'h9', [], [uuid_])['orphan_dirs']
+    assert reconcile.plan(store, dest, [], [uuid_])['orphan_dirs'] == []
+
+
 def test_stopped_target_state_forced_host_and_failure(env):
     store, uuid_ = env['store'], env['uuids'][0]
     source = _on(store, uuid_)

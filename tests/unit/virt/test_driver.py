@@ -116,6 +116,45 @@ def test_rebuild_once_per_request_keeps_ephemeral_on_ask_and_console_tail(tmp_pa
         conn.close()
 
 
+def test_an_evacuation_onto_shared_storage_keeps_the_disks_and_the_failed_host_keeps_the_directory(
+        tmp_path, tiny_image):
+    """driver.rebuild with ``evacuate``: the disks already there and no domain (the failed host's directory on
+    storage shared with this one) make the guest again from them; found nowhere, new disks (Nova's
+    instance_on_disk). The failed host's destroy without destroy_disks leaves the directory."""
+    from virt_testlib import image_spec, instance_spec
+    settings = {'instances_path': str(tmp_path / 'instances'), 'libvirt_uri': 'test:///default',
+                'virt_type': 'qemu', 'force_raw_images': False}
+    inst = instance_spec(image_spec(tiny_image))
+    conn = connection.open_connection('test:///default')
+    try:
+        driver.spawn(conn, inst, settings)
+        idir = tmp_path / 'instances' / inst['uuid']
+        root, log = idir / 'disk', idir / 'console.log'
+        log.write_bytes(b'before the failure\n')
+        os.utime(root, (1, 1))
+        # the failed host's guest stays defined there; here (another libvirt) it has no domain
+        driver.destroy(conn, inst['uuid'], settings['instances_path'], destroy_disks=False)
+        assert root.exists() and driver.lookup(conn, inst['uuid']) is None
+        out = driver.rebuild(conn, inst, settings, 'req-evac', shutdown_timeout=0, evacuate=True)
+        assert (out['rebuilt'], out['on_shared_storage']) == (True, True)
+        assert root.stat().st_mtime == 1 and log.read_bytes() == b'before the failure\n'   # the same disk
+        assert driver.get_info(conn, inst['uuid'])['status'] == 'running'
+        again = driver.rebuild(conn, inst, settings, 'req-evac', shutdown_timeout=0, evacuate=True)
+        assert (again['rebuilt'], again['on_shared_storage']) == (False, True)
+        # not on shared storage: nothing of the server here, new disks from its image
+        driver.destroy(conn, inst['uuid'], settings['instances_path'])
+        assert not idir.exists()
+        fresh = driver.rebuild(conn, inst, settings, 'req-evac-2', shutdown_timeout=0, evacuate=True)
+        assert (fresh['rebuilt'], fresh['on_shared_storage']) == (True, False) and root.stat().st_mtime != 1
+        # absent without destroy_disks: only the domain goes, also as the instance module's state
+        result = driver.ensure_state(conn, inst, settings, 'absent', destroy_disks=False)
+        assert result['changed'] and driver.lookup(conn, inst['uuid']) is None and root.exists()
+        assert driver.ensure_state(conn, inst, settings, 'absent', destroy_disks=False)['changed'] is False
+    finally:
+        driver.destroy(conn, inst['uuid'], settings['instances_path'])
+        conn.close()
+
+
 class _SeenShutOff(object):
     """A domain as a resumed call saw it: shut off, while a start that a killed call began was still going on."""
 
