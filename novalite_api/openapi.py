@@ -41,6 +41,7 @@ from novalite_api.compute.schemas import services as services_schemas
 from novalite_api.compute.schemas import remote_consoles as remote_consoles_schemas
 from novalite_api.compute.server_shares import CREATE as server_shares_schema
 from novalite_api.compute import volume_attachments
+from novalite_api.compute import assisted_volume_snapshots, baremetal_nodes, snapshots, volumes, volumes_boot
 from novalite_api.compute.schemas import server_metadata as server_metadata_schemas
 from novalite_api.compute.schemas import server_tags as server_tags_schemas
 from novalite_api.compute.schemas import servers as servers_schemas
@@ -906,6 +907,7 @@ def _compute_ops(version):
         'The running server\'s counters, read from its host (admin): below 2.48 the libvirt driver\'s flat '
         'form, from 2.48 Nova\'s standard one', ok(200, 'Diagnostics', obj()), params=server_id, errors=(409,))}
     ops.update(_password_events_audit_extension_ops(version))
+    ops.update(_volume_and_baremetal_ops())
     host = [('host_name', 'the compute host\'s name')]
     resource = wrapped('resource', obj({'host': string(), 'project': string(), 'cpu': integer(),
                                         'memory_mb': integer(), 'disk_gb': integer()}))
@@ -927,6 +929,77 @@ def _compute_ops(version):
         params = [(name.strip('{}'), 'identifier') for name in doc_path.split('/') if name.startswith('{')]
         ops.setdefault(doc_path, {})[method.lower()] = op('Removed from Nova: always 410 Gone', ok(
             410, 'Gone', ref('NovaError')), params=params)
+    # os-volumes_boot: each route documented as its /servers twin (the same handler behind it)
+    for method, path, _handler, twin in volumes_boot.ALIASES:
+        spec = copy.deepcopy(ops['/compute' + _braces(twin)][method.lower()])
+        window = '2.102; only the actions %s' % ', '.join(volumes_boot.ACTIONS) if path.endswith('/action') else '2.102'
+        spec['summary'] = 'Alias of %s %s (until %s): %s' % (
+            method, _braces(twin[len('/v2.1'):]), window, spec['summary'])
+        ops.setdefault('/compute' + _braces(path), {})[method.lower()] = spec
+    return ops
+
+
+def _braces(flask_path):
+    return flask_path.replace('<', '{').replace('>', '}')
+
+
+def _volume_and_baremetal_ops():
+    """The block storage proxies (os-volumes, os-snapshots; until 2.35), the volume service's assisted snapshots
+    and the bare metal proxy (until 2.35): novalite has neither service behind them."""
+    c = COMPUTE
+    volume = obj({'id': string(), 'status': string(), 'size': integer(), 'availabilityZone': nullable(string()),
+                  'createdAt': string(), 'displayName': nullable(string()), 'displayDescription': nullable(string()),
+                  'volumeType': nullable(string()), 'snapshotId': nullable(string()), 'metadata': obj(),
+                  'attachments': array(obj())})
+    snapshot = obj({'id': string(), 'volumeId': string(), 'status': string(), 'size': integer(),
+                    'createdAt': string(), 'displayName': nullable(string()),
+                    'displayDescription': nullable(string())})
+    paging = [query('limit', integer(minimum=0)), query('offset', integer(minimum=0))]
+    volume_id = [('volume_id', 'the volume id')]
+    snapshot_id = [('snapshot_id', 'the snapshot id')]
+    node_id = [('node_id', 'the bare metal node id')]
+    ops = {}
+    for kind, name, item, ident in (('os-volumes', 'volume', volume, volume_id),
+                                    ('os-snapshots', 'snapshot', snapshot, snapshot_id)):
+        schema = volumes.CREATE if name == 'volume' else snapshots.CREATE
+        listed = ok(200, 'None: novalite has no block storage', wrapped(name + 's', array(item)))
+        ops[c + '/' + kind] = {
+            'get': op('List %ss (until 2.35): always empty' % name, listed, params=paging),
+            'post': op('Create a %s (until 2.35): the body is checked as Nova checks it, then %s' % (
+                name, 'refused by a volume quota of 0 (403), or its snapshot is not found (404)' if name == 'volume'
+                else 'its volume is not found (404)'),
+                ok(200, 'Created', wrapped(name, item)), body=from_jsonschema(schema)),
+        }
+        ops[c + '/%s/detail' % kind] = {'get': op('List %ss with details (until 2.35): always empty' % name,
+                                                  listed, params=paging)}
+        ops[c + '/%s/{%s_id}' % (kind, name)] = {
+            'get': op('Show a %s (until 2.35): none exists, 404' % name, ok(200, name.title(), wrapped(name, item)),
+                      params=ident),
+            'delete': op('Delete a %s (until 2.35): none exists, 404' % name, ok(202, 'Deleted'), params=ident),
+        }
+    ops[c + '/os-assisted-volume-snapshots'] = {'post': op(
+        'Snapshot a file-backed volume of a server (service role): no server has a volume, 400',
+        ok(200, 'Snapshot started', wrapped('snapshot', obj({'id': nullable(string()), 'volumeId': string()}))),
+        body=from_jsonschema(assisted_volume_snapshots.CREATE))}
+    ops[c + '/os-assisted-volume-snapshots/{snapshot_id}'] = {'delete': op(
+        'Delete an assisted snapshot (service role): no server has a volume, 400',
+        ok(204, 'Deleted'), params=snapshot_id + [query('delete_info', string(),
+                                                        'JSON: {"volume_id": ..., ...}')], errors=(400,))}
+    never = ok(400, 'Always: Nova leaves node and port changes to Ironic', ref('NovaError'))
+    not_implemented = ok(501, 'No bare metal service', ref('NovaError'))
+    ops[c + '/os-baremetal-nodes'] = {
+        'get': op('List bare metal nodes (admin, until 2.35): no bare metal service, 501', not_implemented),
+        'post': op('Create a node (until 2.35): not through Nova, 400', never, body=obj()),
+    }
+    ops[c + '/os-baremetal-nodes/{node_id}'] = {
+        'get': op('Show a bare metal node (admin, until 2.35): no bare metal service, 501', not_implemented,
+                  params=node_id),
+        'delete': op('Delete a node (until 2.35): not through Nova, 400', never, params=node_id, errors=(400,)),
+    }
+    ops[c + '/os-baremetal-nodes/{node_id}/action'] = {'post': op(
+        'add_interface / remove_interface (until 2.35): not through Nova, 400', never, body={'oneOf': [
+            obj({name: obj()}, required=[name], additional=False) for name in sorted(baremetal_nodes.ACTIONS)]},
+        params=node_id)}
     return ops
 
 

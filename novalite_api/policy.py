@@ -69,6 +69,23 @@ DEFAULTS = {
     'os_compute_api:os-volumes-attachments:update': MEMBER,
     'os_compute_api:os-volumes-attachments:swap': 'role:service',
     'os_compute_api:os-volumes-attachments:delete': MEMBER,
+    # nova/policies/volumes.py: the volume and snapshot proxies (until 2.35)
+    'os_compute_api:os-volumes:list': READER,
+    'os_compute_api:os-volumes:detail': READER,
+    'os_compute_api:os-volumes:show': READER,
+    'os_compute_api:os-volumes:create': MEMBER,
+    'os_compute_api:os-volumes:delete': MEMBER,
+    'os_compute_api:os-volumes:snapshots:list': READER,
+    'os_compute_api:os-volumes:snapshots:detail': READER,
+    'os_compute_api:os-volumes:snapshots:show': READER,
+    'os_compute_api:os-volumes:snapshots:create': MEMBER,
+    'os_compute_api:os-volumes:snapshots:delete': MEMBER,
+    # nova/policies/assisted_volume_snapshots.py: the volume service's calls
+    'os_compute_api:os-assisted-volume-snapshots:create': 'rule:service_api',
+    'os_compute_api:os-assisted-volume-snapshots:delete': 'rule:service_api',
+    # nova/policies/baremetal_nodes.py
+    'os_compute_api:os-baremetal-nodes:list': ADMIN,
+    'os_compute_api:os-baremetal-nodes:show': ADMIN,
     'os_compute_api:servers:create': MEMBER,
     'os_compute_api:servers:create:forced_host': ADMIN,
     'compute:servers:create:requested_destination': ADMIN,

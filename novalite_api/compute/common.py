@@ -12,7 +12,9 @@ import hashlib
 from urllib.parse import urlencode
 
 from novalite_api import policy
+from novalite_api.compute.api_version import since
 from novalite_api.faults import ApiError
+from novalite_api.validation import ValidationError
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceInvalidState, InstanceLocked, \
@@ -24,6 +26,7 @@ except ImportError:  # pragma: no cover
     flask = None
 
 MAX_LIMIT = 1000            # nova.conf [api] max_limit
+PROXY_LAST_MINOR = 35       # Nova's MAX_PROXY_API_SUPPORT_VERSION: its proxy APIs answer 404 from 2.36
 
 
 def ctx():
@@ -59,11 +62,14 @@ def links(kind, ident):
             {'rel': 'bookmark', 'href': '%s/%s/%s' % (base_url(), kind, ident)}]
 
 
-def next_link(marker, limit):
-    """Nova's "<collection>_links": the next page's URL, with the request's other parameters."""
+def next_link(marker, limit, collection=None):
+    """Nova's "<collection>_links": the next page's URL, with the request's other parameters.
+
+    ``collection`` (``servers/detail``): the collection Nova names in the link, when it is not the request's
+    own path (its view builders link to their collection whichever route was asked)."""
     params = [(k, v) for k, v in flask.request.args.items(multi=True) if k not in ('marker', 'limit')]
     params += [('limit', str(limit)), ('marker', str(marker))]
-    path = flask.request.path.split('/v2.1/', 1)[1]
+    path = collection or flask.request.path.split('/v2.1/', 1)[1]
     return [{'rel': 'next', 'href': '%s/v2.1/%s?%s' % (base_url(), path, urlencode(params))}]
 
 
@@ -84,6 +90,31 @@ def page(found, key, links_name, missing='Marker %s could not be found.'):
     limit = limit_arg()
     found = found[:limit]
     return found, ({links_name: next_link(key(found[-1]), limit)} if found and len(found) == limit else {})
+
+
+def available_until(last_minor):
+    """Nova's ``max_version`` of an API method: from 2.<last_minor + 1> the route answers 404 (the proxy APIs
+    end at 2.35), before its body, query or policy is looked at."""
+    if since(last_minor + 1):
+        raise ApiError(404, 'The resource could not be found.')
+
+
+def non_negative_query(*names):
+    """Nova's ``multi_params(non_negative_integer)`` query parameters: each value given, digits only."""
+    for name in names:
+        for raw in flask.request.args.getlist(name):
+            if not raw.isdigit():
+                raise ValidationError(name, "Invalid input for query parameters %s. Value: %s. '%s' does not match "
+                                            "'^[0-9]*$'" % (name, raw, raw))
+
+
+def action_peek(body):
+    """(name, arguments) of an ``/action`` body: Nova's action_peek, with its messages (400)."""
+    if not isinstance(body, dict) or len(body) != 1:
+        raise ValidationError('body', 'Malformed message body: too many body keys'
+                                      if isinstance(body, dict) and body else
+                                      'Malformed message body: cannot understand JSON')
+    return next(iter(body.items()))
 
 
 def request_body():

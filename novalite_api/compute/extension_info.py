@@ -6,8 +6,9 @@
 Nova froze its extensions into v2.1 (later changes are microversions) and answers a fixed list of
 records. novalite answers the same record shape for what it provides: an extension's alias and name are
 the identifiers clients look for, so they are Nova's; the description says what novalite does under that
-alias. Aliases of features novalite does not have (volumes, cells, bare metal, nova-network's extras,
-multinic, interface attach, evacuation...) are absent, so ``/extensions/{alias}`` answers 404 for them.
+alias. Aliases of features novalite does not have (cells, nova-network's extras, multinic, interface attach,
+evacuation...) are absent, so ``/extensions/{alias}`` answers 404 for them; the volume and bare metal routes are
+served (answering as Nova with nothing behind them), so their aliases are listed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -45,7 +46,10 @@ PROVIDED = (
     ('os-access-ips', 'AccessIPs', 'Server create and update keep accessIPv4 and accessIPv6.'),
     ('os-admin-actions', 'AdminActions', 'Admins reset a server\'s state (os-resetState).'),
     ('os-aggregates', 'Aggregates', 'Host aggregates and the availability zones they define.'),
+    ('os-assisted-volume-snapshots', 'AssistedVolumeSnapshots', 'The volume service\'s snapshot calls: no server has a volume, so none is found.'),
     ('os-availability-zone', 'AvailabilityZone', 'Availability zones, with their hosts for admins.'),
+    ('os-baremetal-nodes', 'BareMetalNodes', 'Admins list bare metal nodes (until 2.35): novalite has no bare '
+     'metal service, so the list is not implemented (501).'),
     ('os-block-device-mapping-v2-boot', 'BlockDeviceMappingV2Boot', 'Server create takes the one mapping '
      'that boots the image on a local disk.'),
     ('os-config-drive', 'ConfigDrive', 'Servers get a config drive with their metadata, user data and files.'),
@@ -105,6 +109,11 @@ PROVIDED = (
     ('os-used-limits-for-admin', 'UsedLimitsForAdmin', 'Admins read another project\'s used limits.'),
     ('os-user-data', 'UserData', 'Server create takes user data for the guest, on its config drive.'),
     ('os-user-quotas', 'UserQuotas', 'Quotas read for a user of a project.'),
+    ('os-volume-attachment-update', 'VolumeAttachmentUpdate', 'Update a server\'s volume attachment: novalite '
+     'attaches no volumes, so none is found.'),
+    ('os-volumes', 'Volumes', 'Volumes and volume snapshots (until 2.35) and os-volumes_boot, the servers '
+     'collection\'s alias (until 2.102): novalite has no block storage, so the lists are empty and no volume can be '
+     'created.'),
 )
 
 

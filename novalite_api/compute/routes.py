@@ -14,12 +14,13 @@ __metaclass__ = type
 
 from novalite_api import auth, routing
 from novalite_api.compute import (
-    aggregates, api_version, availability_zones, extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
+    aggregates, api_version, assisted_volume_snapshots, availability_zones, baremetal_nodes, extra_specs, flavor_access,
+    flavors, hypervisors, image_metadata, images,
     console_auth_tokens, extension_info, floating_ips, hosts, instance_actions, instance_usage_audit_log, keypairs,
     limits, migrations, networks, quota_classes, quota_sets, remote_consoles, removed, security_groups,
     server_external_events, server_groups, server_ips, server_diagnostics, server_metadata, server_migrations,
-    server_password, server_shares, server_tags, server_topology, servers, services, simple_tenant_usage, versions,
-    volume_attachments)
+    server_password, server_shares, server_tags, server_topology, servers, services, simple_tenant_usage, snapshots,
+    versions, volume_attachments, volumes, volumes_boot)
 from novalite_api.compute.common import only_query_params
 
 SERVER = '/v2.1/servers/<server_id>'
@@ -170,6 +171,27 @@ ROUTES = (
     ('GET', '/v2.1/os-simple-tenant-usage/<tenant_id>', simple_tenant_usage.show),
     ('PUT', '/v2.1/os-services/<service_id>', services.update),
     ('DELETE', '/v2.1/os-services/<service_id>', services.delete),
+    # the block storage proxies (until 2.35; novalite has no block storage) and the volume service's calls
+    ('GET', '/v2.1/os-volumes', volumes.index),
+    ('POST', '/v2.1/os-volumes', volumes.create),
+    ('GET', '/v2.1/os-volumes/detail', volumes.detail),
+    ('GET', '/v2.1/os-volumes/<volume_id>', volumes.show),
+    ('DELETE', '/v2.1/os-volumes/<volume_id>', volumes.delete),
+    ('GET', '/v2.1/os-snapshots', snapshots.index),
+    ('POST', '/v2.1/os-snapshots', snapshots.create),
+    ('GET', '/v2.1/os-snapshots/detail', snapshots.detail),
+    ('GET', '/v2.1/os-snapshots/<snapshot_id>', snapshots.show),
+    ('DELETE', '/v2.1/os-snapshots/<snapshot_id>', snapshots.delete),
+    ('POST', '/v2.1/os-assisted-volume-snapshots', assisted_volume_snapshots.create),
+    ('DELETE', '/v2.1/os-assisted-volume-snapshots/<snapshot_id>', assisted_volume_snapshots.delete),
+    # the bare metal proxy (until 2.35; novalite has no bare metal service)
+    ('GET', '/v2.1/os-baremetal-nodes', baremetal_nodes.index),
+    ('POST', '/v2.1/os-baremetal-nodes', baremetal_nodes.create),
+    ('GET', '/v2.1/os-baremetal-nodes/<node_id>', baremetal_nodes.show),
+    ('DELETE', '/v2.1/os-baremetal-nodes/<node_id>', baremetal_nodes.delete),
+    ('POST', '/v2.1/os-baremetal-nodes/<node_id>/action', baremetal_nodes.action),
+    # the servers collection's old alias (until 2.102)
+    *volumes_boot.ROUTES,
     # APIs Nova removed: 410 Gone
     *removed.ROUTES,
 )
@@ -183,7 +205,12 @@ OWN_QUERY_PARAMETERS = frozenset((
     server_groups.index, migrations.index,
     server_shares.show, volume_attachments.index, simple_tenant_usage.index, simple_tenant_usage.show, removed.gone,
     hosts.index, security_groups.index, networks.index, networks.tenant_index, floating_ips.index,
-    floating_ips.pools))
+    floating_ips.pools, assisted_volume_snapshots.delete,
+    # APIs that end before 2.102: their 404 comes first, then their own checks
+    volumes.index, volumes.detail, volumes.show, volumes.create, volumes.delete, snapshots.index, snapshots.detail,
+    snapshots.show, snapshots.create, snapshots.delete, baremetal_nodes.index, baremetal_nodes.show,
+    baremetal_nodes.create, baremetal_nodes.delete, baremetal_nodes.action,
+    *(handler for _method, _path, handler in volumes_boot.ROUTES)))
 
 
 def before_request():

@@ -24,8 +24,8 @@ from novalite_api import policy, validation
 from novalite_api.compute import api_version, evacuate, floating_ips, remote_consoles, security_groups
 from novalite_api.compute.api_version import since
 from novalite_api.compute.common import (
-    ctx, get_server, jobs, limit_arg, links, next_link, only_query_params, request_body, store, strict_bool,
-    time_arg)
+    action_peek, ctx, get_server, jobs, limit_arg, links, next_link, only_query_params, request_body, store,
+    strict_bool, time_arg)
 from novalite_api.compute.schemas import as_bool, servers as schemas
 from novalite_api.compute.views import servers as views
 from novalite_api.faults import ApiError
@@ -242,8 +242,8 @@ def _servers_response(view, rows, limit):
         body = {'servers': [views.show(i, view) for i in rows]}
     else:
         body = {'servers': views.index(rows)}
-    if rows and len(rows) == limit:   # Nova links a full page, even the last one
-        body['servers_links'] = next_link(rows[-1]['uuid'], limit)
+    if rows and len(rows) == limit:   # Nova links a full page, even the last one (of /servers, os-volumes_boot's too)
+        body['servers_links'] = next_link(rows[-1]['uuid'], limit, 'servers' if view is None else 'servers/detail')
     return flask.jsonify(body)
 
 
@@ -496,13 +496,8 @@ def _start(inst, action_name, reboot_type='SOFT', **options):
 
 
 def action(server_id):
-    body = flask.request.get_json(silent=True)
     # nova/api/openstack/wsgi.py action_peek and the action lookup, with their messages
-    if not isinstance(body, dict) or len(body) != 1:
-        raise validation.ValidationError('body', 'Malformed message body: too many body keys'
-                                         if isinstance(body, dict) and body else
-                                         'Malformed message body: cannot understand JSON')
-    name, args = next(iter(body.items()))
+    name, args = action_peek(flask.request.get_json(silent=True))
     if name in remote_consoles.ACTIONS:
         return remote_consoles.action(server_id, name, args)
     if name in security_groups.ACTIONS:

@@ -17,13 +17,14 @@ import copy
 
 from novalite_api import validation
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import check_lock_and_state, get_server, only_query_params, request_body
+from novalite_api.compute.common import (
+    check_lock_and_state, get_server, non_negative_query, only_query_params, request_body)
 from novalite_api.compute.schemas import BOOLEAN
 from novalite_api.compute.schemas.server_tags import TAG
 from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceInvalidState, InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceInvalidState
 
 try:
     import flask
@@ -82,17 +83,9 @@ def _check_shelved(inst, method):
                                    % (method, inst['uuid'], inst['vm_state']), field='server')
 
 
-def _non_negative(name):
-    for raw in flask.request.args.getlist(name):
-        if not raw.isdigit():
-            raise InvalidInput(name, "Invalid input for query parameters %s. Value: %s. '%s' does not match "
-                                     "'^[0-9]*$'" % (name, raw, raw))
-
-
 def index(server_id):
     only_query_params('limit', 'offset')
-    _non_negative('limit')
-    _non_negative('offset')
+    non_negative_query('limit', 'offset')
     get_server(server_id, 'os_compute_api:os-volumes-attachments:index')
     return flask.jsonify({'volumeAttachments': []})
 

@@ -28,8 +28,11 @@ import pytest
 from lib import api_service
 
 ST = os.path.join(api_service.VENV_BIN, 'st')
-# Revoking tokens would revoke the run's own admin token.
-NOT_FUZZED = set([('DELETE', '/identity/v3/auth/tokens')])
+# Revoking tokens would revoke the run's own admin token. The bare metal list and show answer a constant 501 by design
+# (no bare metal service, as Nova's API reference documents it), which the server-error check counts as one; they take
+# no input but the node id (tests/api/test_volume_routes.py calls them).
+NOT_FUZZED = set([('DELETE', '/identity/v3/auth/tokens'), ('GET', '/compute/v2.1/os-baremetal-nodes'),
+                  ('GET', '/compute/v2.1/os-baremetal-nodes/{node_id}')])
 # The Networking API is kept out of the compute fuzzing run (its own tests: tests/api/test_network_api.py);
 # a run over its operations would add minutes of CI time.
 NOT_FUZZED_PREFIX = '/network/'
@@ -277,6 +280,13 @@ def _removed_apis():
     return set((method, '/compute' + _CONVERTER.sub(r'{\1}', path)) for method, path in GONE)
 
 
+def _aliases():
+    """(METHOD, OpenAPI path) of os-volumes_boot, the servers collection's alias: the same handlers as the /servers
+    routes the run fuzzes (its creates would double the servers the run makes); test_volume_routes.py calls them."""
+    from novalite_api.compute.volumes_boot import ROUTES
+    return set((method, '/compute' + _CONVERTER.sub(r'{\1}', path)) for method, path, _handler in ROUTES)
+
+
 def _st_run(service, schema_path, excluded, workdir, config=None, phases=GENERATED_PHASES):
     cmd = [ST]
     if config:
@@ -317,7 +327,7 @@ def test_schemathesis_finds_no_server_error(fuzz_service, app, tmp_path):
     served = app_operations(app)
     excluded = sorted(o['operationId'] for path, methods in doc['paths'].items() for m, o in methods.items()
                       if (m.upper(), path) in NOT_FUZZED or path.startswith(NOT_FUZZED_PREFIX) or
-                      (m.upper(), path) in _removed_apis() or
+                      (m.upper(), path) in _removed_apis() or (m.upper(), path) in _aliases() or
                       (m not in ('head', 'options') and (m.upper(), path) not in served))
     assert openapi.document(service['url']) == doc
     workdir = str(tmp_path)

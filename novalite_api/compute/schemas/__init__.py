@@ -22,3 +22,11 @@ def as_bool(value, default=False):
     if value is None:
         return default
     return value in TRUE_SPELLINGS
+
+
+def wrapped(key, properties, required):
+    """Nova's usual body: ``{key: {...}}``, nothing else at either level."""
+    return {'type': 'object',
+            'properties': {key: {'type': 'object', 'properties': properties, 'required': list(required),
+                                 'additionalProperties': False}},
+            'required': [key], 'additionalProperties': False}
