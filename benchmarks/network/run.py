@@ -392,6 +392,10 @@ def print_ports(port_rows, port_count, sizes):
     print('floor: the same ports.create (quota, network lock, IPAM, rows; one transaction each) from as many threads '
           'in-process: all a port create must do, without HTTP, token and Flask; the GET rate is what any '
           'authenticated call costs through the same HTTP stack.')
+    for clients, _count in sizes:
+        # the rates fall run after run as the network fills (API and floor alike): the runs show by how much
+        print('runs, %d client(s): API %s, floor %s' % (
+            clients, ['%.1f' % v for v in port_rows[clients]['api']], ['%.1f' % v for v in port_rows[clients]['floor']]))
 
 
 def print_boot(boot_rows):
