@@ -228,13 +228,13 @@ def overlay_backing(domain_xml):
     return json.loads(info.stdout)['backing-filename']
 
 
-def start_floor_copy(domain_xml, workdir, backing=None):
-    """The benchmarks' floor: a copy of a domain novalite defined, started by hand.
+def start_floor_copy(domain_xml, workdir, backing=None, uri='qemu:///system'):
+    """The benchmarks' floor: a copy of a domain novalite defined, started by hand (on the libvirt ``uri``).
 
     ``qemu-img create`` of a new overlay on the same base + ``virsh create`` of
     the same XML (new UUID, name, disk and console log) as a transient domain.
     Returns (uuid, console log path, seconds from overlay to virsh returning);
-    destroy_domains([uuid]) is its whole cleanup.
+    destroy_domains([uuid], uri) is its whole cleanup.
     """
     import uuid as uuidlib
     from lxml import etree
@@ -262,7 +262,7 @@ def start_floor_copy(domain_xml, workdir, backing=None):
         handle.write(etree.tostring(xml))
     start = time.time()
     subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', backing, '-F', 'raw', disk_path], check=True)
-    made = subprocess.run(['virsh', '-q', '-c', 'qemu:///system', 'create', xml_path], capture_output=True, text=True,
+    made = subprocess.run(['virsh', '-q', '-c', uri, 'create', xml_path], capture_output=True, text=True,
                           check=False)
     if made.returncode != 0:
         raise RuntimeError('virsh create %s: %s' % (xml_path, made.stderr.strip()))

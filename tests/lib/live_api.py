@@ -62,7 +62,7 @@ class LiveApi(object):
         ``compute_hosts``: lib/test_hosts.py hosts that are the inventory's compute hosts instead of this
         machine's libvirt, reached by their libvirt URI (each with an instances directory of its own under
         the service's root; with ``shared_instances`` one directory for all of them, as storage the hosts
-        share). ``host_vars``: {host name: inventory vars} added to those hosts' (e.g.
+        share). ``host_vars``: {host name: inventory vars} added to those hosts' or the SSH hosts' (e.g.
         lib.test_hosts.inventory_vars: their modules run in the host's namespaces, which realise networks)."""
         self.ssh_hosts = list(ssh_hosts or [])
         self.compute_hosts = list(compute_hosts or [])
@@ -100,7 +100,8 @@ class LiveApi(object):
         if self.ssh_hosts:
             from lib.test_hosts import ssh_inventory
             ssh_inventory(self.ssh_hosts, self.cfg['inventory'],
-                          host_vars=dict((h.name, {'novalite_vnc_listen': h.address}) for h in self.ssh_hosts))
+                          host_vars=dict((h.name, dict({'novalite_vnc_listen': h.address}, **self.host_vars.get(h.name, {})))
+                                         for h in self.ssh_hosts))
         else:
             # this machine's own network namespace: no host realises its ports' networks here
             compute = {self.host: {
