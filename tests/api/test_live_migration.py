@@ -21,12 +21,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import re
 import time
 
 import pytest
 
-from lib.guests import BOOTED
+from lib.guests import BOOTED, tick_user_data, wait_tick
 from lib.live_api import action_events, running
 from lib.novalite_env import libvirt_state
 from lib.sched_rows import console_text, host_uri, moved_server
@@ -34,24 +33,7 @@ from lib.test_hosts import libvirt_hosts
 
 WORD = 'liveword'
 TINY = (1, 512, 1)
-TICK = re.compile(r'NOVALITE TICK (\d+\.\d+) (.*?)\s*$', re.M)
-# user data: the marker written at boot (the image's NOVALITE-MARKER line), then a script that ticks
-USER_DATA = '''#!/bin/sh
-NOVALITE-MARKER %s
-mkdir -p /mnt/tick
-while true; do
-    sync
-    echo 3 > /proc/sys/vm/drop_caches
-    if mount -o ro /dev/vda /mnt/tick 2>/dev/null; then
-        m=$(cat /mnt/tick/NOVALITE.MRK 2>/dev/null | tr '\\n' ' ')
-        umount /mnt/tick
-    else
-        m=unreadable
-    fi
-    echo "NOVALITE TICK $(cut -d' ' -f1 /proc/uptime) $m"
-    sleep 1
-done
-''' % WORD
+USER_DATA = tick_user_data(WORD)
 
 
 @pytest.fixture(scope='module')
@@ -66,19 +48,9 @@ def live(hosts):
         yield service
 
 
-def _ticks(live, host, ident):
-    return [(float(up), words.split()) for up, words in TICK.findall(console_text(live, host, ident))]
-
-
 def _wait_tick(live, host, ident, after=0.0, timeout=120):
     """The guest's first tick on ``host`` with an uptime above ``after``: (uptime, words)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        later = [t for t in _ticks(live, host, ident) if t[0] > after]
-        if later:
-            return later[0]
-        time.sleep(0.5)
-    raise AssertionError('no tick after %s on %s:\n%s' % (after, host, console_text(live, host, ident)[-2000:]))
+    return wait_tick(lambda: console_text(live, host, ident), after, timeout, 'on %s' % host)
 
 
 def _eventually(predicate, what, timeout=60):

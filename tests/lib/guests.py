@@ -17,6 +17,7 @@ __metaclass__ = type
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -44,6 +45,49 @@ MARKERS_DONE = 'NOVALITE MARKERS DONE'
 def marker_user_data(*words):
     """User data that makes the test image write ``words`` to its root disk."""
     return ''.join('NOVALITE-MARKER %s\n' % word for word in words)
+
+
+# a ticking guest's console line (tick_user_data): its uptime, then the words its root disk holds
+TICK = re.compile(r'NOVALITE TICK (\d+\.\d+) (.*?)\s*$', re.M)
+_TICKS = '''#!/bin/sh
+NOVALITE-MARKER %s
+mkdir -p /mnt/tick
+while true; do
+    sync
+    echo 3 > /proc/sys/vm/drop_caches
+    if mount -o ro /dev/vda /mnt/tick 2>/dev/null; then
+        m=$(cat /mnt/tick/NOVALITE.MRK 2>/dev/null | tr '\\n' ' ')
+        umount /mnt/tick
+    else
+        m=unreadable
+    fi
+    echo "NOVALITE TICK $(cut -d' ' -f1 /proc/uptime) $m"
+    sleep 1
+done
+'''
+
+
+def tick_user_data(word):
+    """User data that writes the marker ``word`` to the root disk at boot, then prints a tick every second with
+    the guest's uptime and what its root disk holds (read from the disk each time, caches dropped): a live
+    migration's proof that the guest kept running (the uptime goes on, no boot line) with its disk."""
+    return _TICKS % word
+
+
+def ticks(console_text):
+    """[(uptime, [words on the root disk])] of a ticking guest's console, in order."""
+    return [(float(up), words.split()) for up, words in TICK.findall(console_text)]
+
+
+def wait_tick(read_console, after=0.0, timeout=120, where=''):
+    """The first tick with an uptime above ``after`` in the console ``read_console()`` returns: (uptime, words)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        later = [t for t in ticks(read_console()) if t[0] > after]
+        if later:
+            return later[0]
+        time.sleep(0.5)
+    raise AssertionError('no tick after %s %s:\n%s' % (after, where, read_console()[-2000:]))
 
 
 def markers_seen(console_text):
