@@ -144,9 +144,10 @@ def ssh_libvirt_uri(host_ip, ssh, field):
     With a known_hosts file: ``qemu+libssh2`` (a libvirt ssh transport that reads a given known_hosts file; the
     ``ssh`` one would ignore it, and libvirt 9's ``libssh`` one hangs on a large reply, a domain's XML, in a
     client without an event loop), ``known_hosts_verify=normal`` (nobody answers its prompt: an unknown key is
-    refused, and the file is never written), ``sshauth=privkey`` with the key. Without one: ``qemu+ssh`` (the ssh client and its own
-    known_hosts files, as ``ssh_command``) with ``no_tty`` (batch mode) and ``no_verify=0``. The user is always
-    named (libssh's default would be root): ``migration_ssh.user``, else the user this runs as."""
+    refused, and the file is never written), ``sshauth=privkey`` with the key. Without one: ``qemu+ssh`` (the
+    ssh client and its own known_hosts files, as ``ssh_command``) with ``no_tty`` (batch mode) and
+    ``no_verify=0``. The user is always named (libvirt's default would be root): ``migration_ssh.user``, else
+    the user this runs as."""
     import pwd
     from urllib.parse import quote
     ssh = ssh_settings(ssh)
