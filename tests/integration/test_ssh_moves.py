@@ -61,6 +61,11 @@ def _ssh_state(host, uuid):
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+def _display(host, uuid):
+    """Where the running guest's VNC console listens (virsh domdisplay on the host, over SSH)."""
+    return host.ssh(['virsh', '-c', 'qemu:///system', 'domdisplay', uuid]).stdout.strip()
+
+
 def _states(hosts, uuid):
     return dict((h.name, _ssh_state(h, uuid)) for h in hosts)
 
@@ -116,6 +121,7 @@ def _moved(live, hosts, ident, argv, source, dest, kind, held):
             inst['migration']['status']) == (dest.name, 'resized') + kind + ('finished',)
     assert alloc == held
     assert _states(hosts, ident) == {source.name: 'shut off', dest.name: 'running'}
+    assert _display(dest, ident).startswith('vnc://%s:' % dest.address)   # its consoles on its host's address
     assert _migration_logins(hosts, dest, source) > logins   # dest's sshd let the source's migration key in
     assert os.path.isdir(os.path.join(source.instances_path, ident + '_resize'))
     assert not os.path.exists(os.path.join(dest.instances_path, ident + '.part'))
@@ -133,6 +139,7 @@ def _ended(live, hosts, ident, argv, stays, cleaned, status, held):
         assert not os.path.exists(os.path.join(cleaned.instances_path, ident + leftover))
     assert not os.path.exists(os.path.join(stays.instances_path, ident + '_resize'))
     assert _states(hosts, ident) == {stays.name: 'running', cleaned.name: None}
+    assert _display(stays, ident).startswith('vnc://%s:' % stays.address)
 
 
 @pytest.fixture(scope='module')
@@ -191,8 +198,7 @@ def _live_migrated(live, hosts, ident, migrate, source, dest):
     assert not os.path.exists(os.path.join(source.instances_path, ident))
     assert os.path.join(dest.instances_path, ident) in inst['domain_xml']
     # its consoles listen on the destination's address now (the source's is not there)
-    display = dest.ssh(['virsh', '-c', 'qemu:///system', 'domdisplay', ident]).stdout.strip()
-    assert display.startswith('vnc://%s:' % dest.address), display
+    assert _display(dest, ident).startswith('vnc://%s:' % dest.address)
     # over SSH with the migration key both ways: the destination read the source's domain, the source's
     # libvirtd migrated to the destination's
     assert _migration_logins(hosts, dest=source, source=dest) > logins[0]
