@@ -56,3 +56,30 @@ options:
     type: path
     default: /run/novalite/network
 '''
+
+    # How this host logs in to the other compute hosts (novalite_module.HOST_MIGRATION_ARGS): the modules that
+    # move a server between hosts
+    MIGRATION_SSH = r'''
+options:
+  migration_ssh:
+    description:
+      - How this host logs in to another compute host reached by SSH (Nova's compute hosts' own SSH keys between
+        each other) - a resize's C(ssh) disk copy, a live migration's libvirt connection to the other host. From
+        the host's inventory - C(novalite_migration_ssh_key), C(novalite_migration_known_hosts),
+        C(novalite_migration_ssh_user).
+      - The other host's key is always checked (C(StrictHostKeyChecking=yes), batch mode; libvirt's
+        C(known_hosts_verify=normal) with no one to answer) - an unknown or changed key fails the move.
+    type: dict
+    suboptions:
+      key:
+        description: Private key file on this host; unset - ssh's default identities of the user the module runs as.
+        type: str
+      known_hosts:
+        description:
+          - known_hosts file on this host listing the other hosts' keys by their C(novalite_host_ip); unset - the
+            user's C(~/.ssh/known_hosts) and C(/etc/ssh/ssh_known_hosts).
+        type: str
+      user:
+        description: User to log in as on the other host; unset - the user the module runs as.
+        type: str
+'''

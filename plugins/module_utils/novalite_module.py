@@ -62,6 +62,13 @@ HOST_ARGS = dict(
     virt_type=dict(type='str', choices=['kvm', 'qemu']),
 )
 
+# How a compute host logs in to the others to move a server (instance_move, instance_live_migrate; doc fragment
+# compute_host.migration_ssh): the host's inventory novalite_migration_ssh_key / _known_hosts / _ssh_user
+HOST_MIGRATION_ARGS = dict(
+    migration_ssh=dict(type='dict', options=dict(key=dict(type='str', no_log=False), known_hosts=dict(type='str'),
+                                                 user=dict(type='str'))),
+)
+
 # What a new server is made of (the server and server_build modules).
 # Where a host keeps its networks' files (network/host_side.py; doc fragment compute_host.network)
 HOST_NETWORK_ARGS = dict(

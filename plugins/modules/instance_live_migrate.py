@@ -22,7 +22,8 @@ description:
   - C(migrate) (source) says whether it sees that file (a shared instance directory), refuses a block migration
     over shared storage or a shared one without it, then migrates the running domain peer to peer
     (C(VIR_MIGRATE_LIVE), C(PEER2PEER), C(PERSIST_DEST), C(UNDEFINE_SOURCE), and C(NON_SHARED_INC) for a block
-    migration); the guest keeps running.
+    migration); the guest keeps running. The memory and disks stream from QEMU to QEMU at the destination's
+    C(host_ip).
   - C(rollback_dest) (destination) removes what a failed migration left there; C(force_complete) and C(abort)
     (source) pause the guest so the migration converges, or cancel it.
   - Never opens the state store.
@@ -30,6 +31,7 @@ version_added: 0.1.0
 author: novalite developers (@novalite)
 extends_documentation_fragment:
   - novalite.compute.compute_host
+  - novalite.compute.compute_host.migration_ssh
 options:
   instance:
     description:
@@ -40,9 +42,13 @@ options:
     description:
       - The step - C(step) (prepare_destination, migrate, rollback_dest, force_complete, abort),
         C(block_migration) (true, false, or null for auto), for C(prepare_destination) C(source) - the source's
-        C(libvirt_uri) and C(host_ip), for C(migrate) and C(rollback_dest) C(shared_file) (the test file's
+        C(libvirt_uri), C(host_ip) and C(ssh), for C(migrate) and C(rollback_dest) C(shared_file) (the test file's
         name), for C(rollback_dest) C(shared) (keep the instance directory), and for C(migrate) C(dest) - the
-        destination's C(libvirt_uri), C(host_ip) and C(instances_path).
+        destination's C(libvirt_uri), C(host_ip), C(ssh), C(instances_path), and C(vnc_listen) and C(serial_port)
+        (what its C(prepare_destination) returned, where the guest's consoles will listen there).
+      - C(ssh) true (both hosts reached by SSH) - the other host's libvirt is reached over SSH at its C(host_ip)
+        with this host's O(migration_ssh) (C(qemu+libssh2) with a known_hosts file, else C(qemu+ssh)); else by its
+        C(libvirt_uri), or C(qemu+tcp://<host_ip>/system) when that is this host's own C(qemu:///system).
     type: dict
     required: true
 '''
@@ -56,6 +62,16 @@ EXAMPLES = r'''
       block_migration: true
       dest: {libvirt_uri: 'qemu+tcp://10.0.0.12/system', host_ip: 10.0.0.12,
              instances_path: /var/lib/novalite/instances}
+  delegate_to: compute-1
+
+- name: The same between hosts reached by SSH (compute-1's libvirtd reaches compute-2's over SSH with its key)
+  novalite.compute.instance_live_migrate:
+    instance: {uuid: 0b7c2b1e-8f9e-4a53-9d0e-2f6a1b4c5d6e, name: instance-00000001}
+    live_migration:
+      step: migrate
+      block_migration: true
+      dest: {host_ip: 10.0.0.12, ssh: true, instances_path: /var/lib/novalite/instances}
+    migration_ssh: {key: /var/lib/novalite/.ssh/id_ed25519, known_hosts: /etc/novalite/migration_known_hosts}
   delegate_to: compute-1
 '''
 
@@ -72,6 +88,14 @@ created:
   description: Whether the instance directory and its disks were pre-created here.
   returned: prepare_destination
   type: bool
+vnc_listen:
+  description: The address the guest's VNC and serial consoles will listen on here (this host's C(vnc_listen)).
+  returned: prepare_destination
+  type: str
+serial_port:
+  description: The serial console's TCP port the guest will have here (free on this host).
+  returned: prepare_destination
+  type: int
 shared:
   description: Whether the source sees the destination's test file (the instance directory is shared).
   returned: migrate
@@ -106,11 +130,12 @@ aborted:
   type: bool
 '''
 
-from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import HOST_ARGS, NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    HOST_ARGS, HOST_MIGRATION_ARGS, NovaliteModule, spec)
 from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
 
 MODULE = NovaliteModule(spec(
-    HOST_ARGS,
+    HOST_ARGS, HOST_MIGRATION_ARGS,
     instance=dict(type='dict', required=True),
     live_migration=dict(type='dict', required=True),
 ), handlers.instance_live_migrate)

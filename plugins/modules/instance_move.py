@@ -28,6 +28,7 @@ version_added: 0.1.0
 author: novalite developers (@novalite)
 extends_documentation_fragment:
   - novalite.compute.compute_host
+  - novalite.compute.compute_host.migration_ssh
 options:
   instance:
     description:
@@ -43,26 +44,6 @@ options:
         into C(<uuid>.part) renamed into place there).
     type: dict
     required: true
-  migration_ssh:
-    description:
-      - How this host logs in to another compute host for an C(ssh) transfer (Nova's compute hosts' own SSH keys
-        between each other). From the host's inventory - C(novalite_migration_ssh_key),
-        C(novalite_migration_known_hosts), C(novalite_migration_ssh_user).
-      - The destination's host key is always checked (C(StrictHostKeyChecking=yes), batch mode) - an unknown or
-        changed key fails the move.
-    type: dict
-    suboptions:
-      key:
-        description: Private key file on this host; unset - ssh's default identities of the user the module runs as.
-        type: str
-      known_hosts:
-        description:
-          - known_hosts file on this host listing the other hosts' keys by their C(novalite_host_ip); unset - the
-            user's C(~/.ssh/known_hosts) and C(/etc/ssh/ssh_known_hosts).
-        type: str
-      user:
-        description: User to log in as on the destination; unset - the user the module runs as.
-        type: str
   shutdown_timeout:
     description:
       - Seconds to wait for a clean shutdown before the disk is copied (Nova's C(shutdown_timeout)).
@@ -116,16 +97,15 @@ clean_shutdown:
   type: bool
 '''
 
-from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import HOST_ARGS, NovaliteModule, spec
+from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
+    HOST_ARGS, HOST_MIGRATION_ARGS, NovaliteModule, spec)
 from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
 
 MODULE = NovaliteModule(spec(
-    HOST_ARGS,
+    HOST_ARGS, HOST_MIGRATION_ARGS,
     instance=dict(type='dict', required=True),
     move=dict(type='dict', required=True),
     shutdown_timeout=dict(type='int', default=60),
-    migration_ssh=dict(type='dict', options=dict(key=dict(type='str', no_log=False), known_hosts=dict(type='str'),
-                                                 user=dict(type='str'))),
 ), handlers.instance_move)
 
 

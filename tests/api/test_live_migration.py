@@ -25,12 +25,12 @@ import time
 
 import pytest
 
-from lib.guests import BOOTED
+from lib.guests import BOOTED, tick_user_data, wait_tick
 from lib.live_api import action_events, running
 from lib.novalite_env import libvirt_state
 from lib.sched_rows import console_text, host_uri, moved_server
 from lib.test_hosts import libvirt_hosts
-from lib.ticking import boot_ticking_guest, eventually, wait_tick
+from lib.ticking import boot_ticking_guest, eventually, live_tick
 
 WORD = 'liveword'
 TINY = (1, 512, 1)
@@ -93,7 +93,7 @@ def test_block_live_migration_keeps_the_guest_running(live, hosts, guest):
     ident = guest['id']
     source = moved_server(live, ident)[0]['host']
     dest = [h.name for h in hosts if h.name != source][0]
-    before = wait_tick(live, source, ident)
+    before = live_tick(live, source, ident)
     started = time.time()
     status, _h, body = _live_migrate(live, ident, {'block_migration': 'auto', 'host': None})
     assert status == 202, body
@@ -124,7 +124,7 @@ def test_block_live_migration_keeps_the_guest_running(live, hosts, guest):
     assert live.instances_paths[dest] in inst['domain_xml']
     # the guest never stopped: the destination's console goes on ticking from where it was, no boot line,
     # and the marker is read from the migrated disk
-    after = wait_tick(live, dest, ident, after=before[0])
+    after = live_tick(live, dest, ident, after=before[0])
     assert after[1] == [WORD]
     assert BOOTED not in console_text(live, dest, ident)
     assert action_events(inst, 'live-migration') == [
@@ -164,7 +164,7 @@ def test_a_refusing_destination_leaves_the_guest_on_its_source(live, hosts, gues
     try:
         squatter = conn.defineXML('<domain type="qemu"><name>%s</name><memory unit="MiB">64</memory>'
                                   '<os><type>hvm</type></os></domain>' % name)
-        before = wait_tick(live, source, ident)
+        before = live_tick(live, source, ident)
         live.cli('server', 'migrate', '--live-migration', '--block-migration', '--host', dest, ident,
                  as_json=False)
         live.wait_status(ident, live.token(), ['ACTIVE'])
@@ -175,7 +175,7 @@ def test_a_refusing_destination_leaves_the_guest_on_its_source(live, hosts, gues
         eventually(lambda: not os.path.exists(os.path.join(live.instances_paths[dest], ident)),
                    'the pre-created directory is left on %s' % dest)
         # still the same boot, still ticking
-        assert wait_tick(live, source, ident, after=before[0] + 1)[1] == [WORD]
+        assert live_tick(live, source, ident, after=before[0] + 1)[1] == [WORD]
         assert BOOTED not in console_text(live, source, ident)
         squatter.undefine()
     finally:
@@ -186,18 +186,18 @@ def test_live_migrate_back_by_cli_and_playbook(live, hosts, guest):
     ident = guest['id']
     source = moved_server(live, ident)[0]['host']
     dest = [h.name for h in hosts if h.name != source][0]
-    before = wait_tick(live, source, ident)
+    before = live_tick(live, source, ident)
     live.cli('server', 'migrate', '--live-migration', '--wait', ident, as_json=False)
     inst, alloc = moved_server(live, ident)
     assert (inst['host'], inst['vm_state'], alloc) == (dest, 'active', {dest: TINY})
-    middle = wait_tick(live, dest, ident, after=before[0])
+    middle = live_tick(live, dest, ident, after=before[0])
     assert middle[1] == [WORD]
     run = live.playbook('server_action.yml', server=ident, action='live_migrate', block_migration='true',
                         is_admin=True)
     assert run.rc == 0 and run.failed == 0, run.output[-4000:]
     inst, alloc = moved_server(live, ident)
     assert (inst['host'], inst['vm_state'], inst['task_state'], alloc) == (source, 'active', None, {source: TINY})
-    assert wait_tick(live, source, ident, after=middle[0])[1] == [WORD]
+    assert live_tick(live, source, ident, after=middle[0])[1] == [WORD]
     assert BOOTED not in console_text(live, source, ident)   # a new console log on the source: no boot since
     listed = live.cli('server', 'migration', 'list', '--server', ident)
     assert sorted(m['Status'] for m in listed) == ['completed', 'completed', 'completed', 'error', 'error']

@@ -31,7 +31,7 @@ from lib.live_api import running
 from lib.novalite_env import TEST_IMAGE, libvirt_state
 from lib.sched_rows import console_text, host_uri, moved_server
 from lib.test_hosts import libvirt_hosts, process_running
-from lib.ticking import boot_ticking_guest, eventually, wait_tick
+from lib.ticking import boot_ticking_guest, eventually, live_tick
 
 pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(TEST_IMAGE), reason='test image not built (make image)')]
@@ -76,7 +76,7 @@ def test_live_migration_finds_the_storage_shared_and_a_refusal_leaves_it_whole(l
     dest = _other(hosts, source).name
     disk = os.path.join(live.instances_paths[source], guest, 'disk')
     inode = os.stat(disk).st_ino
-    before = wait_tick(live, source, guest)
+    before = live_tick(live, source, guest)
     status, _h, _b = live.action(guest, {'os-migrateLive': {'block_migration': True, 'host': dest}},
                                  live.token(), version='2.30')
     assert status == 202
@@ -95,7 +95,7 @@ def test_live_migration_finds_the_storage_shared_and_a_refusal_leaves_it_whole(l
     assert os.stat(disk).st_ino == inode
     eventually(lambda: not [n for n in os.listdir(os.path.join(live.instances_paths[dest], guest))
                             if n.startswith('.novalite-shared-check-')], 'the check file is left')
-    assert wait_tick(live, source, guest, after=before[0] + 1)[1] == [WORD]
+    assert live_tick(live, source, guest, after=before[0] + 1)[1] == [WORD]
     assert os.stat(disk).st_ino == inode and console_text(live, source, guest).count(BOOTED) == 1   # one boot
 
 
@@ -124,7 +124,7 @@ def test_evacuation_on_shared_storage_keeps_the_data_and_the_directory(live, hos
     # recreated from its own disk: the new boot reads the word the disk held before the failure
     eventually(lambda: MARKERS_DONE in console_text(live, dest.name, guest), 'no boot on %s' % dest.name, timeout=180)
     assert markers_seen(console_text(live, dest.name, guest)).get('vda') == [WORD]
-    assert wait_tick(live, dest.name, guest)[1] == [WORD]
+    assert live_tick(live, dest.name, guest)[1] == [WORD]
 
     # the failed host is back: its stale domain goes, the directory the server runs from stays
     failed.start_libvirtd()
@@ -137,6 +137,6 @@ def test_evacuation_on_shared_storage_keeps_the_data_and_the_directory(live, hos
     assert os.path.isfile(os.path.join(idir, 'disk')) and libvirt_state(guest, dest.uri) == 'running'
     inst, alloc = moved_server(live, guest)
     assert inst['migration']['status'] == 'completed' and alloc == {dest.name: TINY}
-    assert wait_tick(live, dest.name, guest, after=wait_tick(live, dest.name, guest)[0])[1] == [WORD]
+    assert live_tick(live, dest.name, guest, after=live_tick(live, dest.name, guest)[0])[1] == [WORD]
     live.cli('server', 'delete', '--wait', guest, as_json=False)
     assert not os.path.exists(idir)   # deleted with the server, by the host it ran on

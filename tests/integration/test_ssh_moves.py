@@ -12,6 +12,14 @@ bigger root disk (VERIFY_RESIZE on the other host, both hosts held), confirmed (
 migration back, reverted (back where it was, the destination cleaned). After each move the guest's boot shows
 its marker, each host's own libvirt (virsh over SSH) has the domain where the store says, and the scheduler's
 allocations are exactly the flavors on the hosts held.
+
+Then live migration (block migration: the hosts share nothing) of the same guest, running, once through the CLI
+(`openstack server migrate --live-migration --block-migration`) and back through playbooks/server_action.yml: the
+hosts' libvirt connections go over SSH with the same migration key (the destination reads the source's domain,
+the source's libvirtd migrates peer to peer to the destination's), each sshd's log shows the other's login. The
+guest ticks on its console with its uptime and its disk's marker: on the destination the uptime goes on from
+where it was, with the marker read from the migrated disk and no boot line; the domain runs on the destination
+only, the source's directory is gone and the allocation is the flavor's on the destination alone.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,10 +33,11 @@ import time
 
 import pytest
 
-from lib.guests import BOOTED, MARKERS_DONE, marker_user_data, markers_seen
+from lib.guests import BOOTED, MARKERS_DONE, markers_seen
 from lib.novalite_env import TEST_IMAGE
 from lib.sched_rows import allocation_sums, moved_server
 from lib.test_hosts import libvirt_hosts
+from lib.ticking import tick_user_data, ticks, wait_tick
 
 pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(TEST_IMAGE), reason='test image not built (make image)'),
@@ -51,6 +60,11 @@ def _ssh_state(host, uuid):
     """The domain's state as the host's own qemu:///system reports it, asked over SSH (None: no domain)."""
     result = host.ssh(['virsh', '-c', 'qemu:///system', 'domstate', uuid], check=False)
     return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _display(host, uuid):
+    """Where the running guest's VNC console listens (virsh domdisplay on the host, over SSH)."""
+    return host.ssh(['virsh', '-c', 'qemu:///system', 'domdisplay', uuid]).stdout.strip()
 
 
 def _states(hosts, uuid):
@@ -108,6 +122,7 @@ def _moved(live, hosts, ident, argv, source, dest, kind, held):
             inst['migration']['status']) == (dest.name, 'resized') + kind + ('finished',)
     assert alloc == held
     assert _states(hosts, ident) == {source.name: 'shut off', dest.name: 'running'}
+    assert _display(dest, ident).startswith('vnc://%s:' % dest.address)   # its consoles on its host's address
     assert _migration_logins(hosts, dest, source) > logins   # dest's sshd let the source's migration key in
     assert os.path.isdir(os.path.join(source.instances_path, ident + '_resize'))
     assert not os.path.exists(os.path.join(dest.instances_path, ident + '.part'))
@@ -125,24 +140,33 @@ def _ended(live, hosts, ident, argv, stays, cleaned, status, held):
         assert not os.path.exists(os.path.join(cleaned.instances_path, ident + leftover))
     assert not os.path.exists(os.path.join(stays.instances_path, ident + '_resize'))
     assert _states(hosts, ident) == {stays.name: 'running', cleaned.name: None}
+    assert _display(stays, ident).startswith('vnc://%s:' % stays.address)
 
 
-def test_resize_confirm_then_cold_migrate_revert_over_ssh(cloud, tmp_path):
+@pytest.fixture(scope='module')
+def guest(cloud, tmp_path_factory):
+    """One running server (m1.tiny) that wrote its marker and ticks: (uuid, the host it booted on)."""
     hosts, live = cloud
-    data = tmp_path / 'marker.txt'
-    data.write_text(marker_user_data(WORD))
+    data = tmp_path_factory.mktemp('userdata') / 'ticks.sh'
+    data.write_text(tick_user_data(WORD))
     live.cli('flavor', 'create', '--vcpus', '1', '--ram', '512', '--disk', '2', '--id', '911', 'm1.tiny2')
     server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
                       '--user-data', str(data), '--wait', 'ssh-move')
     ident = server['id']
     a = [h for h in hosts if h.name == server['OS-EXT-SRV-ATTR:host']][0]
-    b = [h for h in hosts if h is not a][0]
     deadline = time.time() + 150
     while MARKERS_DONE not in _console(a, ident):
         assert time.time() < deadline, _console(a, ident)[-2000:]
         time.sleep(0.5)
     assert 'NOVALITE MARKER WRITTEN vda: %s' % WORD in _console(a, ident)
     assert moved_server(live, ident)[1] == {a.name: TINY}
+    return ident, a
+
+
+def test_resize_confirm_then_cold_migrate_revert_over_ssh(cloud, guest):
+    hosts, live = cloud
+    ident, a = guest
+    b = [h for h in hosts if h is not a][0]
 
     # resize: the disk rsynced over ssh from A to B, grown there; both hosts held
     _moved(live, hosts, ident, ('server', 'resize', '--flavor', 'm1.tiny2', '--wait', ident), a, b,
@@ -155,8 +179,62 @@ def test_resize_confirm_then_cold_migrate_revert_over_ssh(cloud, tmp_path):
     _ended(live, hosts, ident, ('server', 'resize', 'revert', ident), b, a, 'reverted', {b.name: BIGGER})
     assert _boot_markers(b, ident) == {'vda': [WORD]}
 
+
+def _live_migrated(live, hosts, ident, migrate, source, dest):
+    """A live migration (``migrate()``, until it ends) of the running guest from ``source`` to ``dest``."""
+    wait_tick(lambda: _console(source, ident), where='on %s' % source.name)
+    before = ticks(_console(source, ident))[-1]   # its uptime right before
+    logins = (_migration_logins(hosts, dest=source, source=dest), _migration_logins(hosts, dest, source))
+    started = time.time()
+    migrate()
+    elapsed = time.time() - started
+    inst, alloc = moved_server(live, ident)
+    where = (inst['host'], inst['node'], inst['vm_state'], inst['task_state'])
+    assert where == (dest.name, dest.name, 'active', None), inst['fault']
+    migration = inst['migration']
+    assert (migration['migration_type'], migration['status'], migration['source_compute'],
+            migration['dest_compute']) == ('live-migration', 'completed', source.name, dest.name)
+    assert alloc == {dest.name: BIGGER}                          # the source freed at once, as Nova's
+    assert _states(hosts, ident) == {source.name: None, dest.name: 'running'}
+    assert not os.path.exists(os.path.join(source.instances_path, ident))
+    assert os.path.join(dest.instances_path, ident) in inst['domain_xml']
+    # its consoles listen on the destination's address now (the source's is not there)
+    assert _display(dest, ident).startswith('vnc://%s:' % dest.address)
+    # over SSH with the migration key both ways: the destination read the source's domain, the source's
+    # libvirtd migrated to the destination's
+    assert _migration_logins(hosts, dest=source, source=dest) > logins[0]
+    assert _migration_logins(hosts, dest, source) > logins[1]
+    # the same guest, never restarted: its first tick there goes on from the uptime it had (a new boot would start
+    # from 0), with the marker read from the migrated disk, and no boot line
+    after = wait_tick(lambda: _console(dest, ident), where='on %s' % dest.name)
+    assert after[0] > before[0] and after[1] == [WORD], (before, after)
+    assert BOOTED not in _console(dest, ident)
+    print('\nlive migration %s -> %s over ssh: %.1fs (guest uptime %.1f -> %.1f)' % (
+        source.name, dest.name, elapsed, before[0], after[0]))
+
+
+def test_live_migration_over_ssh_by_cli_and_playbook(cloud, guest):
+    hosts, live = cloud
+    ident = guest[0]
+    b = [h for h in hosts if h.name == moved_server(live, ident)[0]['host']][0]
+    a = [h for h in hosts if h is not b][0]
+
+    def by_cli():
+        live.cli('server', 'migrate', '--live-migration', '--block-migration', '--wait', ident, as_json=False)
+
+    def by_playbook():
+        run = live.playbook('server_action.yml', server=ident, action='live_migrate', block_migration='true',
+                            is_admin=True)
+        assert run.rc == 0 and run.failed == 0, run.output[-4000:]
+    _live_migrated(live, hosts, ident, by_cli, b, a)
+    _live_migrated(live, hosts, ident, by_playbook, a, b)
+
+
+def test_delete_frees_both_hosts(cloud, guest):
+    hosts, live = cloud
+    ident = guest[0]
     live.cli('server', 'delete', '--wait', ident, as_json=False)
-    assert _states(hosts, ident) == {a.name: None, b.name: None}
+    assert _states(hosts, ident) == {h.name: None for h in hosts}
     store = live.store()
     try:
         assert allocation_sums(store) == {}

@@ -38,25 +38,30 @@ done
 '''
 
 
-def ticking_user_data(word):
+def tick_user_data(word):
     """The user data of a ticking guest whose root disk holds ``word``."""
     return _SCRIPT % word
 
 
-def ticks(live, host, ident):
-    """[(uptime, [words on the disk])] of the guest's console on ``host`` (lib.live_api service)."""
-    return [(float(up), words.split()) for up, words in TICK.findall(console_text(live, host, ident))]
+def ticks(text):
+    """[(uptime, [words on the root disk])] of a ticking guest's console text, in order."""
+    return [(float(up), words.split()) for up, words in TICK.findall(text)]
 
 
-def wait_tick(live, host, ident, after=0.0, timeout=120):
-    """The guest's first tick on ``host`` with an uptime above ``after``: (uptime, words)."""
+def wait_tick(read_console, after=0.0, timeout=120, where=''):
+    """The first tick with an uptime above ``after`` in the console ``read_console()`` returns: (uptime, words)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        later = [t for t in ticks(live, host, ident) if t[0] > after]
+        later = [t for t in ticks(read_console()) if t[0] > after]
         if later:
             return later[0]
         time.sleep(0.5)
-    raise AssertionError('no tick after %s on %s:\n%s' % (after, host, console_text(live, host, ident)[-2000:]))
+    raise AssertionError('no tick after %s %s:\n%s' % (after, where, read_console()[-2000:]))
+
+
+def live_tick(live, host, ident, after=0.0, timeout=120):
+    """wait_tick on the guest's console log in its instance directory on ``host`` (a lib.live_api service)."""
+    return wait_tick(lambda: console_text(live, host, ident), after, timeout, 'on %s' % host)
 
 
 def eventually(predicate, what, timeout=60):
@@ -70,10 +75,10 @@ def eventually(predicate, what, timeout=60):
 def boot_ticking_guest(live, directory, word, name):
     """An m1.tiny ticking guest of the demo project booted through the CLI, its first tick seen: the server."""
     data = directory / 'ticks.sh'
-    data.write_text(ticking_user_data(word))
+    data.write_text(tick_user_data(word))
     server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
                       '--user-data', str(data), '--wait', name, cloud='novalite-demo')
     assert server['status'] == 'ACTIVE', server
     inst, _alloc = moved_server(live, server['id'])
-    assert wait_tick(live, inst['host'], server['id'])[1] == [word]
+    assert live_tick(live, inst['host'], server['id'])[1] == [word]
     return server

@@ -82,6 +82,16 @@ def check(store, ident, context, host=None):
     return inst
 
 
+def peer(other, here):
+    """How the host ``here`` reaches the host ``other`` (compute_nodes rows) for a step run on ``here``: its
+    libvirt_uri and host_ip, and ``ssh`` when both are reached by SSH (compute/resize.py ``transfer_for``, the
+    choice a resize's disk copy makes): then ``here`` logs in to ``other``'s host_ip with its migration key
+    (virt/live_migration.py ``peer_uris``)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute.resize import transfer_for
+    return {'libvirt_uri': other.get('libvirt_uri') or 'qemu:///system', 'host_ip': other.get('host_ip'),
+            'ssh': transfer_for(here, other) == 'ssh'}
+
+
 def _call(conn, inst, host, step, request_id, **extra):
     """The ``instance_live_migrate`` call of ``step``, run on ``host``."""
     call = host_calls.build(conn, dict(inst, host=host), ACTION, request_id)
@@ -173,8 +183,7 @@ def begin(store, ident, context, block_migration=None, host=None, force=None, sc
             instances.event_start(conn, inst['uuid'], rid, event, host=node['host'])
         source = host_calls.node_settings(conn, inst['host'])
         return inst, _call(conn, inst, node['host'], 'prepare_destination', rid, block_migration=block_migration,
-                           source={'libvirt_uri': source.get('libvirt_uri') or 'qemu:///system',
-                                   'host_ip': source.get('host_ip')})
+                           source=peer(source, node))
 
 
 def _ended(conn, store, inst, migration, request_id, events, message, code=500, status='error'):
@@ -266,8 +275,9 @@ def _prepared(store, inst, migration, request_id, result, message, status='error
         out.update(changed=True, reschedule=_call(
             conn, fresh, inst['host'], 'migrate', request_id, shared_file=result.get('shared_file'),
             block_migration=(fresh['system_metadata'][KEY] or {}).get('block_migration'), migration=migration['uuid'],
-            dest={'libvirt_uri': dest.get('libvirt_uri') or 'qemu:///system', 'host_ip': dest.get('host_ip'),
-                  'instances_path': dest.get('instances_path') or '/var/lib/novalite/instances'}))
+            dest=dict(peer(dest, host_calls.node_settings(conn, inst['host'])),
+                      instances_path=dest.get('instances_path') or '/var/lib/novalite/instances',
+                      vnc_listen=result.get('vnc_listen'), serial_port=result.get('serial_port'))))
     return out
 
 

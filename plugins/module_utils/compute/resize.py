@@ -143,7 +143,8 @@ def choose_and_claim(store, inst, new_flavor, migration_uuid, exclude, host, sch
 
 
 def transfer_for(source, dest):
-    """How migrate_out's copy reaches the destination (virt/move.py ``transfer``), from the two compute_nodes rows.
+    """How migrate_out's copy reaches the destination (virt/move.py ``transfer``), from the two compute_nodes rows;
+    also how a live migration's hosts reach each other's libvirt (compute/live_migration.py ``peer``).
 
     ``ssh`` between two hosts whose modules run on the host itself (their libvirt the host's own qemu:///system:
     reached by SSH, as a real deployment's) at different addresses: the source rsyncs to the destination's

@@ -444,6 +444,6 @@ def instance_live_migrate(call):
         return {'changed': step not in ('force_complete', 'abort'), 'step': step}
     conn = connection.open_connection(settings['libvirt_uri'])
     try:
-        return live_migration.run_step(conn, p['instance'], settings, p['live_migration'])
+        return live_migration.run_step(conn, p['instance'], settings, p['live_migration'], p.get('migration_ssh'))
     finally:
         conn.close()

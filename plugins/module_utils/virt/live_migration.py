@@ -13,15 +13,19 @@ sends them), so a migration costs two host-call rounds where Nova's four RPCs wo
   into this host's cache as a boot does; ephemeral and swap bases made again), the config drive made again from
   the instance (Nova copies it: the same content, read-only, never migrated) and disk.info naming this host's
   paths. The disks (format, size, backing file) are read from the running domain on the source's libvirt, as
-  Nova's source hands its disk info over. Seen: a temporary file is made in it, for the source to tell a shared
-  directory from a stale one here (Nova's shared-storage test). A failure removes what the step made.
+  Nova's source hands its disk info over (between hosts reached by SSH, over SSH with this host's migration key:
+  ``peer_uris``). Seen: a temporary file is made in it, for the source to tell a shared
+  directory from a stale one here (Nova's shared-storage test). A failure removes what the step made. Either way
+  it says where the guest's consoles will listen here (its console address, a free serial console port).
 * ``migrate`` (source; Nova's ``check_can_live_migrate_source`` and ``live_migration``): the shared-storage
   test (the destination's file seen here: shared; removed), which decides ``block_migration: auto`` and refuses a
   block migration over shared storage or a shared one without it (Nova's InvalidLocalStorage /
-  InvalidSharedStorage); then ``virDomainMigrateToURI3`` to the destination's libvirt (peer to peer) with
+  InvalidSharedStorage); then ``virDomainMigrateToURI3`` to the destination's libvirt (peer to peer: this host's
+  libvirtd opens it, over SSH with this host's migration key between hosts reached by SSH) with
   ``VIR_MIGRATE_LIVE | PEER2PEER | PERSIST_DEST | UNDEFINE_SOURCE`` (plus ``NON_SHARED_INC`` and the writable
   disks for a block migration), the memory (and disks) streamed to the destination's ``host_ip``, the domain
-  XML re-pointed at the destination's instance directory when the paths differ. On success the source's
+  XML re-pointed at the destination's instance directory when the paths differ and its consoles at the
+  destination's address and port. On success the source's
   instance directory goes (not with shared storage) and the destination's domain is read back (resumed when a
   forced completion paused it). A failure leaves the guest running here.
 * ``rollback_dest`` (destination; ``rollback_live_migration_at_destination``): the test file, a half-made domain
@@ -35,6 +39,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import json
 import os
 import shutil
@@ -46,7 +51,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import (
 )
 from ansible_collections.novalite.compute.plugins.module_utils.files import write_atomically
 from ansible_collections.novalite.compute.plugins.module_utils.virt import (
-    config_drive, connection, disk, driver, imagecache, move,
+    config_drive, connection, disk, domain_xml, driver, imagecache, move,
 )
 
 try:
@@ -58,7 +63,7 @@ STEPS = ('prepare_destination', 'migrate', 'rollback_dest', 'force_complete', 'a
 SHARED_CHECK_PREFIX = '.novalite-shared-check-'
 # what a step reports (the instance_live_migrate module's RETURN)
 RESULT_KEYS = ('changed', 'step', 'shared_file', 'shared', 'created', 'power_state', 'domain_xml',
-               'block_migration', 'aborted', 'paused', 'seconds', 'dest_state')
+               'block_migration', 'aborted', 'paused', 'seconds', 'dest_state', 'vnc_listen', 'serial_port')
 # nova/exception.py's InvalidSharedStorage / InvalidLocalStorage messages
 NOT_SHARED = ('%s is not on shared storage: Shared storage live-migration requires either shared storage or '
               'boot-from-volume with no local disks.')
@@ -94,11 +99,12 @@ def source_disks(conn, uuid):
     return sorted(out, key=lambda d: d['name'])
 
 
-def prepare_destination(instance, settings, block_migration, source):
+def prepare_destination(instance, settings, block_migration, source, ssh=None):
     """The destination's checks and preparation (see the module doc): {shared_file, created}.
 
-    ``block_migration``: as asked (True, False, None for auto); ``source``: {libvirt_uri, host_ip} of the source
-    (its libvirt as this host reaches it), for the disks."""
+    ``block_migration``: as asked (True, False, None for auto); ``source``: {libvirt_uri, host_ip, ssh} of the
+    source (how this host reaches its libvirt: ``peer_uris``), for the disks; ``ssh``: this host's
+    migration_ssh settings."""
     uuid = disk.validate_uuid(instance)
     idir = disk.instance_dir(settings['instances_path'], uuid)
     if os.path.isfile(os.path.join(idir, 'disk.info')):
@@ -109,7 +115,7 @@ def prepare_destination(instance, settings, block_migration, source):
     if block_migration is False:
         # not shared, and a shared-storage migration asked: the source refuses it; nothing to make
         return {'changed': False, 'shared_file': None, 'created': False}
-    conn = connection.open_connection(peer_uris(source, 'live_migration.source')[0])
+    conn = connection.open_connection(peer_uris(source, 'live_migration.source', ssh)[0])
     try:
         disks = source_disks(conn, uuid)
     finally:
@@ -206,15 +212,58 @@ def _rewrite_paths(xml_text, src_dir, dest_dir, src_base, dest_base):
     return etree.tostring(root, encoding='unicode')
 
 
-def peer_uris(peer, field='live_migration.dest'):
-    """(the other host's libvirt URI as this host's libvirtd reaches it, the migration stream's URI)."""
+def peer_uris(peer, field='live_migration.dest', ssh=None):
+    """(the other host's libvirt URI as this host's libvirtd reaches it, the migration stream's URI).
+
+    ``peer['ssh']`` (the controller's choice, compute/resize.py ``transfer_for``: both hosts reached over SSH):
+    over SSH to its ``host_ip`` with this host's migration_ssh settings ``ssh`` (virt/move.py
+    ``ssh_libvirt_uri``, the login a resize's disk copy uses). Else its ``libvirt_uri`` (the one-machine shape),
+    or Nova's default ``qemu+tcp://<host_ip>/system``."""
     uri = peer.get('libvirt_uri') or connection.DEFAULT_URI
     ip = peer.get('host_ip')
-    if uri == connection.DEFAULT_URI:
+    if peer.get('ssh'):
+        ip = str(move.peer_ip(ip, field + '.host_ip'))
+        uri = move.ssh_libvirt_uri(ip, ssh, field + '.host_ip')
+    elif uri == connection.DEFAULT_URI:
         if not ip:
             raise InvalidInput(field + '.host_ip', 'is needed to reach the other host\'s libvirt')
         uri = 'qemu+tcp://%s/system' % ip   # Nova's live_migration_scheme default
-    return uri, ('tcp://%s' % ip if ip else None)
+    # the stream goes straight from QEMU to QEMU (Nova's default, not tunnelled): an IPv6 address in brackets
+    return uri, (('tcp://[%s]' if ':' in str(ip) else 'tcp://%s') % ip if ip else None)
+
+
+def consoles_here(conn, uuid, settings):
+    """Where the guest's consoles will listen on this (destination) host: its console address and a serial
+    console port free here (Nova's graphics_listen_addrs and serial_listen_ports in the migrate data)."""
+    listen = settings.get('vnc_listen') or domain_xml.DEFAULT_VNC_LISTEN
+    return {'vnc_listen': listen, 'serial_port': driver.serial_console_port(conn, uuid, listen)}
+
+
+def rewrite_consoles(xml_text, dest):
+    """The domain XML with its VNC and serial console listeners on the destination's address and port (``dest``:
+    prepare_destination's ``vnc_listen`` and ``serial_port``; Nova's _update_graphics_xml / _update_serial_xml):
+    the source's address is not the destination's, where QEMU could not bind it."""
+    from lxml import etree
+    listen, port = dest.get('vnc_listen'), dest.get('serial_port')
+    if not listen:
+        return xml_text   # a destination that did not say (an older call): as it was
+    try:
+        listen = str(ipaddress.ip_address(str(listen)))
+    except ValueError:
+        raise InvalidInput('live_migration.dest.vnc_listen', 'must be an IP address')
+    low, high = domain_xml.SERIAL_PORT_RANGE
+    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not low <= port < high):
+        raise InvalidInput('live_migration.dest.serial_port', 'must be a port in %d-%d' % (low, high - 1))
+    root = etree.fromstring(xml_text.encode('utf-8'))
+    for graphics in root.findall("./devices/graphics[@type='vnc']"):
+        graphics.set('listen', listen)
+        for item in graphics.findall("listen[@type='address']"):
+            item.set('address', listen)
+    for source in root.findall("./devices/serial[@type='tcp']/source[@mode='bind']"):
+        source.set('host', listen)
+        if port is not None:
+            source.set('service', str(port))
+    return etree.tostring(root, encoding='unicode')
 
 
 def _writable_targets(xml_text):
@@ -228,8 +277,9 @@ def _writable_targets(xml_text):
     return out
 
 
-def live_migration(conn, instance, settings, dest, block, shared):
-    """Migrate the running domain to ``dest`` ({libvirt_uri, host_ip, instances_path}); see the module doc."""
+def live_migration(conn, instance, settings, dest, block, shared, ssh=None):
+    """Migrate the running domain to ``dest`` ({libvirt_uri, host_ip, ssh, instances_path}; ``ssh``: this host's
+    migration_ssh settings); see the module doc."""
     import time
     uuid = disk.validate_uuid(instance)
     dom = driver.require_domain(conn, uuid)
@@ -245,7 +295,8 @@ def live_migration(conn, instance, settings, dest, block, shared):
     if not shared and src_dir != dest_dir:
         live_xml = _rewrite_paths(live_xml, src_dir, dest_dir, *bases)
         persistent_xml = _rewrite_paths(persistent_xml, src_dir, dest_dir, *bases)
-    uri, migrate_uri = peer_uris(dest)
+    live_xml, persistent_xml = rewrite_consoles(live_xml, dest), rewrite_consoles(persistent_xml, dest)
+    uri, migrate_uri = peer_uris(dest, ssh=ssh)
     params = {libvirt.VIR_MIGRATE_PARAM_DEST_XML: live_xml, libvirt.VIR_MIGRATE_PARAM_PERSIST_XML: persistent_xml}
     if migrate_uri:
         params[libvirt.VIR_MIGRATE_PARAM_URI] = migrate_uri
@@ -286,7 +337,7 @@ def live_migration(conn, instance, settings, dest, block, shared):
     return out
 
 
-def migrate(conn, instance, settings, lm):
+def migrate(conn, instance, settings, lm, ssh=None):
     """The source's check, then the migration (see the module doc); ``lm``: the call's ``live_migration``."""
     uuid = disk.validate_uuid(instance)
     dest = lm.get('dest') or {}
@@ -295,7 +346,7 @@ def migrate(conn, instance, settings, lm):
     driver.require_domain(conn, uuid)
     shared = _shared(settings, uuid, lm.get('shared_file'))
     block = decide_block(requested_block(lm), shared, settings['instances_path'])
-    out = live_migration(conn, instance, settings, dest, block, shared)
+    out = live_migration(conn, instance, settings, dest, block, shared, ssh)
     out['shared'] = shared
     return out
 
@@ -354,16 +405,18 @@ def abort(conn, instance):
     return {'changed': True, 'aborted': True}
 
 
-def run_step(conn, instance, settings, lm):
-    """One step of ``STEPS`` (``lm``: the call's ``live_migration`` dict); the module's result."""
+def run_step(conn, instance, settings, lm, ssh=None):
+    """One step of ``STEPS`` (``lm``: the call's ``live_migration`` dict; ``ssh``: this host's migration_ssh
+    settings, to reach another host over SSH); the module's result."""
     lm = lm or {}
     step = lm.get('step')
     if step not in STEPS:
         raise InvalidInput('live_migration.step', 'must be one of %s' % ', '.join(STEPS))
     if step == 'prepare_destination':
-        out = prepare_destination(instance, settings, requested_block(lm), lm.get('source') or {})
+        out = prepare_destination(instance, settings, requested_block(lm), lm.get('source') or {}, ssh)
+        out.update(consoles_here(conn, disk.validate_uuid(instance), settings))
     elif step == 'migrate':
-        out = migrate(conn, instance, settings, lm)
+        out = migrate(conn, instance, settings, lm, ssh)
     elif step == 'rollback_dest':
         out = rollback_dest(conn, instance, settings, bool(lm.get('shared')), lm.get('shared_file'))
     elif step == 'force_complete':

@@ -127,14 +127,52 @@ def ssh_command(ssh):
     return argv
 
 
+def peer_ip(value, field):
+    """Another compute host's ``host_ip`` (novalite_host_ip) as an ip_address: only an IP goes into an ssh argv or
+    a libvirt URI (never a name, never text)."""
+    try:
+        return ipaddress.ip_address(str(value or ''))
+    except ValueError:
+        raise InvalidInput(field, 'must be the other host\'s IP address (novalite_host_ip)')
+
+
+def ssh_libvirt_uri(host_ip, ssh, field):
+    """The libvirt URI by which this host reaches the libvirtd of the compute host at ``host_ip`` over SSH, with
+    this host's migration_ssh settings (``ssh``): the same login as ``ssh_transfer``'s (user, key, the host key
+    always checked). Used from this host's modules and, for a peer-to-peer live migration, by its libvirtd.
+
+    With a known_hosts file: ``qemu+libssh2`` (a libvirt ssh transport that reads a given known_hosts file; the
+    ``ssh`` one would ignore it, and libvirt 9's ``libssh`` one hangs on a large reply, a domain's XML, in a
+    client without an event loop), ``known_hosts_verify=normal`` (nobody answers its prompt: an unknown key is
+    refused, and the file is never written), ``sshauth=privkey`` with the key. Without one: ``qemu+ssh`` (the
+    ssh client and its own known_hosts files, as ``ssh_command``) with ``no_tty`` (batch mode) and
+    ``no_verify=0``. The user is always named (libvirt's default would be root): ``migration_ssh.user``, else
+    the user this runs as."""
+    import pwd
+    from urllib.parse import quote
+    ssh = ssh_settings(ssh)
+    ip = peer_ip(host_ip, field)
+    user = ssh['user'] or pwd.getpwuid(os.geteuid()).pw_name   # ssh's own default
+    if not _SSH_USER.match(user):
+        raise InvalidInput('migration_ssh.user', 'must be a user name')
+    host = '[%s]' % ip if ip.version == 6 else str(ip)
+    if ssh['known_hosts']:
+        scheme, params = 'qemu+libssh2', [('known_hosts', ssh['known_hosts']), ('known_hosts_verify', 'normal')]
+        if ssh['key']:
+            params += [('keyfile', ssh['key']), ('sshauth', 'privkey')]
+    else:
+        scheme, params = 'qemu+ssh', [('no_tty', '1'), ('no_verify', '0')]
+        if ssh['key']:
+            params.append(('keyfile', ssh['key']))
+    query = '&'.join('%s=%s' % (name, quote(value, safe='/')) for name, value in params)
+    return '%s://%s@%s/system?%s' % (scheme, user, host, query)
+
+
 def ssh_transfer(src_dir, dest_dir, dest, ssh):
     """The ``ssh`` transfer, run on the source host: rsync into ``<dest_dir>.part`` on ``dest['host_ip']``, then a
     rename there; a failure removes the ``.part`` there. Every path reaches the remote shell quoted as one word."""
     ssh = ssh_settings(ssh)
-    try:
-        ip = ipaddress.ip_address(str((dest or {}).get('host_ip') or ''))
-    except ValueError:
-        raise InvalidInput('move.dest.host_ip', 'must be the destination\'s IP address (novalite_host_ip)')
+    ip = peer_ip((dest or {}).get('host_ip'), 'move.dest.host_ip')
     if not os.path.isabs(dest_dir) or '\n' in dest_dir:
         raise InvalidInput('move.dest.instances_path', 'must be an absolute path')
     login = '%s@%s' % (ssh['user'], ip) if ssh['user'] else str(ip)
