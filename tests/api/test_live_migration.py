@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from lib.guests import BOOTED, tick_user_data, wait_tick
+from lib.guests import BOOTED
 from lib.live_api import action_events, running
 from lib.novalite_env import libvirt_state
 from lib.sched_rows import console_text, host_uri, moved_server
