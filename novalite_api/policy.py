@@ -69,6 +69,11 @@ DEFAULTS = {
     'os_compute_api:os-volumes-attachments:update': MEMBER,
     'os_compute_api:os-volumes-attachments:swap': 'role:service',
     'os_compute_api:os-volumes-attachments:delete': MEMBER,
+    # nova/policies/attach_interfaces.py
+    'os_compute_api:os-attach-interfaces:list': READER,
+    'os_compute_api:os-attach-interfaces:show': READER,
+    'os_compute_api:os-attach-interfaces:create': MEMBER,
+    'os_compute_api:os-attach-interfaces:delete': MEMBER,
     'os_compute_api:servers:create': MEMBER,
     'os_compute_api:servers:create:forced_host': ADMIN,
     'compute:servers:create:requested_destination': ADMIN,
