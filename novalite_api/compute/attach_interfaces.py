@@ -5,18 +5,23 @@
 
 ``GET`` lists the server's ports (``interfaceAttachments``: net_id, port_id, mac_addr, port_state, fixed_ips;
 ``tag`` from 2.70), ``GET .../{port_id}`` shows one. ``POST`` attaches a port (``port_id``) or a new port on a
-network (``net_id``, ``fixed_ips`` one address; neither: the project's one network; ``tag`` from 2.49): the
-attach runs as a job (compute/interfaces.py: the port bound, the host plugs it and hot-plugs the NIC) and, as
-Nova's RPC call, the answer waits for it: the attachment (200), or 500 when the host failed it (the port is
-rolled back, the fault recorded). ``DELETE .../{port_id}`` starts the detach and answers 202 at once.
+network (``net_id``, ``fixed_ips`` one address; neither: the project's one network; ``tag`` from 2.49):
+compute/interfaces.py binds the port and records the action, its host call (the host plugs the port and
+hot-plugs the NIC) runs in the request, as Nova's RPC call to the compute host, and its outcome is recorded
+before the answer: the attachment (200), or 500 when the host failed it (the port rolled back, the fault
+recorded). ``DELETE .../{port_id}`` detaches the same way and answers 202.
+
+The host call runs as the network calls of the Networking API do (``JobQueue.read_from_host``, the host
+playbook in this process's PID namespace), not as a job: a job's ansible runs in a PID namespace of its own
+that ends with it, so a DHCP server (dnsmasq) the host side starts or signals there would die with the job
+or could not be reached from it.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-import time
+import flask
 
 from novalite_api import validation
 from novalite_api.compute.api_version import since
@@ -24,26 +29,19 @@ from novalite_api.compute.common import ctx, get_server, jobs, request_body, sto
 from novalite_api.compute.schemas.server_tags import TAG
 from novalite_api.faults import ApiError
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute import interfaces
-from ansible_collections.novalite.compute.plugins.module_utils.network import errors as net_errors
+from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, interfaces, server_actions
 from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports, ports
-
-try:
-    import flask
-except ImportError:  # pragma: no cover
-    flask = None
+from ansible_collections.novalite.compute.plugins.module_utils.network.errors import NeutronError
 
 RULE = 'os_compute_api:os-attach-interfaces:%s'
 _UUID = {'type': 'string', 'format': 'uuid'}
 _IP_ADDRESS = {'type': 'string', 'oneOf': [{'format': 'ipv4'}, {'format': 'ipv6'}]}
-# how often the answer to an attach looks whether its job is done
-WAIT_INTERVAL = 0.2
 
 
 def create_schema(minor):
     """Nova's attach body at 2.<minor>: a tag from 2.49."""
     properties = {
-        'net_id': copy.deepcopy(_UUID), 'port_id': copy.deepcopy(_UUID),
+        'net_id': dict(_UUID), 'port_id': dict(_UUID),
         'fixed_ips': {'type': 'array', 'minItems': 1, 'maxItems': 1, 'items': {
             'type': 'object', 'properties': {'ip_address': _IP_ADDRESS},
             'required': ['ip_address'], 'additionalProperties': False}},
@@ -83,7 +81,7 @@ def _show(inst, port_id):
     with store().read() as conn:
         try:
             port = ports.views(conn, [ports.get_row(conn, ctx(), port_id)])[0]
-        except net_errors.NeutronError:
+        except NeutronError:
             raise ApiError(404, 'Port id %s could not be found.' % port_id)
     if port['device_id'] != inst['uuid']:
         raise ApiError(404, 'Instance %s does not have a port with id %s' % (inst['uuid'], port_id))
@@ -95,17 +93,14 @@ def show(server_id, port_id):
     return flask.jsonify(_show(inst, port_id))
 
 
-def _wait(inst, request_id):
-    """Until the attach job recorded its outcome (Nova's API waits for the compute host's answer)."""
-    deadline = time.time() + flask.current_app.config['NOVALITE']['job_timeout']
-    while True:
-        done = interfaces.outcome(store(), inst['uuid'], request_id)
-        if done is not None:
-            return done
-        if time.time() >= deadline:
-            raise ApiError(500, 'Failed to attach network adapter device to %s: no answer from its host'
-                           % inst['uuid'])
-        time.sleep(WAIT_INTERVAL)
+def _run(inst, verb, request):
+    """Check and record the attach or detach, run its host call now and record the outcome; returns
+    (the started action, interfaces.outcome: ok and the failure)."""
+    context = ctx()
+    started = server_actions.start(store(), inst['uuid'], verb, context, interface_request=request)
+    result = jobs().read_from_host(started['host_call'])
+    conductor.record_result(store(), inst['uuid'], started['action'], context.request_id, host_result=result)
+    return started, interfaces.outcome(store(), inst['uuid'], context.request_id)
 
 
 def create(server_id):
@@ -115,8 +110,7 @@ def create(server_id):
     fixed_ips = attachment.get('fixed_ips') or []
     request = {'port_id': attachment.get('port_id'), 'net_id': attachment.get('net_id'),
                'fixed_ip': fixed_ips[0]['ip_address'] if fixed_ips else None, 'tag': attachment.get('tag')}
-    started = jobs().start_action(inst['uuid'], 'attach_interface', ctx(), interface_request=request)
-    done = _wait(inst, ctx().request_id)
+    started, done = _run(inst, 'attach_interface', request)
     if not done['ok']:
         raise ApiError(500, done['message'] or 'Failed to attach network adapter device to %s' % inst['uuid'])
     return flask.jsonify(_show(get_server(server_id, RULE % 'show'), started['port_id']))
@@ -124,5 +118,5 @@ def create(server_id):
 
 def delete(server_id, port_id):
     inst = get_server(server_id, RULE % 'delete')
-    jobs().start_action(inst['uuid'], 'detach_interface', ctx(), interface_request={'port_id': port_id})
+    _run(inst, 'detach_interface', {'port_id': port_id})
     return flask.Response(status=202)

@@ -110,7 +110,10 @@ def _interfaces(live, host, server):
     live.cli('subnet', 'create', '--network', 'theirs', '--subnet-range', '10.80.0.0/24', 'theirs', cloud='novalite-other')
     theirs = live.cli('port', 'create', '--network', 'theirs', 'theirs', cloud='novalite-other')
     rc, _out, err = _cli(live, 'server', 'add', 'port', server['id'], theirs['id'])
-    assert rc != 0 and 'Port id %s could not be found' % theirs['id'] in err, err
+    assert rc != 0 and 'No Port found for %s' % theirs['id'] in err, err     # (the CLI looks it up first: 404)
+    status, _h, body = live.http.call('POST', '/compute/v2.1/servers/%s/os-interface' % server['id'],
+                                      {'interfaceAttachment': {'port_id': theirs['id']}}, token=live.token('demo', 'demo'))
+    assert status == 404 and 'Port id %s could not be found.' % theirs['id'] in str(body), body
     rc, _out, err = _cli(live, 'server', 'add', 'port', server['id'], port['id'])
     assert rc != 0 and 'is still in use' in err, err
     # detach: gone from the domain (live and persistent), the addresses, the port unbound
