@@ -41,7 +41,8 @@ from novalite_api.compute.schemas import services as services_schemas
 from novalite_api.compute.schemas import remote_consoles as remote_consoles_schemas
 from novalite_api.compute.server_shares import CREATE as server_shares_schema
 from novalite_api.compute import volume_attachments
-from novalite_api.compute import assisted_volume_snapshots, baremetal_nodes, snapshots, volumes, volumes_boot
+from novalite_api.compute import assisted_volume_snapshots, attach_interfaces, baremetal_nodes, snapshots, volumes, \
+    volumes_boot
 from novalite_api.compute.schemas import server_metadata as server_metadata_schemas
 from novalite_api.compute.schemas import server_tags as server_tags_schemas
 from novalite_api.compute.schemas import servers as servers_schemas
@@ -416,6 +417,12 @@ def _schemas(version):
                           required=['id', 'name', 'status', 'links']),
         'Tags': from_jsonschema(server_tags_schemas.TAGS),
         'InstanceAction': action,
+        'InterfaceAttachment': obj({'net_id': string(format='uuid'), 'port_id': string(format='uuid'),
+                                    'mac_addr': string(), 'port_state': string(),
+                                    'fixed_ips': array(obj({'subnet_id': string(format='uuid'),
+                                                            'ip_address': string()})),
+                                    'tag': nullable(string())},
+                                   required=['net_id', 'port_id', 'mac_addr', 'port_state', 'fixed_ips']),
         'Limits': wrapped('limits', obj({'rate': array(obj()), 'absolute': absolute}, required=['rate', 'absolute'])),
         'AvailabilityZone': zone,
         'Hypervisor': hypervisor,
@@ -713,6 +720,21 @@ def _compute_ops(version):
                       params=server_id + [('volume_id', 'the volume id')]),
             'delete': op('Detach a volume (none is attached: 404)', ok(202, 'Detached'),
                          params=server_id + [('volume_id', 'the volume id')], errors=(409,)),
+        },
+        c + '/servers/{server_id}/os-interface': {
+            'get': op('A server\'s interface attachments (its ports; tag from 2.70)', ok(
+                200, 'Attachments', wrapped('interfaceAttachments', array(ref('InterfaceAttachment')))),
+                params=server_id),
+            'post': op('Attach a port, or a new port on a network, to the server: the NIC is hot-plugged before '
+                       'the answer', ok(200, 'Attached', wrapped('interfaceAttachment', ref('InterfaceAttachment'))),
+                       body=from_jsonschema(attach_interfaces.create_schema(version[1])), params=server_id,
+                       errors=(409,)),
+        },
+        c + '/servers/{server_id}/os-interface/{port_id}': {
+            'get': op('One interface attachment', ok(200, 'Attachment', wrapped(
+                'interfaceAttachment', ref('InterfaceAttachment'))), params=server_id + [('port_id', 'the port id')]),
+            'delete': op('Detach an interface (the NIC is unplugged, the port unbound or deleted)', ok(202, 'Accepted'),
+                         params=server_id + [('port_id', 'the port id')], errors=(409,)),
         },
         c + '/servers/{server_id}/tags': {
             'get': op('A server\'s tags (2.26+)', ok(200, 'Tags', ref('Tags')), params=server_id),

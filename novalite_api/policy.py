@@ -86,6 +86,11 @@ DEFAULTS = {
     # nova/policies/baremetal_nodes.py
     'os_compute_api:os-baremetal-nodes:list': ADMIN,
     'os_compute_api:os-baremetal-nodes:show': ADMIN,
+    # nova/policies/attach_interfaces.py
+    'os_compute_api:os-attach-interfaces:list': READER,
+    'os_compute_api:os-attach-interfaces:show': READER,
+    'os_compute_api:os-attach-interfaces:create': MEMBER,
+    'os_compute_api:os-attach-interfaces:delete': MEMBER,
     'os_compute_api:servers:create': MEMBER,
     'os_compute_api:servers:create:forced_host': ADMIN,
     'compute:servers:create:requested_destination': ADMIN,

@@ -14,8 +14,8 @@ __metaclass__ = type
 
 from novalite_api import auth, routing
 from novalite_api.compute import (
-    aggregates, api_version, assisted_volume_snapshots, availability_zones, baremetal_nodes, extra_specs, flavor_access,
-    flavors, hypervisors, image_metadata, images,
+    aggregates, api_version, assisted_volume_snapshots, attach_interfaces, availability_zones, baremetal_nodes,
+    extra_specs, flavor_access, flavors, hypervisors, image_metadata, images,
     console_auth_tokens, extension_info, floating_ips, hosts, instance_actions, instance_usage_audit_log, keypairs,
     limits, migrations, networks, quota_classes, quota_sets, remote_consoles, removed, security_groups,
     server_external_events, server_groups, server_ips, server_diagnostics, server_metadata, server_migrations,
@@ -84,6 +84,10 @@ ROUTES = (
     ('GET', SERVER + '/os-volume_attachments/<volume_id>', volume_attachments.show),
     ('PUT', SERVER + '/os-volume_attachments/<volume_id>', volume_attachments.update),
     ('DELETE', SERVER + '/os-volume_attachments/<volume_id>', volume_attachments.delete),
+    ('GET', SERVER + '/os-interface', attach_interfaces.index),
+    ('POST', SERVER + '/os-interface', attach_interfaces.create),
+    ('GET', SERVER + '/os-interface/<port_id>', attach_interfaces.show),
+    ('DELETE', SERVER + '/os-interface/<port_id>', attach_interfaces.delete),
     ('GET', SERVER + '/tags', server_tags.index),
     ('PUT', SERVER + '/tags', server_tags.update_all),
     ('DELETE', SERVER + '/tags', server_tags.delete_all),

@@ -69,6 +69,10 @@ RESIZE_CONFIRMING = 'resize_confirming'
 RESIZE_TASKS = (RESIZE_PREP, RESIZE_MIGRATING, RESIZE_MIGRATED, RESIZE_FINISH)
 # live migration (os-migrateLive): the whole move, the guest running throughout
 MIGRATING = 'migrating'
+# interface attach / detach (os-interface): Nova holds a per-port lock on the compute host instead; novalite's
+# host call runs as a job, so the server carries the step while it is in flight (no other action starts)
+INTERFACE_ATTACHING = 'interface_attaching'
+INTERFACE_DETACHING = 'interface_detaching'
 
 # power_state (nova/compute/power_state.py): integers as stored by Nova
 NOSTATE = 0

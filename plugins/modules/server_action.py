@@ -92,7 +92,7 @@ options:
     choices: [stop, start, reboot, pause, unpause, suspend, resume, lock, unlock, reset_state, soft_delete, restore,
               force_delete, delete, rebuild, rescue, unrescue, console_output, snapshot, backup, shelve,
               shelve_offload, unshelve, resize, migrate, confirm_resize, revert_resize, live_migrate,
-              evacuate]
+              evacuate, attach_interface, detach_interface]
   reboot_type:
     description: C(SOFT) (clean shutdown and start, hard after a timeout) or C(HARD) (power cycle).
     type: str
@@ -170,6 +170,22 @@ options:
     description: C(evacuate) - C(stopped) leaves the evacuated server stopped (Nova's 2.95); else as it was.
     type: str
     choices: [stopped]
+  port:
+    description:
+      - C(attach_interface) - the port (name or id, the caller's) to attach; C(detach_interface) - the port to detach
+        (required).
+    type: str
+  network:
+    description:
+      - C(attach_interface) - a new port on this network (name or id) is attached (deleted again at its detach);
+        with neither I(port) nor I(network), the project's one network.
+    type: str
+  fixed_ip:
+    description: C(attach_interface) - the new port's address on I(network).
+    type: str
+  tag:
+    description: C(attach_interface) - the interface's device tag (Nova's 2.49 C(tag)).
+    type: str
   key_name:
     description: C(rebuild) - a keypair of the requesting user replacing the server's key; an empty string removes it.
     type: str
@@ -310,8 +326,13 @@ MODULE = NovaliteModule(spec(
     block_migration=dict(type='str', default='auto'),
     force=dict(type='bool'),
     target_state=dict(type='str', choices=['stopped']),
+    port=dict(type='str'),
+    network=dict(type='str'),
+    fixed_ip=dict(type='str'),
+    tag=dict(type='str'),
 ), handlers.server_action, required_if=[('action', 'reset_state', ('vm_state',)), ('action', 'rebuild', ('image',)),
                                         ('action', 'resize', ('flavor',)),
+                                        ('action', 'detach_interface', ('port',)),
                                         ('action', 'snapshot', ('name',)),
                                         ('action', 'backup', ('name', 'backup_type', 'rotation'))])
 

@@ -136,6 +136,15 @@ _ROWS = (
     Action('live_migrate', 'live_migrate', 'live-migration', 'os-migrateLive',
            'os_compute_api:os-migrate-server:migrate_live', [S.ACTIVE, S.PAUSED], [None], S.MIGRATING,
            ('instance_live_migrate', 'check_destination'), S.ACTIVE, True, True),
+    # Nova's interface attach / detach (os-interface, compute/interfaces.py): the port made or bound in the store,
+    # the host plugs it (bridge, DHCP reservation, filters) and hot-plugs the NIC (libvirt attachDeviceFlags);
+    # a detach takes the NIC out, unplugs, and unbinds the port (or deletes one Nova made). The vm_state stays.
+    Action('attach_interface', 'attach_interface', 'attach_interface', None, 'os_compute_api:os-attach-interfaces:create',
+           [S.ACTIVE, S.PAUSED, S.STOPPED], [None], S.INTERFACE_ATTACHING, ('instance_action', 'attach_interface'),
+           None, True, False),
+    Action('detach_interface', 'detach_interface', 'detach_interface', None, 'os_compute_api:os-attach-interfaces:delete',
+           [S.ACTIVE, S.PAUSED, S.STOPPED], [None], S.INTERFACE_DETACHING, ('instance_action', 'detach_interface'),
+           None, True, False),
     # A read of the host (Nova's get_console_output): any state with a host, no lock, nothing recorded.
     Action('console_output', 'console_output', None, 'os-getConsoleOutput', 'os_compute_api:os-console-output',
            None, None, None, ('console_log', 'read'), None, False, False),
@@ -169,7 +178,7 @@ RESET_STATES = {'active': S.ACTIVE, 'error': S.ERROR}
 # desired state, and their results (RESCUED) are no state a host is asked to confirm.
 NOT_A_POWER_STATE = ('rebuild', 'rescue', 'unrescue', 'shelve', 'shelve_offload', 'unshelve', 'resize', 'migrate',
                      'confirm_resize', 'revert_resize', 'live_migrate',
-                     'evacuate')
+                     'evacuate', 'attach_interface', 'detach_interface')
 
 # What the host is asked to confirm for a server at rest in each vm_state (drift is repaired there).
 HOST_STATE_FOR_VM_STATE = dict((r.result, r.host_call[1]) for r in _ROWS
@@ -197,6 +206,9 @@ SHELVE_ACTIONS = ('shelve', 'shelve_offload', 'unshelve')
 MOVE_ACTIONS = ('resize', 'migrate', 'confirm_resize', 'revert_resize')
 ACTION_FOR_TASK_STATE.update((task, 'resize') for task in S.RESIZE_TASKS)
 
+# interface hot-plug (compute/interfaces.py records both)
+INTERFACE_ACTIONS = ('attach_interface', 'detach_interface')
+
 # live migration and its force_complete / abort (compute/live_migration.py records them)
 LIVE_MIGRATION_ACTIONS = ('live_migrate', 'live_migrate_force_complete', 'live_migrate_abort')
 
@@ -223,7 +235,8 @@ def event_name(action):
 # Nova's compute event names that are not 'compute_<instance action>_instance' (the compute manager's method)
 _COMPUTE_EVENTS = {'shelve_offload': 'compute_shelve_offload_instance', 'resize': 'compute_resize_instance',
                    'migrate': 'compute_resize_instance', 'confirm_resize': 'compute_confirm_resize',
-                   'revert_resize': 'compute_revert_resize'}
+                   'revert_resize': 'compute_revert_resize', 'attach_interface': 'compute_attach_interface',
+                   'detach_interface': 'compute_detach_interface'}
 
 
 def compute_event(action):

@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
-    evacuate, live_migration, resize, result_handlers, shelve, snapshot,
+    evacuate, interfaces, live_migration, resize, result_handlers, shelve, snapshot,
 )
 
-MODULES = result_handlers.complete(evacuate, live_migration, resize, shelve, snapshot)
+MODULES = result_handlers.complete(evacuate, interfaces, live_migration, resize, shelve, snapshot)

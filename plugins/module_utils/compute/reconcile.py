@@ -65,8 +65,9 @@ DEFAULT_GRACE = 3600
 # the power state does not say which, so the server stays in ERROR (as Nova leaves a failed one), from which
 # a rescue (finding it rescued) or a hard reboot (the stored original domain) brings it back.
 _LAYOUT_UNKNOWN = ('rescue', 'unrescue')
-# A failed offload or unshelve leaves the server shelved (on its host, or offloaded with no host), as Nova.
-_KEEPS_VM_STATE = ('shelve_offload', 'unshelve')
+# A failed offload or unshelve leaves the server shelved (on its host, or offloaded with no host), as Nova; an
+# interrupted interface attach or detach leaves the vm_state as it was.
+_KEEPS_VM_STATE = ('shelve_offload', 'unshelve', 'attach_interface', 'detach_interface')
 # The vm_state a domain's power state says the server is in (Nova's _sync_instance_power_state).
 _VM_STATE_FOR_POWER = {S.RUNNING: S.ACTIVE, S.PAUSED_POWER: S.PAUSED, S.SUSPENDED_POWER: S.SUSPENDED,
                        S.SHUTDOWN: S.STOPPED, S.CRASHED: S.STOPPED}

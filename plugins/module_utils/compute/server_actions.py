@@ -109,7 +109,7 @@ def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=No
           rebuild_request=None, length=None, scheduler_config=None, enforce_quota=False, rescue_image=None,
           image_request=None, image_store=None, image_limits=None, unshelve_request=None, offload_time=0,
           host_allowed=True, flavor=None, host=None, allow_resize_to_same_host=False, block_migration=None,
-          force=None, raise_no_host=False, evacuate_request=None):
+          force=None, raise_no_host=False, evacuate_request=None, interface_request=None):
     """Check and record the action ``verb``; returns {server, host_call, request_id, action}.
 
     ``rebuild_request``: the rebuild's image and options (compute/rebuild.py FIELDS); ``length``: the
@@ -120,7 +120,8 @@ def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=No
     ``allow_resize_to_same_host``: nova.conf's option (a resize may stay on its host); a live migration's
     ``block_migration`` (True, False, None: auto), ``host`` and ``force`` (``raise_no_host``: NoValidHost raised
     once recorded, the API's 400 before 2.34); ``evacuate_request``: an evacuation's host, force and
-    target_state (compute/evacuate.py).
+    target_state (compute/evacuate.py); ``interface_request``: an interface attach's port_id, or net_id (+ fixed_ip),
+    and tag, a detach's port_id (compute/interfaces.py; the answer also names the ``port_id``).
     """
     action = action_table.action_for(verb, reboot_type)
     out = {'server': None, 'host_call': None, 'request_id': context.request_id, 'action': action}
@@ -188,6 +189,23 @@ def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=No
             out['server'] = evacuate.check(store, ident, context, **request)
         else:
             out['server'], out['host_call'] = evacuate.begin(store, ident, context, **request)
+        return out
+    if action in action_table.INTERFACE_ACTIONS:
+        from ansible_collections.novalite.compute.plugins.module_utils.compute import interfaces
+        request = dict(interface_request or {})
+        if action == 'detach_interface' and not request.get('port_id'):
+            raise InvalidInput('port', 'is required to detach an interface')
+        if check_mode:
+            out['server'] = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+            action_table.check_action(out['server'], action, context)
+            if action == 'attach_interface':
+                interfaces.check_request(request.get('port_id'), request.get('net_id'), request.get('fixed_ip'))
+            out['port_id'] = request.get('port_id')
+        elif action == 'attach_interface':
+            out['server'], out['host_call'], out['port_id'] = interfaces.begin_attach(store, ident, context, **request)
+        else:
+            out['server'], out['host_call'] = interfaces.begin_detach(store, ident, context, request['port_id'])
+            out['port_id'] = request['port_id']
         return out
     if action in action_table.MOVE_ACTIONS:
         # compute/resize.py: a resize / cold migration is scheduled (a move claim) here, as Nova's conductor

@@ -332,11 +332,30 @@ def server_action(call):
                                   host=p['host'] if p['action'] in ('migrate', 'live_migrate') else None,
                                   allow_resize_to_same_host=p['allow_resize_to_same_host'],
                                   block_migration=_block_migration(p.get('block_migration')), force=p.get('force'),
-                                  evacuate_request=_evacuate_request(p))
+                                  evacuate_request=_evacuate_request(p),
+                                  interface_request=_interface_request(call, p, context))
     if before is not None:
         result['diff'] = desired.action_diff(before, result['server'], result['action'], call.check_mode, p['vm_state'])
     # a console read changes nothing
     return dict(result, changed=result['action'] != 'console_output')
+
+
+def _interface_request(call, p, context):
+    """An interface attach's or detach's port / network (names or ids, the caller's), fixed_ip and tag
+    (compute/interfaces.py), None for any other action. A name that finds nothing goes on as given: the
+    action answers Nova's not found for it."""
+    if p['action'] not in ('attach_interface', 'detach_interface'):
+        return None
+    from ansible_collections.novalite.compute.plugins.module_utils.network import declared
+    out = {}
+    with call.store.read() as conn:
+        for option, kind, key in (('port', 'port', 'port_id'), ('network', 'network', 'net_id')):
+            if p[option]:
+                found = declared.find(conn, context, kind, p[option], field=option)
+                out[key] = found['id'] if found else p[option]
+    if p['action'] == 'attach_interface':
+        out.update((k, p[k]) for k in ('fixed_ip', 'tag') if p[k] is not None)
+    return out
 
 
 def _evacuate_request(p):

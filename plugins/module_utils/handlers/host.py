@@ -281,6 +281,8 @@ def host_network(call):
 
 def instance_action(call):
     p = call.params
+    if p['action'] in ('attach_interface', 'detach_interface'):
+        return _interface(call)
     timeout = _shutdown_timeout(p)
     uuid = disk.validate_uuid(p['instance'])
     conn = connection.open_connection(p['libvirt_uri'])
@@ -293,6 +295,62 @@ def instance_action(call):
         result = {'changed': True, 'reboot_type': out['type'], 'fell_back': out['fell_back']}
         result.update(driver.get_info(conn, uuid))
         return result
+    finally:
+        conn.close()
+
+
+def _without_port(plan, port_id):
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_side
+    return host_side.merge([dict(plan, ports=[x for x in plan.get('ports') or [] if x.get('id') != port_id])])
+
+
+def _interface(call):
+    """Nova's attach_interface / detach_interface on the host. Attach: the host's network as ``host_network`` says
+    (the port's bridge, DHCP reservation, filters; nothing removed), then the NIC hot-plugged; a failed hot-plug
+    takes the port off the host again. Detach: the NIC taken out, then the host's network without the port
+    (``host_network`` is the plan without it), pruned. Without host networking a port gives the guest no NIC."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_side
+    from ansible_collections.novalite.compute.plugins.module_utils.virt import domain_xml as dxml
+    p = call.params
+    _need_libvirt(lxml=True)
+    uuid = disk.validate_uuid(p['instance'])
+    vif = p.get('vif')
+    if not isinstance(vif, dict) or not vif.get('id') or not isinstance(vif.get('network'), dict):
+        raise InvalidInput('vif', 'the port to %s is required (a network_info entry)' % p['action'].split('_')[0])
+    plan = p.get('host_network') if p['host_networking'] else None
+    if plan is not None and not isinstance(plan, dict):
+        raise InvalidInput('host_network', 'must be a host network plan')
+    state_dir = p.get('network_state_dir')
+    conn = connection.open_connection(p['libvirt_uri'])
+    try:
+        driver.require_domain(conn, uuid)
+        if call.check_mode:
+            return {'changed': True}
+        out = {'changed': False, 'plugged': []}
+        if p['action'] == 'attach_interface':
+            bridge = None
+            if plan is not None:
+                net = host_side.converge(plan, prune=False, state_dir=state_dir)
+                out['changed'] = net['changed']
+                bridge = dict((x['id'], x['bridge']) for x in plan.get('ports') or []).get(vif['id'])
+            if bridge is not None:
+                nic = dxml.interface_xml(dict(vif, network=dict(vif['network'], bridge=bridge)))
+                try:
+                    res = driver.attach_interface(conn, uuid, nic)
+                except Exception:
+                    host_side.converge(_without_port(plan, vif['id']), prune=True, state_dir=state_dir)
+                    raise
+                out.update(changed=out['changed'] or res['changed'], domain_xml=res['domain_xml'], plugged=[vif['id']])
+        else:
+            if not vif.get('address'):
+                raise InvalidInput('vif.address', 'is required to find the NIC')
+            res = driver.detach_interface(conn, uuid, vif['address'])
+            out.update(changed=res['changed'], domain_xml=res['domain_xml'])
+            if plan is not None:
+                net = host_side.converge(plan, prune=True, state_dir=state_dir)
+                out['changed'] = out['changed'] or net['changed']
+        out.update(driver.get_info(conn, uuid) or {})
+        return out
     finally:
         conn.close()
 

@@ -186,16 +186,18 @@ def unbind(conn, host):
             ports.remove(conn, row)
 
 
-def desired(conn, host, leaving=()):
+def desired(conn, host, leaving=(), without_ports=()):
     """The network of compute host ``host`` as data (see the module's doc); only reads (``bind`` made the DHCP
-    ports and VNIs when the ports were bound)."""
+    ports and VNIs when the ports were bound). ``leaving``: servers whose ports are left out, ``without_ports``:
+    ports left out (an interface being detached)."""
     nodes = table('compute_nodes')
     node = conn.execute(sa.select(nodes.c.host, nodes.c.host_ip, nodes.c.physical_interface_mappings)
                         .where(nodes.c.host == host)).first()
     local_ip = node.host_ip if node is not None else None
     mappings = (node.physical_interface_mappings if node is not None else None) or {}
     p = table('ports')
-    rows = [r for r in _compute_ports(conn, [p.c.binding_host_id == host]) if r.device_id not in set(leaving)]
+    rows = [r for r in _compute_ports(conn, [p.c.binding_host_id == host])
+            if r.device_id not in set(leaving) and r.id not in set(without_ports)]
     l3 = _l3(conn, rows)
     needed = set(e for e in l3['external'] if l3['external'][e]['floating_ips'])
     network_ids = sorted(set(r.network_id for r in rows) | needed)

@@ -22,7 +22,7 @@ __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import quotas as compute_quotas
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    Conflict, Forbidden, InvalidRequest,
+    Conflict, Forbidden, InvalidRequest, NotFound,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.network import errors, model, ports
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
@@ -146,11 +146,105 @@ def allocate_for_instance(conn, context, instance, planned, group_ids):
     return refresh(conn, instance['uuid'], preserved=preserved, order=order)
 
 
+def _not_found(what, ident, field, message):
+    """A 404 in Nova's words (its PortNotFound, NetworkNotFound)."""
+    exc = NotFound(what, ident, field=field)
+    exc.message = message
+    exc.args = (message,)
+    return exc
+
+
+def attach(conn, context, instance, port_id=None, network_id=None, fixed_ip=None):
+    """Nova's allocate_for_instance for one interface attach (os-interface): bind the port ``port_id`` or make a
+    port on ``network_id`` (``fixed_ip``: its address; neither: the project's one network), bound to the
+    server's host; returns (port id, whether it was made here). The errors are the ones Nova's API answers
+    (a port the caller cannot see 404, another project's 400, one in use 409...), and nothing is written then."""
+    made = False
+    if port_id:
+        try:
+            row = ports.get_row(conn, context, port_id)
+        except errors.NeutronError:
+            raise _not_found('Port', port_id, 'port_id', 'Port id %s could not be found.' % port_id)
+        if row.project_id != instance['project_id']:
+            raise InvalidRequest('Port %s not usable for instance %s.' % (row.id, instance['uuid']), field='port_id')
+        if row.device_id:
+            raise Conflict('Port %s is still in use.' % row.id, field='port_id')
+        t = table('ports')
+        owner = '%s%s' % (model.COMPUTE_OWNER_PREFIX, instance.get('availability_zone') or 'nova')
+        conn.execute(t.update().where(t.c.id == row.id).values(
+            device_id=instance['uuid'], device_owner=owner, updated_at=model.now(),
+            revision_number=t.c.revision_number + 1))
+        port_id = row.id
+    else:
+        if not network_id:
+            found = _auto_networks(conn, context)
+            if len(found) > 1:
+                raise InvalidRequest('Multiple possible networks found, use a Network ID to be more specific.',
+                                     field='net_id')
+            if not found:
+                raise InvalidRequest("No specific network was requested and none are available for project '%s'."
+                                     % instance['project_id'], field='net_id')
+            network_id = found[0]
+        from ansible_collections.novalite.compute.plugins.module_utils.network import networks
+        try:
+            network = networks.get_row(conn, context, network_id)
+        except errors.NeutronError:
+            raise _not_found('Network', network_id, 'net_id', 'Network %s could not be found.' % network_id)
+        if network.router_external and not network.shared and not context.is_admin:
+            raise Forbidden('It is not allowed to create an interface on external network %s' % network.id,
+                            field='net_id')
+        owner = '%s%s' % (model.COMPUTE_OWNER_PREFIX, instance.get('availability_zone') or 'nova')
+        try:
+            port_id = ports.make(conn, context, network.id, instance['project_id'],
+                                 fixed_ips=[{'ip_address': fixed_ip}] if fixed_ip else None,
+                                 device_id=instance['uuid'], device_owner=owner)
+        except errors.NeutronError as exc:
+            kind = getattr(exc, 'kind', '')
+            if kind == 'IpAddressInUse':
+                raise Conflict('Fixed IP address %s is already in use on instance %s.' % (fixed_ip, instance['uuid']),
+                               field='fixed_ips')
+            if kind == 'IpAddressGenerationFailure':
+                raise InvalidRequest('No fixed IP addresses available for network: %s' % network.id, field='net_id')
+            if kind == 'OverQuota':
+                raise Forbidden('Maximum number of ports exceeded', field='net_id')
+            raise InvalidRequest(exc.message, field='fixed_ips' if fixed_ip else 'net_id')
+        made = True
+    inst = table('instances')
+    cached = conn.execute(sa.select(inst.c.network_info).where(inst.c.uuid == instance['uuid'])).scalar() or []
+    preserved = set(v.get('id') for v in cached if isinstance(v, dict) and v.get('preserve_on_delete'))
+    bind_host(conn, instance['uuid'], instance.get('host'))
+    refresh(conn, instance['uuid'], preserved=preserved if made else preserved | set([port_id]))
+    return port_id, made
+
+
+def detach(conn, instance_uuid, port_id, delete):
+    """One port leaves the server (a detach, or an attach rolled back): deleted when Nova made it (``delete``),
+    else unbound (device_id empty, DOWN); the server's network info and its host's DHCP ports follow."""
+    t = table('ports')
+    row = conn.execute(sa.select(t).where(t.c.id == port_id).where(t.c.device_id == instance_uuid)).first()
+    if row is None:
+        return
+    if delete:
+        ports.remove(conn, row)
+    else:
+        conn.execute(t.update().where(t.c.id == row.id).values(
+            device_id='', device_owner='', binding_host_id='', binding_vif_type='unbound', status='DOWN',
+            updated_at=model.now(), revision_number=t.c.revision_number + 1))
+        refresh(conn, instance_uuid)
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan
+    host_plan.unbind(conn, row.binding_host_id)
+
+
 def _ports_of(conn, instance_uuid):
     t = table('ports')
     return conn.execute(sa.select(t).where(t.c.device_id == instance_uuid)
                         .where(t.c.device_owner.like(model.COMPUTE_OWNER_PREFIX + '%'))
                         .order_by(t.c.created_at, t.c.id)).all()
+
+
+def port_views(conn, instance_uuid):
+    """The Neutron views of the server's ports (its interface attachments), oldest first."""
+    return ports.views(conn, _ports_of(conn, instance_uuid))
 
 
 def network_info(conn, rows, preserved=()):

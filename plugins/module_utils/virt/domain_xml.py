@@ -212,34 +212,7 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
         _sub(cdrom, 'target', dev='hdd', bus='ide')
         _sub(cdrom, 'readonly')
     for idx, vif in enumerate(instance.get('network_info') or []):
-        if isinstance(vif, dict) and isinstance(vif.get('network'), dict):
-            # A Neutron port (network/instance_ports.py, Nova's VIF shape): a virtio NIC with the port's MAC on the
-            # bridge the host side made for its network (network/host_side.py fills ``network.bridge`` once the
-            # host has it); a port the host did not plug gives the guest no NIC.
-            bridge = vif['network'].get('bridge')
-            if not bridge:
-                continue
-            if not _BRIDGE_NAME.match(str(bridge)) or not _TAP_NAME.match(str(vif.get('devname') or '')):
-                raise InvalidInput('network_info[%d]' % idx, 'bridge and devname must be the names derived from ids')
-            if not _MAC.match(str(vif.get('address') or '')):
-                raise InvalidInput('network_info[%d].address' % idx, 'must be a MAC address')
-            iface = _sub(devices, 'interface', type='bridge')
-            _sub(iface, 'mac', address=str(vif['address']).lower())
-            _sub(iface, 'source', bridge=bridge)
-            _sub(iface, 'target', dev=vif['devname'])
-            _sub(iface, 'model', type='virtio')
-            if vif['network'].get('mtu'):
-                _sub(iface, 'mtu', size=_int(vif['network']['mtu'], 'network_info[%d].network.mtu' % idx, 68))
-            continue
-        if not isinstance(vif, dict) or not vif.get('mac'):
-            raise InvalidInput('network_info[%d].mac' % idx, 'is required')
-        if not vif.get('network'):
-            # Never fall back to a user-mode/NAT interface: no network, no NIC.
-            continue
-        iface = _sub(devices, 'interface', type='network')
-        _sub(iface, 'mac', address=str(vif['mac']).lower())
-        _sub(iface, 'source', network=vif['network'])
-        _sub(iface, 'model', type='virtio')
+        _interface(devices, vif, 'network_info[%d]' % idx)
     console_log = disks.get('console_log') or os.path.join(os.path.dirname(disks['disks'][0]['path']), 'console.log')
     serial = _sub(devices, 'serial', type='pty')
     _sub(serial, 'log', file=console_log, append='off')
@@ -264,6 +237,51 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
     balloon = _sub(devices, 'memballoon', model='virtio')
     _sub(balloon, 'stats', period=10)
     return etree.tostring(domain, pretty_print=True, encoding='unicode')
+
+
+def _interface(devices, vif, field):
+    """The NIC of one VIF under ``devices`` (None when it gives the guest none)."""
+    if isinstance(vif, dict) and isinstance(vif.get('network'), dict):
+        # A Neutron port (network/instance_ports.py, Nova's VIF shape): a virtio NIC with the port's MAC on the
+        # bridge the host side made for its network (network/host_side.py fills ``network.bridge`` once the
+        # host has it); a port the host did not plug gives the guest no NIC.
+        bridge = vif['network'].get('bridge')
+        if not bridge:
+            return None
+        if not _BRIDGE_NAME.match(str(bridge)) or not _TAP_NAME.match(str(vif.get('devname') or '')):
+            raise InvalidInput(field, 'bridge and devname must be the names derived from ids')
+        if not _MAC.match(str(vif.get('address') or '')):
+            raise InvalidInput(field + '.address', 'must be a MAC address')
+        iface = _sub(devices, 'interface', type='bridge')
+        _sub(iface, 'mac', address=str(vif['address']).lower())
+        _sub(iface, 'source', bridge=bridge)
+        _sub(iface, 'target', dev=vif['devname'])
+        _sub(iface, 'model', type='virtio')
+        if vif['network'].get('mtu'):
+            _sub(iface, 'mtu', size=_int(vif['network']['mtu'], field + '.network.mtu', 68))
+        return iface
+    if not isinstance(vif, dict) or not vif.get('mac'):
+        raise InvalidInput(field + '.mac', 'is required')
+    if not vif.get('network'):
+        # Never fall back to a user-mode/NAT interface: no network, no NIC.
+        return None
+    iface = _sub(devices, 'interface', type='network')
+    _sub(iface, 'mac', address=str(vif['mac']).lower())
+    _sub(iface, 'source', network=vif['network'])
+    _sub(iface, 'model', type='virtio')
+    return iface
+
+
+def interface_xml(vif, field='vif'):
+    """The ``<interface>`` device of one VIF (the same element the domain XML has for it), for a hot-plug
+    (libvirt attachDeviceFlags); InvalidInput when the VIF gives the guest no NIC (no bridge)."""
+    if not HAS_LXML:
+        raise InvalidInput('lxml', 'the lxml Python library is required')
+    holder = etree.Element('devices')
+    iface = _interface(holder, vif, field)
+    if iface is None:
+        raise InvalidInput(field, 'the port is not plugged on this host (no bridge): no NIC to attach')
+    return etree.tostring(iface, pretty_print=True, encoding='unicode')
 
 
 def supports_direct_io(path):

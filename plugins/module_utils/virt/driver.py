@@ -888,3 +888,76 @@ def console_ports(conn, uuid):
         except (TypeError, ValueError):
             continue
     return out
+
+
+# ---- interface hot-plug (Nova's attach_interface / detach_interface) -------------------------------------
+
+DETACH_TIMEOUT = 60            # seconds a live detach waits for the guest to release the NIC
+DETACH_RETRY_INTERVAL = 10     # the unplug request is sent again meanwhile (Nova's device_detach_attempts)
+
+
+def _interfaces_by_mac(dom, mac, flags=0):
+    """The ``<interface>`` elements of ``dom``'s XML (live, or ``flags`` VIR_DOMAIN_XML_INACTIVE) with ``mac``."""
+    doc = domain_xml.etree.fromstring(dom.XMLDesc(flags).encode('utf-8'))
+    return [el for el in doc.findall('./devices/interface')
+            if (el.find('mac') is not None and str(el.find('mac').get('address', '')).lower() == mac.lower())]
+
+
+def _mac_of(interface_xml):
+    el = domain_xml.etree.fromstring(interface_xml.encode('utf-8')).find('mac')
+    if el is None or not el.get('address'):
+        raise InvalidInput('vif.address', 'the interface has no MAC address')
+    return el.get('address').lower()
+
+
+def attach_interface(conn, uuid, interface_xml):
+    """Hot-plug the NIC ``interface_xml`` (domain_xml.interface_xml): into the running guest and the persistent
+    definition (only the latter when the domain is shut off). A NIC with its MAC already there is left alone.
+    Returns {'changed', 'domain_xml': the persistent definition after}."""
+    dom = require_domain(conn, uuid)
+    mac = _mac_of(interface_xml)
+    flags = 0
+    if not _interfaces_by_mac(dom, mac, libvirt.VIR_DOMAIN_XML_INACTIVE):
+        flags |= libvirt.VIR_DOMAIN_AFFECT_CONFIG
+    if dom.isActive() and not _interfaces_by_mac(dom, mac):
+        flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
+    if flags:
+        try:
+            dom.attachDeviceFlags(interface_xml, flags)
+        except libvirt.libvirtError as exc:
+            raise _err(exc, 'attaching interface %s to %s' % (mac, uuid))
+    return {'changed': bool(flags), 'domain_xml': dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)}
+
+
+def detach_interface(conn, uuid, mac, timeout=DETACH_TIMEOUT):
+    """Take the NIC with ``mac`` out of the persistent definition and, when the domain runs, out of the guest:
+    the unplug request is repeated until the guest released the device or ``timeout`` seconds passed
+    (HypervisorError then, the NIC kept in the running guest). A NIC that is not there is left alone.
+    Returns {'changed', 'domain_xml': the persistent definition after}."""
+    dom = require_domain(conn, uuid)
+    changed = False
+    for el in _interfaces_by_mac(dom, mac, libvirt.VIR_DOMAIN_XML_INACTIVE):
+        try:
+            dom.detachDeviceFlags(domain_xml.etree.tostring(el, encoding='unicode'), libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+        except libvirt.libvirtError as exc:
+            raise _err(exc, 'detaching interface %s from the definition of %s' % (mac, uuid))
+        changed = True
+    deadline = time.time() + timeout
+    while dom.isActive():
+        live = _interfaces_by_mac(dom, mac)
+        if not live:
+            break
+        if time.time() >= deadline:
+            raise HypervisorError('the guest of %s did not release interface %s within %d s' % (uuid, mac, timeout),
+                                  field='instance')
+        try:
+            dom.detachDeviceFlags(domain_xml.etree.tostring(live[0], encoding='unicode'),
+                                  libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        except libvirt.libvirtError as exc:
+            # a detach already under way in the guest is not an error: wait for it
+            if 'unplug' not in str(exc):
+                raise _err(exc, 'detaching interface %s from %s' % (mac, uuid))
+        changed = True
+        _wait_for(dom, lambda: not _interfaces_by_mac(dom, mac), min(DETACH_RETRY_INTERVAL,
+                                                                     max(deadline - time.time(), 0)))
+    return {'changed': changed, 'domain_xml': dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)}

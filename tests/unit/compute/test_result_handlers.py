@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
-    action_table, all_actions, conductor, evacuate, live_migration, resize, result_handlers, shelve, snapshot,
+    action_table, all_actions, conductor, evacuate, interfaces, live_migration, resize, result_handlers, shelve,
+    snapshot,
 )
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -26,12 +27,13 @@ def test_each_action_with_steps_of_its_own_is_recorded_by_its_module():
                     + [(a, shelve.finish) for a in action_table.SHELVE_ACTIONS]
                     + [(a, resize.finish) for a in action_table.MOVE_ACTIONS]
                     + [(a, live_migration.finish) for a in action_table.LIVE_MIGRATION_ACTIONS]
-                    + [('evacuate', evacuate.finish)])
+                    + [('evacuate', evacuate.finish)]
+                    + [(a, interfaces.record) for a in action_table.INTERFACE_ACTIONS])
     assert dict((a, result_handlers.handler(a)) for a in expected) == expected
     for action in ('create', 'stop', 'reboot', 'rebuild', 'delete', 'rescue'):
         assert result_handlers.handler(action) is None   # the conductor's own recording
     assert result_handlers.delete_hooks() == [shelve.drop_image]
-    assert set(all_actions.MODULES) == {evacuate, live_migration, resize, shelve, snapshot}
+    assert set(all_actions.MODULES) == {evacuate, interfaces, live_migration, resize, shelve, snapshot}
 
 
 def test_a_new_action_is_recorded_through_the_registry_without_touching_the_conductor(monkeypatch):
@@ -69,7 +71,7 @@ def test_the_conductor_imports_no_action_module_and_refuses_to_record_before_the
         '    print(exc)\n' % (PKG, PKG))
     assert out.returncode == 0, out.stderr
     loaded, refusal = out.stdout.splitlines()
-    for name in ('snapshot', 'shelve', 'resize', 'live_migration', 'evacuate', 'all_actions'):
+    for name in ('snapshot', 'shelve', 'resize', 'live_migration', 'evacuate', 'interfaces', 'all_actions'):
         assert "'%s'" % name not in loaded
     assert 'import compute.all_actions' in refusal
 
