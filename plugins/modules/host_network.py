@@ -31,8 +31,14 @@ description:
     each floating IP of a port here is bound (/32) on the external bridge, DNATed to the fixed IP and the
     fixed IP SNATed to it (table C(ip novalite_nat), replaced in one transaction); the router's tenant subnets
     leave by a routing table of their own (C(ip rule from <subnet> lookup 20044+n)), and C(ip_forward) is on.
+  - One converge at a time per host (a lock in the host's network state dir). The plan is a snapshot - its
+    C(generation) is when the controller read it - and is applied on top of what the host applied last, per
+    port the newer winning; a port the plan does not mention stays as the host had it, so jobs applying
+    plans side by side never drop or roll back another port's reservation or filter.
   - With I(prune) (the default), what the plan no longer has goes (bridges, VXLANs, dnsmasqs, reservations,
-    floating IP addresses, routing tables and rules).
+    floating IP addresses, routing tables and rules) - a port only when the host has it from an older plan
+    than this one, or when its server is in the plan's C(leaving); a plan without C(generation) is newer than
+    everything.
 version_added: 0.1.0
 author: novalite developers (@novalite)
 extends_documentation_fragment:
@@ -41,8 +47,9 @@ extends_documentation_fragment:
 options:
   network:
     description:
-      - The host's network plan (C(local_ip), C(networks), C(ports), C(external)) as network/host_plan.py
-        C(desired) returns it. Every name, id, MAC and address is checked again here.
+      - The host's network plan (C(local_ip), C(networks), C(ports), C(external), C(generation), optionally
+        C(leaving)) as network/host_plan.py C(desired) returns it. Every name, id, MAC and address is checked
+        again here.
     type: dict
     required: true
   prune:

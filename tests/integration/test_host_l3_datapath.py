@@ -8,7 +8,8 @@ mapped ``ext0``). ``host_side.converge`` runs inside the host's namespace with a
 The external namespace pings the floating IP and the guest answers (TTL 63: routed once, by the host); the guest
 reaches the external network from its floating IP (SNAT); the port's security group applies to routed traffic
 (no ICMP rule, no answer); the router's other guest, without a floating IP, does not leave unNATed; a second
-converge changes nothing; the floating IP gone, nothing answers. (On real guests: test_host_network.py,
+converge changes nothing; an older snapshot applied last rolls nothing back; the floating IP gone, nothing
+answers. (On real guests: test_host_network.py,
 tests/api/test_floating_ip_hosts.py.)"""
 
 from __future__ import absolute_import, division, print_function
@@ -116,8 +117,16 @@ def test_floating_ip_nat_security_groups_and_the_way_out(spaces):
     assert _ping(spaces['b'], '10.77.0.1').returncode == 0        # its router is the host it runs on
 
     # the port's group without ICMP: routed traffic to it is dropped too
-    _converge(spaces, _plan(icmp=False))
+    _converge(spaces, dict(_plan(icmp=False), generation=200.0))
     assert _ping(spaces['ext'], FLOATING_IP).returncode != 0
+    # a job's older snapshot (ICMP still allowed, b not yet bound) applied last, pruning: neither rolls a's
+    # rules back nor drops b's filter (host_side.combine)
+    older = _plan(icmp=True)
+    older['ports'] = [p for p in older['ports'] if p['id'] != PORTS['b'][0]]
+    _converge(spaces, dict(older, generation=100.0))
+    assert _ping(spaces['ext'], FLOATING_IP).returncode != 0
+    assert 'tap' + PORTS['b'][0][:11] in spaces['host'].run(['nft', 'list', 'table', 'bridge', 'novalite_mark']).stdout
+    assert 'chain in-2 {' in spaces['host'].run(['nft', 'list', 'table', 'inet', 'novalite_sg']).stdout
 
     # the floating IP gone: the address, the NAT and the routing leave the host
     gone = _converge(spaces, _plan(floating=False))

@@ -28,13 +28,15 @@
   floating address bound on the external bridge).
 
 Interface names come from ids only, never from names users give. ``leaving``: servers
-whose ports are about to go (a delete): left out, so the host drops them.
+whose ports are about to go (a delete): left out, so the host drops them. ``generation``: when the
+plan was read (the host keeps per port the newest it applied).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
 import uuid as uuidlib
 
 from ansible_collections.novalite.compute.plugins.module_utils.network import model
@@ -189,7 +191,12 @@ def unbind(conn, host):
 def desired(conn, host, leaving=(), without_ports=()):
     """The network of compute host ``host`` as data (see the module's doc); only reads (``bind`` made the DHCP
     ports and VNIs when the ports were bound). ``leaving``: servers whose ports are left out, ``without_ports``:
-    ports left out (an interface being detached)."""
+    ports left out (an interface being detached).
+
+    ``generation``: when it was read (before the first read: it has at least what was committed then); the host
+    keeps per port the newest plan it applied, so an older snapshot applied later never rolls a port back
+    (host_side.combine)."""
+    generation = time.time()
     nodes = table('compute_nodes')
     node = conn.execute(sa.select(nodes.c.host, nodes.c.host_ip, nodes.c.physical_interface_mappings)
                         .where(nodes.c.host == host)).first()
@@ -274,7 +281,7 @@ def desired(conn, host, leaving=(), without_ports=()):
                         for sid in sorted(ext['sources']) if sid in subnet_rows],
             'floating_ips': ext['floating_ips']})
     return {'host': host, 'local_ip': local_ip, 'networks': out_networks, 'ports': out_ports,
-            'external': external[:MAX_EXTERNAL]}
+            'external': external[:MAX_EXTERNAL], 'generation': generation}
 
 
 def _l3(conn, rows):

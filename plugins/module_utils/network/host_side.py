@@ -23,15 +23,23 @@ and, on this host:
   addresses are allowed out, anything else is dropped. The whole ruleset is replaced in one
   nft transaction when it differs, so a rule change reaches running guests at once.
 
-``prune`` False adds and never removes (before a boot); True also removes what the plan no
-longer has (a deleted port's reservation and filter, a network without ports here).
-Returns ``{changed, actions, plugged}``.
+Plans are snapshots: a job's plan was read when the job was built, and jobs on one host run side by
+side. So ``converge`` holds the host's lock (``STATE_DIR/lock``) from reading what the host applied last
+(``STATE_DIR/applied.json``: per port its plan's ``generation``, the controller's clock when the plan was
+read) to having applied the result, and applies ``combine(applied, plan)``: per port the newer of the two
+wins (an older snapshot never rolls a port's rules or reservation back), and a port the plan does not
+mention stays as the host last had it. ``prune`` False adds and never removes (before a boot); True also
+removes what the plan no longer has - a port the host recorded from an older plan than this one (gone from
+the store since), and always the ports of the plan's ``leaving`` servers - never a port applied from a newer
+plan (a concurrent boot's). Networks, reservations and floating IPs follow the ports kept. A plan without a
+``generation`` (written by hand) is newer than everything. Returns ``{changed, actions, plugged}``.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fcntl
 import hashlib
 import json
 import os
@@ -52,6 +60,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import Inv
 from ansible_collections.novalite.compute.plugins.module_utils.files import write_atomically
 
 STATE_DIR = '/run/novalite/network'
+APPLIED = 'applied.json'     # what the host applied last, per port with its plan's generation
+LOCK = 'lock'
 VXLAN_PORT = 4789
 MARK_TABLE = 'novalite_mark'
 SG_TABLE = 'novalite_sg'
@@ -121,6 +131,10 @@ def check_plan(plan):
     if not isinstance(plan, dict):
         raise InvalidInput('network', 'must be a dict')
     local_ip = _ip(plan['local_ip'], 'network.local_ip') if plan.get('local_ip') else None
+    _generation(plan.get('generation'), 'network.generation')
+    leaving = plan.get('leaving') or []
+    if not isinstance(leaving, list) or not all(isinstance(d, str) for d in leaving):
+        raise InvalidInput('network.leaving', 'must be a list of server ids')
     networks = []
     for i, n in enumerate(plan.get('networks') or []):
         f = 'network.networks[%d]' % i
@@ -184,6 +198,7 @@ def check_plan(plan):
         f = 'network.ports[%d]' % i
         pid = _uuid(p.get('id'), f + '.id')
         nid = _uuid(p.get('network_id'), f + '.network_id')
+        _generation(p.get('generation'), f + '.generation')
         rules = [_rule(r, '%s.rules[%d]' % (f, j)) for j, r in enumerate(p.get('rules') or [])]
         ports.append({'id': pid, 'network_id': nid, 'device_id': p.get('device_id') or '',
                       'tap': _name(p.get('tap'), _TAP, ('tap' + pid)[:14], f + '.tap'),
@@ -223,6 +238,12 @@ def check_plan(plan):
     if len(set(e['table'] for e in external)) != len(external):
         raise InvalidInput('network.external', 'gives two external networks one routing table')
     return {'local_ip': local_ip, 'networks': networks, 'ports': ports, 'external': external}
+
+
+def _generation(value, field):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0):
+        raise InvalidInput(field, 'must be a number (the time the plan was read)')
+    return value
 
 
 def _rule(r, field):
@@ -724,20 +745,28 @@ def _routing(work, external, prune):
 # ---- the whole host ------------------------------------------------------------------------------
 
 def merge(plans, leaving=()):
-    """One plan out of several calls' plans for this host (the last one's networks win; ``leaving``: servers
-    whose ports are dropped)."""
+    """One plan out of several calls' plans for this host: per port the newest plan's entry (each port keeps its
+    plan's ``generation``), the newest plan's networks; the plan's own ``generation`` is the oldest of them (what
+    none of them has is older than all of them: a prune may remove it). ``leaving``: servers whose ports go."""
     if not plans:
         return None
-    out = {'local_ip': None, 'networks': [], 'ports': [], 'external': []}
+    ordered = sorted(enumerate(plans), key=lambda item: (_plan_generation(item[1]), item[0]))
+    out = {'local_ip': None, 'networks': [], 'ports': [], 'external': [], 'leaving': list(leaving),
+           'generation': None}
     nets, ports, external = {}, {}, {}
-    for plan in plans:
+    for _i, plan in ordered:
         out['local_ip'] = plan.get('local_ip') or out['local_ip']
         for n in plan.get('networks') or []:
             nets[n.get('id')] = n
         for p in plan.get('ports') or []:
+            if plan.get('generation') is not None and p.get('generation') is None:
+                p = dict(p, generation=plan['generation'])
             ports[p.get('id')] = p
         for e in plan.get('external') or []:
             external[e.get('network_id')] = e
+    gens = [plan.get('generation') for plan in plans]
+    if None not in gens:
+        out['generation'] = min(gens)
     out['ports'] = [p for p in ports.values() if p.get('device_id') not in set(leaving)]
     used = set(p.get('network_id') for p in out['ports'])
     kept = set(p.get('id') for p in out['ports'])
@@ -753,12 +782,165 @@ def merge(plans, leaving=()):
     return out
 
 
-def converge(plan, prune=True, check_mode=False, state_dir=STATE_DIR):
-    """Make this host's network what ``plan`` says; ``{changed, actions, plugged}``.
+def _plan_generation(plan):
+    value = plan.get('generation')
+    return float('inf') if value is None else value
 
-    ``state_dir``: where this host keeps its dnsmasq files and applied filters (one per host)."""
-    plan = check_plan(plan)
-    work = _Work(check_mode, state_dir or STATE_DIR)
+
+def _mac_key(value):
+    try:
+        return str(netaddr.EUI(value, dialect=netaddr.mac_unix_expanded)).lower()
+    except (netaddr.AddrFormatError, TypeError, ValueError):
+        return str(value).lower()
+
+
+def combine(applied, plan, prune=False):
+    """``(plan to apply, record to keep)``: ``plan`` (a snapshot) on top of what the host applied last
+    (``applied``, the record of the previous call; None for none).
+
+    Per port the newer wins (the plan's on a tie); a port the plan lacks is kept, unless its server is leaving
+    or - with ``prune`` - the host has it from an older plan than this one. A port's DHCP reservations and
+    floating IPs travel with it; a network (an external one) is the newer of the two entries and stays while
+    a kept port needs it."""
+    applied = applied if isinstance(applied, dict) else {}
+    held = applied.get('ports') or {}
+    held_nets = applied.get('networks') or {}
+    held_ext = applied.get('external') or {}
+    recorded = [r.get('generation') or 0 for group in (held, held_nets, held_ext) for r in group.values()]
+    by_hand = plan.get('generation') is None
+    # a plan written by hand is newer than anything (and is recorded as new as the newest so far)
+    gen = max(recorded + [0]) if by_hand else plan['generation']
+    newer_than = float('inf') if by_hand else gen
+    leaving = set(plan.get('leaving') or [])
+    removed = dict(applied.get('removed') or {})      # port id: generation of the plan that removed it
+    plan_nets = dict((n.get('id'), n) for n in plan.get('networks') or [])
+    plan_ext = plan.get('external') or []
+    ports = {}
+    for p in plan.get('ports') or []:
+        if p.get('device_id') in leaving:
+            continue
+        g = gen if by_hand or p.get('generation') is None else p['generation']
+        old = held.get(p.get('id'))
+        if old is not None and not by_hand and (old.get('generation') or 0) > g:
+            continue       # the host has this port from a newer plan: kept below
+        if not by_hand and p.get('id') in removed and removed[p.get('id')] >= g:
+            continue       # a newer plan removed it (its server was deleted): an older snapshot brings nothing back
+        dhcp = (plan_nets.get(p.get('network_id')) or {}).get('dhcp') or {}
+        ports[p.get('id')] = {
+            'generation': g, 'port': dict((k, v) for k, v in p.items() if k != 'generation'),
+            'reservations': [r for r in dhcp.get('reservations') or [] if _mac_key(r.get('mac')) == _mac_key(p.get('mac'))],
+            'floating_ips': [dict(f, network_id=e.get('network_id')) for e in plan_ext
+                             for f in e.get('floating_ips') or [] if f.get('port_id') == p.get('id')]}
+    mentioned = set(p.get('id') for p in plan.get('ports') or [])
+    for pid, rec in held.items():
+        if pid in ports:
+            continue
+        if rec.get('port', {}).get('device_id') in leaving or \
+                (prune and pid not in mentioned and (rec.get('generation') or 0) < newer_than):
+            # its server is leaving, or the plan is newer than this port's record and lacks it: gone
+            removed[pid] = max(gen, rec.get('generation') or 0)
+            continue
+        ports[pid] = rec
+    for pid in ports:
+        removed.pop(pid, None)
+    newest_gen = max([gen] + list(removed.values()))
+    removed = dict((k, v) for k, v in removed.items() if v > newest_gen - 86400)   # a day's deletes are remembered
+
+    def newest(plan_entry, record, key):
+        if plan_entry is not None and (record is None or by_hand or (record.get('generation') or 0) <= gen):
+            return {'generation': gen, key: plan_entry}
+        return record
+
+    networks, external = {}, {}
+    for rec in ports.values():
+        nid = rec['port'].get('network_id')
+        if nid not in networks:
+            networks[nid] = newest(plan_nets.get(nid), held_nets.get(nid), 'network')
+        for f in rec['floating_ips']:
+            eid = f.get('network_id')
+            if eid not in external:
+                external[eid] = newest(next((e for e in plan_ext if e.get('network_id') == eid), None),
+                                       held_ext.get(eid), 'entry')
+                if eid not in networks:
+                    networks[eid] = newest(plan_nets.get(eid), held_nets.get(eid), 'network')
+    networks = dict((k, v) for k, v in networks.items() if v is not None)
+    external = dict((k, v) for k, v in external.items() if v is not None)
+    order = sorted(ports)
+    out_nets = []
+    for nid in sorted(networks):
+        n = dict(networks[nid]['network'])
+        if n.get('dhcp'):
+            n['dhcp'] = dict(n['dhcp'], reservations=[r for pid in order if ports[pid]['port'].get('network_id') == nid
+                                                      for r in ports[pid]['reservations']])
+        out_nets.append(n)
+    bridges = set(n.get('bridge') for n in out_nets)
+    out_ext = []
+    for index, eid in enumerate(sorted(external)):
+        e = external[eid]['entry']
+        fips = [dict((k, v) for k, v in f.items() if k != 'network_id') for pid in order
+                for f in ports[pid]['floating_ips'] if f.get('network_id') == eid]
+        out_ext.append(dict(e, table=EXTERNAL_TABLE + index, floating_ips=fips,
+                            sources=[s for s in e.get('sources') or [] if s.get('bridge') in bridges]))
+    local_ip = plan.get('local_ip') or applied.get('local_ip')
+    out = {'local_ip': local_ip, 'networks': out_nets, 'ports': [ports[pid]['port'] for pid in order],
+           'external': out_ext}
+    if by_hand and prune:
+        # a whole plan written by hand: exactly what it says (its networks too, with or without ports)
+        out = dict((k, plan.get(k) or []) for k in ('networks', 'ports', 'external'))
+        out['ports'] = [p for p in out['ports'] if p.get('device_id') not in leaving]
+        out['local_ip'] = plan.get('local_ip')
+    record = {'local_ip': local_ip, 'ports': ports, 'networks': networks, 'external': external, 'removed': removed}
+    return out, record
+
+
+def _load_applied(state_dir):
+    text = _read(os.path.join(state_dir, APPLIED))
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None     # a torn record (it is written atomically, so only by hand): the plan alone
+
+
+class _HostLock(object):
+    """The host's network lock (``state_dir``/lock): one converge at a time from reading what the host
+    applied to having applied the next plan (modules, playbooks and jobs alike). None in check mode."""
+
+    def __init__(self, state_dir, check_mode):
+        self.path = None if check_mode else os.path.join(state_dir, LOCK)
+        self.handle = None
+
+    def __enter__(self):
+        if self.path:
+            directory = os.path.dirname(self.path)
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o755)
+            self.handle = open(self.path, 'a')
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        if self.handle is not None:
+            self.handle.close()     # closing releases the lock
+        return False
+
+
+def converge(plan, prune=True, check_mode=False, state_dir=STATE_DIR):
+    """Make this host's network what ``plan`` says (on top of what the host applied; see ``combine``);
+    ``{changed, actions, plugged}``.
+
+    ``state_dir``: where this host keeps its dnsmasq files, applied filters, record and lock (one per host)."""
+    check_plan(plan)        # bad input: an error naming the field before anything is read or changed
+    state_dir = state_dir or STATE_DIR
+    with _HostLock(state_dir, check_mode):
+        merged, record = combine(_load_applied(state_dir), plan, prune)
+        result = _converge(check_plan(merged), prune, check_mode, state_dir)
+        if not check_mode:
+            write_atomically(os.path.join(state_dir, APPLIED), json.dumps(record, sort_keys=True))
+    return result
+
+
+def _converge(plan, prune, check_mode, state_dir):
+    work = _Work(check_mode, state_dir)
     if plan['networks'] or prune:
         if plan['networks']:
             _bridge_nf(work)

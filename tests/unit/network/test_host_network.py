@@ -137,7 +137,8 @@ def test_a_port_without_port_security_is_not_filtered():
 
 def test_merge_drops_leaving_servers_and_their_networks():
     p = plan()
-    assert host_side.merge([p], leaving=['d']) == {'local_ip': '10.254.0.11', 'networks': [], 'ports': [], 'external': []}
+    assert host_side.merge([p], leaving=['d']) == {'local_ip': '10.254.0.11', 'networks': [], 'ports': [], 'external': [],
+                                                   'leaving': ['d'], 'generation': None}
     assert host_side.merge([p, p])['ports'] == p['ports']
 
 
