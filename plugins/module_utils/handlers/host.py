@@ -301,7 +301,8 @@ def instance_action(call):
 
 def _without_port(plan, port_id):
     from ansible_collections.novalite.compute.plugins.module_utils.network import host_side
-    return host_side.merge([dict(plan, ports=[x for x in plan.get('ports') or [] if x.get('id') != port_id])])
+    # named as leaving: the host has the port from this very plan, which a prune alone would keep
+    return host_side.merge([plan], leaving_ports=[port_id])
 
 
 def _interface(call):

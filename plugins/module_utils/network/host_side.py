@@ -135,6 +135,9 @@ def check_plan(plan):
     leaving = plan.get('leaving') or []
     if not isinstance(leaving, list) or not all(isinstance(d, str) for d in leaving):
         raise InvalidInput('network.leaving', 'must be a list of server ids')
+    leaving_ports = plan.get('leaving_ports') or []
+    if not isinstance(leaving_ports, list) or not all(isinstance(d, str) for d in leaving_ports):
+        raise InvalidInput('network.leaving_ports', 'must be a list of port ids')
     networks = []
     for i, n in enumerate(plan.get('networks') or []):
         f = 'network.networks[%d]' % i
@@ -744,15 +747,18 @@ def _routing(work, external, prune):
 
 # ---- the whole host ------------------------------------------------------------------------------
 
-def merge(plans, leaving=()):
+def merge(plans, leaving=(), leaving_ports=()):
     """One plan out of several calls' plans for this host: per port the newest plan's entry (each port keeps its
     plan's ``generation``), the newest plan's networks; the plan's own ``generation`` is the oldest of them (what
-    none of them has is older than all of them: a prune may remove it). ``leaving``: servers whose ports go."""
+    none of them has is older than all of them: a prune may remove it). ``leaving``: servers whose ports go;
+    ``leaving_ports``: ports that go (an interface taken off again), whatever plan the host has them from."""
     if not plans:
         return None
     ordered = sorted(enumerate(plans), key=lambda item: (_plan_generation(item[1]), item[0]))
     out = {'local_ip': None, 'networks': [], 'ports': [], 'external': [], 'leaving': list(leaving),
            'generation': None}
+    if leaving_ports:
+        out['leaving_ports'] = list(leaving_ports)
     nets, ports, external = {}, {}, {}
     for _i, plan in ordered:
         out['local_ip'] = plan.get('local_ip') or out['local_ip']
@@ -767,7 +773,8 @@ def merge(plans, leaving=()):
     gens = [plan.get('generation') for plan in plans]
     if None not in gens:
         out['generation'] = min(gens)
-    out['ports'] = [p for p in ports.values() if p.get('device_id') not in set(leaving)]
+    out['ports'] = [p for p in ports.values()
+                    if p.get('device_id') not in set(leaving) and p.get('id') not in set(leaving_ports)]
     used = set(p.get('network_id') for p in out['ports'])
     kept = set(p.get('id') for p in out['ports'])
     bridges = set(n.get('bridge') for n in nets.values() if n.get('id') in used)
@@ -812,12 +819,13 @@ def combine(applied, plan, prune=False):
     gen = max(recorded + [0]) if by_hand else plan['generation']
     newer_than = float('inf') if by_hand else gen
     leaving = set(plan.get('leaving') or [])
+    leaving_ports = set(plan.get('leaving_ports') or [])
     removed = dict(applied.get('removed') or {})      # port id: generation of the plan that removed it
     plan_nets = dict((n.get('id'), n) for n in plan.get('networks') or [])
     plan_ext = plan.get('external') or []
     ports = {}
     for p in plan.get('ports') or []:
-        if p.get('device_id') in leaving:
+        if p.get('device_id') in leaving or p.get('id') in leaving_ports:
             continue
         g = gen if by_hand or p.get('generation') is None else p['generation']
         old = held.get(p.get('id'))
@@ -835,9 +843,9 @@ def combine(applied, plan, prune=False):
     for pid, rec in held.items():
         if pid in ports:
             continue
-        if rec.get('port', {}).get('device_id') in leaving or \
+        if rec.get('port', {}).get('device_id') in leaving or pid in leaving_ports or \
                 (prune and pid not in mentioned and (rec.get('generation') or 0) < newer_than):
-            # its server is leaving, or the plan is newer than this port's record and lacks it: gone
+            # its server or the port itself is leaving, or the plan is newer than this port's record and lacks it
             removed[pid] = max(gen, rec.get('generation') or 0)
             continue
         ports[pid] = rec
@@ -887,7 +895,7 @@ def combine(applied, plan, prune=False):
     if by_hand and prune:
         # a whole plan written by hand: exactly what it says (its networks too, with or without ports)
         out = dict((k, plan.get(k) or []) for k in ('networks', 'ports', 'external'))
-        out['ports'] = [p for p in out['ports'] if p.get('device_id') not in leaving]
+        out['ports'] = [p for p in out['ports'] if p.get('device_id') not in leaving and p.get('id') not in leaving_ports]
         out['local_ip'] = plan.get('local_ip')
     record = {'local_ip': local_ip, 'ports': ports, 'networks': networks, 'external': external, 'removed': removed}
     return out, record

@@ -141,6 +141,22 @@ def test_a_prune_removes_only_what_it_is_asked_to(host):
     assert host.chain_of(A) is None and host.hosts() == 'fa:16:3e:00:00:0b,10.77.0.22,vm-c3a1\n'
 
 
+def test_a_port_named_leaving_goes_even_from_the_plan_that_brought_it(host):
+    # an interface attach plugged B from this plan, then its hot-plug failed: the same plan without B, pruned
+    attach = plan(300.0, [A, B])
+    host.converge(attach)
+    host.converge(host_side.merge([attach], leaving_ports=[B]), prune=True)
+    assert host.chain_of(B) is None and host.hosts() == 'fa:16:3e:00:00:0a,10.77.0.21,vm-5889\n'
+    assert host.chain_of(A) is not None
+    # a prune alone keeps a port the host has from the plan itself (it may be a concurrent boot's)
+    again = plan(400.0, [A, B])
+    host.converge(again)
+    host.converge(dict(again, ports=[p for p in again['ports'] if p['id'] != B]), prune=True)
+    assert host.chain_of(B) is not None
+    with pytest.raises(InvalidInput, match='leaving_ports'):
+        host.converge(dict(attach, leaving_ports='x'))
+
+
 def test_a_plan_written_by_hand_is_newer_than_everything(host):
     host.converge(plan(900.0, [A, B], rules=(SSH, PING)))
     by_hand = plan(None, [A], rules=(SSH,))
