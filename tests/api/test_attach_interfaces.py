@@ -50,7 +50,7 @@ def _show_port(http, token, port_id):
 
 
 @pytest.fixture(scope='module')
-def owner(api, http):
+def owner(api, http, admin_token):
     info = new_project(api, http, unlimited=True)
     info['net'] = _network(http, info['token'], '10.61.0.0/24')
     info['server'] = make_server(api, info)['uuid']
@@ -60,6 +60,15 @@ def owner(api, http):
     info['other_server'] = make_server(api, info)['uuid']
     yield info
     forget_servers(api, info)
+    # the networks this module made go with their ports: the session's later tests expect none
+    status, _h, body = http.call('GET', '/network/v2.0/networks?name=ai-net', token=admin_token)
+    assert status == 200, body
+    for net in body['networks']:
+        _s, _h, ports = http.call('GET', '/network/v2.0/ports?network_id=%s' % net['id'], token=admin_token)
+        for port in ports['ports']:
+            http.call('DELETE', '/network/v2.0/ports/%s' % port['id'], token=admin_token)
+        status, _h, gone = http.call('DELETE', '/network/v2.0/networks/%s' % net['id'], token=admin_token)
+        assert status == 204, gone
 
 
 def _unchanged(http, owner, server):
