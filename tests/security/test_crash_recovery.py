@@ -275,16 +275,26 @@ def test_worker_killed_among_two_while_boots_spread_over_two_apis(mariadb_url, c
         image = live.seeds['image']['id']
         ids = []
         started = time.time()
+        held, killed_at, killed_after = [], None, None
+
+        def kill_victim_holding_jobs(timeout):
+            # SIGKILL, by PID, once the victim holds a job (its runs, if any, are then left behind).
+            held.extend(wait_for(lambda: jobs_of(live, victim.pid), timeout))
+            victim.kill()
+            victim.wait()
+            return round(time.time() - started, 1)
+
         for index, gap in enumerate(gaps):
-            if index == kill_after:
-                # Mid-way: once the victim holds a job (its runs, if any, are then left behind).
-                held = wait_for(lambda: jobs_of(live, victim.pid), 30)
-                victim.kill()           # SIGKILL, by PID
-                victim.wait()
-                killed_at = round(time.time() - started, 1)
+            # Mid-way, at the first moment the victim holds a job: the other worker may have taken a whole
+            # batch of the boots sent so far (a worker claims up to 4 x job_concurrency), so sends go on
+            # until the victim has claimed some.
+            if killed_at is None and index >= kill_after and jobs_of(live, victim.pid):
+                killed_at, killed_after = kill_victim_holding_jobs(1), index
             api = index % 2
             ids.append(boot(apis[api], tokens[api], image, 'crash-b-%d' % index))
             time.sleep(gap)
+        if killed_at is None:
+            killed_at, killed_after = kill_victim_holding_jobs(60), len(gaps)
         deadline = time.time() + 240
         while time.time() < deadline and unsettled(live):
             time.sleep(1)
@@ -305,7 +315,7 @@ def test_worker_killed_among_two_while_boots_spread_over_two_apis(mariadb_url, c
                             for job in all_jobs(live) if job['ident'] in held), (held, all_jobs(live))
         with capsys.disabled():
             print('\ncrash (b): 20 boots over 2 APIs, worker %d SIGKILLed after %d boots (%.1f s) holding %d jobs, '
-                  'all ACTIVE %.1f s after the first' % (victim.pid, kill_after, killed_at, len(held), settled))
+                  'all ACTIVE %.1f s after the first' % (victim.pid, killed_after, killed_at, len(held), settled))
     finally:
         processes.stop_all()
         end_left_runs(live)
