@@ -67,7 +67,7 @@ import threading
 import time
 from concurrent import futures
 
-from novalite_api import config as config_mod, run_groups
+from novalite_api import config as config_mod, host_launcher, run_groups
 from novalite_api.ansible_data import unencodable_field, write_extravars
 from novalite_api.config import COLLECTION_ROOT
 
@@ -587,6 +587,9 @@ class JobRunner(object):
 
         secrets = {}
         masters = run_groups.ssh_master_dir()
+        # host daemons (a network's dnsmasq) the run's modules need beyond its end: started outside its
+        # PID namespace by the worker on the run's behalf (host_launcher.py)
+        launcher = host_launcher.HostLauncher(data_dir)
         try:
             lanes = _spread(calls, self.cfg['job_concurrency'])
             # env/extravars, every string wrapped unsafe: tenant data never becomes a template
@@ -600,7 +603,7 @@ class JobRunner(object):
                 inventory=[self.cfg['inventory'], _write_lanes(data_dir, len(lanes))],
                 # lanes beyond job_concurrency (more hosts than that) wait for a free fork
                 forks=min(len(lanes), self.cfg['job_concurrency']),
-                envvars=_ansible_env(self.cfg), quiet=True, event_handler=on_event,
+                envvars=dict(_ansible_env(self.cfg), **launcher.env()), quiet=True, event_handler=on_event,
                 timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True},
                 binary=binary, cmdline=cmdline, cancel_callback=_not_cancelled)
             status, rc = runner.status, runner.rc
@@ -609,6 +612,7 @@ class JobRunner(object):
             status, rc = 'error', None
             failures.append(str(exc))
         finally:
+            launcher.close()
             run_groups.remove_ssh_master_dir(masters)
             if secrets:   # the run dir is kept for its artifacts; the passwords are not
                 write_extravars(data_dir, extravars)
@@ -694,6 +698,7 @@ class JobRunner(object):
             if runner.status != 'successful':
                 LOG.warning('heartbeat run %s ended %s (rc %s)', ident, runner.status, runner.rc)
         finally:
+            launcher.close()
             run_groups.remove_ssh_master_dir(masters)
             with self._lock:
                 self._active.discard(data_dir)

@@ -45,9 +45,7 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import time
 
 try:
     import netaddr
@@ -58,6 +56,7 @@ except ImportError:  # pragma: no cover
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
 from ansible_collections.novalite.compute.plugins.module_utils.files import write_atomically
+from ansible_collections.novalite.compute.plugins.module_utils.network import daemons
 
 STATE_DIR = '/run/novalite/network'
 APPLIED = 'applied.json'     # what the host applied last, per port with its plan's generation
@@ -311,6 +310,8 @@ class _Work(object):
         self.check_mode = check_mode
         self.state_dir = state_dir
         self.actions = []
+        # dnsmasqs: started here, or by the API job's launcher outside the run's PID namespace (daemons.py)
+        self.daemons = daemons.for_this_process()
 
     def do(self, what, *argvs):
         self.actions.append(what)
@@ -452,36 +453,6 @@ def _dnsmasq_files(net, state_dir):
     return '\n'.join(lines) + '\n', '\n'.join(hosts) + ('\n' if hosts else '')
 
 
-def _dnsmasq_pid(directory):
-    try:
-        with open(os.path.join(directory, 'pid')) as handle:
-            pid = int(handle.read().strip())
-        with open('/proc/%d/cmdline' % pid, 'rb') as handle:
-            argv = handle.read().split(b'\0')
-    except (IOError, OSError, ValueError):
-        return None
-    conf = ('--conf-file=%s' % os.path.join(directory, 'dnsmasq.conf')).encode()
-    return pid if argv and os.path.basename(argv[0]) == b'dnsmasq' and conf in argv else None
-
-
-def _stop_pid(pid):
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except OSError:
-        return
-    deadline = time.time() + 5
-    while time.time() < deadline:
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return
-        time.sleep(0.05)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
-
-
 def _read(path):
     try:
         with open(path) as handle:
@@ -493,10 +464,10 @@ def _read(path):
 def _dnsmasq(work, net):
     directory = os.path.join(work.state_dir, _uuid(net['id'], 'network id'))
     conf, hosts = _dnsmasq_files(net, work.state_dir)
-    conf_path, hosts_path = os.path.join(directory, 'dnsmasq.conf'), os.path.join(directory, 'hosts')
-    pid = _dnsmasq_pid(directory)
+    conf_path, hosts_path = os.path.join(directory, daemons.CONF_NAME), os.path.join(directory, 'hosts')
+    running = work.daemons.running(conf_path)
     conf_changed, hosts_changed = _read(conf_path) != conf, _read(hosts_path) != hosts
-    if pid and not conf_changed and not hosts_changed:
+    if running and not conf_changed and not hosts_changed:
         return
     if work.check_mode:
         work.actions.append('dnsmasq of %s' % net['id'])
@@ -508,14 +479,15 @@ def _dnsmasq(work, net):
         work.actions.append('DHCP reservations of %s: %d' % (net['id'], len(net['dhcp']['reservations'])))
     if conf_changed:
         write_atomically(conf_path, conf)
-    if pid and conf_changed:
-        _stop_pid(pid)
-        pid = None
-    if pid:
-        os.kill(pid, signal.SIGHUP)   # dnsmasq reads its dhcp-hostsfile again
+    if running and conf_changed:
+        work.daemons.stop(conf_path)
+    elif running and work.daemons.reload(conf_path):   # SIGHUP: dnsmasq reads its dhcp-hostsfile again
         return
     work.actions.append('start dnsmasq of %s' % net['id'])
-    _run(['dnsmasq', '--conf-file=%s' % conf_path])
+    try:
+        work.daemons.start(conf_path)
+    except daemons.DaemonError as exc:
+        raise HostNetworkError(str(exc))
 
 
 def _stop_dnsmasqs(work, keep):
@@ -527,9 +499,10 @@ def _stop_dnsmasqs(work, keep):
             continue
         work.actions.append('stop dnsmasq of %s' % name)
         if not work.check_mode:
-            pid = _dnsmasq_pid(directory)
-            if pid:
-                _stop_pid(pid)
+            try:
+                work.daemons.stop(os.path.join(directory, daemons.CONF_NAME))
+            except daemons.DaemonError as exc:
+                raise HostNetworkError(str(exc))
             shutil.rmtree(directory, ignore_errors=True)
 
 

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
-from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan, host_side
+from ansible_collections.novalite.compute.plugins.module_utils.network import daemons, host_plan, host_side
 
 NET = '1de2d9a0-9111-4c2b-8a8e-2f8f4d9f7a10'
 SUB = '84428ba8-aa68-49ed-84e1-b1368ebe1b78'
@@ -68,6 +68,7 @@ def host(tmp_path, monkeypatch):
         return subprocess.CompletedProcess(argv, 0, out, '')
 
     monkeypatch.setattr(host_side, '_run', run)
+    monkeypatch.setattr(daemons.Local, 'start', lambda self, conf: ran.append(daemons.dnsmasq_argv(conf)))
     monkeypatch.setattr(host_side, '_links', lambda: {})
     monkeypatch.setattr(host_side, '_bridge_nf', lambda work: None)
     monkeypatch.setattr(host_side, '_network_links', lambda work, net, links, prune, extra=(): None)
