@@ -58,6 +58,9 @@ DEFAULTS = {
     # looks every resize_poll_interval seconds); 0 never
     'resize_confirm_window': 0,
     'resize_poll_interval': 60,
+    # Nova's rpc_response_timeout for os-interface attach (a call): seconds the attach's answer waits for the
+    # job that plugs the port on the host; a 500 after that (the job itself goes on)
+    'rpc_response_timeout': 300,
     # Workers hold the jobs they run with a lease renewed every job_lease_renew_seconds; a job whose
     # lease expired (or whose worker is gone, on the same machine) is taken over by another worker.
     'job_lease_seconds': 15,
@@ -106,6 +109,7 @@ _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads'
          'reclaim_instance_interval': (0, 10 * 365 * 86400),
          'shelved_offload_time': (-1, 10 * 365 * 86400), 'shelved_poll_interval': (1, 86400),
          'resize_confirm_window': (0, 10 * 365 * 86400), 'resize_poll_interval': (1, 86400),
+         'rpc_response_timeout': (1, 86400),
          'max_request_body_size': (1024, 1 << 30), 'client_socket_timeout': (1, 86400), 'image_size_cap': (1, 1 << 63), 'job_lease_seconds': (2, 3600),
          'job_lease_renew_seconds': (1, 1800), 'job_poll_ms': (10, 60000), 'accepted_grace_seconds': (30, 86400),
          'password_length': (4, 255), 'console_proxy_port': (1, 65535), 'console_token_ttl': (0, 7 * 86400)}

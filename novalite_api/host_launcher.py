@@ -36,7 +36,6 @@ import struct
 import subprocess
 import tempfile
 import threading
-import time
 
 from novalite_api import run_groups
 
@@ -74,18 +73,21 @@ def _ns(pid, kind):
         return None
 
 
-def _signal(pid, signum):
-    try:
-        fd = os.pidfd_open(pid)
-    except OSError:
-        return False
+def _send(pid, signum):
+    """Signal ``pid`` through a pidfd (OSError when it is gone)."""
+    fd = os.pidfd_open(pid)
     try:
         signal.pidfd_send_signal(fd, signum)
+    finally:
+        os.close(fd)
+
+
+def _signal(pid, signum):
+    try:
+        _send(pid, signum)
         return True
     except OSError:
         return False
-    finally:
-        os.close(fd)
 
 
 class HostLauncher(object):
@@ -184,7 +186,7 @@ class HostLauncher(object):
             return {'ok': True, 'running': pid is not None and _signal(pid, signal.SIGHUP)}
         if op == 'stop':
             if pid is not None:
-                self._stop(pid)
+                daemons.stop_pid(pid, send=_send)
             return {'ok': True, 'running': False}
         if pid is not None:
             return {'ok': True, 'running': True, 'started': False}
@@ -197,13 +199,6 @@ class HostLauncher(object):
         if pid is None or _ns(pid, 'net') != _ns(peer, 'net') or _ns(pid, 'net') is None:
             return None
         return pid
-
-    def _stop(self, pid):
-        _signal(pid, signal.SIGTERM)
-        deadline = time.time() + daemons.STOP_SECONDS
-        while run_groups.start_time(pid) is not None and time.time() < deadline:
-            time.sleep(0.05)
-        _signal(pid, signal.SIGKILL)
 
     def _start(self, peer, conf):
         if not os.path.isfile('/proc/%d/root%s' % (peer, conf)):

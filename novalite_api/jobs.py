@@ -698,7 +698,6 @@ class JobRunner(object):
             if runner.status != 'successful':
                 LOG.warning('heartbeat run %s ended %s (rc %s)', ident, runner.status, runner.rc)
         finally:
-            launcher.close()
             run_groups.remove_ssh_master_dir(masters)
             with self._lock:
                 self._active.discard(data_dir)

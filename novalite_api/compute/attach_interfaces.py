@@ -6,20 +6,22 @@
 ``GET`` lists the server's ports (``interfaceAttachments``: net_id, port_id, mac_addr, port_state, fixed_ips;
 ``tag`` from 2.70), ``GET .../{port_id}`` shows one. ``POST`` attaches a port (``port_id``) or a new port on a
 network (``net_id``, ``fixed_ips`` one address; neither: the project's one network; ``tag`` from 2.49):
-compute/interfaces.py binds the port and records the action, its host call (the host plugs the port and
-hot-plugs the NIC) runs in the request, as Nova's RPC call to the compute host, and its outcome is recorded
-before the answer: the attachment (200), or 500 when the host failed it (the port rolled back, the fault
-recorded). ``DELETE .../{port_id}`` detaches the same way and answers 202.
-
-The host call runs as the network calls of the Networking API do (``JobQueue.read_from_host``, the host
-playbook in this process's PID namespace), not as a job: a job's ansible runs in a PID namespace of its own
-that ends with it, so a DHCP server (dnsmasq) the host side starts or signals there would die with the job
-or could not be reached from it.
+compute/interfaces.py binds the port and records the action, and a job runs its host call as the other
+server actions' (the host plugs the port - bridge, DHCP reservation, filters - and hot-plugs the NIC; a dnsmasq
+the host starts for it outlives the job: novalite_api/host_launcher.py). As Nova's attach is an RPC call to the
+compute host, the answer waits for the job's outcome (up to ``rpc_response_timeout``): the attachment (200),
+or 500 when the host failed it (the port rolled back, the fault recorded). ``DELETE .../{port_id}`` is Nova's
+cast: the detach job is queued and the answer is a 202; a port the server does not have is the compute host's
+PortNotFound in Nova - the 202 still, the ``detach_interface`` action's event in error with a fault
+``Port <id> is not attached`` - and the detach of a paused guest (which cannot release the NIC) fails the same
+way once the host gave up waiting, the NIC kept.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import time
 
 import flask
 
@@ -29,7 +31,7 @@ from novalite_api.compute.common import ctx, get_server, jobs, request_body, sto
 from novalite_api.compute.schemas.server_tags import TAG
 from novalite_api.faults import ApiError
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, interfaces, server_actions
+from ansible_collections.novalite.compute.plugins.module_utils.compute import interfaces
 from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports, ports
 from ansible_collections.novalite.compute.plugins.module_utils.network.errors import NeutronError
 
@@ -93,14 +95,18 @@ def show(server_id, port_id):
     return flask.jsonify(_show(inst, port_id))
 
 
-def _run(inst, verb, request):
-    """Check and record the attach or detach, run its host call now and record the outcome; returns
-    (the started action, interfaces.outcome: ok and the failure)."""
-    context = ctx()
-    started = server_actions.start(store(), inst['uuid'], verb, context, interface_request=request)
-    result = jobs().read_from_host(started['host_call'])
-    conductor.record_result(store(), inst['uuid'], started['action'], context.request_id, host_result=result)
-    return started, interfaces.outcome(store(), inst['uuid'], context.request_id)
+WAIT_INTERVAL = 0.2
+
+
+def _answered(inst, request_id):
+    """Wait for the attach job's outcome (interfaces.outcome), as Nova's caller waits for the compute host's
+    answer; None after ``rpc_response_timeout`` seconds."""
+    deadline = time.monotonic() + flask.current_app.config['NOVALITE']['rpc_response_timeout']
+    while True:
+        done = interfaces.outcome(store(), inst['uuid'], request_id)
+        if done is not None or time.monotonic() >= deadline:
+            return done
+        time.sleep(WAIT_INTERVAL)
 
 
 def create(server_id):
@@ -110,7 +116,12 @@ def create(server_id):
     fixed_ips = attachment.get('fixed_ips') or []
     request = {'port_id': attachment.get('port_id'), 'net_id': attachment.get('net_id'),
                'fixed_ip': fixed_ips[0]['ip_address'] if fixed_ips else None, 'tag': attachment.get('tag')}
-    started, done = _run(inst, 'attach_interface', request)
+    context = ctx()
+    started = jobs().start_action(inst['uuid'], 'attach_interface', context, interface_request=request)
+    done = _answered(inst, context.request_id)
+    if done is None:
+        raise ApiError(500, 'Failed to attach network adapter device to %s: no answer from its host within %ds'
+                       % (inst['uuid'], flask.current_app.config['NOVALITE']['rpc_response_timeout']))
     if not done['ok']:
         raise ApiError(500, done['message'] or 'Failed to attach network adapter device to %s' % inst['uuid'])
     return flask.jsonify(_show(get_server(server_id, RULE % 'show'), started['port_id']))
@@ -118,5 +129,5 @@ def create(server_id):
 
 def delete(server_id, port_id):
     inst = get_server(server_id, RULE % 'delete')
-    _run(inst, 'detach_interface', {'port_id': port_id})
+    jobs().start_action(inst['uuid'], 'detach_interface', ctx(), interface_request={'port_id': port_id})
     return flask.Response(status=202)

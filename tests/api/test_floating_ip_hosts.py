@@ -62,6 +62,43 @@ def _macs(host, server_id):
         conn.close()
 
 
+def _last_request(live, server_id, action):
+    """The request id of the server's latest ``action``."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
+    store = live.store()
+    try:
+        return [a for a in instances.list_actions(store, server_id) if a['action'] == action][-1]['request_id']
+    finally:
+        store.dispose()
+
+
+def _job_ended(live, request_id):
+    """Wait until the worker closed the job of ``request_id``: its ansible run (a PID namespace) has ended."""
+    import sqlalchemy as sa
+    from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
+    jobs = table('api_jobs')
+    store = live.store()
+    try:
+        def status():
+            with store.read() as conn:
+                row = conn.execute(sa.select(jobs.c.status).where(jobs.c.ident == request_id)).first()
+            return row is not None and row.status in ('successful', 'failed') and row.status
+        return _until('the job %s closed' % request_id, status)
+    finally:
+        store.dispose()
+
+
+def _dnsmasq(live, host, network_name):
+    """The PID of the host's dnsmasq serving the network (from its PID file, checked against its command line
+    and the host's network namespace), or None."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import daemons
+    net_id = live.cli('network', 'show', network_name, cloud=DEMO)['id']
+    pid = daemons.dnsmasq_pid(os.path.join(host.root, 'network', net_id, daemons.CONF_NAME))
+    if pid is None or os.stat('/proc/%d/ns/net' % pid).st_ino != os.stat('/proc/%d/ns/net' % host.ns_pid).st_ino:
+        return None
+    return pid
+
+
 def _console(live, host, server_id):
     with open(os.path.join(live.instances_paths[host.name], server_id, 'console.log'), errors='replace') as handle:
         return handle.read()
@@ -81,10 +118,15 @@ def _interfaces(live, host, server):
     took = time.time() - started
     # in libvirt before the answer, live and persistent
     assert _macs(host, server['id']) == (sorted([first_mac, port['mac_address']]),) * 2
+    # the attach is a job: its run (a PID namespace, killed whole) ended, the network's dnsmasq serves on
+    assert _job_ended(live, _last_request(live, server['id'], 'attach_interface')) == 'successful'
+    serving = _dnsmasq(live, host, 'net')
+    assert serving is not None
     _until('the guest leasing %s on eth1' % address,
            lambda: 'NOVALITE IP eth1 %s' % address in _console(live, host, server['id']))
     print('server add port: %.1fs to the answer (NIC hot-plugged), then the guest leased %s in %.1fs'
           % (took, address, time.time() - started))
+    assert _dnsmasq(live, host, 'net') == serving
     shown = live.cli('server', 'show', server['id'], cloud=DEMO)
     assert address in str(shown['addresses']) and shown['OS-EXT-STS:task_state'] is None
     listed = dict((p['ID'], p) for p in live.cli('port', 'list', '--server', server['id'], cloud=DEMO))
@@ -97,8 +139,13 @@ def _interfaces(live, host, server):
     made = live.cli('port', 'list', '--server', server['id'], '--network', 'net2', cloud=DEMO)
     assert len(made) == 1
     made_address = made[0]['Fixed IP Addresses'][0]['ip_address']
+    # net2's dnsmasq was started by this attach job (through the worker's launcher): alive after the job's run
+    assert _job_ended(live, _last_request(live, server['id'], 'attach_interface')) == 'successful'
+    serving2 = _dnsmasq(live, host, 'net2')
+    assert serving2 is not None
     _until('the guest leasing %s on eth2' % made_address,
            lambda: 'NOVALITE IP eth2 %s' % made_address in _console(live, host, server['id']))
+    assert _dnsmasq(live, host, 'net2') == serving2
     bridge2 = 'brq' + live.cli('network', 'show', 'net2', cloud=DEMO)['id'][:11]
     assert bridge2 in host.run(['ip', '-o', 'link', 'show']).stdout
     # refused: a locked server, another project's port, a port in use
@@ -170,6 +217,10 @@ def test_server_add_and_remove_floating_ip_on_a_real_guest():
                 live.cli('router', 'add', 'subnet', 'r', 'sub', as_json=False, cloud=DEMO)
                 server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', live.seeds['image']['id'],
                                   '--network', 'net', '--wait', 'vm', cloud=DEMO)
+                # the boot job started the network's dnsmasq: it serves on after the job's run ended
+                assert _job_ended(live, _last_request(live, server['id'], 'create')) == 'successful'
+                booted_dnsmasq = _dnsmasq(live, host, 'net')
+                assert booted_dnsmasq is not None
                 address = live.cli('floating', 'ip', 'create', ext['id'], cloud=DEMO)['floating_ip_address']
                 started = time.time()
                 live.cli('server', 'add', 'floating', 'ip', server['id'], address, as_json=False, cloud=DEMO)

@@ -28,7 +28,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, host_calls, instances,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.result_handlers import result_handler
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, InvalidRequest, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, InvalidRequest
 from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan, instance_ports
 
 # system_metadata key: the interface request in flight ({request_id, action, port_id, made}), read by ``record``
@@ -96,18 +96,22 @@ def begin_attach(store, ident, context, port_id=None, net_id=None, fixed_ip=None
 
 
 def begin_detach(store, ident, context, port_id):
-    """Check and start an interface detach; returns (server, host call). A port the server has not is a 404."""
+    """Check and start an interface detach; returns (server, host call). A port the server has not is Nova's
+    compute host's PortNotFound: the action recorded with its event in error and a fault, no host call (the API's
+    answer is the 202 of Nova's cast all the same)."""
     with store.begin() as conn:
         inst = instances.get(store, ident, project_id=_scope(context), conn=conn)
         action_table.check_action(inst, 'detach_interface', context)
         vif = _vif(inst, port_id)
-        if vif is None:
-            exc = NotFound('Port', port_id, field='port_id')
-            exc.message = 'Port %s is not attached' % port_id
-            exc.args = (exc.message,)
-            raise exc
         instances.action_start(conn, inst['uuid'], action_table.event_name('detach_interface'), context.request_id,
                                context.user_id, context.project_id)
+        if vif is None:
+            event = action_table.compute_event('detach_interface')
+            message = 'Port %s is not attached' % port_id
+            instances.event_start(conn, inst['uuid'], context.request_id, event, host=inst.get('host'))
+            instances.add_fault(conn, inst['uuid'], message, host=inst.get('host'))
+            instances.event_finish(conn, inst['uuid'], context.request_id, event, result='Error', traceback=message)
+            return inst, None
         pending = {'request_id': context.request_id, 'action': 'detach_interface', 'port_id': port_id,
                    'made': not vif.get('preserve_on_delete')}
         inst, call = _start(conn, store, inst, 'detach_interface', context, pending)

@@ -334,6 +334,13 @@ def server_action(call):
                                   block_migration=_block_migration(p.get('block_migration')), force=p.get('force'),
                                   evacuate_request=_evacuate_request(p),
                                   interface_request=_interface_request(call, p, context))
+    if result['action'] == 'detach_interface' and result['host_call'] is None and not call.check_mode:
+        # Nova's compute host refuses it after the API's 202 (recorded: the action's event in error, a fault);
+        # a playbook learns it here
+        exc = NotFound('Port', result['port_id'], field='port')
+        exc.message = 'Port %s is not attached' % result['port_id']
+        exc.args = (exc.message,)
+        raise exc
     if before is not None:
         result['diff'] = desired.action_diff(before, result['server'], result['action'], call.check_mode, p['vm_state'])
     # a console read changes nothing

@@ -58,23 +58,27 @@ def dnsmasq_argv(conf_path):
     return ['dnsmasq', '--conf-file=%s' % conf_path]
 
 
-def stop_pid(pid, seconds=STOP_SECONDS):
-    """SIGTERM, then SIGKILL after ``seconds``; returns when it is gone."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except OSError:
-        return
+def stop_pid(pid, seconds=STOP_SECONDS, send=os.kill):
+    """SIGTERM, then SIGKILL when it is still there after ``seconds`` (``send(pid, signum)`` signals it);
+    returns when it is gone, or at once when it cannot be signalled."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            send(pid, signum)
+        except OSError:
+            return
+        if _gone_within(pid, seconds):
+            return
+
+
+def _gone_within(pid, seconds):
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
             os.kill(pid, 0)
         except OSError:
-            return
+            return True
         time.sleep(0.05)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
+    return False
 
 
 class Local(object):

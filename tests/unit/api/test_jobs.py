@@ -35,6 +35,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import states as 
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images
 from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances, server_actions
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
+from ansible_collections.novalite.compute.plugins.module_utils.network import daemons
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 from ansible_collections.novalite.compute.plugins.module_utils.store.rows import as_dict
@@ -358,6 +359,26 @@ def test_each_run_has_ssh_masters_of_its_own(store, catalog, make_runner):
     dirs = [run['extravars']['ansible_control_path_dir'] for run in fake.runs]
     assert len(dirs) == 2 and len(set(dirs)) == 2, dirs
     assert not any(os.path.exists(d) for d in dirs)   # removed after the run
+
+
+def test_each_run_has_a_host_launcher_of_its_own_and_heartbeats_run(store, catalog, make_runner, monkeypatch):
+    # A dnsmasq a run's module starts would die with the run's PID namespace: the worker starts it on the
+    # run's behalf (host_launcher.py), through a socket named in the run's environment, gone after the run.
+    runner, fake = make_runner(lambda call: ('ok', SPAWNED))
+    for _boot in range(2):
+        context = ctx()
+        ident = runner.accept(context.request_id, 'boot')
+        runner.submit_boot(ident, [r['uuid'] for r in create(store, context, catalog, count=1)])
+        wait_finished(store, ident)
+    sockets = [run['envvars'][daemons.LAUNCHER_ENV] for run in fake.runs]
+    assert len(sockets) == 2 and len(set(sockets)) == 2, sockets
+    assert not any(os.path.exists(os.path.dirname(path)) for path in sockets)
+    # a heartbeat (no host daemons) runs as before
+    beats = []
+    monkeypatch.setattr(jobs.ansible_runner, 'run',
+                        lambda **kwargs: beats.append(kwargs) or types.SimpleNamespace(status='successful', rc=0))
+    runner.worker.heartbeat_once()
+    assert len(beats) == 1 and daemons.LAUNCHER_ENV not in beats[0]['envvars']
 
 
 def test_boot_with_no_valid_host_runs_nothing(store, catalog, make_runner):

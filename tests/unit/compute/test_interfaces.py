@@ -153,11 +153,20 @@ def test_bad_requests_are_novas_and_write_nothing(store):
     # another project's server is not found at all; a detach needs a port the server has
     with pytest.raises(NotFound):
         server_actions.start(store, inst['uuid'], 'attach_interface', OTHER, interface_request={'net_id': net['id']})
-    with pytest.raises(NotFound, match='Port %s is not attached' % mine['id']):
-        server_actions.start(store, inst['uuid'], 'detach_interface', DEMO, interface_request={'port_id': mine['id']})
     with pytest.raises(InvalidInput, match='port'):
         server_actions.start(store, inst['uuid'], 'detach_interface', DEMO, interface_request={})
     assert _snapshot(store, inst['uuid']) == before
+    # a port the server has not: Nova's compute host raises PortNotFound after the API's 202 (a cast) - the
+    # action's event in error and a fault, no host call, nothing else changed
+    out = server_actions.start(store, inst['uuid'], 'detach_interface', DEMO, interface_request={'port_id': mine['id']})
+    assert out['host_call'] is None and out['server']['task_state'] is None
+    after = _snapshot(store, inst['uuid'])
+    assert after[:3] + after[4:] == before[:3] + before[4:]
+    assert (after[3]['instance_actions'], after[3]['instance_faults']) == (before[3]['instance_actions'] + 1,
+                                                                          before[3]['instance_faults'] + 1)
+    act = [a for a in instances.list_actions(store, inst['uuid']) if a['action'] == 'detach_interface'][0]
+    assert [(e['event'], e['result']) for e in act['events']] == [('compute_detach_interface', 'Error')]
+    assert instances.latest_fault(store, inst['uuid'])['message'] == 'Port %s is not attached' % mine['id']
 
 
 def test_attach_a_port_then_detach_it_unbinds_it(store):
