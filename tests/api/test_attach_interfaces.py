@@ -2,8 +2,9 @@
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
 """A server's interface attachments (``os-interface``) through raw HTTP and the unmodified CLI: Nova's body
-checks at each microversion, its 400/404/409 answers (nothing changed by them), and an attach whose host call
-fails (the session's servers have no domain) rolled back: a 500, the port unbound again, a fault and the
+checks at each microversion, its 400/404/409 answers (nothing changed by them), a detach of a port the server
+does not have (Nova's 202, the action's event in error), and an attach whose job fails on its host (the session's
+servers have no domain): the answer waits for the job, then a 500, the port unbound again, a fault and the
 ``attach_interface`` action's error event. The hot-plug on a real guest is tests/api/test_floating_ip_hosts.py."""
 
 from __future__ import absolute_import, division, print_function

@@ -14,7 +14,12 @@ network`` give the guest a new NIC that leases the port's fixed IP by DHCP (its 
 <address>``), shown by ``server show`` and ``port list --server``, in libvirt's live and persistent domain;
 ``server remove port`` / ``remove network`` take the NIC out of the domain and the port off the server
 (unbound, or deleted when Nova made it), and the host's bridge of a network left with no port goes; a locked
-server and another project's port are refused."""
+server and another project's port are refused.
+
+The host is reached with a local connection, so every job's modules run in the job's PID namespace: the dnsmasq
+the boot job starts, and the one the ``server add network`` job starts for the new network, are alive (by the PID
+in their PID files, in the host's network namespace) after those jobs' runs ended, and the guest leases from them
+afterwards (novalite_api/host_launcher.py)."""
 
 from __future__ import absolute_import, division, print_function
 
