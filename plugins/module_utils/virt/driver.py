@@ -892,8 +892,12 @@ def console_ports(conn, uuid):
 
 # ---- interface hot-plug (Nova's attach_interface / detach_interface) -------------------------------------
 
-DETACH_TIMEOUT = 60            # seconds a live detach waits for the guest to release the NIC
-DETACH_RETRY_INTERVAL = 10     # the unplug request is sent again meanwhile (Nova's device_detach_attempts)
+# Nova's [libvirt] device_detach_timeout (20 s a try) and device_detach_attempts (8): a running or paused guest
+# (Nova's "live" states) gets the unplug request again after each wait; a paused guest cannot release the NIC,
+# so its detach fails after the last try (InterfaceDetachFailed in Nova: the event in error, the port kept).
+DETACH_RETRY_INTERVAL = 20
+DETACH_ATTEMPTS = 8
+DETACH_TIMEOUT = DETACH_RETRY_INTERVAL * DETACH_ATTEMPTS
 
 
 def _interfaces_by_mac(dom, mac, flags=0):
