@@ -5,7 +5,8 @@
 guests (a veth whose host end is the port's tap) and the external network (a veth whose host end is the host's
 mapped ``ext0``). ``host_side.converge`` runs inside the host's namespace with a plan like host_plan's.
 
-The external namespace pings the floating IP and the guest answers (TTL 63: routed once, by the host); the guest
+Binding the floating IP sends a gratuitous ARP (the external side's stale entry for it, another host's MAC, moves
+to this host at once). The external namespace pings the floating IP and the guest answers (TTL 63: routed once, by the host); the guest
 reaches the external network from its floating IP (SNAT); the port's security group applies to routed traffic
 (no ICMP rule, no answer); the router's other guest, without a floating IP, does not leave unNATed; a second
 converge changes nothing; an older snapshot applied last rolls nothing back; the floating IP gone, nothing
@@ -105,7 +106,14 @@ def _ping(space, address, count=1):
 
 
 def test_floating_ip_nat_security_groups_and_the_way_out(spaces):
+    # the external network still has another host's MAC for the floating IP (it was bound elsewhere before)
+    spaces['ext'].run(['ip', 'neigh', 'replace', FLOATING_IP, 'lladdr', '02:00:00:00:00:99', 'dev', 'uplink',
+                       'nud', 'stale'])
     first = _converge(spaces, _plan())
+    # the binding's gratuitous ARP moved it to this host's external bridge at once (before any ping)
+    ext_mac = json.loads(spaces['host'].run(['ip', '-j', 'link', 'show', 'dev', 'brq' + EXT[:11]]).stdout)[0]['address']
+    neigh = spaces['ext'].run(['ip', 'neigh', 'show', FLOATING_IP, 'dev', 'uplink']).stdout
+    assert 'lladdr %s' % ext_mac in neigh, (ext_mac, neigh)
     assert 'routers: 1 floating IP(s), 1 gateway(s)' in first['actions']
     again = _converge(spaces, _plan())
     assert (again['changed'], again['actions']) == (False, [])    # desired state: a second converge changes nothing

@@ -45,6 +45,8 @@ import json
 import os
 import re
 import shutil
+import socket
+import struct
 import subprocess
 
 try:
@@ -305,6 +307,38 @@ def _addresses(dev):
     return found
 
 
+def gratuitous_arp(mac, ip):
+    """The two Ethernet frames of a gratuitous ARP for ``ip`` at ``mac`` (a request and a reply, both broadcast:
+    hosts honour one or the other), as ``arping -U`` / ``-A`` send them."""
+    hw = bytes(int(part, 16) for part in mac.split(':'))
+    addr = netaddr.IPAddress(ip).packed
+    frames = []
+    for op, target_hw in ((1, b'\x00' * 6), (2, hw)):
+        arp = struct.pack('!HHBBH6s4s6s4s', 1, 0x0800, 6, 4, op, hw, addr, target_hw, addr)
+        frames.append(b'\xff' * 6 + hw + struct.pack('!H', 0x0806) + arp)
+    return frames
+
+
+def announce(dev, ip):
+    """Send a gratuitous ARP for ``ip`` out of ``dev`` (Neutron's l3 agent does so for a floating IP it binds):
+    the external network's neighbours that cached another host's MAC for it switch now, not when it expires.
+    A host that cannot send one (no raw socket) is left to ARP's own timeouts."""
+    try:
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    except (IOError, OSError, AttributeError):
+        return
+    try:
+        sock.bind((dev, 0))
+        # the device's own MAC, as the bound socket names it (no /sys: it may show another network namespace)
+        mac = ':'.join('%02x' % b for b in bytearray(sock.getsockname()[4]))
+        for frame in gratuitous_arp(mac, ip):
+            sock.send(frame)
+    except (IOError, OSError):
+        pass
+    finally:
+        sock.close()
+
+
 class _Work(object):
     def __init__(self, check_mode, state_dir):
         self.check_mode = check_mode
@@ -371,6 +405,9 @@ def _network_links(work, net, links, prune, extra=()):
     want.update(extra)
     for addr in sorted(want - have):
         work.do('address %s on %s' % (addr, bridge), ['ip', 'addr', 'add', addr, 'dev', bridge])
+        if addr in extra and not work.check_mode:
+            # a floating IP now answered here (new, or moved from another host): its neighbours learn at once
+            announce(bridge, addr.split('/')[0])
     if prune:
         for addr in sorted(have - want):
             work.do('remove address %s from %s' % (addr, bridge), ['ip', 'addr', 'del', addr, 'dev', bridge])

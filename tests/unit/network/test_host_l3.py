@@ -112,3 +112,15 @@ def test_a_leaving_server_takes_its_floating_ips_and_the_external_network():
     kept = host_side.merge([p, p])
     assert [f['floating_ip'] for f in kept['external'][0]['floating_ips']] == ['203.0.113.5']
     assert sorted(n['id'] for n in kept['networks']) == sorted([NET, EXT])
+
+
+def test_a_gratuitous_arp_is_a_broadcast_request_and_reply_for_the_address_at_the_mac():
+    frames = host_side.gratuitous_arp('fa:16:3e:01:02:03', '203.0.113.5')
+    mac, ip = bytes.fromhex('fa163e010203'), bytes([203, 0, 113, 5])
+    assert len(frames) == 2
+    for frame, (op, target_mac) in zip(frames, ((1, b'\0' * 6), (2, mac))):
+        assert frame[:6] == b'\xff' * 6 and frame[6:12] == mac and frame[12:14] == b'\x08\x06'
+        arp = frame[14:]
+        assert arp[:6] == b'\x00\x01\x08\x00\x06\x04' and arp[6:8] == bytes([0, op])
+        # sender and target address both the floating IP: "this address is at this MAC now"
+        assert (arp[8:14], arp[14:18], arp[18:24], arp[24:28]) == (mac, ip, target_mac, ip)
