@@ -463,10 +463,24 @@ def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, star
         return {'rebuilt': False, 'clean_shutdown': None, 'bases_copied': 0, 'timing': 0.0,
                 'on_shared_storage': bool(evacuate) and _read_mark(os.path.join(idir, EVACUATED_ON_SHARED)) == rebuild_id}
     t0 = time.time()
-    clean = None
     dom = lookup(conn, uuid)
     if evacuate and dom is None and disk.existing_disks(path, uuid) is not None:
-        return _recreate_on_shared_storage(conn, instance, settings, idir, mark, rebuild_id, start, t0)
+        out = _recreate_on_shared_storage(conn, instance, settings, start)
+    else:
+        out = _rebuild_from_image(conn, instance, settings, dom, preserve_ephemeral, start, shutdown_timeout)
+    out['timing'] = round(time.time() - t0, 3)
+    # the one place the marks are written: the rebuild's, and on shared storage that the disks were kept
+    for name in [mark] + ([os.path.join(idir, EVACUATED_ON_SHARED)] if out['on_shared_storage'] else []):
+        with open(name, 'w') as handle:
+            handle.write(rebuild_id or '')
+    return out
+
+
+def _rebuild_from_image(conn, instance, settings, dom, preserve_ephemeral, start, shutdown_timeout):
+    """A rebuild's new disks from the instance's image (the old domain and disks gone; disk.local kept on ask)."""
+    uuid, path = instance['uuid'], settings['instances_path']
+    idir = disk.instance_dir(path, uuid)
+    clean = None
     if dom is not None:
         if dom.isActive():
             clean = power_off(conn, uuid, shutdown_timeout)['clean']
@@ -488,24 +502,19 @@ def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, star
         if kept and os.path.exists(kept):
             os.unlink(kept)
         raise
-    with open(mark, 'w') as handle:
-        handle.write(rebuild_id or '')
     return {'rebuilt': True, 'clean_shutdown': clean, 'bases_copied': out['bases_copied'],
-            'timing': round(time.time() - t0, 3), 'spawn_timing': out['timing'], 'on_shared_storage': False}
+            'spawn_timing': out['timing'], 'on_shared_storage': False}
 
 
 # in a shared instance directory: an evacuation recreated the guest from these disks (a repeated call says so)
 EVACUATED_ON_SHARED = 'evacuated.id'
 
 
-def _recreate_on_shared_storage(conn, instance, settings, idir, mark, rebuild_id, start, t0):
+def _recreate_on_shared_storage(conn, instance, settings, start):
     """An evacuation onto storage shared with the failed host: define and start the guest from its disks."""
     out = spawn(conn, instance, settings, start=start)   # create_instance_disks reuses the disks it finds
-    for name in (mark, os.path.join(idir, EVACUATED_ON_SHARED)):
-        with open(name, 'w') as handle:
-            handle.write(rebuild_id or '')
     return {'rebuilt': True, 'clean_shutdown': None, 'bases_copied': out['bases_copied'],
-            'timing': round(time.time() - t0, 3), 'spawn_timing': out['timing'], 'on_shared_storage': True}
+            'spawn_timing': out['timing'], 'on_shared_storage': True}
 
 
 UNRESCUE_XML = 'unrescue.xml'   # in the instance directory while rescued: the original definition (Nova's)
