@@ -147,12 +147,13 @@ class InstanceCall(object):
 
     ``state`` the end state, ``timeout`` the clean shutdown's (s), ``check_mode``; ``rebuild_id`` (key
     ``rebuild``): rebuild first, ``preserve_ephemeral`` keeping disk.local, ``evacuate`` an evacuation's
-    rebuild (the disks found on shared storage); ``rescue`` ({image}) / ``unrescue``; ``destroy_disks``
+    rebuild (the disks found on shared storage; ``on_shared_storage`` the caller's word on it, checked, None:
+    not given); ``rescue`` ({image}) / ``unrescue``; ``destroy_disks``
     (state absent) the instance directory goes too.
     """
 
     def __init__(self, state, timeout, check_mode=False, rebuild_id=None, preserve_ephemeral=False, rescue=None,
-                 unrescue=False, evacuate=False, destroy_disks=True):
+                 unrescue=False, evacuate=False, destroy_disks=True, on_shared_storage=None):
         self.state = state
         self.timeout = timeout
         self.check_mode = bool(check_mode)
@@ -162,6 +163,7 @@ class InstanceCall(object):
         self.unrescue = bool(unrescue)
         self.evacuate = bool(evacuate)
         self.destroy_disks = destroy_disks is not False
+        self.on_shared_storage = None if on_shared_storage is None else bool(on_shared_storage)
 
     @classmethod
     def from_call(cls, call, state, timeout, check_mode):
@@ -169,7 +171,7 @@ class InstanceCall(object):
         return cls(state, timeout, check_mode=check_mode, rebuild_id=call.get('rebuild'),
                    preserve_ephemeral=call.get('preserve_ephemeral'), rescue=call.get('rescue'),
                    unrescue=call.get('unrescue'), evacuate=call.get('evacuate'),
-                   destroy_disks=call.get('destroy_disks', True))
+                   destroy_disks=call.get('destroy_disks', True), on_shared_storage=call.get('on_shared_storage'))
 
 
 def _ensure(conn, inst, settings, asked):
@@ -188,7 +190,7 @@ def _ensure(conn, inst, settings, asked):
     if check_mode:
         return {'changed': True, 'actions': ['rebuild'], 'rebuilt': False}
     rebuilt = driver.rebuild(conn, inst, settings, asked.rebuild_id, asked.preserve_ephemeral, state == 'running',
-                             timeout, evacuate=asked.evacuate)
+                             timeout, evacuate=asked.evacuate, on_shared_storage=asked.on_shared_storage)
     result = driver.ensure_state(conn, inst, settings, state, False, timeout)
     result['actions'] = (['rebuild'] if rebuilt['rebuilt'] else []) + result['actions']
     result['changed'] = bool(rebuilt['rebuilt'] or result['changed'])

@@ -441,8 +441,21 @@ def _read_mark(path):
         return None
 
 
+# nova/compute/manager.py's InvalidSharedStorage message, when the caller's word on shared storage is wrong
+INVALID_SHARED_STORAGE = 'Invalid state of instance files on shared storage'
+
+
+def evacuate_on_shared_storage(asked, on_disk):
+    """Whether an evacuation keeps the disks it finds (Nova's _do_rebuild_instance): ``on_disk`` (the instance's
+    disks here with no domain of it, Nova's ``instance_on_disk``) decides when the caller said nothing
+    (``asked`` None, from 2.14); a word (before 2.14) that differs from it fails the evacuation."""
+    if asked is not None and bool(asked) != bool(on_disk):
+        raise NovaliteError(INVALID_SHARED_STORAGE)
+    return bool(on_disk)
+
+
 def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, start=True,
-            shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT, evacuate=False):
+            shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT, evacuate=False, on_shared_storage=None):
     """Nova's rebuild on the host: power off (cleanly, up to ``shutdown_timeout`` s), destroy and undefine
     the domain, remove the instance's disks, then spawn it again from ``instance['image']`` (new overlay,
     new config drive, empty console log), started when ``start``.
@@ -450,7 +463,9 @@ def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, star
     ``evacuate``: the rebuild of an evacuation on this (destination) host. When the instance's disks are
     already here with no domain of it, its directory is on storage shared with the failed host (Nova's
     ``instance_on_disk``): the guest is recreated from those disks, its data kept, nothing removed
-    (``on_shared_storage`` true). ``preserve_ephemeral`` keeps disk.local. Done once per ``rebuild_id``: a
+    (``on_shared_storage`` true). With ``on_shared_storage`` given (the caller's word, before 2.14) and not what
+    is found here, nothing is touched and NovaliteError (Nova's InvalidSharedStorage) is raised.
+    ``preserve_ephemeral`` keeps disk.local. Done once per ``rebuild_id``: a
     repeated call (a resumed job) finds the mark its first run left and does nothing. Returns {'rebuilt',
     'clean_shutdown', 'timing', 'bases_copied', 'on_shared_storage'}.
     """
@@ -464,7 +479,8 @@ def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, star
                 'on_shared_storage': bool(evacuate) and _read_mark(os.path.join(idir, EVACUATED_ON_SHARED)) == rebuild_id}
     t0 = time.time()
     dom = lookup(conn, uuid)
-    if evacuate and dom is None and disk.existing_disks(path, uuid) is not None:
+    if evacuate and evacuate_on_shared_storage(on_shared_storage,
+                                               dom is None and disk.existing_disks(path, uuid) is not None):
         out = _recreate_on_shared_storage(conn, instance, settings, start)
     else:
         out = _rebuild_from_image(conn, instance, settings, dom, preserve_ephemeral, start, shutdown_timeout)

@@ -14,6 +14,8 @@ def test_from_call_reads_the_module_option_names_with_their_defaults():
     assert (asked.rebuild_id, asked.evacuate, asked.preserve_ephemeral) == ('req-1', True, False)
     assert (asked.rescue, asked.unrescue, asked.destroy_disks) == (None, False, True)
     assert host.InstanceCall.from_call({'destroy_disks': False}, 'absent', 0, True).destroy_disks is False
+    assert asked.on_shared_storage is None   # not given: the host decides
+    assert host.InstanceCall.from_call({'on_shared_storage': False}, 'running', 0, False).on_shared_storage is False
 
 
 def test_ensure_routes_a_rebuild_a_state_and_a_rescue(monkeypatch):
@@ -31,7 +33,7 @@ def test_ensure_routes_a_rebuild_a_state_and_a_rescue(monkeypatch):
     monkeypatch.setattr(driver, 'ensure_state', ensure_state)
     out = host._ensure(None, {}, {}, host.InstanceCall('running', 5, rebuild_id='r', evacuate=True))
     assert out['rebuilt'] and out['actions'] == ['rebuild']
-    assert seen == [('rebuild', 'r', False, True, 5, {'evacuate': True}), ('state', 'running', False, ())]
+    assert seen == [('rebuild', 'r', False, True, 5, {'evacuate': True, 'on_shared_storage': None}), ('state', 'running', False, ())]
     del seen[:]
     host._ensure(None, {}, {}, host.InstanceCall('absent', 5, destroy_disks=False))
     assert seen == [('state', 'absent', False, (False,))]
