@@ -586,38 +586,37 @@ class JobRunner(object):
             return True   # keep every event in the artifacts
 
         secrets = {}
-        masters = run_groups.ssh_master_dir()
         # host daemons (a network's dnsmasq) the run's modules need beyond its end: started outside its
         # PID namespace by the worker on the run's behalf (host_launcher.py)
         launcher = host_launcher.HostLauncher(data_dir)
-        try:
-            lanes = _spread(calls, self.cfg['job_concurrency'])
-            # env/extravars, every string wrapped unsafe: tenant data never becomes a template
-            extravars = {'novalite_host_calls': [dict(call, lane=_lane_name(index))
-                                                 for index, lane in enumerate(lanes) for call in lane],
-                         'novalite_database_url': self.cfg['database_url'], 'ansible_control_path_dir': masters}
-            secrets = self._secrets(calls)
-            write_extravars(data_dir, dict(extravars, **({admin_password.SECRETS_VAR: secrets} if secrets else {})))
-            runner = ansible_runner.run(
-                private_data_dir=data_dir, ident=ident, playbook=HOST_CALLS,
-                inventory=[self.cfg['inventory'], _write_lanes(data_dir, len(lanes))],
-                # lanes beyond job_concurrency (more hosts than that) wait for a free fork
-                forks=min(len(lanes), self.cfg['job_concurrency']),
-                envvars=dict(_ansible_env(self.cfg), **launcher.env()), quiet=True, event_handler=on_event,
-                timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True},
-                binary=binary, cmdline=cmdline, cancel_callback=_not_cancelled)
-            status, rc = runner.status, runner.rc
-        except Exception as exc:  # pylint: disable=broad-except
-            LOG.exception('ansible run %s could not run', ident)
-            status, rc = 'error', None
-            failures.append(str(exc))
-        finally:
-            launcher.close()
-            run_groups.remove_ssh_master_dir(masters)
-            if secrets:   # the run dir is kept for its artifacts; the passwords are not
-                write_extravars(data_dir, extravars)
-            with self._lock:
-                self._active.discard(data_dir)
+        with run_groups.ssh_master_dir() as masters:
+            try:
+                lanes = _spread(calls, self.cfg['job_concurrency'])
+                # env/extravars, every string wrapped unsafe: tenant data never becomes a template
+                extravars = {'novalite_host_calls': [dict(call, lane=_lane_name(index))
+                                                     for index, lane in enumerate(lanes) for call in lane],
+                             'novalite_database_url': self.cfg['database_url'], 'ansible_control_path_dir': masters}
+                secrets = self._secrets(calls)
+                write_extravars(data_dir, dict(extravars, **({admin_password.SECRETS_VAR: secrets} if secrets else {})))
+                runner = ansible_runner.run(
+                    private_data_dir=data_dir, ident=ident, playbook=HOST_CALLS,
+                    inventory=[self.cfg['inventory'], _write_lanes(data_dir, len(lanes))],
+                    # lanes beyond job_concurrency (more hosts than that) wait for a free fork
+                    forks=min(len(lanes), self.cfg['job_concurrency']),
+                    envvars=dict(_ansible_env(self.cfg), **launcher.env()), quiet=True, event_handler=on_event,
+                    timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True},
+                    binary=binary, cmdline=cmdline, cancel_callback=_not_cancelled)
+                status, rc = runner.status, runner.rc
+            except Exception as exc:  # pylint: disable=broad-except
+                LOG.exception('ansible run %s could not run', ident)
+                status, rc = 'error', None
+                failures.append(str(exc))
+            finally:
+                launcher.close()
+                if secrets:   # the run dir is kept for its artifacts; the passwords are not
+                    write_extravars(data_dir, extravars)
+                with self._lock:
+                    self._active.discard(data_dir)
         mine = self._mine(set(c['request_id'] for c in pending.values())) if pending else set()
         for call in [c for c in pending.values() if c['request_id'] in mine]:
             # The run ended without this call's result: record it as the host failing it (unless the job was
@@ -686,21 +685,20 @@ class JobRunner(object):
             self._active.add(data_dir)
         # Started like job runs (its processes end together), though nobody takes a heartbeat over.
         binary, cmdline = run_groups.wrapped(['ansible-playbook', HEARTBEAT], data_dir)
-        masters = run_groups.ssh_master_dir()
-        try:
-            write_extravars(data_dir, {'novalite_database_url': self.cfg['database_url'],
-                                       'ansible_control_path_dir': masters})
-            runner = ansible_runner.run(
-                private_data_dir=data_dir, ident=ident, playbook=HEARTBEAT, inventory=self.cfg['inventory'],
-                envvars=_ansible_env(self.cfg),
-                quiet=True, timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True},
-                binary=binary, cmdline=cmdline, cancel_callback=_not_cancelled)
-            if runner.status != 'successful':
-                LOG.warning('heartbeat run %s ended %s (rc %s)', ident, runner.status, runner.rc)
-        finally:
-            run_groups.remove_ssh_master_dir(masters)
-            with self._lock:
-                self._active.discard(data_dir)
+        with run_groups.ssh_master_dir() as masters:
+            try:
+                write_extravars(data_dir, {'novalite_database_url': self.cfg['database_url'],
+                                           'ansible_control_path_dir': masters})
+                runner = ansible_runner.run(
+                    private_data_dir=data_dir, ident=ident, playbook=HEARTBEAT, inventory=self.cfg['inventory'],
+                    envvars=_ansible_env(self.cfg),
+                    quiet=True, timeout=self.cfg['job_timeout'], settings={'suppress_ansible_output': True},
+                    binary=binary, cmdline=cmdline, cancel_callback=_not_cancelled)
+                if runner.status != 'successful':
+                    LOG.warning('heartbeat run %s ended %s (rc %s)', ident, runner.status, runner.rc)
+            finally:
+                with self._lock:
+                    self._active.discard(data_dir)
         self._rotate()
 
     def _heartbeat_loop(self):

@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import errno
 import os
 import shlex
@@ -46,17 +47,18 @@ _WRAPPER = ('set -C; f="$1"; shift; '
             'echo "$p $st" >> "$0"; exec "$@"\' "$f" "$@"')
 
 
+@contextlib.contextmanager
 def ssh_master_dir():
-    """A ControlPath directory for one wrapped run alone: extra var ``ansible_control_path_dir`` (it wins over the
-    inventory's). ansible's ssh ControlPersist masters are processes of the run's PID namespace and die with it;
-    in a directory other runs or an operator's playbook share, one of them could be using such a master when it
-    dies and fail that host as unreachable. Short (a socket path holds about 100 bytes); remove it after the run
-    with ``remove_ssh_master_dir``."""
-    return tempfile.mkdtemp(prefix='nlcp-')
-
-
-def remove_ssh_master_dir(path):
-    shutil.rmtree(path, ignore_errors=True)
+    """``with ssh_master_dir() as path``: a ControlPath directory for one wrapped run alone, removed when the block
+    ends however it ends. The run gets it as extra var ``ansible_control_path_dir`` (it wins over the inventory's).
+    ansible's ssh ControlPersist masters are processes of the run's PID namespace and die with it; in a directory
+    other runs or an operator's playbook share, one of them could be using such a master when it dies and fail
+    that host as unreachable. Short (a socket path holds about 100 bytes)."""
+    path = tempfile.mkdtemp(prefix='nlcp-')
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def boot_id():

@@ -8,6 +8,9 @@ The server's host must be down (its heartbeat older than ``service_down_time``) 
 (400). The evacuation is scheduled and claimed before the answer (compute/evacuate.py); the destination's
 rebuild runs as a job. The answer is Nova's 200: until 2.13 ``{"adminPass": ...}`` (the given or a generated
 password, unless on shared storage or with enable_instance_password off), from 2.14 no body.
+Until 2.13 the request says whether the server's files are on shared storage (``onSharedStorage``, required);
+the destination compares it with what it finds and fails the evacuation when they differ (Nova's
+InvalidSharedStorage: the server in ERROR with the fault). From 2.14 the destination alone decides.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -58,7 +61,9 @@ def action(inst, args):
             hosts.get_node(store(), host)
         except NotFound:
             raise ApiError(404, 'Compute host %s not found.' % host)
-    request = {'host': host, 'force': force, 'target_state': 'stopped' if since(95) else None}
+    # before 2.14 the admin's word on shared storage goes to the destination, which refuses a wrong one
+    request = {'host': host, 'force': force, 'target_state': 'stopped' if since(95) else None,
+               'on_shared_storage': on_shared_storage}
     jobs().start_action(inst['uuid'], 'evacuate', ctx(), evacuate_request=request,
                         scheduler_config={'service_down_time': service_down_time()},
                         secrets={inst['uuid']: {'admin_pass': password}} if password else None)

@@ -64,6 +64,13 @@ options:
         (C(on_shared_storage) true); otherwise the rebuild makes new disks from C(instance.image).
     type: bool
     default: false
+  on_shared_storage:
+    description:
+      - With I(evacuate), the caller's word on whether the instance's files are on shared storage (Nova's
+        C(onSharedStorage), before API microversion 2.14). When it differs from what this host finds, the module
+        fails with Nova's C(Invalid state of instance files on shared storage) and changes nothing. Omitted, the
+        host decides.
+    type: bool
   destroy_disks:
     description:
       - With I(state=absent), remove the instance directory too (Nova's C(destroy_disks)). False keeps it,
@@ -224,6 +231,7 @@ MODULE = NovaliteModule(spec(
     rebuild=dict(type='str'),
     preserve_ephemeral=dict(type='bool', default=False),
     evacuate=dict(type='bool', default=False),
+    on_shared_storage=dict(type='bool'),
     destroy_disks=dict(type='bool', default=True),
     rescue=dict(type='dict'),
     unrescue=dict(type='bool', default=False),

@@ -32,10 +32,10 @@ options:
     description:
       - Host calls for this host, each with C(instance) (the instance spec, see docs/architecture.md) and
         C(state) (as the I(state) of M(novalite.compute.instance)), for a rebuild C(rebuild),
-        C(preserve_ephemeral) and C(evacuate), for a rescue C(rescue), for an unrescue C(unrescue) (as those options of
-        M(novalite.compute.instance)); C(libvirt_uri) and
-        C(instances_path) when given override the module's options for that call. Other keys (C(server), C(action),
-        C(request_id), C(host)) are the caller's and are ignored here.
+        C(preserve_ephemeral), C(evacuate) and C(on_shared_storage), for a rescue C(rescue), for an unrescue
+        C(unrescue) (as those options of M(novalite.compute.instance)); C(libvirt_uri) and C(instances_path) when
+        given override the module's options for that call. Other keys (C(server), C(action), C(request_id),
+        C(host)) are the caller's and are ignored here.
     type: list
     elements: dict
     required: true

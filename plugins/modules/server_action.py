@@ -170,6 +170,12 @@ options:
     description: C(evacuate) - C(stopped) leaves the evacuated server stopped (Nova's 2.95); else as it was.
     type: str
     choices: [stopped]
+  on_shared_storage:
+    description:
+      - C(evacuate) - whether the server's files are on storage shared with the destination (Nova's
+        C(onSharedStorage) before 2.14). The destination checks it against what it finds and fails the evacuation
+        when it differs (the server in C(ERROR) with the fault). Omitted, the destination decides.
+    type: bool
   port:
     description:
       - C(attach_interface) - the port (name or id, the caller's) to attach; C(detach_interface) - the port to detach
@@ -326,6 +332,7 @@ MODULE = NovaliteModule(spec(
     block_migration=dict(type='str', default='auto'),
     force=dict(type='bool'),
     target_state=dict(type='str', choices=['stopped']),
+    on_shared_storage=dict(type='bool'),
     port=dict(type='str'),
     network=dict(type='str'),
     fixed_ip=dict(type='str'),

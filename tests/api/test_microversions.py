@@ -321,3 +321,28 @@ def test_cli_server_show_at_2_38(api):
     assert out['locked'] is False and out['host_status'] == 'UP'
     assert out['OS-EXT-SRV-ATTR:hostname'] == api['server']['hostname']
     assert out['tags'] in ([], '')
+
+
+@pytest.mark.parametrize('version,body,message', [
+    ('2.13', {}, "'onSharedStorage' is a required property"),
+    ('2.13', {'host': 'x'}, "'onSharedStorage' is a required property"),
+    ('2.13', {'onSharedStorage': 'maybe'}, 'onSharedStorage'),
+    ('2.13', {'onSharedStorage': True, 'adminPass': 'pw'}, "admin password can't be changed on existing disk"),
+    ('2.14', {'onSharedStorage': False}, "Additional properties are not allowed ('onSharedStorage' was unexpected)"),
+    # accepted bodies: the check after the schema answers (the server's compute service is up)
+    ('2.13', {'onSharedStorage': False}, 'Compute service of %s is still in use.'),
+    ('2.13', {'onSharedStorage': 'true', 'adminPass': 'pw'}, "admin password can't be changed on existing disk"),
+    ('2.13', {'onSharedStorage': 'no', 'adminPass': 'pw'}, 'Compute service of %s is still in use.'),
+    ('2.14', {}, 'Compute service of %s is still in use.'),
+])
+def test_evacuate_takes_on_shared_storage_until_2_13(api, http, admin_token, version, body, message):
+    """Nova's evacuate schema: ``onSharedStorage`` (a boolean, as Nova's parameter_types.boolean takes it) is
+    required until 2.13 and refused from 2.14; with it true no admin password can be given. A body the schema
+    takes reaches the evacuation's checks (the seeded server's host is up: 400, nothing started)."""
+    server = api['server']['uuid']
+    status, _h, answer = http.call('POST', '/compute/v2.1/servers/%s/action' % server, {'evacuate': body},
+                                   headers=_v(version), token=admin_token)
+    assert status == 400, answer
+    assert (message % api['host'] if '%s' in message else message) in answer['badRequest']['message'], answer
+    status, _h, shown = http.call('GET', '/compute/v2.1/servers/%s' % server, token=admin_token)
+    assert (shown['server']['OS-EXT-STS:task_state'], shown['server']['status']) == (None, 'ACTIVE')

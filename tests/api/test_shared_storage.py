@@ -10,7 +10,9 @@ unmodified CLI, on one ticking guest (lib/ticking.py) of the demo project.
   migration as unsafe (it trusts only filesystem types it knows to be shared: NFS, GlusterFS, CephFS...; this
   machine has none). Both refusals leave the guest running on its source from its whole disk.
 * Evacuation: the host running the guest fails for real (its QEMU killed, its libvirtd stopped), an operator
-  forces its service down and evacuates. The destination finds the server's disks already there (Nova's
+  forces its service down and evacuates. At 2.13 with ``onSharedStorage`` false the destination, finding the
+  disks, refuses (Nova's InvalidSharedStorage: ERROR, the migration failed, nothing touched); then at 2.29
+  (the host decides) the destination finds the server's disks already there (Nova's
   ``instance_on_disk``) and recreates the guest from them: its next boot reads the word its disk held before
   the failure (a rebuild from the image would print none), the migration records ``shared_storage``. When the
   failed host is back, ``playbooks/reconcile.yml`` destroys its stale domain but keeps the directory the
@@ -113,6 +115,21 @@ def test_evacuation_on_shared_storage_keeps_the_data_and_the_directory(live, hos
     failed.stop_libvirtd()
     live.cli('--os-compute-api-version', '2.11', 'compute', 'service', 'set', '--down', failed.name,
              'nova-compute', as_json=False)
+    # before 2.14 the admin says where the files are: told they are not shared, the destination (which finds them
+    # there) refuses before touching anything, as Nova's compute does (InvalidSharedStorage): the server in ERROR
+    # on its failed host with the fault, the migration failed, the destination's claim dropped, the disk as it was
+    disk = os.path.join(idir, 'disk')
+    stamp = (os.stat(disk).st_ino, os.stat(disk).st_mtime)
+    status, _h, body = live.action(guest, {'evacuate': {'onSharedStorage': False}}, live.token(), version='2.13')
+    assert status == 200, body
+    live.wait_status(guest, live.token(), ['ERROR'], timeout=120)
+    inst, alloc = moved_server(live, guest)
+    assert (inst['host'], inst['vm_state'], alloc) == (failed.name, 'error', {failed.name: TINY})
+    assert (inst['migration']['migration_type'], inst['migration']['status'], inst['migration']['dest_compute']) == (
+        'evacuation', 'failed', dest.name)
+    assert inst['fault']['message'] == 'Invalid state of instance files on shared storage'
+    assert libvirt_state(guest, dest.uri) is None and (os.stat(disk).st_ino, os.stat(disk).st_mtime) == stamp
+    # the host's own word (2.29): evacuated again, from ERROR
     answer = live.cli('--os-compute-api-version', '2.29', 'server', 'evacuate', guest)
     assert answer['OS-EXT-SRV-ATTR:host'] == dest.name, answer
     server = live.wait_status(guest, live.token(), ['ACTIVE'], timeout=300)

@@ -159,3 +159,36 @@ def test_hosts_of_a_killed_run_are_stopped_by_the_next_run():
     assert os.path.basename(root) in swept
     assert [pid for pid in pids if process_running(pid)] == []
     assert not os.path.exists(os.path.dirname(root))
+
+
+def test_a_guest_left_by_a_killed_run_is_stopped_by_the_pid_its_host_recorded(tmp_path):
+    """A QEMU outliving its test host's daemons and namespaces is found by the pid file the host's libvirt wrote
+    (``<root>/run/qemu/<domain>.pid``) and stopped by that PID: never a later process that reuses the PID (its
+    start is after the file was written), never a process of our own mount namespace. Stand-in guests here: a
+    process in a mount namespace of its own, as libvirt gives QEMU."""
+    from lib.test_hosts import _mount_ns, _record_process, sweep_abandoned_hosts
+    from lib.ticking import eventually
+    base = tmp_path / 'hosts'
+    qemu_dir = base / 'deadrun' / 'nltest-deadrun-1' / 'run' / 'qemu'
+    qemu_dir.mkdir(parents=True)
+    gone = subprocess.Popen(['true'])
+    gone.wait()
+    _record_process(str(base / 'deadrun' / 'owner'), gone.pid)   # the run's process: gone
+    guest = subprocess.Popen(['unshare', '--mount', 'sleep', '120'])
+    stale = subprocess.Popen(['unshare', '--mount', 'sleep', '120'])
+    ours = subprocess.Popen(['sleep', '120'])
+    try:
+        for proc in (guest, stale):   # unshare runs before it execs sleep
+            eventually(lambda proc=proc: _mount_ns(proc.pid) != _mount_ns(os.getpid()), 'no mount namespace of its own')
+        for name, proc in (('instance-1', guest), ('instance-2', stale), ('instance-3', ours)):
+            (qemu_dir / ('%s.pid' % name)).write_text('%d\n' % proc.pid)
+        os.utime(str(qemu_dir / 'instance-2.pid'), (1, 1))   # written long before that process started
+        assert sweep_abandoned_hosts(str(base)) == ['nltest-deadrun-1']
+        assert guest.wait(timeout=10) is not None
+        assert process_running(stale.pid) and process_running(ours.pid)
+        assert not (base / 'deadrun').exists()
+    finally:
+        for proc in (guest, stale, ours):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()

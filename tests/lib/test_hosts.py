@@ -340,6 +340,10 @@ def stop_host(host):
     if namespace and namespace != _mount_ns(os.getpid()):
         for pid in _pids_in_mount_ns(namespace):
             _stop_pid(pid, timeout=5.0)
+    # a guest whose QEMU left the host's namespace (libvirt's own per-guest one) while libvirtd was down: by the
+    # PID its libvirt recorded (the record goes with the host's dirs)
+    for pid in _recorded_guest_processes(host.root):
+        _stop_pid(pid, timeout=5.0)
     shutil.rmtree(host.root, ignore_errors=True)
 
 
@@ -631,9 +635,45 @@ def _host_processes(host_root):
     return pids
 
 
+def _started_at(pid):
+    """When ``pid`` started (seconds since the epoch), or None when there is no such process."""
+    ticks = _start_time(pid)
+    if ticks is None:
+        return None
+    with open('/proc/stat') as handle:
+        boot = [int(line.split()[1]) for line in handle if line.startswith('btime ')][0]
+    return boot + int(ticks) / float(os.sysconf('SC_CLK_TCK'))
+
+
+def _recorded_guest_processes(host_root):
+    """PIDs of the guests' QEMU a test host's libvirt recorded (``<root>/run/qemu/<domain>.pid``, which stays when
+    the host's daemons and namespaces are gone while a QEMU lives on), each only while it is still that very
+    process: started before its pid file was written (a later process with a reused PID is not) and not in our
+    own mount namespace (never one of the machine's own guests)."""
+    qemu_dir = os.path.join(host_root, 'run', 'qemu')
+    ours = _mount_ns(os.getpid())
+    pids = []
+    for name in sorted(os.listdir(qemu_dir)) if os.path.isdir(qemu_dir) else []:
+        path = os.path.join(qemu_dir, name)
+        if not name.endswith('.pid'):
+            continue
+        try:
+            with open(path) as handle:
+                pid = int(handle.read().strip())
+            written = os.stat(path).st_mtime
+        except (IOError, OSError, ValueError):
+            continue
+        started = _started_at(pid)
+        if started is not None and started <= written + 1.0 and _mount_ns(pid) not in (None, ours):
+            pids.append(pid)
+    return pids
+
+
 def sweep_abandoned_hosts(base_dir=DEFAULT_BASE_DIR):
     """Stop, by PID, the hosts and fabric of test runs whose process is gone (killed by an outer timeout: its
-    ``finally`` never ran, and its guests would keep two cores busy under the next runs); returns their names."""
+    ``finally`` never ran, and its guests would keep two cores busy under the next runs); returns their names.
+    A host's processes are those in its mount namespace and the QEMU its libvirt recorded (a guest outlives its
+    host's namespaces: found by its pid file, never by a name)."""
     swept = []
     for run_id in sorted(os.listdir(base_dir)) if os.path.isdir(base_dir) else []:
         group_dir = os.path.join(base_dir, run_id)
@@ -643,7 +683,7 @@ def sweep_abandoned_hosts(base_dir=DEFAULT_BASE_DIR):
         for name in sorted(os.listdir(group_dir)):
             root = os.path.join(group_dir, name)
             if os.path.isdir(os.path.join(root, 'run')):
-                for pid in _host_processes(root):
+                for pid in list(dict.fromkeys(_recorded_guest_processes(root) + _host_processes(root))):
                     _stop_pid(pid, timeout=5.0)
                 swept.append(name)
         holder = _recorded_process(os.path.join(group_dir, 'fabric'))

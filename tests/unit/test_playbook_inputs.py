@@ -8,7 +8,7 @@ take every user input through ``novalite.compute.user_input`` (which marks it un
 and then refer only to ``novalite_input``. This test reads every template expression
 of every playbook and role task file (including bare conditionals) and checks that each
 variable it names is one the collection itself defines (register, set_fact, vars,
-role defaults), an Ansible magic variable, or an operator's deployment setting, and
+role defaults and vars), an Ansible magic variable, or an operator's deployment setting, and
 never one of the names a ``user_input`` task takes.
 """
 
@@ -77,9 +77,10 @@ def _tasks(node):
 
 def _defined_names():
     names = set()
-    for path in FILES + glob.glob(os.path.join(REPO, 'roles', '*', 'defaults', '*.yml')):
+    for path in FILES + glob.glob(os.path.join(REPO, 'roles', '*', 'defaults', '*.yml')) + glob.glob(
+            os.path.join(REPO, 'roles', '*', 'vars', '*.yml')):
         tree = _load(path)
-        if path.endswith(os.path.join('defaults', 'main.yml')):
+        if path.endswith(os.path.join('defaults', 'main.yml')) or path.endswith(os.path.join('vars', 'main.yml')):
             names.update(tree or {})
             continue
         for task in _tasks(tree):

@@ -18,7 +18,9 @@
   (``instance`` module with ``rebuild``), running, or stopped when the server was STOPPED or when the
   request asks for ``target_state`` stopped (2.95). When the destination finds the server's disks already
   there (its instance directory on storage shared with the failed host: Nova's ``instance_on_disk``) the
-  guest is recreated from them, its data kept; the migration records it (``shared_storage``).
+  guest is recreated from them, its data kept; the migration records it (``shared_storage``). Before 2.14 the
+  request says which it is (``on_shared_storage``): the destination refuses a word that differs from what it
+  finds, before it touches anything (Nova's InvalidSharedStorage, a failure as below).
 * ``finish`` records it: migration ``done``, the server ACTIVE (or SHUTOFF). A failure: the migration
   ``failed``, the destination freed and the server back on its (failed) host in ERROR, from where it can be
   evacuated again.
@@ -57,11 +59,14 @@ def _service_down_time(scheduler_config):
     return int((scheduler_config or {}).get('service_down_time') or liveness.SERVICE_DOWN_TIME)
 
 
-def check(store, ident, context, host=None, force=None, target_state=None, scheduler_config=None):
+def check(store, ident, context, host=None, force=None, target_state=None, scheduler_config=None,
+          on_shared_storage=None):
     """Every check of an evacuation, nothing written: the server row."""
     from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts
     if host is not None and (not isinstance(host, str) or not host.strip()):
         raise InvalidInput('host', 'must be a non-empty string, got %r' % (host,))
+    if on_shared_storage not in (None, True, False):
+        raise InvalidInput('on_shared_storage', 'must be true, false or not given, got %r' % (on_shared_storage,))
     if target_state not in (None,) + TARGET_STATES:
         raise InvalidInput('target_state', 'must be one of %s' % ', '.join(TARGET_STATES))
     if force and not host:
@@ -86,13 +91,16 @@ def check(store, ident, context, host=None, force=None, target_state=None, sched
     return inst
 
 
-def begin(store, ident, context, host=None, force=None, target_state=None, scheduler_config=None):
+def begin(store, ident, context, host=None, force=None, target_state=None, scheduler_config=None,
+          on_shared_storage=None):
     """Check and start an evacuation: (server row, the destination's host call, or None when no host was found).
 
     ``force``: Nova's (2.29-2.67) - the named host without the scheduler; None (before 2.29) with a host is
-    forced too, as Nova. ``target_state`` 'stopped': the server ends stopped (2.95).
+    forced too, as Nova. ``target_state`` 'stopped': the server ends stopped (2.95). ``on_shared_storage``
+    (before 2.14): the caller's word on whether the server's files are on shared storage, which the
+    destination checks (None: the destination decides).
     """
-    inst = check(store, ident, context, host, force, target_state, scheduler_config)
+    inst = check(store, ident, context, host, force, target_state, scheduler_config, on_shared_storage)
     rid = context.request_id
     with store.begin() as conn:
         inst = instances.get(store, inst['uuid'], conn=conn)
@@ -123,6 +131,8 @@ def begin(store, ident, context, host=None, force=None, target_state=None, sched
         call = host_calls.build(conn, inst, 'evacuate', rid)
     stopped = target_state == 'stopped' or inst['vm_state'] == S.STOPPED
     call.update(state='stopped' if stopped else 'running', rebuild=rid, preserve_ephemeral=False, evacuate=True)
+    if on_shared_storage is not None:
+        call['on_shared_storage'] = on_shared_storage
     return inst, call
 
 

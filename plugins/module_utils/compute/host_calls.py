@@ -13,6 +13,7 @@ A host call is a dict::
     domain_xml: (hard reboot only) the domain as the store knows it
     rebuild, preserve_ephemeral: (rebuild only) the rebuild's request id; keep disk.local
     evacuate: (an evacuation's rebuild) disks found on shared storage are kept
+    on_shared_storage: (an evacuation's rebuild, before 2.14) the caller's word, checked against what the host finds
     rescue: (rescue only) {image: the rescue image's spec}; unrescue: (unrescue only) true
     length: (console_output only) how many lines of the console log
 

@@ -366,10 +366,12 @@ def _interface_request(call, p, context):
 
 
 def _evacuate_request(p):
-    """An evacuation's host, force and target_state (compute/evacuate.py), None for any other action."""
+    """An evacuation's host, force, target_state and on_shared_storage (compute/evacuate.py), None for any other
+    action."""
     if p['action'] != 'evacuate':
         return None
-    return {'host': p['host'] or None, 'force': bool(p['force']), 'target_state': p['target_state']}
+    return {'host': p['host'] or None, 'force': bool(p['force']), 'target_state': p['target_state'],
+            'on_shared_storage': p['on_shared_storage']}
 
 
 # The server_action options a rebuild takes (compute/rebuild.py FIELDS).

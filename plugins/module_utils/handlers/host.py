@@ -141,23 +141,56 @@ def _rescue(conn, inst, settings, state, check_mode, timeout, rescue, unrescue):
     return result
 
 
-def _ensure(conn, inst, settings, state, check_mode, timeout, rebuild_id=None, preserve_ephemeral=False,
-            rescue=None, unrescue=False, evacuate=False, destroy_disks=True):
-    """One instance to ``state``; with ``rebuild_id`` first Nova's rebuild (new disks from its image; with
-    ``evacuate`` the disks found on shared storage), with ``rescue`` ({image}) Nova's rescue, with
-    ``unrescue`` its unrescue."""
-    if rescue is not None or unrescue:
-        if rebuild_id:
+class InstanceCall(object):
+    """What one instance call asks of its host beside the instance and the host's settings: the options of the
+    ``instance`` module, or the keys of one call of ``instances`` (the same names), read by ``from_call``.
+
+    ``state`` the end state, ``timeout`` the clean shutdown's (s), ``check_mode``; ``rebuild_id`` (key
+    ``rebuild``): rebuild first, ``preserve_ephemeral`` keeping disk.local, ``evacuate`` an evacuation's
+    rebuild (the disks found on shared storage; ``on_shared_storage`` the caller's word on it, checked, None:
+    not given); ``rescue`` ({image}) / ``unrescue``; ``destroy_disks``
+    (state absent) the instance directory goes too.
+    """
+
+    def __init__(self, state, timeout, check_mode=False, rebuild_id=None, preserve_ephemeral=False, rescue=None,
+                 unrescue=False, evacuate=False, destroy_disks=True, on_shared_storage=None):
+        self.state = state
+        self.timeout = timeout
+        self.check_mode = bool(check_mode)
+        self.rebuild_id = rebuild_id or None
+        self.preserve_ephemeral = bool(preserve_ephemeral)
+        self.rescue = rescue
+        self.unrescue = bool(unrescue)
+        self.evacuate = bool(evacuate)
+        self.destroy_disks = destroy_disks is not False
+        self.on_shared_storage = None if on_shared_storage is None else bool(on_shared_storage)
+
+    @classmethod
+    def from_call(cls, call, state, timeout, check_mode):
+        """From a mapping with the module's option names (module params or an ``instances`` call)."""
+        return cls(state, timeout, check_mode=check_mode, rebuild_id=call.get('rebuild'),
+                   preserve_ephemeral=call.get('preserve_ephemeral'), rescue=call.get('rescue'),
+                   unrescue=call.get('unrescue'), evacuate=call.get('evacuate'),
+                   destroy_disks=call.get('destroy_disks', True), on_shared_storage=call.get('on_shared_storage'))
+
+
+def _ensure(conn, inst, settings, asked):
+    """One instance to ``asked.state`` (an InstanceCall); with ``rebuild_id`` first Nova's rebuild (new disks from
+    its image; with ``evacuate`` the disks found on shared storage), with ``rescue`` ({image}) Nova's rescue,
+    with ``unrescue`` its unrescue."""
+    state, check_mode, timeout = asked.state, asked.check_mode, asked.timeout
+    if asked.rescue is not None or asked.unrescue:
+        if asked.rebuild_id:
             raise InvalidInput('rebuild', 'a call either rebuilds or rescues')
-        return _rescue(conn, inst, settings, state, check_mode, timeout, rescue, unrescue)
-    if not rebuild_id:
-        return driver.ensure_state(conn, inst, settings, state, check_mode, timeout, destroy_disks)
+        return _rescue(conn, inst, settings, state, check_mode, timeout, asked.rescue, asked.unrescue)
+    if not asked.rebuild_id:
+        return driver.ensure_state(conn, inst, settings, state, check_mode, timeout, asked.destroy_disks)
     if state not in ('running', 'stopped'):
         raise InvalidInput('state', 'a rebuild ends running or stopped, not %s' % state)
     if check_mode:
         return {'changed': True, 'actions': ['rebuild'], 'rebuilt': False}
-    rebuilt = driver.rebuild(conn, inst, settings, rebuild_id, preserve_ephemeral, state == 'running', timeout,
-                             evacuate=evacuate)
+    rebuilt = driver.rebuild(conn, inst, settings, asked.rebuild_id, asked.preserve_ephemeral, state == 'running',
+                             timeout, evacuate=asked.evacuate, on_shared_storage=asked.on_shared_storage)
     result = driver.ensure_state(conn, inst, settings, state, False, timeout)
     result['actions'] = (['rebuild'] if rebuilt['rebuilt'] else []) + result['actions']
     result['changed'] = bool(rebuilt['rebuilt'] or result['changed'])
@@ -175,9 +208,7 @@ def instance(call):
     settings = driver.settings_from_params(p)
     conn = connection.open_connection(settings['libvirt_uri'])
     try:
-        return _ensure(conn, p['instance'], settings, p['state'], call.check_mode, timeout, p['rebuild'],
-                       p['preserve_ephemeral'], p['rescue'], p['unrescue'], p['evacuate'],
-                       p['destroy_disks'])
+        return _ensure(conn, p['instance'], settings, InstanceCall.from_call(p, p['state'], timeout, call.check_mode))
     finally:
         conn.close()
 
@@ -196,9 +227,8 @@ def _one_call(params, call, check_mode):
         conn = connection.open_connection(settings['libvirt_uri'])
         try:
             instance = admin_password.with_secret(call['instance'], params.get('secrets'))
-            return _ensure(conn, instance, settings, state, check_mode, params['shutdown_timeout'],
-                           call.get('rebuild'), bool(call.get('preserve_ephemeral')), call.get('rescue'),
-                           bool(call.get('unrescue')), bool(call.get('evacuate')))
+            asked = InstanceCall.from_call(call, state, params['shutdown_timeout'], check_mode)
+            return _ensure(conn, instance, settings, asked)
         finally:
             conn.close()
     except NovaliteError as exc:

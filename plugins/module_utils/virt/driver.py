@@ -441,8 +441,21 @@ def _read_mark(path):
         return None
 
 
+# nova/compute/manager.py's InvalidSharedStorage message, when the caller's word on shared storage is wrong
+INVALID_SHARED_STORAGE = 'Invalid state of instance files on shared storage'
+
+
+def evacuate_on_shared_storage(asked, on_disk):
+    """Whether an evacuation keeps the disks it finds (Nova's _do_rebuild_instance): ``on_disk`` (the instance's
+    disks here with no domain of it, Nova's ``instance_on_disk``) decides when the caller said nothing
+    (``asked`` None, from 2.14); a word (before 2.14) that differs from it fails the evacuation."""
+    if asked is not None and bool(asked) != bool(on_disk):
+        raise NovaliteError(INVALID_SHARED_STORAGE)
+    return bool(on_disk)
+
+
 def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, start=True,
-            shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT, evacuate=False):
+            shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT, evacuate=False, on_shared_storage=None):
     """Nova's rebuild on the host: power off (cleanly, up to ``shutdown_timeout`` s), destroy and undefine
     the domain, remove the instance's disks, then spawn it again from ``instance['image']`` (new overlay,
     new config drive, empty console log), started when ``start``.
@@ -450,7 +463,9 @@ def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, star
     ``evacuate``: the rebuild of an evacuation on this (destination) host. When the instance's disks are
     already here with no domain of it, its directory is on storage shared with the failed host (Nova's
     ``instance_on_disk``): the guest is recreated from those disks, its data kept, nothing removed
-    (``on_shared_storage`` true). ``preserve_ephemeral`` keeps disk.local. Done once per ``rebuild_id``: a
+    (``on_shared_storage`` true). With ``on_shared_storage`` given (the caller's word, before 2.14) and not what
+    is found here, nothing is touched and NovaliteError (Nova's InvalidSharedStorage) is raised.
+    ``preserve_ephemeral`` keeps disk.local. Done once per ``rebuild_id``: a
     repeated call (a resumed job) finds the mark its first run left and does nothing. Returns {'rebuilt',
     'clean_shutdown', 'timing', 'bases_copied', 'on_shared_storage'}.
     """
@@ -463,10 +478,25 @@ def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, star
         return {'rebuilt': False, 'clean_shutdown': None, 'bases_copied': 0, 'timing': 0.0,
                 'on_shared_storage': bool(evacuate) and _read_mark(os.path.join(idir, EVACUATED_ON_SHARED)) == rebuild_id}
     t0 = time.time()
-    clean = None
     dom = lookup(conn, uuid)
-    if evacuate and dom is None and disk.existing_disks(path, uuid) is not None:
-        return _recreate_on_shared_storage(conn, instance, settings, idir, mark, rebuild_id, start, t0)
+    if evacuate and evacuate_on_shared_storage(on_shared_storage,
+                                               dom is None and disk.existing_disks(path, uuid) is not None):
+        out = _recreate_on_shared_storage(conn, instance, settings, start)
+    else:
+        out = _rebuild_from_image(conn, instance, settings, dom, preserve_ephemeral, start, shutdown_timeout)
+    out['timing'] = round(time.time() - t0, 3)
+    # the one place the marks are written: the rebuild's, and on shared storage that the disks were kept
+    for name in [mark] + ([os.path.join(idir, EVACUATED_ON_SHARED)] if out['on_shared_storage'] else []):
+        with open(name, 'w') as handle:
+            handle.write(rebuild_id or '')
+    return out
+
+
+def _rebuild_from_image(conn, instance, settings, dom, preserve_ephemeral, start, shutdown_timeout):
+    """A rebuild's new disks from the instance's image (the old domain and disks gone; disk.local kept on ask)."""
+    uuid, path = instance['uuid'], settings['instances_path']
+    idir = disk.instance_dir(path, uuid)
+    clean = None
     if dom is not None:
         if dom.isActive():
             clean = power_off(conn, uuid, shutdown_timeout)['clean']
@@ -488,24 +518,19 @@ def rebuild(conn, instance, settings, rebuild_id, preserve_ephemeral=False, star
         if kept and os.path.exists(kept):
             os.unlink(kept)
         raise
-    with open(mark, 'w') as handle:
-        handle.write(rebuild_id or '')
     return {'rebuilt': True, 'clean_shutdown': clean, 'bases_copied': out['bases_copied'],
-            'timing': round(time.time() - t0, 3), 'spawn_timing': out['timing'], 'on_shared_storage': False}
+            'spawn_timing': out['timing'], 'on_shared_storage': False}
 
 
 # in a shared instance directory: an evacuation recreated the guest from these disks (a repeated call says so)
 EVACUATED_ON_SHARED = 'evacuated.id'
 
 
-def _recreate_on_shared_storage(conn, instance, settings, idir, mark, rebuild_id, start, t0):
+def _recreate_on_shared_storage(conn, instance, settings, start):
     """An evacuation onto storage shared with the failed host: define and start the guest from its disks."""
     out = spawn(conn, instance, settings, start=start)   # create_instance_disks reuses the disks it finds
-    for name in (mark, os.path.join(idir, EVACUATED_ON_SHARED)):
-        with open(name, 'w') as handle:
-            handle.write(rebuild_id or '')
     return {'rebuilt': True, 'clean_shutdown': None, 'bases_copied': out['bases_copied'],
-            'timing': round(time.time() - t0, 3), 'spawn_timing': out['timing'], 'on_shared_storage': True}
+            'spawn_timing': out['timing'], 'on_shared_storage': True}
 
 
 UNRESCUE_XML = 'unrescue.xml'   # in the instance directory while rescued: the original definition (Nova's)

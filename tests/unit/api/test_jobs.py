@@ -831,3 +831,14 @@ def test_unencodable_data_fails_only_its_own_call(store, catalog, make_runner):
     assert [c['server'] for c in fake.calls()] == [clean['uuid']]
     # both were claimed as one batch; the clean call's run was written and read back whole
     assert len(fake.runs) == 1
+
+
+def test_a_runs_ssh_master_dir_is_its_own_and_goes_with_the_block():
+    with run_groups.ssh_master_dir() as first, run_groups.ssh_master_dir() as second:
+        assert first != second and os.path.isdir(first) and os.path.isdir(second)
+        assert len(os.path.join(first, 'a' * 40)) < 100   # room for ansible's ControlPath socket name
+    assert not os.path.exists(first) and not os.path.exists(second)
+    with pytest.raises(RuntimeError):
+        with run_groups.ssh_master_dir() as failed:
+            raise RuntimeError('the run could not start')
+    assert not os.path.exists(failed)

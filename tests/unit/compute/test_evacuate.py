@@ -201,6 +201,36 @@ def test_the_server_action_module_evacuates(env, db_url):
     hosts.force_down(store, source)
     checked = run_in_process('server_action', module_definition('server_action'), args, check_mode=True)
     assert checked['host_call'] is None and instances.get(store, uuid_)['task_state'] is None
-    out = run_in_process('server_action', module_definition('server_action'), dict(args, target_state='stopped'))
+    out = run_in_process('server_action', module_definition('server_action'),
+                         dict(args, target_state='stopped', on_shared_storage=True))
     assert (out['action'], out['host_call']['host'], out['host_call']['state']) == ('evacuate', dest, 'stopped')
+    assert out['host_call']['on_shared_storage'] is True   # the caller's word, for the destination to check
     assert out['server']['task_state'] == S.REBUILD_SPAWNING
+
+
+def test_the_callers_word_on_shared_storage_goes_to_the_destination_which_refuses_a_wrong_one(env):
+    """Before 2.14 (onSharedStorage) the request's word travels in the destination's rebuild call; the host's
+    refusal (Nova's InvalidSharedStorage, raised in the compute manager's rebuild) is recorded as Nova's
+    evacuation failure: the server in ERROR on its failed host with the fault, the migration failed, the
+    destination's claim dropped."""
+    from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
+    from ansible_collections.novalite.compute.plugins.module_utils.virt import driver
+    store, uuid_ = env['store'], env['uuids'][0]
+    source = _on(store, uuid_)
+    hosts.force_down(store, source)
+    with pytest.raises(InvalidInput):
+        _evacuate(store, uuid_, on_shared_storage='yes')
+    assert instances.get(store, uuid_)['task_state'] is None
+    before = allocation_sums(store)
+    out = _evacuate(store, uuid_, on_shared_storage=False)
+    assert out['host_call']['on_shared_storage'] is False and out['host_call']['evacuate'] is True
+    failed = conductor.record_result(store, uuid_, 'evacuate', out['request_id'],
+                                     {'failed': True, 'changed': False, 'msg': driver.INVALID_SHARED_STORAGE})
+    assert (failed['vm_state'], failed['task_state'], failed['host']) == (S.ERROR, None, source)
+    assert instances.latest_fault(store, uuid_)['message'] == 'Invalid state of instance files on shared storage'
+    assert allocation_sums(store) == before
+    with store.read() as conn:
+        assert migration_records.latest(conn, uuid_)['status'] == 'failed'
+    # from 2.14 the request says nothing: the destination decides (no key in its call)
+    again = _evacuate(store, uuid_)
+    assert 'on_shared_storage' not in again['host_call']

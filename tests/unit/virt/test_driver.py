@@ -116,19 +116,24 @@ def test_rebuild_once_per_request_keeps_ephemeral_on_ask_and_console_tail(tmp_pa
         conn.close()
 
 
-def test_an_evacuation_onto_shared_storage_keeps_the_disks_and_the_failed_host_keeps_the_directory(
-        tmp_path, tiny_image):
-    """driver.rebuild with ``evacuate``: the disks already there and no domain (the failed host's directory on
-    storage shared with this one) make the guest again from them; found nowhere, new disks (Nova's
-    instance_on_disk). The failed host's destroy without destroy_disks leaves the directory."""
+def _spawned_on_the_test_driver(tmp_path, tiny_image):
+    """An instance spawned on libvirt's test driver: (settings, instance spec, connection, instance directory)."""
     from virt_testlib import image_spec, instance_spec
     settings = {'instances_path': str(tmp_path / 'instances'), 'libvirt_uri': 'test:///default',
                 'virt_type': 'qemu', 'force_raw_images': False}
     inst = instance_spec(image_spec(tiny_image))
     conn = connection.open_connection('test:///default')
+    driver.spawn(conn, inst, settings)
+    return settings, inst, conn, tmp_path / 'instances' / inst['uuid']
+
+
+def test_an_evacuation_onto_shared_storage_keeps_the_disks_and_the_failed_host_keeps_the_directory(
+        tmp_path, tiny_image):
+    """driver.rebuild with ``evacuate``: the disks already there and no domain (the failed host's directory on
+    storage shared with this one) make the guest again from them; found nowhere, new disks (Nova's
+    instance_on_disk). The failed host's destroy without destroy_disks leaves the directory."""
+    settings, inst, conn, idir = _spawned_on_the_test_driver(tmp_path, tiny_image)
     try:
-        driver.spawn(conn, inst, settings)
-        idir = tmp_path / 'instances' / inst['uuid']
         root, log = idir / 'disk', idir / 'console.log'
         log.write_bytes(b'before the failure\n')
         os.utime(root, (1, 1))
@@ -282,4 +287,40 @@ def test_two_spawns_at_once_on_one_host_get_different_serial_console_ports(tmp_p
     finally:
         for inst in pair:
             driver.destroy(conn, inst['uuid'], settings['instances_path'])
+        conn.close()
+
+
+@pytest.mark.parametrize('asked,on_disk,kept', [(None, True, True), (None, False, False), (True, True, True),
+                                                (False, False, False), (True, False, None), (False, True, None)])
+def test_an_evacuation_keeps_the_disks_it_finds_and_refuses_a_wrong_word_on_shared_storage(asked, on_disk, kept):
+    """Nova's _do_rebuild_instance: onSharedStorage not given (2.14+): what the host finds decides; given (before
+    2.14) and not what the host finds: InvalidSharedStorage."""
+    if kept is None:
+        with pytest.raises(errors.NovaliteError, match='^Invalid state of instance files on shared storage$'):
+            driver.evacuate_on_shared_storage(asked, on_disk)
+    else:
+        assert driver.evacuate_on_shared_storage(asked, on_disk) is kept
+
+
+def test_a_wrong_word_on_shared_storage_touches_nothing(tmp_path, tiny_image):
+    """driver.rebuild(evacuate) told the disks are not shared while they are here (and the reverse): refused before
+    any disk or domain is made or removed; the right word rebuilds as without one."""
+    settings, inst, conn, idir = _spawned_on_the_test_driver(tmp_path, tiny_image)
+    try:
+        root = idir / 'disk'
+        os.utime(root, (1, 1))
+        driver.destroy(conn, inst['uuid'], settings['instances_path'], destroy_disks=False)
+        with pytest.raises(errors.NovaliteError, match='Invalid state of instance files on shared storage'):
+            driver.rebuild(conn, inst, settings, 'req-a', shutdown_timeout=0, evacuate=True, on_shared_storage=False)
+        assert root.stat().st_mtime == 1 and driver.lookup(conn, inst['uuid']) is None
+        assert not (idir / driver.REBUILD_MARK).exists()
+        out = driver.rebuild(conn, inst, settings, 'req-b', shutdown_timeout=0, evacuate=True, on_shared_storage=True)
+        assert (out['rebuilt'], out['on_shared_storage']) == (True, True) and root.stat().st_mtime == 1
+        # nothing of it here: told it is on shared storage, refused; nothing made
+        driver.destroy(conn, inst['uuid'], settings['instances_path'])
+        with pytest.raises(errors.NovaliteError, match='Invalid state of instance files on shared storage'):
+            driver.rebuild(conn, inst, settings, 'req-c', shutdown_timeout=0, evacuate=True, on_shared_storage=True)
+        assert not idir.exists() and driver.lookup(conn, inst['uuid']) is None
+    finally:
+        driver.destroy(conn, inst['uuid'], settings['instances_path'])
         conn.close()
