@@ -321,13 +321,6 @@ def _short(value):
     return text if len(text) <= 200 else text[:197] + '...'
 
 
-def body_object(body, key):
-    """``body[key]`` when body is a JSON object holding ``key``, else Nova's 400 (its schema's answer for
-    the top of the body)."""
-    validate(body, {'type': 'object', 'required': [key]})
-    return body[key]
-
-
 # ---- text every request carries: one check for all endpoints (app.py runs it first) -------------
 
 def _bad_text_reason(text):

@@ -108,6 +108,15 @@ def non_negative_query(*names):
         'additionalProperties': True})
 
 
+def paging_query(single=False):
+    """Nova's pagination_parameters (limit: non-negative digits; each given once when ``single``)."""
+    wrap = validation.single_param if single else validation.multi_params
+    validation.validate_query(flask.request.args, {
+        'type': 'object', 'properties': {'limit': wrap(validation.NON_NEGATIVE_INTEGER),
+                                         'marker': wrap({'type': 'string'})},
+        'additionalProperties': True})
+
+
 def action_peek(body):
     """(name, arguments) of an ``/action`` body: Nova's action_peek, with its messages (400)."""
     if not isinstance(body, dict) or len(body) != 1:

@@ -10,7 +10,7 @@ __metaclass__ = type
 from novalite_api import policy, validation
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, only_query_params, page, store
+from novalite_api.compute.common import ctx, only_query_params, page, paging_query, store
 from novalite_api.compute.schemas import keypairs as schemas
 
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import keypairs as keypairs_mod
@@ -37,6 +37,8 @@ def _view(keypair, fields):
 
 def index():
     only_query_params('user_id', 'limit', 'marker')
+    if since(35):
+        paging_query()
     user_id = _keypair_user()
     policy.enforce('os_compute_api:os-keypairs:index', ctx(), {'user_id': user_id})
     found = keypairs_mod.list_keypairs(store(), user_id)

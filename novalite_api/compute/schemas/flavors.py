@@ -52,3 +52,17 @@ UPDATE = {'type': 'object',
           'properties': {'flavor': {'type': 'object', 'properties': {'description': DESCRIPTION},
                                     'required': ['description'], 'additionalProperties': False}},
           'required': ['flavor'], 'additionalProperties': False}
+
+
+# Nova's index_query: the sort keys and directions it knows (2.102: no rxtx_factor), limit as digits
+SORT_KEYS = ['created_at', 'description', 'disabled', 'ephemeral_gb', 'flavorid', 'id', 'is_public', 'memory_mb',
+             'name', 'root_gb', 'rxtx_factor', 'swap', 'updated_at', 'vcpu_weight', 'vcpus']
+
+
+def list_query(version):
+    keys = [key for key in SORT_KEYS if not (version >= (2, 102) and key == 'rxtx_factor')]
+    return {'type': 'object',
+            'properties': {'limit': validation.multi_params(validation.NON_NEGATIVE_INTEGER),
+                           'sort_key': validation.multi_params({'type': 'string', 'enum': keys}),
+                           'sort_dir': validation.multi_params({'type': 'string', 'enum': ['asc', 'desc']})},
+            'additionalProperties': True}

@@ -14,6 +14,7 @@ from novalite_api import validation
 from novalite_api.compute.schemas import BOOLEAN
 from novalite_api.compute.schemas.server_tags import MAX_TAGS, TAG
 
+IMAGE_ID = {'type': 'string', 'format': 'uuid'}
 # Nova's ip_address
 IP_ADDRESS = {'type': 'string', 'oneOf': [{'format': 'ipv4'}, {'format': 'ipv6'}]}
 _NETWORK = {
@@ -30,7 +31,8 @@ _SERVER = {
     'type': 'object',
     'properties': {
         'name': validation.NAME,
-        'imageRef': {'type': 'string', 'minLength': 1, 'maxLength': 1024},
+        # Nova's image_id_or_empty_string: a uuid, or '' when booting from a volume
+        'imageRef': {'oneOf': [IMAGE_ID, {'type': 'string', 'maxLength': 0}]},
         'flavorRef': {'type': ['string', 'integer'], 'minLength': 1},
         'adminPass': {'type': 'string'},
         'metadata': validation.METADATA,
@@ -38,13 +40,8 @@ _SERVER = {
         'OS-DCF:diskConfig': {'type': 'string', 'enum': ['AUTO', 'MANUAL']},
         'accessIPv4': {'type': 'string', 'format': 'ipv4'},
         'accessIPv6': {'type': 'string', 'format': 'ipv6'},
+        'personality': validation.PERSONALITY,   # until 2.57
         'availability_zone': validation.NAME,
-        'key_name': validation.NAME,
-        'user_data': {'type': 'string', 'format': 'base64', 'maxLength': 65535},
-        'config_drive': BOOLEAN,
-        'min_count': validation.POSITIVE_INTEGER,
-        'max_count': validation.POSITIVE_INTEGER,
-        'return_reservation_id': BOOLEAN,
         'block_device_mapping_v2': {'type': 'array', 'items': {
             'type': 'object', 'properties': {
                 'uuid': {'type': 'string'}, 'image_id': {'type': 'string'},
@@ -55,9 +52,15 @@ _SERVER = {
                 'device_name': {'type': 'string'}, 'volume_size': {'type': ['integer', 'string', 'null']},
                 'guest_format': {'type': 'string'}, 'disk_bus': {'type': 'string'}, 'device_type': {'type': 'string'}},
             'additionalProperties': False}},
+        'config_drive': BOOLEAN,
+        'key_name': validation.NAME,
+        'min_count': validation.POSITIVE_INTEGER,
+        'max_count': validation.POSITIVE_INTEGER,
+        'return_reservation_id': BOOLEAN,
         'security_groups': {'type': 'array', 'items': {
             'type': 'object', 'properties': {'name': validation.NAME},
             'additionalProperties': False}},
+        'user_data': {'type': 'string', 'format': 'base64', 'maxLength': 65535},
     },
     'required': ['name', 'flavorRef'],
     'additionalProperties': False,
@@ -100,7 +103,7 @@ def rebuild(version):
     """The ``rebuild`` action's argument at ``version`` (Nova's rebuild, rebuild_v219 ... rebuild_v294)."""
     props = {
         'name': validation.NAME,
-        'imageRef': {'type': 'string', 'minLength': 1, 'maxLength': 1024},
+        'imageRef': IMAGE_ID,
         'adminPass': {'type': 'string'},
         'metadata': validation.METADATA,
         'preserve_ephemeral': BOOLEAN,
@@ -113,10 +116,10 @@ def rebuild(version):
         props['description'] = validation.DESCRIPTION
     if version >= (2, 54):
         # a keypair of the caller's, or null to remove the server's key
-        props['key_name'] = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255}
+        props['key_name'] = validation.NAME_OR_NONE
     if version >= (2, 57):
         props.pop('personality')
-        props['user_data'] = {'type': ['string', 'null'], 'maxLength': 65535}
+        props['user_data'] = {'type': ['string', 'null'], 'format': 'base64', 'maxLength': 65535}
     if version >= (2, 63):
         props['trusted_image_certificates'] = TRUSTED_CERTS
     if version >= (2, 90):
@@ -222,8 +225,8 @@ def create_server(version):
     props = schema['properties']
     if version >= (2, 19):
         props['description'] = validation.DESCRIPTION
-    if version < (2, 57):
-        props['personality'] = validation.PERSONALITY
+    if version >= (2, 57):
+        del props['personality']
     network_tag, device_tag = _device_tags(version)
     network = copy.deepcopy(_NETWORK)
     if network_tag:
