@@ -129,7 +129,7 @@ QUOTA_KEYS = ('instances', 'cores', 'ram', 'metadata_items', 'key_pairs', 'serve
 
 # ---- request bodies: the handlers' JSON schemas as OpenAPI 3.0 ------------------------------------
 
-# The keywords of a draft 4 JSON schema that constrain one JSON type only (OpenAPI 3.0 has no type
+# The keywords of a draft 2020-12 JSON schema that constrain one JSON type only (OpenAPI 3.0 has no type
 # lists, so a list of types becomes anyOf one schema per type, each with its own keywords).
 _TYPE_KEYWORDS = {
     'string': ('minLength', 'maxLength', 'pattern', 'format'),
@@ -191,11 +191,15 @@ def _for_type(schema, json_type):
                    if k in _TYPE_KEYWORDS['array'])
     else:
         out.update((k, v) for k, v in schema.items() if k in _TYPE_KEYWORDS[json_type])
+        for bound, side in (('exclusiveMinimum', 'minimum'), ('exclusiveMaximum', 'maximum')):
+            # draft 2020-12's numeric exclusive bound is OpenAPI 3.0's bound plus a boolean
+            if not isinstance(out.get(bound, True), bool):
+                out[side], out[bound] = out[bound], True
     return out
 
 
 def from_jsonschema(schema):
-    """A handler's request schema (draft 4, as ``validation.validate`` uses it) as an OpenAPI 3.0 schema.
+    """A handler's request schema (draft 2020-12, as ``validation.validate`` uses it) as an OpenAPI 3.0 schema.
 
     Mechanical: ``type`` lists become ``anyOf`` (``'null'`` in one becomes ``nullable``), each
     alternative keeps only the keywords of its type; ``patternProperties`` becomes

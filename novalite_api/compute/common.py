@@ -9,9 +9,10 @@ __metaclass__ = type
 
 import datetime
 import hashlib
+import re
 from urllib.parse import urlencode
 
-from novalite_api import policy
+from novalite_api import policy, validation
 from novalite_api.compute.api_version import since
 from novalite_api.faults import ApiError
 from novalite_api.validation import ValidationError
@@ -101,11 +102,19 @@ def available_until(last_minor):
 
 def non_negative_query(*names):
     """Nova's ``multi_params(non_negative_integer)`` query parameters: each value given, digits only."""
-    for name in names:
-        for raw in flask.request.args.getlist(name):
-            if not raw.isdigit():
-                raise ValidationError(name, "Invalid input for query parameters %s. Value: %s. '%s' does not match "
-                                            "'^[0-9]*$'" % (name, raw, raw))
+    validation.validate_query(flask.request.args, {
+        'type': 'object', 'properties': dict((name, validation.multi_params(validation.NON_NEGATIVE_INTEGER))
+                                             for name in names),
+        'additionalProperties': True})
+
+
+def paging_query(single=False):
+    """Nova's pagination_parameters (limit: non-negative digits; each given once when ``single``)."""
+    wrap = validation.single_param if single else validation.multi_params
+    validation.validate_query(flask.request.args, {
+        'type': 'object', 'properties': {'limit': wrap(validation.NON_NEGATIVE_INTEGER),
+                                         'marker': wrap({'type': 'string'})},
+        'additionalProperties': True})
 
 
 def action_peek(body):
@@ -126,13 +135,15 @@ def request_body():
 
 def only_query_params(*allowed, **kwargs):
     """From 2.75 (``from_minor``: the microversion that made this API strict) a query parameter the API does
-    not know is a 400; before, it was ignored. From 2.102 every API is strict (routes.before_request)."""
+    not know is a 400; before, it was ignored. From 2.102 every API is strict (routes.before_request).
+    ``patterns``: the schema's patternProperties, names it also takes (jsonschema's message names them)."""
     if flask.g.get('api_version', (2, 1)) < (2, kwargs.get('from_minor', 75)):
         return
-    unknown = sorted(set(flask.request.args) - set(allowed))
+    patterns = kwargs.get('patterns', ())
+    unknown = [name for name in set(flask.request.args) - set(allowed)
+               if not any(re.search(pattern, name) for pattern in patterns)]
     if unknown:
-        raise ApiError(400, 'Additional properties are not allowed (%s %s unexpected)'
-                       % (', '.join("'%s'" % u for u in unknown), 'was' if len(unknown) == 1 else 'were'))
+        raise ValidationError('query', validation.query_extras_message(unknown, patterns))
 
 
 def time_arg(name):

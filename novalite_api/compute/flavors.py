@@ -60,8 +60,7 @@ def _list(detail):
     # name: a filter before 2.75 (unchecked then) and from 2.102; in between Nova's schema refuses it.
     only_query_params('limit', 'marker', 'is_public', 'minRam', 'minDisk', 'sort_key', 'sort_dir',
                       *(('name',) if api_version.since(102) else ()))
-    if api_version.since(102) and flask.request.args.get('sort_key') == 'rxtx_factor':
-        raise InvalidInput('sort_key', 'Invalid sort_key rxtx_factor')
+    validation.validate_query(flask.request.args, schemas.list_query(api_version.current()))
     caller = ctx()
     # Only admins choose; non-admins always see public flavors plus those shared with
     # their project, and Nova ignores (does not even parse) their is_public.

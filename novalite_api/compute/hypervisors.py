@@ -8,9 +8,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from novalite_api import policy
+from novalite_api import policy, validation
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, jobs, only_query_params, page, service_down_time, store, strict_bool
+from novalite_api.compute.common import ctx, jobs, page, service_down_time, store
+from novalite_api.compute.schemas import BOOLEAN, as_bool
 from novalite_api.compute.views import hypervisors as views
 from novalite_api.faults import ApiError
 
@@ -32,18 +33,35 @@ def _servers_of(node):
             for i in instances.list_instances(store(), host=node['host'])]
 
 
+_WITH_SERVERS = validation.single_param(BOOLEAN)
+_FQDN = {'type': 'string', 'pattern': '^[a-zA-Z0-9-._]*$', 'minLength': 1, 'maxLength': 255}
+
+
+def _check_query(show):
+    """Nova's query schemas: paging from 2.33 (the list), and from 2.53 with_servers (and the list's
+    hostname pattern), nothing else."""
+    if since(53):
+        properties = {'with_servers': _WITH_SERVERS}
+        if not show:
+            properties = {'limit': validation.single_param(validation.NON_NEGATIVE_INTEGER),
+                          'marker': validation.single_param({'type': 'string'}),
+                          'hypervisor_hostname_pattern': validation.single_param(_FQDN),
+                          'with_servers': _WITH_SERVERS}
+        validation.validate_query(flask.request.args, {'type': 'object', 'properties': properties,
+                                                       'additionalProperties': False})
+    elif since(33) and not show:
+        validation.validate_query(flask.request.args, {
+            'type': 'object', 'properties': {'limit': validation.multi_params(validation.NON_NEGATIVE_INTEGER),
+                                             'marker': validation.multi_params({'type': 'string'})},
+            'additionalProperties': True})
+
+
 def _with_servers():
     raw = flask.request.args.get('with_servers') if since(53) else None
-    if raw is None:
-        return False
-    value = strict_bool(raw)
-    if value is None:
-        raise ApiError(400, "Invalid input for query parameters with_servers. Value: %s." % raw)
-    return value
+    return as_bool(raw)   # _check_query took only Nova's boolean spellings
 
 
 def _list(detail):
-    only_query_params('limit', 'marker', 'hypervisor_hostname_pattern', 'with_servers', from_minor=102)
     args = flask.request.args
     nodes = hosts.list_nodes(store(), service_down_time=service_down_time())
     body = {}
@@ -78,11 +96,13 @@ def _uptimes(nodes):
 
 
 def index():
+    _check_query(show=False)   # Nova checks the query before its policy
     policy.enforce('os_compute_api:os-hypervisors:list', ctx())
     return _list(False)
 
 
 def detail():
+    _check_query(show=False)
     policy.enforce('os_compute_api:os-hypervisors:list-detail', ctx())
     return _list(True)
 
@@ -97,8 +117,8 @@ def _find(hypervisor_id):
 
 
 def show(hypervisor_id):
+    _check_query(show=True)
     policy.enforce('os_compute_api:os-hypervisors:show', ctx())
-    only_query_params('with_servers', from_minor=102)
     with_servers = _with_servers()
     node = _find(hypervisor_id)
     view = views.show(node, True, _servers_of(node) if with_servers else None)

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, get_server, only_query_params, page, store, time_arg
+from novalite_api.compute.common import ctx, get_server, only_query_params, page, paging_query, store, time_arg
 from novalite_api.compute.views import instance_actions as views
 from novalite_api.faults import ApiError
 
@@ -40,7 +40,11 @@ def _changed_window(found):
 
 
 def index(server_id):
-    only_query_params('limit', 'marker', 'changes-since', 'changes-before', from_minor=102)
+    # Nova's index_query_v258: paging and changes-since (2.66: changes-before), nothing else
+    allowed = ('limit', 'marker', 'changes-since') + (('changes-before',) if since(66) else ())
+    only_query_params(*allowed, from_minor=58)
+    if since(58):
+        paging_query(single=True)
     inst = _server(server_id, 'os_compute_api:os-instance-actions:list')
     found = sorted(instances.list_actions(store(), inst['uuid']), key=lambda a: (a['start_time'], a['id']),
                    reverse=True)

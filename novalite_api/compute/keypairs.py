@@ -7,18 +7,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
-from novalite_api import policy
+from novalite_api import policy, validation
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, only_query_params, page, store
+from novalite_api.compute.common import ctx, only_query_params, page, paging_query, store
 from novalite_api.compute.schemas import keypairs as schemas
 
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import keypairs as keypairs_mod
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
-
-_NAME_BEFORE_292 = re.compile(r'^[_\- a-zA-Z0-9]+$')
 
 try:
     import flask
@@ -40,15 +35,10 @@ def _view(keypair, fields):
     return out
 
 
-def _check_name(name):
-    """Before 2.92 a keypair name is letters, digits, space, _ and -; 2.92 adds @ and . (the catalog's rule)."""
-    if isinstance(name, str) and not since(92) and not _NAME_BEFORE_292.match(name):
-        raise InvalidInput('name', 'may contain only letters, digits, spaces, _ and - (@ and . from microversion '
-                                   '2.92), got %r' % (name,))
-
-
 def index():
     only_query_params('user_id', 'limit', 'marker')
+    if since(35):
+        paging_query()
     user_id = _keypair_user()
     policy.enforce('os_compute_api:os-keypairs:index', ctx(), {'user_id': user_id})
     found = keypairs_mod.list_keypairs(store(), user_id)
@@ -61,23 +51,9 @@ def index():
 
 
 def create():
-    body = flask.request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get('keypair'), dict):
-        raise InvalidInput('keypair', 'the request body must be JSON with a "keypair" object')
+    body = validation.validate(flask.request.get_json(silent=True), schemas.create(api_version.current()))
     spec = body['keypair']
-    # Checked by hand, not with validation.validate: these are the answers (and messages) clients know.
-    allowed_keys = schemas.create(api_version.current())['properties']['keypair']['properties']
-    unknown = sorted(set(spec) - set(allowed_keys))
-    if unknown:
-        raise InvalidInput('keypair.%s' % unknown[0], 'Additional properties are not allowed at microversion %s'
-                           % api_version.fmt(api_version.current()))
     key_type = spec.get('type', 'ssh')
-    if key_type not in schemas.KEY_TYPES:
-        raise InvalidInput('keypair.type', "'%s' is not one of %s" % (key_type, schemas.KEY_TYPES))
-    _check_name(spec.get('name'))
-    if since(92) and spec.get('public_key') is None:   # 2.92: import only, no generated keys
-        raise InvalidInput('keypair.public_key', "Invalid input for field/attribute keypair. Value: %s. "
-                                                 "'public_key' is a required property" % (spec,))
     user_id = _keypair_user(spec.get('user_id'))
     policy.enforce('os_compute_api:os-keypairs:create', ctx(), {'user_id': user_id})
     # The key_pairs quota is checked in the insert's transaction (catalog/keypairs.py).

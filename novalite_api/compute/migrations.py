@@ -16,7 +16,8 @@ __metaclass__ = type
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import base_url, ctx, next_link, limit_arg, only_query_params, store, time_arg
+from novalite_api.compute.common import (
+    base_url, ctx, limit_arg, next_link, only_query_params, paging_query, store, time_arg)
 from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import migration_records as records
@@ -55,7 +56,7 @@ def view(row):
 
 
 def index():
-    allowed = ['host', 'status', 'instance_uuid', 'migration_type', 'source_compute', 'hidden', 'cell_name']
+    allowed = ['host', 'status', 'instance_uuid', 'migration_type', 'source_compute', 'hidden']
     if since(59):
         allowed += ['changes-since', 'limit', 'marker']
     if since(66):
@@ -63,6 +64,8 @@ def index():
     if since(80):
         allowed += ['user_id', 'project_id']
     only_query_params(*allowed, from_minor=59)
+    if since(59):
+        paging_query(single=True)
     caller = ctx()
     policy.enforce('os_compute_api:os-migrations:index', caller, {'project_id': caller.project_id})
     args = flask.request.args

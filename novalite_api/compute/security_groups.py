@@ -18,7 +18,7 @@ import netaddr
 
 from novalite_api import policy, validation
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, get_server, request_body, store
+from novalite_api.compute.common import ctx, get_server, non_negative_query, request_body, store
 from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
@@ -142,6 +142,7 @@ def _group(conn, group_id):
 
 def index():
     _proxy('get')
+    non_negative_query('limit', 'offset')
     args = flask.request.args
     caller = ctx()
     every_project = caller.is_admin and 'all_tenants' in args
@@ -156,12 +157,7 @@ def index():
 
 def _int_arg(name, default):
     raw = flask.request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit():
-        raise ApiError(400, 'Invalid input for query parameters %s. Value: %s. %r is not a valid non-negative '
-                            'integer' % (name, raw, raw))
-    return int(raw)
+    return default if raw is None else int(raw)   # non_negative_query checked it
 
 
 def show(group_id):

@@ -14,7 +14,7 @@ __metaclass__ = type
 from novalite_api import policy, validation
 from novalite_api.compute import api_version
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import ctx, only_query_params, request_body, store
+from novalite_api.compute.common import ctx, non_negative_query, only_query_params, request_body, store
 from novalite_api.compute.schemas import server_groups as schemas
 from novalite_api.faults import ApiError
 
@@ -50,16 +50,12 @@ def _group(group_id, rule):
 
 def _non_negative(name):
     raw = flask.request.args.get(name)
-    if raw is None:
-        return None
-    if not raw.isdigit():
-        raise ApiError(400, "Invalid input for query parameters %s. Value: %s. '%s' does not match '^[0-9]*$'"
-                       % (name, raw, raw))
-    return int(raw)
+    return None if raw is None else int(raw)   # non_negative_query checked it
 
 
 def index():
     only_query_params('all_projects', 'limit', 'offset')
+    non_negative_query('limit', 'offset')
     caller = ctx()
     policy.enforce('os_compute_api:os-server-groups:index', caller, {'project_id': caller.project_id})
     project = caller.project_id

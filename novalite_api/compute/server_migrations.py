@@ -98,7 +98,7 @@ def _control(server_id, migration_id, what, rule, minimum):
 
 def action(server_id, migration_id):
     """force_complete (2.22+): the guest paused on the source so the migration converges."""
-    validation.validate(flask.request.get_json(silent=True), FORCE_COMPLETE, 'force_complete')
+    validation.validate(flask.request.get_json(silent=True), FORCE_COMPLETE)
     return _control(server_id, migration_id, 'force_complete', 'os_compute_api:servers:migrations:force_complete', 22)
 
 

@@ -15,8 +15,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-import binascii
 import ipaddress
 import re
 
@@ -128,12 +126,10 @@ def _sort_args(caller):
         if key == 'locked' and since(73):
             sort.append((key, direction))
             continue
-        if key in schemas.IGNORED_SORT_KEYS or key in schemas.UNKEPT_SORT_KEYS:
-            if since(75) and key in schemas.IGNORED_SORT_KEYS:
-                raise InvalidInput('sort_key', 'Invalid sort_key %s' % key)
-            continue   # Nova accepts these and sorts by the others
-        if key not in instances.SORT_KEYS:
-            raise InvalidInput('sort_key', 'Invalid sort_key %s' % key)
+        # the list's query schema took the key (schemas.list_query): the ignored ones (until 2.75) and the
+        # columns novalite does not keep are let through, and the list is sorted by the others
+        if key in schemas.IGNORED_SORT_KEYS or key not in instances.SORT_KEYS:
+            continue
         if key in ('host', 'node') and not caller.is_admin:
             continue   # Nova drops admin-only sort keys for everyone else
         sort.append((key, direction))
@@ -145,7 +141,9 @@ def _sort_args(caller):
 
 
 def _list(detail):
-    only_query_params(*schemas.list_params(api_version.current()))
+    # Nova's index_query: its patternProperties ("^_") take any name starting with an underscore
+    only_query_params(*schemas.list_params(api_version.current()), patterns=('^_',))
+    validation.validate_query(flask.request.args, schemas.list_query(api_version.current()))
     caller = ctx()
     policy.enforce('os_compute_api:servers:detail' if detail else 'os_compute_api:servers:index', caller)
     args = flask.request.args
@@ -153,6 +151,12 @@ def _list(detail):
     where = []
     keep_checks = []   # (column, predicate) for what SQL cannot test portably
     admin_filters = policy.allowed('os_compute_api:servers:allow_all_filters', caller)
+    if admin_filters:
+        # Nova's _get_servers: the joined tables and "_..." names are no filters (for anyone else they were
+        # dropped with the other options the caller may not use)
+        for name in args:
+            if name in schemas.JOINED_TABLES or name.startswith('_'):
+                raise ApiError(400, 'Invalid filter field: %s.' % name)
 
     all_tenants = args.get('all_tenants') is not None and _truthy('all_tenants', args.get('all_tenants'))
     get_all = 'os_compute_api:servers:%s:get_all_tenants' % ('detail' if detail else 'index')
@@ -343,7 +347,7 @@ def _networks(spec):
     for item in requested:
         if item.get('port'):
             out.append({'port': item['port']})
-        elif item.get('uuid'):
+        elif item.get('uuid') and validation.is_uuid_like(item['uuid']):
             out.append({'uuid': item['uuid'], 'fixed_ip': item.get('fixed_ip')})
         else:
             raise validation.ValidationError('networks', 'Bad networks format: network uuid is not in proper '
@@ -357,15 +361,8 @@ def _networks(spec):
 
 
 def _user_data(spec):
-    raw = spec.get('user_data')
-    if raw is None:
-        return None
-    try:
-        base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError):
-        raise validation.ValidationError('user_data', 'Invalid input for field/attribute user_data. Value: %s. '
-                                                      "'%s' is not a 'base64'" % (raw[:64], raw[:64]))
-    return raw
+    # its schema's base64 format checked it (as Nova: characters outside the alphabet are skipped)
+    return spec.get('user_data')
 
 
 def _availability_zone(spec, caller):
@@ -408,17 +405,11 @@ def _bad_ref_message(exc):
 def create():
     caller = ctx()
     body = flask.request.get_json(silent=True)
-    spec = validation.body_object(body, 'server')
-    extra = sorted(set(body) - set(('server',) + schemas.HINTS_KEYS))
-    if extra:
-        raise validation.ValidationError(extra[0], "Invalid input for field/attribute body. Value: %s. Additional "
-                                                   "properties are not allowed ('%s' was unexpected)"
-                                         % (extra[0], extra[0]))
-    validation.validate(spec, schemas.create_server(api_version.current()), 'server')
-    # The value as sent, so that [] or "" is the schema's 400 and not quietly "no hints".
+    # the whole body, as Nova checks it: the server, then the hints, then the body's own keys
+    validation.validate(body, schemas.create(api_version.current()))
+    spec = body['server']
     hints_key = 'OS-SCH-HNT:scheduler_hints' if 'os:scheduler_hints' not in body else 'os:scheduler_hints'
     hints = body.get(hints_key, {})
-    validation.validate(hints, schemas.SCHEDULER_HINTS, hints_key)
     target = {'project_id': caller.project_id, 'user_id': caller.user_id}
     policy.enforce('os_compute_api:servers:create', caller, target)
     min_count = _count(spec, 'min_count', 1)
@@ -434,7 +425,7 @@ def create():
         'user_data': _user_data(spec), 'metadata': spec.get('metadata') or {},
         'description': spec.get('description'), 'scheduler_hints': hints, 'tags': spec.get('tags'),
         'trusted_image_certificates': spec.get('trusted_image_certificates'),
-        'config_drive': spec.get('config_drive'),
+        'config_drive': as_bool(spec.get('config_drive')) if 'config_drive' in spec else None,
         'networks': _networks(spec), 'security_groups': groups,
         'access_ip_v4': spec.get('accessIPv4'), 'access_ip_v6': spec.get('accessIPv6'),
         'injected_files': [{'path': f.get('path'), 'contents': f.get('contents')}
@@ -537,12 +528,7 @@ def action(server_id):
         reboot_type = args['type'].upper()
     elif name == 'lock' and since(73):
         reason = (validation.validate(args, schemas.LOCK_V273, 'lock') or {}).get('locked_reason')
-    elif name == 'lock' and args not in (None, {}):
-        raise validation.ValidationError('lock', 'Invalid input for field/attribute lock. Value: %s. None is '
-                                                 'not of type object before 2.73' % (args,))
-    elif name != 'lock' and args not in (None, {}):
-        raise validation.ValidationError(name, 'Invalid input for field/attribute %s. Value: %s. %r is not of '
-                                               "type 'null'" % (name, args, args))
+    # the other actions (and lock before 2.73) take any value, as Nova's schemas ({"pause": {}}) do
     _start(inst, action_name, reboot_type=reboot_type, reason=reason)
     return '', 202
 

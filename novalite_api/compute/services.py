@@ -90,7 +90,7 @@ def _set(host, binary, enabled=None, reason=None, forced_down=None):
 def update(service_id):
     caller = ctx()
     policy.enforce('os_compute_api:os-services:update', caller)
-    body = validation.validate(request_body(), schemas.update(api_version.current()), 'service')
+    body = validation.validate(request_body(), schemas.update(api_version.current()))
     if since(53):
         return _update_service(service_id, body)
     # Before 2.53 the URL names an action and the body the (host, binary) it applies to.

@@ -12,7 +12,7 @@ import datetime
 
 from novalite_api import policy
 from novalite_api.compute.api_version import since
-from novalite_api.compute.common import MAX_LIMIT, ctx, limit_arg, next_link, only_query_params, store
+from novalite_api.compute.common import MAX_LIMIT, ctx, limit_arg, next_link, only_query_params, paging_query, store
 from novalite_api.faults import ApiError
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import usage
@@ -66,6 +66,8 @@ def _report(project_id, detailed, links_name):
     paged = since(40)
     allowed = ('start', 'end') + (('detailed',) if project_id is None else ()) + (('limit', 'marker') if paged else ())
     only_query_params(*allowed)
+    if paged:
+        paging_query()
     start, stop = _period()
     limit = limit_arg() if paged else MAX_LIMIT
     marker = flask.request.args.get('marker') if paged else None

@@ -98,7 +98,7 @@ def test_show_and_delete_find_nothing(http, owner, kind, missing):
 
 
 @pytest.mark.parametrize('volume, status, text', [
-    ({}, 400, "Invalid input for field/attribute body.volume. Value: {}. 'size' is a required property"),
+    ({}, 400, "Invalid input for field/attribute volume. Value: {}. 'size' is a required property"),
     ({'size': 0}, 400, '0 is less than the minimum of 1'),
     ({'size': '0'}, 400, '0 is less than the minimum of 1'),
     ({'size': '1.5'}, 400, "'1.5' does not match '^[0-9]+$'"),
@@ -130,7 +130,8 @@ def test_volume_create_window_policy_and_body(http, owner):
 @pytest.mark.parametrize('snapshot, status, text', [
     ({}, 400, "'volume_id' is a required property"),
     ({'volume_id': 5}, 400, "5 is not of type 'string'"),
-    ({'volume_id': VOLUME, 'force': 'maybe'}, 400, "Invalid input for field/attribute snapshot/force. Value: 'maybe'"),
+    ({'volume_id': VOLUME, 'force': 'maybe'}, 400, "Invalid input for field/attribute force. Value: maybe. 'maybe' is "
+                                                   "not one of [True, 'True', "),
     ({'volume_id': VOLUME, 'display_name': 'x', 'size': 1}, 400, "('size' was unexpected)"),
     ({'volume_id': VOLUME, 'force': 'yes', 'display_name': 's', 'display_description': 'd'}, 404,
      'Volume %s could not be found.' % VOLUME),

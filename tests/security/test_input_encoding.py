@@ -160,7 +160,9 @@ def test_control_characters_in_names_stay_refused_by_the_schemas(api, http, admi
     before = _snapshot(api)
     status, _h, body = http.call('PUT', '/compute/v2.1/servers/%s' % api['server']['uuid'],
                                  {'server': {'name': 'bell\x07'}}, token=admin_token)
-    assert status == 400 and 'Invalid input for field/attribute server/name' in body['badRequest']['message']
+    assert status == 400 and body['badRequest']['message'] == (
+        "An invalid 'name' value was provided. The name must be: printable characters. Can not start or end with "
+        "whitespace.")
     assert _snapshot(api) == before
 
 

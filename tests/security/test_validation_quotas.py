@@ -69,7 +69,7 @@ def test_129_metadata_items_at_create_are_403(api, http, demo_token, unchanged):
 @pytest.mark.parametrize('field,value', [('min_count', '0'), ('max_count', '0'), ('min_count', 0)])
 def test_counts_below_one_are_400_also_as_strings(api, http, demo_token, unchanged, field, value):
     _assert_bad_request(_create(api, http, demo_token, {field: value}),
-                        'Invalid input for field/attribute %s. Value: %r. 0 is less than the minimum of 1'
+                        'Invalid input for field/attribute %s. Value: %s. 0 is less than the minimum of 1'
                         % (field, value))
 
 
@@ -102,7 +102,7 @@ def test_boot_index_must_be_an_integer(api, http, demo_token, unchanged):
     bdm = [{'boot_index': 'abc', 'uuid': api['public_image']['id'], 'source_type': 'image',
             'destination_type': 'local'}]
     _assert_bad_request(_create(api, http, demo_token, {'block_device_mapping_v2': bdm}),
-                        "Invalid input for field/attribute block_device_mapping_v2/0/boot_index. Value: 'abc'. "
+                        "Invalid input for field/attribute boot_index. Value: abc. "
                         "'abc' does not match '^-?[0-9]+$'")
 
 
@@ -110,7 +110,7 @@ def test_boot_index_must_be_an_integer(api, http, demo_token, unchanged):
 @pytest.mark.parametrize('hints', [[], '', 0, None])
 def test_scheduler_hints_must_be_an_object(api, http, demo_token, unchanged, key, hints):
     _assert_bad_request(_create(api, http, demo_token, **{key: hints}),
-                        "Invalid input for field/attribute %s. Value: %r. %r is not of type 'object'"
+                        "Invalid input for field/attribute %s. Value: %s. %r is not of type 'object'"
                         % (key, hints, hints))
 
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""The compute request bodies as JSON schemas (draft 4), one module per resource.
+"""The compute request bodies as JSON schemas (draft 2020-12, as Nova), one module per resource.
 
 The handlers validate with them (``validation.validate``) and the OpenAPI
 document is built from them (``openapi.from_jsonschema``).

@@ -9,14 +9,8 @@ __metaclass__ = type
 
 from novalite_api import validation
 
-# Nova's az_name: printable, no ':' (it separates zone and host), no leading or trailing whitespace
-AZ_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255,
-           'pattern': r'^(?![\s])[^\x00-\x1f\x7f:]*(?<![\s])$'}
-# a zone or null (Nova: oneOf az_name, null); one nullable string reads the same and converts to OpenAPI
-_AZ = dict(AZ_NAME, type=['string', 'null'])
-# Nova's name_with_leading_trailing_spaces: at least one non-space character (stripped afterwards)
-NAME_WITH_SPACES = {'type': 'string', 'minLength': 1, 'maxLength': 255,
-                    'pattern': r'^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$'}
+# Nova's az_name (printable, no ':' - it separates zone and host -, no leading or trailing whitespace) or null
+_AZ = {'oneOf': [validation.AZ_NAME, {'type': 'null'}]}
 # Nova's fqdn: the host names the services table holds
 FQDN = {'type': 'string', 'pattern': '^[a-zA-Z0-9-._]*$', 'minLength': 1, 'maxLength': 255}
 METADATA_WITH_NULL = {'type': 'object',
@@ -26,14 +20,17 @@ METADATA_WITH_NULL = {'type': 'object',
 
 
 def _wrapped(key, properties, required=(), **extra):
-    inner = dict({'type': 'object', 'properties': properties, 'additionalProperties': False}, **extra)
+    # Nova's keyword order (the first error met is the one reported): required before additionalProperties
+    inner = {'type': 'object', 'properties': properties}
     if required:
         inner['required'] = list(required)
+    inner['additionalProperties'] = False
+    inner.update(extra)
     return {'type': 'object', 'properties': {key: inner}, 'required': [key], 'additionalProperties': False}
 
 
 CREATE = _wrapped('aggregate', {'name': validation.NAME, 'availability_zone': _AZ}, required=['name'])
-UPDATE = _wrapped('aggregate', {'name': NAME_WITH_SPACES, 'availability_zone': _AZ},
+UPDATE = _wrapped('aggregate', {'name': validation.NAME_WITH_LEADING_TRAILING_SPACES, 'availability_zone': _AZ},
                   anyOf=[{'required': ['name']}, {'required': ['availability_zone']}])
 ADD_HOST = _wrapped('add_host', {'host': FQDN}, required=['host'])
 REMOVE_HOST = _wrapped('remove_host', {'host': FQDN}, required=['host'])

@@ -14,7 +14,9 @@ from novalite_api.compute.schemas import BOOLEAN
 
 # A flavor's description may be long (Nova: 65535), unlike a server's.
 DESCRIPTION = dict(validation.DESCRIPTION, maxLength=65535)
-_NON_NEGATIVE = {'type': ['integer', 'string'], 'pattern': '^[0-9]*$', 'minimum': 0, 'minLength': 1}
+# Nova's flavor_param_positive / _non_negative (its volume_size: up to the database's largest integer)
+_POSITIVE = {'type': ['integer', 'string'], 'pattern': '^[0-9]+$', 'minimum': 1, 'maximum': 0x7FFFFFFF}
+_NON_NEGATIVE = dict(_POSITIVE, minimum=0)
 CREATE = {
     'type': 'object',
     'properties': {'flavor': {
@@ -23,10 +25,10 @@ CREATE = {
             'name': validation.NAME,
             'id': {'type': ['string', 'number', 'null'], 'minLength': 1, 'maxLength': 255,
                    'pattern': r'^(?! )[a-zA-Z0-9. _-]+(?<! )$'},
-            'ram': validation.POSITIVE_INTEGER, 'vcpus': validation.POSITIVE_INTEGER, 'disk': _NON_NEGATIVE,
+            'ram': _POSITIVE, 'vcpus': _POSITIVE, 'disk': _NON_NEGATIVE,
             'OS-FLV-EXT-DATA:ephemeral': _NON_NEGATIVE, 'swap': _NON_NEGATIVE,
             'rxtx_factor': {'type': ['number', 'string'], 'pattern': r'^[0-9]+(\.[0-9]+)?$',
-                            'minimum': 0, 'exclusiveMinimum': True, 'maximum': 3.40282e+38},
+                            'exclusiveMinimum': 0, 'maximum': 3.40282e+38},
             'os-flavor-access:is_public': BOOLEAN,
         },
         'required': ['name', 'ram', 'vcpus', 'disk'],
@@ -50,3 +52,17 @@ UPDATE = {'type': 'object',
           'properties': {'flavor': {'type': 'object', 'properties': {'description': DESCRIPTION},
                                     'required': ['description'], 'additionalProperties': False}},
           'required': ['flavor'], 'additionalProperties': False}
+
+
+# Nova's index_query: the sort keys and directions it knows (2.102: no rxtx_factor), limit as digits
+SORT_KEYS = ['created_at', 'description', 'disabled', 'ephemeral_gb', 'flavorid', 'id', 'is_public', 'memory_mb',
+             'name', 'root_gb', 'rxtx_factor', 'swap', 'updated_at', 'vcpu_weight', 'vcpus']
+
+
+def list_query(version):
+    keys = [key for key in SORT_KEYS if not (version >= (2, 102) and key == 'rxtx_factor')]
+    return {'type': 'object',
+            'properties': {'limit': validation.multi_params(validation.NON_NEGATIVE_INTEGER),
+                           'sort_key': validation.multi_params({'type': 'string', 'enum': keys}),
+                           'sort_dir': validation.multi_params({'type': 'string', 'enum': ['asc', 'desc']})},
+            'additionalProperties': True}

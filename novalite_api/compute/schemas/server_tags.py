@@ -8,6 +8,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 MAX_TAGS = 50               # nova.objects.instance.MAX_TAG_COUNT
-TAG = {'type': 'string', 'minLength': 1, 'maxLength': 60, 'pattern': '^[^,/]*$'}
+TAG = {'type': 'string', 'pattern': '^[^,/]*$', 'minLength': 1, 'maxLength': 60}
 TAGS = {'type': 'object', 'properties': {'tags': {'type': 'array', 'items': TAG, 'maxItems': MAX_TAGS}},
         'required': ['tags'], 'additionalProperties': False}

@@ -14,12 +14,16 @@ from novalite_api import validation
 from novalite_api.compute.schemas import BOOLEAN
 from novalite_api.compute.schemas.server_tags import MAX_TAGS, TAG
 
+IMAGE_ID = {'type': 'string', 'format': 'uuid'}
+# Nova's ip_address
+IP_ADDRESS = {'type': 'string', 'oneOf': [{'format': 'ipv4'}, {'format': 'ipv6'}]}
 _NETWORK = {
     'type': 'object',
     'properties': {
-        'uuid': {'type': 'string', 'format': 'uuid'},
+        # Nova: uuid a string here, its handler says when it is not a uuid ("Bad networks format ...")
+        'fixed_ip': IP_ADDRESS,
         'port': {'type': ['string', 'null'], 'format': 'uuid'},
-        'fixed_ip': {'type': 'string'},
+        'uuid': {'type': 'string'},
     },
     'additionalProperties': False,
 }
@@ -27,7 +31,8 @@ _SERVER = {
     'type': 'object',
     'properties': {
         'name': validation.NAME,
-        'imageRef': {'type': 'string', 'minLength': 1, 'maxLength': 1024},
+        # Nova's image_id_or_empty_string: a uuid, or '' when booting from a volume
+        'imageRef': {'oneOf': [IMAGE_ID, {'type': 'string', 'maxLength': 0}]},
         'flavorRef': {'type': ['string', 'integer'], 'minLength': 1},
         'adminPass': {'type': 'string'},
         'metadata': validation.METADATA,
@@ -35,13 +40,8 @@ _SERVER = {
         'OS-DCF:diskConfig': {'type': 'string', 'enum': ['AUTO', 'MANUAL']},
         'accessIPv4': {'type': 'string', 'format': 'ipv4'},
         'accessIPv6': {'type': 'string', 'format': 'ipv6'},
-        'availability_zone': {'type': 'string', 'minLength': 1, 'maxLength': 255},
-        'key_name': {'type': 'string', 'minLength': 1, 'maxLength': 255},
-        'user_data': {'type': 'string', 'maxLength': 65535},
-        'config_drive': {'type': ['boolean', 'string', 'null']},
-        'min_count': validation.POSITIVE_INTEGER,
-        'max_count': validation.POSITIVE_INTEGER,
-        'return_reservation_id': BOOLEAN,
+        'personality': validation.PERSONALITY,   # until 2.57
+        'availability_zone': validation.NAME,
         'block_device_mapping_v2': {'type': 'array', 'items': {
             'type': 'object', 'properties': {
                 'uuid': {'type': 'string'}, 'image_id': {'type': 'string'},
@@ -52,9 +52,15 @@ _SERVER = {
                 'device_name': {'type': 'string'}, 'volume_size': {'type': ['integer', 'string', 'null']},
                 'guest_format': {'type': 'string'}, 'disk_bus': {'type': 'string'}, 'device_type': {'type': 'string'}},
             'additionalProperties': False}},
+        'config_drive': BOOLEAN,
+        'key_name': validation.NAME,
+        'min_count': validation.POSITIVE_INTEGER,
+        'max_count': validation.POSITIVE_INTEGER,
+        'return_reservation_id': BOOLEAN,
         'security_groups': {'type': 'array', 'items': {
-            'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}},
+            'type': 'object', 'properties': {'name': validation.NAME},
             'additionalProperties': False}},
+        'user_data': {'type': 'string', 'format': 'base64', 'maxLength': 65535},
     },
     'required': ['name', 'flavorRef'],
     'additionalProperties': False,
@@ -77,8 +83,8 @@ HOSTNAME = {'type': 'string', 'minLength': 1, 'maxLength': 255, 'pattern': '^[a-
 REBOOT = {'type': 'object', 'properties': {'type': {'type': 'string', 'enum': ['HARD', 'Hard', 'hard', 'SOFT',
                                                                                'Soft', 'soft']}},
           'required': ['type'], 'additionalProperties': False}
-# The other actions take no argument: null (or an empty object, which Nova lets through too).
-NO_ARGUMENT = {'type': ['object', 'null'], 'properties': {}, 'additionalProperties': False}
+# The other actions take no argument, and any value in its place (Nova: {"pause": {}}).
+NO_ARGUMENT = {}
 # nova/api/openstack/compute/schemas/reset_server_state.py
 RESET_STATE = {'type': 'object', 'properties': {'state': {'type': 'string', 'enum': ['active', 'error']}},
                'required': ['state'], 'additionalProperties': False}
@@ -97,7 +103,7 @@ def rebuild(version):
     """The ``rebuild`` action's argument at ``version`` (Nova's rebuild, rebuild_v219 ... rebuild_v294)."""
     props = {
         'name': validation.NAME,
-        'imageRef': {'type': 'string', 'minLength': 1, 'maxLength': 1024},
+        'imageRef': IMAGE_ID,
         'adminPass': {'type': 'string'},
         'metadata': validation.METADATA,
         'preserve_ephemeral': BOOLEAN,
@@ -110,10 +116,10 @@ def rebuild(version):
         props['description'] = validation.DESCRIPTION
     if version >= (2, 54):
         # a keypair of the caller's, or null to remove the server's key
-        props['key_name'] = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255}
+        props['key_name'] = validation.NAME_OR_NONE
     if version >= (2, 57):
         props.pop('personality')
-        props['user_data'] = {'type': ['string', 'null'], 'maxLength': 65535}
+        props['user_data'] = {'type': ['string', 'null'], 'format': 'base64', 'maxLength': 65535}
     if version >= (2, 63):
         props['trusted_image_certificates'] = TRUSTED_CERTS
     if version >= (2, 90):
@@ -219,8 +225,8 @@ def create_server(version):
     props = schema['properties']
     if version >= (2, 19):
         props['description'] = validation.DESCRIPTION
-    if version < (2, 57):
-        props['personality'] = validation.PERSONALITY
+    if version >= (2, 57):
+        del props['personality']
     network_tag, device_tag = _device_tags(version)
     network = copy.deepcopy(_NETWORK)
     if network_tag:
@@ -259,8 +265,8 @@ def guest_hostname(version):
 
 def create(version):
     """The whole create body (the handler checks its parts in Nova's order, with Nova's messages)."""
-    properties = dict((key, SCHEDULER_HINTS) for key in HINTS_KEYS)
-    properties['server'] = create_server(version)
+    properties = {'server': create_server(version)}
+    properties.update((key, SCHEDULER_HINTS) for key in HINTS_KEYS)
     return {'type': 'object', 'properties': properties, 'required': ['server'], 'additionalProperties': False}
 
 
@@ -321,6 +327,7 @@ _LIST_PARAMS = (
     # joined tables: known, and refused as filters
     'block_device_mapping', 'services', 'metadata', 'system_metadata', 'info_cache', 'security_groups',
     'pci_devices')
+JOINED_TABLES = _LIST_PARAMS[-7:]
 
 
 def list_params(version):
@@ -339,8 +346,33 @@ IGNORED_SORT_KEYS = ('architecture', 'cell_name', 'cleaned', 'default_ephemeral_
                      'deleted', 'deleted_at', 'disable_terminate', 'ephemeral_gb', 'ephemeral_key_uuid', 'id',
                      'key_data', 'launched_on', 'locked', 'memory_mb', 'os_type', 'reservation_id', 'root_gb',
                      'shutdown_terminate', 'user_data', 'vcpus', 'vm_mode')
-# Valid sort keys for columns novalite does not keep: accepted and ignored, as the ignored ones.
-UNKEPT_SORT_KEYS = ('auto_disk_config', 'display_description', 'kernel_id', 'ramdisk_id', 'root_device_name')
+# The sort keys of Nova's list query schema (VALID_SORT_KEYS), in its order: another is the schema's 400.
+VALID_SORT_KEYS = ('access_ip_v4', 'access_ip_v6', 'auto_disk_config', 'availability_zone', 'config_drive',
+                   'created_at', 'display_description', 'display_name', 'host', 'hostname', 'image_ref',
+                   'instance_type_id', 'kernel_id', 'key_name', 'launch_index', 'launched_at', 'locked_by', 'node',
+                   'power_state', 'progress', 'project_id', 'ramdisk_id', 'root_device_name', 'task_state',
+                   'terminated_at', 'updated_at', 'user_id', 'uuid', 'vm_state')
+
+
+def sort_key_enum(version):
+    """The sort keys the list takes at ``version``: the ignored ones too until 2.75; 'locked' a real one
+    from 2.73. (From 2.73 Nova builds its list through a set, so its order in Nova's 400 varies from process
+    to process; here it is sorted.)"""
+    if version < (2, 73):
+        return list(VALID_SORT_KEYS + IGNORED_SORT_KEYS)
+    ignored_273 = [key for key in IGNORED_SORT_KEYS if key != 'locked']
+    if version < (2, 75):
+        return ['locked'] + sorted(VALID_SORT_KEYS) + ignored_273
+    return sorted(VALID_SORT_KEYS + ('locked',))
+
+
+def list_query(version):
+    """The part of Nova's list query schema whose values it checks."""
+    return {'type': 'object',
+            'properties': {'sort_key': validation.multi_params({'type': 'string', 'enum': sort_key_enum(version)}),
+                           'limit': validation.multi_params(validation.NON_NEGATIVE_INTEGER)},
+            'additionalProperties': True}
+
 
 # List filters beyond name/image/flavor/status/ip...: matched exactly, or as regular expressions (as in Nova's DB
 # layer); admins may use all of them, other users from 2.83 the USER_FILTERS_283 ones.
