@@ -11,7 +11,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import time
 import uuid
 
 import pytest
@@ -93,18 +92,12 @@ def test_trigger_crash_dump_is_recorded_and_the_server_stays(http, owner, demo_t
     assert (status, body) == (202, None)
     request_id = headers['x-openstack-request-id']
     assert actions(http, server, token)[0] == 'trigger_crash_dump'
-    # the session's host is no host a job reaches: the NMI's host call fails, recorded on the action's event
-    deadline = time.time() + 120
-    while True:
-        _s, _h, shown = http.call('GET', '/compute/v2.1/servers/%s/os-instance-actions/%s' % (server, request_id),
-                                  headers=version(51), token=token)
-        events = [(e['event'], e['result']) for e in shown['instanceAction']['events']
-                  if e['event'].startswith('compute_')]
-        if events and events[0][1] is not None:
-            break
-        assert time.time() < deadline, shown
-        time.sleep(0.5)
-    assert events == [('compute_trigger_crash_dump', 'Error')]
+    # the host call is the job's (the session's service runs none; the NMI on a real guest is
+    # tests/api/test_rebuild_console.py): its compute event is open, and no task state shows meanwhile
+    _s, _h, shown = http.call('GET', '/compute/v2.1/servers/%s/os-instance-actions/%s' % (server, request_id),
+                              headers=version(51), token=token)
+    assert [(e['event'], e['result']) for e in shown['instanceAction']['events']
+            if e['event'].startswith('compute_')] == [('compute_trigger_crash_dump', None)], shown
     view = server_view(http, server, token)
     assert (view['status'], view['OS-EXT-STS:task_state']) == ('ACTIVE', None)
 
