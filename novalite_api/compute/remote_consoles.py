@@ -31,6 +31,10 @@ except ImportError:  # pragma: no cover
 RULE = 'os_compute_api:os-remote-consoles'
 # the old actions: {action: protocol}
 ACTIONS = {'os-getVNCConsole': 'vnc', 'os-getSPICEConsole': 'spice', 'os-getSerialConsole': 'serial'}
+RDP_ACTION = 'os-getRDPConsole'
+# webob's HTTPBadRequest explanation, which Nova's fault body carries
+BAD_REQUEST_MESSAGE = ('The server could not comply with the request since it is either malformed or otherwise '
+                       'incorrect.')
 
 
 def console_url(inst, protocol, console_type):
@@ -60,6 +64,14 @@ def create(server_id):
         raise InvalidRequest('Unavailable console type %s.' % protocol, field='protocol')
     url = console_url(inst, protocol, console_type)
     return flask.jsonify({'remote_console': {'protocol': protocol, 'type': console_type, 'url': url}})
+
+
+def rdp_action():
+    """``os-getRDPConsole`` (2.1 - 2.5; from 2.6 404): RDP was the Hyper-V driver's only (removed in Caracal), so
+    Nova answers a bare 400 (webob's HTTPBadRequest) for any body and server, before looking either up."""
+    if since(6):
+        raise ApiError(404, 'The resource could not be found.')
+    raise ApiError(400, BAD_REQUEST_MESSAGE)
 
 
 def action(server_id, name, args):

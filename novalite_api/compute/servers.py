@@ -19,7 +19,10 @@ import ipaddress
 import re
 
 from novalite_api import policy, validation
-from novalite_api.compute import api_version, evacuate, floating_ips, remote_consoles, security_groups
+from novalite_api.compute import (
+    admin_actions, admin_password as admin_password_api, api_version, evacuate, floating_ips, multinic,
+    remote_consoles, security_groups,
+)
 from novalite_api.compute.api_version import since
 from novalite_api.compute.common import (
     action_peek, ctx, get_server, jobs, limit_arg, links, next_link, only_query_params, request_body, store,
@@ -489,12 +492,14 @@ def _start(inst, action_name, reboot_type='SOFT', **options):
 def action(server_id):
     # nova/api/openstack/wsgi.py action_peek and the action lookup, with their messages
     name, args = action_peek(flask.request.get_json(silent=True))
-    if name in remote_consoles.ACTIONS:
-        return remote_consoles.action(server_id, name, args)
-    if name in security_groups.ACTIONS:
-        return security_groups.action(server_id, name, args)
-    if name in floating_ips.ACTIONS:
-        return floating_ips.action(server_id, name, args)
+    # the actions of Nova's other controllers: each resource's file answers its own
+    for resource in (remote_consoles, security_groups, floating_ips, admin_actions, multinic, admin_password_api):
+        if name in resource.ACTIONS:
+            return resource.action(server_id, name, args)
+    if name == remote_consoles.RDP_ACTION:
+        return remote_consoles.rdp_action()
+    if name == 'trigger_crash_dump':
+        return _trigger_crash_dump(server_id, args)
     if name not in ACTION_RULES:
         if name in schemas.NOVA_ACTIONS:
             get_server(server_id, 'os_compute_api:servers:show')   # 404 first, as Nova
@@ -530,6 +535,18 @@ def action(server_id):
         reason = (validation.validate(args, schemas.LOCK_V273, 'lock') or {}).get('locked_reason')
     # the other actions (and lock before 2.73) take any value, as Nova's schemas ({"pause": {}}) do
     _start(inst, action_name, reboot_type=reboot_type, reason=reason)
+    return '', 202
+
+
+def _trigger_crash_dump(server_id, args):
+    """Nova's trigger_crash_dump (servers.py, 2.17+; before, 404): the body null, then the server (404) and the
+    policy, then the lock, the host (InstanceNotReady) and the state (409); 202, and the host injects an NMI
+    (``instance_action`` ``trigger_crash_dump``), recorded on the ``trigger_crash_dump`` instance action."""
+    if not since(17):
+        raise ApiError(404, 'The resource could not be found.')
+    validation.validate(args, schemas.TRIGGER_CRASH_DUMP, 'trigger_crash_dump')
+    inst = get_server(server_id, 'os_compute_api:servers:trigger_crash_dump')
+    _start(inst, 'trigger_crash_dump')
     return '', 202
 
 

@@ -73,6 +73,8 @@ MIGRATING = 'migrating'
 # host call runs as a job, so the server carries the step while it is in flight (no other action starts)
 INTERFACE_ATTACHING = 'interface_attaching'
 INTERFACE_DETACHING = 'interface_detaching'
+# changePassword (os-admin-password): while the guest agent is asked
+UPDATING_PASSWORD = 'updating_password'
 
 # power_state (nova/compute/power_state.py): integers as stored by Nova
 NOSTATE = 0
@@ -106,7 +108,7 @@ _STATUS_MAP = {
              REBOOT_PENDING_HARD: 'HARD_REBOOT', REBOOT_STARTED_HARD: 'HARD_REBOOT',
              REBUILDING: 'REBUILD', REBUILD_BLOCK_DEVICE_MAPPING: 'REBUILD', REBUILD_SPAWNING: 'REBUILD',
              RESIZE_PREP: 'RESIZE', RESIZE_MIGRATING: 'RESIZE', RESIZE_MIGRATED: 'RESIZE', RESIZE_FINISH: 'RESIZE',
-             MIGRATING: 'MIGRATING'},
+             MIGRATING: 'MIGRATING', UPDATING_PASSWORD: 'PASSWORD'},
     BUILDING: {'default': 'BUILD'},
     STOPPED: {'default': 'SHUTOFF', REBUILDING: 'REBUILD', REBUILD_BLOCK_DEVICE_MAPPING: 'REBUILD',
               REBUILD_SPAWNING: 'REBUILD', RESIZE_PREP: 'RESIZE', RESIZE_MIGRATING: 'RESIZE',

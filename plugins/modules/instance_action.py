@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: instance_action
-short_description: One-off actions on a novalite instance on its compute host (reboots, interface hot-plug)
+short_description: One-off actions on a novalite instance on its compute host (reboots, hot-plug, NMI, password)
 description:
   - Runs on a compute host. C(reboot_soft) is Nova's soft reboot (ACPI shutdown, wait up to
     I(shutdown_timeout) seconds, start again; falls back to a hard reboot when the guest does not
@@ -22,6 +22,12 @@ description:
     a failed hot-plug takes the port off the host again. A NIC with the port's MAC already there is left alone.
   - C(detach_interface) takes the NIC with I(vif)'s MAC out of the guest (waiting for the guest to release it) and
     the definition, then makes the host's network I(host_network) (the plan without the port), pruned.
+  - C(trigger_crash_dump) (Nova's trigger_crash_dump) injects an NMI into the running guest (libvirt
+    C(virDomainInjectNMI)); a guest that is not running fails the call. What the guest does with the NMI is its own
+    configuration (a panic and crash dump, or a kernel log line).
+  - C(change_password) (Nova's changePassword) sets the password of the image's C(os_admin_user) (C(root), or
+    C(Administrator) for C(os_type=windows)) to I(admin_pass) through the QEMU guest agent (libvirt
+    C(virDomainSetUserPassword)).
   - An action always reports C(changed=true); in check mode nothing is done.
   - Never opens the state store.
 version_added: 0.1.0
@@ -37,7 +43,7 @@ options:
       - What to do.
     type: str
     required: true
-    choices: [reboot_soft, reboot_hard, attach_interface, detach_interface]
+    choices: [reboot_soft, reboot_hard, attach_interface, detach_interface, trigger_crash_dump, change_password]
   shutdown_timeout:
     description:
       - Seconds a soft reboot waits for the guest to shut down before falling back to a hard reboot.
@@ -47,6 +53,10 @@ options:
     description:
       - Domain XML to redefine the domain from on a hard reboot (the controller's stored XML).
         When omitted the current definition is kept.
+    type: str
+  admin_pass:
+    description:
+      - The new password (C(change_password) only; required there).
     type: str
   libvirt_uri:
     description:
@@ -87,6 +97,11 @@ EXAMPLES = r'''
     action: attach_interface
     vif: "{{ host_call.vif }}"
     host_network: "{{ host_call.host_network }}"
+
+- name: Inject an NMI into the guest (a crash dump, as the guest's kernel is configured)
+  novalite.compute.instance_action:
+    instance: "{{ instance_spec }}"
+    action: trigger_crash_dump
 '''
 
 RETURN = r'''
@@ -144,7 +159,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.driver impor
 MODULE = NovaliteModule(spec(
     instance=dict(type='dict', required=True),
     action=dict(type='str', required=True, choices=['reboot_soft', 'reboot_hard', 'attach_interface',
-                                                    'detach_interface']),
+                                                    'detach_interface', 'trigger_crash_dump', 'change_password']),
+    admin_pass=dict(type='str', no_log=True),
     shutdown_timeout=dict(type='int', default=DEFAULT_SHUTDOWN_TIMEOUT),
     domain_xml=dict(type='str'),
     libvirt_uri=dict(type='str', default='qemu:///system'),

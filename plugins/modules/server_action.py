@@ -67,6 +67,11 @@ description:
     (refused while it is up) - rebuilt from its image on I(host) or the scheduler's choice (never its own host), its
     ports and fixed IPs kept (an C(evacuation) migration record). When the failed host is back,
     C(playbooks/reconcile.yml) destroys the guest it still has and completes the migration.
+  - C(trigger_crash_dump) is Nova's trigger_crash_dump (microversion 2.17) - an NMI injected into the guest
+    (libvirt C(virDomainInjectNMI)), whose kernel then panics and dumps or logs it, as it is configured. Allowed
+    from ACTIVE, PAUSED, RESCUE, VERIFY_RESIZE and ERROR with no task in flight, for a server on a host; a locked
+    server refuses it. No task_state is set and the status stays; the C(trigger_crash_dump) instance action records
+    the outcome (its C(compute_trigger_crash_dump) event, an error and a fault when the guest is not running).
   - The rules (which states allow which action, the task_state it sets, the host call it makes)
     are the table in C(plugins/module_utils/compute/action_table.py).
   - In check mode only the checks run.
@@ -92,7 +97,7 @@ options:
     choices: [stop, start, reboot, pause, unpause, suspend, resume, lock, unlock, reset_state, soft_delete, restore,
               force_delete, delete, rebuild, rescue, unrescue, console_output, snapshot, backup, shelve,
               shelve_offload, unshelve, resize, migrate, confirm_resize, revert_resize, live_migrate,
-              evacuate, attach_interface, detach_interface]
+              evacuate, attach_interface, detach_interface, trigger_crash_dump]
   reboot_type:
     description: C(SOFT) (clean shutdown and start, hard after a timeout) or C(HARD) (power cycle).
     type: str

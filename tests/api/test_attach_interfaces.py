@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import pytest
 
-from lib.api_service import openstack
+from lib.api_service import delete_networks_named, openstack
 
 from test_compute_endpoints import _store, forget_servers, make_server, new_project
 
@@ -62,14 +62,7 @@ def owner(api, http, admin_token):
     yield info
     forget_servers(api, info)
     # the networks this module made go with their ports: the session's later tests expect none
-    status, _h, body = http.call('GET', '/network/v2.0/networks?name=ai-net', token=admin_token)
-    assert status == 200, body
-    for net in body['networks']:
-        _s, _h, ports = http.call('GET', '/network/v2.0/ports?network_id=%s' % net['id'], token=admin_token)
-        for port in ports['ports']:
-            http.call('DELETE', '/network/v2.0/ports/%s' % port['id'], token=admin_token)
-        status, _h, gone = http.call('DELETE', '/network/v2.0/networks/%s' % net['id'], token=admin_token)
-        assert status == 204, gone
+    delete_networks_named(http, admin_token, 'ai-net')
 
 
 def _unchanged(http, owner, server):

@@ -132,7 +132,8 @@ def test_nova_error_schema_matches_the_fault_names():
 
 def test_server_bodies_match_what_the_handlers_accept(app):
     """The documented create and action bodies name exactly the keys the handlers validate."""
-    from novalite_api.compute import api_version, floating_ips, remote_consoles, security_groups, servers
+    from novalite_api.compute import (
+        admin_actions, api_version, floating_ips, multinic, remote_consoles, security_groups, servers)
     from novalite_api.compute.schemas import servers as server_schemas
     schemas = _openapi().document()['components']['schemas']
     documented = schemas['ServerCreate']['properties']['server']
@@ -140,9 +141,13 @@ def test_server_bodies_match_what_the_handlers_accept(app):
     assert set(documented['properties']) == set(accepted['properties'])
     assert set(documented.get('required', [])) <= set(accepted['required'])
     actions = set(key for choice in schemas['ServerAction']['oneOf'] for key in choice['required'])
-    assert set(servers.ACTION_RULES) | set(remote_consoles.ACTIONS) | set(security_groups.ACTIONS) == actions
+    assert (set(servers.ACTION_RULES) | set(remote_consoles.ACTIONS) | set(security_groups.ACTIONS)
+            | set(admin_actions.ACTIONS) | {remote_consoles.RDP_ACTION}) == actions
     before_2_44 = _openapi().document(version=(2, 43))['components']['schemas']['ServerAction']['oneOf']
-    assert set(floating_ips.ACTIONS) <= set(key for choice in before_2_44 for key in choice['required'])
+    old_actions = set(key for choice in before_2_44 for key in choice['required'])
+    assert set(floating_ips.ACTIONS) | set(multinic.ACTIONS) <= old_actions
+    before_2_17 = _openapi().document(version=(2, 16))['components']['schemas']['ServerAction']['oneOf']
+    assert 'trigger_crash_dump' not in set(key for choice in before_2_17 for key in choice['required'])
 
 
 def test_openapi_json_is_served_without_a_token(app):

@@ -15,6 +15,7 @@ __metaclass__ = type
 import base64
 import os
 import re
+import time
 
 import pytest
 
@@ -77,6 +78,44 @@ def test_console_log_show_and_lengths(live, guest):
     status, _h, _b = live.action(ident, {'os-getConsoleOutput': {}}, live.token('other', 'other'))
     assert status == 404
     assert live.action(ident, {'os-getConsoleOutput': {'length': 1}}, live.token())[0] == 200
+
+
+# what the test image's kernel (Debian's, no kdump, unknown_nmi_panic off) prints for an NMI no driver claims
+NMI_LINE = 'Uhhuh. NMI received for unknown reason'
+
+
+def test_trigger_crash_dump_injects_an_nmi_the_guest_kernel_reports(live, guest):
+    """Nova's trigger_crash_dump (2.17, `openstack server dump create`): libvirt injects an NMI into the running
+    guest, whose kernel logs it on the serial console and runs on; the server stays ACTIVE and the
+    ``trigger_crash_dump`` instance action records the host's success."""
+    ident = guest['id']
+    token = live.token('demo', 'demo')
+    assert NMI_LINE not in console_text(live, ident)
+    status, _h, body = live.action(ident, {'trigger_crash_dump': None}, token, version='2.16')
+    assert status == 404, body   # not an action before 2.17
+    cli(live, '--os-compute-api-version', '2.17', 'server', 'dump', 'create', 'rb-vm', as_json=False,
+        cloud='novalite-demo')
+    deadline = time.time() + 60
+    while True:
+        actions = live.http.call('GET', '/compute/v2.1/servers/%s/os-instance-actions' % ident, token=token)[2]
+        dump = [a for a in actions['instanceActions'] if a['action'] == 'trigger_crash_dump']
+        assert len(dump) == 1, actions
+        shown = live.http.call('GET', '/compute/v2.1/servers/%s/os-instance-actions/%s' % (ident, dump[0]['request_id']),
+                               token=live.token(), headers={'OpenStack-API-Version': 'compute 2.51'})[2]
+        events = [(e['event'], e['result']) for e in shown['instanceAction']['events']
+                  if e['event'].startswith('compute_')]
+        if events and events[0][1] is not None:
+            break
+        assert time.time() < deadline, shown
+        time.sleep(0.5)
+    assert events == [('compute_trigger_crash_dump', 'Success')], (shown, live.log())
+    try:
+        live.wait_console(ident, NMI_LINE, timeout=30)
+    except AssertionError:
+        raise AssertionError('no NMI line; the console ends: %r' % console_text(live, ident)[-1500:])
+    server = live.wait_status(ident, token, ['ACTIVE'])
+    assert server['OS-EXT-STS:power_state'] == 1   # still running: the kernel carried on
+    assert libvirt_state(ident) == 'running'
 
 
 def test_rebuild_same_image_gives_a_new_root_disk_same_identity(live, guest):

@@ -374,3 +374,16 @@ def fresh_api_heartbeat(request):
         hosts.heartbeat(store, service['host'])
     finally:
         store.dispose()
+
+
+def delete_networks_named(http, token, name):
+    """Delete the networks called ``name`` and their ports (a module's teardown: the session's later network
+    tests expect none left)."""
+    status, _h, body = http.call('GET', '/network/v2.0/networks?name=%s' % name, token=token)
+    assert status == 200, body
+    for net in body['networks']:
+        _s, _h, ports = http.call('GET', '/network/v2.0/ports?network_id=%s' % net['id'], token=token)
+        for port in ports['ports']:
+            http.call('DELETE', '/network/v2.0/ports/%s' % port['id'], token=token)
+        status, _h, gone = http.call('DELETE', '/network/v2.0/networks/%s' % net['id'], token=token)
+        assert status == 204, gone

@@ -149,6 +149,8 @@ ACTIONS = {'os-start': NO_ARGUMENT, 'os-stop': NO_ARGUMENT, 'reboot': REBOOT, 'p
            'unlock': NO_ARGUMENT, 'os-resetState': RESET_STATE, 'restore': NO_ARGUMENT, 'forceDelete': NO_ARGUMENT,
            'os-getConsoleOutput': CONSOLE_OUTPUT, 'rescue': RESCUE, 'unrescue': UNRESCUE}
 ACTIONS.update({'createImage': CREATE_IMAGE, 'createBackup': CREATE_BACKUP})
+# nova/api/openstack/compute/schemas/servers.py trigger_crash_dump (2.17+): null only
+TRIGGER_CRASH_DUMP = {'type': 'null'}
 
 # nova/api/openstack/compute/schemas/shelve.py: shelve and shelveOffload take any value (Nova has not restricted
 # them to null yet), so does unshelve before 2.77; from 2.77 null or {availability_zone} (a zone name, required);
@@ -295,11 +297,17 @@ def action(version=None):
                      migrate=migrate(version) or {})
     from novalite_api.compute.schemas import evacuate
     arguments['evacuate'] = evacuate.evacuate(version)
+    from novalite_api.compute import admin_actions, admin_password, floating_ips, multinic, security_groups
     arguments.update(remote_consoles.ACTIONS)   # the old console actions (until 2.5)
-    from novalite_api.compute import floating_ips, security_groups
+    arguments['os-getRDPConsole'] = {}          # (until 2.5, any body: always a 400, no RDP on libvirt)
     arguments.update((name, security_groups.ACTION_BODY) for name in security_groups.ACTIONS)
+    arguments.update(admin_actions.ACTIONS)
+    arguments.update(admin_password.ACTIONS)
+    if version >= (2, 17):
+        arguments['trigger_crash_dump'] = TRIGGER_CRASH_DUMP
     if version < (2, 44):
         arguments.update(floating_ips.ACTIONS)
+        arguments.update(multinic.ACTIONS)
     return {'oneOf': [{'type': 'object', 'properties': {name: argument}, 'required': [name],
                        'additionalProperties': False} for name, argument in sorted(arguments.items())]}
 

@@ -22,7 +22,7 @@ import collections
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    Forbidden, InstanceInvalidState, InstanceLocked, InvalidInput,
+    Forbidden, InstanceInvalidState, InstanceLocked, InstanceNotReady, InvalidInput,
 )
 
 Action = collections.namedtuple('Action', (
@@ -145,6 +145,17 @@ _ROWS = (
     Action('detach_interface', 'detach_interface', 'detach_interface', None, 'os_compute_api:os-attach-interfaces:delete',
            [S.ACTIVE, S.PAUSED, S.STOPPED], [None], S.INTERFACE_DETACHING, ('instance_action', 'detach_interface'),
            None, True, False),
+    # Nova's trigger_crash_dump (2.17, nova/compute/api.py): an NMI injected into the running guest (libvirt
+    # injectNMI); the server must be on a host (InstanceNotReady) and its vm_state one of ALLOW_TRIGGER_CRASH_DUMP.
+    # No task_state: the outcome is only the instance action's event (a failure also a fault), the vm_state stays.
+    Action('trigger_crash_dump', 'trigger_crash_dump', 'trigger_crash_dump', 'trigger_crash_dump',
+           'os_compute_api:servers:trigger_crash_dump', [S.ACTIVE, S.PAUSED, S.RESCUED, S.RESIZED, S.ERROR], [None],
+           None, ('instance_action', 'trigger_crash_dump'), None, True, False),
+    # Nova's changePassword (os-admin-password, set_admin_password): the QEMU guest agent sets the password
+    # (libvirt setUserPassword) when the image has hw_qemu_guest_agent; compute/admin_password.py checks what the
+    # host would refuse. An API action only (the password is a secret: no playbook verb).
+    Action('change_password', None, 'changePassword', 'changePassword', 'os_compute_api:os-admin-password',
+           [S.ACTIVE], [None], S.UPDATING_PASSWORD, ('instance_action', 'change_password'), None, True, False),
     # A read of the host (Nova's get_console_output): any state with a host, no lock, nothing recorded.
     Action('console_output', 'console_output', None, 'os-getConsoleOutput', 'os_compute_api:os-console-output',
            None, None, None, ('console_log', 'read'), None, False, False),
@@ -161,7 +172,14 @@ _ROWS = (
 DELETE_ACTIONS = ('delete', 'force_delete')
 
 # Actions that only read from the host: no task state, no instance action, nothing to record.
-READ_ONLY = frozenset(r.name for r in _ROWS if r.host_call and r.task_state is None)
+READ_ONLY = frozenset(r.name for r in _ROWS if r.host_call and r.task_state is None and r.event is None)
+
+# Actions that hold no task_state while their host call runs (Nova's trigger_crash_dump): recording their outcome
+# leaves the task_state alone (another action may have started meanwhile).
+NO_TASK_STATE = frozenset(r.name for r in _ROWS if r.host_call and r.task_state is None and r.event is not None)
+
+# Actions of the Compute API that no playbook verb names (their input is a secret)
+API_ONLY = ('change_password',)
 
 ACTIONS = collections.OrderedDict((row.name, row) for row in _ROWS)
 
@@ -169,7 +187,7 @@ ACTIONS = collections.OrderedDict((row.name, row) for row in _ROWS)
 VERBS = tuple(collections.OrderedDict((r.verb, None) for r in _ROWS if r.verb))
 
 # The Compute API's action keys: {key: (verb, policy rule)}.
-API_ACTIONS = collections.OrderedDict((r.api, (r.verb, r.rule)) for r in _ROWS if r.api)
+API_ACTIONS = collections.OrderedDict((r.api, (r.verb or r.name, r.rule)) for r in _ROWS if r.api)
 
 # os-resetState's states (Nova's state_map).
 RESET_STATES = {'active': S.ACTIVE, 'error': S.ERROR}
@@ -236,7 +254,9 @@ def event_name(action):
 _COMPUTE_EVENTS = {'shelve_offload': 'compute_shelve_offload_instance', 'resize': 'compute_resize_instance',
                    'migrate': 'compute_resize_instance', 'confirm_resize': 'compute_confirm_resize',
                    'revert_resize': 'compute_revert_resize', 'attach_interface': 'compute_attach_interface',
-                   'detach_interface': 'compute_detach_interface'}
+                   'detach_interface': 'compute_detach_interface',
+                   'trigger_crash_dump': 'compute_trigger_crash_dump',
+                   'change_password': 'compute_set_admin_password'}
 
 
 def compute_event(action):
@@ -251,7 +271,7 @@ def result_vm_state(action):
 
 def action_for(verb, reboot_type='SOFT'):
     """The table's action for a verb of the server_action module / API (reboot + type -> reboot_soft/hard)."""
-    if verb not in VERBS:
+    if verb not in VERBS and verb not in API_ONLY:
         raise InvalidInput('action', 'unknown action %r (choose from %s)' % (verb, ', '.join(VERBS)))
     if verb == 'reboot':
         if reboot_type not in ('SOFT', 'HARD'):
@@ -263,12 +283,15 @@ def action_for(verb, reboot_type='SOFT'):
 def check_action(instance, action, context):
     """Raise Forbidden / InstanceLocked / InstanceInvalidState when ``action`` is not allowed now."""
     row = ACTIONS.get(action)
-    if row is None or row.verb is None:
+    if row is None or (row.verb is None and action not in API_ONLY):
         raise InvalidInput('action', 'unknown action %r (choose from %s)' % (action, ', '.join(VERBS)))
     if row.admin_only and not context.is_admin:
         raise Forbidden("Policy doesn't allow %s to be performed." % row.rule, field='action')
     if row.lock_checked and instance['locked'] and not context.is_admin:
         raise InstanceLocked('Instance %s is locked' % instance['uuid'], field='server')
+    if action == 'trigger_crash_dump' and not instance.get('host'):
+        # Nova's check_instance_host, between the lock and the state checks
+        raise InstanceNotReady('Instance %s is not ready' % instance['uuid'], field='server')
     if action == 'unlock' and instance['locked'] and instance.get('locked_by') == 'admin' and not context.is_admin:
         raise InstanceLocked('Instance %s was locked by an admin; only an admin can unlock it'
                              % instance['uuid'], field='server')

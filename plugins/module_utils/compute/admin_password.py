@@ -44,3 +44,29 @@ def with_secret(instance, secrets):
     mine = (secrets or {}).get(instance.get('uuid')) or {}
     extra = dict((key, mine[key]) for key in SECRET_KEYS if isinstance(mine.get(key), str) and mine[key])
     return dict(instance, **extra) if extra else instance
+
+
+# changePassword (Nova's set_admin_password): the image property that says the guest runs the QEMU guest agent
+GUEST_AGENT_PROPERTY = 'hw_qemu_guest_agent'
+_TRUE_WORDS = ('1', 't', 'true', 'on', 'y', 'yes')   # oslo's bool_from_string, as Nova's FlexibleBooleanField
+POWER_RUNNING = 1   # Nova's power_state RUNNING
+
+
+def guest_agent_enabled(instance):
+    props = ((instance or {}).get('image') or {}).get('properties') or {}
+    value = props.get(GUEST_AGENT_PROPERTY)
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in _TRUE_WORDS if value is not None else False
+
+
+def refusal(instance):
+    """Why Nova's compute service refuses to set ``instance``'s password before asking the guest (None: it asks):
+    the guest is not running (the manager's InstancePasswordSetFailed), or its image has no QEMU guest agent
+    (the libvirt driver's QemuGuestAgentNotEnabled, for virt_type kvm and qemu). Both are the API's 409."""
+    uuid = instance['uuid']
+    if instance.get('power_state') != POWER_RUNNING:
+        return 'Failed to set admin password on %s because instance %s is not running' % (uuid, uuid)
+    if not guest_agent_enabled(instance):
+        return 'QEMU guest agent is not enabled'
+    return None

@@ -465,14 +465,16 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
             if action == 'sync':
                 instances.add_fault(conn, inst['uuid'], fault_message(failure), host=inst.get('host'))
             else:
-                values = {'task_state': None}
+                # (an action that set no task_state leaves it alone: another may have begun meanwhile)
+                values = {} if action in action_table.NO_TASK_STATE else {'task_state': None}
                 if action in ('rebuild', 'rescue', 'unrescue'):
                     # Nova errors out a server whose rebuild, rescue or unrescue failed on its host
                     values['vm_state'] = S.ERROR
                 power = (host_result or {}).get('power_state')
                 if power is not None:
                     values['power_state'] = power
-                instances.update(store, inst['uuid'], conn=conn, **values)
+                if values:
+                    instances.update(store, inst['uuid'], conn=conn, **values)
                 instances.add_fault(conn, inst['uuid'], fault_message(failure), host=inst.get('host'))
                 instances.event_finish(conn, inst['uuid'], request_id, event, result='Error',
                                        traceback=fault_message(failure))
@@ -494,7 +496,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         return deleted
     with store.begin() as conn:
         inst = instances.get(store, ident, include_deleted=True, conn=conn)
-        values = {'task_state': None}
+        values = {} if action in action_table.NO_TASK_STATE else {'task_state': None}
         if action_table.result_vm_state(action):
             values['vm_state'] = action_table.result_vm_state(action)
         power = (host_result or {}).get('power_state')
@@ -520,7 +522,7 @@ def record_result(store, ident, action, request_id, host_result=None, error=None
         changed = any(inst.get(k) != v for k, v in values.items())
         if changed:
             instances.update(store, inst['uuid'], conn=conn, **values)
-        if action != 'sync' and (changed or action == 'create'):
+        if action != 'sync' and (changed or action == 'create' or action in action_table.NO_TASK_STATE):
             instances.event_finish(conn, inst['uuid'], request_id, event, host=inst.get('host'))
         result = instances.get(store, inst['uuid'], include_deleted=True, conn=conn)
         result['changed'] = changed

@@ -16,11 +16,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.compute import all_actions as _all  # noqa: F401 (registers the result handlers)
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
     action_table, conductor, host_calls, instances, quotas, rebuild, rescue,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceNotReady, InvalidInput
+from ansible_collections.novalite.compute.plugins.module_utils.errors import Conflict, InstanceNotReady, InvalidInput
 from ansible_collections.novalite.compute.plugins.module_utils.store.engine import utcnow
 
 
@@ -207,6 +208,9 @@ def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=No
             out['server'], out['host_call'] = interfaces.begin_detach(store, ident, context, request['port_id'])
             out['port_id'] = request['port_id']
         return out
+    if action == 'change_password':
+        out['server'], out['host_call'] = begin_change_password(store, ident, context, check_mode)
+        return out
     if action in action_table.MOVE_ACTIONS:
         # compute/resize.py: a resize / cold migration is scheduled (a move claim) here, as Nova's conductor
         from ansible_collections.novalite.compute.plugins.module_utils.compute import resize
@@ -231,6 +235,32 @@ def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=No
         inst.pop('changed', None)
     out['server'] = inst
     return out
+
+
+def begin_change_password(store, ident, context, check_mode=False):
+    """Nova's changePassword up to the guest: the lock and state checks (ACTIVE, no task), task_state
+    ``updating_password`` and the ``changePassword`` instance action with its compute event, then what the compute
+    service would refuse before asking the guest agent (admin_password.refusal: not running, no agent in the
+    image): that is recorded as Nova records it (the event's error, a fault, the task state cleared) and raised
+    (Conflict, the API's 409). Otherwise the host call (``change_password``) that asks the agent; the password
+    travels as the job's secret."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import admin_password
+    if check_mode:
+        inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+        action_table.check_action(inst, 'change_password', context)
+        return inst, None
+    inst, call = begin_action(store, ident, 'change_password', context)
+    why = admin_password.refusal(inst)
+    if why is None:
+        return inst, call
+    with store.begin() as conn:
+        instances.update(store, inst['uuid'], conn=conn, expected_task_state=S.UPDATING_PASSWORD, task_state=None)
+        # Nova's fault carries the exception's code: Invalid (400) for the agent, 500 for a guest not running
+        instances.add_fault(conn, inst['uuid'], why, code=500 if inst.get('power_state') != S.RUNNING else 400,
+                            host=inst.get('host'))
+        instances.event_finish(conn, inst['uuid'], context.request_id, action_table.compute_event('change_password'),
+                               result='Error', traceback=why, host=inst.get('host'))
+    raise Conflict(why, field='server')
 
 
 def record_many(store, reports, scheduler_config=None):

@@ -313,6 +313,8 @@ def instance_action(call):
     p = call.params
     if p['action'] in ('attach_interface', 'detach_interface'):
         return _interface(call)
+    if p['action'] in ('trigger_crash_dump', 'change_password'):
+        return _guest_request(call)
     timeout = _shutdown_timeout(p)
     uuid = disk.validate_uuid(p['instance'])
     conn = connection.open_connection(p['libvirt_uri'])
@@ -323,6 +325,36 @@ def instance_action(call):
         out = driver.reboot(conn, uuid, 'HARD' if p['action'] == 'reboot_hard' else 'SOFT', p.get('domain_xml'),
                             timeout)
         result = {'changed': True, 'reboot_type': out['type'], 'fell_back': out['fell_back']}
+        result.update(driver.get_info(conn, uuid))
+        return result
+    finally:
+        conn.close()
+
+
+def admin_user(instance):
+    """Nova's libvirt set_admin_password user: the image's os_admin_user, else Administrator (os_type windows) or
+    root."""
+    props = ((instance or {}).get('image') or {}).get('properties') or {}
+    return props.get('os_admin_user') or ('Administrator' if props.get('os_type') == 'windows' else 'root')
+
+
+def _guest_request(call):
+    """Nova's trigger_crash_dump (an NMI into the running guest) and changePassword (its set_admin_password, through
+    the QEMU guest agent, the password from ``admin_pass``). The power state does not change."""
+    p = call.params
+    uuid = disk.validate_uuid(p['instance'])
+    if p['action'] == 'change_password' and not p.get('admin_pass'):
+        raise InvalidInput('admin_pass', 'the new password is required to set it')
+    conn = connection.open_connection(p['libvirt_uri'])
+    try:
+        driver.require_domain(conn, uuid)
+        if call.check_mode:
+            return {'changed': True}
+        if p['action'] == 'trigger_crash_dump':
+            driver.trigger_crash_dump(conn, uuid)
+        else:
+            driver.set_admin_password(conn, uuid, admin_user(p['instance']), p['admin_pass'])
+        result = {'changed': True}
         result.update(driver.get_info(conn, uuid))
         return result
     finally:

@@ -235,6 +235,64 @@ def detach(conn, instance_uuid, port_id, delete):
     host_plan.unbind(conn, row.binding_host_id)
 
 
+def _zone_ports(conn, instance, network_id=None, address=None):
+    """The server's ports as Nova's multinic finds them: device_id the server, device_owner ``compute:<its zone>``,
+    on ``network_id`` / holding ``address`` when given."""
+    t = table('ports')
+    query = (sa.select(t).where(t.c.device_id == instance['uuid'])
+             .where(t.c.device_owner == '%s%s' % (model.COMPUTE_OWNER_PREFIX, instance.get('availability_zone') or 'nova')))
+    if network_id is not None:
+        query = query.where(t.c.network_id == network_id)
+    if address is not None:
+        allocations = table('ip_allocations')
+        query = query.where(t.c.id.in_(sa.select(allocations.c.port_id).where(allocations.c.ip_address == address)))
+    return conn.execute(query.order_by(t.c.created_at, t.c.id)).all()
+
+
+def _fixed_ips_of(conn, port_id):
+    allocations = table('ip_allocations')
+    return [{'subnet_id': a.subnet_id, 'ip_address': a.ip_address}
+            for a in conn.execute(sa.select(allocations).where(allocations.c.port_id == port_id)
+                                  .order_by(allocations.c.subnet_id, allocations.c.ip_address))]
+
+
+def add_fixed_ip(conn, context, instance, network_id):
+    """Nova's add_fixed_ip_to_instance with Neutron (multinic addFixedIp): one more address, from a subnet of
+    ``network_id``, on the server's port on that network (a port update of its fixed_ips; no new port, no NIC).
+    Each port and subnet is tried in turn (a full subnet is passed over); none: Nova's NetworkNotFoundForInstance.
+    Returns the port's id."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import subnets
+    network_id = str(network_id)
+    found = subnets.of_network(conn, network_id)
+    if found:
+        for row in _zone_ports(conn, instance, network_id=network_id):
+            for subnet in found:
+                wanted = _fixed_ips_of(conn, row.id) + [{'subnet_id': subnet.id}]
+                try:
+                    with conn.begin_nested():   # a refused update leaves the port as it was
+                        ports.update(conn, context, row.id, {'port': {'fixed_ips': wanted}})
+                    return row.id
+                except errors.NeutronError:
+                    continue
+    raise _not_found('Network', network_id, 'networkId', 'Network could not be found for instance %s.' % instance['uuid'])
+
+
+def remove_fixed_ip(conn, context, instance, address):
+    """Nova's remove_fixed_ip_from_instance with Neutron (multinic removeFixedIp): ``address`` taken off the
+    server's port that holds it (a port update of its fixed_ips; the port stays, even with no address left).
+    No such port: Nova's FixedIpNotFoundForInstance. Returns the port's id."""
+    for row in _zone_ports(conn, instance, address=address):
+        wanted = [ip for ip in _fixed_ips_of(conn, row.id) if ip['ip_address'] != address]
+        try:
+            with conn.begin_nested():
+                ports.update(conn, context, row.id, {'port': {'fixed_ips': wanted}})
+        except errors.NeutronError:
+            pass   # Nova logs the refused update and answers as done
+        return row.id
+    raise _not_found('Fixed IP', address, 'address',
+                     "Instance %s does not have fixed IP '%s'." % (instance['uuid'], address))
+
+
 def _ports_of(conn, instance_uuid):
     t = table('ports')
     return conn.execute(sa.select(t).where(t.c.device_id == instance_uuid)

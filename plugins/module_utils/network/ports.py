@@ -246,6 +246,10 @@ def update(conn, context, port_id, body):
         kept = conn.execute(sa.select(allocations).where(allocations.c.port_id == port_id)).all()
         conn.execute(allocations.delete().where(allocations.c.port_id == port_id))
         wanted = [dict(item) for item in spec['fixed_ips']]
+        # an entry naming only a subnet reuses an address of the port on it that no other entry names (Neutron's
+        # _get_changed_ips_for_port); an address named outright is not reused a second time
+        named = set(item['ip_address'] for item in wanted if 'ip_address' in item)
+        kept = [k for k in kept if k.ip_address not in named]
         for item in wanted:   # an address the port already has stays (Neutron keeps it)
             if 'ip_address' not in item:
                 same = [k for k in kept if k.subnet_id == item.get('subnet_id')]

@@ -990,3 +990,36 @@ def detach_interface(conn, uuid, mac, timeout=DETACH_TIMEOUT):
         _wait_for(dom, lambda: not _interfaces_by_mac(dom, mac), min(DETACH_RETRY_INTERVAL,
                                                                      max(deadline - time.time(), 0)))
     return {'changed': changed, 'domain_xml': dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)}
+
+
+def trigger_crash_dump(conn, uuid):
+    """Nova's trigger_crash_dump on libvirt: an NMI injected into the running guest (virDomainInjectNMI); what the
+    guest does with it (a panic, a kdump, a log line) is its own configuration. A domain that does not run is
+    Nova's InstanceNotRunning (Conflict), a hypervisor without NMIs its TriggerCrashDumpNotSupported."""
+    dom = require_domain(conn, uuid)
+    try:
+        dom.injectNMI(0)
+    except libvirt.libvirtError as exc:
+        code = exc.get_error_code()
+        if code == libvirt.VIR_ERR_NO_SUPPORT:
+            raise HypervisorError('Triggering crash dump is not supported', field='instance')
+        if code == libvirt.VIR_ERR_OPERATION_INVALID:
+            raise Conflict('Instance %s is not running.' % uuid, field='instance')
+        raise _err(exc, 'injecting an NMI into %s' % uuid)
+    return True
+
+
+def set_admin_password(conn, uuid, user, password):
+    """Nova's set_admin_password on libvirt: the QEMU guest agent sets ``user``'s password (virDomainSetUserPassword).
+    An agent that does not answer is Nova's NotImplementedError (NotSupported here); other errors are libvirt's."""
+    dom = require_domain(conn, uuid)
+    try:
+        dom.setUserPassword(user, password, 0)
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() == getattr(libvirt, 'VIR_ERR_AGENT_UNRESPONSIVE', 86):
+            raise HypervisorError('set_admin_password is not implemented by this driver or guest instance.',
+                                  field='instance')
+        # never the password in the message (Nova's InternalError names the user and libvirt's error only)
+        raise HypervisorError('Error from libvirt while set password for username "%s": [Error Code %s] %s'
+                              % (user, exc.get_error_code(), exc.get_error_message()), field='instance')
+    return True

@@ -46,7 +46,8 @@ def test_table_gives_nova_desired_states_and_host_states():
                                   'unlock', 'reset_state', 'soft_delete', 'restore', 'force_delete', 'delete', 'rebuild',
                                   'rescue', 'unrescue', 'snapshot', 'backup', 'shelve', 'shelve_offload',
                                   'unshelve', 'evacuate', 'resize', 'migrate', 'confirm_resize', 'revert_resize',
-                                  'live_migrate', 'attach_interface', 'detach_interface', 'console_output')
+                                  'live_migrate', 'attach_interface', 'detach_interface', 'trigger_crash_dump',
+                                  'console_output')
     assert action_table.ACTION_FOR_TASK_STATE[S.DELETING] == 'delete'
     assert action_table.API_ACTIONS['restore'] == ('restore', 'os_compute_api:os-deferred-delete:restore')
     assert action_table.API_ACTIONS['forceDelete'] == ('force_delete', 'os_compute_api:os-deferred-delete:force')
