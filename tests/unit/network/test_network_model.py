@@ -230,12 +230,12 @@ def test_server_ports_floating_ip_and_release(store, monkeypatch):
         snat = [p for p in ports.list_ports(conn, ADMIN) if p['device_owner'] == host_plan.SNAT_OWNER]
         assert [(p['network_id'], p['binding:host_id'], p['project_id']) for p in snat] == [(ext['id'], 'host-1', '')]
         snat_ip = snat[0]['fixed_ips'][0]['ip_address']
+        want = [(ext['id'], host_plan.EXTERNAL_TABLE,
+                 [{'cidr': '10.0.0.0/24', 'bridge': host_plan.bridge_name(net['id']), 'snat': True}], snat_ip,
+                 [{'id': fip['id'], 'floating_ip': fip['floating_ip_address'], 'fixed_ip': '10.0.0.50',
+                   'port_id': info[0]['id']}])]
         assert [(e['network_id'], e['table'], e['sources'], e['snat_ip'], e['floating_ips'])
-                for e in plan['external']] == [(
-            ext['id'], host_plan.EXTERNAL_TABLE,
-            [{'cidr': '10.0.0.0/24', 'bridge': host_plan.bridge_name(net['id']), 'snat': True}], snat_ip,
-            [{'id': fip['id'], 'floating_ip': fip['floating_ip_address'], 'fixed_ip': '10.0.0.50',
-              'port_id': info[0]['id']}])]
+                for e in plan['external']] == want
         assert host_plan.desired(conn, 'host-1', leaving=[server['uuid']])['external'] == []
         # enable_snat off: the host needs no address there
         routers.update(conn, DEMO, router['id'], {'router': {'external_gateway_info': {
