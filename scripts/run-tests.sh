@@ -51,12 +51,13 @@ record() {  # name, verdict ("" = passed), seconds
     summary+=("$(printf '%-12s %-26s %5ss  %s' "$1" "$verdict" "$3" "$counts")")
 }
 
-run_pytest() {  # part, directory: sets verdict ("" when it passed) and counts
+run_pytest() {  # part, directory, extra pytest arguments: sets verdict ("" when it passed) and counts
     local part=$1 dir=$2 rc summary_rc report
+    shift 2
     report="$RESULTS/$part.xml"
     rm -f "$report"
     # shellcheck disable=SC2086  # PYTEST_ARGS is meant to split into arguments
-    .venv/bin/python -m pytest -q -p no:cacheprovider --durations=5 -rs --junitxml="$report" "$dir" \
+    .venv/bin/python -m pytest -q -p no:cacheprovider --durations=5 -rs --junitxml="$report" "$@" "$dir" \
         ${PYTEST_ARGS:-}
     rc=$?
     .venv/bin/python scripts/test_summary.py "$report" > "$report.summary"
@@ -86,7 +87,8 @@ run_part() {  # part: runs it in this shell, setting verdict and counts
             scripts/sanity.sh || verdict="FAILED (exit $?)" ;;
         unit)
             echo "==> unit tests"
-            run_pytest unit tests/unit ;;
+            # two pytest workers (pytest-xdist): the unit tests are CPU-bound and each makes its own store
+            run_pytest unit tests/unit -n 2 ;;
         integration)
             echo "==> integration tests (real libvirt + QEMU)"
             if needs_image integration; then run_pytest integration tests/integration
@@ -105,8 +107,7 @@ run_part() {  # part: runs it in this shell, setting verdict and counts
     esac
 }
 
-# Pairs of parts that run side by side when both are asked: sanity (lint) beside the unit tests, which leave
-# one of the two cores mostly idle; the second part of a pair runs in the background and its output comes
+# Pairs of parts that run side by side when both are asked: sanity (lint) beside the unit tests; the second part of a pair runs in the background and its output comes
 # after the first's. The parts share nothing (each test makes its own store, service port, domain names and
 # namespaces), but the guest-booting parts stay one at a time: run side by side on 2 cores (tried: integration
 # beside api, 30 + 37 min instead of about 19 + 25) a TCG guest's boot under the doubled load failed a build.

@@ -187,7 +187,7 @@ def test_live_migrate_back_by_cli_and_playbook(live, hosts, guest):
     source = moved_server(live, ident)[0]['host']
     dest = [h.name for h in hosts if h.name != source][0]
     before = live_tick(live, source, ident)
-    live.cli('server', 'migrate', '--live-migration', '--wait', ident, as_json=False)
+    live.cli_then_wait('server', 'migrate', '--live-migration', ident, as_json=False, server=ident, until=['ACTIVE'])
     inst, alloc = moved_server(live, ident)
     assert (inst['host'], inst['vm_state'], alloc) == (dest, 'active', {dest: TINY})
     middle = live_tick(live, dest, ident, after=before[0])

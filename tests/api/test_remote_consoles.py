@@ -42,8 +42,8 @@ def live():
 
 @pytest.fixture(scope='module')
 def guest(live):
-    server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image', '--wait',
-                      'console-vm', cloud='novalite-demo')
+    server = live.cli_then_wait('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
+                                'console-vm', cloud='novalite-demo', until=['ACTIVE'])
     assert server['status'] == 'ACTIVE'
     try:
         live.wait_console(server['id'], READY)

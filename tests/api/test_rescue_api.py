@@ -54,8 +54,8 @@ def guest(live, tmp_path_factory):
     """A server of the demo project that wrote the marker 'kept' to its root disk."""
     data = tmp_path_factory.mktemp('userdata') / 'marker.txt'
     data.write_text(marker_user_data('kept'))
-    server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
-                      '--user-data', str(data), '--wait', 'rs-vm', cloud='novalite-demo')
+    server = live.cli_then_wait('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
+                                '--user-data', str(data), 'rs-vm', cloud='novalite-demo', until=['ACTIVE'])
     assert server['status'] == 'ACTIVE'
     live.wait_console(server['id'], MARKERS_DONE)
     assert WRITTEN in console_text(live, server['id'])

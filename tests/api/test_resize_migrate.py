@@ -73,8 +73,8 @@ def guest(live, tmp_path_factory):
     live.cli('flavor', 'create', '--vcpus', '1', '--ram', '512', '--disk', '2', '--id', '901', 'm1.tiny2')
     # a root disk no host has room for (its cores and RAM within the quota: the scheduler, not the quota, says no)
     live.cli('flavor', 'create', '--vcpus', '1', '--ram', '512', '--disk', '100000', '--id', '902', 'm1.nowhere')
-    server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
-                      '--user-data', str(data), '--wait', 'move-vm', cloud='novalite-demo')
+    server = live.cli_then_wait('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
+                                '--user-data', str(data), 'move-vm', cloud='novalite-demo', until=['ACTIVE'])
     assert server['status'] == 'ACTIVE'
     inst, _alloc = moved_server(live, server['id'])
     text = ''
@@ -114,7 +114,7 @@ def test_resize_then_revert_by_cli(live, hosts, guest):
     demo = live.token('demo', 'demo')
     source = moved_server(live, ident)[0]['host']
     dest = [h.name for h in hosts if h.name != source][0]
-    live.cli('server', 'resize', '--flavor', 'm1.tiny2', '--wait', ident, as_json=False, cloud='novalite-demo')
+    live.cli('server', 'resize', '--flavor', 'm1.tiny2', ident, as_json=False, cloud='novalite-demo')
     server = live.wait_status(ident, demo, ['VERIFY_RESIZE'])
     assert server['flavor']['id'] == '901'   # (the flavor's id before 2.47)
     inst, alloc = moved_server(live, ident)

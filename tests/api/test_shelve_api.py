@@ -56,8 +56,8 @@ def guest(live, tmp_path_factory):
     """A running server of the demo project that wrote the marker to its root disk."""
     data = tmp_path_factory.mktemp('userdata') / 'marker.txt'
     data.write_text(marker_user_data(WORD))
-    server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
-                      '--user-data', str(data), '--wait', 'shelve-vm', cloud='novalite-demo')
+    server = live.cli_then_wait('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
+                                '--user-data', str(data), 'shelve-vm', cloud='novalite-demo', until=['ACTIVE'])
     assert server['status'] == 'ACTIVE'
     live.wait_console(server['id'], MARKERS_DONE)
     assert 'NOVALITE MARKER WRITTEN vda: %s' % WORD in console_text(live, server['id'])
@@ -92,7 +92,7 @@ def _assert_unshelved(live, ident, token, image_id):
 def test_shelve_offload_and_unshelve_by_cli_keep_the_disk_and_free_the_host(live, guest):
     ident = guest['id']
     demo = live.token('demo', 'demo')
-    live.cli('server', 'shelve', '--wait', 'shelve-vm', as_json=False, cloud='novalite-demo')
+    live.cli('server', 'shelve', 'shelve-vm', as_json=False, cloud='novalite-demo')   # (waited for below)
     server, inst, image_id = _assert_offloaded(live, ident, demo)
     assert server['OS-EXT-STS:power_state'] == 4 and server['OS-EXT-STS:vm_state'] == 'shelved_offloaded'
     status, _h, image = live.http.call('GET', '/image/v2/images/%s' % image_id, token=demo)
@@ -119,7 +119,8 @@ def test_shelve_offload_and_unshelve_by_cli_keep_the_disk_and_free_the_host(live
     assert live.action(ident, {'unshelve': None}, live.token('other', 'other'))[0] == 404
     assert _row(live, ident)[0]['vm_state'] == 'shelved_offloaded'
 
-    live.cli('server', 'unshelve', '--wait', 'shelve-vm', as_json=False, cloud='novalite-demo')
+    live.cli_then_wait('server', 'unshelve', 'shelve-vm', as_json=False, cloud='novalite-demo', server=ident,
+                       until=['ACTIVE'])
     inst = _assert_unshelved(live, ident, demo, image_id)
     assert action_events(inst, 'unshelve') == [('schedule_instances', 'Success'), ('compute_unshelve_instance', 'Success')]
 

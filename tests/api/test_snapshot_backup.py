@@ -58,8 +58,8 @@ def guest(live, tmp_path_factory):
     """A running server of the demo project that wrote the marker 'snapword' to its root disk."""
     data = tmp_path_factory.mktemp('userdata') / 'marker.txt'
     data.write_text(marker_user_data('snapword'))
-    server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
-                      '--user-data', str(data), '--wait', 'snap-vm', cloud='novalite-demo')
+    server = live.cli_then_wait('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
+                                '--user-data', str(data), 'snap-vm', cloud='novalite-demo', until=['ACTIVE'])
     assert server['status'] == 'ACTIVE'
     live.wait_console(server['id'], MARKERS_DONE)
     with open(live.console_log(server['id']), errors='replace') as handle:
@@ -91,14 +91,14 @@ def test_snapshot_by_cli_boots_a_server_that_sees_the_marker(live, guest):
     finally:
         store.dispose()
     # the snapshot holds the whole disk as the guest wrote it: a new server booted from it sees the marker
-    copy = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'snap-1', '--wait', 'from-snap',
-                    cloud='novalite-demo')
+    copy = live.cli_then_wait('server', 'create', '--flavor', 'm1.tiny', '--image', 'snap-1', 'from-snap',
+                              cloud='novalite-demo', until=['ACTIVE'])
     try:
         live.wait_console(copy['id'], MARKERS_DONE)
         with open(live.console_log(copy['id']), errors='replace') as handle:
             assert markers_seen(handle.read()) == {'vda': ['snapword']}
     finally:
-        live.cli('server', 'delete', '--wait', copy['id'], as_json=False)
+        live.cli_then_wait('server', 'delete', copy['id'], as_json=False, server=copy['id'], until=['DELETED'])
 
 
 def test_backup_rotation_keeps_the_newest(live, guest):

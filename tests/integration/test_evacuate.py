@@ -56,8 +56,9 @@ def test_evacuate_a_failed_host_and_clean_it_up_when_it_is_back():
         token = live.token()
         servers = []
         for name in ('evacuee', 'stays'):
-            server = live.cli('--os-compute-api-version', '2.74', 'server', 'create', '--flavor', 'm1.tiny',
-                              '--image', 'novalite-test-image', '--host', a.name, '--wait', name)
+            server = live.cli_then_wait('--os-compute-api-version', '2.74', 'server', 'create', '--flavor',
+                                        'm1.tiny', '--image', 'novalite-test-image', '--host', a.name, name,
+                                        until=['ACTIVE'])
             assert (server['status'], server['OS-EXT-SRV-ATTR:host']) == ('ACTIVE', a.name), server
             servers.append(server['id'])
         evacuee, stays = servers
@@ -127,5 +128,5 @@ def test_evacuate_a_failed_host_and_clean_it_up_when_it_is_back():
         assert _migration(live, evacuee)['status'] == 'completed'
         assert _allocations(live) == {a.name: (1, 512, 1), b.name: (1, 512, 1)}
         for server_id in servers:
-            live.cli('server', 'delete', '--wait', server_id, as_json=False)
+            live.cli_then_wait('server', 'delete', server_id, as_json=False, server=server_id, until=['DELETED'])
         assert _allocations(live) == {}

@@ -10,7 +10,7 @@ to this host at once). The external namespace pings the floating IP and the gues
 reaches the external network from its floating IP (SNAT); the port's security group applies to routed traffic
 (no ICMP rule, no answer); the router's other guest, without a floating IP, does not leave unNATed; a second
 converge changes nothing; an older snapshot applied last rolls nothing back; the floating IP gone, nothing
-answers. (On real guests: test_host_network.py,
+answers; with the router's enable_snat the other guest leaves SNATed to the host's own external address. (On real guests: test_host_network.py,
 tests/api/test_floating_ip_hosts.py.)"""
 
 from __future__ import absolute_import, division, print_function
@@ -33,6 +33,7 @@ EXT, EXT_SUB = 'e1e2d9a0-9111-4c2b-8a8e-2f8f4d9f7a10', 'e4428ba8-aa68-49ed-84e1-
 PORTS = {'a': ('588958eb-d9d3-4a9b-bbe9-7af7330f05e0', 'fa:16:3e:80:fb:4e', '10.77.0.21'),
          'b': ('7f0c4f4e-5b1e-4d55-8d8a-0c4b2f1e9a21', 'fa:16:3e:80:fb:4f', '10.77.0.22')}
 FLOATING_IP = '203.0.113.5'
+SNAT_IP = '203.0.113.9'      # the host's own address on the external network (its SNAT port's)
 
 _CONVERGE = '''
 import json, sys
@@ -101,6 +102,33 @@ def _converge(spaces, plan):
     return json.loads(proc.stdout)
 
 
+_UDP_SOURCE = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('203.0.113.1', 9999))
+s.settimeout(float(sys.argv[1]))
+print('ready', flush=True)
+try:
+    print(s.recvfrom(64)[1][0], flush=True)
+except socket.timeout:
+    print('nothing', flush=True)
+"""
+
+
+def _source_seen_outside(spaces, guest, timeout=3):
+    """The source address the external network sees on a datagram ``guest`` sends it (or 'nothing')."""
+    listener = subprocess.Popen(['nsenter', '-t', str(spaces['ext'].pid), '-n', '--', os.path.join(VENV_BIN, 'python'),
+                                 '-c', _UDP_SOURCE, str(timeout)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert listener.stdout.readline().strip() == 'ready'
+        spaces[guest].run([os.path.join(VENV_BIN, 'python'), '-c',
+                           "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto("
+                           "b'x', ('203.0.113.1', 9999))"])
+        return listener.stdout.readline().strip()
+    finally:
+        listener.wait(timeout + 5)
+
+
 def _ping(space, address, count=1):
     return space.run(['ping', '-c', str(count), '-W', '1', address], check=False)
 
@@ -114,7 +142,7 @@ def test_floating_ip_nat_security_groups_and_the_way_out(spaces):
     ext_mac = json.loads(spaces['host'].run(['ip', '-j', 'link', 'show', 'dev', 'brq' + EXT[:11]]).stdout)[0]['address']
     neigh = spaces['ext'].run(['ip', 'neigh', 'show', FLOATING_IP, 'dev', 'uplink']).stdout
     assert 'lladdr %s' % ext_mac in neigh, (ext_mac, neigh)
-    assert 'routers: 1 floating IP(s), 1 gateway(s)' in first['actions']
+    assert 'routers: 1 floating IP(s), 1 gateway(s), 0 SNAT address(es)' in first['actions']
     again = _converge(spaces, _plan())
     assert (again['changed'], again['actions']) == (False, [])    # desired state: a second converge changes nothing
     ping = _ping(spaces['ext'], FLOATING_IP, count=2)
@@ -122,6 +150,8 @@ def test_floating_ip_nat_security_groups_and_the_way_out(spaces):
     out = _ping(spaces['a'], '203.0.113.1')
     assert out.returncode == 0, out.stdout                        # out by its floating IP (SNAT)
     assert _ping(spaces['b'], '203.0.113.1').returncode != 0      # no floating IP: it does not leave unNATed
+    assert _source_seen_outside(spaces, 'a') == FLOATING_IP
+    assert _source_seen_outside(spaces, 'b', timeout=1) == 'nothing'
     assert _ping(spaces['b'], '10.77.0.1').returncode == 0        # its router is the host it runs on
 
     # the port's group without ICMP: routed traffic to it is dropped too
@@ -142,3 +172,21 @@ def test_floating_ip_nat_security_groups_and_the_way_out(spaces):
     assert _ping(spaces['ext'], FLOATING_IP).returncode != 0
     assert FLOATING_IP not in spaces['host'].run(['ip', '-o', 'addr', 'show']).stdout
     assert 'dnat' not in spaces['host'].run(['nft', 'list', 'ruleset']).stdout
+
+    # the router has enable_snat and the host its own address on the external network: the other traffic of
+    # the router's subnet leaves SNATed to that address (each host NATs its own guests)
+    snat = _plan(floating=True)
+    snat['external'][0].update(floating_ips=[], snat_ip=SNAT_IP)
+    snat['external'][0]['sources'][0]['snat'] = True
+    applied = _converge(spaces, dict(snat, generation=300.0))
+    assert 'routers: 0 floating IP(s), 1 gateway(s), 1 SNAT address(es)' in applied['actions'], applied
+    assert _source_seen_outside(spaces, 'b') == SNAT_IP
+    assert _source_seen_outside(spaces, 'a') == SNAT_IP
+    assert _ping(spaces['b'], '203.0.113.1').returncode == 0
+    assert _ping(spaces['ext'], PORTS['b'][2]).returncode != 0     # nothing reaches a fixed address from outside
+    assert (_converge(spaces, dict(snat, generation=301.0))['changed']) is False
+    # enable_snat off again: it stays inside
+    snat['external'][0]['sources'][0]['snat'] = False
+    _converge(spaces, dict(snat, generation=302.0))
+    assert _source_seen_outside(spaces, 'b', timeout=1) == 'nothing'
+    assert SNAT_IP not in spaces['host'].run(['ip', '-o', 'addr', 'show']).stdout

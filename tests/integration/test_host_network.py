@@ -13,8 +13,9 @@ re-plug, without a reboot.
 
 Then a floating IP on the same guest: a namespace of the test's own stands for the external network (a flat
 provider network on ``ext0`` in the first host's namespace); it pings the floating IP and the guest answers
-(TTL 63: one routed hop, the DNAT to the guest - the host itself would answer with 64); disassociated, nothing
-answers.
+(TTL 63: one routed hop, the DNAT to the guest - the host itself would answer with 64), and the guest's own pings
+out arrive from the floating IP; disassociated, nothing answers, and the guest's pings out arrive from its host's
+own address on the external network (the router's SNAT); with enable_snat off they do not leave.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -39,10 +40,33 @@ IPS = {'na': '10.77.0.21', 'nb': '10.77.0.22'}
 EXT_CIDR, EXT_GATEWAY, FLOATING_IP = '203.0.113.0/24', '203.0.113.1', '203.0.113.50'
 
 
-def _ping_script(peer):
-    # one line per attempt, so the test sees the ping fail and then pass without a reboot
-    return ('#!/bin/sh\nwhile true; do\n  if ping -c 1 -W 1 %s >/dev/null 2>&1; then echo "NOVALITE PING %s ok"; '
-            'else echo "NOVALITE PING %s fail"; fi\n  sleep 1\ndone\n' % (peer, peer, peer))
+def _ping_script(*peers):
+    # one line per attempt and peer, so the test sees a ping fail and then pass without a reboot
+    body = ''.join('  if ping -c 1 -W 1 %s >/dev/null 2>&1; then echo "NOVALITE PING %s ok"; '
+                   'else echo "NOVALITE PING %s fail"; fi\n' % (peer, peer, peer) for peer in peers)
+    return '#!/bin/sh\nwhile true; do\n%s  sleep 1\ndone\n' % body
+
+
+_ECHO_SOURCES = """
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(0.5)
+seen, deadline = set(), time.time() + float(sys.argv[1])
+while time.time() < deadline:
+    try:
+        packet = s.recv(2048)
+    except socket.timeout:
+        continue
+    if packet[(packet[0] & 15) * 4] == 8:       # an echo request
+        seen.add(socket.inet_ntoa(packet[12:16]))
+print(' '.join(sorted(seen)))
+"""
+
+
+def _echo_sources(outside, seconds):
+    """The source addresses of the echo requests the external network receives within ``seconds``."""
+    out = outside.run([os.path.join(VENV_BIN, 'python'), '-c', _ECHO_SOURCES, str(seconds)])
+    return out.stdout.split()
 
 
 def _console(env, vm):
@@ -82,8 +106,10 @@ def test_two_guests_on_two_hosts_dhcp_ping_and_a_security_group_rule_without_reb
         names = [h.name for h in hosts]
         # the external network reaches the first host (na's) on its ext0
         outside = external_network(hosts[0], 'ext0', '%s/24' % EXT_GATEWAY)
-        host_vars = dict((h.name, dict(inventory_vars(h, python), novalite_physical_interface_mappings={'physnet1': 'ext0'}))
-                         for h in hosts)
+        # (only the first host has an uplink to it: on the other the external network is a bridge of its own)
+        host_vars = dict((h.name, dict(inventory_vars(h, python), **(
+            {'novalite_physical_interface_mappings': {'physnet1': 'ext0'}} if h is hosts[0] else {})))
+            for h in hosts)
         env = NovaliteEnv('sqlite:///%s' % (tmp_path / 'novalite.db'), hosts=names,
                           libvirt_uris=dict((h.name, h.uri) for h in hosts), host_vars=host_vars)
         try:
@@ -99,8 +125,9 @@ def test_two_guests_on_two_hosts_dhcp_ping_and_a_security_group_rule_without_reb
                        'networks': [{'name': net_name, 'subnets': [{'name': 'sub', 'cidr': CIDR}]}],
                        'servers': [{'name': name, 'flavor': 'm1.tiny', 'image': 'novalite-test',
                                     'availability_zone': zone, 'networks': [{'network': net_name, 'fixed_ip': IPS[name]}],
-                                    'security_groups': ['no-icmp'], 'user_data': _ping_script(peer)}
-                                   for name, zone, peer in (('na', 'az1', IPS['nb']), ('nb', 'az2', IPS['na']))]}
+                                    'security_groups': ['no-icmp'], 'user_data': _ping_script(*peers)}
+                                   for name, zone, peers in (('na', 'az1', (IPS['nb'], EXT_GATEWAY)),
+                                                             ('nb', 'az2', (IPS['na'],)))]}
             desired_file = tmp_path / 'desired.yml'
             desired_file.write_text(yaml.safe_dump(desired))
             env.must('converge.yml', desired_state_file=str(desired_file))
@@ -199,6 +226,8 @@ def test_two_guests_on_two_hosts_dhcp_ping_and_a_security_group_rule_without_reb
             # desired state: converged again, nothing changes
             run = env.must('reconcile.yml')
             assert sorted(h for state, h in _replug_task(run) if state == 'ok') == sorted(names), run.output[-3000:]
+            # na's own pings out leave from its floating IP
+            assert _echo_sources(outside, 3) == [FLOATING_IP]
             # disassociated: the address and the NAT leave the host, nothing answers
             with store.begin() as conn:
                 floating_ips.update(conn, ctx, fip['id'], {'floatingip': {'port_id': None}})
@@ -207,6 +236,24 @@ def test_two_guests_on_two_hosts_dhcp_ping_and_a_security_group_rule_without_reb
             assert ping.returncode != 0, ping.stdout
             assert FLOATING_IP not in na_host.run(['ip', '-o', 'addr', 'show']).stdout
             assert 'dnat' not in na_host.run(['nft', 'list', 'ruleset']).stdout
+            # ... and na still reaches the external network: the router has enable_snat (Neutron's default), so
+            # its other traffic leaves SNATed to its host's own address there (that host's SNAT port)
+            with store.read() as conn:
+                snat = dict((p.binding_host_id, p.id) for p in conn.execute(sa.select(table('ports')).where(
+                    table('ports').c.device_owner == host_plan.SNAT_OWNER)))
+                snat_ip = conn.execute(sa.select(table('ip_allocations').c.ip_address).where(
+                    table('ip_allocations').c.port_id == snat[na_host.name])).scalar()
+            assert sorted(snat) == sorted(names)      # one per host with a port on the router's subnet
+            mark = len(_console(env, vms['na']))
+            _wait(env, vms['na'], r'NOVALITE PING %s ok' % re.escape(EXT_GATEWAY), timeout=60, after=mark)
+            assert _echo_sources(outside, 3) == [snat_ip]
+            # enable_snat off: nothing leaves from a fixed address
+            with store.begin() as conn:
+                routers.update(conn, ctx, router['id'], {'router': {'external_gateway_info': {
+                    'network_id': ext['id'], 'enable_snat': False}}})
+            env.must('reconcile.yml')
+            assert _echo_sources(outside, 3) == []
+            assert snat_ip not in na_host.run(['ip', '-o', 'addr', 'show']).stdout
 
             # a delete takes its host's reservation, bridge, VXLAN and dnsmasq away
             gone = [h for h in hosts if h.name == vms['nb']['host']][0]

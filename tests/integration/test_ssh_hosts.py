@@ -200,7 +200,8 @@ def test_the_api_service_over_ssh_hosts_and_consoles_on_each(cloud):
                     ws.close()
         for host in hosts:
             server = servers[host.name]
-            live.cli('server', 'delete', '--wait', server['id'], as_json=False)
+            live.cli_then_wait('server', 'delete', server['id'], as_json=False, server=server['id'],
+                               until=['DELETED'])
             assert _ssh_state(host, server['id']) is None
             assert not os.path.exists(os.path.join(host.instances_path, server['id']))
 

@@ -150,8 +150,8 @@ def guest(cloud, tmp_path_factory):
     data = tmp_path_factory.mktemp('userdata') / 'ticks.sh'
     data.write_text(tick_user_data(WORD))
     live.cli('flavor', 'create', '--vcpus', '1', '--ram', '512', '--disk', '2', '--id', '911', 'm1.tiny2')
-    server = live.cli('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
-                      '--user-data', str(data), '--wait', 'ssh-move')
+    server = live.cli_then_wait('server', 'create', '--flavor', 'm1.tiny', '--image', 'novalite-test-image',
+                                '--user-data', str(data), 'ssh-move', until=['ACTIVE'])
     ident = server['id']
     a = [h for h in hosts if h.name == server['OS-EXT-SRV-ATTR:host']][0]
     deadline = time.time() + 150
@@ -169,7 +169,7 @@ def test_resize_confirm_then_cold_migrate_revert_over_ssh(cloud, guest):
     b = [h for h in hosts if h is not a][0]
 
     # resize: the disk rsynced over ssh from A to B, grown there; both hosts held
-    _moved(live, hosts, ident, ('server', 'resize', '--flavor', 'm1.tiny2', '--wait', ident), a, b,
+    _moved(live, hosts, ident, ('server', 'resize', '--flavor', 'm1.tiny2', ident), a, b,
            ('resize', 'm1.tiny2'), {a.name: TINY, b.name: BIGGER})
     # confirm: A's kept directory and old domain go, its allocation is freed
     _ended(live, hosts, ident, ('server', 'resize', 'confirm', ident), b, a, 'confirmed', {b.name: BIGGER})
@@ -220,7 +220,8 @@ def test_live_migration_over_ssh_by_cli_and_playbook(cloud, guest):
     a = [h for h in hosts if h is not b][0]
 
     def by_cli():
-        live.cli('server', 'migrate', '--live-migration', '--block-migration', '--wait', ident, as_json=False)
+        live.cli_then_wait('server', 'migrate', '--live-migration', '--block-migration', ident, as_json=False,
+                           server=ident, until=['ACTIVE'])
 
     def by_playbook():
         run = live.playbook('server_action.yml', server=ident, action='live_migrate', block_migration='true',
@@ -233,7 +234,7 @@ def test_live_migration_over_ssh_by_cli_and_playbook(cloud, guest):
 def test_delete_frees_both_hosts(cloud, guest):
     hosts, live = cloud
     ident = guest[0]
-    live.cli('server', 'delete', '--wait', ident, as_json=False)
+    live.cli_then_wait('server', 'delete', ident, as_json=False, server=ident, until=['DELETED'])
     assert _states(hosts, ident) == {h.name: None for h in hosts}
     store = live.store()
     try:

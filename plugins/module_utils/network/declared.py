@@ -508,7 +508,7 @@ def _in_use(conn, resource, resource_id):
                             .where(members.c.security_group_id == resource_id)).first() is not None
     t = table('ports')
     return conn.execute(sa.select(t.c.id).where(t.c.network_id == resource_id)
-                        .where(t.c.device_owner != 'network:dhcp')).first() is not None
+                        .where(t.c.device_owner.notin_(model.AUTO_DELETE_OWNERS))).first() is not None
 
 
 def _prune(conn, context, set_name, out):

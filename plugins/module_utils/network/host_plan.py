@@ -23,9 +23,13 @@
   route through the host they run on); ``external``: one entry per external network a
   local port reaches through a router's external gateway - its bridge (in ``networks`` too, a
   ``flat`` one on the host interface ``physical_interface_mappings`` names), its subnets, the
-  routing table (``EXTERNAL_TABLE`` + its index) that the router's tenant subnets leave by, and
-  the floating IPs of this host's ports (DNAT floating -> fixed, SNAT fixed -> floating, the
-  floating address bound on the external bridge).
+  routing table (``EXTERNAL_TABLE`` + its index) that the router's tenant subnets leave by, the
+  floating IPs of this host's ports (DNAT floating -> fixed, SNAT fixed -> floating, the
+  floating address bound on the external bridge) and ``snat_ip``: the address of the host's own
+  port on that network (``network:floatingip_agent_gateway``, one per host and external network,
+  as Neutron's DVR gives each host), which the other traffic of the router's subnets that have
+  ``enable_snat`` leaves from (nova-network's multi_host SNAT to the host's address: each host
+  NATs its own guests, so no host carries another's traffic and no address is held twice).
 
 Interface names come from ids only, never from names users give. ``leaving``: servers
 whose ports are about to go (a delete): left out, so the host drops them. ``generation``: when the
@@ -48,6 +52,7 @@ except ImportError:  # pragma: no cover
     sa = None
 
 DHCP_OWNER = 'network:dhcp'
+SNAT_OWNER = 'network:floatingip_agent_gateway'
 MAX_VNI = 2 ** 24 - 1
 # routing tables of the external networks on a host (this + index) and the priority of their ip rules
 EXTERNAL_TABLE = 20044
@@ -66,9 +71,14 @@ def vxlan_name(vni):
     return 'vxlan-%d' % int(vni)
 
 
+def agent_id(host):
+    """The id of a host's network agent (uuid5 of its name): in its DHCP ports' and its SNAT ports' device_id."""
+    return str(uuidlib.uuid5(uuidlib.NAMESPACE_DNS, host))
+
+
 def dhcp_device_id(host, network_id):
     """Neutron's DHCP port device_id: dhcp<uuid5 of the host>-<network id>."""
-    return 'dhcp%s-%s' % (uuidlib.uuid5(uuidlib.NAMESPACE_DNS, host), network_id)
+    return 'dhcp%s-%s' % (agent_id(host), network_id)
 
 
 def allocate_vni(conn):
@@ -163,6 +173,7 @@ def bind(conn, host, network_ids):
     if not host:
         return
     nets, subs, t = table('networks'), table('subnets'), table('ports')
+    ensure_snat_ports(conn, [host])
     for network_id in sorted(set(network_ids)):
         ensure_vni(conn, network_id)
         network = conn.execute(sa.select(nets).where(nets.c.id == network_id)).first()
@@ -176,7 +187,8 @@ def bind(conn, host, network_ids):
 
 
 def unbind(conn, host):
-    """After ports left ``host``: its DHCP ports on networks where it has no compute port any more go."""
+    """After ports left ``host``: its DHCP ports on networks where it has no compute port any more go (and the
+    SNAT ports it needs no more)."""
     from ansible_collections.novalite.compute.plugins.module_utils.network import ports
     if not host:
         return
@@ -186,6 +198,64 @@ def unbind(conn, host):
                             .where(t.c.binding_host_id == host)).all():
         if row.network_id not in used:
             ports.remove(conn, row)
+    ensure_snat_ports(conn, [host])
+
+
+def _snat_networks(conn, host):
+    """The external networks ``host``'s compute ports leave by with SNAT: a router with its gateway there and
+    ``enable_snat`` has an interface on a subnet where the host has a compute port."""
+    a, p, routers = table('ip_allocations'), table('ports'), table('routers')
+    local = sa.select(a.c.subnet_id).where(a.c.port_id == p.c.id).where(p.c.binding_host_id == host).where(
+        p.c.device_owner.like(model.COMPUTE_OWNER_PREFIX + '%'))
+    iface, alloc = p.alias('iface'), a.alias('alloc')
+    return set(r[0] for r in conn.execute(
+        sa.select(routers.c.gw_network_id).where(alloc.c.port_id == iface.c.id)
+        .where(iface.c.device_owner == model.ROUTER_INTERFACE).where(iface.c.device_id == routers.c.id)
+        .where(routers.c.gw_network_id.isnot(None)).where(routers.c.enable_snat.is_(True))
+        .where(alloc.c.subnet_id.in_(local))))
+
+
+def ensure_snat_ports(conn, hosts):
+    """Each of ``hosts`` has its SNAT port (``SNAT_OWNER``, no project, no quota) on exactly the external
+    networks its guests leave by with SNAT (in the caller's transaction). An external network with no address
+    left gives that host no SNAT port: its guests without a floating IP then stay inside, as before."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import errors, ports
+    t = table('ports')
+    for host in sorted(set(h for h in hosts if h)):
+        want = _snat_networks(conn, host)
+        have = dict((row.network_id, row) for row in conn.execute(
+            sa.select(t).where(t.c.device_owner == SNAT_OWNER).where(t.c.binding_host_id == host)).all())
+        for network_id, row in sorted(have.items()):
+            if network_id not in want:
+                ports.remove(conn, row)
+        for network_id in sorted(want - set(have)):
+            try:
+                port_id = ports.make(conn, _System(), network_id, '', device_id=agent_id(host),
+                                     device_owner=SNAT_OWNER, host=host, count_quota=False, port_security=False)
+            except errors.NeutronError as exc:
+                if exc.kind != 'IpAddressGenerationFailure':
+                    raise
+                continue
+            conn.execute(t.update().where(t.c.id == port_id).values(status='ACTIVE', binding_vif_type='bridge'))
+
+
+def hosts_of_router(conn, router_id):
+    """The compute hosts with a compute port on one of the router's interface networks."""
+    p = table('ports')
+    networks = sa.select(p.c.network_id).where(p.c.device_id == router_id).where(
+        p.c.device_owner == model.ROUTER_INTERFACE)
+    return _hosts(conn, p.c.network_id.in_(networks))
+
+
+def _snat_addresses(conn, host):
+    """{external network id: the address of ``host``'s SNAT port there}."""
+    t, a = table('ports'), table('ip_allocations')
+    out = {}
+    for row in conn.execute(sa.select(t.c.network_id, a.c.ip_address).where(a.c.port_id == t.c.id)
+                            .where(t.c.device_owner == SNAT_OWNER).where(t.c.binding_host_id == host)
+                            .order_by(a.c.ip_address)):
+        out.setdefault(row.network_id, row.ip_address)
+    return out
 
 
 def desired(conn, host, leaving=(), without_ports=()):
@@ -206,7 +276,10 @@ def desired(conn, host, leaving=(), without_ports=()):
     rows = [r for r in _compute_ports(conn, [p.c.binding_host_id == host])
             if r.device_id not in set(leaving) and r.id not in set(without_ports)]
     l3 = _l3(conn, rows)
-    needed = set(e for e in l3['external'] if l3['external'][e]['floating_ips'])
+    snat_ips = _snat_addresses(conn, host)
+    # an external network is realised where a floating IP or the SNAT of a router's other traffic needs it
+    needed = set(e for e, ext in l3['external'].items()
+                 if ext['floating_ips'] or (e in snat_ips and any(ext['sources'].values())))
     network_ids = sorted(set(r.network_id for r in rows) | needed)
     nets, subs, inst = table('networks'), table('subnets'), table('instances')
     networks = dict((n.id, n) for n in conn.execute(sa.select(nets).where(nets.c.id.in_(network_ids))))
@@ -270,15 +343,18 @@ def desired(conn, host, leaving=(), without_ports=()):
                           'port_security': bool(r.port_security_enabled), 'rules': port_rules})
     subnet_rows = dict((s.id, s) for ss in subnets.values() for s in ss)
     external = []
-    # an external network is realised where a floating IP needs it (no SNAT of a router's other traffic yet)
     for index, ext_id in enumerate(sorted(needed)):
         ext = l3['external'][ext_id]
+        snat_ip = snat_ips.get(ext_id)
         external.append({
             'network_id': ext_id, 'bridge': bridge_name(ext_id), 'table': EXTERNAL_TABLE + index,
             'subnets': [{'cidr': s.cidr, 'gateway_ip': s.gateway_ip} for s in subnets.get(ext_id, [])],
-            # the router's tenant subnets with a port here: they leave by this network
-            'sources': [{'cidr': subnet_rows[sid].cidr, 'bridge': bridge_name(subnet_rows[sid].network_id)}
-                        for sid in sorted(ext['sources']) if sid in subnet_rows],
+            # the router's tenant subnets with a port here: they leave by this network (SNATed to the host's
+            # address there when their router has enable_snat and the host has that address)
+            'sources': [{'cidr': subnet_rows[sid].cidr, 'bridge': bridge_name(subnet_rows[sid].network_id),
+                         'snat': bool(snat and snat_ip)}
+                        for sid, snat in sorted(ext['sources'].items()) if sid in subnet_rows],
+            'snat_ip': snat_ip if any(ext['sources'].values()) else None,
             'floating_ips': ext['floating_ips']})
     return {'host': host, 'local_ip': local_ip, 'networks': out_networks, 'ports': out_ports,
             'external': external[:MAX_EXTERNAL], 'generation': generation}
@@ -286,7 +362,8 @@ def desired(conn, host, leaving=(), without_ports=()):
 
 def _l3(conn, rows):
     """The routers' part for the host's compute ports ``rows``: ``gateways`` {subnet id: router interface address}
-    of their subnets, ``external`` {external network id: {sources: tenant subnet ids leaving by it, floating_ips}}."""
+    of their subnets, ``external`` {external network id: {sources: {tenant subnet id leaving by it: whether its
+    router has enable_snat}, floating_ips}}."""
     port_ids = [r.id for r in rows]
     out = {'gateways': {}, 'external': {}}
     if not port_ids:
@@ -297,17 +374,17 @@ def _l3(conn, rows):
     if not local_subnets:
         return out
     # router interfaces on those subnets (oldest first: one address per subnet), with the router's gateway network
-    for row in conn.execute(sa.select(a.c.subnet_id, a.c.ip_address, routers.c.gw_network_id)
+    for row in conn.execute(sa.select(a.c.subnet_id, a.c.ip_address, routers.c.gw_network_id, routers.c.enable_snat)
                             .where(a.c.port_id == p.c.id).where(p.c.device_owner == model.ROUTER_INTERFACE)
                             .where(p.c.device_id == routers.c.id).where(a.c.subnet_id.in_(list(local_subnets)))
                             .order_by(p.c.created_at, p.c.id)):
         out['gateways'].setdefault(row.subnet_id, row.ip_address)
         if row.gw_network_id:
-            out['external'].setdefault(row.gw_network_id, {'sources': set(), 'floating_ips': []})['sources'].add(
-                row.subnet_id)
+            sources = out['external'].setdefault(row.gw_network_id, {'sources': {}, 'floating_ips': []})['sources']
+            sources[row.subnet_id] = sources.get(row.subnet_id, False) or bool(row.enable_snat)
     for row in conn.execute(sa.select(fips).where(fips.c.fixed_port_id.in_(port_ids))
                             .where(fips.c.router_id.isnot(None)).order_by(fips.c.floating_ip_address)):
-        ext = out['external'].setdefault(row.floating_network_id, {'sources': set(), 'floating_ips': []})
+        ext = out['external'].setdefault(row.floating_network_id, {'sources': {}, 'floating_ips': []})
         ext['floating_ips'].append({'id': row.id, 'floating_ip': row.floating_ip_address,
                                     'fixed_ip': row.fixed_ip_address, 'port_id': row.fixed_port_id})
     return out

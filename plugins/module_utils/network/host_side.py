@@ -220,7 +220,8 @@ def check_plan(plan):
             raise InvalidInput(f + '.network_id', 'is not one of the plan\'s networks')
         entry = {'network_id': nid, 'bridge': bridge,
                  'table': _int(e.get('table'), f + '.table', EXTERNAL_TABLE, EXTERNAL_TABLE + MAX_EXTERNAL - 1),
-                 'subnets': [], 'sources': [], 'floating_ips': []}
+                 'subnets': [], 'sources': [], 'floating_ips': [],
+                 'snat_ip': _ip(e['snat_ip'], f + '.snat_ip') if e.get('snat_ip') else None}
         for j, sub in enumerate(e.get('subnets') or []):
             sf = '%s.subnets[%d]' % (f, j)
             entry['subnets'].append({'net': _cidr(sub.get('cidr'), sf + '.cidr').cidr,
@@ -230,7 +231,8 @@ def check_plan(plan):
             sf = '%s.sources[%d]' % (f, j)
             if src.get('bridge') not in bridges:
                 raise InvalidInput(sf + '.bridge', 'is not the bridge of one of the plan\'s networks')
-            entry['sources'].append({'net': _cidr(src.get('cidr'), sf + '.cidr').cidr, 'bridge': src['bridge']})
+            entry['sources'].append({'net': _cidr(src.get('cidr'), sf + '.cidr').cidr, 'bridge': src['bridge'],
+                                     'snat': bool(src.get('snat')) and entry['snat_ip'] is not None})
         for j, fip in enumerate(e.get('floating_ips') or []):
             sf = '%s.floating_ips[%d]' % (f, j)
             address, fixed_ip = _ip(fip.get('floating_ip'), sf + '.floating_ip'), _ip(fip.get('fixed_ip'), sf + '.fixed_ip')
@@ -649,24 +651,30 @@ def nat_ruleset(networks, external):
     """The nft script of the routers on this host, or '' when it has none.
 
     ``ip novalite_nat``: each floating IP DNATed to its fixed IP on the way in and the fixed IP SNATed to it on
-    the way out by the external bridge. ``bridge novalite_gw``: every host holds its networks' router gateway
+    the way out by the external bridge; the other traffic of a router's subnets with ``enable_snat`` SNATed to
+    the host's own address on that network (``snat_ip``), that of the others dropped there (a private address
+    never leaves as it is). ``bridge novalite_gw``: every host holds its networks' router gateway
     addresses (DVR-like), so ARP for them never crosses a VXLAN: each guest's router is the host it runs on."""
     gateways = sorted(set(g['ip'] for n in networks for g in n['gateways']), key=netaddr.IPAddress)
     fips = [(e['bridge'], f) for e in external for f in e['floating_ips']]
-    if not gateways and not fips:
+    if not gateways and not external:
         return ''
     pre = ['table ip %s {' % NAT_TABLE, '  chain prerouting {', '    type nat hook prerouting priority -100; policy accept;']
     post = ['  chain postrouting {', '    type nat hook postrouting priority 100; policy accept;']
-    # only a floating IP's port leaves by the external network (no SNAT of a router's other traffic yet)
     fwd = ['  chain forward {', '    type filter hook forward priority 10; policy accept;']
+    # a floating IP's own SNAT comes first: the first NAT rule a connection matches is the one it keeps
     for bridge, f in fips:
         pre.append('    ip daddr %s dnat to %s' % (f['floating_ip'], f['fixed_ip']))
         post.append('    oifname "%s" ip saddr %s snat to %s' % (bridge, f['fixed_ip'], f['floating_ip']))
     for e in external:
-        if e['sources'] and e['floating_ips']:
-            fwd.append('    oifname "%s" ip saddr { %s } ip saddr != { %s } drop' % (
-                e['bridge'], ', '.join(str(src['net']) for src in e['sources']),
-                ', '.join(sorted(set(f['fixed_ip'] for f in e['floating_ips']), key=netaddr.IPAddress))))
+        snat = [str(src['net']) for src in e['sources'] if src['snat']]
+        if snat:
+            post.append('    oifname "%s" ip saddr { %s } snat to %s' % (e['bridge'], ', '.join(snat), e['snat_ip']))
+        kept_in = [str(src['net']) for src in e['sources'] if not src['snat']]
+        if kept_in:
+            fixed = sorted(set(f['fixed_ip'] for f in e['floating_ips']), key=netaddr.IPAddress)
+            fwd.append('    oifname "%s" ip saddr { %s }%s drop' % (
+                e['bridge'], ', '.join(kept_in), ' ip saddr != { %s }' % ', '.join(fixed) if fixed else ''))
     lines = pre + ['  }'] + post + ['  }'] + fwd + ['  }', '}']
     if gateways:
         held = ', '.join(gateways)
@@ -683,8 +691,9 @@ def nat_ruleset(networks, external):
 
 def _nat(work, networks, external):
     _replace_tables(work, 'nat.nft', (('ip', NAT_TABLE), ('bridge', GW_TABLE)), nat_ruleset(networks, external),
-                    'routers: %d floating IP(s), %d gateway(s)' % (
-                        sum(len(e['floating_ips']) for e in external), sum(len(n['gateways']) for n in networks)))
+                    'routers: %d floating IP(s), %d gateway(s), %d SNAT address(es)' % (
+                        sum(len(e['floating_ips']) for e in external), sum(len(n['gateways']) for n in networks),
+                        len([e for e in external if any(src['snat'] for src in e['sources'])])))
 
 
 def _ip_forward(work):
@@ -792,7 +801,7 @@ def merge(plans, leaving=(), leaving_ports=()):
         # a leaving port's floating IPs go, and an external network no local port needs any more
         e = dict(e, floating_ips=[f for f in e.get('floating_ips') or [] if f.get('port_id') in kept],
                  sources=[s for s in e.get('sources') or [] if s.get('bridge') in bridges])
-        if e['floating_ips']:
+        if e['floating_ips'] or (e.get('snat_ip') and any(s.get('snat') for s in e['sources'])):
             out['external'].append(e)
             used.add(e.get('network_id'))
     out['networks'] = [n for n in nets.values() if n.get('id') in used]
@@ -881,6 +890,23 @@ def combine(applied, plan, prune=False):
                                        held_ext.get(eid), 'entry')
                 if eid not in networks:
                     networks[eid] = newest(plan_nets.get(eid), held_nets.get(eid), 'network')
+    # an external network a kept port's subnet leaves by with SNAT (the host's SNAT address there), as the
+    # newer of the two entries says; one the plan drops stays only if the host has it from a newer plan
+    port_bridges = set(rec['port'].get('bridge') for rec in ports.values())
+    for eid in sorted(set(e.get('network_id') for e in plan_ext) | set(held_ext)):
+        if eid in external:
+            continue
+        planned = next((e for e in plan_ext if e.get('network_id') == eid), None)
+        held_entry = held_ext.get(eid)
+        if planned is None and held_entry is not None and not by_hand and (held_entry.get('generation') or 0) <= gen:
+            continue
+        entry = newest(planned, held_entry, 'entry')
+        body = (entry or {}).get('entry') or {}
+        if body.get('snat_ip') and any(src.get('snat') and src.get('bridge') in port_bridges
+                                       for src in body.get('sources') or []):
+            external[eid] = entry
+            if eid not in networks:
+                networks[eid] = newest(plan_nets.get(eid), held_nets.get(eid), 'network')
     networks = dict((k, v) for k, v in networks.items() if v is not None)
     external = dict((k, v) for k, v in external.items() if v is not None)
     order = sorted(ports)
@@ -967,6 +993,8 @@ def _converge(plan, prune, check_mode, state_dir):
         extra = {}
         for ext in plan['external']:
             extra.setdefault(ext['bridge'], set()).update('%s/32' % f['floating_ip'] for f in ext['floating_ips'])
+            if any(src['snat'] for src in ext['sources']):
+                extra[ext['bridge']].add('%s/32' % ext['snat_ip'])     # the address the host SNATs to there
         for net in plan['networks']:
             _network_links(work, net, links, prune, extra.get(net['bridge'], ()))
         if not check_mode:

@@ -37,6 +37,9 @@ COMPUTE_OWNER_PREFIX = 'compute:'
 ROUTER_INTERFACE = 'network:router_interface'
 ROUTER_GATEWAY = 'network:router_gateway'
 FLOATING_IP_OWNER = 'network:floatingip'
+# ports Neutron removes by itself with their network or subnet (a host's DHCP port, a host's DVR/SNAT port):
+# they never keep one in use
+AUTO_DELETE_OWNERS = ('network:dhcp', 'network:floatingip_agent_gateway')
 MAC_PREFIX = 'fa:16:3e'    # Neutron's base_mac
 
 

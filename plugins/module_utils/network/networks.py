@@ -154,9 +154,9 @@ def update(conn, context, network_id, body):
 def delete(conn, context, network_id):
     get_row(conn, context, network_id, writer=True)
     ports = table('ports')
-    # only the ports Neutron would remove by itself (a DHCP port) do not keep a network in use
+    # only the ports Neutron would remove by itself (a host's DHCP or SNAT port) do not keep a network in use
     in_use = conn.execute(sa.select(ports.c.id).where(ports.c.network_id == network_id)
-                          .where(ports.c.device_owner != 'network:dhcp')).first()
+                          .where(ports.c.device_owner.notin_(model.AUTO_DELETE_OWNERS))).first()
     if in_use is not None:
         raise errors.network_in_use(network_id)
     conn.execute(ports.delete().where(ports.c.network_id == network_id))

@@ -7,8 +7,9 @@ The gateway is a port on an external network (device_owner
 ``network:router_gateway``, no project, as Neutron makes it); an interface is a
 port holding the subnet's gateway address (``network:router_interface``). A
 floating IP is reachable for a fixed port only through a router that has both
-(``floating_ips.associate``). What a router does on the hosts (SNAT/DNAT) is the
-host side's.
+(``floating_ips.associate``). A change of either gives the hosts with ports on the
+router's subnets their SNAT ports (``host_plan.ensure_snat_ports``); what a router
+does on the hosts (SNAT/DNAT) is the host side's.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,7 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.network import (
-    errors, model, networks, ports, quotas, subnets,
+    errors, host_plan, model, networks, ports, quotas, subnets,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.network.model import Attr
 from ansible_collections.novalite.compute.plugins.module_utils.store.schema import table
@@ -134,6 +135,7 @@ def update(conn, context, router_id, body):
     row = get_row(conn, context, router_id)
     if 'external_gateway_info' in spec:
         _set_gateway(conn, context, router_id, spec['external_gateway_info'], row)
+        host_plan.ensure_snat_ports(conn, host_plan.hosts_of_router(conn, router_id))
     values = dict((k, spec[k]) for k in ('name', 'description', 'admin_state_up') if k in spec)
     model.touch(conn, 'routers', router_id, **values)
     return show(conn, context, router_id)
@@ -205,6 +207,7 @@ def add_interface(conn, context, router_id, body):
             revision_number=t.c.revision_number + 1))
         members = table('port_security_groups')
         conn.execute(members.delete().where(members.c.port_id == port.id))
+        host_plan.ensure_snat_ports(conn, host_plan.hosts_of_network(conn, port.network_id))
         return _interface_info(row, port.id, port.network_id, [ip['subnet_id'] for ip in fixed])
     subnet = subnets.get_row(conn, context, spec['subnet_id'])
     if not context.is_admin and subnet.project_id != row.project_id:
@@ -219,6 +222,7 @@ def add_interface(conn, context, router_id, body):
                          fixed_ips=[{'subnet_id': subnet.id, 'ip_address': subnet.gateway_ip}], device_id=router_id,
                          device_owner=model.ROUTER_INTERFACE, count_quota=False)
     model.touch(conn, 'routers', router_id)
+    host_plan.ensure_snat_ports(conn, host_plan.hosts_of_network(conn, subnet.network_id))
     return _interface_info(row, port_id, subnet.network_id, [subnet.id])
 
 
@@ -248,6 +252,7 @@ def remove_interface(conn, context, router_id, body):
                               kind='RouterInterfaceInUseByFloatingIP')
     ports.remove(conn, ports.get_row(conn, model.admin_context(context), port['id']))
     model.touch(conn, 'routers', router_id)
+    host_plan.ensure_snat_ports(conn, host_plan.hosts_of_network(conn, port['network_id']))
     return _interface_info(row, port['id'], port['network_id'], subnet_ids)
 
 

@@ -147,7 +147,7 @@ def delete(conn, context, subnet_id):
     allocations, ports = table('ip_allocations'), table('ports')
     in_use = conn.execute(sa.select(ports.c.id).join(allocations, allocations.c.port_id == ports.c.id)
                           .where(allocations.c.subnet_id == subnet_id)
-                          .where(ports.c.device_owner != 'network:dhcp')).first()
+                          .where(ports.c.device_owner.notin_(model.AUTO_DELETE_OWNERS))).first()
     if in_use is not None:
         raise errors.subnet_in_use(subnet_id)
     conn.execute(allocations.delete().where(allocations.c.subnet_id == subnet_id))

@@ -135,6 +135,9 @@ def test_rescue_image_ref_and_refusals_change_nothing(store, catalog):
     stable = server_actions.start(store, other['uuid'], 'rescue', _ctx(), check_mode=True,
                                   rescue_image=catalog['stable']['id'])
     assert stable['server']['uuid'] == other['uuid']
+    refused = instances.get(store, other['uuid'])
+    assert (refused['vm_state'], refused['task_state'], refused['updated_at']) == (
+        before['vm_state'], before['task_state'], before['updated_at'])
     # another project's server is not there; locked (by an admin) refuses before the image is looked at
     with pytest.raises(NotFound):
         server_actions.start(store, other['uuid'], 'rescue', _ctx(project='p2'))
@@ -142,6 +145,9 @@ def test_rescue_image_ref_and_refusals_change_nothing(store, catalog):
     with pytest.raises(InstanceLocked):
         server_actions.start(store, other['uuid'], 'rescue', _ctx(), rescue_image='no-such-image')
     instances.update(store, other['uuid'], locked=False, locked_by=None)
+    unchanged = instances.get(store, other['uuid'])
+    assert (unchanged['vm_state'], unchanged['task_state']) == (before['vm_state'], before['task_state'])
+    before = unchanged     # the test's own lock and unlock wrote the row (on MariaDB updated_at follows any write)
     # an ERROR that never reached a host has no disk to rescue
     nohost = _server(store, catalog, vm_state=S.ERROR, host=None, node=None)
     with pytest.raises(InstanceInvalidState, match='no host'):

@@ -124,3 +124,59 @@ def test_a_gratuitous_arp_is_a_broadcast_request_and_reply_for_the_address_at_th
         assert arp[:6] == b'\x00\x01\x08\x00\x06\x04' and arp[6:8] == bytes([0, op])
         # sender and target address both the floating IP: "this address is at this MAC now"
         assert (arp[8:14], arp[14:18], arp[18:24], arp[24:28]) == (mac, ip, target_mac, ip)
+
+
+def snat_plan(enable_snat=True, floating=False):
+    """The router has enable_snat; the host's own address on the external network is 203.0.113.9."""
+    p = plan()
+    ext = p['external'][0]
+    ext['snat_ip'] = '203.0.113.9'
+    ext['sources'][0]['snat'] = enable_snat
+    if not floating:
+        ext['floating_ips'] = []
+    return p
+
+
+def _post(text):
+    return text.split('chain postrouting {')[1].split('\n  }')[0]
+
+
+def test_the_routers_other_traffic_leaves_snat_to_the_hosts_own_address():
+    checked = host_side.check_plan(snat_plan(floating=True))
+    text = host_side.nat_ruleset(checked['networks'], checked['external'])
+    post = _post(text)
+    fip = post.index('ip saddr 10.77.0.21 snat to 203.0.113.5')
+    other = post.index('oifname "brqe1e2d9a0-91" ip saddr { 10.77.0.0/24 } snat to 203.0.113.9')
+    assert fip < other        # the floating IP's own SNAT is matched first
+    assert ' drop' not in text.split('chain forward {')[1].split('\n  }')[0]
+
+
+def test_without_enable_snat_the_other_traffic_stays_inside():
+    checked = host_side.check_plan(snat_plan(enable_snat=False))
+    text = host_side.nat_ruleset(checked['networks'], checked['external'])
+    assert 'snat to' not in text
+    assert 'oifname "brqe1e2d9a0-91" ip saddr { 10.77.0.0/24 } drop' in text.split('chain forward {')[1]
+
+
+def test_snat_needs_the_hosts_address_there():
+    p = snat_plan()
+    p['external'][0]['snat_ip'] = None
+    checked = host_side.check_plan(p)
+    assert checked['external'][0]['sources'][0]['snat'] is False
+    assert 'snat to' not in host_side.nat_ruleset(checked['networks'], checked['external'])
+    refused(snat_plan(), ('external', 0, 'snat_ip'), '203.0.113.9 ; reboot')
+
+
+def test_a_snat_entry_without_floating_ips_stays_while_a_port_on_its_subnet_does():
+    p = snat_plan()
+    kept = host_side.merge([p])
+    assert [e['snat_ip'] for e in kept['external']] == ['203.0.113.9']
+    assert sorted(n['id'] for n in kept['networks']) == sorted([NET, EXT])
+    assert host_side.merge([p], leaving=['d'])['external'] == []
+    merged, record = host_side.combine(None, dict(p, generation=10.0))
+    assert [e['snat_ip'] for e in merged['external']] == ['203.0.113.9'] and EXT in record['external']
+    # a newer plan without the entry (the router's gateway cleared) drops it; an older one does not
+    newer = tenant_plan()
+    newer['networks'][0]['gateways'] = [{'subnet_id': SUB, 'ip': '10.77.0.1'}]
+    assert host_side.combine(record, dict(newer, generation=11.0))[0]['external'] == []
+    assert [e['network_id'] for e in host_side.combine(record, dict(newer, generation=9.0))[0]['external']] == [EXT]

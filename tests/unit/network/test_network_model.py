@@ -225,17 +225,32 @@ def test_server_ports_floating_ip_and_release(store, monkeypatch):
         tenant = [n for n in plan['networks'] if n['id'] == net['id']][0]
         assert tenant['gateways'] == [{'subnet_id': sub['id'], 'ip': '10.0.0.1'}]
         assert ext['id'] in [n['id'] for n in plan['networks']]
-        assert [(e['network_id'], e['table'], e['sources'], e['floating_ips']) for e in plan['external']] == [(
-            ext['id'], host_plan.EXTERNAL_TABLE, [{'cidr': '10.0.0.0/24', 'bridge': host_plan.bridge_name(net['id'])}],
-            [{'id': fip['id'], 'floating_ip': fip['floating_ip_address'], 'fixed_ip': '10.0.0.50',
-              'port_id': info[0]['id']}])]
+        # the host's own port on the external network (Neutron DVR's agent gateway port): the router's other
+        # traffic leaves SNATed to its address
+        snat = [p for p in ports.list_ports(conn, ADMIN) if p['device_owner'] == host_plan.SNAT_OWNER]
+        assert [(p['network_id'], p['binding:host_id'], p['project_id']) for p in snat] == [(ext['id'], 'host-1', '')]
+        snat_ip = snat[0]['fixed_ips'][0]['ip_address']
+        want = [(ext['id'], host_plan.EXTERNAL_TABLE,
+                 [{'cidr': '10.0.0.0/24', 'bridge': host_plan.bridge_name(net['id']), 'snat': True}], snat_ip,
+                 [{'id': fip['id'], 'floating_ip': fip['floating_ip_address'], 'fixed_ip': '10.0.0.50',
+                   'port_id': info[0]['id']}])]
+        assert [(e['network_id'], e['table'], e['sources'], e['snat_ip'], e['floating_ips'])
+                for e in plan['external']] == want
         assert host_plan.desired(conn, 'host-1', leaving=[server['uuid']])['external'] == []
+        # enable_snat off: the host needs no address there
+        routers.update(conn, DEMO, router['id'], {'router': {'external_gateway_info': {
+            'network_id': ext['id'], 'enable_snat': False}}})
+        assert [p for p in ports.list_ports(conn, ADMIN) if p['device_owner'] == host_plan.SNAT_OWNER] == []
+        assert [e['sources'][0]['snat'] for e in host_plan.desired(conn, 'host-1')['external']] == [False]
+        routers.update(conn, DEMO, router['id'], {'router': {'external_gateway_info': {'network_id': ext['id']}}})
+        assert len([p for p in ports.list_ports(conn, ADMIN) if p['device_owner'] == host_plan.SNAT_OWNER]) == 1
     # the server's delete removes the port it made (its floating IP disassociated) and unbinds the given one
     server_actions.start(store, server['uuid'], 'delete', DEMO)   # never on a host: deleted at once
     with store.read() as conn:
         left = dict((p['id'], p) for p in ports.list_ports(conn, ADMIN))
         fip = floating_ips.show(conn, DEMO, fip['id'])
     assert info[0]['id'] not in left
+    assert [p for p in left.values() if p['device_owner'] == host_plan.SNAT_OWNER] == []   # the host needs none
     assert (left[mine['id']]['device_id'], left[mine['id']]['device_owner']) == ('', '')
     assert (fip['port_id'], fip['fixed_ip_address'], fip['status']) == (None, None, 'DOWN')
 
