@@ -169,7 +169,8 @@ def test_assisted_snapshots_are_for_the_volume_service_only(http, owner, admin_t
     # the body is checked before the policy
     bad = {'snapshot': {'volume_id': VOLUME, 'create_info': dict(CREATE_INFO, type='raw')}}
     status, _h, answer = http.call('POST', C + '/os-assisted-volume-snapshots', bad, token=owner['token'])
-    assert status == 400 and 'snapshot/create_info/type' in _message(answer), answer
+    assert (status, _message(answer)) == (
+        400, "Invalid input for field/attribute type. Value: raw. 'raw' is not one of ['qcow2']"), answer
     # the volume service's call finds no server with that volume, at any microversion (no window)
     for minor in (1, 36, 104):
         status, _h, answer = http.call('POST', C + '/os-assisted-volume-snapshots', body, headers=version(minor),
@@ -182,9 +183,9 @@ def test_assisted_snapshots_are_for_the_volume_service_only(http, owner, admin_t
 
 @pytest.mark.parametrize('create_info, field', [
     ({'snapshot_id': 'a', 'type': 'qcow2'}, "'new_file' is a required property"),
-    (dict(CREATE_INFO, snapshot_id=''), 'snapshot/create_info/snapshot_id'),
+    (dict(CREATE_INFO, snapshot_id=''), 'Invalid input for field/attribute snapshot_id. Value: . '),
     (dict(CREATE_INFO, extra=1), "('extra' was unexpected)"),
-    (dict(CREATE_INFO, id=''), 'snapshot/create_info/id'),
+    (dict(CREATE_INFO, id=''), 'Invalid input for field/attribute id. Value: . '),
 ])
 def test_assisted_snapshot_create_body(http, owner, create_info, field):
     body = {'snapshot': {'volume_id': VOLUME, 'create_info': create_info}}
@@ -192,7 +193,7 @@ def test_assisted_snapshot_create_body(http, owner, create_info, field):
     assert status == 400 and field in _message(answer), answer
     status, _h, answer = http.call('POST', C + '/os-assisted-volume-snapshots', {'snapshot': {
         'volume_id': '', 'create_info': CREATE_INFO}}, token=owner['service'])
-    assert status == 400 and 'snapshot/volume_id' in _message(answer), answer
+    assert status == 400 and 'Invalid input for field/attribute volume_id. Value: . ' in _message(answer), answer
 
 
 @pytest.mark.parametrize('params, text', [
