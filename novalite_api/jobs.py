@@ -507,7 +507,8 @@ class JobRunner(object):
         ready = []
         for job in self._take(jobs):
             # Only while the instance is still in this request's task state (a resumed job may be done already).
-            if _in_flight_for(self.store, job['instance_uuids'][0], job['request_id']):
+            if _in_flight_for(self.store, job['instance_uuids'][0], job['request_id'],
+                              (job.get('extravars') or {}).get('action')):
                 ready.append(job)
             else:
                 self._finish([job], True)
@@ -899,12 +900,17 @@ def _live(store, uuid):
         return None
 
 
-def _in_flight_for(store, uuid, request_id):
-    """The instance is live, in a task state (or BUILD), and its latest action is this request's."""
+def _in_flight_for(store, uuid, request_id, action=None):
+    """The instance is live, in a task state (or BUILD), and its latest action is this request's. An action that
+    sets no task state (trigger_crash_dump) is in flight while this request's instance action has an open event."""
     inst = _live(store, uuid)
-    if inst is None or (inst['task_state'] is None and inst['vm_state'] != states.BUILDING):
+    if inst is None:
         return False
     actions = instances.list_actions(store, uuid)
+    if action in action_table.NO_TASK_STATE:
+        return any(a['request_id'] == request_id and any(e['result'] is None for e in a['events']) for a in actions)
+    if inst['task_state'] is None and inst['vm_state'] != states.BUILDING:
+        return False
     return bool(actions) and actions[-1]['request_id'] == request_id
 
 

@@ -106,7 +106,7 @@ def test_trigger_crash_dump_injects_an_nmi_the_guest_kernel_reports(live, guest)
                   if e['event'].startswith('compute_')]
         if events and events[0][1] is not None:
             break
-        assert time.time() < deadline, shown
+        assert time.time() < deadline, (shown, live.log()[-6000:])
         time.sleep(0.5)
     assert events == [('compute_trigger_crash_dump', 'Success')], (shown, live.log())
     try:
