@@ -153,7 +153,7 @@ class HostLauncher(object):
     def _of_this_run(self, pid):
         """True when ``pid`` is a process of this run's PID namespace (that of its init, in pgroup)."""
         try:
-            members = run_groups._members(self.pgroup)   # pylint: disable=protected-access
+            members = run_groups.run_members(self.pgroup)
         except (IOError, OSError):
             return False
         if len(members) < 2 or not run_groups.alive(*members[1]):

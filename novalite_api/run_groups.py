@@ -101,7 +101,7 @@ def owner_gone(owner):
 def running(data_dir):
     """Whether a process of the run in ``data_dir`` still runs (never rotate such a dir away)."""
     try:
-        members = _members(os.path.join(data_dir, PGROUP_FILE))
+        members = run_members(os.path.join(data_dir, PGROUP_FILE))
     except (IOError, OSError):
         return False
     return any(alive(pid, start) for pid, start in members)
@@ -123,7 +123,7 @@ def wrapped(argv, data_dir):
     return '/bin/sh', ' '.join(shlex.quote(a) for a in args)
 
 
-def _members(path):
+def run_members(path):
     """The [(pid, start time)] a run's pgroup file names: its group leader, then its namespace's init."""
     with open(path) as handle:
         lines = [line.split() for line in handle.read().splitlines()]
@@ -131,7 +131,7 @@ def _members(path):
 
 
 def _fence_or_members(path):
-    """Create ``path`` as fenced if the run has not started (it will then exit at once); else _members."""
+    """Create ``path`` as fenced if the run has not started (it will then exit at once); else run_members."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
@@ -141,7 +141,7 @@ def _fence_or_members(path):
         deadline = time.time() + 5
         while os.path.getsize(path) == 0 and time.time() < deadline:
             time.sleep(0.01)
-        return _members(path)
+        return run_members(path)
     with os.fdopen(fd, 'w') as handle:
         handle.write(FENCED + '\n')
     return []
