@@ -17,10 +17,8 @@ __metaclass__ = type
 import contextlib
 import json
 import os
-import re
 import shutil
 import time
-import urllib.parse
 import uuid
 
 from lib.guests import destroy_domains
@@ -219,18 +217,11 @@ class LiveApi(object):
 
     def wait_status(self, server_id, token, statuses, timeout=180):
         """Wait until the server's status is one of ``statuses`` with no task state; the server."""
-        deadline = time.time() + timeout
-        server = None
-        while time.time() < deadline:
-            server = self.show(server_id, token)
-            if server['status'] in statuses and server['OS-EXT-STS:task_state'] is None:
-                return server
-            time.sleep(0.5)
-        raise AssertionError('server %s not in %s; last %r\n%s' % (server_id, statuses, server, self.log()))
+        return self.wait_server(server_id, statuses, timeout=timeout, token=token, stop_at_error=False, poll=0.5)
 
     def cli_then_wait(self, *args, **kwargs):
         """The CLI call ``args`` as its ``--wait`` would end it, with the wait done here: ``until`` the server
-        ``server`` (id or name; by default the id the call printed) is in one of these statuses with no task
+        ``server`` (its id; by default the id the call printed) is in one of these statuses with no task
         state, or 'DELETED': gone. The CLI's own --wait polls every 5 s (2.5 s lost a wait on average); this polls
         every 0.25 s. The call's parsed output."""
         until, server = kwargs.pop('until'), kwargs.pop('server', None)
@@ -242,29 +233,25 @@ class LiveApi(object):
             out.update((k, v) for k, v in view.items() if k in out and not isinstance(v, (dict, list)))
         return out
 
-    def wait_server(self, server, statuses, timeout=300):
-        """Until the server (id or exact name, any project) is in one of ``statuses`` with no task state ('DELETED':
-        gone); the server, or None when gone."""
-        token = self.token()
-        ident = server
-        if not re.match(r'^[0-9a-f-]{36}$', server):
-            status, _h, body = self.http.call('GET', '/compute/v2.1/servers?all_tenants=1&name=%s'
-                                              % urllib.parse.quote('^%s$' % re.escape(server)), token=token)
-            assert status == 200 and len(body['servers']) == 1, body
-            ident = body['servers'][0]['id']
+    def wait_server(self, server_id, statuses, timeout=300, token=None, stop_at_error=True, poll=0.25):
+        """Until the server is in one of ``statuses`` with no task state ('DELETED': gone), polled every ``poll`` s
+        as ``token`` (an admin's by default); the server, or None when gone. ``stop_at_error``: an ERROR not asked
+        for fails at once."""
+        token = token or self.token()
         deadline = time.time() + timeout
         last = None
         while time.time() < deadline:
-            status, _h, body = self.http.call('GET', '/compute/v2.1/servers/%s' % ident, token=token)
+            status, _h, body = self.http.call('GET', '/compute/v2.1/servers/%s' % server_id, token=token)
             if status == 404 and 'DELETED' in statuses:
                 return None
             assert status == 200, body
             last = body['server']
             if last['status'] in statuses and last['OS-EXT-STS:task_state'] is None:
                 return last
-            assert last['status'] != 'ERROR' or 'ERROR' in statuses, (last, self.log())
-            time.sleep(0.25)
-        raise AssertionError('server %s not in %s after %ss; last %r\n%s' % (server, statuses, timeout, last, self.log()))
+            assert not stop_at_error or last['status'] != 'ERROR' or 'ERROR' in statuses, (last, self.log())
+            time.sleep(poll)
+        raise AssertionError('server %s not in %s after %ss; last %r\n%s'
+                             % (server_id, statuses, timeout, last, self.log()))
 
     def action(self, server_id, body, token, version='2.1'):
         """POST /servers/{id}/action at compute microversion ``version``: (status, headers, body)."""
