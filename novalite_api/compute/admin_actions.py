@@ -21,7 +21,7 @@ from novalite_api.compute.common import ctx, get_server
 from novalite_api.compute.removed import GONE_MESSAGE
 from novalite_api.faults import ApiError
 
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceLocked
+from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table
 
 INJECT_RULE = 'os_compute_api:os-admin-actions:inject_network_info'
 # the argument of each action (nova/api/openstack/compute/schemas/admin_actions.py: anything)
@@ -33,6 +33,5 @@ def action(server_id, name, args):
         raise ApiError(410, GONE_MESSAGE)
     validation.validate(args, ACTIONS[name], name)
     inst = get_server(server_id, INJECT_RULE)
-    if inst['locked'] and not ctx().is_admin:
-        raise InstanceLocked('Instance %s is locked' % inst['uuid'], field='server')
+    action_table.check_lock(inst, ctx())
     return '', 202

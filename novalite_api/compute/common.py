@@ -17,9 +17,8 @@ from novalite_api.compute.api_version import since
 from novalite_api.faults import ApiError
 from novalite_api.validation import ValidationError
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceInvalidState, InstanceLocked, \
-    InvalidInput, NotFound
+from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, instances
+from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceInvalidState, InvalidInput, NotFound
 
 try:
     import flask
@@ -221,8 +220,7 @@ def get_server(server_id, rule, include_deleted=False):
 
 def check_lock_and_state(inst, action, allowed):
     """Nova's check_instance_lock (admins pass) then check_instance_state(vm_state in ``allowed``, no task)."""
-    if inst['locked'] and not ctx().is_admin:
-        raise InstanceLocked('Instance %s is locked' % inst['uuid'], field='server')
+    action_table.check_lock(inst, ctx())
     if inst['vm_state'] not in allowed:
         raise InstanceInvalidState("Cannot '%s' instance %s while it is in vm_state %s"
                                    % (action, inst['uuid'], inst['vm_state']), field='server')

@@ -280,6 +280,12 @@ def action_for(verb, reboot_type='SOFT'):
     return verb
 
 
+def check_lock(instance, context):
+    """Nova's check_instance_lock: a locked server refuses everyone but an admin (InstanceLocked, 409)."""
+    if instance['locked'] and not context.is_admin:
+        raise InstanceLocked('Instance %s is locked' % instance['uuid'], field='server')
+
+
 def check_action(instance, action, context):
     """Raise Forbidden / InstanceLocked / InstanceInvalidState when ``action`` is not allowed now."""
     row = ACTIONS.get(action)
@@ -287,8 +293,8 @@ def check_action(instance, action, context):
         raise InvalidInput('action', 'unknown action %r (choose from %s)' % (action, ', '.join(VERBS)))
     if row.admin_only and not context.is_admin:
         raise Forbidden("Policy doesn't allow %s to be performed." % row.rule, field='action')
-    if row.lock_checked and instance['locked'] and not context.is_admin:
-        raise InstanceLocked('Instance %s is locked' % instance['uuid'], field='server')
+    if row.lock_checked:
+        check_lock(instance, context)
     if action == 'trigger_crash_dump' and not instance.get('host'):
         # Nova's check_instance_host, between the lock and the state checks
         raise InstanceNotReady('Instance %s is not ready' % instance['uuid'], field='server')

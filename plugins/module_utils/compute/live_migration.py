@@ -347,9 +347,7 @@ def control(store, ident, migration_id, what, context, abort_in_queue=False):
     if what not in ('force_complete', 'abort'):
         raise InvalidInput('what', 'must be force_complete or abort')
     inst = instances.get(store, ident, project_id=_scope(context))
-    if inst['locked'] and not context.is_admin:
-        from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceLocked
-        raise InstanceLocked('Instance %s is locked' % inst['uuid'], field='server')
+    action_table.check_lock(inst, context)
     method = 'force complete' if what == 'force_complete' else 'abort live migration'
     if inst['task_state'] != S.MIGRATING or (what == 'force_complete' and inst['vm_state'] != S.ACTIVE):
         raise InstanceInvalidState("Cannot '%s' instance %s while it is in vm_state %s task_state %s"

@@ -17,8 +17,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute import instances
-from ansible_collections.novalite.compute.plugins.module_utils.errors import InstanceLocked, NovaliteError
+from ansible_collections.novalite.compute.plugins.module_utils.compute import action_table, instances
+from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
 from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
 
 
@@ -29,8 +29,7 @@ def _scope(context):
 def check(store, ident, context):
     """The server, and Nova's check_instance_lock (an admin passes a lock)."""
     inst = instances.get(store, ident, project_id=_scope(context))
-    if inst['locked'] and not context.is_admin:
-        raise InstanceLocked('Instance %s is locked' % inst['uuid'], field='server')
+    action_table.check_lock(inst, context)
     return inst
 
 
