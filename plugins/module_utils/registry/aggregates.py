@@ -336,9 +336,13 @@ def _sync_zones(conn, hosts, now):
 
 
 def _create(conn, name, zone, now):
-    aggs, _members, meta = _tables()
     if find_by_name(conn, name) is not None:
         raise Conflict('Aggregate %s already exists.' % name, field='name')
+    return _insert(conn, name, zone, now)
+
+
+def _insert(conn, name, zone, now):
+    aggs, _members, meta = _tables()
     made = conn.execute(sa.insert(aggs).values(uuid=str(uuid_mod.uuid4()), name=name, generation=0,
                                                created_at=now, updated_at=None))
     agg_id = made.inserted_primary_key[0]
@@ -508,11 +512,14 @@ def apply_inventory_zone(conn, host, zone, now=None):
     for aggregate in mine:
         other = aggregate['metadata'].get(AZ_KEY)
         if other is not None and other != zone:
+            _get(conn, aggregate['id'], lock=True)
             conn.execute(sa.delete(members).where(members.c.aggregate_id == aggregate['id'], members.c.host == host))
             _touch(conn, aggregate['id'], now, updated=False)
     in_zone = any(a['metadata'].get(AZ_KEY) == zone for a in mine)
     if zone != DEFAULT_ZONE and not in_zone:
-        target = _zone_aggregate(conn, zone, now)
+        # The aggregate's row locked first: two hosts joining at once would otherwise each hold the
+        # shared lock the membership insert's foreign key takes, and deadlock upgrading it in _touch.
+        target = _get(conn, _zone_aggregate(conn, zone, now)['id'], lock=True)
         conn.execute(sa.insert(members).values(aggregate_id=target['id'], host=host, created_at=now))
         _touch(conn, target['id'], now, updated=False)
     _sync_zones(conn, [host], now)
@@ -533,7 +540,9 @@ def _zone_aggregate(conn, zone, now):
                        .order_by(meta.c.aggregate_id)).first()
     if row is not None:
         return _get(conn, row[0])
-    return _create(conn, zone, zone, now)
+    # No name check here: when another host's first report in this zone made the aggregate since the
+    # look above (READ COMMITTED), the unique name refuses the insert and hosts.record retries, finding it.
+    return _insert(conn, zone, zone, now)
 
 
 # ---- the module's desired state ----------------------------------------------------------------------------

@@ -216,13 +216,13 @@ def record(store, host, facts, settings=None, now=None, check_mode=False, diff=N
     cfg = _coerce_settings(settings)
     values = _node_values(host, facts, cfg)
     now = now or engine.utcnow()
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
         try:
             return _record_once(store, host, cfg, values, now, check_mode, diff, service_down_time)
         except sa.exc.IntegrityError:
-            # A concurrent first report of the same host inserted first (MariaDB,
-            # READ COMMITTED): the retry finds the row and updates it.
-            if attempt == 2:
+            # A concurrent first report of the same host, or another host's first report in the same new
+            # zone, inserted first (MariaDB, READ COMMITTED): the retry finds the row and uses it.
+            if attempt == 3:
                 raise
 
 

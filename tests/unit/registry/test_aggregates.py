@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
 import uuid
 
 import pytest
@@ -216,6 +217,35 @@ def test_inventory_zone_creates_joins_and_moves(store):
     # the same report again changes nothing
     changed, _node = hosts.record(store, 'c2', dict(FACTS, hostname='c2'), settings={'availability_zone': 'az1'})
     assert not changed
+
+
+def test_first_reports_racing_into_a_new_zone_all_join_one_aggregate(store):
+    # Hosts of one zone report at once on their first run (the register play runs them in parallel): on
+    # MariaDB another host can make the zone's aggregate after this one looked for it (CI saw "Aggregate
+    # az2 already exists"). Every report succeeds and they share one aggregate.
+    rounds, per_round = 4, 6
+    for zone_index in range(rounds):
+        zone = 'race%d' % zone_index
+        names = ['%s-h%d' % (zone, n) for n in range(per_round)]
+        barrier = threading.Barrier(per_round)
+        errors = []
+
+        def report(name, zone=zone, barrier=barrier, errors=errors):
+            barrier.wait()
+            try:
+                hosts.record(store, name, dict(FACTS, hostname=name), settings={'availability_zone': zone})
+            except Exception as exc:  # pylint: disable=broad-except
+                errors.append('%s: %s' % (name, exc))
+
+        threads = [threading.Thread(target=report, args=(name,)) for name in names]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+        made = [a for a in agg.list_aggregates(store) if a['availability_zone'] == zone]
+        assert [(a['name'], a['hosts']) for a in made] == [(zone, sorted(names))]
+        assert set(zone_column(store, name) for name in names) == {zone}
 
 
 def test_inventory_zone_clashing_with_an_aggregate_name_is_refused(store):
