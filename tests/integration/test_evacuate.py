@@ -1,15 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, novalite developers
 # Apache License 2.0 (see LICENSE)
-"""Evacuation of a failed compute host (issue 14), on two namespaced libvirt hosts reached over SSH.
+"""Evacuation of a failed compute host (issue 14), on three namespaced libvirt hosts reached over SSH.
 
 Two servers boot on host A through the REST shim. A fails: its libvirtd stops (by PID; its guests' QEMU keep
 running, as on a host whose management died) and an operator forces its compute service down. The unmodified
-``openstack server evacuate`` rebuilds one server on host B from its image: ACTIVE there, its guest boots, the
-capacity moves (B claimed; A held for the evacuated server until A is back, as Nova's Placement allocation).
-A comes back (its libvirtd restarted, the service up again) and ``playbooks/reconcile.yml`` runs: the stale
-guest and its directory are gone from A, the migration is ``completed`` and A's allocation for it freed, while
-A's own server and the evacuated one on B keep running.
+``openstack server evacuate`` (no host: the scheduler picks B of the two others) rebuilds one server on B from
+its image: ACTIVE there, its guest boots, the capacity moves (B claimed; A held for the evacuated server until A
+is back, as Nova's Placement allocation), the third host untouched. A comes back (its libvirtd restarted, the
+service up again) and ``playbooks/reconcile.yml`` runs: the stale guest and its directory are gone from A, the
+migration is ``completed`` and A's allocation for it freed, while A's own server and the evacuated one on B
+keep running.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -50,9 +51,9 @@ def _allocations(live):
 
 def test_evacuate_a_failed_host_and_clean_it_up_when_it_is_back():
     from lib.live_api import running
-    with libvirt_hosts(2, prefix='nlevac', ssh=True) as hosts, \
+    with libvirt_hosts(3, prefix='nlevac', ssh=True) as hosts, \
             running(ssh_hosts=hosts, console_proxy=False) as live:
-        a, b = hosts
+        a = hosts[0]
         token = live.token()
         servers = []
         for name in ('evacuee', 'stays'):
@@ -88,16 +89,19 @@ def test_evacuate_a_failed_host_and_clean_it_up_when_it_is_back():
         live.cli('--os-compute-api-version', '2.11', 'compute', 'service', 'set', '--down', a.name, 'nova-compute',
                  as_json=False)
         states = dict((s['Host'], s['State']) for s in live.cli('compute', 'service', 'list'))
-        assert states == {a.name: 'down', b.name: 'up'}
+        assert states == dict([(a.name, 'down')] + [(h.name, 'up') for h in hosts[1:]])
 
-        # the unmodified CLI at 2.29 (from 2.95 an evacuated server ends stopped): B named, the scheduler checks it
-        answer = live.cli('--os-compute-api-version', '2.29', 'server', 'evacuate', '--host', b.name, evacuee)
+        # the unmodified CLI at 2.29 (from 2.95 an evacuated server ends stopped), no host: the scheduler's choice
+        answer = live.cli('--os-compute-api-version', '2.29', 'server', 'evacuate', evacuee)
         # scheduled and claimed before the answer: the server is B's, being rebuilt there
-        assert answer['status'] in ('REBUILD', 'ACTIVE') and answer['OS-EXT-SRV-ATTR:host'] == b.name, answer
+        b = [h for h in hosts if h.name == answer['OS-EXT-SRV-ATTR:host']][0]
+        c = [h for h in hosts if h is not a and h is not b][0]
+        assert answer['status'] in ('REBUILD', 'ACTIVE') and b is not a, answer
         evacuated = live.wait_status(evacuee, token, ['ACTIVE'], timeout=400)
         print('\nevacuated to %s: ACTIVE after %.1fs' % (b.name, time.time() - started))
         assert evacuated['OS-EXT-SRV-ATTR:host'] == b.name
         assert libvirt_state(evacuee, b.uri) == 'running'
+        assert libvirt_state(evacuee, c.uri) is None and not os.path.exists(os.path.join(c.instances_path, evacuee))
         live.wait_console(evacuee, BOOT_LINE)   # B's console log: the guest booted from a new disk
         assert os.path.isfile(os.path.join(b.instances_path, evacuee, 'disk'))
         migration = _migration(live, evacuee)

@@ -3,18 +3,21 @@
 # Apache License 2.0 (see LICENSE)
 """Resize and cold migration between compute hosts reached over SSH (issue 14), as a real deployment's.
 
-Two namespaced hosts (tests/lib/test_hosts.py, ``ssh=True``) behind the REST shim, its jobs reaching them over
-SSH (the shape of test_ssh_hosts.py). The disk crosses from host to host the way Nova's does: the source host
+Three namespaced hosts (tests/lib/test_hosts.py, ``ssh=True``) behind the REST shim, its jobs reaching them over
+SSH (the shape of test_ssh_hosts.py): each move has a host it does not involve, which must stay untouched, and
+the scheduler's choices are real choices. The disk crosses from host to host the way Nova's does: the source host
 rsyncs it over ssh to the destination's address with the hosts' migration key (the inventory's
 ``novalite_migration_ssh_key`` / ``novalite_migration_known_hosts``); the destination's sshd log shows that
 login from the source's address. One guest, through the unmodified CLI: it writes a marker; a resize to a
-bigger root disk (VERIFY_RESIZE on the other host, both hosts held), confirmed (the source cleaned); a cold
-migration back, reverted (back where it was, the destination cleaned). After each move the guest's boot shows
-its marker, each host's own libvirt (virsh over SSH) has the domain where the store says, and the scheduler's
-allocations are exactly the flavors on the hosts held.
+bigger root disk (VERIFY_RESIZE on a host the scheduler picks, both hosts held), confirmed (the source
+cleaned); a cold migration through playbooks/server_action.yml to the third host (named, as 2.56 allows),
+reverted (back where it was, the destination cleaned). After each move the guest's boot shows its marker, each host's own libvirt (virsh over SSH) has the
+domain where the store says (no domain on the uninvolved host), and the scheduler's allocations are exactly
+the flavors on the hosts held.
 
 Then live migration (block migration: the hosts share nothing) of the same guest, running, once through the CLI
-(`openstack server migrate --live-migration --block-migration`) and back through playbooks/server_action.yml: the
+to the scheduler's choice (`openstack server migrate --live-migration --block-migration`) and on to the host it
+has not run on yet through playbooks/server_action.yml (host named): the
 hosts' libvirt connections go over SSH with the same migration key (the destination reads the source's domain,
 the source's libvirtd migrates peer to peer to the destination's), each sshd's log shows the other's login. The
 guest ticks on its console with its uptime and its disk's marker: on the destination the uptime goes on from
@@ -28,15 +31,16 @@ __metaclass__ = type
 
 import os
 import re
+import signal
 import subprocess
 import time
 
 import pytest
 
 from lib.guests import BOOTED, MARKERS_DONE, markers_seen
-from lib.novalite_env import TEST_IMAGE
+from lib.novalite_env import TEST_IMAGE, libvirt_state
 from lib.sched_rows import allocation_sums, moved_server
-from lib.test_hosts import libvirt_hosts
+from lib.test_hosts import libvirt_hosts, process_running
 from lib.ticking import tick_user_data, ticks, wait_tick
 
 pytestmark = [pytest.mark.libvirt, pytest.mark.slow,
@@ -51,7 +55,7 @@ BIGGER = (1, 512, 2)
 @pytest.fixture(scope='module')
 def cloud():
     from lib.live_api import running
-    with libvirt_hosts(2, prefix='nlsshmv', ssh=True) as hosts, \
+    with libvirt_hosts(3, prefix='nlsshmv', ssh=True) as hosts, \
             running(ssh_hosts=hosts, console_proxy=False) as live:
         yield hosts, live
 
@@ -69,6 +73,15 @@ def _display(host, uuid):
 
 def _states(hosts, uuid):
     return dict((h.name, _ssh_state(h, uuid)) for h in hosts)
+
+
+def _only(hosts, **states):
+    """What _states must be: the hosts named with their states, every other host without the domain."""
+    return dict((h.name, states.get(h.name)) for h in hosts)
+
+
+def _host(hosts, name):
+    return [h for h in hosts if h.name == name][0]
 
 
 def _console(host, uuid):
@@ -109,24 +122,36 @@ def _wait(live, ident, status):
         raise AssertionError('%s: not %s: %r %r' % (ident, status, inst['fault'], inst['migration']))
 
 
-def _moved(live, hosts, ident, argv, source, dest, kind, held):
-    """A resize / cold migration by the CLI from ``source`` to ``dest``: VERIFY_RESIZE there with ``kind``
-    (migration type, flavor), the disk copied by the source's ssh login to ``dest``, ``held`` allocated."""
-    logins = _migration_logins(hosts, dest, source)
+def _moved(live, hosts, ident, move, source, kind, held, dest=None):
+    """A resize / cold migration (``move``: the CLI's argv, or a callable) from ``source`` to ``dest`` (None: the
+    scheduler's choice, never
+    ``source``): VERIFY_RESIZE there with ``kind`` (migration type, flavor), the disk copied by the source's ssh
+    login to it, ``held`` ({'source'|'dest': flavor}) allocated and nothing else. Returns the destination."""
+    logins = dict((h.name, _migration_logins(hosts, h, source)) for h in hosts if h is not source)
     started = time.time()
-    live.cli(*argv, as_json=False)
+    if callable(move):
+        move()
+    else:
+        live.cli(*move, as_json=False)
     _wait(live, ident, 'VERIFY_RESIZE')
     print('\n%s %s over ssh: VERIFY_RESIZE after %.1fs' % (kind[0], ident, time.time() - started))
     inst, alloc = moved_server(live, ident)
+    dest = dest or _host(hosts, inst['host'])
+    assert dest is not source
     assert (inst['host'], inst['vm_state'], inst['migration']['migration_type'], inst['flavor']['name'],
             inst['migration']['status']) == (dest.name, 'resized') + kind + ('finished',)
-    assert alloc == held
-    assert _states(hosts, ident) == {source.name: 'shut off', dest.name: 'running'}
+    assert alloc == {source.name: held['source'], dest.name: held['dest']}
+    assert _states(hosts, ident) == _only(hosts, **{source.name: 'shut off', dest.name: 'running'})
     assert _display(dest, ident).startswith('vnc://%s:' % dest.address)   # its consoles on its host's address
-    assert _migration_logins(hosts, dest, source) > logins   # dest's sshd let the source's migration key in
+    assert _migration_logins(hosts, dest, source) > logins[dest.name]   # dest's sshd let the source's key in
+    for other in hosts:
+        if other is not source and other is not dest:   # the uninvolved host: no login, nothing written
+            assert _migration_logins(hosts, other, source) == logins[other.name]
+            assert not os.path.exists(os.path.join(other.instances_path, ident))
     assert os.path.isdir(os.path.join(source.instances_path, ident + '_resize'))
     assert not os.path.exists(os.path.join(dest.instances_path, ident + '.part'))
     assert _boot_markers(dest, ident) == {'vda': [WORD]}
+    return dest
 
 
 def _ended(live, hosts, ident, argv, stays, cleaned, status, held):
@@ -139,7 +164,7 @@ def _ended(live, hosts, ident, argv, stays, cleaned, status, held):
     for leftover in ('', '_resize', '.part'):
         assert not os.path.exists(os.path.join(cleaned.instances_path, ident + leftover))
     assert not os.path.exists(os.path.join(stays.instances_path, ident + '_resize'))
-    assert _states(hosts, ident) == {stays.name: 'running', cleaned.name: None}
+    assert _states(hosts, ident) == _only(hosts, **{stays.name: 'running'})
     assert _display(stays, ident).startswith('vnc://%s:' % stays.address)
 
 
@@ -166,44 +191,59 @@ def guest(cloud, tmp_path_factory):
 def test_resize_confirm_then_cold_migrate_revert_over_ssh(cloud, guest):
     hosts, live = cloud
     ident, a = guest
-    b = [h for h in hosts if h is not a][0]
 
-    # resize: the disk rsynced over ssh from A to B, grown there; both hosts held
-    _moved(live, hosts, ident, ('server', 'resize', '--flavor', 'm1.tiny2', ident), a, b,
-           ('resize', 'm1.tiny2'), {a.name: TINY, b.name: BIGGER})
+    # resize: the scheduler picks B (not A: allow_resize_to_same_host is off), the disk rsynced over ssh from A
+    # to B, grown there; both hosts held, the third untouched
+    b = _moved(live, hosts, ident, ('server', 'resize', '--flavor', 'm1.tiny2', ident), a,
+               ('resize', 'm1.tiny2'), {'source': TINY, 'dest': BIGGER})
     # confirm: A's kept directory and old domain go, its allocation is freed
     _ended(live, hosts, ident, ('server', 'resize', 'confirm', ident), b, a, 'confirmed', {b.name: BIGGER})
-    # a cold migration back to A (admin), reverted: the server on B as it was, A cleaned
-    _moved(live, hosts, ident, ('server', 'migrate', ident), b, a, ('migration', 'm1.tiny2'),
-           {a.name: BIGGER, b.name: BIGGER})
-    _ended(live, hosts, ident, ('server', 'resize', 'revert', ident), b, a, 'reverted', {b.name: BIGGER})
+    # a cold migration (admin) through playbooks/server_action.yml to the host named (Nova's 2.56): the one the
+    # server has not been on, reverted: the server on B as it was, that host cleaned
+    c = [h for h in hosts if h is not a and h is not b][0]
+
+    def by_playbook():
+        run = live.playbook('server_action.yml', server=ident, action='migrate', host=c.name, is_admin=True)
+        assert run.rc == 0 and run.failed == 0, run.output[-4000:]
+    _moved(live, hosts, ident, by_playbook, b, ('migration', 'm1.tiny2'), {'source': BIGGER, 'dest': BIGGER}, dest=c)
+    _ended(live, hosts, ident, ('server', 'resize', 'revert', ident), b, c, 'reverted', {b.name: BIGGER})
     assert _boot_markers(b, ident) == {'vda': [WORD]}
 
 
-def _live_migrated(live, hosts, ident, migrate, source, dest):
-    """A live migration (``migrate()``, until it ends) of the running guest from ``source`` to ``dest``."""
+def _live_migrated(live, hosts, ident, migrate, source, dest=None):
+    """A live migration (``migrate()``, until it ends) of the running guest from ``source`` to ``dest`` (None:
+    the scheduler's choice, never ``source``). Returns the destination."""
     wait_tick(lambda: _console(source, ident), where='on %s' % source.name)
     before = ticks(_console(source, ident))[-1]   # its uptime right before
-    logins = (_migration_logins(hosts, dest=source, source=dest), _migration_logins(hosts, dest, source))
+    others = [h for h in hosts if h is not source]
+    logins = dict((h.name, (_migration_logins(hosts, dest=source, source=h), _migration_logins(hosts, h, source)))
+                  for h in others)
     started = time.time()
     migrate()
     elapsed = time.time() - started
     inst, alloc = moved_server(live, ident)
+    dest = dest or _host(hosts, inst['host'])
+    assert dest is not source
     where = (inst['host'], inst['node'], inst['vm_state'], inst['task_state'])
     assert where == (dest.name, dest.name, 'active', None), inst['fault']
     migration = inst['migration']
     assert (migration['migration_type'], migration['status'], migration['source_compute'],
             migration['dest_compute']) == ('live-migration', 'completed', source.name, dest.name)
     assert alloc == {dest.name: BIGGER}                          # the source freed at once, as Nova's
-    assert _states(hosts, ident) == {source.name: None, dest.name: 'running'}
+    assert _states(hosts, ident) == _only(hosts, **{dest.name: 'running'})
     assert not os.path.exists(os.path.join(source.instances_path, ident))
     assert os.path.join(dest.instances_path, ident) in inst['domain_xml']
     # its consoles listen on the destination's address now (the source's is not there)
     assert _display(dest, ident).startswith('vnc://%s:' % dest.address)
     # over SSH with the migration key both ways: the destination read the source's domain, the source's
     # libvirtd migrated to the destination's
-    assert _migration_logins(hosts, dest=source, source=dest) > logins[0]
-    assert _migration_logins(hosts, dest, source) > logins[1]
+    assert _migration_logins(hosts, dest=source, source=dest) > logins[dest.name][0]
+    assert _migration_logins(hosts, dest, source) > logins[dest.name][1]
+    for other in others:
+        if other is not dest:   # the uninvolved host: no login either way, nothing written
+            assert (_migration_logins(hosts, dest=source, source=other),
+                    _migration_logins(hosts, other, source)) == logins[other.name]
+            assert not os.path.exists(os.path.join(other.instances_path, ident))
     # the same guest, never restarted: its first tick there goes on from the uptime it had (a new boot would start
     # from 0), with the marker read from the migrated disk, and no boot line
     after = wait_tick(lambda: _console(dest, ident), where='on %s' % dest.name)
@@ -211,27 +251,76 @@ def _live_migrated(live, hosts, ident, migrate, source, dest):
     assert BOOTED not in _console(dest, ident)
     print('\nlive migration %s -> %s over ssh: %.1fs (guest uptime %.1f -> %.1f)' % (
         source.name, dest.name, elapsed, before[0], after[0]))
+    return dest
 
 
 def test_live_migration_over_ssh_by_cli_and_playbook(cloud, guest):
     hosts, live = cloud
     ident = guest[0]
-    b = [h for h in hosts if h.name == moved_server(live, ident)[0]['host']][0]
-    a = [h for h in hosts if h is not b][0]
+    b = _host(hosts, moved_server(live, ident)[0]['host'])
 
     def by_cli():
         live.cli_then_wait('server', 'migrate', '--live-migration', '--block-migration', ident, as_json=False,
                            server=ident, until=['ACTIVE'])
 
+    # the scheduler's choice of the two others, then the last host, named
+    here = _live_migrated(live, hosts, ident, by_cli, b)
+    last = [h for h in hosts if h is not b and h is not here][0]
+
     def by_playbook():
         run = live.playbook('server_action.yml', server=ident, action='live_migrate', block_migration='true',
-                            is_admin=True)
+                            host=last.name, is_admin=True)
         assert run.rc == 0 and run.failed == 0, run.output[-4000:]
-    _live_migrated(live, hosts, ident, by_cli, b, a)
-    _live_migrated(live, hosts, ident, by_playbook, a, b)
+    _live_migrated(live, hosts, ident, by_playbook, here, last)
 
 
-def test_delete_frees_both_hosts(cloud, guest):
+def test_live_migration_failing_half_way_leaves_the_guest_on_its_source(cloud, guest):
+    """The destination's libvirtd dies (SIGKILL) while the guest's memory streams into its QEMU: the source's
+    libvirt gives up, the guest goes on running on the source with its uptime counting, the destination's claim
+    is dropped (the flavor held on the source alone), the migration ``error`` with a fault; the destination's
+    libvirtd back, its half-made guest is gone."""
+    hosts, live = cloud
+    ident = guest[0]
+    source = _host(hosts, moved_server(live, ident)[0]['host'])
+    dest = [h for h in hosts if h is not source][0]
+    # 1 MiB/s for this guest's next migration (libvirt keeps the speed on the domain): seconds of streaming,
+    # so the destination can fail in the middle of it
+    subprocess.run(['virsh', '-c', source.uri, 'migrate-setspeed', ident, '1'], check=True, capture_output=True)
+    try:
+        wait_tick(lambda: _console(source, ident), where='on %s' % source.name)
+        before = ticks(_console(source, ident))[-1]
+        live.cli('server', 'migrate', '--live-migration', '--block-migration', '--host', dest.name, ident,
+                 as_json=False)
+        deadline = time.time() + 120
+        while not (moved_server(live, ident)[0]['migration']['status'] == 'running'
+                   and libvirt_state(ident, dest.uri) is not None):   # the incoming QEMU is there
+            assert time.time() < deadline, moved_server(live, ident)[0]
+            time.sleep(0.2)
+        time.sleep(1)
+        assert moved_server(live, ident)[0]['task_state'] == 'migrating'   # still streaming
+        libvirtd = dest.pid('libvirtd')
+        os.kill(libvirtd, signal.SIGKILL)
+        while process_running(libvirtd):
+            time.sleep(0.1)
+        _wait(live, ident, 'ACTIVE')
+    finally:
+        subprocess.run(['virsh', '-c', source.uri, 'migrate-setspeed', ident, '8796093022207'], check=False,
+                       capture_output=True)
+        if not process_running(dest.pid('libvirtd')):
+            dest.start_libvirtd()
+    inst, alloc = moved_server(live, ident)
+    assert (inst['host'], inst['vm_state'], inst['task_state'], inst['migration']['status']) == (
+        source.name, 'active', None, 'error'), inst['fault']
+    assert inst['fault'] and inst['fault']['message'], inst
+    assert alloc == {source.name: BIGGER}
+    # the same guest on the source, never restarted; nothing of it left running on the destination
+    after = wait_tick(lambda: _console(source, ident), where='on %s' % source.name, after=before[0])
+    assert after[1] == [WORD]
+    assert _console(source, ident).count(BOOTED) == 0
+    assert _states(hosts, ident) == _only(hosts, **{source.name: 'running'})
+
+
+def test_delete_frees_every_host(cloud, guest):
     hosts, live = cloud
     ident = guest[0]
     live.cli_then_wait('server', 'delete', ident, as_json=False, server=ident, until=['DELETED'])
