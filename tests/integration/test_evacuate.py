@@ -3,13 +3,14 @@
 # Apache License 2.0 (see LICENSE)
 """Evacuation of a failed compute host (issue 14), on three namespaced libvirt hosts reached over SSH.
 
-Two servers boot on host A through the REST shim. A fails: its libvirtd stops (by PID; its guests' QEMU keep
+Three servers boot on host A through the REST shim. A fails: its libvirtd stops (by PID; its guests' QEMU keep
 running, as on a host whose management died) and an operator forces its compute service down. The unmodified
 ``openstack server evacuate`` (no host: the scheduler picks B of the two others) rebuilds one server on B from
 its image: ACTIVE there, its guest boots, the capacity moves (B claimed; A held for the evacuated server until A
-is back, as Nova's Placement allocation), the third host untouched. A comes back (its libvirtd restarted, the
-service up again) and ``playbooks/reconcile.yml`` runs: the stale guest and its directory are gone from A, the
-migration is ``completed`` and A's allocation for it freed, while A's own server and the evacuated one on B
+is back, as Nova's Placement allocation), the third host untouched; a second server goes to that third host
+through ``playbooks/server_action.yml`` (host named). A comes back (its libvirtd restarted, the service up
+again) and ``playbooks/reconcile.yml`` runs: the stale guests and their directories are gone from A, the
+migrations are ``completed`` and A's allocations for them freed, while A's own server and the evacuated ones
 keep running.
 """
 
@@ -55,16 +56,15 @@ def test_evacuate_a_failed_host_and_clean_it_up_when_it_is_back():
             running(ssh_hosts=hosts, console_proxy=False) as live:
         a = hosts[0]
         token = live.token()
-        servers = []
-        for name in ('evacuee', 'stays'):
-            server = live.cli_then_wait('--os-compute-api-version', '2.74', 'server', 'create', '--flavor',
-                                        'm1.tiny', '--image', 'novalite-test-image', '--host', a.name, name,
-                                        until=['ACTIVE'])
-            assert (server['status'], server['OS-EXT-SRV-ATTR:host']) == ('ACTIVE', a.name), server
-            servers.append(server['id'])
-        evacuee, stays = servers
+        servers = [live.cli('--os-compute-api-version', '2.74', 'server', 'create', '--flavor', 'm1.tiny',
+                            '--image', 'novalite-test-image', '--host', a.name, name)['id']
+                   for name in ('evacuee', 'stays', 'second')]
+        for ident in servers:
+            server = live.wait_server(ident, ['ACTIVE'])
+            assert server['OS-EXT-SRV-ATTR:host'] == a.name, server
+        evacuee, stays, second = servers
         live.wait_console(evacuee, BOOT_LINE)
-        assert _allocations(live) == {a.name: (2, 1024, 2)}
+        assert _allocations(live) == {a.name: (3, 1536, 3)}
 
         # Nova's refusals, nothing changed: the body per microversion, an admin's action, the host named
         for version, args, code, message in (
@@ -109,28 +109,39 @@ def test_evacuate_a_failed_host_and_clean_it_up_when_it_is_back():
                 migration['dest_compute']) == ('evacuation', 'done', a.name, b.name)
         events = [e['Action'] for e in live.cli('server', 'event', 'list', evacuee)]
         assert 'evacuate' in events, events
-        # B holds the evacuated server; A stays held for it until it is back (and for its own server)
-        assert _allocations(live) == {a.name: (2, 1024, 2), b.name: (1, 512, 1)}
+        # B holds the evacuated server; A stays held for it until it is back (and for its own servers)
+        assert _allocations(live) == {a.name: (3, 1536, 3), b.name: (1, 512, 1)}
+
+        # the second one through playbooks/server_action.yml, to the third host (named)
+        run = live.playbook('server_action.yml', server=second, action='evacuate', host=c.name, is_admin=True)
+        assert run.rc == 0 and run.failed == 0, run.output[-4000:]
+        assert live.wait_server(second, ['ACTIVE'])['OS-EXT-SRV-ATTR:host'] == c.name
+        assert libvirt_state(second, c.uri) == 'running' and libvirt_state(second, b.uri) is None
+        live.wait_console(second, BOOT_LINE)
+        assert _migration(live, second)['status'] == 'done'
+        assert _allocations(live) == {a.name: (3, 1536, 3), b.name: (1, 512, 1), c.name: (1, 512, 1)}
 
         # A is back: libvirtd again (the stale guest still runs there), the service up
         a.start_libvirtd()
-        assert libvirt_state(evacuee, a.uri) == 'running'
+        assert libvirt_state(evacuee, a.uri) == 'running' and libvirt_state(second, a.uri) == 'running'
         live.cli('--os-compute-api-version', '2.11', 'compute', 'service', 'set', '--up', a.name, 'nova-compute',
                  as_json=False)
         back = time.time()
         run = live.playbook('reconcile.yml')
         assert run.rc == 0, run.output[-4000:]
-        print('reconcile of both hosts: %.1fs' % (time.time() - back))
-        # the stale guest and its directory are gone from A; A's own server and B's are untouched
-        assert libvirt_state(evacuee, a.uri) is None
-        assert not os.path.exists(os.path.join(a.instances_path, evacuee))
+        print('reconcile of the hosts: %.1fs' % (time.time() - back))
+        # the stale guests and their directories are gone from A; A's own server, B's and C's are untouched
+        for gone in (evacuee, second):
+            assert libvirt_state(gone, a.uri) is None
+            assert not os.path.exists(os.path.join(a.instances_path, gone))
+        assert libvirt_state(second, c.uri) == 'running' and _migration(live, second)['status'] == 'completed'
         assert libvirt_state(stays, a.uri) == 'running'
         assert os.path.isdir(os.path.join(a.instances_path, stays))
         assert libvirt_state(evacuee, b.uri) == 'running'
         assert live.show(stays, token)['status'] == 'ACTIVE'
         assert live.show(evacuee, token)['OS-EXT-SRV-ATTR:host'] == b.name
         assert _migration(live, evacuee)['status'] == 'completed'
-        assert _allocations(live) == {a.name: (1, 512, 1), b.name: (1, 512, 1)}
+        assert _allocations(live) == {a.name: (1, 512, 1), b.name: (1, 512, 1), c.name: (1, 512, 1)}
         for server_id in servers:
             live.cli_then_wait('server', 'delete', server_id, as_json=False, server=server_id, until=['DELETED'])
         assert _allocations(live) == {}
