@@ -29,6 +29,7 @@ author: novalite developers (@novalite)
 extends_documentation_fragment:
   - novalite.compute.compute_host
   - novalite.compute.compute_host.migration_ssh
+  - novalite.compute.compute_host.network
 options:
   instance:
     description:
@@ -49,6 +50,20 @@ options:
       - Seconds to wait for a clean shutdown before the disk is copied (Nova's C(shutdown_timeout)).
     type: int
     default: 60
+  host_network:
+    description:
+      - This host's network plan (compute/host_calls.py), as a call of M(novalite.compute.instances) carries it
+        (Nova's plug_vifs where the step starts the guest). The host's bridges, VXLANs, DHCP reservations and
+        filters are brought to it before the step, nothing removed (C(finish_in) and C(revert_source) find the
+        bridges of the server's ports, their NICs go in its domain), and after it (what the host no longer has a
+        port for is removed - the ports a confirmed or reverted move took away).
+    type: dict
+  host_networking:
+    description:
+      - Whether this host realises the networks of its ports, as I(host_networking) of
+        M(novalite.compute.instances).
+    type: bool
+    default: true
 '''
 
 EXAMPLES = r'''
@@ -95,17 +110,23 @@ clean_shutdown:
   description: Whether the guest shut down cleanly (ACPI) before its disk was copied; null when it was not running.
   returned: migrate_out
   type: bool
+network:
+  description: What the host changed in its network around the step (C(changed), C(actions)).
+  returned: when I(host_network) was given
+  type: dict
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
-    HOST_ARGS, HOST_MIGRATION_ARGS, NovaliteModule, spec)
+    HOST_ARGS, HOST_MIGRATION_ARGS, HOST_NETWORK_ARGS, NovaliteModule, spec)
 from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
 
 MODULE = NovaliteModule(spec(
-    HOST_ARGS, HOST_MIGRATION_ARGS,
+    HOST_ARGS, HOST_MIGRATION_ARGS, HOST_NETWORK_ARGS,
     instance=dict(type='dict', required=True),
     move=dict(type='dict', required=True),
     shutdown_timeout=dict(type='int', default=60),
+    host_network=dict(type='dict'),
+    host_networking=dict(type='bool', default=True),
 ), handlers.instance_move)
 
 

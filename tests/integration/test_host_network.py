@@ -16,6 +16,9 @@ provider network on ``ext0`` in the first host's namespace); it pings the floati
 (TTL 63: one routed hop, the DNAT to the guest - the host itself would answer with 64), and the guest's own pings
 out arrive from the floating IP; disassociated, nothing answers, and the guest's pings out arrive from its host's
 own address on the external network (the router's SNAT); with enable_snat off they do not leave.
+
+Last, a cold migration of the guest to a host that has no port on its network: plugged there before the guest
+starts, it gets its fixed IP from that host's dnsmasq, and the confirm takes the network off the host it left.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -264,6 +267,26 @@ def test_two_guests_on_two_hosts_dhcp_ping_and_a_security_group_rule_without_reb
                 left = conn.execute(sa.select(table('ports'))).all()
             left = [p for p in left if p.device_owner.startswith('compute:') or p.device_owner == 'network:dhcp']
             assert sorted(p.binding_host_id for p in left) == [vms['na']['host']] * 2   # na's port + its DHCP port
+
+            # a cold migration of na to that host, which has no network any more (its zone made na's first): the
+            # port is plugged there before the guest starts (Nova's plug_vifs), the guest gets the same fixed IP
+            # from that host's dnsmasq; the confirm takes the network off the host it left
+            source = [h for h in hosts if h.name == vms['na']['host']][0]
+            aggregates.ensure(store, 'rack2', hosts=[gone.name], availability_zone='az1')
+            env.must('server_action.yml', server='na', action='migrate', host=gone.name, is_admin=True)
+            moved = env.server('na')
+            assert (moved['host'], moved['vm_state']) == (gone.name, 'resized'), moved
+            text = _wait(env, moved, r'NOVALITE (NO )?IP eth0')
+            assert 'NOVALITE IP eth0 %s' % IPS['na'] in text, text[-2000:]
+            assert bridge in gone.run(['ip', '-o', 'link', 'show']).stdout
+            env.must('server_action.yml', server='na', action='confirmResize', is_admin=True)
+            assert env.server('na')['vm_state'] == 'active'
+            assert not os.path.exists(os.path.join(source.root, 'network', net['id']))   # its dnsmasq gone
+            assert bridge not in source.run(['ip', '-o', 'link', 'show']).stdout
+            with store.read() as conn:
+                left = [p for p in conn.execute(sa.select(table('ports'))).all()
+                        if p.device_owner.startswith('compute:') or p.device_owner == 'network:dhcp']
+            assert sorted(p.binding_host_id for p in left) == [gone.name] * 2
         finally:
             env.cleanup()
             stop_fabric(outside)

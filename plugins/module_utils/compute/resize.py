@@ -172,6 +172,11 @@ def move_call(conn, inst, action, step, migration, request_id, power_on=False):
         move['dest'] = {'host': dest['host'], 'host_ip': dest.get('host_ip'), 'transfer': transfer_for(source, dest),
                         'instances_path': dest.get('instances_path') or '/var/lib/novalite/instances'}
     call['move'] = move
+    # the host's network around the step (Nova's plug_vifs before a guest starts there): the ports are bound
+    # where the step starts the guest (finish_in, revert_source); a host the move leaves no longer has them
+    plan = host_calls.network_plan(conn, inst, call['host'], leaving=step == 'revert_dest')
+    if plan is not None:
+        call['host_network'] = plan
     return call
 
 

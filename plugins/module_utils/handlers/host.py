@@ -546,11 +546,19 @@ def instance_move(call):
     disk.validate_uuid(p['instance'])
     if call.check_mode:
         return {'changed': True, 'step': p['move'].get('step')}
+    # the server's ports as an instance call's: plugged before the step (a guest started here gets its NICs),
+    # the host's network pruned after it (the ports the move took away)
+    step = {'host_network': p.get('host_network'), 'instance': p['instance']}
+    network = _plug(p, [step], False)
     conn = connection.open_connection(settings['libvirt_uri'])
     try:
-        return move.run_step(conn, p['instance'], settings, p['move'], timeout, p.get('migration_ssh'))
+        out = move.run_step(conn, step['instance'], settings, p['move'], timeout, p.get('migration_ssh'))
     finally:
         conn.close()
+    if network is not None:
+        out['network'] = _unplug(p, [step], network, [out], False)
+        out['changed'] = out['changed'] or out['network']['changed']
+    return out
 
 
 def instance_live_migrate(call):

@@ -230,14 +230,14 @@ def test_first_reports_racing_into_a_new_zone_all_join_one_aggregate(store):
         barrier = threading.Barrier(per_round)
         errors = []
 
-        def report(name, zone=zone, barrier=barrier, errors=errors):
+        def report(name, zone, barrier, errors):
             barrier.wait()
             try:
                 hosts.record(store, name, dict(FACTS, hostname=name), settings={'availability_zone': zone})
             except Exception as exc:  # pylint: disable=broad-except
                 errors.append('%s: %s' % (name, exc))
 
-        threads = [threading.Thread(target=report, args=(name,)) for name in names]
+        threads = [threading.Thread(target=report, args=(name, zone, barrier, errors)) for name in names]
         for thread in threads:
             thread.start()
         for thread in threads:
