@@ -57,6 +57,18 @@ options:
     default: /run/novalite/network
 '''
 
+    # Whether a host realises its ports' networks, for the modules that move a server onto or off it (with
+    # NETWORK; novalite_module.HOST_MOVE_NETWORK_ARGS)
+    MOVE_NETWORK = r'''
+options:
+  host_networking:
+    description:
+      - Whether this host realises the networks of its ports, as I(host_networking) of
+        M(novalite.compute.instances).
+    type: bool
+    default: true
+'''
+
     # How this host logs in to the other compute hosts (novalite_module.HOST_MIGRATION_ARGS): the modules that
     # move a server between hosts
     MIGRATION_SSH = r'''

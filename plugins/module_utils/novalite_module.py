@@ -75,6 +75,13 @@ HOST_NETWORK_ARGS = dict(
     network_state_dir=dict(type='path', default='/run/novalite/network'),
 )
 
+# a module that moves a server onto or off the host: the host's network plan around its step
+HOST_MOVE_NETWORK_ARGS = dict(
+    HOST_NETWORK_ARGS,
+    host_network=dict(type='dict'),
+    host_networking=dict(type='bool', default=True),
+)
+
 SERVER_CREATE_ARGS = dict(
     flavor=dict(type='str'),
     image=dict(type='str'),

@@ -32,6 +32,8 @@ author: novalite developers (@novalite)
 extends_documentation_fragment:
   - novalite.compute.compute_host
   - novalite.compute.compute_host.migration_ssh
+  - novalite.compute.compute_host.network
+  - novalite.compute.compute_host.move_network
 options:
   instance:
     description:
@@ -51,6 +53,14 @@ options:
         C(libvirt_uri), or C(qemu+tcp://<host_ip>/system) when that is this host's own C(qemu:///system).
     type: dict
     required: true
+  host_network:
+    description:
+      - This host's network plan (compute/host_calls.py) when the server has ports. C(prepare_destination) brings
+        the host's network to it before anything else, nothing removed (the bridges, DHCP reservations and
+        filters of the server's ports there before the guest arrives, as Nova's pre_live_migration plugs them);
+        C(migrate) and C(rollback_dest) prune the host's network to it once the step succeeded (the guest's ports
+        leave the host it left, or the destination it never reached).
+    type: dict
 '''
 
 EXAMPLES = r'''
@@ -128,14 +138,18 @@ aborted:
   description: Whether a running migration was cancelled.
   returned: abort
   type: bool
+network:
+  description: What the host changed in its network around the step (C(changed), C(actions)).
+  returned: when I(host_network) was given and the step changes the network
+  type: dict
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
-    HOST_ARGS, HOST_MIGRATION_ARGS, NovaliteModule, spec)
+    HOST_ARGS, HOST_MIGRATION_ARGS, HOST_MOVE_NETWORK_ARGS, NovaliteModule, spec)
 from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
 
 MODULE = NovaliteModule(spec(
-    HOST_ARGS, HOST_MIGRATION_ARGS,
+    HOST_ARGS, HOST_MIGRATION_ARGS, HOST_MOVE_NETWORK_ARGS,
     instance=dict(type='dict', required=True),
     live_migration=dict(type='dict', required=True),
 ), handlers.instance_live_migrate)

@@ -30,6 +30,7 @@ extends_documentation_fragment:
   - novalite.compute.compute_host
   - novalite.compute.compute_host.migration_ssh
   - novalite.compute.compute_host.network
+  - novalite.compute.compute_host.move_network
 options:
   instance:
     description:
@@ -58,12 +59,6 @@ options:
         bridges of the server's ports, their NICs go in its domain), and after it (what the host no longer has a
         port for is removed - the ports a confirmed or reverted move took away).
     type: dict
-  host_networking:
-    description:
-      - Whether this host realises the networks of its ports, as I(host_networking) of
-        M(novalite.compute.instances).
-    type: bool
-    default: true
 '''
 
 EXAMPLES = r'''
@@ -117,16 +112,14 @@ network:
 '''
 
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
-    HOST_ARGS, HOST_MIGRATION_ARGS, HOST_NETWORK_ARGS, NovaliteModule, spec)
+    HOST_ARGS, HOST_MIGRATION_ARGS, HOST_MOVE_NETWORK_ARGS, NovaliteModule, spec)
 from ansible_collections.novalite.compute.plugins.module_utils.handlers import host as handlers
 
 MODULE = NovaliteModule(spec(
-    HOST_ARGS, HOST_MIGRATION_ARGS, HOST_NETWORK_ARGS,
+    HOST_ARGS, HOST_MIGRATION_ARGS, HOST_MOVE_NETWORK_ARGS,
     instance=dict(type='dict', required=True),
     move=dict(type='dict', required=True),
     shutdown_timeout=dict(type='int', default=60),
-    host_network=dict(type='dict'),
-    host_networking=dict(type='bool', default=True),
 ), handlers.instance_move)
 
 

@@ -18,7 +18,9 @@ out arrive from the floating IP; disassociated, nothing answers, and the guest's
 own address on the external network (the router's SNAT); with enable_snat off they do not leave.
 
 Last, a cold migration of the guest to a host that has no port on its network: plugged there before the guest
-starts, it gets its fixed IP from that host's dnsmasq, and the confirm takes the network off the host it left.
+starts, it gets its fixed IP from that host's dnsmasq, and the confirm takes the network off the host it left;
+then a live migration back: plugged on the destination before the guest arrives, it answers there without a
+reboot, and the host it left loses the network.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -287,6 +289,24 @@ def test_two_guests_on_two_hosts_dhcp_ping_and_a_security_group_rule_without_reb
                 left = [p for p in conn.execute(sa.select(table('ports'))).all()
                         if p.device_owner.startswith('compute:') or p.device_owner == 'network:dhcp']
             assert sorted(p.binding_host_id for p in left) == [gone.name] * 2
+
+            # a live migration back (block: nothing shared): the ports are plugged on the destination before the
+            # guest arrives (Nova's pre_live_migration), the guest runs on without a reboot and answers there
+            # (from that host, which holds the router's address on the network), the host it left is pruned
+            env.must('server_action.yml', server='na', action='live_migrate', host=source.name,
+                     block_migration='true', is_admin=True)
+            back = env.server('na')
+            assert (back['host'], back['vm_state'], back['task_state']) == (source.name, 'active', None), back
+            assert bridge in source.run(['ip', '-o', 'link', 'show']).stdout
+            ping = source.run(['ping', '-c', '3', '-W', '2', IPS['na']], check=False)
+            assert ping.returncode == 0, ping.stdout + ping.stderr
+            assert 'NOVALITE TEST IMAGE BOOTED' not in _console(env, back)   # the same boot, moved
+            assert bridge not in gone.run(['ip', '-o', 'link', 'show']).stdout
+            assert not os.path.exists(os.path.join(gone.root, 'network', net['id']))
+            with store.read() as conn:
+                left = [p for p in conn.execute(sa.select(table('ports'))).all()
+                        if p.device_owner.startswith('compute:') or p.device_owner == 'network:dhcp']
+            assert sorted(p.binding_host_id for p in left) == [source.name] * 2
         finally:
             env.cleanup()
             stop_fabric(outside)

@@ -98,7 +98,30 @@ def _call(conn, inst, host, step, request_id, **extra):
     call['module'] = 'instance_live_migrate'
     call.pop('state', None)
     call['live_migration'] = dict(extra, step=step)
+    plan = _network_plan(conn, inst, host, step)
+    if plan is not None:
+        call['host_network'] = plan
     return call
+
+
+def _network_plan(conn, inst, host, step):
+    """The host's network around a step of a server with ports (in the step's write transaction): the
+    destination plugs them before the guest arrives (Nova's pre_live_migration: bridges, the port's DHCP
+    reservation and filters; the host's DHCP ports made now), the source takes them away once the guest left
+    (post_live_migration's unplug), a rollback takes them off the destination again."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan
+    network_ids = [v['network']['id'] for v in inst.get('network_info') or []
+                   if isinstance(v, dict) and isinstance(v.get('network'), dict) and v['network'].get('id')]
+    if not network_ids:
+        return None
+    if step == 'prepare_destination':
+        host_plan.bind(conn, host, network_ids)
+        return host_plan.desired(conn, host, arriving=[inst['uuid']])
+    if step == 'rollback_dest':
+        host_plan.unbind(conn, host)
+    if step in ('migrate', 'rollback_dest'):
+        return host_plan.desired(conn, host, leaving=[inst['uuid']])
+    return None
 
 
 def _keep(conn, store, inst, **values):

@@ -562,7 +562,8 @@ def instance_move(call):
 
 
 def instance_live_migrate(call):
-    """One step of a live migration on this host (virt/live_migration.py)."""
+    """One step of a live migration on this host (virt/live_migration.py), with its ports' network around it."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_side
     from ansible_collections.novalite.compute.plugins.module_utils.virt import live_migration
     p = call.params
     _need_libvirt()
@@ -571,8 +572,19 @@ def instance_live_migrate(call):
     step = (p['live_migration'] or {}).get('step')
     if call.check_mode:
         return {'changed': step not in ('force_complete', 'abort'), 'step': step}
+    plan = p.get('host_network') if p.get('host_networking', True) else None
+    network = None
+    if plan and step == 'prepare_destination':
+        # the server's ports plugged before the guest arrives (nothing else removed)
+        network = host_side.converge(plan, prune=False, state_dir=p['network_state_dir'])
     conn = connection.open_connection(settings['libvirt_uri'])
     try:
-        return live_migration.run_step(conn, p['instance'], settings, p['live_migration'], p.get('migration_ssh'))
+        out = live_migration.run_step(conn, p['instance'], settings, p['live_migration'], p.get('migration_ssh'))
     finally:
         conn.close()
+    if plan and step in ('migrate', 'rollback_dest') and not out.get('failed') and not out.get('aborted'):
+        # the guest left this host (or never came): its ports' bridges, reservations and filters go
+        network = host_side.converge(plan, prune=True, state_dir=p['network_state_dir'])
+    if network is not None:
+        out['network'] = {'changed': bool(network['actions']), 'actions': network['actions']}
+    return out

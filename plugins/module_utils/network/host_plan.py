@@ -258,10 +258,12 @@ def _snat_addresses(conn, host):
     return out
 
 
-def desired(conn, host, leaving=(), without_ports=()):
+def desired(conn, host, leaving=(), without_ports=(), arriving=()):
     """The network of compute host ``host`` as data (see the module's doc); only reads (``bind`` made the DHCP
     ports and VNIs when the ports were bound). ``leaving``: servers whose ports are left out, ``without_ports``:
-    ports left out (an interface being detached).
+    ports left out (an interface being detached), ``arriving``: servers whose ports are put in though still
+    bound elsewhere (a live migration's destination plugs them before the guest arrives, as Nova's
+    pre_live_migration).
 
     ``generation``: when it was read (before the first read: it has at least what was committed then); the host
     keeps per port the newest plan it applied, so an older snapshot applied later never rolls a port back
@@ -273,7 +275,10 @@ def desired(conn, host, leaving=(), without_ports=()):
     local_ip = node.host_ip if node is not None else None
     mappings = (node.physical_interface_mappings if node is not None else None) or {}
     p = table('ports')
-    rows = [r for r in _compute_ports(conn, [p.c.binding_host_id == host])
+    here = p.c.binding_host_id == host
+    if arriving:
+        here = sa.or_(here, p.c.device_id.in_(list(arriving)))
+    rows = [r for r in _compute_ports(conn, [here])
             if r.device_id not in set(leaving) and r.id not in set(without_ports)]
     l3 = _l3(conn, rows)
     snat_ips = _snat_addresses(conn, host)
