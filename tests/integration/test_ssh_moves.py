@@ -188,6 +188,22 @@ def guest(cloud, tmp_path_factory):
     return ident, a
 
 
+def test_the_migration_key_only_moves_servers(cloud):
+    """The hosts' migration key is forced through scripts/novalite-migration-gate: a shell command, or a move's
+    command aimed outside the instances path, is refused (126) and runs nothing; the moves below go through it."""
+    hosts, _live = cloud
+    host = hosts[0]
+    login = ['ssh', '-i', hosts.access.migration_key, '-o', 'IdentitiesOnly=yes'] + hosts.access.options() + [
+        'root@%s' % host.address]
+    for command in ('id', 'touch /tmp/novalite-gate-breach', 'rm -rf -- %s/../x.part' % host.instances_path,
+                    'rsync --server --sender -logDtprSe.iLsfxCIvu . /etc/'):
+        proc = subprocess.run(login + [command], capture_output=True, text=True, check=False, timeout=30)
+        assert proc.returncode == 126 and 'novalite-migration-gate: refused' in proc.stderr, (command, proc)
+    assert not os.path.exists('/tmp/novalite-gate-breach')
+    # the controller's own key is not restricted (ansible runs the modules with it)
+    assert host.ssh(['id', '-u']).stdout.strip() == '0'
+
+
 def test_resize_confirm_then_cold_migrate_revert_over_ssh(cloud, guest):
     hosts, live = cloud
     ident, a = guest

@@ -98,6 +98,8 @@ FABRIC_ADDRESS = FABRIC_PREFIX + '1'
 SSHD = '/usr/sbin/sshd'
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV_PYTHON = os.path.join(REPO, '.venv', 'bin', 'python')
+# the migration key's forced command on every SSH test host, as a deployment installs it
+MIGRATION_GATE = os.path.join(REPO, 'scripts', 'novalite-migration-gate')
 
 # A host's own sshd: its fabric address only, its own keys; root by key (the test key) alone.
 _SSHD_CONFIG = """# novalite test host %(name)s
@@ -512,9 +514,12 @@ def start_sshd(host, access, timeout=15.0):
                    check=True, stdin=subprocess.DEVNULL)
     authorized_keys = os.path.join(ssh_dir, 'authorized_keys')
     with open(authorized_keys, 'w') as out:
-        for public in (access.public_key, access.migration_key + '.pub'):   # the controller's, the other hosts'
-            with open(public) as handle:
-                out.write(handle.read())
+        with open(access.public_key) as handle:   # the controller's
+            out.write(handle.read())
+        # the other hosts': only what a move needs, through the gate (README "Several compute hosts over SSH")
+        with open(access.migration_key + '.pub') as handle:
+            out.write('command="/usr/bin/python3 %s %s",restrict %s' % (MIGRATION_GATE, host.instances_path,
+                                                                        handle.read()))
     config = os.path.join(ssh_dir, 'sshd_config')
     with open(config, 'w') as handle:
         handle.write(_SSHD_CONFIG % {'name': host.name, 'address': host.address, 'host_key': host_key,
