@@ -110,6 +110,8 @@ UNFINISHED = ('accepted', 'queued', 'running')
 STOPPED_BEFORE_QUEUED = 'the API service stopped before this action was handed to a job'
 # A skipped item is not a result: it is recorded as a call the run ended without.
 _ITEM_EVENTS = ('runner_item_on_ok', 'runner_item_on_failed')
+# Marks a pending call as a next step handed into its run (jobs only; never sent to a host).
+HANDED = '_novalite_handed_over'
 # Runs of one request may start in the same millisecond (a boot spread over several runs).
 _RUN_SEQ = itertools.count(1)
 
@@ -587,8 +589,11 @@ class JobRunner(object):
                     item['failed'] = True
                 for report in server_actions.reports_from_loop_result(item):
                     if report['server'] in pending:
-                        self._hand_over(hand_over, pending, pending.pop(report['server']), report['result'],
-                                        artifacts)
+                        call = pending.pop(report['server'])
+                        if call.pop(HANDED, False):
+                            # a step handed into this run: linked to its artifacts as a run's first steps are
+                            self._note_run([call], artifacts, finish=None)
+                        self._hand_over(hand_over, pending, call, report['result'], artifacts)
             elif kind in ('runner_on_failed', 'runner_on_unreachable') and not data.get('ignore_errors'):
                 failures.append('%s: %s' % (data.get('task') or 'task', res.get('msg') or kind))
             return True   # keep every event in the artifacts
@@ -647,7 +652,7 @@ class JobRunner(object):
         self._record(call, result, following, artifacts)
         next_call = following[0] if following and self._mine([call['request_id']]) else None
         if next_call is not None:
-            pending[next_call['server']] = next_call
+            pending[next_call['server']] = dict(next_call, **{HANDED: True})
         follow_ups.offer(hand_over, call, next_call)
 
     def _record(self, call, result, reschedules, artifacts):

@@ -505,6 +505,10 @@ def test_a_next_step_runs_in_the_same_run_when_the_run_takes_it(store, catalog, 
     assert (after['host'], after['vm_state'], after['task_state']) == ('cn-jobs-2', S.ACTIVE, None)
     with store.read() as conn:
         assert migration_records.latest(conn, inst['uuid'])['status'] == 'completed'
+    # each run's link on the action: one per step, every one closed, naming the run that did it
+    links = job_events(store, inst['uuid'], context.request_id)
+    runs = [os.path.join(run['private_data_dir'], 'artifacts', run['ident']) for run in fake.runs]
+    assert [(e['details'], e['result']) for e in links] == [(runs[0], 'Success'), (runs[-1], 'Success')]
     # each step recorded once: a hand-over is owned by the run or by the worker, never both
     hand_over = os.path.join(fake.runs[0]['private_data_dir'], 'follow_ups')
     assert follow_ups.untaken(hand_over) == []
