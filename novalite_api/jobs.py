@@ -593,7 +593,7 @@ class JobRunner(object):
                         if call.pop(HANDED, False):
                             # a step handed into this run: linked to its artifacts as a run's first steps are
                             self._note_run([call], artifacts, finish=None)
-                        self._hand_over(hand_over, pending, call, report['result'], artifacts)
+                        self._hand_over(hand_over, pending, call, report['result'], artifacts, reschedules)
             elif kind in ('runner_on_failed', 'runner_on_unreachable') and not data.get('ignore_errors'):
                 failures.append('%s: %s' % (data.get('task') or 'task', res.get('msg') or kind))
             return True   # keep every event in the artifacts
@@ -645,7 +645,7 @@ class JobRunner(object):
         self._rotate()
         return status == 'successful', reschedules
 
-    def _hand_over(self, hand_over, pending, call, result, artifacts):
+    def _hand_over(self, hand_over, pending, call, result, artifacts, reschedules):
         """Record an item's result while its run goes on; its next step is offered to that run (its result then
         expected from it) while the job is still this worker's, else nothing is."""
         following = []
@@ -653,7 +653,14 @@ class JobRunner(object):
         next_call = following[0] if following and self._mine([call['request_id']]) else None
         if next_call is not None:
             pending[next_call['server']] = dict(next_call, **{HANDED: True})
-        follow_ups.offer(hand_over, call, next_call)
+        try:
+            follow_ups.offer(hand_over, call, next_call)
+        except OSError:
+            # not offered (the run stops waiting at its timeout): the next round runs it
+            LOG.exception('handing the next step of %s into its run failed', call['server'])
+            if next_call is not None:
+                pending.pop(next_call['server'], None)
+                reschedules.append(next_call)
 
     def _record(self, call, result, reschedules, artifacts):
         try:

@@ -70,6 +70,7 @@ class FakeRunner(object):
         self.answer = answer
         # follow(call): the run waits for that call's next step and runs it, as host_calls_live_migrations.yml does
         self.follow = follow
+        self.wait = 5   # seconds the run waits for a next step
         self.runs = []
         self.lock = threading.Lock()
 
@@ -102,7 +103,7 @@ class FakeRunner(object):
                 res = {'failed': True, 'msg': value, 'item': call, 'ansible_loop_var': 'item'}
                 handler({'event': 'runner_item_on_failed', 'event_data': {'task': task, 'res': res}})
             if self.follow is not None and self.follow(call):
-                todo.extend(follow_ups.take(kwargs['extravars']['novalite_follow_up_dir'], [call], 5))
+                todo.extend(follow_ups.take(kwargs['extravars']['novalite_follow_up_dir'], [call], self.wait))
         return types.SimpleNamespace(status=status, rc=rc)
 
     def calls(self):
@@ -513,6 +514,22 @@ def test_a_next_step_runs_in_the_same_run_when_the_run_takes_it(store, catalog, 
     hand_over = os.path.join(fake.runs[0]['private_data_dir'], 'follow_ups')
     assert follow_ups.untaken(hand_over) == []
     assert sorted(n.rsplit('.', 1)[1] for n in os.listdir(hand_over)) == ['taken']
+
+
+def test_a_next_step_that_cannot_be_handed_over_runs_in_a_run_of_its_own(store, catalog, make_runner, monkeypatch):
+    def unwritable(*_args):
+        raise OSError(28, 'No space left on device')
+
+    runner, fake = make_runner(_live_migration_step,
+                               follow=lambda call: call['live_migration']['step'] == 'prepare_destination')
+    fake.wait = 0.2
+    monkeypatch.setattr(jobs.follow_ups, 'offer', unwritable)
+    inst, context, call = _live_migration(store, catalog)
+    ident = runner.accept(context.request_id, 'action')
+    runner.submit_action(ident, inst['uuid'], call)
+    assert wait_finished(store, ident)['status'] == 'successful'
+    assert [c['live_migration']['step'] for c in fake.calls()] == ['prepare_destination', 'migrate']
+    assert instances.get(store, inst['uuid'])['host'] == 'cn-jobs-2'
 
 
 def test_a_next_step_taken_but_never_reported_is_the_hosts_failure(store, catalog, make_runner):
