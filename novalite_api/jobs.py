@@ -35,7 +35,10 @@ data dir under ``jobs_dir`` with an ident made of the request id.
   ``spawning`` turns ACTIVE (or is rescheduled to another host, or goes to ERROR
   with a fault) while the run goes on; the run's artifacts dir is linked from a
   ``novalite_ansible_job`` event of each instance action. Finished dirs are
-  rotated (``artifacts_keep``).
+  rotated (``artifacts_keep``). A result whose record names a next step (a
+  live migration's source step) offers it to the run still going, whose task
+  file may wait for it (compute/follow_ups.py): one ansible start for both;
+  what the run does not take runs in the next round, as a rescheduled boot does.
 * Boots queued within ``boot_batch_window_ms`` are claimed together and share
   one run: one ansible start for many requests, whose calls are spread over up
   to ``job_concurrency`` lanes that run side by side, so hosts spawn in parallel
@@ -74,7 +77,7 @@ from novalite_api.config import COLLECTION_ROOT
 from ansible_collections.novalite.compute.plugins.module_utils import states
 from ansible_collections.novalite.compute.plugins.module_utils.compute import all_actions as _all  # noqa: F401 (registers the result handlers)
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
-    action_table, admin_password, conductor, host_calls, instances, server_actions,
+    action_table, admin_password, conductor, follow_ups, host_calls, instances, server_actions,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
 from ansible_collections.novalite.compute.plugins.module_utils.errors import Conflict, InstanceInvalidState, NotFound
@@ -107,6 +110,8 @@ UNFINISHED = ('accepted', 'queued', 'running')
 STOPPED_BEFORE_QUEUED = 'the API service stopped before this action was handed to a job'
 # A skipped item is not a result: it is recorded as a call the run ended without.
 _ITEM_EVENTS = ('runner_item_on_ok', 'runner_item_on_failed')
+# Marks a pending call as a next step handed into its run (jobs only; never sent to a host).
+HANDED = '_novalite_handed_over'
 # Runs of one request may start in the same millisecond (a boot spread over several runs).
 _RUN_SEQ = itertools.count(1)
 
@@ -566,6 +571,9 @@ class JobRunner(object):
             self._active.add(data_dir)
         pending = dict((c['server'], c) for c in calls)
         reschedules, failures = [], []
+        # next steps handed into this run while it goes on (follow_ups.py); what it does not take runs next round
+        hand_over = os.path.join(data_dir, 'follow_ups')
+        os.makedirs(hand_over, 0o700, exist_ok=True)
         self._note_run(calls, artifacts, finish=None)
         self._add_run(calls, run_groups.run_record(data_dir))
         binary, cmdline = run_groups.wrapped(['ansible-playbook', HOST_CALLS], data_dir)
@@ -581,7 +589,11 @@ class JobRunner(object):
                     item['failed'] = True
                 for report in server_actions.reports_from_loop_result(item):
                     if report['server'] in pending:
-                        self._record(pending.pop(report['server']), report['result'], reschedules, artifacts)
+                        call = pending.pop(report['server'])
+                        if call.pop(HANDED, False):
+                            # a step handed into this run: linked to its artifacts as a run's first steps are
+                            self._note_run([call], artifacts, finish=None)
+                        self._hand_over(hand_over, pending, call, report['result'], artifacts, reschedules)
             elif kind in ('runner_on_failed', 'runner_on_unreachable') and not data.get('ignore_errors'):
                 failures.append('%s: %s' % (data.get('task') or 'task', res.get('msg') or kind))
             return True   # keep every event in the artifacts
@@ -596,7 +608,8 @@ class JobRunner(object):
                 # env/extravars, every string wrapped unsafe: tenant data never becomes a template
                 extravars = {'novalite_host_calls': [dict(call, lane=_lane_name(index))
                                                      for index, lane in enumerate(lanes) for call in lane],
-                             'novalite_database_url': self.cfg['database_url'], 'ansible_control_path_dir': masters}
+                             'novalite_database_url': self.cfg['database_url'], 'ansible_control_path_dir': masters,
+                             'novalite_follow_up_dir': hand_over}
                 secrets = self._secrets(calls)
                 write_extravars(data_dir, dict(extravars, **({admin_password.SECRETS_VAR: secrets} if secrets else {})))
                 runner = ansible_runner.run(
@@ -618,6 +631,10 @@ class JobRunner(object):
                     write_extravars(data_dir, extravars)
                 with self._lock:
                     self._active.discard(data_dir)
+        for call in follow_ups.untaken(hand_over):
+            # offered but not taken by the run: not its result to wait for; the next round runs it
+            pending.pop(call['server'], None)
+            reschedules.append(call)
         mine = self._mine(set(c['request_id'] for c in pending.values())) if pending else set()
         for call in [c for c in pending.values() if c['request_id'] in mine]:
             # The run ended without this call's result: record it as the host failing it (unless the job was
@@ -627,6 +644,23 @@ class JobRunner(object):
             self._record(call, {'failed': True, 'msg': reason}, reschedules, artifacts)
         self._rotate()
         return status == 'successful', reschedules
+
+    def _hand_over(self, hand_over, pending, call, result, artifacts, reschedules):
+        """Record an item's result while its run goes on; its next step is offered to that run (its result then
+        expected from it) while the job is still this worker's, else nothing is."""
+        following = []
+        self._record(call, result, following, artifacts)
+        next_call = following[0] if following and self._mine([call['request_id']]) else None
+        if next_call is not None:
+            pending[next_call['server']] = dict(next_call, **{HANDED: True})
+        try:
+            follow_ups.offer(hand_over, call, next_call)
+        except OSError:
+            # not offered (the run stops waiting at its timeout): the next round runs it
+            LOG.exception('handing the next step of %s into its run failed', call['server'])
+            if next_call is not None:
+                pending.pop(next_call['server'], None)
+                reschedules.append(next_call)
 
     def _record(self, call, result, reschedules, artifacts):
         try:

@@ -6,12 +6,14 @@ import subprocess
 
 import pytest
 
+from lib.novalite_env import ACTION_ONLY
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(REPO, '.venv', 'bin')
 MODULES = sorted(f[:-3] for f in os.listdir(os.path.join(REPO, 'plugins', 'modules'))
                  if f.endswith('.py') and not f.startswith('_'))
 # Actions that run on the controller and touch neither the store nor libvirt: in no group.
-UNGROUPED = ['user_input']
+UNGROUPED = list(ACTION_ONLY)
 
 
 def _env(**extra):

@@ -31,7 +31,15 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 VENV_BIN = os.path.join(REPO, '.venv', 'bin')
 TEST_IMAGE = os.path.join(REPO, '.cache', 'test-image', 'disk.qcow2')
 BOOT_LINE = 'NOVALITE TEST IMAGE BOOTED'
+# the controller-side actions with no module code (their plugins/modules files only document them)
+ACTION_ONLY = ('user_input', 'host_call_follow_up')
 _RECAP = re.compile(r'^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
+
+
+def module_names():
+    """The collection's modules that have module code (not ``ACTION_ONLY``)."""
+    return sorted(n[:-3] for n in os.listdir(os.path.join(REPO, 'plugins', 'modules'))
+                  if n.endswith('.py') and n[:-3] not in ACTION_ONLY)
 
 
 class PlaybookRun(object):

@@ -30,4 +30,5 @@ def test_every_kind_task_file_is_listed_once_and_registers_what_the_list_says():
     assert list(recorded) == ['instance', 'instance_action', 'instance_snapshot', 'instance_move',
                               'instance_live_migrate']
     for kind, variable in recorded.items():
-        assert _registers(kinds[kind]['tasks']) == [variable], kind
+        # the first register is the results (a later one may hold what follows them: the live migrations' next steps)
+        assert _registers(kinds[kind]['tasks'])[:1] == [variable], kind

@@ -37,7 +37,8 @@ OPERATOR_SETTINGS = {'novalite_controller', 'novalite_database_url', 'database_u
                      'novalite_virt_type', 'image_cache_max_age', 'remove_orphans',
                      'novalite_task_state_grace', 'novalite_image_store', 'novalite_shelved_offload_time',
                      'novalite_host_networking', 'novalite_network_state_dir',
-                     'novalite_allow_resize_to_same_host'}
+                     'novalite_allow_resize_to_same_host',
+                     'novalite_follow_up_dir'}   # the shim's: each run's hand-over directory (compute/follow_ups.py)
 USER_INPUT = 'novalite.compute.user_input'
 
 

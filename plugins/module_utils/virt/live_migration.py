@@ -4,7 +4,8 @@
 """A running server's live migration between compute hosts, host side (Nova's libvirt live migration).
 
 Two steps move the guest, each one host call of the ``instance_live_migrate`` module (compute/live_migration.py
-sends them), so a migration costs two host-call rounds where Nova's four RPCs would be four:
+sends them), so a migration costs two host-call rounds where Nova's four RPCs would be four (through the REST
+shim both in one ansible run: the source's call handed in as the destination's is recorded, compute/follow_ups.py):
 
 * ``prepare_destination`` (destination; Nova's ``check_can_live_migrate_destination`` and ``pre_live_migration``):
   whether this host sees the instance's directory. Not seen: the instance path is not shared (the source has

@@ -33,7 +33,9 @@ from novalite_api import config, jobs, run_groups
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
 from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors, images
-from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor, instances, server_actions
+from ansible_collections.novalite.compute.plugins.module_utils.compute import (
+    conductor, follow_ups, instances, migration_records, server_actions,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
 from ansible_collections.novalite.compute.plugins.module_utils.network import daemons
 from ansible_collections.novalite.compute.plugins.module_utils.registry import hosts, settings
@@ -64,8 +66,11 @@ class FakeRunner(object):
     without an event for the call and the host is reported unreachable).
     """
 
-    def __init__(self, answer):
+    def __init__(self, answer, follow=None):
         self.answer = answer
+        # follow(call): the run waits for that call's next step and runs it, as host_calls_live_migrations.yml does
+        self.follow = follow
+        self.wait = 5   # seconds the run waits for a next step
         self.runs = []
         self.lock = threading.Lock()
 
@@ -79,7 +84,9 @@ class FakeRunner(object):
         os.makedirs(os.path.join(kwargs['private_data_dir'], 'artifacts', ident, 'job_events'), exist_ok=True)
         handler = kwargs['event_handler']
         status, rc = 'successful', 0
-        for call in kwargs['extravars']['novalite_host_calls']:
+        todo = list(kwargs['extravars']['novalite_host_calls'])
+        while todo:
+            call = todo.pop(0)
             outcome = self.answer(call)
             task = 'Bring each instance to its state on its host'
             if outcome is None:
@@ -95,6 +102,8 @@ class FakeRunner(object):
             else:
                 res = {'failed': True, 'msg': value, 'item': call, 'ansible_loop_var': 'item'}
                 handler({'event': 'runner_item_on_failed', 'event_data': {'task': task, 'res': res}})
+            if self.follow is not None and self.follow(call):
+                todo.extend(follow_ups.take(kwargs['extravars']['novalite_follow_up_dir'], [call], self.wait))
         return types.SimpleNamespace(status=status, rc=rc)
 
     def calls(self):
@@ -183,8 +192,8 @@ def make_runner(store, tmp_path, monkeypatch):
     """make_runner(answer, **cfg) -> (Service, FakeRunner); every worker is stopped and drained at teardown."""
     made = []
 
-    def make(answer=always_ok, **overrides):
-        fake = FakeRunner(answer)
+    def make(answer=always_ok, follow=None, **overrides):
+        fake = FakeRunner(answer, follow)
         monkeypatch.setattr(jobs.ansible_runner, 'run', fake)
         service = Service(worker_config(tmp_path, **overrides), store)
         made.append(service.worker)
@@ -461,6 +470,85 @@ def test_successful_action_item_moves_the_state(store, catalog, make_runner):
     after = instances.get(store, inst['uuid'])
     assert (after['vm_state'], after['task_state'], after['power_state']) == (S.STOPPED, None, S.SHUTDOWN)
     assert instances.latest_fault(store, inst['uuid']) is None
+
+
+def _live_migration(store, catalog):
+    """A server ACTIVE on HOST, a second host, and its live migration started: (server, context, host call)."""
+    facts = dict(host_facts(), hostname='hv-jobs-2.example', host_uuid='5a7c2e1f-3e2b-4a66-8e54-1c9f2a4b8d32',
+                 host_ip='192.0.2.11')
+    hosts.record(store, 'cn-jobs-2', facts, settings.parse({}))
+    inst = active_instance(store, catalog)
+    context = Context(user_id='u1', project_id='p1', is_admin=True)
+    started = server_actions.start(store, inst['uuid'], 'live_migrate', context)
+    return inst, context, dict(started['host_call'], request_id=context.request_id)
+
+
+def _live_migration_step(call):
+    step = call['live_migration']['step']
+    if step == 'prepare_destination':
+        return ('ok', {'changed': True, 'step': step, 'created': True, 'shared_file': None})
+    return ('ok', {'changed': True, 'step': step, 'power_state': S.RUNNING, 'domain_xml': '<domain type="qemu"/>'})
+
+
+@pytest.mark.parametrize('taken', [True, False])
+def test_a_next_step_runs_in_the_same_run_when_the_run_takes_it(store, catalog, make_runner, taken):
+    """A live migration's source step, recorded from the destination step's item event, is handed into the run
+    still going (one ansible start for both); a run that does not take it leaves it to a run of its own."""
+    follow = (lambda call: call['live_migration']['step'] == 'prepare_destination') if taken else None
+    runner, fake = make_runner(_live_migration_step, follow=follow)
+    inst, context, call = _live_migration(store, catalog)
+    ident = runner.accept(context.request_id, 'action')
+    runner.submit_action(ident, inst['uuid'], call)
+    assert wait_finished(store, ident)['status'] == 'successful'
+    assert [c['live_migration']['step'] for c in fake.calls()] == ['prepare_destination'] + ([] if taken else ['migrate'])
+    assert len(fake.runs) == (1 if taken else 2)
+    after = instances.get(store, inst['uuid'])
+    assert (after['host'], after['vm_state'], after['task_state']) == ('cn-jobs-2', S.ACTIVE, None)
+    with store.read() as conn:
+        assert migration_records.latest(conn, inst['uuid'])['status'] == 'completed'
+    # each run's link on the action: one per step, every one closed, naming the run that did it
+    links = job_events(store, inst['uuid'], context.request_id)
+    runs = [os.path.join(run['private_data_dir'], 'artifacts', run['ident']) for run in fake.runs]
+    assert [(e['details'], e['result']) for e in links] == [(runs[0], 'Success'), (runs[-1], 'Success')]
+    # each step recorded once: a hand-over is owned by the run or by the worker, never both
+    hand_over = os.path.join(fake.runs[0]['private_data_dir'], 'follow_ups')
+    assert follow_ups.untaken(hand_over) == []
+    assert sorted(n.rsplit('.', 1)[1] for n in os.listdir(hand_over)) == ['taken']
+
+
+def test_a_next_step_that_cannot_be_handed_over_runs_in_a_run_of_its_own(store, catalog, make_runner, monkeypatch):
+    def unwritable(*_args):
+        raise OSError(28, 'No space left on device')
+
+    runner, fake = make_runner(_live_migration_step,
+                               follow=lambda call: call['live_migration']['step'] == 'prepare_destination')
+    fake.wait = 0.2
+    monkeypatch.setattr(jobs.follow_ups, 'offer', unwritable)
+    inst, context, call = _live_migration(store, catalog)
+    ident = runner.accept(context.request_id, 'action')
+    runner.submit_action(ident, inst['uuid'], call)
+    assert wait_finished(store, ident)['status'] == 'successful'
+    assert [c['live_migration']['step'] for c in fake.calls()] == ['prepare_destination', 'migrate']
+    assert instances.get(store, inst['uuid'])['host'] == 'cn-jobs-2'
+
+
+def test_a_next_step_taken_but_never_reported_is_the_hosts_failure(store, catalog, make_runner):
+    """The run took the source step and ended without its result: recorded as the host failing it (the guest
+    stays on its source, the destination rolled back in the next run)."""
+    def answer(call):
+        return None if call['live_migration']['step'] == 'migrate' else _live_migration_step(call)
+
+    runner, fake = make_runner(answer, follow=lambda call: call['live_migration']['step'] == 'prepare_destination')
+    inst, context, call = _live_migration(store, catalog)
+    ident = runner.accept(context.request_id, 'action')
+    runner.submit_action(ident, inst['uuid'], call)
+    wait_finished(store, ident)
+    assert [c['live_migration']['step'] for c in fake.calls()] == ['prepare_destination', 'rollback_dest']
+    after = instances.get(store, inst['uuid'])
+    assert (after['host'], after['vm_state'], after['task_state']) == (HOST, S.ACTIVE, None)
+    assert 'without a result for live_migrate' in instances.latest_fault(store, inst['uuid'])['message']
+    with store.read() as conn:
+        assert migration_records.latest(conn, inst['uuid'])['status'] == 'error'
 
 
 # ---- takeover: what a dead API process or worker left --------------------------------------------

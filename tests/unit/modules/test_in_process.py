@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from ansible.utils.unsafe_proxy import wrap_var
+from lib.novalite_env import module_names
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import (
@@ -79,8 +80,7 @@ def test_every_state_store_module_has_its_action_plugin():
     """A module whose handler opens the state store runs in ansible-playbook's process when its target is
     local: plugins/action/<module>.py binds ControllerAction to it (a missing one costs a module start)."""
     import importlib
-    names = sorted(n[:-3] for n in os.listdir(os.path.join(REPO, 'plugins', 'modules'))
-                   if n.endswith('.py') and n != 'user_input.py')
+    names = module_names()
     controller_side = [n for n in names if _opens_the_state_store(module_definition(n))]
     assert 'server' in controller_side and 'console' in controller_side and 'instance' not in controller_side
     missing = []

@@ -19,12 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from ansible_collections.novalite.compute.plugins.module_utils.virt import connection
 from ansible_collections.novalite.compute.plugins.plugin_utils.in_process import module_definition, run_in_process
+from lib.novalite_env import module_names
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 MODULES = os.path.join(REPO, 'plugins', 'modules')
 # What every module may return besides its own keys (AnsibleModule's and the base's common ones).
 COMMON = {'changed', 'failed', 'msg', 'warnings', 'invocation', 'diff', 'skipped'}
-MODULE_NAMES = sorted(n[:-3] for n in os.listdir(MODULES) if n.endswith('.py') and n != 'user_input.py')
+MODULE_NAMES = module_names()
 
 
 def documented(name):
