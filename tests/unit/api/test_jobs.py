@@ -859,7 +859,8 @@ def test_boots_within_the_window_share_one_pass(store, catalog, make_runner):
 
     runner.worker._stop.wait = window_ends_when_all_queued   # pylint: disable=protected-access
     runner.worker._boot_jobs = counting   # pylint: disable=protected-access
-    runner.start()
+    # the worker starts with the first submit (Service.submit_boot): its first look finds a boot queued and
+    # opens the window (started before, a look finding none could claim the first ones without a window)
     idents, uuids = [], []
     for index in range(3):
         context = ctx()
