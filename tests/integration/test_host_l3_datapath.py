@@ -20,6 +20,7 @@ __metaclass__ = type
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -140,7 +141,11 @@ def test_floating_ip_nat_security_groups_and_the_way_out(spaces):
     first = _converge(spaces, _plan())
     # the binding's gratuitous ARP moved it to this host's external bridge at once (before any ping)
     ext_mac = json.loads(spaces['host'].run(['ip', '-j', 'link', 'show', 'dev', 'brq' + EXT[:11]]).stdout)[0]['address']
+    deadline = time.time() + 2   # the ARP frames are taken in by the other namespace's softirq: a moment
     neigh = spaces['ext'].run(['ip', 'neigh', 'show', FLOATING_IP, 'dev', 'uplink']).stdout
+    while 'lladdr %s' % ext_mac not in neigh and time.time() < deadline:
+        time.sleep(0.1)
+        neigh = spaces['ext'].run(['ip', 'neigh', 'show', FLOATING_IP, 'dev', 'uplink']).stdout
     assert 'lladdr %s' % ext_mac in neigh, (ext_mac, neigh)
     assert 'routers: 1 floating IP(s), 1 gateway(s), 0 SNAT address(es)' in first['actions']
     again = _converge(spaces, _plan())

@@ -48,6 +48,7 @@ import shutil
 import socket
 import struct
 import subprocess
+import time
 
 try:
     import netaddr
@@ -321,20 +322,28 @@ def gratuitous_arp(mac, ip):
     return frames
 
 
-def announce(dev, ip):
-    """Send a gratuitous ARP for ``ip`` out of ``dev`` (Neutron's l3 agent does so for a floating IP it binds):
-    the external network's neighbours that cached another host's MAC for it switch now, not when it expires.
-    A host that cannot send one (no raw socket) is left to ARP's own timeouts."""
+# when the announcement goes out, in seconds from the address's binding: a bridge whose uplink was attached a
+# moment ago may not forward the first one yet (Neutron's l3 agent sends three, arping -c 3)
+ANNOUNCE_AT = (0, 0.1, 0.4)
+
+
+def announce(dev, ip, at=ANNOUNCE_AT):
+    """Send a gratuitous ARP for ``ip`` out of ``dev`` (Neutron's l3 agent does so for a floating IP it binds),
+    at each delay of ``at``: the external network's neighbours that cached another host's MAC for it switch now,
+    not when it expires. A host that cannot send one (no raw socket) is left to ARP's own timeouts."""
     try:
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     except (IOError, OSError, AttributeError):
         return
+    started = time.time()
     try:
         sock.bind((dev, 0))
         # the device's own MAC, as the bound socket names it (no /sys: it may show another network namespace)
         mac = ':'.join('%02x' % b for b in bytearray(sock.getsockname()[4]))
-        for frame in gratuitous_arp(mac, ip):
-            sock.send(frame)
+        for delay in at:
+            time.sleep(max(0.0, started + delay - time.time()))
+            for frame in gratuitous_arp(mac, ip):
+                sock.send(frame)
     except (IOError, OSError):
         pass
     finally:
