@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import time
+from concurrent import futures
 
 import pytest
 
@@ -341,8 +342,6 @@ def test_schemathesis_finds_no_server_error(fuzz_service, app, tmp_path):
         json.dump(doc, handle)
     # Made first: the runs' own creates may use up the quota (or set it to 0).
     server_id, request_id = _seed_server(http, service['token'], service['image']['id'])
-    # Run 1: the document as served, every parameter generated (hostile strings in the bodies).
-    runs = [('as served', _st_run(service, plain, excluded, workdir, phases=AS_SERVED_PHASES))]
     # Run 2: existing ids bound to the path parameters and a valid create body, so the
     # handlers behind the 404s get fuzzed too.
     bound = {'image_id': service['image']['id'], 'flavor_id': 'fuzz',
@@ -353,7 +352,15 @@ def test_schemathesis_finds_no_server_error(fuzz_service, app, tmp_path):
     with open(seeded, 'w') as handle:
         json.dump(_with_examples(doc, service['image']['id']), handle)
     config = '[parameters]\n' + ''.join('"path.%s" = "%s"\n' % item for item in sorted(bound.items()))
-    runs.append(('ids bound: %s' % ', '.join(sorted(bound)), _st_run(service, seeded, excluded, workdir, config)))
+    # Run 1 (the document as served, every parameter generated, hostile strings in the bodies) and run 2 at
+    # once, each in a directory of its own: a second client on the service, and half a minute less of CI
+    dirs = [os.path.join(workdir, name) for name in ('served', 'bound')]
+    for directory in dirs:
+        os.makedirs(directory)
+    with futures.ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(_st_run, service, plain, excluded, dirs[0], phases=AS_SERVED_PHASES)
+        second = pool.submit(_st_run, service, seeded, excluded, dirs[1], config)
+        runs = [('as served', first.result()), ('ids bound: %s' % ', '.join(sorted(bound)), second.result())]
     # Run 3: sequences of calls following the document's links (created ids used by the next call).
     runs.append(('stateful, ids bound', _st_run(service, seeded, excluded, workdir, config, phases='stateful')))
     report = []
