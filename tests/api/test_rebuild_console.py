@@ -128,7 +128,7 @@ def test_rebuild_same_image_gives_a_new_root_disk_same_identity(live, guest):
     with open(data, 'w') as handle:
         handle.write(marker_user_data('after'))
     cli(live, '--os-compute-api-version', '2.57', 'server', 'rebuild', '--image', 'novalite-test-image',
-        '--name', 'rb-vm2', '--user-data', data, '--wait', 'rb-vm', cloud='novalite-demo', as_json=False)
+        '--name', 'rb-vm2', '--user-data', data, 'rb-vm', cloud='novalite-demo', as_json=False)
     after = live.wait_status(ident, live.token(), ['ACTIVE'])
     assert (after['id'], after['OS-EXT-SRV-ATTR:host'], after['OS-EXT-SRV-ATTR:instance_name'],
             after['flavor'], after['tenant_id']) == (
@@ -229,8 +229,7 @@ def test_new_image_the_host_cannot_run_is_no_valid_host_then_a_good_rebuild_reco
     assert failed['fault']['message'].startswith('No valid host was found.'), failed['fault']
     assert libvirt_state(ident) == 'running'   # the host was never asked
     # ERROR is a state a rebuild starts from (Nova): the right image brings the server back
-    cli(live, 'server', 'rebuild', '--image', 'novalite-test-image', '--wait', 'rb-vm', cloud='novalite-demo',
-        as_json=False)
+    cli(live, 'server', 'rebuild', '--image', 'novalite-test-image', 'rb-vm', cloud='novalite-demo', as_json=False)
     live.wait_status(ident, token, ['ACTIVE'])
     live.wait_console(ident, MARKERS_DONE)
 

@@ -86,7 +86,7 @@ def test_live_migration_finds_the_storage_shared_and_a_refusal_leaves_it_whole(l
     inst, alloc = moved_server(live, guest)
     assert (inst['host'], inst['migration']['status'], alloc) == (source, 'error', {source: TINY})
     assert 'Block migration can not be used with shared storage' in inst['fault']['message']
-    live.cli('server', 'migrate', '--live-migration', '--wait', guest, as_json=False)
+    live.cli_then_wait('server', 'migrate', '--live-migration', guest, as_json=False, server=guest, until=['ACTIVE'])
     inst, alloc = moved_server(live, guest)
     assert (inst['host'], inst['vm_state'], inst['task_state'], alloc) == (source, 'active', None, {source: TINY})
     assert inst['migration']['status'] == 'error'
@@ -155,5 +155,5 @@ def test_evacuation_on_shared_storage_keeps_the_data_and_the_directory(live, hos
     inst, alloc = moved_server(live, guest)
     assert inst['migration']['status'] == 'completed' and alloc == {dest.name: TINY}
     assert live_tick(live, dest.name, guest, after=live_tick(live, dest.name, guest)[0])[1] == [WORD]
-    live.cli('server', 'delete', '--wait', guest, as_json=False)
+    live.cli_then_wait('server', 'delete', guest, as_json=False, server=guest, until=['DELETED'])
     assert not os.path.exists(idir)   # deleted with the server, by the host it ran on
