@@ -647,7 +647,11 @@ class JobRunner(object):
 
     def _hand_over(self, hand_over, pending, call, result, artifacts, reschedules):
         """Record an item's result while its run goes on; its next step is offered to that run (its result then
-        expected from it) while the job is still this worker's, else nothing is."""
+        expected from it) while the job is still this worker's, else nothing is. A call whose next step no run
+        waits for is recorded as before (its next step in ``reschedules``), with no file written."""
+        if not follow_ups.awaited(call):
+            self._record(call, result, reschedules, artifacts)
+            return
         following = []
         self._record(call, result, following, artifacts)
         next_call = following[0] if following and self._mine([call['request_id']]) else None

@@ -32,6 +32,14 @@ TAKEN = '.taken'
 POLL_SECONDS = 0.02   # the shim writes within one DB transaction of the item event: a short poll
 
 
+def awaited(call):
+    """Whether a run waits for ``call``'s next step: a live migration's destination step (the calls
+    host_calls_live_migrations.yml hands to ``host_call_follow_up``). Other calls' next steps are not offered:
+    they run in the next round, in the order they were recorded."""
+    return (call.get('module') == 'instance_live_migrate'
+            and (call.get('live_migration') or {}).get('step') == 'prepare_destination')
+
+
 def key(call):
     """The file name stem of ``call``'s hand-over: its server and request, hashed (no tenant text)."""
     text = '%s\0%s' % (call.get('server'), call.get('request_id'))

@@ -306,6 +306,8 @@ def test_boot_records_each_result_and_fails_a_call_without_one(store, catalog, m
     assert (first['vm_state'], first['task_state'], first['status']) == (S.ACTIVE, None, 'ACTIVE')
     assert first['launched_at'] is not None and first['power_state'] == S.RUNNING
     assert first['domain_xml'] == SPAWNED['domain_xml'] and first['host'] == HOST
+    # no run waits for a boot's next step: nothing was handed over for it
+    assert os.listdir(os.path.join(fake.runs[0]['private_data_dir'], 'follow_ups')) == []
 
     # One host only: the reschedule finds no other host and the build ends in ERROR.
     assert (second['vm_state'], second['task_state'], second['status']) == (S.ERROR, None, 'ERROR')

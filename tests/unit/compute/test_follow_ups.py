@@ -37,3 +37,11 @@ def test_file_names_carry_no_call_data(tmp_path):
     follow_ups.offer(str(tmp_path), dict(CALL, server='../../x'), NEXT)
     [name] = [p.name for p in tmp_path.iterdir()]
     assert name == follow_ups.key(dict(CALL, server='../../x')) + '.json' and '/' not in name and '.' not in name[:-5]
+
+
+def test_only_a_live_migrations_destination_step_is_awaited():
+    step = dict(CALL, module='instance_live_migrate', live_migration={'step': 'prepare_destination'})
+    assert follow_ups.awaited(step)
+    for other in (dict(step, live_migration={'step': 'migrate'}), dict(CALL, module='instance'),
+                  dict(CALL, module='instance_move', move={'step': 'migrate_out'})):
+        assert not follow_ups.awaited(other)
