@@ -136,14 +136,20 @@ def build(conn, instance, action, request_id, length=None):
     return call
 
 
-def network_plan(conn, instance, host, leaving=False):
+def has_vifs(instance):
+    """Whether the server has ports (VIFs in its network_info)."""
+    return any(isinstance(v, dict) and isinstance(v.get('network'), dict) for v in instance.get('network_info') or [])
+
+
+def network_plan(conn, instance, host, leaving=False, arriving=False):
     """The host's whole network (network/host_plan.py) for an instance call, when the host or the server has
-    ports: the host side makes it so around the call (plugs before a boot, unplugs after a delete)."""
-    has_vifs = any(isinstance(v, dict) and isinstance(v.get('network'), dict)
-                   for v in instance.get('network_info') or [])
-    if not has_vifs and not host_plan.host_has_ports(conn, host):
+    ports: the host side makes it so around the call (plugs before a boot, unplugs after a delete). ``leaving``:
+    without the server's ports; ``arriving``: with them though they are bound elsewhere (a live migration's
+    destination)."""
+    if not has_vifs(instance) and not host_plan.host_has_ports(conn, host):
         return None
-    return host_plan.desired(conn, host, leaving=[instance['uuid']] if leaving else ())
+    return host_plan.desired(conn, host, leaving=[instance['uuid']] if leaving else (),
+                             arriving=[instance['uuid']] if arriving else ())
 
 
 def network_call(conn, host, request_id):

@@ -109,18 +109,16 @@ def _network_plan(conn, inst, host, step):
     destination plugs them before the guest arrives (Nova's pre_live_migration: bridges, the port's DHCP
     reservation and filters; the host's DHCP ports made now), the source takes them away once the guest left
     (post_live_migration's unplug), a rollback takes them off the destination again."""
-    from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan
-    network_ids = [v['network']['id'] for v in inst.get('network_info') or []
-                   if isinstance(v, dict) and isinstance(v.get('network'), dict) and v['network'].get('id')]
-    if not network_ids:
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan, instance_ports
+    if not host_calls.has_vifs(inst):
         return None
     if step == 'prepare_destination':
-        host_plan.bind(conn, host, network_ids)
-        return host_plan.desired(conn, host, arriving=[inst['uuid']])
+        instance_ports.prepare_host(conn, inst['uuid'], host)
+        return host_calls.network_plan(conn, inst, host, arriving=True)
     if step == 'rollback_dest':
         host_plan.unbind(conn, host)
     if step in ('migrate', 'rollback_dest'):
-        return host_plan.desired(conn, host, leaving=[inst['uuid']])
+        return host_calls.network_plan(conn, inst, host, leaving=True)
     return None
 
 

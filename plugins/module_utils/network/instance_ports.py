@@ -397,6 +397,13 @@ def bind_host(conn, instance_uuid, host):
     refresh(conn, instance_uuid)
 
 
+def prepare_host(conn, instance_uuid, host):
+    """``host``'s DHCP ports and VNIs for the server's ports before they are bound there (a live migration's
+    destination, which plugs them before the guest arrives; ``bind_host`` binds them once it did)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.network import host_plan
+    host_plan.bind(conn, host, [r.network_id for r in _ports_of(conn, instance_uuid)])
+
+
 def security_group_names(conn, instance_uuids):
     """{instance uuid: [{'name': group name (its id when unnamed)}, ...]} over the servers' ports, one entry
     per port and group (Nova's get_instances_security_groups_bindings); servers without ports are left out."""
