@@ -322,32 +322,43 @@ def gratuitous_arp(mac, ip):
     return frames
 
 
-# when the announcement goes out, in seconds from the address's binding: a bridge whose uplink was attached a
-# moment ago may not forward the first one yet (Neutron's l3 agent sends three, arping -c 3)
+# when the announcements go out, in seconds from the first: a bridge whose uplink was attached a moment ago may
+# not forward the first one yet (Neutron's l3 agent sends three, arping -c 3)
 ANNOUNCE_AT = (0, 0.1, 0.4)
 
 
-def announce(dev, ip, at=ANNOUNCE_AT):
-    """Send a gratuitous ARP for ``ip`` out of ``dev`` (Neutron's l3 agent does so for a floating IP it binds),
-    at each delay of ``at``: the external network's neighbours that cached another host's MAC for it switch now,
-    not when it expires. A host that cannot send one (no raw socket) is left to ARP's own timeouts."""
-    try:
-        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    except (IOError, OSError, AttributeError):
-        return
+def announce(addresses, at=ANNOUNCE_AT):
+    """Send a gratuitous ARP for each (device, ip) of ``addresses`` (Neutron's l3 agent does so for a floating IP it
+    binds), all of them at each delay of ``at``: the external network's neighbours that cached another host's MAC
+    for it switch now, not when it expires. A host that cannot send one (no raw socket) is left to ARP's own
+    timeouts."""
+    frames = []
+    for dev, ip in addresses:
+        try:
+            sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        except (IOError, OSError, AttributeError):
+            break
+        try:
+            sock.bind((dev, 0))
+            # the device's own MAC, as the bound socket names it (no /sys: it may show another network namespace)
+            mac = ':'.join('%02x' % b for b in bytearray(sock.getsockname()[4]))
+        except (IOError, OSError):
+            sock.close()
+            continue
+        frames.append((sock, gratuitous_arp(mac, ip)))
     started = time.time()
     try:
-        sock.bind((dev, 0))
-        # the device's own MAC, as the bound socket names it (no /sys: it may show another network namespace)
-        mac = ':'.join('%02x' % b for b in bytearray(sock.getsockname()[4]))
-        for delay in at:
+        for delay in at if frames else ():
             time.sleep(max(0.0, started + delay - time.time()))
-            for frame in gratuitous_arp(mac, ip):
-                sock.send(frame)
-    except (IOError, OSError):
-        pass
+            for sock, gratuitous in frames:
+                try:
+                    for frame in gratuitous:
+                        sock.send(frame)
+                except (IOError, OSError):
+                    pass
     finally:
-        sock.close()
+        for sock, _frames in frames:
+            sock.close()
 
 
 class _Work(object):
@@ -355,6 +366,7 @@ class _Work(object):
         self.check_mode = check_mode
         self.state_dir = state_dir
         self.actions = []
+        self.announcements = []   # (bridge, address) bound by this converge: gratuitous ARPs sent at its end
         # dnsmasqs: started here, or by the API job's launcher outside the run's PID namespace (daemons.py)
         self.daemons = daemons.for_this_process()
 
@@ -417,8 +429,9 @@ def _network_links(work, net, links, prune, extra=()):
     for addr in sorted(want - have):
         work.do('address %s on %s' % (addr, bridge), ['ip', 'addr', 'add', addr, 'dev', bridge])
         if addr in extra and not work.check_mode:
-            # a floating IP now answered here (new, or moved from another host): its neighbours learn at once
-            announce(bridge, addr.split('/')[0])
+            # a floating IP now answered here (new, or moved from another host): its neighbours learn at once,
+            # announced once the converge is done (its NAT in place), all of the run's addresses together
+            work.announcements.append((bridge, addr.split('/')[0]))
     if prune:
         for addr in sorted(have - want):
             work.do('remove address %s from %s' % (addr, bridge), ['ip', 'addr', 'del', addr, 'dev', bridge])
@@ -1024,4 +1037,5 @@ def _converge(plan, prune, check_mode, state_dir):
         plugged = _plug_taps(work, plan['ports'], links)
     else:
         plugged = []
+    announce(work.announcements)
     return {'changed': bool(work.actions), 'actions': work.actions, 'plugged': plugged}
