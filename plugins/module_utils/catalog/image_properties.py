@@ -59,3 +59,20 @@ def as_nova_props(properties):
         if key in FIELDS:
             out[key] = value
     return out
+
+
+# oslo.utils' bool_from_string true words, as Nova's FlexibleBooleanField reads a boolean image property
+TRUE_WORDS = ('1', 't', 'true', 'on', 'y', 'yes')
+
+
+def flag(properties, name):
+    """Nova's reading of the boolean image property ``name`` (missing: False)."""
+    value = (properties or {}).get(name)
+    if isinstance(value, bool):
+        return value
+    return value is not None and str(value).strip().lower() in TRUE_WORDS
+
+
+def guest_agent_enabled(properties):
+    """hw_qemu_guest_agent: the guest runs the QEMU guest agent (the domain gets its channel; changePassword uses it)."""
+    return flag(properties, 'hw_qemu_guest_agent')

@@ -16,6 +16,9 @@ __metaclass__ = type
 
 import random
 
+from ansible_collections.novalite.compute.plugins.module_utils import states
+from ansible_collections.novalite.compute.plugins.module_utils.catalog import image_properties
+
 # Nova's DEFAULT_PASSWORD_SYMBOLS: digits, upper and lower case, without the look-alikes (0 O 1 I l)
 SYMBOL_GROUPS = ('23456789', 'ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz')
 DEFAULT_LENGTH = 12   # Nova's password_length
@@ -46,27 +49,13 @@ def with_secret(instance, secrets):
     return dict(instance, **extra) if extra else instance
 
 
-# changePassword (Nova's set_admin_password): the image property that says the guest runs the QEMU guest agent
-GUEST_AGENT_PROPERTY = 'hw_qemu_guest_agent'
-_TRUE_WORDS = ('1', 't', 'true', 'on', 'y', 'yes')   # oslo's bool_from_string, as Nova's FlexibleBooleanField
-POWER_RUNNING = 1   # Nova's power_state RUNNING
-
-
-def guest_agent_enabled(instance):
-    props = ((instance or {}).get('image') or {}).get('properties') or {}
-    value = props.get(GUEST_AGENT_PROPERTY)
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in _TRUE_WORDS if value is not None else False
-
-
 def refusal(instance):
     """Why Nova's compute service refuses to set ``instance``'s password before asking the guest (None: it asks):
     the guest is not running (the manager's InstancePasswordSetFailed), or its image has no QEMU guest agent
     (the libvirt driver's QemuGuestAgentNotEnabled, for virt_type kvm and qemu). Both are the API's 409."""
     uuid = instance['uuid']
-    if instance.get('power_state') != POWER_RUNNING:
+    if instance.get('power_state') != states.RUNNING:
         return 'Failed to set admin password on %s because instance %s is not running' % (uuid, uuid)
-    if not guest_agent_enabled(instance):
+    if not image_properties.guest_agent_enabled((instance.get('image') or {}).get('properties')):
         return 'QEMU guest agent is not enabled'
     return None

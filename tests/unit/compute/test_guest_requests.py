@@ -5,8 +5,9 @@ import pytest
 from lib.sched_rows import add_host
 
 from ansible_collections.novalite.compute.plugins.module_utils import states as S
+from ansible_collections.novalite.compute.plugins.module_utils.catalog import image_properties
 from ansible_collections.novalite.compute.plugins.module_utils.compute import (
-    action_table, admin_password, conductor, instances, multinic, server_actions,
+    action_table, conductor, instances, multinic, server_actions,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.context import Context
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
@@ -131,8 +132,8 @@ def test_trigger_crash_dump_refusals_record_nothing(store):
     ('yes', True), ('True', True), ('1', True), (True, True), ('on', True),
     ('no', False), ('false', False), (False, False), (None, False), ('maybe', False)])
 def test_guest_agent_property_is_a_flexible_boolean(value, enabled):
-    inst = {'image': {'properties': {} if value is None else {'hw_qemu_guest_agent': value}}}
-    assert admin_password.guest_agent_enabled(inst) is enabled
+    properties = {} if value is None else {'hw_qemu_guest_agent': value}
+    assert image_properties.guest_agent_enabled(properties) is enabled
 
 
 def test_change_password_without_guest_agent_is_novas_409_and_recorded(store):
