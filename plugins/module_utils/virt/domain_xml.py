@@ -15,6 +15,7 @@ __metaclass__ = type
 import os
 import re
 
+from ansible_collections.novalite.compute.plugins.module_utils.catalog import image_properties
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput
 
 try:
@@ -228,6 +229,11 @@ def render(instance, disks, settings=None, virt_type='qemu', cache_mode='none'):
         _sub(tcp, 'target', port=1)
     console = _sub(devices, 'console', type='pty')
     _sub(console, 'target', type='serial', port=0)
+    if image_properties.guest_agent_enabled(props):
+        # Nova's libvirt driver: the QEMU guest agent's virtio channel (changePassword sets the password through
+        # it); libvirt picks the host side's socket
+        channel = _sub(devices, 'channel', type='unix')
+        _sub(channel, 'target', type='virtio', name='org.qemu.guest_agent.0')
     _sub(devices, 'input', type='tablet', bus='usb')
     graphics = _sub(devices, 'graphics', type='vnc', autoport='yes',
                     listen=settings.get('vnc_listen') or DEFAULT_VNC_LISTEN)

@@ -57,6 +57,18 @@ def test_nova_shaped_document_validates(tmp_path):
     assert doc.find('metadata/n:instance/n:flavor/n:memory', NS).text == '128'
 
 
+@pytest.mark.parametrize('value, channel', [('yes', True), ('True', True), ('no', False), (None, False)])
+def test_the_guest_agent_channel_follows_hw_qemu_guest_agent(tmp_path, value, channel):
+    inst = spec()
+    if value is not None:
+        inst['image']['properties']['hw_qemu_guest_agent'] = value
+    xml = domain_xml.render(inst, layout(inst), {}, 'qemu')
+    validate(xml, tmp_path)
+    found = etree.fromstring(xml.encode()).findall('devices/channel')
+    assert [(c.get('type'), c.find('target').get('type'), c.find('target').get('name')) for c in found] == (
+        [('unix', 'virtio', 'org.qemu.guest_agent.0')] if channel else [])
+
+
 def test_no_network_means_no_interface(tmp_path):
     inst = spec()
     inst['network_info'] = [{'mac': 'fa:16:3e:00:00:02', 'network': None}]
