@@ -103,7 +103,7 @@ def _lookup_catalog(store, request, context, zero_disk_allowed=True):
         flavor_row = flavor
     else:
         flavor_row = flavors.get(store, flavor)
-    image_row = images.get(store, request['image'], project=None if context.is_admin else context.project_id)
+    image_row = images.get(store, request['image'], project=context.scope)
     if image_row.get('status') != 'active':
         raise InvalidInput('image', 'image %s is not active (status %s)' % (image_row['id'], image_row.get('status')))
     validate_flavor_image(flavor_row, image_row)
@@ -125,7 +125,7 @@ def kernel_ramdisk(store, image, context):
         if not ref:
             continue
         try:
-            row = images.get(store, ref, project=None if context.is_admin else context.project_id)
+            row = images.get(store, ref, project=context.scope)
         except NotFound:
             raise InvalidInput('image', 'image %s names %s_id %s, which does not exist' % (image['id'], kind, ref))
         if row.get('status') != 'active':

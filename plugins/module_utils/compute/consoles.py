@@ -68,7 +68,7 @@ def check(store, ident, context, protocol, console_type):
     ConsoleTypeUnavailable for a protocol whose console is not enabled, ConsoleTypeInvalid for a type the
     protocol does not have).
     """
-    inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+    inst = instances.get(store, ident, project_id=context.scope)
     if not inst['host']:
         raise InstanceNotReady('Instance %s is not ready' % inst['uuid'], field='server')
     if inst['task_state'] in REJECTED_TASK_STATES:

@@ -51,6 +51,11 @@ class Context(object):
         self.roles = list(roles or (['admin'] if is_admin else ['member']))
         self.request_id = request_id or new_request_id()
 
+    @property
+    def scope(self):
+        """The project whose rows this caller reaches: None (every project) for an admin."""
+        return None if self.is_admin else self.project_id
+
 
 def new_request_id():
     return 'req-%s' % uuidlib.uuid4()

@@ -142,7 +142,7 @@ def mismatches(inst, spec):
 def find(store, spec, context):
     """The live server ``spec`` names: by uuid (any project for an admin), by name in the context's project."""
     if spec.get('uuid'):
-        return instances.find(store, spec['uuid'], project_id=None if context.is_admin else context.project_id)
+        return instances.find(store, spec['uuid'], project_id=context.scope)
     if not spec.get('name'):
         raise InvalidInput('name', 'a server name (or uuid) is required')
     return instances.find(store, spec['name'], project_id=context.project_id)

@@ -71,7 +71,7 @@ def check(store, ident, context, host=None, force=None, target_state=None, sched
         raise InvalidInput('target_state', 'must be one of %s' % ', '.join(TARGET_STATES))
     if force and not host:
         raise InvalidRequest(FORCE_NEEDS_HOST, field='force')
-    inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+    inst = instances.get(store, ident, project_id=context.scope)
     action_table.check_action(inst, 'evacuate', context)
     if host is not None:
         try:

@@ -37,9 +37,6 @@ PENDING = 'interface_request'
 TAGS = 'interface_tags'
 
 
-def _scope(context):
-    return None if context.is_admin else context.project_id
-
 
 def check_request(port_id=None, net_id=None, fixed_ip=None):
     """Nova's API checks of an attach body: never both a port and a network; an address only with a network."""
@@ -77,7 +74,7 @@ def begin_attach(store, ident, context, port_id=None, net_id=None, fixed_ip=None
     """Check and start an interface attach; returns (server, host call, port id). Refusals write nothing."""
     check_request(port_id, net_id, fixed_ip)
     with store.begin() as conn:
-        inst = instances.get(store, ident, project_id=_scope(context), conn=conn)
+        inst = instances.get(store, ident, project_id=context.scope, conn=conn)
         action_table.check_action(inst, 'attach_interface', context)
         if not inst.get('host'):
             raise InvalidRequest('Instance %s has no host to attach an interface on' % inst['uuid'], field='server')
@@ -100,7 +97,7 @@ def begin_detach(store, ident, context, port_id):
     compute host's PortNotFound: the action recorded with its event in error and a fault, no host call (the API's
     answer is the 202 of Nova's cast all the same)."""
     with store.begin() as conn:
-        inst = instances.get(store, ident, project_id=_scope(context), conn=conn)
+        inst = instances.get(store, ident, project_id=context.scope, conn=conn)
         action_table.check_action(inst, 'detach_interface', context)
         vif = _vif(inst, port_id)
         instances.action_start(conn, inst['uuid'], action_table.event_name('detach_interface'), context.request_id,

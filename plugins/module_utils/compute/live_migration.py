@@ -62,13 +62,10 @@ BAD_STATE = ('Migration %s state of instance %s is %s. Cannot %s while the migra
 NOT_FOUND = 'Migration %s not found for instance %s'
 
 
-def _scope(context):
-    return None if context.is_admin else context.project_id
-
 
 def check(store, ident, context, host=None):
     """Every check of os-migrateLive before anything is written: the server row."""
-    inst = instances.get(store, ident, project_id=_scope(context))
+    inst = instances.get(store, ident, project_id=context.scope)
     action_table.check_action(inst, ACTION, context)
     if not inst['host']:
         raise InstanceInvalidState("Cannot 'live-migration' instance %s: it has no host" % inst['uuid'],
@@ -367,7 +364,7 @@ def control(store, ident, migration_id, what, context, abort_in_queue=False):
     """
     if what not in ('force_complete', 'abort'):
         raise InvalidInput('what', 'must be force_complete or abort')
-    inst = instances.get(store, ident, project_id=_scope(context))
+    inst = instances.get(store, ident, project_id=context.scope)
     action_table.check_lock(inst, context)
     method = 'force complete' if what == 'force_complete' else 'abort live migration'
     if inst['task_state'] != S.MIGRATING or (what == 'force_complete' and inst['vm_state'] != S.ACTIVE):

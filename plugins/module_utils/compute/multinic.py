@@ -22,13 +22,10 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import Nov
 from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
 
 
-def _scope(context):
-    return None if context.is_admin else context.project_id
-
 
 def check(store, ident, context):
     """The server, and Nova's check_instance_lock (an admin passes a lock)."""
-    inst = instances.get(store, ident, project_id=_scope(context))
+    inst = instances.get(store, ident, project_id=context.scope)
     action_table.check_lock(inst, context)
     return inst
 

@@ -44,7 +44,7 @@ def _lookup(store, request, context, inst):
     if not request.get('image'):
         raise InvalidInput('image', 'is required')
     try:
-        image = images.get(store, request['image'], project=None if context.is_admin else context.project_id)
+        image = images.get(store, request['image'], project=context.scope)
     except NotFound:
         raise InvalidInput('image', 'Cannot find image for rebuild')
     if image.get('status') != 'active':
@@ -99,7 +99,7 @@ def _new_values(inst, request, found):
 
 def check(store, ident, context, request):
     """Every check of a rebuild, nothing written (check mode): the server row."""
-    inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+    inst = instances.get(store, ident, project_id=context.scope)
     _check_state(inst, context)
     found = _lookup(store, request, context, inst)
     _new_values(inst, request, found)
@@ -111,7 +111,7 @@ def begin(store, ident, context, request, scheduler_config=None, enforce_quota=F
     unknown = set(request) - set(FIELDS)
     if unknown:
         raise InvalidInput(sorted(unknown)[0], 'is not a rebuild parameter')
-    inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+    inst = instances.get(store, ident, project_id=context.scope)
     _check_state(inst, context)
     found = _lookup(store, request, context, inst)
     values = _new_values(inst, request, found)

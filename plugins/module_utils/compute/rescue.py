@@ -37,7 +37,7 @@ def rescue_image(store, context, image_ref):
     if not isinstance(image_ref, str) or not image_ref:
         raise InvalidInput('rescue_image_ref', 'must be an image id or name')
     try:
-        image = images.get(store, image_ref, project=None if context.is_admin else context.project_id)
+        image = images.get(store, image_ref, project=context.scope)
     except NotFound:
         raise InvalidInput('rescue_image_ref', UNSUPPORTED % image_ref)
     if (image.get('status') != 'active' or image.get('disk_format') in _NOT_BOOTABLE
@@ -51,7 +51,7 @@ def rescue_image(store, context, image_ref):
 
 def check(store, ident, context, image_ref=None):
     """Every check of a rescue, nothing written: (the server row, the rescue image or None)."""
-    inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+    inst = instances.get(store, ident, project_id=context.scope)
     action_table.check_action(inst, 'rescue', context)
     if not inst['host']:
         # a server that never reached a host (an ERROR from scheduling) has no disk to rescue

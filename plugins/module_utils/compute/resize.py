@@ -62,9 +62,6 @@ SAME_HOST = 'Cannot migrate to the host where the instance is running'
 NOT_RESIZED = 'Instance has not been resized.'
 
 
-def _scope(context):
-    return None if context.is_admin else context.project_id
-
 
 def _flavor(store, ref, context):
     from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors
@@ -85,7 +82,7 @@ def check(store, ident, action, context, flavor=None, host=None):
     Returns (server row, the new flavor snapshot: the server's own for a migration).
     """
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor
-    inst = instances.get(store, ident, project_id=_scope(context))
+    inst = instances.get(store, ident, project_id=context.scope)
     action_table.check_action(inst, action, context)
     if not inst['host']:
         raise InstanceInvalidState("Cannot '%s' instance %s: it has no host" % (action, inst['uuid']), field='server')
@@ -269,7 +266,7 @@ def _power_on(migration):
 
 def check_end(store, ident, action, context):
     """Every check of a confirmResize / revertResize: (server row, its finished migration)."""
-    inst = instances.get(store, ident, project_id=_scope(context))
+    inst = instances.get(store, ident, project_id=context.scope)
     action_table.check_action(inst, action, context)
     with store.read() as conn:
         return inst, _finished_migration(conn, inst, 'finished')
@@ -281,7 +278,7 @@ def begin_end(store, ident, action, context):
     rid = context.request_id
     confirming = action == 'confirm_resize'
     with store.begin() as conn:
-        inst = instances.get(store, ident, project_id=_scope(context), conn=conn)
+        inst = instances.get(store, ident, project_id=context.scope, conn=conn)
         action_table.check_action(inst, action, context)
         migration = _finished_migration(conn, inst, 'finished')
         inst = instances.update(store, inst['uuid'], conn=conn, expected_task_state=[None],

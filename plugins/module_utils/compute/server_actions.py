@@ -34,7 +34,7 @@ def begin_action(store, ident, action, context, reason=None):
     """
     row = action_table.ACTIONS.get(action)
     with store.begin() as conn:
-        inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id, conn=conn)
+        inst = instances.get(store, ident, project_id=context.scope, conn=conn)
         action_table.check_action(inst, action, context)
         instances.action_start(conn, inst['uuid'], row.event, context.request_id, context.user_id,
                                context.project_id)
@@ -76,7 +76,7 @@ def reset_state(store, ident, state, context, check_mode=False):
         raise InvalidInput('state', 'must be one of %s, got %r' % (allowed, state))
     row = action_table.ACTIONS['reset_state']
     with store.begin() as conn:
-        inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id, conn=conn)
+        inst = instances.get(store, ident, project_id=context.scope, conn=conn)
         action_table.check_action(inst, 'reset_state', context)
         if check_mode:
             return inst
@@ -96,7 +96,7 @@ def console_output(store, ident, context, length=None):
     """
     if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < -1):
         raise InvalidInput('length', 'must be an integer of at least -1, got %r' % (length,))
-    inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+    inst = instances.get(store, ident, project_id=context.scope)
     action_table.check_action(inst, 'console_output', context)
     if not inst['host']:
         raise InstanceNotReady('Instance %s is not ready yet: it has no host' % inst['uuid'], field='server')
@@ -197,7 +197,7 @@ def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=No
         if action == 'detach_interface' and not request.get('port_id'):
             raise InvalidInput('port', 'is required to detach an interface')
         if check_mode:
-            out['server'] = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+            out['server'] = instances.get(store, ident, project_id=context.scope)
             action_table.check_action(out['server'], action, context)
             if action == 'attach_interface':
                 interfaces.check_request(request.get('port_id'), request.get('net_id'), request.get('fixed_ip'))
@@ -226,7 +226,7 @@ def start(store, ident, verb, context, reboot_type='SOFT', reason=None, state=No
             out['server'], out['host_call'] = resize.begin_end(store, ident, action, context)
         return out
     if check_mode:
-        out['server'] = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+        out['server'] = instances.get(store, ident, project_id=context.scope)
         action_table.check_action(out['server'], action, context)
         return out
     inst, out['host_call'] = begin_action(store, ident, action, context, reason=reason)
@@ -246,7 +246,7 @@ def begin_change_password(store, ident, context, check_mode=False):
     travels as the job's secret."""
     from ansible_collections.novalite.compute.plugins.module_utils.compute import admin_password
     if check_mode:
-        inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+        inst = instances.get(store, ident, project_id=context.scope)
         action_table.check_action(inst, 'change_password', context)
         return inst, None
     inst, call = begin_action(store, ident, 'change_password', context)

@@ -62,9 +62,6 @@ AZ_NOT_OFFLOADED = ('Specifying an availability zone or a host when unshelving s
 _UPLOAD_STEPS = (S.SHELVING, S.SHELVING_IMAGE_PENDING_UPLOAD, S.SHELVING_IMAGE_UPLOADING)
 
 
-def _scope(context):
-    return None if context.is_admin else context.project_id
-
 
 def check_offload_time(value):
     """nova.conf's shelved_offload_time: 0 offloads at once, > 0 after that many seconds, < 0 never."""
@@ -88,7 +85,7 @@ def image_name(inst):
 
 def check_shelve(store, ident, context):
     """Every check of a shelve, nothing written (check mode): the server row."""
-    inst = instances.get(store, ident, project_id=_scope(context))
+    inst = instances.get(store, ident, project_id=context.scope)
     action_table.check_action(inst, 'shelve', context)
     _needs_host(inst, 'shelve')
     return inst
@@ -290,7 +287,7 @@ def check_unshelve(store, ident, context, request=None, enforce_quota=False, hos
     """Every check of an unshelve (Nova's order), nothing written: (server row, checked request, the zone the
     server is pinned to afterwards). ``host_allowed``: the caller may name a host (2.91's unshelve_to_host)."""
     request = check_unshelve_request(request)
-    inst = instances.get(store, ident, project_id=_scope(context))
+    inst = instances.get(store, ident, project_id=context.scope)
     action_table.check_action(inst, 'unshelve', context)
     if inst['vm_state'] == S.SHELVED_OFFLOADED and enforce_quota:
         with store.begin() as conn:

@@ -222,7 +222,7 @@ def rotate_backups(store, image_store, inst, backup_type, rotation, keep_id=None
 def check(store, ident, action, context, request):
     """Every check of a snapshot/backup, nothing written (check mode): the server row."""
     check_request(action, request)
-    inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+    inst = instances.get(store, ident, project_id=context.scope)
     _check_state(inst, action, context)
     return inst
 
@@ -235,7 +235,7 @@ def begin(store, ident, action, context, request, image_store, enforce_quota=Fal
     if not image_store or not os.path.isabs(str(image_store)):
         raise InvalidInput('image_store', 'must be an absolute directory path')
     checked = check_request(action, request)
-    inst = instances.get(store, ident, project_id=None if context.is_admin else context.project_id)
+    inst = instances.get(store, ident, project_id=context.scope)
     _check_state(inst, action, context)
     if enforce_quota:
         with store.read() as conn:
