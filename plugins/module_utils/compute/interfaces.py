@@ -37,7 +37,6 @@ PENDING = 'interface_request'
 TAGS = 'interface_tags'
 
 
-
 def check_request(port_id=None, net_id=None, fixed_ip=None):
     """Nova's API checks of an attach body: never both a port and a network; an address only with a network."""
     for name, value in (('port_id', port_id), ('net_id', net_id), ('fixed_ip', fixed_ip)):

@@ -62,7 +62,6 @@ BAD_STATE = ('Migration %s state of instance %s is %s. Cannot %s while the migra
 NOT_FOUND = 'Migration %s not found for instance %s'
 
 
-
 def check(store, ident, context, host=None):
     """Every check of os-migrateLive before anything is written: the server row."""
     inst = instances.get(store, ident, project_id=context.scope)

@@ -22,7 +22,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import Nov
 from ansible_collections.novalite.compute.plugins.module_utils.network import instance_ports
 
 
-
 def check(store, ident, context):
     """The server, and Nova's check_instance_lock (an admin passes a lock)."""
     inst = instances.get(store, ident, project_id=context.scope)

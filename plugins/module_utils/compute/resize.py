@@ -62,7 +62,6 @@ SAME_HOST = 'Cannot migrate to the host where the instance is running'
 NOT_RESIZED = 'Instance has not been resized.'
 
 
-
 def _flavor(store, ref, context):
     from ansible_collections.novalite.compute.plugins.module_utils.catalog import flavors
     from ansible_collections.novalite.compute.plugins.module_utils.compute import conductor

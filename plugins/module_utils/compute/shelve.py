@@ -62,7 +62,6 @@ AZ_NOT_OFFLOADED = ('Specifying an availability zone or a host when unshelving s
 _UPLOAD_STEPS = (S.SHELVING, S.SHELVING_IMAGE_PENDING_UPLOAD, S.SHELVING_IMAGE_UPLOADING)
 
 
-
 def check_offload_time(value):
     """nova.conf's shelved_offload_time: 0 offloads at once, > 0 after that many seconds, < 0 never."""
     if isinstance(value, bool) or not isinstance(value, int):
