@@ -38,6 +38,8 @@ DEFAULTS = {
     # One private ansible-runner data dir per job lives here; finished ones are rotated.
     'jobs_dir': '/var/lib/novalite/api-jobs',
     'job_concurrency': 4,          # ansible runs at once, and host calls at once in a run (its lanes)
+    # ansible-playbook processes a worker keeps started ahead, their imports done (warm_starts.py); 0: none
+    'warm_ansible_starts': 2,
     'artifacts_keep': 200,         # finished job dirs kept
     'job_timeout': 1800,           # seconds before ansible-runner stops a job
     'boot_batch_window_ms': 150,   # boots queued within this window share one ansible run
@@ -103,7 +105,7 @@ DEFAULTS = {
     'novnc_dir': '/usr/share/novnc',
 }
 _INTS = {'bind_port': (1, 65535), 'token_expiration': (60, 7 * 86400), 'threads': (1, 64),
-         'job_concurrency': (1, 64), 'artifacts_keep': (1, 100000), 'job_timeout': (10, 86400),
+         'job_concurrency': (1, 64), 'warm_ansible_starts': (0, 64), 'artifacts_keep': (1, 100000), 'job_timeout': (10, 86400),
          'boot_batch_window_ms': (0, 10000), 'heartbeat_interval': (0, 86400),
          'service_down_time': (1, 86400),
          'reclaim_instance_interval': (0, 10 * 365 * 86400),

@@ -57,6 +57,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -66,11 +67,12 @@ import logging
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import time
 from concurrent import futures
 
-from novalite_api import config as config_mod, host_launcher, run_groups
+from novalite_api import config as config_mod, host_launcher, run_groups, warm_starts
 from novalite_api.ansible_data import unencodable_field, write_extravars
 from novalite_api.config import COLLECTION_ROOT
 
@@ -295,6 +297,7 @@ class JobRunner(object):
         # The scheduler's host state, loaded once and then kept current from the store's change
         # counter (every worker's claims, reports, heartbeats): a decision costs the hosts that moved.
         self.host_state = LiveHostState()
+        self._spares = None   # warm starts (warm_starts.py), made by start()
 
     # ---- the api_jobs rows ----------------------------------------------------------------------
 
@@ -576,7 +579,6 @@ class JobRunner(object):
         os.makedirs(hand_over, 0o700, exist_ok=True)
         self._note_run(calls, artifacts, finish=None)
         self._add_run(calls, run_groups.run_record(data_dir))
-        binary, cmdline = run_groups.wrapped(['ansible-playbook', HOST_CALLS], data_dir)
 
         def on_event(event):
             kind = event.get('event')
@@ -602,7 +604,8 @@ class JobRunner(object):
         # host daemons (a network's dnsmasq) the run's modules need beyond its end: started outside its
         # PID namespace by the worker on the run's behalf (host_launcher.py)
         launcher = host_launcher.HostLauncher(data_dir)
-        with run_groups.ssh_master_dir() as masters:
+        with run_groups.ssh_master_dir() as masters, self._spare() as spare:
+            binary, cmdline = run_groups.wrapped(['ansible-playbook', HOST_CALLS], data_dir, spare)
             try:
                 lanes = _spread(calls, self.cfg['job_concurrency'])
                 # env/extravars, every string wrapped unsafe: tenant data never becomes a template
@@ -714,6 +717,12 @@ class JobRunner(object):
         for path in done[keep:]:
             shutil.rmtree(path, ignore_errors=True)
 
+    def _spare(self):
+        """``with self._spare() as spare``: a warm start for one run (None: the run starts cold)."""
+        if self._spares is None:
+            return contextlib.nullcontext()
+        return self._spares.one()
+
     # ---- heartbeats -----------------------------------------------------------------------------
 
     def heartbeat_once(self):
@@ -723,8 +732,8 @@ class JobRunner(object):
         with self._lock:
             self._active.add(data_dir)
         # Started like job runs (its processes end together), though nobody takes a heartbeat over.
-        binary, cmdline = run_groups.wrapped(['ansible-playbook', HEARTBEAT], data_dir)
-        with run_groups.ssh_master_dir() as masters:
+        with run_groups.ssh_master_dir() as masters, self._spare() as spare:
+            binary, cmdline = run_groups.wrapped(['ansible-playbook', HEARTBEAT], data_dir, spare)
             try:
                 write_extravars(data_dir, {'novalite_database_url': self.cfg['database_url'],
                                            'ansible_control_path_dir': masters})
@@ -785,6 +794,9 @@ class JobRunner(object):
             raise RuntimeError('the worker needs ansible-runner (pip install -r requirements.txt)')
         self._started = True
         os.makedirs(self.cfg['jobs_dir'], 0o750, exist_ok=True)
+        if self.cfg['warm_ansible_starts']:
+            self._spares = warm_starts.Spares(self.cfg['warm_ansible_starts'], _run_env(self.cfg),
+                                              run_groups.namespace_argv())
         LOG.info('worker %s started', self.owner)
         self._claimer = threading.Thread(target=self._claim_loop, name='nl-claim', daemon=True)
         self._claimer.start()
@@ -802,6 +814,8 @@ class JobRunner(object):
     def stop(self, wait=False):
         """Claim nothing more; with ``wait``, return when the jobs in hand are done (their leases renewed)."""
         self._stop.set()
+        if self._spares is not None:
+            self._spares.close()   # the idle ones; a spare a run holds ends with that run
         if wait:
             if self._claimer is not None:
                 self._claimer.join()
@@ -913,6 +927,19 @@ def _event(conn, uuid, request_id, finish, details):
             instances.event_finish(conn, uuid, request_id, JOB_EVENT, result=finish)
     except NotFound:
         LOG.debug('no action %s on %s to note the run in', request_id, uuid)
+
+
+def _run_env(cfg):
+    """The environment ansible-runner gives this worker's runs: the one a warm start imports ansible under."""
+    from ansible_runner.config.runner import RunnerConfig
+    scratch = tempfile.mkdtemp(prefix='nl-env-')
+    try:
+        config = RunnerConfig(private_data_dir=scratch, playbook=HOST_CALLS, envvars=_ansible_env(cfg), quiet=True,
+                              settings={'suppress_ansible_output': True})
+        config.prepare_env()
+        return config.env
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _ansible_env(cfg):

@@ -31,20 +31,25 @@ import shlex
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import time
 
 BOOT_ID = '/proc/sys/kernel/random/boot_id'
 PGROUP_FILE = 'pgroup'
 FENCED = 'fenced'
-# Runs as the group leader: record "<pid> <start>" (fails if a takeover fenced the run), start the
-# namespace; its init (the playbook) appends its own line, so a waiter knows when the namespace is empty.
-_WRAPPER = ('set -C; f="$1"; shift; '
-            'read -r p c s pp pg se t tp fl a b cc d e g h i pr n th it st x < /proc/self/stat; '
-            '{ echo "$p $st" 2>/dev/null > "$f"; } 2>/dev/null || { echo "fenced by a takeover" >&2; exit 125; }; '
-            'exec unshare --pid --fork --kill-child %s-- /bin/sh -c '
-            '\'read -r p c s pp pg se t tp fl a b cc d e g h i pr n th it st x < /proc/self/stat; '
-            'echo "$p $st" >> "$0"; exec "$@"\' "$f" "$@"')
+# Runs as the group leader: record "<pid> <start>" (fails if a takeover fenced the run), then start the run.
+_LEADER = ('set -C; f="$1"; shift; '
+           'read -r p c s pp pg se t tp fl a b cc d e g h i pr n th it st x < /proc/self/stat; '
+           '{ echo "$p $st" 2>/dev/null > "$f"; } 2>/dev/null || { echo "fenced by a takeover" >&2; exit 125; }; ')
+# A cold start: the namespace; its init (the playbook) appends its own line, so a waiter knows when the
+# namespace is empty. $f is the pgroup file.
+_NAMESPACE = ('exec unshare --pid --fork --kill-child %s-- /bin/sh -c '
+              '\'read -r p c s pp pg se t tp fl a b cc d e g h i pr n th it st x < /proc/self/stat; '
+              'echo "$p $st" >> "$0"; exec "$@"\' "$f" "$@"')
+# A warm start (warm_starts.py): the leader hands the run to a spare namespace made ahead, whose init appends
+# its line; the client falls back to _NAMESPACE when the spare cannot take the run.
+_WARM = 'w="$1"; shift; ' + _LEADER + 'exec %s -I -S %s client "$w" "$f" %s "$@"'
 
 
 @contextlib.contextmanager
@@ -116,11 +121,28 @@ def run_record(data_dir):
     return {'dir': data_dir, 'host': socket.gethostname(), 'boot_id': boot_id()}
 
 
-def wrapped(argv, data_dir):
-    """(binary, cmdline) for ansible_runner.run: ``argv`` started as a recorded group in a PID namespace."""
-    user_ns = '' if os.geteuid() == 0 else '--user --map-current-user '
-    args = ['-c', _WRAPPER % user_ns, 'novalite-run', os.path.join(data_dir, PGROUP_FILE)] + list(argv)
-    return '/bin/sh', ' '.join(shlex.quote(a) for a in args)
+def _user_ns():
+    return '' if os.geteuid() == 0 else '--user --map-current-user '
+
+
+def namespace_argv():
+    """The command that starts a run's PID namespace (a warm start's spare is started with it)."""
+    return shlex.split('unshare --pid --fork --kill-child %s--' % _user_ns())
+
+
+def wrapped(argv, data_dir, spare=None):
+    """(binary, cmdline) for ansible_runner.run: ``argv`` started as a recorded group in a PID namespace, made
+    ahead when ``spare`` is a warm start's socket (warm_starts.Spares.one)."""
+    pgroup = os.path.join(data_dir, PGROUP_FILE)
+    cold = _NAMESPACE % _user_ns()
+    if spare is None:
+        args = ['-c', _LEADER + cold, 'novalite-run', pgroup]
+    else:
+        from novalite_api import warm_starts
+        script = _WARM % (shlex.quote(sys.executable), shlex.quote(warm_starts.SCRIPT),
+                          shlex.quote('f="$1"; shift; ' + cold))
+        args = ['-c', script, 'novalite-run', spare, pgroup]
+    return '/bin/sh', ' '.join(shlex.quote(a) for a in args + list(argv))
 
 
 def run_members(path):
