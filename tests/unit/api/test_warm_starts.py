@@ -76,6 +76,18 @@ def run(data_dir, playbook, spare, extravars=None):
     return result, events
 
 
+def said(events):
+    """The debug task's message."""
+    return [e['event_data']['res']['msg'] for e in events
+            if e['event'] == 'runner_on_ok' and e['event_data']['task_action'] == 'ansible.builtin.debug'][0]
+
+
+def payload_names(path):
+    with open(path, 'rb') as handle:
+        cached = pickle.load(handle)
+    return zipfile.ZipFile(io.BytesIO(base64.b64decode(cached.zip_data))).namelist()
+
+
 def members(data_dir):
     return run_groups.run_members(os.path.join(data_dir, run_groups.PGROUP_FILE))
 
@@ -98,10 +110,20 @@ def test_a_run_goes_to_a_spare_made_before_it(tmp_path, playbook):
         assert not run_groups.alive(*init) and not run_groups.alive(*leader)
         oks = [e for e in events if e['event'] == 'runner_on_ok']
         assert [e['event_data']['task'] for e in oks][0].startswith('a module run')
-        assert oks[-1]['event_data']['res']['msg'].endswith(' pong')
-        # the module's payload is now offered to later spares
-        built = os.listdir(os.path.join(pool._dir, 'ansiballz'))
-        assert any(name.startswith('ansible.modules.ping-') for name in built), built
+        assert said(events).endswith(' pong')
+        # the module's payload, compiled, is now offered to later spares
+        shared = os.path.join(pool._dir, 'ansiballz')
+        name = [n for n in os.listdir(shared) if n.startswith('ansible.modules.ping-')][0]
+        assert 'ansible/modules/ping.pyc' in payload_names(os.path.join(shared, name))
+        offered = os.stat(os.path.join(shared, name))
+        # the next run's spare takes it instead of building the payload again (nothing new to offer)
+        ready(pool)
+        with pool.one() as spare:
+            result, events = run(str(tmp_path / 'warm-again'), playbook, spare)
+        assert result.rc == 0 and started_before(*reversed(members(str(tmp_path / 'warm-again'))))
+        assert said(events).endswith(' pong')
+        again = os.stat(os.path.join(shared, name))
+        assert (again.st_ino, again.st_mtime_ns) == (offered.st_ino, offered.st_mtime_ns)
 
 
 def test_without_a_spare_the_run_starts_cold(tmp_path, playbook):
