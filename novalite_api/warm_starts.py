@@ -324,32 +324,43 @@ def _seed_modules(shared):
     return seeded
 
 
+def rewritten(cached, entries_of):
+    """The cached payload (ansible's _CachedModule) with each entry of its zip replaced by the (ZipInfo, bytes)
+    pairs ``entries_of(info, data)`` gives for it."""
+    import base64
+    import dataclasses
+    import io
+    import zipfile
+    source = zipfile.ZipFile(io.BytesIO(base64.b64decode(cached.zip_data)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w') as payload:
+        for info in source.infolist():
+            for new_info, data in entries_of(info, source.read(info)):
+                payload.writestr(new_info, data)
+    return dataclasses.replace(cached, zip_data=base64.b64encode(out.getvalue()))
+
+
+def _and_bytecode(info, data):
+    """An entry, and for a .py its unchecked hash-based .pyc (see _with_bytecode)."""
+    import importlib.util
+    import marshal
+    import zipfile
+    if not info.filename.endswith('.py'):
+        return [(info, data)]
+    code = compile(data, info.filename, 'exec', dont_inherit=True)
+    compiled = zipfile.ZipInfo(info.filename + 'c', date_time=info.date_time)
+    compiled.compress_type = info.compress_type
+    header = importlib.util.MAGIC_NUMBER + struct.pack('<I', 0b01) + importlib.util.source_hash(data)
+    return [(info, data), (compiled, header + marshal.dumps(code))]
+
+
 def _with_bytecode(path):
     """The pickled payload at ``path`` with each .py of it also compiled, as an unchecked hash-based .pyc that
     zipimport takes without comparing times: a module start then skips compiling (about 0.25 s for a novalite
     module). A host whose Python has another bytecode version ignores the .pyc (its magic differs) and compiles
     the .py as before."""
-    import base64
-    import dataclasses
-    import importlib.util
-    import io
-    import marshal
-    import zipfile
     from ansible.executor.module_common import _CachedModule
-    cached = _CachedModule.load(path)
-    source = zipfile.ZipFile(io.BytesIO(base64.b64decode(cached.zip_data)))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, 'w') as payload:
-        for info in source.infolist():
-            data = source.read(info)
-            payload.writestr(info, data)
-            if info.filename.endswith('.py'):
-                code = compile(data, info.filename, 'exec', dont_inherit=True)
-                header = importlib.util.MAGIC_NUMBER + struct.pack('<I', 0b01) + importlib.util.source_hash(data)
-                compiled = zipfile.ZipInfo(info.filename + 'c', date_time=info.date_time)
-                compiled.compress_type = info.compress_type
-                payload.writestr(compiled, header + marshal.dumps(code))
-    return dataclasses.replace(cached, zip_data=base64.b64encode(out.getvalue()))
+    return rewritten(_CachedModule.load(path), _and_bytecode)
 
 
 def _publish_modules(shared, seeded):

@@ -10,7 +10,6 @@ __metaclass__ = type
 
 import base64
 import contextlib
-import dataclasses
 import io
 import os
 import pickle
@@ -203,15 +202,10 @@ def test_a_payload_is_taken_only_while_its_files_are_unchanged(tmp_path, playboo
         # the same payload with one module_utils file not as on disk: built again
         with open(path, 'rb') as handle:
             cached = pickle.load(handle)
-        original = zipfile.ZipFile(io.BytesIO(base64.b64decode(cached.zip_data)))
-        changed = io.BytesIO()
-        with zipfile.ZipFile(changed, 'w') as out:
-            for info in original.infolist():
-                data = original.read(info)
-                if info.filename == 'ansible/module_utils/basic.py':
-                    data += b'\n# changed\n'
-                out.writestr(info, data)
-        cached = dataclasses.replace(cached, zip_data=base64.b64encode(changed.getvalue()))
+
+        def edited(info, data):
+            return [(info, data + b'\n# changed\n' if info.filename == 'ansible/module_utils/basic.py' else data)]
+        cached = warm_starts.rewritten(cached, edited)
         stale = str(tmp_path / name)
         with open(stale, 'wb') as handle:
             pickle.dump(cached, handle)
