@@ -14,14 +14,9 @@ __metaclass__ = type
 
 import hashlib
 import os
+import sys
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ImageError, InvalidInput, TooLarge
-
-try:
-    from urllib.error import URLError
-    from http.client import HTTPException
-except ImportError:  # pragma: no cover - Python 2 is not supported
-    URLError = HTTPException = None
 
 CHUNK = 1024 * 1024
 URL_TIMEOUT = 60
@@ -33,7 +28,10 @@ def open_source(location, field, timeout=URL_TIMEOUT):
     Errors name ``field`` (the option the location came from).
     """
     if location.startswith(('http://', 'https://')):
-        # imported here: most calls read local files, and the import costs a tenth of a second
+        # imported here: most calls read local files, and the import costs a tenth of a second (http.client too:
+        # every host module start would pay for it)
+        from http.client import HTTPException
+        from urllib.error import URLError
         from ansible.module_utils.urls import ConnectionError as UrlConnectionError, open_url
         try:
             # decompress=False: the bytes stored are the bytes served, and Content-Length
@@ -51,6 +49,13 @@ def open_source(location, field, timeout=URL_TIMEOUT):
         return open(path, 'rb'), os.path.getsize(path)
     except (IOError, OSError) as exc:
         raise ImageError(field, 'cannot read %s: %s' % (path, exc.strerror or exc))
+
+
+def _http_errors():
+    """An HTTP response's read errors, when one can be read: http.client is loaded only once something opened a
+    URL (open_source), so a local copy does not import it."""
+    client = sys.modules.get('http.client')
+    return (client.HTTPException,) if client is not None else ()
 
 
 def copy_hashing(src, dst, field, expected_length=None, max_bytes=None, over_limit_message=None):
@@ -76,7 +81,7 @@ def copy_hashing(src, dst, field, expected_length=None, max_bytes=None, over_lim
             sha256.update(chunk)
             md5.update(chunk)
             size += len(chunk)
-    except (HTTPException, OSError) as exc:
+    except (_http_errors() + (OSError,)) as exc:
         raise ImageError(field, 'reading the image data failed after %d bytes: %s' % (size, exc))
     if expected_length is not None and size != expected_length:
         raise ImageError(field, 'truncated image data: got %d of %d bytes' % (size, expected_length))

@@ -16,17 +16,13 @@ import os
 import time
 import traceback
 import uuid as uuidlib
-from concurrent import futures
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute import admin_password
+# Every host module imports this file and its Python compiles each module_utils source from the AnsiballZ zip at
+# each start: what only one kind of call needs (diagnostics, admin passwords, threads, host networking, a live
+# migration's or a move's steps) is imported in its handler, not here.
 from ansible_collections.novalite.compute.plugins.module_utils.errors import InvalidInput, NovaliteError
 from ansible_collections.novalite.compute.plugins.module_utils.novalite_module import error_result, missing_library
-from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, diagnostics, disk, driver, imagecache
-
-try:
-    from lxml import etree
-except ImportError:  # pragma: no cover - reported through connection.HAS_LXML
-    etree = None
+from ansible_collections.novalite.compute.plugins.module_utils.virt import connection, disk, driver, imagecache
 
 
 def _need_libvirt(lxml=False):
@@ -71,6 +67,7 @@ def _under(path, root):
 
 
 def domain_info(call):
+    from lxml import etree
     _need_libvirt(lxml=True)
     instances_path = call.params['instances_path']
     conn = connection.open_connection(call.params['libvirt_uri'], readonly=True)
@@ -215,6 +212,7 @@ def instance(call):
 
 def _one_call(params, call, check_mode):
     """One call of ``instances``: its result; a failure is reported in the result, never raised."""
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import admin_password
     try:
         if not isinstance(call, dict) or not isinstance(call.get('instance'), dict):
             raise InvalidInput('calls', 'each call needs an instance mapping')
@@ -252,6 +250,7 @@ def instances(call):
     if len(calls) <= 1 or p['parallel'] == 1:
         results = [_one_call(p, c, call.check_mode) for c in calls]
     else:
+        from concurrent import futures
         with futures.ThreadPoolExecutor(max_workers=min(p['parallel'], len(calls))) as pool:
             results = list(pool.map(lambda c: _one_call(p, c, call.check_mode), calls))
     out = {'changed': any(r.get('changed') for r in results), 'results': results}
@@ -452,6 +451,7 @@ def console_ports(call):
 
 def domain_diagnostics(call):
     """Read-only: the running domain's counters (Nova's get_diagnostics / get_instance_diagnostics)."""
+    from ansible_collections.novalite.compute.plugins.module_utils.virt import diagnostics
     return _read_domain(call, diagnostics.read)
 
 
@@ -563,7 +563,6 @@ def instance_move(call):
 
 def instance_live_migrate(call):
     """One step of a live migration on this host (virt/live_migration.py), with its ports' network around it."""
-    from ansible_collections.novalite.compute.plugins.module_utils.network import host_side
     from ansible_collections.novalite.compute.plugins.module_utils.virt import live_migration
     p = call.params
     _need_libvirt()
@@ -574,6 +573,8 @@ def instance_live_migrate(call):
         return {'changed': step not in ('force_complete', 'abort'), 'step': step}
     plan = p.get('host_network') if p.get('host_networking', True) else None
     network = None
+    if plan:   # only then: host_side is the largest module_utils file to compile
+        from ansible_collections.novalite.compute.plugins.module_utils.network import host_side
     if plan and step == 'prepare_destination':
         # the server's ports plugged before the guest arrives (nothing else removed)
         network = host_side.converge(plan, prune=False, state_dir=p['network_state_dir'])
