@@ -797,6 +797,7 @@ class JobRunner(object):
         if self.cfg['warm_ansible_starts']:
             self._spares = warm_starts.Spares(self.cfg['warm_ansible_starts'], _run_env(self.cfg),
                                               run_groups.namespace_argv())
+            self._spares.fill()
         LOG.info('worker %s started', self.owner)
         self._claimer = threading.Thread(target=self._claim_loop, name='nl-claim', daemon=True)
         self._claimer.start()

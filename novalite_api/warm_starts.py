@@ -137,12 +137,21 @@ class Spares(object):
                 elif taken is None and os.path.exists(path):
                     taken = spare
                     self._spares.remove(spare)
-            while len(self._spares) < self.size:
-                before = len(self._spares)
-                self._start_one()
-                if len(self._spares) == before:
-                    break
+            self._fill()
             return taken
+
+    def fill(self):
+        """Start spares up to ``size`` (a worker's first run would otherwise start cold)."""
+        with self._lock:
+            if not self._closed:
+                self._fill()
+
+    def _fill(self):
+        while len(self._spares) < self.size:
+            before = len(self._spares)
+            self._start_one()
+            if len(self._spares) == before:
+                break
 
     def close(self):
         with self._lock:
@@ -390,9 +399,6 @@ def spare(argv):
     from ansible import constants
     for name in PRE_IMPORTED:
         importlib.import_module(name)
-    seeded = _seed_modules(modules_dir)
-    # registered after ansible's removal of its temp dir (at the first look at it): runs before that
-    atexit.register(_publish_modules, modules_dir, seeded)
     imported_env = import_time_env(os.environ)
     config_file = constants.CONFIG_FILE
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -421,6 +427,10 @@ def spare(argv):
         conn.sendall(COLD)   # the cold start records itself (or is fenced)
         sys.exit(0)
     os.close(worker_fd)
+    # the payloads offered until now (a run that ended while this spare waited offered its own then)
+    seeded = _seed_modules(modules_dir)
+    # registered after ansible's removal of its temp dir (at the first look at it): runs before that
+    atexit.register(_publish_modules, modules_dir, seeded)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)

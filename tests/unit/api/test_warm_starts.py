@@ -55,7 +55,7 @@ def spares(size=1, **env):
 
 def ready(pool, timeout=30):
     """Start the pool's spares and wait until one has imported."""
-    pool._take()   # an empty pool starts its spares (nothing is ready to take yet)
+    pool.fill()
     deadline = time.time() + timeout
     while time.time() < deadline:
         if any(os.path.exists(path) for _proc, path, _fd in pool._spares):
@@ -115,7 +115,8 @@ def test_a_run_goes_to_a_spare_made_before_it(tmp_path, playbook):
         name = [n for n in os.listdir(shared) if n.startswith('ansible.modules.ping-')][0]
         assert 'ansible/modules/ping.pyc' in payload_names(os.path.join(shared, name))
         offered = os.stat(os.path.join(shared, name))
-        # the next run's spare takes it instead of building the payload again (nothing new to offer)
+        # the next run's spare (started when the first run took its own, before that run offered anything)
+        # takes it instead of building the payload again (nothing new to offer)
         ready(pool)
         with pool.one() as spare:
             result, events = run(str(tmp_path / 'warm-again'), playbook, spare)
