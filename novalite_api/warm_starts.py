@@ -62,7 +62,7 @@ def import_time_env(env):
 
 
 class Spares(object):
-    """The worker's pool: up to ``size`` spares kept started, one handed to each run that asks (``take``)."""
+    """The worker's pool: up to ``size`` spares kept started, one handed to each run that asks (``one``)."""
 
     def __init__(self, size, env, namespace_argv):
         self.size = size
