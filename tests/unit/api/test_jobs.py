@@ -180,7 +180,9 @@ class Service(object):
 def worker_config(tmp_path, **overrides):
     raw = {'database_url': 'sqlite:///unused.db', 'jobs_dir': str(tmp_path / 'jobs'),
            'secret_key_file': str(tmp_path / 'secret.key'), 'heartbeat_interval': 0,
-           'boot_batch_window_ms': 0, 'job_poll_ms': 20, 'job_lease_seconds': 15, 'job_lease_renew_seconds': 5}
+           'boot_batch_window_ms': 0, 'job_poll_ms': 20, 'job_lease_seconds': 15, 'job_lease_renew_seconds': 5,
+           # the runs here are FakeRunner's: no ansible-playbook to start ahead (test_warm_starts.py has real ones)
+           'warm_ansible_starts': 0}
     raw.update(overrides)
     cfg = config.validate(raw)
     os.makedirs(cfg['jobs_dir'], exist_ok=True)
