@@ -61,6 +61,28 @@ def import_time_env(env):
                 (k in _IMPORT_TIME_NAMES or k.startswith(_IMPORT_TIME_PREFIXES)))
 
 
+DIR_PREFIX = 'nlws-'
+OWNER_FILE = 'owner'     # "<pid> <start time>" of the worker whose spares these are
+
+
+def _remove_left_dirs():
+    """Remove the spare directories of workers that are gone (killed: they had no time to remove their own)."""
+    from novalite_api.run_groups import alive   # the worker's side (this file's script side is stdlib only)
+    root = tempfile.gettempdir()
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if not name.startswith(DIR_PREFIX) or os.path.islink(path) or not os.path.isdir(path):
+            continue
+        try:
+            with open(os.path.join(path, OWNER_FILE)) as handle:
+                pid, start = handle.read().split()
+            if os.stat(path).st_uid != os.getuid() or alive(int(pid), start):
+                continue   # another user's, or its worker runs
+        except (IOError, OSError, ValueError):
+            continue       # not one of ours, or being made
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class Spares(object):
     """The worker's pool: up to ``size`` spares kept started, one handed to each run that asks (``one``)."""
 
@@ -76,8 +98,12 @@ class Spares(object):
 
     def _start_one(self):
         if self._dir is None:
+            _remove_left_dirs()
             # short: a socket path holds about 100 bytes (jobs_dir may be long)
-            self._dir = tempfile.mkdtemp(prefix='nlws-')
+            self._dir = tempfile.mkdtemp(prefix=DIR_PREFIX)
+            from novalite_api.run_groups import start_time
+            with open(os.path.join(self._dir, OWNER_FILE), 'w') as handle:
+                handle.write('%d %s\n' % (os.getpid(), start_time(os.getpid())))
         self._seq += 1
         path = os.path.join(self._dir, '%d' % self._seq)
         read_end, write_end = os.pipe()

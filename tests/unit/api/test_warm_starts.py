@@ -13,6 +13,7 @@ import contextlib
 import io
 import os
 import pickle
+import tempfile
 import threading
 import time
 import zipfile
@@ -218,3 +219,18 @@ def test_import_time_environment_leaves_out_per_run_paths():
            'LC_ALL': 'C', 'AWX_ISOLATED_DATA_DIR': '/a', 'NOVALITE_HOST_LAUNCHER': '/s', 'HOME': '/root'}
     expected = {'ANSIBLE_FORKS': '5', 'PYTHONPATH': '/x', 'LC_ALL': 'C', 'HOME': '/root'}
     assert warm_starts.import_time_env(env) == expected
+
+
+def test_a_killed_workers_spare_directory_is_removed_by_the_next_pool():
+    # a worker killed (the crash tests do it) leaves its directory; one whose worker runs stays
+    left = tempfile.mkdtemp(prefix=warm_starts.DIR_PREFIX)
+    with open(os.path.join(left, warm_starts.OWNER_FILE), 'w') as handle:
+        handle.write('%d 1\n' % os.getpid())      # this pid with another start time: a process that is gone
+    with spares() as pool:
+        ready(pool)
+        live = pool._dir
+        with spares() as other:
+            ready(other)
+            assert not os.path.exists(left)
+            assert os.path.isdir(live)
+    assert not os.path.exists(live)
