@@ -44,7 +44,7 @@ _LEADER = ('set -C; f="$1"; shift; '
            '{ echo "$p $st" 2>/dev/null > "$f"; } 2>/dev/null || { echo "fenced by a takeover" >&2; exit 125; }; ')
 # A cold start: the namespace; its init (the playbook) appends its own line, so a waiter knows when the
 # namespace is empty. $f is the pgroup file.
-_NAMESPACE = ('exec unshare --pid --fork --kill-child %s-- /bin/sh -c '
+_NAMESPACE = ('exec %s /bin/sh -c '
               '\'read -r p c s pp pg se t tp fl a b cc d e g h i pr n th it st x < /proc/self/stat; '
               'echo "$p $st" >> "$0"; exec "$@"\' "$f" "$@"')
 # A warm start (warm_starts.py): the leader hands the run to a spare namespace made ahead, whose init appends
@@ -121,20 +121,17 @@ def run_record(data_dir):
     return {'dir': data_dir, 'host': socket.gethostname(), 'boot_id': boot_id()}
 
 
-def _user_ns():
-    return '' if os.geteuid() == 0 else '--user --map-current-user '
-
-
 def namespace_argv():
-    """The command that starts a run's PID namespace (a warm start's spare is started with it)."""
-    return shlex.split('unshare --pid --fork --kill-child %s--' % _user_ns())
+    """The command that starts a run's PID namespace (a cold start's wrapper and a warm start's spare)."""
+    return ['unshare', '--pid', '--fork', '--kill-child'] + (['--user', '--map-current-user'] if os.geteuid() else []) \
+        + ['--']
 
 
 def wrapped(argv, data_dir, spare=None):
     """(binary, cmdline) for ansible_runner.run: ``argv`` started as a recorded group in a PID namespace, made
     ahead when ``spare`` is a warm start's socket (warm_starts.Spares.one)."""
     pgroup = os.path.join(data_dir, PGROUP_FILE)
-    cold = _NAMESPACE % _user_ns()
+    cold = _NAMESPACE % ' '.join(namespace_argv())
     if spare is None:
         args = ['-c', _LEADER + cold, 'novalite-run', pgroup]
     else:

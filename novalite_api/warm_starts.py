@@ -354,7 +354,11 @@ def _seed_modules(shared):
         if name.endswith(('.lock', '.tmp', '-part')):
             continue   # a lock or a file being written
         if _payload_current(os.path.join(shared, name)):
-            shutil.copyfile(os.path.join(shared, name), os.path.join(local, name))
+            # a link: a payload in ``shared`` is only ever replaced (os.replace), never written in place
+            try:
+                os.link(os.path.join(shared, name), os.path.join(local, name))
+            except OSError:
+                shutil.copyfile(os.path.join(shared, name), os.path.join(local, name))
             seeded.add(name)
     return seeded
 
